@@ -1,0 +1,169 @@
+//! Dates as the users count them: the Asia/Tokyo calendar day, fiscal
+//! half-years (上半期 April–September, 下半期 October–March) and era years.
+//! Nothing here reads the clock; callers pass "now" in.
+
+use chrono::{DateTime, Datelike, NaiveDate, Utc};
+use chrono_tz::Asia::Tokyo;
+
+/// The Asia/Tokyo calendar date at `now`, whatever the server's time zone.
+pub fn today(now: DateTime<Utc>) -> NaiveDate {
+    now.with_timezone(&Tokyo).date_naive()
+}
+
+/// Which half of a fiscal year.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Half {
+    /// 上半期: April–September.
+    First,
+    /// 下半期: October–March.
+    Second,
+}
+
+/// A fiscal half-year, e.g. 2017H1 = 平成29年度上半期 = 2017-04-01..=2017-09-30.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub struct Period {
+    pub fiscal_year: i32,
+    pub half: Half,
+}
+
+impl Period {
+    /// The half-year a date falls in.
+    pub fn containing(date: NaiveDate) -> Self {
+        let (fiscal_year, half) = match date.month() {
+            4..=9 => (date.year(), Half::First),
+            10..=12 => (date.year(), Half::Second),
+            _ => (date.year() - 1, Half::Second),
+        };
+        Self { fiscal_year, half }
+    }
+
+    pub fn start(self) -> NaiveDate {
+        match self.half {
+            Half::First => ymd(self.fiscal_year, 4, 1),
+            Half::Second => ymd(self.fiscal_year, 10, 1),
+        }
+    }
+
+    /// The last day, inclusive.
+    pub fn end(self) -> NaiveDate {
+        match self.half {
+            Half::First => ymd(self.fiscal_year, 9, 30),
+            Half::Second => ymd(self.fiscal_year + 1, 3, 31),
+        }
+    }
+
+    pub fn contains(self, date: NaiveDate) -> bool {
+        self.start() <= date && date <= self.end()
+    }
+
+    /// The code used in URLs and the API: `2017H1`.
+    pub fn code(self) -> String {
+        let h = match self.half {
+            Half::First => 1,
+            Half::Second => 2,
+        };
+        format!("{}H{h}", self.fiscal_year)
+    }
+
+    /// 令和8年度下半期
+    pub fn label(self) -> String {
+        let half = match self.half {
+            Half::First => "上半期",
+            Half::Second => "下半期",
+        };
+        format!("{}{half}", fiscal_year_label(self.fiscal_year))
+    }
+}
+
+fn ymd(y: i32, m: u32, d: u32) -> NaiveDate {
+    // Only called with April 1, September 30, October 1 and March 31.
+    NaiveDate::from_ymd_opt(y, m, d).expect("fixed month-day exists in every year")
+}
+
+/// The eras since 明治, with their first day.
+const ERAS: [(&str, i32, u32, u32); 5] = [
+    ("令和", 2019, 5, 1),
+    ("平成", 1989, 1, 8),
+    ("昭和", 1926, 12, 25),
+    ("大正", 1912, 7, 30),
+    ("明治", 1868, 1, 25),
+];
+
+/// The era and era year of a date, e.g. 2019-05-01 → ("令和", 1).
+pub fn era_year(date: NaiveDate) -> Option<(&'static str, i32)> {
+    ERAS.iter()
+        .find(|(_, y, m, d)| NaiveDate::from_ymd_opt(*y, *m, *d).is_some_and(|start| date >= start))
+        .map(|(name, y, _, _)| (*name, date.year() - y + 1))
+}
+
+fn era_year_text(name: &str, year: i32) -> String {
+    if year == 1 {
+        format!("{name}元年")
+    } else {
+        format!("{name}{year}年")
+    }
+}
+
+/// 平成29年4月1日
+pub fn wareki_date(date: NaiveDate) -> String {
+    match era_year(date) {
+        Some((name, year)) => format!(
+            "{}{}月{}日",
+            era_year_text(name, year),
+            date.month(),
+            date.day()
+        ),
+        None => date.format("%Y年%-m月%-d日").to_string(),
+    }
+}
+
+/// 令和7年度. A fiscal year takes the era of the calendar year it starts in,
+/// as that year ends: FY2019 is 令和元年度 although April 2019 was still 平成.
+pub fn fiscal_year_label(fiscal_year: i32) -> String {
+    match NaiveDate::from_ymd_opt(fiscal_year, 12, 31).and_then(era_year) {
+        Some((name, year)) => format!("{}度", era_year_text(name, year)),
+        None => format!("{fiscal_year}年度"),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn d(s: &str) -> NaiveDate {
+        s.parse().unwrap()
+    }
+
+    #[test]
+    fn today_is_the_tokyo_date() {
+        let late_utc: DateTime<Utc> = "2026-11-24T14:59:59Z".parse().unwrap();
+        assert_eq!(today(late_utc), d("2026-11-24"));
+        let midnight_jst: DateTime<Utc> = "2026-11-24T15:00:00Z".parse().unwrap();
+        assert_eq!(today(midnight_jst), d("2026-11-25"));
+    }
+
+    #[test]
+    fn halves_follow_the_fiscal_year() {
+        let p = Period::containing(d("2017-04-01"));
+        assert_eq!((p.start(), p.end()), (d("2017-04-01"), d("2017-09-30")));
+        assert_eq!(p.code(), "2017H1");
+        assert_eq!(p.label(), "平成29年度上半期");
+        let q = Period::containing(d("2027-03-31"));
+        assert_eq!(q.code(), "2026H2");
+        assert_eq!((q.start(), q.end()), (d("2026-10-01"), d("2027-03-31")));
+        assert_eq!(q.label(), "令和8年度下半期");
+        assert!(q.contains(d("2026-10-01")) && !q.contains(d("2026-09-30")));
+    }
+
+    #[test]
+    fn era_boundaries() {
+        assert_eq!(era_year(d("2019-04-30")), Some(("平成", 31)));
+        assert_eq!(era_year(d("2019-05-01")), Some(("令和", 1)));
+        assert_eq!(wareki_date(d("2019-05-01")), "令和元年5月1日");
+        assert_eq!(wareki_date(d("1989-01-07")), "昭和64年1月7日");
+        assert_eq!(fiscal_year_label(2019), "令和元年度");
+        assert_eq!(fiscal_year_label(2018), "平成30年度");
+        assert_eq!(fiscal_year_label(1988), "昭和63年度");
+        assert_eq!(fiscal_year_label(2025), "令和7年度");
+    }
+}

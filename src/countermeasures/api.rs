@@ -1,0 +1,154 @@
+//! `/api/wards/{ward_id}/countermeasures`, `/api/countermeasures/{id}` and
+//! the ladder: `/transitions`, `/history`.
+
+use poem_openapi::param::{Path, Query};
+use poem_openapi::payload::Json;
+use poem_openapi::{Object, OpenApi};
+
+use super::store::{self, CountermeasureQuery, HistoryEntry};
+use super::{Countermeasure, CountermeasurePatch, NewCountermeasure, Stage, TransitionRequest};
+use crate::app::AppState;
+use crate::http::api::{ApiTags, Created, PageInfo};
+use crate::http::problem::ApiResult;
+use crate::paging::Paging;
+
+pub struct CountermeasuresApi {
+    pub state: AppState,
+}
+
+#[derive(Object)]
+struct CountermeasureList {
+    items: Vec<Countermeasure>,
+    #[oai(flatten)]
+    page: PageInfo,
+}
+
+#[derive(Object)]
+struct History {
+    items: Vec<HistoryEntry>,
+}
+
+#[OpenApi(tag = "ApiTags::Countermeasures")]
+impl CountermeasuresApi {
+    /// A ward's countermeasures by topic. Archived ones are left out unless `archived=true`.
+    #[allow(clippy::too_many_arguments)]
+    #[oai(
+        path = "/wards/:ward_id/countermeasures",
+        method = "get",
+        operation_id = "listCountermeasures"
+    )]
+    async fn list(
+        &self,
+        ward_id: Path<i64>,
+        stage: Query<Option<Stage>>,
+        topic: Query<Option<i64>>,
+        overdue: Query<Option<bool>>,
+        archived: Query<Option<bool>>,
+        limit: Query<Option<i64>>,
+        offset: Query<Option<i64>>,
+    ) -> ApiResult<Json<CountermeasureList>> {
+        crate::wards::store::get(&self.state.db, ward_id.0).await?;
+        if let Some(t) = topic.0
+            && crate::topics::topic(t).is_none()
+        {
+            return Err(crate::error::AppError::invalid(
+                "topic",
+                "会議の内容は1〜10の番号で指定してください",
+            )
+            .into());
+        }
+        let query = CountermeasureQuery {
+            stage: stage.0,
+            topic: topic.0,
+            overdue: overdue.0,
+            archived: archived.0,
+            include_archived: false,
+        };
+        let today = self.state.clock.today();
+        let page = store::list(
+            &self.state.db,
+            ward_id.0,
+            query,
+            today,
+            Paging::new(limit.0, offset.0),
+        )
+        .await?;
+        Ok(Json(CountermeasureList {
+            page: PageInfo::from(&page),
+            items: page.items,
+        }))
+    }
+
+    /// Records a countermeasure at stage 未具体化.
+    #[oai(
+        path = "/wards/:ward_id/countermeasures",
+        method = "post",
+        operation_id = "createCountermeasure"
+    )]
+    async fn create(
+        &self,
+        ward_id: Path<i64>,
+        body: Json<NewCountermeasure>,
+    ) -> ApiResult<Created<Countermeasure>> {
+        let c = store::create(&self.state.db, ward_id.0, &body.0, self.state.clock.now()).await?;
+        Ok(Created::Created(Json(c)))
+    }
+
+    #[oai(
+        path = "/countermeasures/:id",
+        method = "get",
+        operation_id = "getCountermeasure"
+    )]
+    async fn get(&self, id: Path<i64>) -> ApiResult<Json<Countermeasure>> {
+        Ok(Json(
+            store::get(&self.state.db, id.0, self.state.clock.today()).await?,
+        ))
+    }
+
+    /// Edits fields, or archives (`archived: true`) / reopens it. The stage
+    /// changes only through transitions.
+    #[oai(
+        path = "/countermeasures/:id",
+        method = "patch",
+        operation_id = "updateCountermeasure"
+    )]
+    async fn update(
+        &self,
+        id: Path<i64>,
+        body: Json<CountermeasurePatch>,
+    ) -> ApiResult<Json<Countermeasure>> {
+        Ok(Json(
+            store::update(&self.state.db, id.0, &body.0, self.state.clock.now()).await?,
+        ))
+    }
+
+    /// Moves it one step up the ladder (未具体化 → 具体化 needs an owner and
+    /// an evaluation due date; 具体化 → 評価改善 needs evaluation and
+    /// improvement texts) or one step back with a reason in `note`.
+    #[oai(
+        path = "/countermeasures/:id/transitions",
+        method = "post",
+        operation_id = "transitionCountermeasure"
+    )]
+    async fn transition(
+        &self,
+        id: Path<i64>,
+        body: Json<TransitionRequest>,
+    ) -> ApiResult<Json<Countermeasure>> {
+        Ok(Json(
+            store::transition(&self.state.db, id.0, &body.0, self.state.clock.now()).await?,
+        ))
+    }
+
+    /// Every change, oldest first.
+    #[oai(
+        path = "/countermeasures/:id/history",
+        method = "get",
+        operation_id = "countermeasureHistory"
+    )]
+    async fn history(&self, id: Path<i64>) -> ApiResult<Json<History>> {
+        Ok(Json(History {
+            items: store::history(&self.state.db, id.0).await?,
+        }))
+    }
+}

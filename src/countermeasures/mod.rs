@@ -1,0 +1,562 @@
+//! Countermeasures (対応策) and the PDCA ladder they climb:
+//! 未具体化 → 具体化 → 評価改善, one step at a time, with a step back (a
+//! re-plan) allowed with a reason. The rules here are pure: the store asks
+//! them what a request means, then writes the result with its history row.
+
+pub mod api;
+pub mod pages;
+pub mod store;
+
+use chrono::NaiveDate;
+use poem_openapi::types::MaybeUndefined;
+
+use crate::error::{AppError, AppResult, FieldError};
+use crate::labels::label_enum;
+use crate::topics;
+
+label_enum! {
+    /// A countermeasure's stage, by the domain's own codes.
+    Stage {
+        Identified => "未具体化",
+        Planned => "具体化",
+        Evaluated => "評価改善",
+    }
+}
+
+impl Stage {
+    /// The wording of the half-year report (資料1).
+    pub fn report_label(self) -> &'static str {
+        match self {
+            Stage::Identified => "対応策について具体化されていない",
+            Stage::Planned => "対応策が具体化されている",
+            Stage::Evaluated => "対応策が実施され、評価及び改善を行っている",
+        }
+    }
+
+    pub fn next(self) -> Option<Stage> {
+        match self {
+            Stage::Identified => Some(Stage::Planned),
+            Stage::Planned => Some(Stage::Evaluated),
+            Stage::Evaluated => None,
+        }
+    }
+
+    pub fn previous(self) -> Option<Stage> {
+        match self {
+            Stage::Identified => None,
+            Stage::Planned => Some(Stage::Identified),
+            Stage::Evaluated => Some(Stage::Planned),
+        }
+    }
+}
+
+label_enum! {
+    /// The four scenes of home care in the national guide (手引き Ver.3, 2020).
+    Scene {
+        DailyCare => "日常の療養支援",
+        AdmissionDischarge => "入退院支援",
+        Emergency => "急変時の対応",
+        EndOfLife => "看取り",
+    }
+}
+
+label_enum! {
+    /// What an entry of a countermeasure's history records.
+    EventKind {
+        Created => "登録",
+        Advanced => "段階を進めた",
+        SteppedBack => "段階を戻した",
+        Edited => "編集",
+        Archived => "終了（アーカイブ）",
+        Restored => "再開",
+    }
+}
+
+#[derive(Debug, Clone, serde::Serialize, poem_openapi::Object)]
+pub struct Countermeasure {
+    pub id: i64,
+    pub ward_id: i64,
+    /// Agenda topic, 1–10.
+    pub topic: i64,
+    pub scene: Option<Scene>,
+    pub title: String,
+    /// The 課題 this countermeasure answers.
+    pub issue: String,
+    pub plan: String,
+    pub owner_member_id: Option<i64>,
+    pub evaluation_due_on: Option<NaiveDate>,
+    /// The meeting that decided it.
+    pub meeting_id: Option<i64>,
+    pub stage: Stage,
+    /// The latest evaluation (set on reaching 評価改善).
+    pub evaluation: Option<String>,
+    pub improvement: Option<String>,
+    pub archived: bool,
+    /// 具体化, not archived, and the evaluation due date is before today (Asia/Tokyo).
+    pub overdue: bool,
+}
+
+/// Whether a countermeasure's evaluation is overdue on `today`.
+pub fn is_overdue(stage: Stage, archived: bool, due: Option<NaiveDate>, today: NaiveDate) -> bool {
+    stage == Stage::Planned && !archived && due.is_some_and(|d| d < today)
+}
+
+#[derive(Debug, Clone, poem_openapi::Object)]
+pub struct NewCountermeasure {
+    pub topic: i64,
+    pub scene: Option<Scene>,
+    pub title: String,
+    #[oai(default)]
+    pub issue: String,
+    #[oai(default)]
+    pub plan: String,
+    pub owner_member_id: Option<i64>,
+    pub evaluation_due_on: Option<NaiveDate>,
+    pub meeting_id: Option<i64>,
+    /// Who records it (shown in the history).
+    pub actor: Option<String>,
+}
+
+/// A partial update: absent fields stay; `null` clears an optional field.
+#[derive(Debug, Clone, Default, poem_openapi::Object)]
+pub struct CountermeasurePatch {
+    pub topic: Option<i64>,
+    pub scene: MaybeUndefined<Scene>,
+    pub title: Option<String>,
+    pub issue: Option<String>,
+    pub plan: Option<String>,
+    pub owner_member_id: MaybeUndefined<i64>,
+    pub evaluation_due_on: MaybeUndefined<NaiveDate>,
+    pub meeting_id: MaybeUndefined<i64>,
+    /// Close (true) or reopen (false) the countermeasure.
+    pub archived: Option<bool>,
+    /// Why (kept in the history).
+    pub note: Option<String>,
+    pub actor: Option<String>,
+}
+
+/// A request to move a countermeasure on the ladder.
+#[derive(Debug, Clone, poem_openapi::Object)]
+pub struct TransitionRequest {
+    /// The stage to move to: the next one, or the previous one (a re-plan).
+    pub to: Stage,
+    /// When it happened; today (Asia/Tokyo) when absent.
+    pub on: Option<NaiveDate>,
+    /// A note; required when stepping back (the reason).
+    pub note: Option<String>,
+    /// Required for 評価改善.
+    pub evaluation: Option<String>,
+    /// Required for 評価改善.
+    pub improvement: Option<String>,
+    /// May be given with 具体化 (or a re-plan) to set the owner.
+    pub owner_member_id: Option<i64>,
+    /// May be given with 具体化 (or a re-plan) to set the due date.
+    pub evaluation_due_on: Option<NaiveDate>,
+    /// Who made the change.
+    pub actor: Option<String>,
+}
+
+/// A checked transition, ready to be written.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Step {
+    pub kind: EventKind,
+    pub from: Stage,
+    pub to: Stage,
+    pub on: NaiveDate,
+    pub note: String,
+    pub owner_member_id: Option<i64>,
+    pub evaluation_due_on: Option<NaiveDate>,
+    pub evaluation: Option<String>,
+    pub improvement: Option<String>,
+}
+
+fn non_empty(v: &Option<String>) -> Option<String> {
+    v.as_deref()
+        .map(str::trim)
+        .filter(|s| !s.is_empty())
+        .map(str::to_string)
+}
+
+/// Decides what a transition request means for `current`, or why the ladder forbids it.
+pub fn plan_transition(
+    current: &Countermeasure,
+    req: &TransitionRequest,
+    today: NaiveDate,
+) -> AppResult<Step> {
+    if current.archived {
+        return Err(AppError::Conflict(
+            "終了（アーカイブ）した対応策の段階は変更できません。先に再開してください".into(),
+        ));
+    }
+    let on = req.on.unwrap_or(today);
+    if on > today {
+        return Err(AppError::invalid(
+            "on",
+            "実施日に未来の日付は指定できません",
+        ));
+    }
+    let note = non_empty(&req.note).unwrap_or_default();
+    let owner = req.owner_member_id.or(current.owner_member_id);
+    let due = req.evaluation_due_on.or(current.evaluation_due_on);
+    let from = current.stage;
+    if req.to == from {
+        return Err(AppError::Conflict(format!(
+            "この対応策は既に「{from}」です"
+        )));
+    }
+    let mut step = Step {
+        kind: EventKind::Advanced,
+        from,
+        to: req.to,
+        on,
+        note,
+        owner_member_id: owner,
+        evaluation_due_on: due,
+        evaluation: None,
+        improvement: None,
+    };
+    if from.next() == Some(req.to) {
+        let mut missing = Vec::new();
+        match req.to {
+            Stage::Planned => {
+                if owner.is_none() {
+                    missing.push(FieldError::new(
+                        "owner_member_id",
+                        "具体化するには担当者を指定してください",
+                    ));
+                }
+                if due.is_none() {
+                    missing.push(FieldError::new(
+                        "evaluation_due_on",
+                        "具体化するには評価予定日を指定してください",
+                    ));
+                }
+            }
+            Stage::Evaluated => {
+                step.evaluation = non_empty(&req.evaluation);
+                step.improvement = non_empty(&req.improvement);
+                if step.evaluation.is_none() {
+                    missing.push(FieldError::new(
+                        "evaluation",
+                        "評価改善に進めるには評価の内容を入力してください",
+                    ));
+                }
+                if step.improvement.is_none() {
+                    missing.push(FieldError::new(
+                        "improvement",
+                        "評価改善に進めるには改善の内容を入力してください",
+                    ));
+                }
+            }
+            Stage::Identified => {}
+        }
+        if !missing.is_empty() {
+            return Err(AppError::Rule(missing));
+        }
+        Ok(step)
+    } else if from.previous() == Some(req.to) {
+        if step.note.is_empty() {
+            return Err(AppError::Rule(vec![FieldError::new(
+                "note",
+                "段階を戻すには理由を入力してください",
+            )]));
+        }
+        step.kind = EventKind::SteppedBack;
+        Ok(step)
+    } else {
+        Err(AppError::Conflict(format!(
+            "「{from}」から「{}」へは直接移れません。段階は一つずつ進めてください",
+            req.to
+        )))
+    }
+}
+
+/// Checks a countermeasure's own fields (not the references, which need the database).
+pub fn validate(cm: &Countermeasure) -> AppResult<()> {
+    let mut errors = Vec::new();
+    if topics::topic(cm.topic).is_none() {
+        errors.push(FieldError::new(
+            "topic",
+            format!(
+                "会議の内容は1〜10の番号で指定してください（{}は無効です）",
+                cm.topic
+            ),
+        ));
+    }
+    if cm.title.trim().is_empty() {
+        errors.push(FieldError::new("title", "対応策の名称を入力してください"));
+    } else if cm.title.chars().count() > 200 {
+        errors.push(FieldError::new(
+            "title",
+            "対応策の名称は200文字以内で入力してください",
+        ));
+    }
+    for (field, value) in [("issue", &cm.issue), ("plan", &cm.plan)] {
+        if value.chars().count() > 20_000 {
+            errors.push(FieldError::new(field, "20000文字以内で入力してください"));
+        }
+    }
+    if !errors.is_empty() {
+        return Err(AppError::Invalid(errors));
+    }
+    // A concrete plan keeps its owner and due date; removing them is a re-plan.
+    if cm.stage != Stage::Identified {
+        let mut missing = Vec::new();
+        if cm.owner_member_id.is_none() {
+            missing.push(FieldError::new(
+                "owner_member_id",
+                "具体化済みの対応策から担当者は外せません（段階を戻してください）",
+            ));
+        }
+        if cm.evaluation_due_on.is_none() {
+            missing.push(FieldError::new(
+                "evaluation_due_on",
+                "具体化済みの対応策から評価予定日は外せません（段階を戻してください）",
+            ));
+        }
+        if !missing.is_empty() {
+            return Err(AppError::Rule(missing));
+        }
+    }
+    Ok(())
+}
+
+impl NewCountermeasure {
+    pub fn to_countermeasure(&self, ward_id: i64) -> AppResult<Countermeasure> {
+        let cm = Countermeasure {
+            id: 0,
+            ward_id,
+            topic: self.topic,
+            scene: self.scene,
+            title: self.title.trim().to_string(),
+            issue: self.issue.trim().to_string(),
+            plan: self.plan.trim().to_string(),
+            owner_member_id: self.owner_member_id,
+            evaluation_due_on: self.evaluation_due_on,
+            meeting_id: self.meeting_id,
+            stage: Stage::Identified,
+            evaluation: None,
+            improvement: None,
+            archived: false,
+            overdue: false,
+        };
+        validate(&cm)?;
+        Ok(cm)
+    }
+}
+
+fn apply<T: Clone>(field: &mut Option<T>, patch: &MaybeUndefined<T>) {
+    match patch {
+        MaybeUndefined::Value(v) => *field = Some(v.clone()),
+        MaybeUndefined::Null => *field = None,
+        MaybeUndefined::Undefined => {}
+    }
+}
+
+impl Countermeasure {
+    /// This countermeasure with the editable fields of a patch applied (not
+    /// `archived`, which is a history event of its own), checked.
+    pub fn patched(&self, patch: &CountermeasurePatch) -> AppResult<Countermeasure> {
+        let mut next = self.clone();
+        if let Some(v) = patch.topic {
+            next.topic = v;
+        }
+        apply(&mut next.scene, &patch.scene);
+        if let Some(v) = &patch.title {
+            next.title = v.trim().to_string();
+        }
+        if let Some(v) = &patch.issue {
+            next.issue = v.trim().to_string();
+        }
+        if let Some(v) = &patch.plan {
+            next.plan = v.trim().to_string();
+        }
+        apply(&mut next.owner_member_id, &patch.owner_member_id);
+        apply(&mut next.evaluation_due_on, &patch.evaluation_due_on);
+        apply(&mut next.meeting_id, &patch.meeting_id);
+        validate(&next)?;
+        Ok(next)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn d(s: &str) -> NaiveDate {
+        s.parse().unwrap()
+    }
+
+    fn cm(stage: Stage) -> Countermeasure {
+        Countermeasure {
+            id: 1,
+            ward_id: 1,
+            topic: 3,
+            scene: None,
+            title: "入退院時の情報共有シートの作成".into(),
+            issue: String::new(),
+            plan: String::new(),
+            owner_member_id: None,
+            evaluation_due_on: None,
+            meeting_id: None,
+            stage,
+            evaluation: None,
+            improvement: None,
+            archived: false,
+            overdue: false,
+        }
+    }
+
+    fn req(to: Stage) -> TransitionRequest {
+        TransitionRequest {
+            to,
+            on: None,
+            note: None,
+            evaluation: None,
+            improvement: None,
+            owner_member_id: None,
+            evaluation_due_on: None,
+            actor: None,
+        }
+    }
+
+    const TODAY: &str = "2026-11-24";
+
+    #[test]
+    fn planning_needs_an_owner_and_a_due_date() {
+        let err =
+            plan_transition(&cm(Stage::Identified), &req(Stage::Planned), d(TODAY)).unwrap_err();
+        assert_eq!(err.status(), 409);
+        let fields: Vec<_> = err
+            .field_errors()
+            .iter()
+            .map(|e| e.field.as_str())
+            .collect();
+        assert_eq!(fields, ["owner_member_id", "evaluation_due_on"]);
+
+        let mut r = req(Stage::Planned);
+        r.owner_member_id = Some(7);
+        r.evaluation_due_on = Some(d("2027-03-31"));
+        let step = plan_transition(&cm(Stage::Identified), &r, d(TODAY)).unwrap();
+        assert_eq!(
+            (step.kind, step.from, step.to),
+            (EventKind::Advanced, Stage::Identified, Stage::Planned)
+        );
+        assert_eq!(step.on, d(TODAY));
+        assert_eq!(step.owner_member_id, Some(7));
+    }
+
+    #[test]
+    fn owner_and_due_date_already_on_record_suffice() {
+        let mut c = cm(Stage::Identified);
+        c.owner_member_id = Some(2);
+        c.evaluation_due_on = Some(d("2027-01-31"));
+        assert!(plan_transition(&c, &req(Stage::Planned), d(TODAY)).is_ok());
+    }
+
+    #[test]
+    fn evaluating_needs_evaluation_and_improvement_texts() {
+        let mut c = cm(Stage::Planned);
+        c.owner_member_id = Some(2);
+        c.evaluation_due_on = Some(d("2027-01-31"));
+        let mut r = req(Stage::Evaluated);
+        r.evaluation = Some("  ".into());
+        let err = plan_transition(&c, &r, d(TODAY)).unwrap_err();
+        assert_eq!(err.field_errors().len(), 2);
+        r.evaluation = Some("参加者アンケートで満足度85%".into());
+        r.improvement = Some("次年度は病院側の参加を増やす".into());
+        let step = plan_transition(&c, &r, d(TODAY)).unwrap();
+        assert_eq!(
+            step.evaluation.as_deref(),
+            Some("参加者アンケートで満足度85%")
+        );
+    }
+
+    #[test]
+    fn the_ladder_cannot_be_skipped_or_repeated() {
+        let err =
+            plan_transition(&cm(Stage::Identified), &req(Stage::Evaluated), d(TODAY)).unwrap_err();
+        assert_eq!(err.status(), 409);
+        let err = plan_transition(&cm(Stage::Planned), &req(Stage::Planned), d(TODAY)).unwrap_err();
+        assert_eq!(err.status(), 409);
+        let err =
+            plan_transition(&cm(Stage::Evaluated), &req(Stage::Identified), d(TODAY)).unwrap_err();
+        assert_eq!(err.status(), 409);
+    }
+
+    #[test]
+    fn stepping_back_needs_a_reason() {
+        let err =
+            plan_transition(&cm(Stage::Evaluated), &req(Stage::Planned), d(TODAY)).unwrap_err();
+        assert_eq!(err.field_errors()[0].field, "note");
+        let mut r = req(Stage::Planned);
+        r.note = Some("評価指標を見直すため再計画".into());
+        let mut c = cm(Stage::Evaluated);
+        c.owner_member_id = Some(1);
+        c.evaluation_due_on = Some(d("2026-12-01"));
+        let step = plan_transition(&c, &r, d(TODAY)).unwrap();
+        assert_eq!(step.kind, EventKind::SteppedBack);
+    }
+
+    #[test]
+    fn archived_ones_do_not_move_and_future_dates_are_refused() {
+        let mut c = cm(Stage::Identified);
+        c.archived = true;
+        assert_eq!(
+            plan_transition(&c, &req(Stage::Planned), d(TODAY))
+                .unwrap_err()
+                .status(),
+            409
+        );
+        let mut r = req(Stage::Planned);
+        r.on = Some(d("2026-11-25"));
+        assert_eq!(
+            plan_transition(&cm(Stage::Identified), &r, d(TODAY))
+                .unwrap_err()
+                .status(),
+            422
+        );
+    }
+
+    #[test]
+    fn overdue_means_planned_open_and_due_before_today() {
+        let today = d(TODAY);
+        assert!(is_overdue(
+            Stage::Planned,
+            false,
+            Some(d("2026-11-23")),
+            today
+        ));
+        assert!(!is_overdue(Stage::Planned, false, Some(today), today));
+        assert!(!is_overdue(
+            Stage::Planned,
+            true,
+            Some(d("2026-11-23")),
+            today
+        ));
+        assert!(!is_overdue(
+            Stage::Evaluated,
+            false,
+            Some(d("2026-11-23")),
+            today
+        ));
+        assert!(!is_overdue(Stage::Planned, false, None, today));
+    }
+
+    #[test]
+    fn a_planned_countermeasure_keeps_its_owner() {
+        let mut c = cm(Stage::Planned);
+        c.owner_member_id = Some(1);
+        c.evaluation_due_on = Some(d("2026-12-01"));
+        let patch = CountermeasurePatch {
+            owner_member_id: MaybeUndefined::Null,
+            ..Default::default()
+        };
+        assert_eq!(c.patched(&patch).unwrap_err().status(), 409);
+        let patch = CountermeasurePatch {
+            topic: Some(11),
+            ..Default::default()
+        };
+        assert_eq!(c.patched(&patch).unwrap_err().status(), 422);
+    }
+}

@@ -1,0 +1,532 @@
+//! SQL for countermeasures and their history.
+
+use chrono::{DateTime, NaiveDate, Utc};
+use serde_json::json;
+use sqlx::Row;
+use sqlx::any::AnyRow;
+
+use super::{
+    Countermeasure, CountermeasurePatch, EventKind, NewCountermeasure, Scene, Stage, Step,
+    TransitionRequest, is_overdue, plan_transition,
+};
+use crate::audit;
+use crate::calendar;
+use crate::db::{Bind, Db, Filter, Tx, bind_all, parse_date, timestamp};
+use crate::error::{AppError, AppResult};
+use crate::paging::{Page, Paging};
+
+const COLUMNS: &str = "id, ward_id, topic, scene, title, issue, plan, owner_member_id, evaluation_due_on, \
+    meeting_id, stage, evaluation, improvement, archived";
+
+fn stage_of(column: &str, value: &str) -> Result<Stage, sqlx::Error> {
+    Stage::parse(value).ok_or_else(|| sqlx::Error::ColumnDecode {
+        index: column.into(),
+        source: format!("unknown stage {value:?}").into(),
+    })
+}
+
+fn from_row(row: &AnyRow, today: NaiveDate) -> Result<Countermeasure, sqlx::Error> {
+    let stage = stage_of("stage", &row.try_get::<String, _>("stage")?)?;
+    let due: Option<String> = row.try_get("evaluation_due_on")?;
+    let due = due
+        .map(|d| parse_date("evaluation_due_on", &d))
+        .transpose()?;
+    let scene: Option<String> = row.try_get("scene")?;
+    let archived = row.try_get::<i64, _>("archived")? != 0;
+    Ok(Countermeasure {
+        id: row.try_get("id")?,
+        ward_id: row.try_get("ward_id")?,
+        topic: row.try_get("topic")?,
+        scene: scene.as_deref().and_then(Scene::parse),
+        title: row.try_get("title")?,
+        issue: row.try_get("issue")?,
+        plan: row.try_get("plan")?,
+        owner_member_id: row.try_get("owner_member_id")?,
+        evaluation_due_on: due,
+        meeting_id: row.try_get("meeting_id")?,
+        stage,
+        evaluation: row.try_get("evaluation")?,
+        improvement: row.try_get("improvement")?,
+        archived,
+        overdue: is_overdue(stage, archived, due, today),
+    })
+}
+
+fn audit_view(c: &Countermeasure) -> serde_json::Value {
+    json!({
+        "topic": c.topic,
+        "scene": c.scene.map(Scene::as_str),
+        "title": c.title,
+        "issue": c.issue,
+        "plan": c.plan,
+        "owner_member_id": c.owner_member_id,
+        "evaluation_due_on": c.evaluation_due_on.map(|d| d.to_string()),
+        "meeting_id": c.meeting_id,
+        "stage": c.stage.as_str(),
+        "evaluation": c.evaluation,
+        "improvement": c.improvement,
+        "archived": c.archived,
+    })
+}
+
+/// Filters for a ward's countermeasures.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct CountermeasureQuery {
+    pub stage: Option<Stage>,
+    pub topic: Option<i64>,
+    pub overdue: Option<bool>,
+    /// None: open ones only; Some(true): archived only; Some(false): open only.
+    pub archived: Option<bool>,
+    /// Include both open and archived ones (overrides `archived`).
+    pub include_archived: bool,
+}
+
+const OVERDUE_SQL: &str = "(stage = '具体化' AND archived = 0 AND evaluation_due_on < ?)";
+const NOT_OVERDUE_SQL: &str = "NOT (stage = '具体化' AND archived = 0 AND evaluation_due_on IS NOT NULL AND evaluation_due_on < ?)";
+
+pub async fn list(
+    db: &Db,
+    ward_id: i64,
+    query: CountermeasureQuery,
+    today: NaiveDate,
+    paging: Paging,
+) -> AppResult<Page<Countermeasure>> {
+    let mut filter = Filter::default();
+    filter.and("ward_id = ?", [Bind::Int(ward_id)]);
+    if !query.include_archived {
+        filter.and(
+            "archived = ?",
+            [Bind::Int(i64::from(query.archived.unwrap_or(false)))],
+        );
+    }
+    if let Some(stage) = query.stage {
+        filter.and("stage = ?", [Bind::Text(stage.as_str().into())]);
+    }
+    if let Some(topic) = query.topic {
+        filter.and("topic = ?", [Bind::Int(topic)]);
+    }
+    match query.overdue {
+        Some(true) => {
+            filter.and(OVERDUE_SQL, [Bind::Text(today.to_string())]);
+        }
+        Some(false) => {
+            filter.and(NOT_OVERDUE_SQL, [Bind::Text(today.to_string())]);
+        }
+        None => {}
+    }
+    let n = filter.next_placeholder();
+    let sql = format!(
+        "SELECT {COLUMNS} FROM countermeasures{} ORDER BY topic, id LIMIT ${n} OFFSET ${}",
+        filter.where_sql(),
+        n + 1
+    );
+    let mut binds = filter.binds().to_vec();
+    binds.push(Bind::Int(paging.limit));
+    binds.push(Bind::Int(paging.offset));
+    let rows = bind_all(sqlx::query(sqlx::AssertSqlSafe(sql)), &binds)
+        .fetch_all(&db.pool)
+        .await?;
+    let items = rows
+        .iter()
+        .map(|r| from_row(r, today))
+        .collect::<Result<_, _>>()?;
+    let total: i64 = bind_all(
+        sqlx::query(sqlx::AssertSqlSafe(format!(
+            "SELECT COUNT(*) AS n FROM countermeasures{}",
+            filter.where_sql()
+        ))),
+        filter.binds(),
+    )
+    .fetch_one(&db.pool)
+    .await?
+    .try_get("n")?;
+    Ok(Page {
+        items,
+        total,
+        paging,
+    })
+}
+
+async fn load(
+    conn: &mut sqlx::AnyConnection,
+    id: i64,
+    today: NaiveDate,
+) -> AppResult<Countermeasure> {
+    let row = sqlx::query(sqlx::AssertSqlSafe(format!(
+        "SELECT {COLUMNS} FROM countermeasures WHERE id = $1"
+    )))
+    .bind(id)
+    .fetch_optional(&mut *conn)
+    .await?
+    .ok_or(AppError::NotFound("対応策"))?;
+    Ok(from_row(&row, today)?)
+}
+
+pub async fn get(db: &Db, id: i64, today: NaiveDate) -> AppResult<Countermeasure> {
+    let mut conn = db.pool.acquire().await?;
+    load(&mut conn, id, today).await
+}
+
+/// Owner and meeting, when given, must belong to the countermeasure's ward.
+async fn check_references(tx: &mut Tx, cm: &Countermeasure) -> AppResult<()> {
+    if let Some(owner) = cm.owner_member_id {
+        crate::members::store::ensure_in_ward(tx, cm.ward_id, &[owner], "owner_member_id").await?;
+    }
+    if let Some(meeting) = cm.meeting_id {
+        let ward: Option<i64> = sqlx::query_scalar("SELECT ward_id FROM meetings WHERE id = $1")
+            .bind(meeting)
+            .fetch_optional(&mut **tx)
+            .await?;
+        match ward {
+            None => {
+                return Err(AppError::invalid(
+                    "meeting_id",
+                    format!("会議(ID {meeting})は存在しません"),
+                ));
+            }
+            Some(w) if w != cm.ward_id => {
+                return Err(AppError::invalid(
+                    "meeting_id",
+                    format!("会議(ID {meeting})はこの区の会議ではありません"),
+                ));
+            }
+            Some(_) => {}
+        }
+    }
+    Ok(())
+}
+
+struct Event<'a> {
+    kind: EventKind,
+    from: Option<Stage>,
+    to: Option<Stage>,
+    on: NaiveDate,
+    actor: Option<&'a str>,
+    note: &'a str,
+    evaluation: Option<&'a str>,
+    improvement: Option<&'a str>,
+    changes: serde_json::Value,
+}
+
+/// Writes one history row and its audit row, in the caller's transaction.
+async fn record(
+    tx: &mut Tx,
+    cm: &Countermeasure,
+    event: Event<'_>,
+    now: DateTime<Utc>,
+) -> AppResult<()> {
+    sqlx::query(
+        "INSERT INTO countermeasure_events (countermeasure_id, kind, from_stage, to_stage, occurred_on, actor, note, \
+         evaluation, improvement, changes, recorded_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)",
+    )
+    .bind(cm.id)
+    .bind(event.kind.as_str())
+    .bind(event.from.map(Stage::as_str))
+    .bind(event.to.map(Stage::as_str))
+    .bind(event.on.to_string())
+    .bind(event.actor.map(str::to_string))
+    .bind(event.note)
+    .bind(event.evaluation.map(str::to_string))
+    .bind(event.improvement.map(str::to_string))
+    .bind(event.changes.to_string())
+    .bind(timestamp(now))
+    .execute(&mut **tx)
+    .await?;
+    let action = match event.kind {
+        EventKind::Created => "create",
+        EventKind::Advanced | EventKind::SteppedBack => "transition",
+        EventKind::Edited => "update",
+        EventKind::Archived => "archive",
+        EventKind::Restored => "restore",
+    };
+    let entry = audit::Entry {
+        ward_id: Some(cm.ward_id),
+        entity: "countermeasure",
+        entity_id: cm.id,
+        action,
+        actor: event.actor,
+        changes: event.changes,
+    };
+    audit::record(tx, entry, now).await
+}
+
+async fn write_row(tx: &mut Tx, c: &Countermeasure, now: DateTime<Utc>) -> AppResult<()> {
+    sqlx::query(
+        "UPDATE countermeasures SET topic = $1, scene = $2, title = $3, issue = $4, plan = $5, owner_member_id = $6, \
+         evaluation_due_on = $7, meeting_id = $8, stage = $9, evaluation = $10, improvement = $11, archived = $12, \
+         updated_at = $13 WHERE id = $14",
+    )
+    .bind(c.topic)
+    .bind(c.scene.map(Scene::as_str))
+    .bind(c.title.as_str())
+    .bind(c.issue.as_str())
+    .bind(c.plan.as_str())
+    .bind(c.owner_member_id)
+    .bind(c.evaluation_due_on.map(|d| d.to_string()))
+    .bind(c.meeting_id)
+    .bind(c.stage.as_str())
+    .bind(c.evaluation.clone())
+    .bind(c.improvement.clone())
+    .bind(i64::from(c.archived))
+    .bind(timestamp(now))
+    .bind(c.id)
+    .execute(&mut **tx)
+    .await?;
+    Ok(())
+}
+
+fn actor_of(actor: &Option<String>) -> Option<&str> {
+    actor.as_deref().map(str::trim).filter(|s| !s.is_empty())
+}
+
+pub async fn create(
+    db: &Db,
+    ward_id: i64,
+    new: &NewCountermeasure,
+    now: DateTime<Utc>,
+) -> AppResult<Countermeasure> {
+    let mut cm = new.to_countermeasure(ward_id)?;
+    crate::wards::store::get(db, ward_id).await?;
+    let today = calendar::today(now);
+    let mut tx = db.begin_write().await?;
+    check_references(&mut tx, &cm).await?;
+    cm.id = sqlx::query_scalar(
+        "INSERT INTO countermeasures (ward_id, topic, scene, title, issue, plan, owner_member_id, evaluation_due_on, \
+         meeting_id, stage, archived, created_at, updated_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, 0, $11, $11) \
+         RETURNING id",
+    )
+    .bind(ward_id)
+    .bind(cm.topic)
+    .bind(cm.scene.map(Scene::as_str))
+    .bind(cm.title.as_str())
+    .bind(cm.issue.as_str())
+    .bind(cm.plan.as_str())
+    .bind(cm.owner_member_id)
+    .bind(cm.evaluation_due_on.map(|d| d.to_string()))
+    .bind(cm.meeting_id)
+    .bind(cm.stage.as_str())
+    .bind(timestamp(now))
+    .fetch_one(&mut *tx)
+    .await?;
+    let event = Event {
+        kind: EventKind::Created,
+        from: None,
+        to: Some(cm.stage),
+        on: today,
+        actor: actor_of(&new.actor),
+        note: "",
+        evaluation: None,
+        improvement: None,
+        changes: audit_view(&cm),
+    };
+    record(&mut tx, &cm, event, now).await?;
+    tx.commit().await?;
+    Ok(cm)
+}
+
+/// Edits fields and/or archives or reopens; each is its own history entry.
+pub async fn update(
+    db: &Db,
+    id: i64,
+    patch: &CountermeasurePatch,
+    now: DateTime<Utc>,
+) -> AppResult<Countermeasure> {
+    let today = calendar::today(now);
+    let mut tx = db.begin_write().await?;
+    let before = load(&mut tx, id, today).await?;
+    let mut after = before.patched(patch)?;
+    check_references(&mut tx, &after).await?;
+    let actor = actor_of(&patch.actor);
+    let note = patch.note.as_deref().unwrap_or("").trim();
+    let changes = audit::diff(&audit_view(&before), &audit_view(&after));
+    if changes.as_object().is_some_and(|c| !c.is_empty()) {
+        write_row(&mut tx, &after, now).await?;
+        let event = Event {
+            kind: EventKind::Edited,
+            from: None,
+            to: None,
+            on: today,
+            actor,
+            note,
+            evaluation: None,
+            improvement: None,
+            changes,
+        };
+        record(&mut tx, &after, event, now).await?;
+    }
+    if let Some(archived) = patch.archived
+        && archived != before.archived
+    {
+        after.archived = archived;
+        write_row(&mut tx, &after, now).await?;
+        let event = Event {
+            kind: if archived {
+                EventKind::Archived
+            } else {
+                EventKind::Restored
+            },
+            from: None,
+            to: None,
+            on: today,
+            actor,
+            note,
+            evaluation: None,
+            improvement: None,
+            changes: json!({ "archived": { "before": before.archived, "after": archived } }),
+        };
+        record(&mut tx, &after, event, now).await?;
+    }
+    tx.commit().await?;
+    after.overdue = is_overdue(after.stage, after.archived, after.evaluation_due_on, today);
+    Ok(after)
+}
+
+/// Moves a countermeasure one step on the ladder, with its history row.
+pub async fn transition(
+    db: &Db,
+    id: i64,
+    req: &TransitionRequest,
+    now: DateTime<Utc>,
+) -> AppResult<Countermeasure> {
+    let today = calendar::today(now);
+    let mut tx = db.begin_write().await?;
+    let before = load(&mut tx, id, today).await?;
+    let step: Step = plan_transition(&before, req, today)?;
+    let mut after = before.clone();
+    after.stage = step.to;
+    after.owner_member_id = step.owner_member_id;
+    after.evaluation_due_on = step.evaluation_due_on;
+    if step.to == super::Stage::Evaluated {
+        after.evaluation = step.evaluation.clone();
+        after.improvement = step.improvement.clone();
+    } else {
+        // The evaluation of an earlier round stays in the history, not on the row.
+        after.evaluation = None;
+        after.improvement = None;
+    }
+    check_references(&mut tx, &after).await?;
+    write_row(&mut tx, &after, now).await?;
+    let event = Event {
+        kind: step.kind,
+        from: Some(step.from),
+        to: Some(step.to),
+        on: step.on,
+        actor: actor_of(&req.actor),
+        note: &step.note,
+        evaluation: step.evaluation.as_deref(),
+        improvement: step.improvement.as_deref(),
+        changes: audit::diff(&audit_view(&before), &audit_view(&after)),
+    };
+    record(&mut tx, &after, event, now).await?;
+    tx.commit().await?;
+    after.overdue = is_overdue(after.stage, after.archived, after.evaluation_due_on, today);
+    Ok(after)
+}
+
+/// One entry of a countermeasure's timeline.
+#[derive(Debug, Clone, serde::Serialize, poem_openapi::Object)]
+pub struct HistoryEntry {
+    pub id: i64,
+    pub kind: EventKind,
+    pub from_stage: Option<Stage>,
+    pub to_stage: Option<Stage>,
+    /// The date the step happened (as given by the user).
+    pub on: NaiveDate,
+    pub actor: Option<String>,
+    pub note: String,
+    pub evaluation: Option<String>,
+    pub improvement: Option<String>,
+    /// Changed fields: `{"field": {"before": …, "after": …}}`.
+    pub changes: serde_json::Value,
+    /// When it was recorded (UTC, RFC 3339).
+    pub recorded_at: String,
+}
+
+/// The timeline, oldest first.
+pub async fn history(db: &Db, id: i64) -> AppResult<Vec<HistoryEntry>> {
+    get(db, id, NaiveDate::MIN).await?;
+    let rows = sqlx::query(
+        "SELECT id, kind, from_stage, to_stage, occurred_on, actor, note, evaluation, improvement, changes, recorded_at \
+         FROM countermeasure_events WHERE countermeasure_id = $1 ORDER BY id",
+    )
+    .bind(id)
+    .fetch_all(&db.pool)
+    .await?;
+    rows.iter()
+        .map(|r| {
+            let kind: String = r.try_get("kind")?;
+            let from: Option<String> = r.try_get("from_stage")?;
+            let to: Option<String> = r.try_get("to_stage")?;
+            let on: String = r.try_get("occurred_on")?;
+            let changes: String = r.try_get("changes")?;
+            Ok(HistoryEntry {
+                id: r.try_get("id")?,
+                kind: EventKind::parse(&kind).unwrap_or(EventKind::Edited),
+                from_stage: from
+                    .as_deref()
+                    .map(|s| stage_of("from_stage", s))
+                    .transpose()?,
+                to_stage: to.as_deref().map(|s| stage_of("to_stage", s)).transpose()?,
+                on: parse_date("occurred_on", &on)?,
+                actor: r.try_get("actor")?,
+                note: r.try_get("note")?,
+                evaluation: r.try_get("evaluation")?,
+                improvement: r.try_get("improvement")?,
+                changes: serde_json::from_str(&changes).unwrap_or(serde_json::Value::Null),
+                recorded_at: r.try_get("recorded_at")?,
+            })
+        })
+        .collect::<Result<_, sqlx::Error>>()
+        .map_err(AppError::from)
+}
+
+/// The most advanced stage per (ward, topic), over all countermeasures.
+pub async fn stages_by_topic(db: &Db) -> AppResult<Vec<(i64, i64, Stage)>> {
+    let rows = sqlx::query(
+        "SELECT ward_id, topic, MAX(CASE stage WHEN '評価改善' THEN 2 WHEN '具体化' THEN 1 ELSE 0 END) AS rank \
+         FROM countermeasures GROUP BY ward_id, topic",
+    )
+    .fetch_all(&db.pool)
+    .await?;
+    rows.iter()
+        .map(|r| {
+            let rank: i64 = r.try_get("rank")?;
+            let stage = match rank {
+                2 => Stage::Evaluated,
+                1 => Stage::Planned,
+                _ => Stage::Identified,
+            };
+            Ok((r.try_get("ward_id")?, r.try_get("topic")?, stage))
+        })
+        .collect::<Result<_, sqlx::Error>>()
+        .map_err(AppError::from)
+}
+
+/// Open 具体化 countermeasures due before `until` (inclusive), by due date:
+/// the overdue ones and those coming due. `ward_id` None means every ward.
+pub async fn due_before(
+    db: &Db,
+    ward_id: Option<i64>,
+    until: NaiveDate,
+    today: NaiveDate,
+) -> AppResult<Vec<Countermeasure>> {
+    let mut filter = Filter::default();
+    filter.and(
+        "stage = '具体化' AND archived = 0 AND evaluation_due_on <= ?",
+        [Bind::Text(until.to_string())],
+    );
+    if let Some(w) = ward_id {
+        filter.and("ward_id = ?", [Bind::Int(w)]);
+    }
+    let sql = format!(
+        "SELECT {COLUMNS} FROM countermeasures{} ORDER BY evaluation_due_on, id",
+        filter.where_sql()
+    );
+    let rows = bind_all(sqlx::query(sqlx::AssertSqlSafe(sql)), filter.binds())
+        .fetch_all(&db.pool)
+        .await?;
+    Ok(rows
+        .iter()
+        .map(|r| from_row(r, today))
+        .collect::<Result<_, _>>()?)
+}

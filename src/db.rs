@@ -1,0 +1,257 @@
+//! The connection pool, per-connection settings and migrations.
+//!
+//! Storage code runs on sqlx's `Any` driver with `$n` placeholders, so one
+//! code path serves SQLite (the embedded default) and, later, PostgreSQL.
+//! What differs between the dialects lives here.
+
+use std::time::Duration;
+
+use sqlx::any::{AnyPoolOptions, install_default_drivers};
+use sqlx::{Any, AnyPool, Executor, Transaction};
+
+use crate::error::AppError;
+
+/// The SQL dialect behind the pool.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Dialect {
+    Sqlite,
+    Postgres,
+}
+
+/// The database: a pool plus the dialect it speaks.
+#[derive(Clone)]
+pub struct Db {
+    pub pool: AnyPool,
+    pub dialect: Dialect,
+}
+
+pub type Tx = Transaction<'static, Any>;
+
+/// Why the database could not be opened, in words an operator can act on.
+#[derive(Debug, thiserror::Error)]
+pub enum OpenError {
+    #[error("DATABASE_URL {0:?} is not supported: use a file path, sqlite://FILE or postgres://…")]
+    UnsupportedUrl(String),
+    #[error("PostgreSQL is not supported by this version yet; use SQLite (sqlite://FILE)")]
+    PostgresNotYet,
+    #[error("cannot open the database {url}: {source}")]
+    Connect { url: String, source: sqlx::Error },
+    #[error("cannot migrate the database: {0}")]
+    Migrate(#[from] sqlx::migrate::MigrateError),
+}
+
+/// Turns what an operator writes into a URL sqlx accepts; SQLite files are
+/// created when missing.
+pub fn normalize_url(raw: &str) -> Result<(String, Dialect), OpenError> {
+    if raw.starts_with("postgres://") || raw.starts_with("postgresql://") {
+        return Ok((raw.to_string(), Dialect::Postgres));
+    }
+    let url = if let Some(rest) = raw.strip_prefix("sqlite:") {
+        format!("sqlite:{rest}")
+    } else if raw.contains("://") {
+        return Err(OpenError::UnsupportedUrl(raw.to_string()));
+    } else {
+        format!("sqlite://{raw}")
+    };
+    let url = if url.contains("mode=") {
+        url
+    } else if url.contains('?') {
+        format!("{url}&mode=rwc")
+    } else {
+        format!("{url}?mode=rwc")
+    };
+    Ok((url, Dialect::Sqlite))
+}
+
+impl Db {
+    /// Opens the pool and applies the per-connection settings.
+    pub async fn connect(raw_url: &str, max_connections: u32) -> Result<Self, OpenError> {
+        install_default_drivers();
+        let (url, dialect) = normalize_url(raw_url)?;
+        if dialect == Dialect::Postgres {
+            return Err(OpenError::PostgresNotYet);
+        }
+        let pool = AnyPoolOptions::new()
+            .max_connections(max_connections.max(1))
+            .acquire_timeout(Duration::from_secs(30))
+            .after_connect(|conn, _meta| {
+                Box::pin(async move {
+                    // WAL lets readers run beside the writer; the busy timeout makes
+                    // a second writer wait instead of failing with "database is locked".
+                    conn.execute(
+                        "PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; \
+                         PRAGMA foreign_keys = ON; PRAGMA busy_timeout = 10000;",
+                    )
+                    .await?;
+                    Ok(())
+                })
+            })
+            .connect(&url)
+            .await
+            .map_err(|source| OpenError::Connect {
+                url: redact_url(raw_url),
+                source,
+            })?;
+        Ok(Self { pool, dialect })
+    }
+
+    /// Brings the schema up to date.
+    pub async fn migrate(&self) -> Result<(), OpenError> {
+        sqlx::migrate!("./migrations/sqlite")
+            .run(&self.pool)
+            .await?;
+        Ok(())
+    }
+
+    /// Starts a transaction that will write. SQLite must take the write lock
+    /// up front: a deferred transaction upgraded later fails with SQLITE_BUSY
+    /// at once instead of waiting out the busy timeout.
+    pub async fn begin_write(&self) -> Result<Tx, AppError> {
+        let statement = match self.dialect {
+            Dialect::Sqlite => "BEGIN IMMEDIATE",
+            Dialect::Postgres => "BEGIN",
+        };
+        Ok(self.pool.begin_with(statement).await?)
+    }
+}
+
+/// Hides a password in a URL before it is shown or logged.
+fn redact_url(url: &str) -> String {
+    match (url.find("://"), url.rfind('@')) {
+        (Some(scheme), Some(at)) if at > scheme => {
+            format!("{}://***{}", &url[..scheme], &url[at..])
+        }
+        _ => url.to_string(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn plain_paths_become_sqlite_urls_that_create_the_file() {
+        let (url, dialect) = normalize_url("renkei.db").unwrap();
+        assert_eq!(url, "sqlite://renkei.db?mode=rwc");
+        assert_eq!(dialect, Dialect::Sqlite);
+        assert_eq!(
+            normalize_url("sqlite:///tmp/x.db").unwrap().0,
+            "sqlite:///tmp/x.db?mode=rwc"
+        );
+        assert_eq!(
+            normalize_url("sqlite://x.db?mode=ro").unwrap().0,
+            "sqlite://x.db?mode=ro"
+        );
+    }
+
+    #[test]
+    fn unknown_schemes_are_refused_and_passwords_hidden() {
+        assert!(normalize_url("mysql://x").is_err());
+        assert_eq!(
+            redact_url("postgres://u:secret@h/db"),
+            "postgres://***@h/db"
+        );
+    }
+}
+
+/// A value bound to a dynamically built query.
+#[derive(Debug, Clone)]
+pub enum Bind {
+    Int(i64),
+    Text(String),
+}
+
+/// Builds a `WHERE … AND …` clause with numbered placeholders (`$1`, `$2`, …),
+/// which both dialects accept. sqlx's `QueryBuilder` under `Any` emits `?`,
+/// which PostgreSQL rejects, so dynamic filters go through here.
+#[derive(Debug, Default)]
+pub struct Filter {
+    clauses: Vec<String>,
+    binds: Vec<Bind>,
+}
+
+impl Filter {
+    /// Adds a condition; each `?` in `clause` becomes the next numbered placeholder
+    /// and takes the next of `values`.
+    pub fn and(
+        &mut self,
+        clause: &'static str,
+        values: impl IntoIterator<Item = Bind>,
+    ) -> &mut Self {
+        let mut sql = String::new();
+        let mut values = values.into_iter();
+        for ch in clause.chars() {
+            if ch == '?' {
+                if let Some(v) = values.next() {
+                    self.binds.push(v);
+                }
+                sql.push_str(&format!("${}", self.binds.len()));
+            } else {
+                sql.push(ch);
+            }
+        }
+        self.clauses.push(sql);
+        self
+    }
+
+    /// `WHERE …` (or nothing).
+    pub fn where_sql(&self) -> String {
+        if self.clauses.is_empty() {
+            String::new()
+        } else {
+            format!(" WHERE {}", self.clauses.join(" AND "))
+        }
+    }
+
+    /// The placeholder number the next bind would get.
+    pub fn next_placeholder(&self) -> usize {
+        self.binds.len() + 1
+    }
+
+    pub fn binds(&self) -> &[Bind] {
+        &self.binds
+    }
+}
+
+/// Applies binds in order to a query built from a [`Filter`].
+pub fn bind_all<'q>(
+    mut query: sqlx::query::Query<'q, Any, sqlx::any::AnyArguments>,
+    binds: &'q [Bind],
+) -> sqlx::query::Query<'q, Any, sqlx::any::AnyArguments> {
+    for b in binds {
+        query = match b {
+            Bind::Int(v) => query.bind(*v),
+            Bind::Text(v) => query.bind(v.as_str()),
+        };
+    }
+    query
+}
+
+/// The same, for `query_as`.
+pub fn bind_all_as<'q, O>(
+    mut query: sqlx::query::QueryAs<'q, Any, O, sqlx::any::AnyArguments>,
+    binds: &'q [Bind],
+) -> sqlx::query::QueryAs<'q, Any, O, sqlx::any::AnyArguments> {
+    for b in binds {
+        query = match b {
+            Bind::Int(v) => query.bind(*v),
+            Bind::Text(v) => query.bind(v.as_str()),
+        };
+    }
+    query
+}
+
+/// Dates are stored as ISO text; this reads one back.
+pub fn parse_date(column: &str, value: &str) -> Result<chrono::NaiveDate, sqlx::Error> {
+    value
+        .parse()
+        .map_err(|e: chrono::ParseError| sqlx::Error::ColumnDecode {
+            index: column.to_string(),
+            source: Box::new(e),
+        })
+}
+
+/// Instants are stored as RFC 3339 UTC text.
+pub fn timestamp(now: chrono::DateTime<chrono::Utc>) -> String {
+    now.to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
+}

@@ -1,0 +1,270 @@
+//! Demo data: Osaka City's 24 wards with clearly fictional members
+//! (見本/試験 names, example.jp addresses), meetings and countermeasures in
+//! every stage, some of them overdue. Dates are relative to today, so the
+//! demo always shows the current half-year and overdue evaluations.
+
+use chrono::{DateTime, Days, NaiveDate, Utc};
+
+use crate::calendar::{self, Period};
+use crate::countermeasures::{self, NewCountermeasure, Scene, Stage, TransitionRequest};
+use crate::db::Db;
+use crate::error::AppResult;
+use crate::meetings::{self, MeetingKind, NewMeeting};
+use crate::members::{self, NewMember, OrganizationKind};
+use crate::municipalities::{self, NewMunicipality};
+
+pub const MUNICIPALITY: &str = "大阪市";
+
+pub const OSAKA_WARDS: [&str; 24] = [
+    "北区",
+    "都島区",
+    "福島区",
+    "此花区",
+    "中央区",
+    "西区",
+    "港区",
+    "大正区",
+    "天王寺区",
+    "浪速区",
+    "西淀川区",
+    "淀川区",
+    "東淀川区",
+    "東成区",
+    "生野区",
+    "旭区",
+    "城東区",
+    "鶴見区",
+    "阿倍野区",
+    "住之江区",
+    "住吉区",
+    "東住吉区",
+    "平野区",
+    "西成区",
+];
+
+const ACTOR: &str = "デモデータ";
+
+/// Loads the demo data if the database has no municipality yet; true if it did.
+pub async fn load_if_empty(db: &Db, now: DateTime<Utc>) -> AppResult<bool> {
+    let count: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM municipalities")
+        .fetch_one(&db.pool)
+        .await?;
+    if count > 0 {
+        return Ok(false);
+    }
+    load(db, now).await?;
+    Ok(true)
+}
+
+fn days_before(d: NaiveDate, n: u64) -> NaiveDate {
+    d.checked_sub_days(Days::new(n)).unwrap_or(d)
+}
+
+fn days_after(d: NaiveDate, n: u64) -> NaiveDate {
+    d.checked_add_days(Days::new(n)).unwrap_or(d)
+}
+
+async fn load(db: &Db, now: DateTime<Utc>) -> AppResult<()> {
+    let today = calendar::today(now);
+    let period = Period::containing(today);
+    let city = municipalities::store::create(
+        db,
+        &NewMunicipality {
+            name: MUNICIPALITY.into(),
+            wards: OSAKA_WARDS.iter().map(|w| w.to_string()).collect(),
+        },
+        now,
+    )
+    .await?;
+    let wards = crate::wards::store::list(db, Some(city.id)).await?;
+    for (i, ward) in wards.iter().enumerate() {
+        let n = i as u64;
+        let roster = [
+            (
+                "見本 一郎",
+                "医師会",
+                OrganizationKind::MedicalAssociation,
+                "ishikai",
+            ),
+            (
+                "見本 二美",
+                "歯科医師会",
+                OrganizationKind::DentalAssociation,
+                "shika",
+            ),
+            (
+                "試験 三郎",
+                "薬剤師会",
+                OrganizationKind::PharmaceuticalAssociation,
+                "yakuzai",
+            ),
+            (
+                "試験 四子",
+                "訪問看護ステーション（架空）",
+                OrganizationKind::VisitingNursing,
+                "houkan",
+            ),
+            (
+                "例示 五郎",
+                "居宅介護支援事業所（架空）",
+                OrganizationKind::CareManager,
+                "cm",
+            ),
+            (
+                "例示 六花",
+                "在宅医療・介護連携相談支援室",
+                OrganizationKind::ConsultationOffice,
+                "soudan",
+            ),
+        ];
+        let mut member_ids = Vec::new();
+        for (j, (name, org, kind, mail)) in roster.iter().enumerate() {
+            let new = NewMember {
+                name: (*name).into(),
+                organization: format!("{}{}", ward.name, org),
+                organization_kind: *kind,
+                email: Some(format!("{mail}.ward{:02}@example.jp", i + 1)),
+                // One former member per few wards, to show the active flag.
+                active: !(j == 5 && i % 4 == 3),
+            };
+            member_ids.push(members::store::create(db, ward.id, &new, now).await?.id);
+        }
+
+        // Two meetings this half-year (fewer topics in some wards), one last half-year.
+        let first = days_after(period.start(), 10 + n % 7).min(today);
+        let covered: Vec<i64> = (1..=10)
+            .filter(|t| (t + i as i64) % 3 != 0 || *t == 2)
+            .collect();
+        let m1 = meetings::store::create(
+            db,
+            ward.id,
+            &NewMeeting {
+                held_on: first,
+                title: format!("{}在宅医療・介護連携推進会議（第1回）", ward.name),
+                kind: MeetingKind::Council,
+                topics: covered.clone(),
+                attendee_ids: member_ids[..4].to_vec(),
+                minutes: "【デモ】地域の資源と課題を共有した。".into(),
+            },
+            now,
+        )
+        .await?;
+        if i % 2 == 0 {
+            meetings::store::create(
+                db,
+                ward.id,
+                &NewMeeting {
+                    held_on: days_before(today, 3 + n % 5).max(period.start()),
+                    title: format!("{}実務者会議", ward.name),
+                    kind: MeetingKind::Practitioners,
+                    topics: vec![3, 4, 6],
+                    attendee_ids: member_ids[2..].to_vec(),
+                    minutes: "【デモ】入退院時の情報共有について協議した。".into(),
+                },
+                now,
+            )
+            .await?;
+        }
+        meetings::store::create(
+            db,
+            ward.id,
+            &NewMeeting {
+                held_on: days_before(period.start(), 60),
+                title: format!("{}在宅医療・介護連携推進会議（前期）", ward.name),
+                kind: MeetingKind::Council,
+                topics: vec![1, 2, 5],
+                attendee_ids: member_ids[..3].to_vec(),
+                minutes: "【デモ】前期の振り返り。".into(),
+            },
+            now,
+        )
+        .await?;
+
+        // Countermeasures: one per stage, plus an overdue one in most wards.
+        let plans = [
+            (
+                3,
+                Some(Scene::AdmissionDischarge),
+                "入退院時の情報共有シートの運用",
+                "病院とケアマネジャーの情報共有が遅れる",
+            ),
+            (
+                7,
+                Some(Scene::EndOfLife),
+                "区民向け看取り講演会の開催",
+                "在宅看取りが区民に知られていない",
+            ),
+            (6, None, "多職種の顔の見える交流会", "職種間で相談しにくい"),
+            (
+                4,
+                Some(Scene::Emergency),
+                "急変時の連絡ルールづくり",
+                "夜間の急変時に連絡先が分からない",
+            ),
+        ];
+        for (k, (topic, scene, title, issue)) in plans.iter().enumerate() {
+            let owner = member_ids[k % member_ids.len()];
+            let cm = countermeasures::store::create(
+                db,
+                ward.id,
+                &NewCountermeasure {
+                    topic: *topic,
+                    scene: *scene,
+                    title: (*title).into(),
+                    issue: (*issue).into(),
+                    plan: "【デモ】担当者が案を作成し、次回会議で報告する。".into(),
+                    owner_member_id: None,
+                    evaluation_due_on: None,
+                    meeting_id: Some(m1.id),
+                    actor: Some(ACTOR.into()),
+                },
+                now,
+            )
+            .await?;
+            // k = 0: stays 未具体化 in odd wards; k = 1: 具体化, due soon;
+            // k = 2: 評価改善; k = 3: 具体化 and overdue in most wards.
+            let target = match k {
+                0 if i % 2 == 1 => Stage::Identified,
+                0 | 1 | 3 => Stage::Planned,
+                _ => Stage::Evaluated,
+            };
+            if target == Stage::Identified {
+                continue;
+            }
+            let due = match k {
+                3 if i % 5 != 4 => days_before(today, 5 + n * 3),
+                1 => days_after(today, 7 + n % 20),
+                _ => days_after(today, 60),
+            };
+            let step = |to: Stage, on: NaiveDate| TransitionRequest {
+                to,
+                on: Some(on),
+                note: Some("【デモ】".into()),
+                evaluation: (to == Stage::Evaluated)
+                    .then(|| "【デモ】参加者アンケートで8割が「役立った」と回答".into()),
+                improvement: (to == Stage::Evaluated)
+                    .then(|| "【デモ】次回は病院の参加を増やす".into()),
+                owner_member_id: Some(owner),
+                evaluation_due_on: Some(due),
+                actor: Some(ACTOR.into()),
+            };
+            countermeasures::store::transition(
+                db,
+                cm.id,
+                &step(Stage::Planned, days_before(today, 40).max(first)),
+                now,
+            )
+            .await?;
+            if target == Stage::Evaluated {
+                countermeasures::store::transition(
+                    db,
+                    cm.id,
+                    &step(Stage::Evaluated, days_before(today, 2)),
+                    now,
+                )
+                .await?;
+            }
+        }
+    }
+    Ok(())
+}

@@ -1,0 +1,32 @@
+//! renkei: the PDCA meeting and progress tracker for 在宅医療・介護連携推進事業.
+//!
+//! A tour of the modules:
+//! - [`municipalities`], [`wards`], [`members`], [`meetings`], [`countermeasures`]:
+//!   the domain, each with its rules (`mod.rs`), its SQL (`store.rs`), its API
+//!   operations (`api.rs`) and, where it has them, its pages (`pages.rs`);
+//!   the PDCA ladder lives in [`countermeasures`].
+//! - [`dashboard`]: per-ward topic coverage and stages, overdue evaluations.
+//! - [`topics`], [`calendar`], [`labels`]: the fixed catalogues, fiscal
+//!   half-years and era dates.
+//! - [`audit`]: the trail every write leaves in its own transaction.
+//! - [`db`], [`config`], [`error`], [`http`], [`pages`], [`app`]: plumbing.
+//! - [`demo`]: the demo data of the 24 wards of Osaka City.
+
+pub mod app;
+pub mod audit;
+pub mod calendar;
+pub mod config;
+pub mod countermeasures;
+pub mod dashboard;
+pub mod db;
+pub mod demo;
+pub mod error;
+pub mod http;
+pub mod labels;
+pub mod meetings;
+pub mod members;
+pub mod municipalities;
+pub mod pages;
+pub mod paging;
+pub mod topics;
+pub mod wards;

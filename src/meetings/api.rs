@@ -1,0 +1,101 @@
+//! `/api/wards/{ward_id}/meetings`, `/api/meetings/{id}`.
+
+use chrono::NaiveDate;
+use poem_openapi::param::{Path, Query};
+use poem_openapi::payload::Json;
+use poem_openapi::{Object, OpenApi};
+
+use super::store::{self, MeetingQuery};
+use super::{Meeting, MeetingPatch, NewMeeting};
+use crate::app::AppState;
+use crate::http::api::{ApiTags, Created, NoContent, PageInfo};
+use crate::http::problem::ApiResult;
+use crate::paging::Paging;
+
+pub struct MeetingsApi {
+    pub state: AppState,
+}
+
+#[derive(Object)]
+struct MeetingList {
+    items: Vec<Meeting>,
+    #[oai(flatten)]
+    page: PageInfo,
+}
+
+#[OpenApi(tag = "ApiTags::Meetings")]
+impl MeetingsApi {
+    /// A ward's meetings, newest first; `from`/`to` bound `held_on` (inclusive).
+    #[oai(
+        path = "/wards/:ward_id/meetings",
+        method = "get",
+        operation_id = "listMeetings"
+    )]
+    async fn list(
+        &self,
+        ward_id: Path<i64>,
+        from: Query<Option<NaiveDate>>,
+        to: Query<Option<NaiveDate>>,
+        limit: Query<Option<i64>>,
+        offset: Query<Option<i64>>,
+    ) -> ApiResult<Json<MeetingList>> {
+        crate::wards::store::get(&self.state.db, ward_id.0).await?;
+        let query = MeetingQuery {
+            from: from.0,
+            to: to.0,
+        };
+        let page = store::list(
+            &self.state.db,
+            ward_id.0,
+            query,
+            Paging::new(limit.0, offset.0),
+        )
+        .await?;
+        Ok(Json(MeetingList {
+            page: PageInfo::from(&page),
+            items: page.items,
+        }))
+    }
+
+    #[oai(
+        path = "/wards/:ward_id/meetings",
+        method = "post",
+        operation_id = "createMeeting"
+    )]
+    async fn create(
+        &self,
+        ward_id: Path<i64>,
+        body: Json<NewMeeting>,
+    ) -> ApiResult<Created<Meeting>> {
+        let m = store::create(&self.state.db, ward_id.0, &body.0, self.state.clock.now()).await?;
+        Ok(Created::Created(Json(m)))
+    }
+
+    #[oai(path = "/meetings/:id", method = "get", operation_id = "getMeeting")]
+    async fn get(&self, id: Path<i64>) -> ApiResult<Json<Meeting>> {
+        Ok(Json(store::get(&self.state.db, id.0).await?))
+    }
+
+    /// Updates some fields; `topics` and `attendee_ids`, when given, replace the lists.
+    #[oai(
+        path = "/meetings/:id",
+        method = "patch",
+        operation_id = "updateMeeting"
+    )]
+    async fn update(&self, id: Path<i64>, body: Json<MeetingPatch>) -> ApiResult<Json<Meeting>> {
+        Ok(Json(
+            store::update(&self.state.db, id.0, &body.0, self.state.clock.now()).await?,
+        ))
+    }
+
+    /// Deletes a meeting; 409 while countermeasures name it as the meeting that decided them.
+    #[oai(
+        path = "/meetings/:id",
+        method = "delete",
+        operation_id = "deleteMeeting"
+    )]
+    async fn delete(&self, id: Path<i64>) -> ApiResult<NoContent> {
+        store::delete(&self.state.db, id.0, self.state.clock.now()).await?;
+        Ok(NoContent::NoContent)
+    }
+}

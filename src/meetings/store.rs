@@ -1,0 +1,315 @@
+//! SQL for meetings, their topics and attendees.
+
+use std::collections::HashMap;
+
+use chrono::{DateTime, NaiveDate, Utc};
+use serde_json::json;
+use sqlx::Row;
+use sqlx::any::AnyRow;
+
+use super::{Meeting, MeetingKind, MeetingPatch, NewMeeting};
+use crate::audit;
+use crate::db::{Bind, Db, Filter, Tx, bind_all, parse_date, timestamp};
+use crate::error::{AppError, AppResult};
+use crate::paging::{Page, Paging};
+
+const COLUMNS: &str = "id, ward_id, held_on, title, kind, minutes";
+
+fn from_row(row: &AnyRow) -> Result<Meeting, sqlx::Error> {
+    let held_on: String = row.try_get("held_on")?;
+    let kind: String = row.try_get("kind")?;
+    Ok(Meeting {
+        id: row.try_get("id")?,
+        ward_id: row.try_get("ward_id")?,
+        held_on: parse_date("held_on", &held_on)?,
+        title: row.try_get("title")?,
+        kind: MeetingKind::parse(&kind).unwrap_or(MeetingKind::Other),
+        topics: Vec::new(),
+        attendee_ids: Vec::new(),
+        minutes: row.try_get("minutes")?,
+    })
+}
+
+fn audit_view(m: &Meeting) -> serde_json::Value {
+    json!({
+        "held_on": m.held_on.to_string(),
+        "title": m.title,
+        "kind": m.kind.as_str(),
+        "topics": m.topics,
+        "attendee_ids": m.attendee_ids,
+        "minutes": m.minutes,
+    })
+}
+
+/// Filters for listing a ward's meetings.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct MeetingQuery {
+    pub from: Option<NaiveDate>,
+    pub to: Option<NaiveDate>,
+}
+
+/// A ward's meetings, newest first, with topics and attendees (three queries per page).
+pub async fn list(
+    db: &Db,
+    ward_id: i64,
+    query: MeetingQuery,
+    paging: Paging,
+) -> AppResult<Page<Meeting>> {
+    let mut filter = Filter::default();
+    filter.and("ward_id = ?", [Bind::Int(ward_id)]);
+    if let Some(from) = query.from {
+        filter.and("held_on >= ?", [Bind::Text(from.to_string())]);
+    }
+    if let Some(to) = query.to {
+        filter.and("held_on <= ?", [Bind::Text(to.to_string())]);
+    }
+    let n = filter.next_placeholder();
+    let page_sql = format!(
+        "SELECT id FROM meetings{} ORDER BY held_on DESC, id DESC LIMIT ${n} OFFSET ${}",
+        filter.where_sql(),
+        n + 1
+    );
+    let mut binds = filter.binds().to_vec();
+    binds.push(Bind::Int(paging.limit));
+    binds.push(Bind::Int(paging.offset));
+
+    let rows = bind_all(
+        sqlx::query(sqlx::AssertSqlSafe(format!(
+            "SELECT {COLUMNS} FROM meetings WHERE id IN ({page_sql}) ORDER BY held_on DESC, id DESC"
+        ))),
+        &binds,
+    )
+    .fetch_all(&db.pool)
+    .await?;
+    let mut items: Vec<Meeting> = rows.iter().map(from_row).collect::<Result<_, _>>()?;
+
+    let mut topics: HashMap<i64, Vec<i64>> = HashMap::new();
+    let topic_rows = bind_all(
+        sqlx::query(sqlx::AssertSqlSafe(format!(
+            "SELECT meeting_id, topic FROM meeting_topics WHERE meeting_id IN ({page_sql}) ORDER BY topic"
+        ))),
+        &binds,
+    )
+    .fetch_all(&db.pool)
+    .await?;
+    for r in &topic_rows {
+        topics
+            .entry(r.try_get("meeting_id")?)
+            .or_default()
+            .push(r.try_get("topic")?);
+    }
+    let mut attendees: HashMap<i64, Vec<i64>> = HashMap::new();
+    let attendee_rows = bind_all(
+        sqlx::query(sqlx::AssertSqlSafe(format!(
+            "SELECT meeting_id, member_id FROM meeting_attendees WHERE meeting_id IN ({page_sql}) ORDER BY member_id"
+        ))),
+        &binds,
+    )
+    .fetch_all(&db.pool)
+    .await?;
+    for r in &attendee_rows {
+        attendees
+            .entry(r.try_get("meeting_id")?)
+            .or_default()
+            .push(r.try_get("member_id")?);
+    }
+    for m in &mut items {
+        m.topics = topics.remove(&m.id).unwrap_or_default();
+        m.attendee_ids = attendees.remove(&m.id).unwrap_or_default();
+    }
+
+    let total: i64 = bind_all(
+        sqlx::query(sqlx::AssertSqlSafe(format!(
+            "SELECT COUNT(*) AS n FROM meetings{}",
+            filter.where_sql()
+        ))),
+        filter.binds(),
+    )
+    .fetch_one(&db.pool)
+    .await?
+    .try_get("n")?;
+    Ok(Page {
+        items,
+        total,
+        paging,
+    })
+}
+
+async fn load(executor: &mut sqlx::AnyConnection, id: i64) -> AppResult<Meeting> {
+    let row = sqlx::query(sqlx::AssertSqlSafe(format!(
+        "SELECT {COLUMNS} FROM meetings WHERE id = $1"
+    )))
+    .bind(id)
+    .fetch_optional(&mut *executor)
+    .await?
+    .ok_or(AppError::NotFound("会議"))?;
+    let mut m = from_row(&row)?;
+    m.topics =
+        sqlx::query_scalar("SELECT topic FROM meeting_topics WHERE meeting_id = $1 ORDER BY topic")
+            .bind(id)
+            .fetch_all(&mut *executor)
+            .await?;
+    m.attendee_ids = sqlx::query_scalar(
+        "SELECT member_id FROM meeting_attendees WHERE meeting_id = $1 ORDER BY member_id",
+    )
+    .bind(id)
+    .fetch_all(&mut *executor)
+    .await?;
+    Ok(m)
+}
+
+pub async fn get(db: &Db, id: i64) -> AppResult<Meeting> {
+    let mut conn = db.pool.acquire().await?;
+    load(&mut conn, id).await
+}
+
+async fn write_lists(tx: &mut Tx, m: &Meeting) -> AppResult<()> {
+    sqlx::query("DELETE FROM meeting_topics WHERE meeting_id = $1")
+        .bind(m.id)
+        .execute(&mut **tx)
+        .await?;
+    sqlx::query("DELETE FROM meeting_attendees WHERE meeting_id = $1")
+        .bind(m.id)
+        .execute(&mut **tx)
+        .await?;
+    for t in &m.topics {
+        sqlx::query("INSERT INTO meeting_topics (meeting_id, topic) VALUES ($1, $2)")
+            .bind(m.id)
+            .bind(*t)
+            .execute(&mut **tx)
+            .await?;
+    }
+    for a in &m.attendee_ids {
+        sqlx::query("INSERT INTO meeting_attendees (meeting_id, member_id) VALUES ($1, $2)")
+            .bind(m.id)
+            .bind(*a)
+            .execute(&mut **tx)
+            .await?;
+    }
+    Ok(())
+}
+
+pub async fn create(
+    db: &Db,
+    ward_id: i64,
+    new: &NewMeeting,
+    now: DateTime<Utc>,
+) -> AppResult<Meeting> {
+    let mut meeting = new.to_meeting(ward_id)?;
+    crate::wards::store::get(db, ward_id).await?;
+    let mut tx = db.begin_write().await?;
+    crate::members::store::ensure_in_ward(&mut tx, ward_id, &meeting.attendee_ids, "attendee_ids")
+        .await?;
+    meeting.id = sqlx::query_scalar(
+        "INSERT INTO meetings (ward_id, held_on, title, kind, minutes, created_at, updated_at) \
+         VALUES ($1, $2, $3, $4, $5, $6, $6) RETURNING id",
+    )
+    .bind(ward_id)
+    .bind(meeting.held_on.to_string())
+    .bind(meeting.title.as_str())
+    .bind(meeting.kind.as_str())
+    .bind(meeting.minutes.as_str())
+    .bind(timestamp(now))
+    .fetch_one(&mut *tx)
+    .await?;
+    write_lists(&mut tx, &meeting).await?;
+    let entry = audit::Entry {
+        ward_id: Some(ward_id),
+        entity: "meeting",
+        entity_id: meeting.id,
+        action: "create",
+        actor: None,
+        changes: audit_view(&meeting),
+    };
+    audit::record(&mut tx, entry, now).await?;
+    tx.commit().await?;
+    Ok(meeting)
+}
+
+pub async fn update(
+    db: &Db,
+    id: i64,
+    patch: &MeetingPatch,
+    now: DateTime<Utc>,
+) -> AppResult<Meeting> {
+    let mut tx = db.begin_write().await?;
+    let before = load(&mut tx, id).await?;
+    let after = before.patched(patch)?;
+    crate::members::store::ensure_in_ward(
+        &mut tx,
+        after.ward_id,
+        &after.attendee_ids,
+        "attendee_ids",
+    )
+    .await?;
+    sqlx::query("UPDATE meetings SET held_on = $1, title = $2, kind = $3, minutes = $4, updated_at = $5 WHERE id = $6")
+        .bind(after.held_on.to_string())
+        .bind(after.title.as_str())
+        .bind(after.kind.as_str())
+        .bind(after.minutes.as_str())
+        .bind(timestamp(now))
+        .bind(id)
+        .execute(&mut *tx)
+        .await?;
+    write_lists(&mut tx, &after).await?;
+    let entry = audit::Entry {
+        ward_id: Some(after.ward_id),
+        entity: "meeting",
+        entity_id: id,
+        action: "update",
+        actor: None,
+        changes: audit::diff(&audit_view(&before), &audit_view(&after)),
+    };
+    audit::record(&mut tx, entry, now).await?;
+    tx.commit().await?;
+    Ok(after)
+}
+
+/// Deletes a meeting; refused while countermeasures name it as the meeting
+/// that decided them, so no countermeasure loses its origin silently.
+pub async fn delete(db: &Db, id: i64, now: DateTime<Utc>) -> AppResult<()> {
+    let mut tx = db.begin_write().await?;
+    let before = load(&mut tx, id).await?;
+    let decided: i64 =
+        sqlx::query_scalar("SELECT COUNT(*) FROM countermeasures WHERE meeting_id = $1")
+            .bind(id)
+            .fetch_one(&mut *tx)
+            .await?;
+    if decided > 0 {
+        return Err(AppError::Conflict(format!(
+            "この会議で決定した対応策が{decided}件あるため削除できません。先に対応策の「決定した会議」を変更してください"
+        )));
+    }
+    sqlx::query("DELETE FROM meetings WHERE id = $1")
+        .bind(id)
+        .execute(&mut *tx)
+        .await?;
+    let entry = audit::Entry {
+        ward_id: Some(before.ward_id),
+        entity: "meeting",
+        entity_id: id,
+        action: "delete",
+        actor: None,
+        changes: audit_view(&before),
+    };
+    audit::record(&mut tx, entry, now).await?;
+    tx.commit().await?;
+    Ok(())
+}
+
+/// Topics covered by a ward's meetings between two dates (inclusive), per ward:
+/// `(ward_id, topic)` pairs, for the dashboard.
+pub async fn covered_topics(db: &Db, from: NaiveDate, to: NaiveDate) -> AppResult<Vec<(i64, i64)>> {
+    let rows = sqlx::query(
+        "SELECT DISTINCT m.ward_id, t.topic FROM meetings m JOIN meeting_topics t ON t.meeting_id = m.id \
+         WHERE m.held_on >= $1 AND m.held_on <= $2",
+    )
+    .bind(from.to_string())
+    .bind(to.to_string())
+    .fetch_all(&db.pool)
+    .await?;
+    Ok(rows
+        .iter()
+        .map(|r| Ok((r.try_get("ward_id")?, r.try_get("topic")?)))
+        .collect::<Result<_, sqlx::Error>>()?)
+}

@@ -1,0 +1,199 @@
+//! Committee members (委員) of a ward's conference. Names and e-mail
+//! addresses are personal data: they go to the database and the pages that
+//! show them, never to the logs.
+
+pub mod api;
+pub mod pages;
+pub mod store;
+
+use poem_openapi::types::MaybeUndefined;
+
+use crate::error::{AppError, AppResult, FieldError};
+use crate::labels::label_enum;
+
+label_enum! {
+    /// The kind of organisation a member represents.
+    OrganizationKind {
+        MedicalAssociation => "医師会",
+        DentalAssociation => "歯科医師会",
+        PharmaceuticalAssociation => "薬剤師会",
+        Hospital => "病院",
+        VisitingNursing => "訪問看護",
+        CareManager => "介護支援専門員",
+        CommunityCareCenter => "地域包括支援センター",
+        ConsultationOffice => "相談支援室",
+        WardOffice => "区役所",
+        Other => "その他",
+    }
+}
+
+#[derive(Debug, Clone, serde::Serialize, poem_openapi::Object)]
+pub struct Member {
+    pub id: i64,
+    pub ward_id: i64,
+    pub name: String,
+    pub organization: String,
+    pub organization_kind: OrganizationKind,
+    pub email: Option<String>,
+    pub active: bool,
+}
+
+#[derive(Debug, Clone, poem_openapi::Object)]
+pub struct NewMember {
+    pub name: String,
+    #[oai(default)]
+    pub organization: String,
+    pub organization_kind: OrganizationKind,
+    pub email: Option<String>,
+    #[oai(default = "default_true")]
+    pub active: bool,
+}
+
+fn default_true() -> bool {
+    true
+}
+
+/// A partial update: absent fields stay; `email: null` clears the address.
+#[derive(Debug, Clone, Default, poem_openapi::Object)]
+pub struct MemberPatch {
+    pub name: Option<String>,
+    pub organization: Option<String>,
+    pub organization_kind: Option<OrganizationKind>,
+    pub email: MaybeUndefined<String>,
+    pub active: Option<bool>,
+}
+
+impl Member {
+    /// This member with a patch applied, checked.
+    pub fn patched(&self, patch: &MemberPatch) -> AppResult<Member> {
+        let mut next = self.clone();
+        if let Some(v) = &patch.name {
+            next.name = v.trim().to_string();
+        }
+        if let Some(v) = &patch.organization {
+            next.organization = v.trim().to_string();
+        }
+        if let Some(v) = patch.organization_kind {
+            next.organization_kind = v;
+        }
+        match &patch.email {
+            MaybeUndefined::Value(v) => next.email = normalize_email(Some(v)),
+            MaybeUndefined::Null => next.email = None,
+            MaybeUndefined::Undefined => {}
+        }
+        if let Some(v) = patch.active {
+            next.active = v;
+        }
+        next.validate()?;
+        Ok(next)
+    }
+
+    pub fn validate(&self) -> AppResult<()> {
+        let mut errors = Vec::new();
+        let name = self.name.trim();
+        if name.is_empty() {
+            errors.push(FieldError::new("name", "氏名を入力してください"));
+        } else if name.chars().count() > 100 {
+            errors.push(FieldError::new(
+                "name",
+                "氏名は100文字以内で入力してください",
+            ));
+        }
+        if self.organization.chars().count() > 200 {
+            errors.push(FieldError::new(
+                "organization",
+                "所属は200文字以内で入力してください",
+            ));
+        }
+        if let Some(email) = &self.email
+            && !is_plausible_email(email)
+        {
+            errors.push(FieldError::new(
+                "email",
+                "メールアドレスの形式が正しくありません",
+            ));
+        }
+        if errors.is_empty() {
+            Ok(())
+        } else {
+            Err(AppError::Invalid(errors))
+        }
+    }
+}
+
+impl NewMember {
+    /// The member this input describes, checked (id and ward are filled by the store).
+    pub fn to_member(&self, ward_id: i64) -> AppResult<Member> {
+        let m = Member {
+            id: 0,
+            ward_id,
+            name: self.name.trim().to_string(),
+            organization: self.organization.trim().to_string(),
+            organization_kind: self.organization_kind,
+            email: normalize_email(self.email.as_ref()),
+            active: self.active,
+        };
+        m.validate()?;
+        Ok(m)
+    }
+}
+
+fn normalize_email(v: Option<&String>) -> Option<String> {
+    v.map(|s| s.trim().to_string()).filter(|s| !s.is_empty())
+}
+
+/// A shape check, not a proof of deliverability: one `@`, something on
+/// both sides, a dot in the domain, no spaces. lettre's `Address` parser
+/// will judge the address when mail is sent.
+pub fn is_plausible_email(s: &str) -> bool {
+    let Some((local, domain)) = s.split_once('@') else {
+        return false;
+    };
+    !local.is_empty()
+        && domain.contains('.')
+        && !domain.starts_with('.')
+        && !domain.ends_with('.')
+        && !domain.contains('@')
+        && s.len() <= 254
+        && !s.chars().any(char::is_whitespace)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn email_shapes() {
+        assert!(is_plausible_email("taro@example.jp"));
+        assert!(!is_plausible_email("taro@example"));
+        assert!(!is_plausible_email("taro example.jp"));
+        assert!(!is_plausible_email("@example.jp"));
+        assert!(!is_plausible_email("a@b@example.jp"));
+    }
+
+    #[test]
+    fn a_patch_that_empties_the_name_is_refused() {
+        let m = Member {
+            id: 1,
+            ward_id: 1,
+            name: "テスト 太郎".into(),
+            organization: "医師会".into(),
+            organization_kind: OrganizationKind::MedicalAssociation,
+            email: None,
+            active: true,
+        };
+        let patch = MemberPatch {
+            name: Some("  ".into()),
+            ..Default::default()
+        };
+        assert!(matches!(m.patched(&patch), Err(AppError::Invalid(e)) if e[0].field == "name"));
+        let patch = MemberPatch {
+            email: MaybeUndefined::Value("x@example.jp".into()),
+            ..Default::default()
+        };
+        assert_eq!(
+            m.patched(&patch).unwrap().email.as_deref(),
+            Some("x@example.jp")
+        );
+    }
+}

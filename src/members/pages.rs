@@ -1,0 +1,1 @@
+//! Pages of this concept (added with the web UI).

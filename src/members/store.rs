@@ -1,0 +1,180 @@
+//! SQL for members.
+
+use chrono::{DateTime, Utc};
+use serde_json::json;
+use sqlx::Row;
+use sqlx::any::AnyRow;
+
+use super::{Member, MemberPatch, NewMember, OrganizationKind};
+use crate::audit;
+use crate::db::{Db, Tx, timestamp};
+use crate::error::{AppError, AppResult};
+use crate::paging::{Page, Paging};
+
+const SELECT: &str =
+    "SELECT id, ward_id, name, organization, organization_kind, email, active FROM members";
+
+fn from_row(row: &AnyRow) -> Result<Member, sqlx::Error> {
+    let kind: String = row.try_get("organization_kind")?;
+    let active: i64 = row.try_get("active")?;
+    Ok(Member {
+        id: row.try_get("id")?,
+        ward_id: row.try_get("ward_id")?,
+        name: row.try_get("name")?,
+        organization: row.try_get("organization")?,
+        organization_kind: OrganizationKind::parse(&kind).unwrap_or(OrganizationKind::Other),
+        email: row.try_get("email")?,
+        active: active != 0,
+    })
+}
+
+fn audit_view(m: &Member) -> serde_json::Value {
+    json!({
+        "name": m.name,
+        "organization": m.organization,
+        "organization_kind": m.organization_kind.as_str(),
+        "email": m.email,
+        "active": m.active,
+    })
+}
+
+/// A ward's members, active first, then by id; `active_only` hides former members.
+pub async fn list(
+    db: &Db,
+    ward_id: i64,
+    active_only: bool,
+    paging: Paging,
+) -> AppResult<Page<Member>> {
+    let rows = sqlx::query(sqlx::AssertSqlSafe(format!(
+        "{SELECT} WHERE ward_id = $1 AND active >= $2 ORDER BY active DESC, id LIMIT $3 OFFSET $4"
+    )))
+    .bind(ward_id)
+    .bind(i64::from(active_only))
+    .bind(paging.limit)
+    .bind(paging.offset)
+    .fetch_all(&db.pool)
+    .await?;
+    let total: i64 =
+        sqlx::query_scalar("SELECT COUNT(*) FROM members WHERE ward_id = $1 AND active >= $2")
+            .bind(ward_id)
+            .bind(i64::from(active_only))
+            .fetch_one(&db.pool)
+            .await?;
+    let items = rows.iter().map(from_row).collect::<Result<_, _>>()?;
+    Ok(Page {
+        items,
+        total,
+        paging,
+    })
+}
+
+pub async fn get(db: &Db, id: i64) -> AppResult<Member> {
+    let row = sqlx::query(sqlx::AssertSqlSafe(format!("{SELECT} WHERE id = $1")))
+        .bind(id)
+        .fetch_optional(&db.pool)
+        .await?
+        .ok_or(AppError::NotFound("委員"))?;
+    Ok(from_row(&row)?)
+}
+
+pub async fn create(
+    db: &Db,
+    ward_id: i64,
+    new: &NewMember,
+    now: DateTime<Utc>,
+) -> AppResult<Member> {
+    let member = new.to_member(ward_id)?;
+    crate::wards::store::get(db, ward_id).await?;
+    let mut tx = db.begin_write().await?;
+    let id: i64 = sqlx::query_scalar(
+        "INSERT INTO members (ward_id, name, organization, organization_kind, email, active, created_at, updated_at) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $7) RETURNING id",
+    )
+    .bind(ward_id)
+    .bind(member.name.as_str())
+    .bind(member.organization.as_str())
+    .bind(member.organization_kind.as_str())
+    .bind(member.email.clone())
+    .bind(i64::from(member.active))
+    .bind(timestamp(now))
+    .fetch_one(&mut *tx)
+    .await?;
+    let entry = audit::Entry {
+        ward_id: Some(ward_id),
+        entity: "member",
+        entity_id: id,
+        action: "create",
+        actor: None,
+        changes: audit_view(&member),
+    };
+    audit::record(&mut tx, entry, now).await?;
+    tx.commit().await?;
+    Ok(Member { id, ..member })
+}
+
+pub async fn update(
+    db: &Db,
+    id: i64,
+    patch: &MemberPatch,
+    now: DateTime<Utc>,
+) -> AppResult<Member> {
+    let mut tx = db.begin_write().await?;
+    let row = sqlx::query(sqlx::AssertSqlSafe(format!("{SELECT} WHERE id = $1")))
+        .bind(id)
+        .fetch_optional(&mut *tx)
+        .await?
+        .ok_or(AppError::NotFound("委員"))?;
+    let before = from_row(&row)?;
+    let after = before.patched(patch)?;
+    sqlx::query(
+        "UPDATE members SET name = $1, organization = $2, organization_kind = $3, email = $4, active = $5, \
+         updated_at = $6 WHERE id = $7",
+    )
+    .bind(after.name.as_str())
+    .bind(after.organization.as_str())
+    .bind(after.organization_kind.as_str())
+    .bind(after.email.clone())
+    .bind(i64::from(after.active))
+    .bind(timestamp(now))
+    .bind(id)
+    .execute(&mut *tx)
+    .await?;
+    let entry = audit::Entry {
+        ward_id: Some(after.ward_id),
+        entity: "member",
+        entity_id: id,
+        action: "update",
+        actor: None,
+        changes: audit::diff(&audit_view(&before), &audit_view(&after)),
+    };
+    audit::record(&mut tx, entry, now).await?;
+    tx.commit().await?;
+    Ok(after)
+}
+
+/// Checks, inside a transaction, that every id is a member of `ward_id`;
+/// `field` names the input for the error message.
+pub async fn ensure_in_ward(tx: &mut Tx, ward_id: i64, ids: &[i64], field: &str) -> AppResult<()> {
+    for id in ids {
+        let found: Option<i64> = sqlx::query_scalar("SELECT ward_id FROM members WHERE id = $1")
+            .bind(*id)
+            .fetch_optional(&mut **tx)
+            .await?;
+        match found {
+            None => {
+                return Err(AppError::invalid(
+                    field,
+                    format!("委員(ID {id})は存在しません"),
+                ));
+            }
+            Some(w) if w != ward_id => {
+                return Err(AppError::invalid(
+                    field,
+                    format!("委員(ID {id})はこの区の委員ではありません"),
+                ));
+            }
+            Some(_) => {}
+        }
+    }
+    Ok(())
+}

@@ -1,0 +1,82 @@
+//! SQL for municipalities.
+
+use chrono::{DateTime, Utc};
+use sqlx::Row;
+use sqlx::any::AnyRow;
+
+use super::{Municipality, NewMunicipality};
+use crate::db::{Db, timestamp};
+use crate::error::{AppError, AppResult, unique_violation};
+
+const SELECT: &str = "SELECT m.id, m.name, \
+    (SELECT COUNT(*) FROM wards w WHERE w.municipality_id = m.id) AS ward_count, \
+    (SELECT COUNT(*) FROM wards w WHERE w.municipality_id = m.id AND w.name = m.name) AS single \
+    FROM municipalities m";
+
+fn from_row(row: &AnyRow) -> Result<Municipality, sqlx::Error> {
+    let ward_count: i64 = row.try_get("ward_count")?;
+    let single: i64 = row.try_get("single")?;
+    Ok(Municipality {
+        id: row.try_get("id")?,
+        name: row.try_get("name")?,
+        single_area: ward_count == 1 && single == 1,
+        ward_count,
+    })
+}
+
+pub async fn list(db: &Db) -> AppResult<Vec<Municipality>> {
+    let rows = sqlx::query(sqlx::AssertSqlSafe(format!("{SELECT} ORDER BY m.id")))
+        .fetch_all(&db.pool)
+        .await?;
+    Ok(rows.iter().map(from_row).collect::<Result<_, _>>()?)
+}
+
+pub async fn get(db: &Db, id: i64) -> AppResult<Municipality> {
+    let row = sqlx::query(sqlx::AssertSqlSafe(format!("{SELECT} WHERE m.id = $1")))
+        .bind(id)
+        .fetch_optional(&db.pool)
+        .await?
+        .ok_or(AppError::NotFound("自治体"))?;
+    Ok(from_row(&row)?)
+}
+
+/// Creates the municipality and its wards (or its single area) in one transaction.
+pub async fn create(db: &Db, new: &NewMunicipality, now: DateTime<Utc>) -> AppResult<Municipality> {
+    new.validate()?;
+    let name = new.name.trim();
+    let mut tx = db.begin_write().await?;
+    let id: i64 = sqlx::query_scalar(
+        "INSERT INTO municipalities (name, created_at) VALUES ($1, $2) RETURNING id",
+    )
+    .bind(name)
+    .bind(timestamp(now))
+    .fetch_one(&mut *tx)
+    .await
+    .map_err(unique_violation("同じ名称の自治体が既に登録されています"))?;
+    let wards: Vec<&str> = if new.wards.is_empty() {
+        vec![name]
+    } else {
+        new.wards.iter().map(|w| w.trim()).collect()
+    };
+    for (i, ward) in wards.iter().enumerate() {
+        sqlx::query("INSERT INTO wards (municipality_id, name, sort_order, created_at) VALUES ($1, $2, $3, $4)")
+            .bind(id)
+            .bind(*ward)
+            .bind(i as i64 + 1)
+            .bind(timestamp(now))
+            .execute(&mut *tx)
+            .await?;
+    }
+    tx.commit().await?;
+    get(db, id).await
+}
+
+/// Finds a municipality by its exact name (for the CLI).
+pub async fn find_by_name(db: &Db, name: &str) -> AppResult<Option<i64>> {
+    Ok(
+        sqlx::query_scalar("SELECT id FROM municipalities WHERE name = $1")
+            .bind(name)
+            .fetch_optional(&db.pool)
+            .await?,
+    )
+}

@@ -1,0 +1,125 @@
+//! SQL for wards.
+
+use chrono::{DateTime, Utc};
+use serde_json::json;
+use sqlx::Row;
+use sqlx::any::AnyRow;
+
+use super::{NewWard, Ward, WardPatch};
+use crate::audit;
+use crate::db::{Bind, Db, Filter, bind_all, timestamp};
+use crate::error::{AppError, AppResult, unique_violation};
+
+const SELECT: &str = "SELECT w.id, w.municipality_id, m.name AS municipality_name, w.name, w.sort_order \
+    FROM wards w JOIN municipalities m ON m.id = w.municipality_id";
+
+fn from_row(row: &AnyRow) -> Result<Ward, sqlx::Error> {
+    Ok(Ward {
+        id: row.try_get("id")?,
+        municipality_id: row.try_get("municipality_id")?,
+        municipality_name: row.try_get("municipality_name")?,
+        name: row.try_get("name")?,
+        sort_order: row.try_get("sort_order")?,
+    })
+}
+
+/// Wards, optionally of one municipality, in their display order.
+pub async fn list(db: &Db, municipality_id: Option<i64>) -> AppResult<Vec<Ward>> {
+    let mut filter = Filter::default();
+    if let Some(m) = municipality_id {
+        filter.and("w.municipality_id = ?", [Bind::Int(m)]);
+    }
+    let sql = format!(
+        "{SELECT}{} ORDER BY w.municipality_id, w.sort_order, w.id",
+        filter.where_sql()
+    );
+    let rows = bind_all(sqlx::query(sqlx::AssertSqlSafe(sql)), filter.binds())
+        .fetch_all(&db.pool)
+        .await?;
+    Ok(rows.iter().map(from_row).collect::<Result<_, _>>()?)
+}
+
+pub async fn get(db: &Db, id: i64) -> AppResult<Ward> {
+    let row = sqlx::query(sqlx::AssertSqlSafe(format!("{SELECT} WHERE w.id = $1")))
+        .bind(id)
+        .fetch_optional(&db.pool)
+        .await?
+        .ok_or(AppError::NotFound("区"))?;
+    Ok(from_row(&row)?)
+}
+
+pub async fn create(db: &Db, new: &NewWard, now: DateTime<Utc>) -> AppResult<Ward> {
+    new.validate()?;
+    crate::municipalities::store::get(db, new.municipality_id)
+        .await
+        .map_err(|e| match e {
+            AppError::NotFound(_) => {
+                AppError::invalid("municipality_id", "指定された自治体は存在しません")
+            }
+            other => other,
+        })?;
+    let mut tx = db.begin_write().await?;
+    let id: i64 = sqlx::query_scalar(
+        "INSERT INTO wards (municipality_id, name, sort_order, created_at) \
+         VALUES ($1, $2, (SELECT COALESCE(MAX(sort_order), 0) + 1 FROM wards WHERE municipality_id = $1), $3) \
+         RETURNING id",
+    )
+    .bind(new.municipality_id)
+    .bind(new.name.trim())
+    .bind(timestamp(now))
+    .fetch_one(&mut *tx)
+    .await
+    .map_err(unique_violation("同じ名称の区が既に登録されています"))?;
+    let entry = audit::Entry {
+        ward_id: Some(id),
+        entity: "ward",
+        entity_id: id,
+        action: "create",
+        actor: None,
+        changes: json!({ "name": new.name.trim(), "municipality_id": new.municipality_id }),
+    };
+    audit::record(&mut tx, entry, now).await?;
+    tx.commit().await?;
+    get(db, id).await
+}
+
+pub async fn update(db: &Db, id: i64, patch: &WardPatch, now: DateTime<Utc>) -> AppResult<Ward> {
+    patch.validate()?;
+    let mut tx = db.begin_write().await?;
+    let before = sqlx::query("SELECT name, sort_order FROM wards WHERE id = $1")
+        .bind(id)
+        .fetch_optional(&mut *tx)
+        .await?
+        .ok_or(AppError::NotFound("区"))?;
+    let old_name: String = before.try_get("name")?;
+    let old_order: i64 = before.try_get("sort_order")?;
+    let name = patch
+        .name
+        .as_deref()
+        .map(str::trim)
+        .unwrap_or(&old_name)
+        .to_string();
+    let order = patch.sort_order.unwrap_or(old_order);
+    sqlx::query("UPDATE wards SET name = $1, sort_order = $2 WHERE id = $3")
+        .bind(name.as_str())
+        .bind(order)
+        .bind(id)
+        .execute(&mut *tx)
+        .await
+        .map_err(unique_violation("同じ名称の区が既に登録されています"))?;
+    let changes = audit::diff(
+        &json!({ "name": old_name, "sort_order": old_order }),
+        &json!({ "name": name, "sort_order": order }),
+    );
+    let entry = audit::Entry {
+        ward_id: Some(id),
+        entity: "ward",
+        entity_id: id,
+        action: "update",
+        actor: None,
+        changes,
+    };
+    audit::record(&mut tx, entry, now).await?;
+    tx.commit().await?;
+    get(db, id).await
+}

@@ -1,0 +1,11 @@
+//! Integration tests: each test boots the real app on a random port with
+//! its own SQLite file and drives it over HTTP.
+
+mod support;
+
+mod catalogue;
+mod countermeasures;
+mod meetings;
+mod members;
+mod pages;
+mod wards;
