@@ -1,9 +1,748 @@
 //! The Japanese web UI: shared page plumbing and the route table.
+//!
+//! Pages are server-rendered askama templates (`templates/`), work without
+//! JavaScript and load nothing from outside (closed municipal networks).
+//! Handlers translate HTTP to store calls and back: forms are parsed here
+//! into the domain's input types, errors come back as `AppError` and are
+//! shown beside their fields (422/409) or as an error page (404/500).
+//! Forms follow Post/Redirect/Get: success answers 303 to a page.
 
-use poem::{Endpoint, Route};
+use std::collections::BTreeMap;
+
+use askama::Template;
+use chrono::NaiveDate;
+use poem::error::{MethodNotAllowedError, NotFoundError};
+use poem::http::StatusCode;
+use poem::web::{Data, Html, Redirect};
+use poem::{Endpoint, EndpointExt, IntoResponse, Response, Route, get, handler, post};
 
 use crate::app::AppState;
+use crate::calendar::wareki_date;
+use crate::countermeasures::Stage;
+use crate::error::{AppError, FieldError};
+use crate::topics::TOPICS;
+use crate::{countermeasures, meetings, members, municipalities, wards};
 
-pub fn routes(_state: AppState) -> impl Endpoint + 'static {
+pub fn routes(state: AppState) -> impl Endpoint + 'static {
     Route::new()
+        .at("/", get(home))
+        .at("/static/style.css", get(stylesheet))
+        .at("/city/:id", get(city))
+        .at("/wards/:id", get(wards::pages::dashboard))
+        .at("/wards/:id/members", get(members::pages::list))
+        .at(
+            "/wards/:id/members/new",
+            get(members::pages::new_form).post(members::pages::create),
+        )
+        .at(
+            "/members/:id/edit",
+            get(members::pages::edit_form).post(members::pages::update),
+        )
+        .at("/wards/:id/meetings", get(meetings::pages::list))
+        .at(
+            "/wards/:id/meetings/new",
+            get(meetings::pages::new_form).post(meetings::pages::create),
+        )
+        .at("/meetings/:id", get(meetings::pages::detail))
+        .at(
+            "/meetings/:id/edit",
+            get(meetings::pages::edit_form).post(meetings::pages::update),
+        )
+        .at("/meetings/:id/delete", post(meetings::pages::delete))
+        .at(
+            "/wards/:id/countermeasures",
+            get(countermeasures::pages::list),
+        )
+        .at(
+            "/wards/:id/countermeasures/new",
+            get(countermeasures::pages::new_form).post(countermeasures::pages::create),
+        )
+        .at("/countermeasures/:id", get(countermeasures::pages::detail))
+        .at(
+            "/countermeasures/:id/edit",
+            get(countermeasures::pages::edit_form).post(countermeasures::pages::update),
+        )
+        .at(
+            "/countermeasures/:id/transition",
+            post(countermeasures::pages::transition),
+        )
+        .at(
+            "/countermeasures/:id/archive",
+            post(countermeasures::pages::archive),
+        )
+        .data(state)
+        .catch_error(|_: NotFoundError| async {
+            error_page(StatusCode::NOT_FOUND, "ページが見つかりません")
+        })
+        .catch_error(|_: MethodNotAllowedError| async {
+            error_page(
+                StatusCode::METHOD_NOT_ALLOWED,
+                "この操作はこのページでは行えません",
+            )
+        })
+}
+
+/// What every page handler returns: a page, a redirect, or an error page
+/// carried as a `poem::Error` (so `?` works).
+pub type PageResult = poem::Result<Response>;
+
+// ---------------------------------------------------------------------------
+// Layout, rendering and error pages
+
+/// One step of the breadcrumb trail.
+#[derive(Debug, Clone)]
+pub struct Crumb {
+    pub href: String,
+    pub label: String,
+}
+
+/// What `layout.html` needs from every page.
+#[derive(Debug, Clone)]
+pub struct Layout {
+    pub title: String,
+    pub crumbs: Vec<Crumb>,
+    /// The ward whose section the page belongs to, for the ward navigation.
+    pub ward: Option<WardNav>,
+}
+
+#[derive(Debug, Clone)]
+pub struct WardNav {
+    pub id: i64,
+    pub name: String,
+    /// Which ward section is open: "dashboard", "members", "meetings", "countermeasures".
+    pub current: &'static str,
+}
+
+impl Layout {
+    pub fn new(title: impl Into<String>) -> Self {
+        Self {
+            title: title.into(),
+            crumbs: vec![Crumb {
+                href: "/".into(),
+                label: "ホーム".into(),
+            }],
+            ward: None,
+        }
+    }
+
+    /// A page inside a ward: the trail runs ホーム › city › ward.
+    pub fn in_ward(title: impl Into<String>, ward: &wards::Ward, current: &'static str) -> Self {
+        let mut layout = Self::new(title);
+        layout.crumbs.push(Crumb {
+            href: format!("/city/{}", ward.municipality_id),
+            label: ward.municipality_name.clone(),
+        });
+        layout.crumbs.push(Crumb {
+            href: format!("/wards/{}", ward.id),
+            label: ward.name.clone(),
+        });
+        layout.ward = Some(WardNav {
+            id: ward.id,
+            name: ward.name.clone(),
+            current,
+        });
+        layout
+    }
+
+    pub fn crumb(mut self, href: impl Into<String>, label: impl Into<String>) -> Self {
+        self.crumbs.push(Crumb {
+            href: href.into(),
+            label: label.into(),
+        });
+        self
+    }
+}
+
+/// Renders a template; a template failure becomes the generic 500 page.
+pub fn render<T: Template>(template: &T) -> poem::Result<Html<String>> {
+    template.render().map(Html).map_err(|e| {
+        tracing::error!(error = %e, "template rendering failed");
+        poem::Error::from_response(error_page(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            "サーバー内部でエラーが発生しました",
+        ))
+    })
+}
+
+/// Renders a template with a status other than 200 (a form shown again).
+pub fn render_with_status<T: Template>(template: &T, status: StatusCode) -> PageResult {
+    Ok(render(template)?.with_status(status).into_response())
+}
+
+/// 303 See Other to a page (Post/Redirect/Get).
+pub fn see_other(path: impl std::fmt::Display) -> PageResult {
+    Ok(Redirect::see_other(path).into_response())
+}
+
+#[derive(Template)]
+#[template(path = "error.html")]
+struct ErrorPage {
+    layout: Layout,
+    status: u16,
+    message: String,
+}
+
+/// A full HTML error page; never fails (falls back to plain text).
+pub fn error_page(status: StatusCode, message: &str) -> Response {
+    let title = match status {
+        StatusCode::NOT_FOUND => "ページが見つかりません",
+        StatusCode::INTERNAL_SERVER_ERROR => "エラーが発生しました",
+        _ => "操作を完了できませんでした",
+    };
+    let page = ErrorPage {
+        layout: Layout::new(title),
+        status: status.as_u16(),
+        message: message.to_string(),
+    };
+    match page.render() {
+        Ok(html) => Html(html).with_status(status).into_response(),
+        Err(_) => Response::builder()
+            .status(status)
+            .content_type("text/plain; charset=utf-8")
+            .body(message.to_string()),
+    }
+}
+
+/// An `AppError` as an error page: 404 for unknown ids, 409 for refused
+/// requests, a generic 500 for internal errors (the cause is logged only).
+pub fn fail(err: AppError) -> poem::Error {
+    poem::Error::from_response(error_page(err.status(), &err.public_message()))
+}
+
+/// True for errors a form shows beside its fields (re-rendering the form);
+/// other errors become an error page.
+pub fn is_form_error(err: &AppError) -> bool {
+    matches!(
+        err,
+        AppError::Invalid(_) | AppError::Rule(_) | AppError::Conflict(_)
+    )
+}
+
+/// A path id; anything that is not a number is an unknown page.
+pub fn path_id(raw: &str) -> poem::Result<i64> {
+    raw.parse::<i64>().map_err(|_| {
+        poem::Error::from_response(error_page(StatusCode::NOT_FOUND, "ページが見つかりません"))
+    })
+}
+
+#[handler]
+async fn stylesheet() -> Response {
+    Response::builder()
+        .content_type("text/css; charset=utf-8")
+        .header("cache-control", "public, max-age=3600")
+        .body(include_str!("../templates/style.css"))
+}
+
+// ---------------------------------------------------------------------------
+// Forms
+
+/// An URL-encoded form body or query string, keeping repeated keys
+/// (checkboxes arrive as `topics=1&topics=3`).
+#[derive(Debug, Clone, Default)]
+pub struct FormData {
+    pairs: Vec<(String, String)>,
+}
+
+impl FormData {
+    pub fn parse(body: &[u8]) -> Self {
+        Self {
+            pairs: form_urlencoded::parse(body).into_owned().collect(),
+        }
+    }
+
+    /// Initial values of a form (from a stored record).
+    pub fn from_pairs<K: Into<String>, V: Into<String>>(
+        pairs: impl IntoIterator<Item = (K, V)>,
+    ) -> Self {
+        Self {
+            pairs: pairs
+                .into_iter()
+                .map(|(k, v)| (k.into(), v.into()))
+                .collect(),
+        }
+    }
+
+    /// The first value of a key, or "" (what a text input shows).
+    pub fn value(&self, key: &str) -> &str {
+        self.pairs
+            .iter()
+            .find(|(k, _)| k == key)
+            .map(|(_, v)| v.as_str())
+            .unwrap_or("")
+    }
+
+    /// The first value, trimmed, or None when empty.
+    pub fn non_empty(&self, key: &str) -> Option<&str> {
+        Some(self.value(key).trim()).filter(|v| !v.is_empty())
+    }
+
+    /// Every value of a repeated key.
+    pub fn all(&self, key: &str) -> Vec<&str> {
+        self.pairs
+            .iter()
+            .filter(|(k, _)| k == key)
+            .map(|(_, v)| v.as_str())
+            .collect()
+    }
+
+    /// Whether a checkbox was ticked (present with any value).
+    pub fn checked(&self, key: &str) -> bool {
+        self.pairs.iter().any(|(k, _)| k == key)
+    }
+
+    /// Sets a key's single value (for defaults).
+    pub fn set(&mut self, key: &str, value: impl Into<String>) {
+        self.pairs.retain(|(k, _)| k != key);
+        self.pairs.push((key.to_string(), value.into()));
+    }
+}
+
+/// Turns form values into typed values, collecting a Japanese message per
+/// field that cannot be read (so bad input never becomes a raw 400).
+#[derive(Debug, Default)]
+pub struct FieldParser {
+    pub errors: Vec<FieldError>,
+}
+
+impl FieldParser {
+    /// An optional date (`YYYY-MM-DD`); empty is None.
+    pub fn date(&mut self, form: &FormData, key: &str, label: &str) -> Option<NaiveDate> {
+        let raw = form.non_empty(key)?;
+        match NaiveDate::parse_from_str(raw, "%Y-%m-%d") {
+            Ok(d) => Some(d),
+            Err(_) => {
+                self.errors.push(FieldError::new(
+                    key,
+                    format!("{label}は「2026-04-01」のように年-月-日の形式で入力してください"),
+                ));
+                None
+            }
+        }
+    }
+
+    /// A required date.
+    pub fn required_date(&mut self, form: &FormData, key: &str, label: &str) -> Option<NaiveDate> {
+        if form.non_empty(key).is_none() {
+            self.errors
+                .push(FieldError::new(key, format!("{label}を入力してください")));
+            return None;
+        }
+        self.date(form, key, label)
+    }
+
+    /// An optional id or number (a select whose empty option means none).
+    pub fn number(&mut self, form: &FormData, key: &str, label: &str) -> Option<i64> {
+        let raw = form.non_empty(key)?;
+        match raw.parse::<i64>() {
+            Ok(n) => Some(n),
+            Err(_) => {
+                self.errors.push(FieldError::new(
+                    key,
+                    format!("{label}の値が正しくありません"),
+                ));
+                None
+            }
+        }
+    }
+
+    /// Every value of a repeated key as numbers (checkboxes).
+    pub fn numbers(&mut self, form: &FormData, key: &str, label: &str) -> Vec<i64> {
+        let mut out = Vec::new();
+        for raw in form.all(key) {
+            match raw.trim().parse::<i64>() {
+                Ok(n) => out.push(n),
+                Err(_) => {
+                    self.errors.push(FieldError::new(
+                        key,
+                        format!("{label}の値が正しくありません"),
+                    ));
+                    break;
+                }
+            }
+        }
+        out
+    }
+
+    /// One of a fixed catalogue of labels; empty is None.
+    pub fn label<T>(
+        &mut self,
+        form: &FormData,
+        key: &str,
+        label: &str,
+        parse: impl Fn(&str) -> Option<T>,
+    ) -> Option<T> {
+        let raw = form.non_empty(key)?;
+        let parsed = parse(raw);
+        if parsed.is_none() {
+            self.errors.push(FieldError::new(
+                key,
+                format!("{label}を一覧から選んでください"),
+            ));
+        }
+        parsed
+    }
+
+    /// A required catalogue value.
+    pub fn required_label<T>(
+        &mut self,
+        form: &FormData,
+        key: &str,
+        label: &str,
+        parse: impl Fn(&str) -> Option<T>,
+    ) -> Option<T> {
+        if form.non_empty(key).is_none() {
+            self.errors
+                .push(FieldError::new(key, format!("{label}を選んでください")));
+            return None;
+        }
+        self.label(form, key, label, parse)
+    }
+
+    /// The parse errors merged with the domain's own checks of a stand-in
+    /// value, so the user sees every problem at once.
+    pub fn into_error<T>(self, checked: Result<T, AppError>) -> AppError {
+        let mut errors = self.errors;
+        if let Err(e) = checked {
+            for f in e.field_errors() {
+                if !errors.iter().any(|x| x.field == f.field) {
+                    errors.push(f.clone());
+                }
+            }
+        }
+        AppError::Invalid(errors)
+    }
+
+    pub fn is_ok(&self) -> bool {
+        self.errors.is_empty()
+    }
+}
+
+/// The messages a form shows: a summary at the top and each one beside its
+/// field. `prefix` keeps ids unique when a page has several forms: the
+/// input for field `f` has id `{prefix}{f}`, its message `{prefix}{f}-error`.
+#[derive(Debug, Clone, Default)]
+pub struct Errors {
+    pub prefix: &'static str,
+    /// A message for the whole form (a refused request without a field).
+    pub summary: Option<String>,
+    pub fields: Vec<FieldError>,
+}
+
+impl Errors {
+    pub fn none(prefix: &'static str) -> Self {
+        Self {
+            prefix,
+            ..Self::default()
+        }
+    }
+
+    pub fn from_error(err: &AppError, prefix: &'static str) -> Self {
+        let fields = err.field_errors().to_vec();
+        let summary = if fields.is_empty() {
+            Some(err.public_message())
+        } else {
+            None
+        };
+        Self {
+            prefix,
+            summary,
+            fields,
+        }
+    }
+
+    pub fn any(&self) -> bool {
+        self.summary.is_some() || !self.fields.is_empty()
+    }
+
+    /// The message(s) for one field, joined.
+    pub fn get(&self, field: &str) -> Option<String> {
+        let msgs: Vec<&str> = self
+            .fields
+            .iter()
+            .filter(|f| f.field == field)
+            .map(|f| f.message.as_str())
+            .collect();
+        if msgs.is_empty() {
+            None
+        } else {
+            Some(msgs.join("。"))
+        }
+    }
+
+    /// The id of a field's message element.
+    pub fn err_id(&self, field: &str) -> String {
+        format!("{}{}-error", self.prefix, safe_id(field))
+    }
+
+    /// The anchor of a field's input, for the summary's links.
+    pub fn input_id(&self, field: &str) -> String {
+        format!("{}{}", self.prefix, safe_id(field))
+    }
+
+    /// Attributes for an input: `aria-invalid` and `aria-describedby` when
+    /// the field has a message. Safe to emit unescaped: ids are ASCII only.
+    pub fn aria(&self, field: &str) -> String {
+        if self.fields.iter().any(|f| f.field == field) {
+            format!(
+                r#" aria-invalid="true" aria-describedby="{}""#,
+                self.err_id(field)
+            )
+        } else {
+            String::new()
+        }
+    }
+}
+
+/// Field names as HTML ids: ASCII letters, digits, `_` and `-` only.
+fn safe_id(field: &str) -> String {
+    field
+        .chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || c == '_' || c == '-' {
+                c
+            } else {
+                '_'
+            }
+        })
+        .collect()
+}
+
+/// One option of a select, or one checkbox of a group.
+#[derive(Debug, Clone)]
+pub struct Choice {
+    pub value: String,
+    pub label: String,
+    pub selected: bool,
+}
+
+/// Options whose `selected` reflects the form's values for `key`.
+pub fn choices(
+    form: &FormData,
+    key: &str,
+    options: impl IntoIterator<Item = (String, String)>,
+) -> Vec<Choice> {
+    let chosen = form.all(key);
+    options
+        .into_iter()
+        .map(|(value, label)| Choice {
+            selected: chosen.contains(&value.as_str()),
+            value,
+            label,
+        })
+        .collect()
+}
+
+/// The ten topics as options, labelled 「1. …」.
+pub fn topic_choices(form: &FormData, key: &str) -> Vec<Choice> {
+    choices(
+        form,
+        key,
+        TOPICS
+            .iter()
+            .map(|t| (t.number.to_string(), format!("{}. {}", t.number, t.label))),
+    )
+}
+
+// ---------------------------------------------------------------------------
+// Display helpers
+
+/// `2026-11-24（令和8年11月24日）`
+pub fn date_label(d: NaiveDate) -> String {
+    format!("{d}（{}）", wareki_date(d))
+}
+
+/// A stage as a badge: its label and a CSS class of its own.
+#[derive(Debug, Clone)]
+pub struct Badge {
+    pub label: &'static str,
+    pub class: &'static str,
+    /// The report's wording (a tooltip and text for assistive technology).
+    pub title: &'static str,
+}
+
+pub fn badge(stage: Stage) -> Badge {
+    Badge {
+        label: stage.as_str(),
+        class: match stage {
+            Stage::Identified => "stage-identified",
+            Stage::Planned => "stage-planned",
+            Stage::Evaluated => "stage-evaluated",
+        },
+        title: stage.report_label(),
+    }
+}
+
+/// 「3. 情報共有のルールの策定について」
+pub fn topic_label(number: i64) -> String {
+    match crate::topics::topic(number) {
+        Some(t) => format!("{}. {}", t.number, t.label),
+        None => format!("{number}"),
+    }
+}
+
+/// Member names by id, for showing owners and attendees.
+pub fn member_names(list: &[members::Member]) -> BTreeMap<i64, String> {
+    list.iter().map(|m| (m.id, m.name.clone())).collect()
+}
+
+// ---------------------------------------------------------------------------
+// Home and city view
+
+struct HomeMunicipality {
+    municipality: municipalities::Municipality,
+    wards: Vec<wards::Ward>,
+}
+
+#[derive(Template)]
+#[template(path = "home.html")]
+struct HomePage {
+    layout: Layout,
+    municipalities: Vec<HomeMunicipality>,
+}
+
+#[handler]
+async fn home(Data(state): Data<&AppState>) -> PageResult {
+    let list = municipalities::store::list(&state.db).await.map_err(fail)?;
+    let all_wards = wards::store::list(&state.db, None).await.map_err(fail)?;
+    let municipalities = list
+        .into_iter()
+        .map(|m| HomeMunicipality {
+            wards: all_wards
+                .iter()
+                .filter(|w| w.municipality_id == m.id)
+                .cloned()
+                .collect(),
+            municipality: m,
+        })
+        .collect();
+    let mut layout = Layout::new("在宅医療・介護連携推進事業 進捗管理");
+    layout.crumbs.clear();
+    Ok(render(&HomePage {
+        layout,
+        municipalities,
+    })?
+    .into_response())
+}
+
+struct CityCell {
+    topic: i64,
+    covered: bool,
+    badge: Badge,
+}
+
+struct CityRow {
+    ward: wards::Ward,
+    cells: Vec<CityCell>,
+    overdue_count: i64,
+    upcoming_count: i64,
+}
+
+#[derive(Template)]
+#[template(path = "city.html")]
+struct CityPage {
+    layout: Layout,
+    municipality: municipalities::Municipality,
+    period_label: String,
+    today: String,
+    topics: Vec<(i64, String)>,
+    rows: Vec<CityRow>,
+    covered_totals: Vec<usize>,
+}
+
+#[handler]
+async fn city(
+    Data(state): Data<&AppState>,
+    poem::web::Path(id): poem::web::Path<String>,
+) -> PageResult {
+    let id = path_id(&id)?;
+    let municipality = municipalities::store::get(&state.db, id)
+        .await
+        .map_err(fail)?;
+    let ward_list = wards::store::list(&state.db, Some(id))
+        .await
+        .map_err(fail)?;
+    let today = state.clock.today();
+    let boards = crate::dashboard::store::for_wards(&state.db, ward_list, today, false)
+        .await
+        .map_err(fail)?;
+    let period_label = crate::calendar::Period::containing(today).label();
+    let rows: Vec<CityRow> = boards
+        .into_iter()
+        .map(|b| CityRow {
+            cells: b
+                .topics
+                .iter()
+                .map(|t| CityCell {
+                    topic: t.topic,
+                    covered: t.covered,
+                    badge: badge(t.stage),
+                })
+                .collect(),
+            overdue_count: b.overdue_count,
+            upcoming_count: b.upcoming_count,
+            ward: b.ward,
+        })
+        .collect();
+    let covered_totals = (0..TOPICS.len())
+        .map(|i| rows.iter().filter(|r| r.cells[i].covered).count())
+        .collect();
+    let layout = Layout::new(format!("{} 全区の状況", municipality.name))
+        .crumb(format!("/city/{id}"), municipality.name.clone());
+    Ok(render(&CityPage {
+        layout,
+        period_label,
+        today: date_label(today),
+        topics: TOPICS
+            .iter()
+            .map(|t| (i64::from(t.number), t.label.to_string()))
+            .collect(),
+        rows,
+        covered_totals,
+        municipality,
+    })?
+    .into_response())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn repeated_keys_are_kept_and_decoded() {
+        let f = FormData::parse(
+            "topics=1&topics=3&title=%E7%AC%AC1%E5%9B%9E+%E4%BC%9A%E8%AD%B0".as_bytes(),
+        );
+        assert_eq!(f.all("topics"), ["1", "3"]);
+        assert_eq!(f.value("title"), "第1回 会議");
+        assert_eq!(f.value("missing"), "");
+        assert!(f.checked("topics") && !f.checked("active"));
+    }
+
+    #[test]
+    fn unreadable_dates_and_numbers_get_japanese_messages() {
+        let f = FormData::parse(b"held_on=2026-13-01&owner=abc&topics=1&topics=x&due=");
+        let mut p = FieldParser::default();
+        assert_eq!(p.date(&f, "held_on", "開催日"), None);
+        assert_eq!(p.number(&f, "owner", "担当者"), None);
+        assert_eq!(p.numbers(&f, "topics", "会議の内容"), vec![1]);
+        assert_eq!(p.date(&f, "due", "評価予定日"), None);
+        let fields: Vec<_> = p.errors.iter().map(|e| e.field.as_str()).collect();
+        assert_eq!(fields, ["held_on", "owner", "topics"]);
+        assert!(p.errors[0].message.contains("開催日"));
+    }
+
+    #[test]
+    fn aria_attributes_only_for_fields_with_messages() {
+        let e = Errors::from_error(
+            &AppError::invalid("title", "会議名を入力してください"),
+            "adv-",
+        );
+        assert_eq!(
+            e.aria("title"),
+            r#" aria-invalid="true" aria-describedby="adv-title-error""#
+        );
+        assert_eq!(e.aria("minutes"), "");
+        assert_eq!(e.get("title").as_deref(), Some("会議名を入力してください"));
+        assert_eq!(e.err_id("wards[0]"), "adv-wards_0_-error");
+    }
 }

@@ -1,1 +1,696 @@
-//! Pages of this concept (added with the web UI).
+//! Countermeasure pages: the ward's filtered list, the form to register or
+//! edit one, and the detail page with its history and the PDCA ladder's
+//! forms (the next step as the primary action, a step back with a reason,
+//! archive/reopen). The ladder's rules stay in the store and `mod.rs`.
+
+use std::collections::BTreeMap;
+
+use askama::Template;
+use chrono::NaiveDate;
+use poem::http::{StatusCode, Uri};
+use poem::web::{Data, Path};
+use poem::{IntoResponse, handler};
+use poem_openapi::types::MaybeUndefined;
+
+use super::store::{CountermeasureQuery, HistoryEntry};
+use super::{
+    Countermeasure, CountermeasurePatch, NewCountermeasure, Scene, Stage, TransitionRequest,
+};
+use crate::app::AppState;
+use crate::error::AppError;
+use crate::meetings::store::MeetingQuery;
+use crate::members::Member;
+use crate::pages::{
+    Badge, Choice, Errors, FieldParser, FormData, Layout, PageResult, badge, choices, date_label,
+    fail, is_form_error, member_names, path_id, render, render_with_status, see_other,
+    topic_choices, topic_label,
+};
+use crate::paging::Paging;
+use crate::wards::{self, Ward};
+
+fn stage_choices(form: &FormData, key: &str) -> Vec<Choice> {
+    choices(
+        form,
+        key,
+        Stage::ALL
+            .iter()
+            .map(|s| (s.as_str().to_string(), s.as_str().to_string())),
+    )
+}
+
+/// Members as options: active ones, plus `keep` (the current owner) even if retired.
+fn member_choices(
+    form: &FormData,
+    key: &str,
+    members: &[Member],
+    keep: Option<i64>,
+) -> Vec<Choice> {
+    choices(
+        form,
+        key,
+        members
+            .iter()
+            .filter(|m| m.active || Some(m.id) == keep)
+            .map(|m| {
+                let label = if m.active {
+                    m.name.clone()
+                } else {
+                    format!("{}（退任）", m.name)
+                };
+                (m.id.to_string(), label)
+            }),
+    )
+}
+
+async fn ward_members(state: &AppState, ward_id: i64) -> poem::Result<Vec<Member>> {
+    Ok(
+        crate::members::store::list(&state.db, ward_id, false, Paging::all())
+            .await
+            .map_err(fail)?
+            .items,
+    )
+}
+
+// ---------------------------------------------------------------------------
+// List
+
+struct Row {
+    id: i64,
+    topic: i64,
+    topic_label: String,
+    title: String,
+    badge: Badge,
+    owner: String,
+    due: String,
+    overdue: bool,
+    archived: bool,
+}
+
+#[derive(Template)]
+#[template(path = "countermeasures/list.html")]
+struct ListPage {
+    layout: Layout,
+    ward_id: i64,
+    filter: FormData,
+    stages: Vec<Choice>,
+    topics: Vec<Choice>,
+    archived: Vec<Choice>,
+    rows: Vec<Row>,
+}
+
+#[handler]
+pub async fn list(Data(state): Data<&AppState>, Path(id): Path<String>, uri: &Uri) -> PageResult {
+    let id = path_id(&id)?;
+    let ward = wards::store::get(&state.db, id).await.map_err(fail)?;
+    let filter = FormData::parse(uri.query().unwrap_or("").as_bytes());
+    // Unreadable filter values are ignored: a filter is never an error.
+    let archived = filter.value("archived");
+    let query = CountermeasureQuery {
+        stage: Stage::parse(filter.value("stage")),
+        topic: filter
+            .value("topic")
+            .parse::<i64>()
+            .ok()
+            .filter(|t| crate::topics::topic(*t).is_some()),
+        overdue: filter.checked("overdue").then_some(true),
+        archived: Some(archived == "archived"),
+        include_archived: archived == "all",
+    };
+    let today = state.clock.today();
+    let items = super::store::list(&state.db, id, query, today, Paging::all())
+        .await
+        .map_err(fail)?;
+    let names = member_names(&ward_members(state, id).await?);
+    let rows = items
+        .items
+        .iter()
+        .map(|c| Row {
+            id: c.id,
+            topic: c.topic,
+            topic_label: topic_label(c.topic),
+            title: c.title.clone(),
+            badge: badge(c.stage),
+            owner: c
+                .owner_member_id
+                .and_then(|o| names.get(&o).cloned())
+                .unwrap_or_default(),
+            due: c.evaluation_due_on.map(date_label).unwrap_or_default(),
+            overdue: c.overdue,
+            archived: c.archived,
+        })
+        .collect();
+    let page = ListPage {
+        layout: Layout::in_ward(format!("{} 対応策", ward.name), &ward, "countermeasures"),
+        ward_id: id,
+        stages: stage_choices(&filter, "stage"),
+        topics: topic_choices(&filter, "topic"),
+        archived: choices(
+            &filter,
+            "archived",
+            [
+                ("archived".to_string(), "終了したもの".to_string()),
+                ("all".to_string(), "すべて".to_string()),
+            ],
+        ),
+        filter,
+        rows,
+    };
+    Ok(render(&page)?.into_response())
+}
+
+// ---------------------------------------------------------------------------
+// Register and edit
+
+#[derive(Template)]
+#[template(path = "countermeasures/form.html")]
+struct FormPage {
+    layout: Layout,
+    action: String,
+    cancel: String,
+    editing: bool,
+    form: FormData,
+    topics: Vec<Choice>,
+    scenes: Vec<Choice>,
+    owners: Vec<Choice>,
+    meetings: Vec<Choice>,
+    errors: Errors,
+}
+
+async fn form_page(
+    state: &AppState,
+    ward: &Ward,
+    cm: Option<&Countermeasure>,
+    form: FormData,
+    errors: Errors,
+    status: StatusCode,
+) -> PageResult {
+    let members = ward_members(state, ward.id).await?;
+    let meetings =
+        crate::meetings::store::list(&state.db, ward.id, MeetingQuery::default(), Paging::all())
+            .await
+            .map_err(fail)?;
+    let (title, action, cancel) = match cm {
+        Some(c) => (
+            format!("対応策の編集（{}）", c.title),
+            format!("/countermeasures/{}/edit", c.id),
+            format!("/countermeasures/{}", c.id),
+        ),
+        None => (
+            "対応策の登録".to_string(),
+            format!("/wards/{}/countermeasures/new", ward.id),
+            format!("/wards/{}/countermeasures", ward.id),
+        ),
+    };
+    let page = FormPage {
+        layout: Layout::in_ward(title, ward, "countermeasures")
+            .crumb(format!("/wards/{}/countermeasures", ward.id), "対応策"),
+        action,
+        cancel,
+        editing: cm.is_some(),
+        topics: topic_choices(&form, "topic"),
+        scenes: choices(
+            &form,
+            "scene",
+            Scene::ALL
+                .iter()
+                .map(|s| (s.as_str().to_string(), s.as_str().to_string())),
+        ),
+        owners: member_choices(
+            &form,
+            "owner_member_id",
+            &members,
+            cm.and_then(|c| c.owner_member_id),
+        ),
+        meetings: choices(
+            &form,
+            "meeting_id",
+            meetings
+                .items
+                .iter()
+                .map(|m| (m.id.to_string(), format!("{} {}", m.held_on, m.title))),
+        ),
+        form,
+        errors,
+    };
+    render_with_status(&page, status)
+}
+
+fn values(c: &Countermeasure) -> FormData {
+    FormData::from_pairs([
+        ("topic", c.topic.to_string()),
+        (
+            "scene",
+            c.scene.map(|s| s.as_str().to_string()).unwrap_or_default(),
+        ),
+        ("title", c.title.clone()),
+        ("issue", c.issue.clone()),
+        ("plan", c.plan.clone()),
+        (
+            "owner_member_id",
+            c.owner_member_id.map(|o| o.to_string()).unwrap_or_default(),
+        ),
+        (
+            "evaluation_due_on",
+            c.evaluation_due_on
+                .map(|d| d.to_string())
+                .unwrap_or_default(),
+        ),
+        (
+            "meeting_id",
+            c.meeting_id.map(|m| m.to_string()).unwrap_or_default(),
+        ),
+    ])
+}
+
+fn read_form(form: &FormData, ward_id: i64) -> Result<NewCountermeasure, AppError> {
+    let mut p = FieldParser::default();
+    let topic = p.required_label(form, "topic", "会議の内容", |v| {
+        v.parse::<i64>()
+            .ok()
+            .filter(|t| crate::topics::topic(*t).is_some())
+    });
+    let new = NewCountermeasure {
+        topic: topic.unwrap_or(1),
+        scene: p.label(form, "scene", "場面", Scene::parse),
+        title: form.value("title").to_string(),
+        issue: form.value("issue").to_string(),
+        plan: form.value("plan").to_string(),
+        owner_member_id: p.number(form, "owner_member_id", "担当者"),
+        evaluation_due_on: p.date(form, "evaluation_due_on", "評価予定日"),
+        meeting_id: p.number(form, "meeting_id", "決定した会議"),
+        actor: form.non_empty("actor").map(str::to_string),
+    };
+    if p.is_ok() {
+        Ok(new)
+    } else {
+        Err(p.into_error(new.to_countermeasure(ward_id)))
+    }
+}
+
+fn set_or_clear<T>(v: Option<T>) -> MaybeUndefined<T> {
+    match v {
+        Some(v) => MaybeUndefined::Value(v),
+        None => MaybeUndefined::Null,
+    }
+}
+
+#[handler]
+pub async fn new_form(
+    Data(state): Data<&AppState>,
+    Path(id): Path<String>,
+    uri: &Uri,
+) -> PageResult {
+    let id = path_id(&id)?;
+    let ward = wards::store::get(&state.db, id).await.map_err(fail)?;
+    // `?meeting_id=…&topic=…` pre-fills from a meeting page or the dashboard.
+    let query = FormData::parse(uri.query().unwrap_or("").as_bytes());
+    let form = FormData::from_pairs([
+        ("topic", query.value("topic")),
+        ("meeting_id", query.value("meeting_id")),
+    ]);
+    form_page(state, &ward, None, form, Errors::none(""), StatusCode::OK).await
+}
+
+#[handler]
+pub async fn create(
+    Data(state): Data<&AppState>,
+    Path(id): Path<String>,
+    body: Vec<u8>,
+) -> PageResult {
+    let id = path_id(&id)?;
+    let ward = wards::store::get(&state.db, id).await.map_err(fail)?;
+    let form = FormData::parse(&body);
+    let result = match read_form(&form, id) {
+        Ok(new) => super::store::create(&state.db, id, &new, state.clock.now()).await,
+        Err(e) => Err(e),
+    };
+    match result {
+        Ok(c) => see_other(format!("/countermeasures/{}", c.id)),
+        Err(e) if is_form_error(&e) => {
+            let errors = Errors::from_error(&e, "");
+            form_page(state, &ward, None, form, errors, e.status()).await
+        }
+        Err(e) => Err(fail(e)),
+    }
+}
+
+#[handler]
+pub async fn edit_form(Data(state): Data<&AppState>, Path(id): Path<String>) -> PageResult {
+    let id = path_id(&id)?;
+    let cm = super::store::get(&state.db, id, state.clock.today())
+        .await
+        .map_err(fail)?;
+    let ward = wards::store::get(&state.db, cm.ward_id)
+        .await
+        .map_err(fail)?;
+    form_page(
+        state,
+        &ward,
+        Some(&cm),
+        values(&cm),
+        Errors::none(""),
+        StatusCode::OK,
+    )
+    .await
+}
+
+#[handler]
+pub async fn update(
+    Data(state): Data<&AppState>,
+    Path(id): Path<String>,
+    body: Vec<u8>,
+) -> PageResult {
+    let id = path_id(&id)?;
+    let cm = super::store::get(&state.db, id, state.clock.today())
+        .await
+        .map_err(fail)?;
+    let ward = wards::store::get(&state.db, cm.ward_id)
+        .await
+        .map_err(fail)?;
+    let form = FormData::parse(&body);
+    let result = match read_form(&form, ward.id) {
+        Ok(new) => {
+            let patch = CountermeasurePatch {
+                topic: Some(new.topic),
+                scene: set_or_clear(new.scene),
+                title: Some(new.title),
+                issue: Some(new.issue),
+                plan: Some(new.plan),
+                owner_member_id: set_or_clear(new.owner_member_id),
+                evaluation_due_on: set_or_clear(new.evaluation_due_on),
+                meeting_id: set_or_clear(new.meeting_id),
+                archived: None,
+                note: form.non_empty("note").map(str::to_string),
+                actor: new.actor,
+            };
+            super::store::update(&state.db, id, &patch, state.clock.now()).await
+        }
+        Err(e) => Err(e),
+    };
+    match result {
+        Ok(_) => see_other(format!("/countermeasures/{id}")),
+        Err(e) if is_form_error(&e) => {
+            let errors = Errors::from_error(&e, "");
+            form_page(state, &ward, Some(&cm), form, errors, e.status()).await
+        }
+        Err(e) => Err(fail(e)),
+    }
+}
+
+// ---------------------------------------------------------------------------
+// Detail, ladder steps and archiving
+
+struct HistoryRow {
+    on: String,
+    kind: &'static str,
+    stages: Option<(String, String)>,
+    actor: String,
+    note: String,
+    evaluation: String,
+    improvement: String,
+    changes: Vec<String>,
+}
+
+/// Field names of the history's `changes`, in Japanese.
+fn field_label(field: &str) -> &str {
+    match field {
+        "topic" => "会議の内容",
+        "scene" => "場面",
+        "title" => "対応策",
+        "issue" => "課題",
+        "plan" => "計画",
+        "owner_member_id" => "担当者",
+        "evaluation_due_on" => "評価予定日",
+        "meeting_id" => "決定した会議",
+        "stage" => "段階",
+        "evaluation" => "評価",
+        "improvement" => "改善",
+        "archived" => "終了",
+        other => other,
+    }
+}
+
+fn change_value(field: &str, v: &serde_json::Value, names: &BTreeMap<i64, String>) -> String {
+    match v {
+        serde_json::Value::Null => "（なし）".into(),
+        serde_json::Value::Bool(b) => if *b { "はい" } else { "いいえ" }.into(),
+        serde_json::Value::String(s) => s.clone(),
+        serde_json::Value::Number(n) if field == "owner_member_id" => n
+            .as_i64()
+            .and_then(|id| names.get(&id).cloned())
+            .unwrap_or_else(|| n.to_string()),
+        other => other.to_string(),
+    }
+}
+
+fn history_row(h: &HistoryEntry, names: &BTreeMap<i64, String>) -> HistoryRow {
+    let changes = match &h.changes {
+        serde_json::Value::Object(map) if !matches!(h.kind, super::EventKind::Created) => map
+            .iter()
+            .map(|(field, v)| match (v.get("before"), v.get("after")) {
+                (Some(b), Some(a)) => format!(
+                    "{}: {} → {}",
+                    field_label(field),
+                    change_value(field, b, names),
+                    change_value(field, a, names)
+                ),
+                _ => format!("{}: {}", field_label(field), change_value(field, v, names)),
+            })
+            .collect(),
+        _ => Vec::new(),
+    };
+    HistoryRow {
+        on: date_label(h.on),
+        kind: h.kind.as_str(),
+        stages: match (h.from_stage, h.to_stage) {
+            (Some(f), Some(t)) => Some((f.as_str().to_string(), t.as_str().to_string())),
+            (None, Some(t)) => Some(("－".to_string(), t.as_str().to_string())),
+            _ => None,
+        },
+        actor: h.actor.clone().unwrap_or_default(),
+        note: h.note.clone(),
+        evaluation: h.evaluation.clone().unwrap_or_default(),
+        improvement: h.improvement.clone().unwrap_or_default(),
+        changes,
+    }
+}
+
+#[derive(Template)]
+#[template(path = "countermeasures/detail.html")]
+struct DetailPage {
+    layout: Layout,
+    cm: Countermeasure,
+    badge: Badge,
+    topic: String,
+    owner: String,
+    due: String,
+    meeting: Option<(i64, String)>,
+    history: Vec<HistoryRow>,
+    next: Option<Badge>,
+    previous: Option<Badge>,
+    today: String,
+    owners: Vec<Choice>,
+    /// The summary of whichever form failed.
+    errors: Errors,
+    adv_form: FormData,
+    adv: Errors,
+    back_form: FormData,
+    back: Errors,
+    arch_form: FormData,
+    arch: Errors,
+}
+
+/// Which of the detail page's forms was sent, with what, and what went wrong.
+struct Failed<'a> {
+    which: &'static str,
+    form: FormData,
+    err: &'a AppError,
+}
+
+async fn detail_page(state: &AppState, id: i64, failed: Option<Failed<'_>>) -> PageResult {
+    let today = state.clock.today();
+    let cm = super::store::get(&state.db, id, today)
+        .await
+        .map_err(fail)?;
+    let ward = wards::store::get(&state.db, cm.ward_id)
+        .await
+        .map_err(fail)?;
+    let members = ward_members(state, ward.id).await?;
+    let names = member_names(&members);
+    let history = super::store::history(&state.db, id).await.map_err(fail)?;
+    let meeting = match cm.meeting_id {
+        Some(m) => crate::meetings::store::get(&state.db, m)
+            .await
+            .ok()
+            .map(|m| (m.id, format!("{} {}", date_label(m.held_on), m.title))),
+        None => None,
+    };
+    let mut adv_form = FormData::from_pairs([
+        ("on", today.to_string()),
+        (
+            "owner_member_id",
+            cm.owner_member_id
+                .map(|o| o.to_string())
+                .unwrap_or_default(),
+        ),
+        (
+            "evaluation_due_on",
+            cm.evaluation_due_on
+                .map(|d| d.to_string())
+                .unwrap_or_default(),
+        ),
+    ]);
+    let mut back_form = FormData::from_pairs([("on", today.to_string())]);
+    let mut arch_form = FormData::default();
+    let (mut adv, mut back, mut arch) = (
+        Errors::none("adv-"),
+        Errors::none("back-"),
+        Errors::none("arch-"),
+    );
+    let mut errors = Errors::none("");
+    let mut status = StatusCode::OK;
+    if let Some(f) = failed {
+        status = f.err.status();
+        let (form, errs) = match f.which {
+            "back" => (&mut back_form, &mut back),
+            "archive" => (&mut arch_form, &mut arch),
+            _ => (&mut adv_form, &mut adv),
+        };
+        *form = f.form;
+        *errs = Errors::from_error(f.err, errs.prefix);
+        errors = errs.clone();
+    }
+    let owners = member_choices(&adv_form, "owner_member_id", &members, cm.owner_member_id);
+    let page = DetailPage {
+        layout: Layout::in_ward(cm.title.clone(), &ward, "countermeasures")
+            .crumb(format!("/wards/{}/countermeasures", ward.id), "対応策"),
+        badge: badge(cm.stage),
+        topic: topic_label(cm.topic),
+        owner: cm
+            .owner_member_id
+            .and_then(|o| names.get(&o).cloned())
+            .unwrap_or_else(|| "未設定".into()),
+        due: cm
+            .evaluation_due_on
+            .map(date_label)
+            .unwrap_or_else(|| "未設定".into()),
+        meeting,
+        history: history.iter().map(|h| history_row(h, &names)).collect(),
+        next: cm.stage.next().map(badge),
+        previous: cm.stage.previous().map(badge),
+        today: today.to_string(),
+        owners,
+        errors,
+        adv_form,
+        adv,
+        back_form,
+        back,
+        arch_form,
+        arch,
+        cm,
+    };
+    render_with_status(&page, status)
+}
+
+#[handler]
+pub async fn detail(Data(state): Data<&AppState>, Path(id): Path<String>) -> PageResult {
+    let id = path_id(&id)?;
+    detail_page(state, id, None).await
+}
+
+fn read_transition(form: &FormData) -> Result<TransitionRequest, AppError> {
+    let mut p = FieldParser::default();
+    let to = p.required_label(form, "to", "移る段階", Stage::parse);
+    let on: Option<NaiveDate> = p.date(form, "on", "実施日");
+    let owner_member_id = p.number(form, "owner_member_id", "担当者");
+    let evaluation_due_on = p.date(form, "evaluation_due_on", "評価予定日");
+    match to {
+        Some(to) if p.is_ok() => Ok(TransitionRequest {
+            to,
+            on,
+            note: form.non_empty("note").map(str::to_string),
+            evaluation: form.non_empty("evaluation").map(str::to_string),
+            improvement: form.non_empty("improvement").map(str::to_string),
+            owner_member_id,
+            evaluation_due_on,
+            actor: form.non_empty("actor").map(str::to_string),
+        }),
+        _ => Err(p.into_error(Ok::<(), AppError>(()))),
+    }
+}
+
+#[handler]
+pub async fn transition(
+    Data(state): Data<&AppState>,
+    Path(id): Path<String>,
+    body: Vec<u8>,
+) -> PageResult {
+    let id = path_id(&id)?;
+    let form = FormData::parse(&body);
+    let which = if form.value("form") == "back" {
+        "back"
+    } else {
+        "advance"
+    };
+    let result = match read_transition(&form) {
+        Ok(req) => super::store::transition(&state.db, id, &req, state.clock.now()).await,
+        Err(e) => Err(e),
+    };
+    match result {
+        Ok(_) => see_other(format!("/countermeasures/{id}")),
+        Err(e) if is_form_error(&e) => {
+            detail_page(
+                state,
+                id,
+                Some(Failed {
+                    which,
+                    form,
+                    err: &e,
+                }),
+            )
+            .await
+        }
+        Err(e) => Err(fail(e)),
+    }
+}
+
+#[handler]
+pub async fn archive(
+    Data(state): Data<&AppState>,
+    Path(id): Path<String>,
+    body: Vec<u8>,
+) -> PageResult {
+    let id = path_id(&id)?;
+    let form = FormData::parse(&body);
+    let result = match form.value("archived") {
+        "true" | "false" => {
+            let patch = CountermeasurePatch {
+                archived: Some(form.value("archived") == "true"),
+                note: form.non_empty("note").map(str::to_string),
+                actor: form.non_empty("actor").map(str::to_string),
+                ..Default::default()
+            };
+            super::store::update(&state.db, id, &patch, state.clock.now()).await
+        }
+        _ => Err(AppError::invalid(
+            "archived",
+            "終了か再開かを指定してください",
+        )),
+    };
+    match result {
+        Ok(_) => see_other(format!("/countermeasures/{id}")),
+        Err(e) if is_form_error(&e) => {
+            detail_page(
+                state,
+                id,
+                Some(Failed {
+                    which: "archive",
+                    form,
+                    err: &e,
+                }),
+            )
+            .await
+        }
+        Err(e) => Err(fail(e)),
+    }
+}

@@ -317,7 +317,8 @@ pub async fn create(
         note: "",
         evaluation: None,
         improvement: None,
-        changes: audit_view(&cm),
+        // Same shape as every other entry: each field set, from nothing.
+        changes: audit::diff(&json!({}), &audit_view(&cm)),
     };
     record(&mut tx, &cm, event, now).await?;
     tx.commit().await?;

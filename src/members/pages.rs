@@ -1,1 +1,207 @@
-//! Pages of this concept (added with the web UI).
+//! Committee member pages: the ward's roster, and one form to add or edit.
+
+use askama::Template;
+use poem::http::StatusCode;
+use poem::web::{Data, Path};
+use poem::{IntoResponse, handler};
+use poem_openapi::types::MaybeUndefined;
+
+use super::{Member, MemberPatch, NewMember, OrganizationKind};
+use crate::app::AppState;
+use crate::error::AppError;
+use crate::pages::{
+    Choice, Errors, FieldParser, FormData, Layout, PageResult, choices, fail, is_form_error,
+    path_id, render, render_with_status, see_other,
+};
+use crate::paging::Paging;
+use crate::wards::{self, Ward};
+
+#[derive(Template)]
+#[template(path = "members/list.html")]
+struct ListPage {
+    layout: Layout,
+    ward_id: i64,
+    members: Vec<Member>,
+}
+
+#[handler]
+pub async fn list(Data(state): Data<&AppState>, Path(id): Path<String>) -> PageResult {
+    let id = path_id(&id)?;
+    let ward = wards::store::get(&state.db, id).await.map_err(fail)?;
+    let members = super::store::list(&state.db, id, false, Paging::all())
+        .await
+        .map_err(fail)?;
+    let page = ListPage {
+        layout: Layout::in_ward(format!("{} 委員", ward.name), &ward, "members"),
+        ward_id: id,
+        members: members.items,
+    };
+    Ok(render(&page)?.into_response())
+}
+
+#[derive(Template)]
+#[template(path = "members/form.html")]
+struct FormPage {
+    layout: Layout,
+    action: String,
+    cancel: String,
+    form: FormData,
+    kinds: Vec<Choice>,
+    errors: Errors,
+}
+
+fn form_page(
+    ward: &Ward,
+    member: Option<&Member>,
+    form: FormData,
+    errors: Errors,
+    status: StatusCode,
+) -> PageResult {
+    let (title, action) = match member {
+        Some(m) => (
+            format!("委員の編集（{}）", m.name),
+            format!("/members/{}/edit", m.id),
+        ),
+        None => (
+            "委員の追加".to_string(),
+            format!("/wards/{}/members/new", ward.id),
+        ),
+    };
+    let page = FormPage {
+        layout: Layout::in_ward(title, ward, "members")
+            .crumb(format!("/wards/{}/members", ward.id), "委員"),
+        action,
+        cancel: format!("/wards/{}/members", ward.id),
+        kinds: choices(
+            &form,
+            "organization_kind",
+            OrganizationKind::ALL
+                .iter()
+                .map(|k| (k.as_str().to_string(), k.as_str().to_string())),
+        ),
+        form,
+        errors,
+    };
+    render_with_status(&page, status)
+}
+
+fn member_values(m: &Member) -> FormData {
+    let mut form = FormData::from_pairs([
+        ("name", m.name.clone()),
+        ("organization", m.organization.clone()),
+        (
+            "organization_kind",
+            m.organization_kind.as_str().to_string(),
+        ),
+        ("email", m.email.clone().unwrap_or_default()),
+    ]);
+    if m.active {
+        form.set("active", "1");
+    }
+    form
+}
+
+/// The form's fields as a new member; unreadable choices become field errors.
+fn read_form(form: &FormData) -> Result<NewMember, AppError> {
+    let mut p = FieldParser::default();
+    let kind = p.required_label(
+        form,
+        "organization_kind",
+        "所属種別",
+        OrganizationKind::parse,
+    );
+    let new = NewMember {
+        name: form.value("name").to_string(),
+        organization: form.value("organization").to_string(),
+        organization_kind: kind.unwrap_or(OrganizationKind::Other),
+        email: form.non_empty("email").map(str::to_string),
+        active: form.checked("active"),
+    };
+    if p.is_ok() {
+        Ok(new)
+    } else {
+        Err(p.into_error(new.to_member(0)))
+    }
+}
+
+#[handler]
+pub async fn new_form(Data(state): Data<&AppState>, Path(id): Path<String>) -> PageResult {
+    let id = path_id(&id)?;
+    let ward = wards::store::get(&state.db, id).await.map_err(fail)?;
+    let form = FormData::from_pairs([("active", "1")]);
+    form_page(&ward, None, form, Errors::none(""), StatusCode::OK)
+}
+
+#[handler]
+pub async fn create(
+    Data(state): Data<&AppState>,
+    Path(id): Path<String>,
+    body: Vec<u8>,
+) -> PageResult {
+    let id = path_id(&id)?;
+    let ward = wards::store::get(&state.db, id).await.map_err(fail)?;
+    let form = FormData::parse(&body);
+    let result = match read_form(&form) {
+        Ok(new) => super::store::create(&state.db, id, &new, state.clock.now()).await,
+        Err(e) => Err(e),
+    };
+    match result {
+        Ok(_) => see_other(format!("/wards/{id}/members")),
+        Err(e) if is_form_error(&e) => {
+            form_page(&ward, None, form, Errors::from_error(&e, ""), e.status())
+        }
+        Err(e) => Err(fail(e)),
+    }
+}
+
+#[handler]
+pub async fn edit_form(Data(state): Data<&AppState>, Path(id): Path<String>) -> PageResult {
+    let id = path_id(&id)?;
+    let member = super::store::get(&state.db, id).await.map_err(fail)?;
+    let ward = wards::store::get(&state.db, member.ward_id)
+        .await
+        .map_err(fail)?;
+    let form = member_values(&member);
+    form_page(&ward, Some(&member), form, Errors::none(""), StatusCode::OK)
+}
+
+#[handler]
+pub async fn update(
+    Data(state): Data<&AppState>,
+    Path(id): Path<String>,
+    body: Vec<u8>,
+) -> PageResult {
+    let id = path_id(&id)?;
+    let member = super::store::get(&state.db, id).await.map_err(fail)?;
+    let ward = wards::store::get(&state.db, member.ward_id)
+        .await
+        .map_err(fail)?;
+    let form = FormData::parse(&body);
+    let result = match read_form(&form) {
+        Ok(new) => {
+            let patch = MemberPatch {
+                name: Some(new.name),
+                organization: Some(new.organization),
+                organization_kind: Some(new.organization_kind),
+                email: match new.email {
+                    Some(e) => MaybeUndefined::Value(e),
+                    None => MaybeUndefined::Null,
+                },
+                active: Some(new.active),
+            };
+            super::store::update(&state.db, id, &patch, state.clock.now()).await
+        }
+        Err(e) => Err(e),
+    };
+    match result {
+        Ok(_) => see_other(format!("/wards/{}/members", ward.id)),
+        Err(e) if is_form_error(&e) => form_page(
+            &ward,
+            Some(&member),
+            form,
+            Errors::from_error(&e, ""),
+            e.status(),
+        ),
+        Err(e) => Err(fail(e)),
+    }
+}

@@ -1,1 +1,94 @@
-//! Pages of this concept (added with the web UI).
+//! The ward dashboard: this half-year's topic coverage and stages, the
+//! overdue and upcoming evaluations.
+
+use askama::Template;
+use poem::web::{Data, Path};
+use poem::{IntoResponse, handler};
+
+use crate::app::AppState;
+use crate::countermeasures::Countermeasure;
+use crate::pages::{
+    Badge, Layout, PageResult, badge, date_label, fail, member_names, path_id, render, topic_label,
+};
+use crate::paging::Paging;
+
+struct TopicRow {
+    number: i64,
+    label: String,
+    covered: bool,
+    badge: Badge,
+}
+
+struct DueRow {
+    id: i64,
+    title: String,
+    topic: String,
+    owner: String,
+    due: String,
+    /// Days past the due date (overdue) or left until it (upcoming).
+    days: i64,
+}
+
+#[derive(Template)]
+#[template(path = "wards/dashboard.html")]
+struct DashboardPage {
+    layout: Layout,
+    ward_id: i64,
+    period_label: String,
+    period_range: String,
+    today: String,
+    topics: Vec<TopicRow>,
+    overdue: Vec<DueRow>,
+    upcoming: Vec<DueRow>,
+}
+
+#[handler]
+pub async fn dashboard(Data(state): Data<&AppState>, Path(id): Path<String>) -> PageResult {
+    let id = path_id(&id)?;
+    let today = state.clock.today();
+    let board = crate::dashboard::store::for_ward(&state.db, id, today)
+        .await
+        .map_err(fail)?;
+    let members = crate::members::store::list(&state.db, id, false, Paging::all())
+        .await
+        .map_err(fail)?;
+    let names = member_names(&members.items);
+    let row = |c: &Countermeasure| DueRow {
+        id: c.id,
+        title: c.title.clone(),
+        topic: topic_label(c.topic),
+        owner: c
+            .owner_member_id
+            .and_then(|o| names.get(&o).cloned())
+            .unwrap_or_else(|| "未設定".into()),
+        due: c.evaluation_due_on.map(date_label).unwrap_or_default(),
+        days: c
+            .evaluation_due_on
+            .map(|d| (today - d).num_days().abs())
+            .unwrap_or(0),
+    };
+    let page = DashboardPage {
+        layout: Layout::in_ward(
+            format!("{} の状況", board.ward.name),
+            &board.ward,
+            "dashboard",
+        ),
+        ward_id: id,
+        period_label: board.period_label.clone(),
+        period_range: format!("{} 〜 {}", board.period_start, board.period_end),
+        today: date_label(today),
+        topics: board
+            .topics
+            .iter()
+            .map(|t| TopicRow {
+                number: t.topic,
+                label: t.label.clone(),
+                covered: t.covered,
+                badge: badge(t.stage),
+            })
+            .collect(),
+        overdue: board.overdue.iter().map(row).collect(),
+        upcoming: board.upcoming.iter().map(row).collect(),
+    };
+    Ok(render(&page)?.into_response())
+}

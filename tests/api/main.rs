@@ -8,4 +8,5 @@ mod countermeasures;
 mod meetings;
 mod members;
 mod pages;
+mod process;
 mod wards;

@@ -185,3 +185,111 @@ impl TestApp {
         }
     }
 }
+
+// ---------------------------------------------------------------------------
+// Helpers for the JSON API tests.
+
+/// Asserts an RFC 9457 problem response: the status, the content type, and a
+/// body carrying the same `status` and a Japanese `detail`.
+pub fn assert_problem(r: &Resp, status: u16) {
+    assert_eq!(r.status.as_u16(), status, "{}", r.text);
+    assert!(
+        r.content_type.starts_with("application/problem+json"),
+        "content type {:?} for {}",
+        r.content_type,
+        r.text
+    );
+    assert_eq!(r.body["status"], status, "{}", r.text);
+    let detail = r.body["detail"].as_str().unwrap_or_default();
+    assert!(
+        detail.chars().any(|c| c > '\u{3000}'),
+        "detail is not Japanese: {}",
+        r.text
+    );
+}
+
+/// The `field` of each entry of a problem's `errors`, in order.
+pub fn error_fields(r: &Resp) -> Vec<String> {
+    r.body["errors"]
+        .as_array()
+        .map(|errors| {
+            errors
+                .iter()
+                .map(|e| e["field"].as_str().unwrap_or_default().to_string())
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+impl TestApp {
+    /// Records a meeting; returns its id.
+    pub async fn meeting(&self, ward_id: i64, held_on: &str, topics: &[i64]) -> i64 {
+        let r = self
+            .post(
+                &format!("/api/wards/{ward_id}/meetings"),
+                serde_json::json!({ "held_on": held_on, "title": format!("推進会議 {held_on}"), "kind": "推進会議", "topics": topics }),
+            )
+            .await;
+        assert_eq!(r.status, StatusCode::CREATED, "{}", r.text);
+        r.body["id"].as_i64().unwrap()
+    }
+
+    /// Records a countermeasure (stage 未具体化); returns its id.
+    pub async fn countermeasure(&self, ward_id: i64, topic: i64, title: &str) -> i64 {
+        let r = self
+            .post(
+                &format!("/api/wards/{ward_id}/countermeasures"),
+                serde_json::json!({ "topic": topic, "title": title }),
+            )
+            .await;
+        assert_eq!(r.status, StatusCode::CREATED, "{}", r.text);
+        r.body["id"].as_i64().unwrap()
+    }
+
+    /// Moves a countermeasure; returns the response, whatever it is.
+    pub async fn transition(&self, id: i64, body: Value) -> Resp {
+        self.post(&format!("/api/countermeasures/{id}/transitions"), body)
+            .await
+    }
+
+    /// Records a countermeasure and plans it (具体化) with this owner and due date.
+    pub async fn planned_countermeasure(
+        &self,
+        ward_id: i64,
+        topic: i64,
+        owner: i64,
+        due: &str,
+    ) -> i64 {
+        let id = self
+            .countermeasure(ward_id, topic, "具体化する対応策")
+            .await;
+        let r = self
+            .transition(
+                id,
+                serde_json::json!({ "to": "具体化", "owner_member_id": owner, "evaluation_due_on": due }),
+            )
+            .await;
+        assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+        id
+    }
+
+    /// Row counts of the tables every write touches, to show a rejected
+    /// request left them alone.
+    pub async fn counts(&self) -> Vec<(&'static str, i64)> {
+        let mut out = Vec::new();
+        for table in [
+            "municipalities",
+            "wards",
+            "members",
+            "meetings",
+            "meeting_topics",
+            "meeting_attendees",
+            "countermeasures",
+            "countermeasure_events",
+            "audit_log",
+        ] {
+            out.push((table, self.count(table).await));
+        }
+        out
+    }
+}

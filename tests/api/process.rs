@@ -1,0 +1,98 @@
+//! The real binary, as a newcomer runs it: `renkei serve --demo` on a new
+//! SQLite file, then SIGTERM.
+
+use std::io::{BufRead, BufReader};
+use std::process::{Command, Stdio};
+use std::time::Duration;
+
+#[tokio::test]
+async fn serve_demo_creates_the_database_serves_and_stops_cleanly_on_sigterm() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("renkei.db");
+    let mut child = Command::new(env!("CARGO_BIN_EXE_renkei"))
+        .args(["serve", "--demo"])
+        .env("DATABASE_URL", &db)
+        .env("RENKEI_ADDR", "127.0.0.1:0")
+        .env("NO_COLOR", "1")
+        .env("RENKEI_LOG", "info")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::inherit())
+        .spawn()
+        .expect("start renkei");
+
+    // The log line announcing the bound address tells the port.
+    let stdout = child.stdout.take().unwrap();
+    let (tx, rx) = std::sync::mpsc::channel::<String>();
+    let reader = std::thread::spawn(move || {
+        let mut all = String::new();
+        for line in BufReader::new(stdout).lines().map_while(Result::ok) {
+            if let Some(addr) = line.split("addr=").nth(1) {
+                let _ = tx.send(addr.split_whitespace().next().unwrap_or("").to_string());
+            }
+            all.push_str(&line);
+            all.push('\n');
+        }
+        all
+    });
+    let addr = rx
+        .recv_timeout(Duration::from_secs(120))
+        .expect("server announced its address");
+
+    let client = reqwest::Client::new();
+    let health = client
+        .get(format!("http://{addr}/api/health"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(health.status(), 200);
+    let wards: serde_json::Value = client
+        .get(format!("http://{addr}/api/wards"))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let items = wards["items"].as_array().unwrap();
+    assert_eq!(items.len(), 24, "the 24 wards of Osaka City");
+    assert!(items.iter().any(|w| w["name"] == "西成区"));
+    assert!(
+        items
+            .iter()
+            .map(|w| w["overdue_count"].as_i64().unwrap())
+            .sum::<i64>()
+            > 0,
+        "some overdue"
+    );
+    let members: serde_json::Value = client
+        .get(format!("http://{addr}/api/wards/1/members"))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let first_member = members["items"][0].clone();
+
+    let status = Command::new("kill")
+        .args(["-TERM", &child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(status.success());
+    let exit = child.wait().unwrap();
+    assert!(exit.success(), "exit status {exit:?}");
+    assert!(db.exists(), "the SQLite file was created");
+
+    // Logs: one line per request, and no personal data of members.
+    let log = reader.join().unwrap();
+    assert!(
+        log.contains("path=/api/wards/1/members") && log.contains("status=200"),
+        "{log}"
+    );
+    let name = first_member["name"].as_str().unwrap();
+    let email = first_member["email"].as_str().unwrap();
+    assert!(
+        !log.contains(name) && !log.contains(email),
+        "personal data leaked into the log"
+    );
+}
