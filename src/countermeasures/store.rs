@@ -285,8 +285,9 @@ pub async fn create(
     new: &NewCountermeasure,
     now: DateTime<Utc>,
 ) -> AppResult<Countermeasure> {
-    let mut cm = new.to_countermeasure(ward_id)?;
+    // An unknown ward is a 404 whatever the input says.
     crate::wards::store::get(db, ward_id).await?;
+    let mut cm = new.to_countermeasure(ward_id)?;
     let today = calendar::today(now);
     let mut tx = db.begin_write().await?;
     check_references(&mut tx, &cm).await?;

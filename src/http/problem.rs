@@ -83,6 +83,22 @@ pub fn response(problem: &Problem) -> Response {
         .body(body)
 }
 
+/// A Japanese reading of poem-openapi's (English) body parse error. It
+/// names the object, not the field, so the message says what kind of value
+/// was wrong and keeps the original reason for the developer.
+fn payload_message(reason: &str) -> String {
+    let what = if reason.contains("naive-date") {
+        "日付は YYYY-MM-DD 形式の実在する日付で指定してください"
+    } else if reason.contains(" at line ") {
+        "JSON として読み取れません"
+    } else if reason.contains("Expected input type") {
+        "値の型が違うか、選べない値が指定されています"
+    } else {
+        "リクエストの内容が正しくありません"
+    };
+    format!("{what}（{reason}）")
+}
+
 /// Turns errors raised by poem itself under `/api` (no such route, a body or
 /// parameter that does not parse) into problem details. Responses our
 /// handlers already shaped pass through unchanged.
@@ -115,7 +131,7 @@ pub async fn catch_api_error(err: poem::Error) -> Response {
     } else if let Some(e) = err.downcast_ref::<ParseRequestPayloadError>() {
         Problem::new(
             StatusCode::UNPROCESSABLE_ENTITY,
-            format!("リクエストの内容を読み取れません：{}", e.reason),
+            payload_message(&e.reason),
             vec![],
         )
     } else if err.is::<ContentTypeError>() {

@@ -195,8 +195,9 @@ pub async fn create(
     new: &NewMeeting,
     now: DateTime<Utc>,
 ) -> AppResult<Meeting> {
-    let mut meeting = new.to_meeting(ward_id)?;
+    // An unknown ward is a 404 whatever the input says.
     crate::wards::store::get(db, ward_id).await?;
+    let mut meeting = new.to_meeting(ward_id)?;
     let mut tx = db.begin_write().await?;
     crate::members::store::ensure_in_ward(&mut tx, ward_id, &meeting.attendee_ids, "attendee_ids")
         .await?;

@@ -83,8 +83,9 @@ pub async fn create(
     new: &NewMember,
     now: DateTime<Utc>,
 ) -> AppResult<Member> {
-    let member = new.to_member(ward_id)?;
+    // An unknown ward is a 404 whatever the input says.
     crate::wards::store::get(db, ward_id).await?;
+    let member = new.to_member(ward_id)?;
     let mut tx = db.begin_write().await?;
     let id: i64 = sqlx::query_scalar(
         "INSERT INTO members (ward_id, name, organization, organization_kind, email, active, created_at, updated_at) \

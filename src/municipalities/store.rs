@@ -4,7 +4,10 @@ use chrono::{DateTime, Utc};
 use sqlx::Row;
 use sqlx::any::AnyRow;
 
+use serde_json::json;
+
 use super::{Municipality, NewMunicipality};
+use crate::audit;
 use crate::db::{Db, timestamp};
 use crate::error::{AppError, AppResult, unique_violation};
 
@@ -67,6 +70,15 @@ pub async fn create(db: &Db, new: &NewMunicipality, now: DateTime<Utc>) -> AppRe
             .execute(&mut *tx)
             .await?;
     }
+    let entry = audit::Entry {
+        ward_id: None,
+        entity: "municipality",
+        entity_id: id,
+        action: "create",
+        actor: None,
+        changes: json!({ "name": name, "wards": wards }),
+    };
+    audit::record(&mut tx, entry, now).await?;
     tx.commit().await?;
     get(db, id).await
 }

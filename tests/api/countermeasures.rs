@@ -128,7 +128,7 @@ async fn a_countermeasure_is_recorded_at_the_first_stage_with_a_history_entry() 
         history[0]["changes"]["stage"],
         json!({ "before": null, "after": "未具体化" })
     );
-    assert_eq!(s.app.count("audit_log").await, 4); // 2 members, meeting, this
+    assert_eq!(s.app.count("audit_log").await, 5); // municipality, 2 members, meeting, this
 }
 
 #[tokio::test]

@@ -384,8 +384,8 @@ async fn twenty_meetings_posted_at_once_are_all_recorded() {
     assert_eq!(app.count("meetings").await, 20);
     assert_eq!(app.count("meeting_topics").await, 20);
     assert_eq!(app.count("meeting_attendees").await, 20);
-    // member create + 20 meetings
-    assert_eq!(app.count("audit_log").await, 21);
+    // municipality + member create + 20 meetings
+    assert_eq!(app.count("audit_log").await, 22);
     let list = app
         .get(&format!("/api/wards/{ward}/meetings?limit=100"))
         .await;

@@ -35,7 +35,7 @@ async fn a_member_is_created_and_read_back_with_every_field() {
     let got = app.get(&format!("/api/members/{id}")).await;
     assert_eq!(got.status, StatusCode::OK);
     assert_eq!(got.body, expected);
-    assert_eq!(app.count("audit_log").await, 1);
+    assert_eq!(app.count("audit_log").await, 2); // municipality, member
 }
 
 #[tokio::test]
@@ -188,6 +188,6 @@ async fn a_patch_changes_only_the_fields_it_names_and_email_null_clears_the_addr
 
     let set = app.patch(&path, json!({ "email": "new@example.jp" })).await;
     assert_eq!(set.body["email"], "new@example.jp");
-    // One audit row per write (create + three patches).
-    assert_eq!(app.count("audit_log").await, 4);
+    // One audit row per write (municipality, create + three patches).
+    assert_eq!(app.count("audit_log").await, 5);
 }

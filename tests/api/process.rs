@@ -26,7 +26,12 @@ async fn serve_demo_creates_the_database_serves_and_stops_cleanly_on_sigterm() {
     let reader = std::thread::spawn(move || {
         let mut all = String::new();
         for line in BufReader::new(stdout).lines().map_while(Result::ok) {
-            if let Some(addr) = line.split("addr=").nth(1) {
+            // Our own "serving" line; poem logs its listener too, in another form.
+            if let Some(addr) = line
+                .contains("serving")
+                .then(|| line.split("addr=").nth(1))
+                .flatten()
+            {
                 let _ = tx.send(addr.split_whitespace().next().unwrap_or("").to_string());
             }
             all.push_str(&line);

@@ -69,7 +69,7 @@ async fn a_ward_is_added_after_the_existing_ones() {
     let got = app.get(&format!("/api/wards/{id}")).await;
     assert_eq!(got.status, StatusCode::OK);
     assert_eq!(got.body["name"], "福島区");
-    assert_eq!(app.count("audit_log").await, 1);
+    assert_eq!(app.count("audit_log").await, 2); // municipality, ward
 }
 
 #[tokio::test]
