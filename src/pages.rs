@@ -28,6 +28,18 @@ pub fn routes(state: AppState) -> impl Endpoint + 'static {
         .at("/", get(home))
         .at("/static/style.css", get(stylesheet))
         .at("/city/:id", get(city))
+        .at(
+            "/municipalities/new",
+            get(municipalities::pages::new_form).post(municipalities::pages::create),
+        )
+        .at(
+            "/city/:id/wards/new",
+            get(municipalities::pages::new_ward_form).post(municipalities::pages::create_ward),
+        )
+        .at(
+            "/wards/:id/edit",
+            get(municipalities::pages::edit_ward_form).post(municipalities::pages::update_ward),
+        )
         .at("/wards/:id", get(wards::pages::dashboard))
         .at("/wards/:id/members", get(members::pages::list))
         .at(

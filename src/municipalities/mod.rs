@@ -2,6 +2,7 @@
 //! single area standing for the whole municipality when it has none.
 
 pub mod api;
+pub mod pages;
 pub mod store;
 
 use crate::error::{AppResult, FieldError};

@@ -584,3 +584,92 @@ async fn unknown_ids_and_paths_give_a_japanese_404_page() {
     );
     app.stop().await;
 }
+
+#[tokio::test]
+async fn the_city_sets_up_a_municipality_and_its_wards_through_the_forms() {
+    let app = TestApp::spawn().await;
+    assert!(ok_page(&app, "/").await.contains("/municipalities/new"));
+    assert!(
+        ok_page(&app, "/municipalities/new")
+            .await
+            .contains("自治体名")
+    );
+
+    let city = post_ok(
+        &app,
+        "/municipalities/new",
+        &[("name", "堺市"), ("wards", "堺区\r\n\r\n 北区 \r\n")],
+    )
+    .await;
+    assert!(city.starts_with("/city/"), "{city}");
+    let wards = items(&app.get("/api/wards").await.body);
+    let names: Vec<&str> = wards.iter().map(|w| w["name"].as_str().unwrap()).collect();
+    assert_eq!(names, ["堺区", "北区"]);
+
+    // A municipality without wards is one area named after it.
+    post_ok(
+        &app,
+        "/municipalities/new",
+        &[("name", "河南町"), ("wards", "")],
+    )
+    .await;
+    let all = items(&app.get("/api/municipalities").await.body);
+    assert_eq!(all[1]["single_area"], true);
+
+    // The same name again: refused with the reason on the page, nothing added.
+    let before = app.count("municipalities").await;
+    let resp = app
+        .post_form("/municipalities/new", &[("name", "堺市"), ("wards", "")])
+        .await;
+    assert_eq!(resp.status(), StatusCode::CONFLICT);
+    assert!(
+        resp.text()
+            .await
+            .unwrap()
+            .contains("同じ名称の自治体が既に登録されています")
+    );
+    let resp = app
+        .post_form("/municipalities/new", &[("name", " "), ("wards", "")])
+        .await;
+    assert_eq!(resp.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let html = resp.text().await.unwrap();
+    assert!(html.contains("名称を入力してください") && html.contains(r#"aria-invalid="true""#));
+    assert_eq!(app.count("municipalities").await, before);
+
+    // A ward added later, then renamed and reordered.
+    let ward_page = post_ok(&app, &format!("{city}/wards/new"), &[("name", "中区")]).await;
+    let ward_id: i64 = ward_page.trim_start_matches("/wards/").parse().unwrap();
+    assert_eq!(
+        app.get(&format!("/api/wards/{ward_id}")).await.body["sort_order"],
+        3
+    );
+    let resp = app
+        .post_form(
+            &format!("/wards/{ward_id}/edit"),
+            &[("name", "中区"), ("sort_order", "一")],
+        )
+        .await;
+    assert_eq!(resp.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(
+        resp.text()
+            .await
+            .unwrap()
+            .contains("表示順は整数で入力してください")
+    );
+    post_ok(
+        &app,
+        &format!("/wards/{ward_id}/edit"),
+        &[("name", "堺市中区"), ("sort_order", "0")],
+    )
+    .await;
+    let ward = app.get(&format!("/api/wards/{ward_id}")).await.body;
+    assert_eq!(
+        (ward["name"].as_str(), ward["sort_order"].as_i64()),
+        (Some("堺市中区"), Some(0))
+    );
+    assert!(
+        ok_page(&app, &format!("/wards/{ward_id}/edit"))
+            .await
+            .contains("堺市中区")
+    );
+}

@@ -1,0 +1,189 @@
+//! Setting up the city: a municipality with its wards, a ward added later,
+//! a ward renamed. The city bureau does this once; secretariats never need to.
+
+use askama::Template;
+use poem::http::StatusCode;
+use poem::web::{Data, Path};
+use poem::{Body, handler};
+
+use super::{NewMunicipality, store};
+use crate::app::AppState;
+use crate::error::AppError;
+use crate::pages::{
+    Errors, FormData, Layout, PageResult, fail, is_form_error, path_id, render_with_status,
+    see_other,
+};
+use crate::wards::{self, NewWard, WardPatch};
+
+#[derive(Template)]
+#[template(path = "municipalities/form.html")]
+struct MunicipalityForm {
+    layout: Layout,
+    form: FormData,
+    errors: Errors,
+}
+
+#[handler]
+pub async fn new_form() -> PageResult {
+    let page = MunicipalityForm {
+        layout: Layout::new("自治体の登録"),
+        form: FormData::default(),
+        errors: Errors::none(""),
+    };
+    render_with_status(&page, StatusCode::OK)
+}
+
+/// Ward names, one per line; blank lines are ignored.
+fn ward_lines(text: &str) -> Vec<String> {
+    text.lines()
+        .map(str::trim)
+        .filter(|l| !l.is_empty())
+        .map(str::to_string)
+        .collect()
+}
+
+#[handler]
+pub async fn create(Data(state): Data<&AppState>, body: Body) -> PageResult {
+    let form = FormData::parse(&body.into_vec().await?);
+    let new = NewMunicipality {
+        name: form.value("name").to_string(),
+        wards: ward_lines(form.value("wards")),
+    };
+    match store::create(&state.db, &new, state.clock.now()).await {
+        Ok(m) => see_other(format!("/city/{}", m.id)),
+        Err(e) if is_form_error(&e) => {
+            let page = MunicipalityForm {
+                layout: Layout::new("自治体の登録"),
+                errors: Errors::from_error(&e, ""),
+                form,
+            };
+            render_with_status(&page, e.status())
+        }
+        Err(e) => Err(fail(e)),
+    }
+}
+
+#[derive(Template)]
+#[template(path = "municipalities/ward_form.html")]
+struct WardForm {
+    layout: Layout,
+    action: String,
+    cancel: String,
+    /// Editing an existing ward (shows the display order too).
+    editing: bool,
+    form: FormData,
+    errors: Errors,
+}
+
+#[handler]
+pub async fn new_ward_form(Data(state): Data<&AppState>, Path(id): Path<String>) -> PageResult {
+    let id = path_id(&id)?;
+    let m = store::get(&state.db, id).await.map_err(fail)?;
+    let page = WardForm {
+        layout: Layout::new("区の追加").crumb(format!("/city/{}", m.id), m.name.clone()),
+        action: format!("/city/{}/wards/new", m.id),
+        cancel: format!("/city/{}", m.id),
+        editing: false,
+        form: FormData::default(),
+        errors: Errors::none(""),
+    };
+    render_with_status(&page, StatusCode::OK)
+}
+
+#[handler]
+pub async fn create_ward(
+    Data(state): Data<&AppState>,
+    Path(id): Path<String>,
+    body: Body,
+) -> PageResult {
+    let id = path_id(&id)?;
+    let m = store::get(&state.db, id).await.map_err(fail)?;
+    let form = FormData::parse(&body.into_vec().await?);
+    let new = NewWard {
+        municipality_id: m.id,
+        name: form.value("name").to_string(),
+    };
+    match wards::store::create(&state.db, &new, state.clock.now()).await {
+        Ok(w) => see_other(format!("/wards/{}", w.id)),
+        Err(e) if is_form_error(&e) => {
+            let page = WardForm {
+                layout: Layout::new("区の追加").crumb(format!("/city/{}", m.id), m.name.clone()),
+                action: format!("/city/{}/wards/new", m.id),
+                cancel: format!("/city/{}", m.id),
+                editing: false,
+                errors: Errors::from_error(&e, ""),
+                form,
+            };
+            render_with_status(&page, e.status())
+        }
+        Err(e) => Err(fail(e)),
+    }
+}
+
+fn ward_edit_page(
+    ward: &wards::Ward,
+    form: FormData,
+    errors: Errors,
+    status: StatusCode,
+) -> PageResult {
+    let page = WardForm {
+        layout: Layout::in_ward("区の名称・表示順", ward, "dashboard"),
+        action: format!("/wards/{}/edit", ward.id),
+        cancel: format!("/wards/{}", ward.id),
+        editing: true,
+        form,
+        errors,
+    };
+    render_with_status(&page, status)
+}
+
+#[handler]
+pub async fn edit_ward_form(Data(state): Data<&AppState>, Path(id): Path<String>) -> PageResult {
+    let id = path_id(&id)?;
+    let ward = wards::store::get(&state.db, id).await.map_err(fail)?;
+    let form = FormData::from_pairs([
+        ("name", ward.name.clone()),
+        ("sort_order", ward.sort_order.to_string()),
+    ]);
+    ward_edit_page(&ward, form, Errors::none(""), StatusCode::OK)
+}
+
+#[handler]
+pub async fn update_ward(
+    Data(state): Data<&AppState>,
+    Path(id): Path<String>,
+    body: Body,
+) -> PageResult {
+    let id = path_id(&id)?;
+    let ward = wards::store::get(&state.db, id).await.map_err(fail)?;
+    let form = FormData::parse(&body.into_vec().await?);
+    let sort_order = match form.non_empty("sort_order").map(str::parse::<i64>) {
+        None => None,
+        Some(Ok(n)) => Some(n),
+        Some(Err(_)) => {
+            let e = AppError::invalid("sort_order", "表示順は整数で入力してください");
+            return ward_edit_page(&ward, form, Errors::from_error(&e, ""), e.status());
+        }
+    };
+    let patch = WardPatch {
+        name: Some(form.value("name").to_string()),
+        sort_order,
+    };
+    match wards::store::update(&state.db, id, &patch, state.clock.now()).await {
+        Ok(w) => see_other(format!("/wards/{}", w.id)),
+        Err(e) if is_form_error(&e) => {
+            ward_edit_page(&ward, form, Errors::from_error(&e, ""), e.status())
+        }
+        Err(e) => Err(fail(e)),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ward_names_come_one_per_line() {
+        assert_eq!(ward_lines("北区\r\n\n 都島区 \n"), vec!["北区", "都島区"]);
+    }
+}
