@@ -17,8 +17,31 @@ use renkei::wards::{self, NewWard};
 struct Cli {
     #[command(flatten)]
     config: Config,
+    /// Log line format: `text` for people, `json` for log collectors.
+    #[arg(
+        long,
+        env = "RENKEI_LOG_FORMAT",
+        value_enum,
+        default_value = "text",
+        global = true
+    )]
+    log_format: LogFormat,
+    /// Which log lines to keep (tracing `EnvFilter` syntax, e.g. `debug` or `info,renkei=debug`).
+    #[arg(
+        long,
+        env = "RENKEI_LOG",
+        default_value = "info,sqlx=warn",
+        global = true
+    )]
+    log: String,
     #[command(subcommand)]
     command: Command,
+}
+
+#[derive(Clone, Copy, clap::ValueEnum)]
+enum LogFormat {
+    Text,
+    Json,
 }
 
 #[derive(Subcommand)]

@@ -33,6 +33,8 @@ struct TopicList {
 #[derive(Object)]
 struct MunicipalityList {
     items: Vec<Municipality>,
+    /// Number of municipalities listed (the list is not paged).
+    total: i64,
 }
 
 #[OpenApi(tag = "ApiTags::Catalogue")]
@@ -72,8 +74,10 @@ impl CatalogueApi {
         tag = "ApiTags::Wards"
     )]
     async fn list_municipalities(&self) -> ApiResult<Json<MunicipalityList>> {
+        let items = store::list(&self.state.db).await?;
         Ok(Json(MunicipalityList {
-            items: store::list(&self.state.db).await?,
+            total: items.len() as i64,
+            items,
         }))
     }
 

@@ -18,6 +18,8 @@ pub struct WardsApi {
 struct WardList {
     /// Each ward with its dashboard figures (the overdue and upcoming lists are left empty here; see the counts).
     items: Vec<WardDashboard>,
+    /// Number of wards listed (the list is not paged).
+    total: i64,
 }
 
 #[OpenApi(tag = "ApiTags::Wards")]
@@ -29,7 +31,10 @@ impl WardsApi {
         let items =
             dashboard::store::for_wards(&self.state.db, wards, self.state.clock.today(), false)
                 .await?;
-        Ok(Json(WardList { items }))
+        Ok(Json(WardList {
+            total: items.len() as i64,
+            items,
+        }))
     }
 
     #[oai(path = "/wards", method = "post", operation_id = "createWard")]

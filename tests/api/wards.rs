@@ -33,6 +33,7 @@ async fn wards_are_listed_per_municipality() {
     let all = app.get("/api/wards").await;
     assert_eq!(all.status, StatusCode::OK);
     assert_eq!(ids(&all.body["items"]).len(), 3);
+    assert_eq!(all.body["total"], 3);
     let first = &all.body["items"][0];
     assert_eq!(first["municipality_name"], "大阪市");
     assert_eq!(first["period"], "2026H2");
@@ -45,6 +46,8 @@ async fn wards_are_listed_per_municipality() {
         .get(&format!("/api/wards?municipality_id={municipality}"))
         .await;
     assert_eq!(ids(&only.body["items"]), sakai);
+    assert_eq!(only.body["total"], 1);
+    assert_eq!(app.get("/api/municipalities").await.body["total"], 2);
 }
 
 #[tokio::test]
