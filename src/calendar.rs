@@ -65,6 +65,67 @@ impl Period {
         format!("{}H{h}", self.fiscal_year)
     }
 
+    /// Reads the URL/API code back: `2017H1`, `2026H2` (case-insensitive
+    /// `h`). Years outside 1900–9999 are refused, so a typo cannot name a
+    /// period no table could hold.
+    pub fn parse(code: &str) -> Option<Self> {
+        let code = code.trim();
+        let (year, half) = code.split_once(['H', 'h'])?;
+        if year.len() != 4 || !year.bytes().all(|b| b.is_ascii_digit()) {
+            return None;
+        }
+        let fiscal_year: i32 = year.parse().ok()?;
+        if fiscal_year < 1900 {
+            return None;
+        }
+        let half = match half {
+            "1" => Half::First,
+            "2" => Half::Second,
+            _ => return None,
+        };
+        Some(Self { fiscal_year, half })
+    }
+
+    /// The half-year before this one (the report compares with it).
+    pub fn previous(self) -> Self {
+        match self.half {
+            Half::First => Self {
+                fiscal_year: self.fiscal_year - 1,
+                half: Half::Second,
+            },
+            Half::Second => Self {
+                fiscal_year: self.fiscal_year,
+                half: Half::First,
+            },
+        }
+    }
+
+    /// Whole months in the period (always 6): the denominator of 件/月.
+    pub fn months(self) -> i64 {
+        6
+    }
+
+    /// 平成29年4月～9月: the range the report prints under its title.
+    pub fn range_label(self) -> String {
+        let (start, end) = (self.start(), self.end());
+        let era = |d: NaiveDate| match era_year(d) {
+            Some((name, year)) => era_year_text(name, year),
+            None => format!("{}年", d.year()),
+        };
+        // The era year is repeated only when it changes (平成31年4月～令和元年9月).
+        if era(start) == era(end) {
+            format!("{}{}月～{}月", era(start), start.month(), end.month())
+        } else {
+            format!(
+                "{}{}月～{}{}月",
+                era(start),
+                start.month(),
+                era(end),
+                end.month()
+            )
+        }
+    }
+
     /// 令和8年度下半期
     pub fn label(self) -> String {
         let half = match self.half {
@@ -126,6 +187,39 @@ pub fn fiscal_year_label(fiscal_year: i32) -> String {
     }
 }
 
+/// The short form the report uses for a fiscal year: H29年度, R元年度, R7年度.
+/// As in [`fiscal_year_label`], the fiscal year takes the era it ends the
+/// calendar year in.
+pub fn short_fiscal_year(fiscal_year: i32) -> String {
+    match NaiveDate::from_ymd_opt(fiscal_year, 12, 31).and_then(era_year) {
+        Some((name, year)) => {
+            let initial = match name {
+                "令和" => "R",
+                "平成" => "H",
+                "昭和" => "S",
+                "大正" => "T",
+                _ => "M",
+            };
+            if year == 1 {
+                format!("{initial}元年度")
+            } else {
+                format!("{initial}{year}年度")
+            }
+        }
+        None => format!("{fiscal_year}年度"),
+    }
+}
+
+/// 「今年度中に実施予定」 as the report prints it for a period: H29年度中に実施予定.
+pub fn this_year_label(period: Period) -> String {
+    format!("{}中に実施予定", short_fiscal_year(period.fiscal_year))
+}
+
+/// 「次年度に実施予定」 as the report prints it for a period: H30年度に実施予定.
+pub fn next_year_label(period: Period) -> String {
+    format!("{}に実施予定", short_fiscal_year(period.fiscal_year + 1))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -165,5 +259,56 @@ mod tests {
         assert_eq!(fiscal_year_label(2018), "平成30年度");
         assert_eq!(fiscal_year_label(1988), "昭和63年度");
         assert_eq!(fiscal_year_label(2025), "令和7年度");
+    }
+
+    #[test]
+    fn period_codes_parse_back() {
+        let p = Period::parse("2017H1").unwrap();
+        assert_eq!(p.start(), d("2017-04-01"));
+        assert_eq!(Period::parse("2026h2").unwrap().code(), "2026H2");
+        for bad in [
+            "2017H3", "2017", "H1", "17H1", "2017H1x", "abcdH1", "0999H1", "",
+        ] {
+            assert!(Period::parse(bad).is_none(), "{bad}");
+        }
+        for code in ["2017H1", "2018H2", "2019H1"] {
+            assert_eq!(Period::parse(code).unwrap().code(), code);
+        }
+        assert_eq!(Period::parse("2017H1").unwrap().previous().code(), "2016H2");
+        assert_eq!(Period::parse("2017H2").unwrap().previous().code(), "2017H1");
+    }
+
+    #[test]
+    fn range_labels_follow_the_era() {
+        assert_eq!(
+            Period::parse("2017H1").unwrap().range_label(),
+            "平成29年4月～9月"
+        );
+        assert_eq!(
+            Period::parse("2018H2").unwrap().range_label(),
+            "平成30年10月～平成31年3月"
+        );
+        // April 2019 is still 平成; October 2019 is 令和元年.
+        assert_eq!(
+            Period::parse("2019H1").unwrap().range_label(),
+            "平成31年4月～令和元年9月"
+        );
+        assert_eq!(
+            Period::parse("2019H2").unwrap().range_label(),
+            "令和元年10月～令和2年3月"
+        );
+    }
+
+    #[test]
+    fn relative_answers_print_real_years() {
+        let p = Period::parse("2017H1").unwrap();
+        assert_eq!(this_year_label(p), "H29年度中に実施予定");
+        assert_eq!(next_year_label(p), "H30年度に実施予定");
+        // FY2018's next year starts 2019-04-01 (still 平成) but is 令和元年度.
+        let q = Period::parse("2018H2").unwrap();
+        assert_eq!(this_year_label(q), "H30年度中に実施予定");
+        assert_eq!(next_year_label(q), "R元年度に実施予定");
+        assert_eq!(short_fiscal_year(2025), "R7年度");
+        assert_eq!(short_fiscal_year(1989), "H元年度");
     }
 }

@@ -6,7 +6,7 @@ use std::net::SocketAddr;
 use clap::Args;
 
 /// Settings shared by every subcommand that touches the database or serves HTTP.
-#[derive(Debug, Clone, Args)]
+#[derive(Clone, Args)]
 pub struct Config {
     /// Database URL. A plain path or `sqlite://FILE` uses the embedded SQLite
     /// (the file is created when missing).
@@ -44,6 +44,32 @@ pub struct Config {
         global = true
     )]
     pub db_max_connections: u32,
+
+    /// Directory of the scheduled job files (`*.toml`, one per job), read and
+    /// checked at startup.
+    #[arg(long, env = "RENKEI_JOBS_DIR", default_value = "jobs", global = true)]
+    pub jobs_dir: std::path::PathBuf,
+
+    /// SMTP server for reminders, in lettre's URL form:
+    /// `smtp://host:port` (plain), `smtp://user:pass@host:587?tls=required`
+    /// (STARTTLS) or `smtps://user:pass@host` (TLS).
+    #[arg(
+        long,
+        env = "RENKEI_SMTP_URL",
+        default_value = "smtp://127.0.0.1:2525",
+        global = true,
+        hide_env_values = true
+    )]
+    pub smtp_url: String,
+
+    /// Sender of reminder mails (`renkei@city.example.jp` or `名前 <addr>`).
+    #[arg(
+        long,
+        env = "RENKEI_MAIL_FROM",
+        default_value = "renkei@localhost",
+        global = true
+    )]
+    pub mail_from: String,
 }
 
 impl Config {
@@ -54,6 +80,52 @@ impl Config {
             addr: SocketAddr::from(([127, 0, 0, 1], 0)),
             base_url: "http://127.0.0.1".into(),
             db_max_connections: 8,
+            jobs_dir: "jobs".into(),
+            smtp_url: "smtp://127.0.0.1:2525".into(),
+            mail_from: "renkei@localhost".into(),
         }
+    }
+}
+
+/// Debug output hides the passwords a database or SMTP URL may carry, so a
+/// configuration can be logged safely.
+impl std::fmt::Debug for Config {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Config")
+            .field("database_url", &redact_url(&self.database_url))
+            .field("addr", &self.addr)
+            .field("base_url", &self.base_url)
+            .field("db_max_connections", &self.db_max_connections)
+            .field("jobs_dir", &self.jobs_dir)
+            .field("smtp_url", &redact_url(&self.smtp_url))
+            .field("mail_from", &self.mail_from)
+            .finish()
+    }
+}
+
+/// Hides the credentials of a URL (`scheme://user:pass@host` → `scheme://***@host`).
+pub fn redact_url(url: &str) -> String {
+    match (url.find("://"), url.rfind('@')) {
+        (Some(scheme), Some(at)) if at > scheme => {
+            format!("{}://***{}", &url[..scheme], &url[at..])
+        }
+        _ => url.to_string(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn debug_output_hides_passwords() {
+        let mut c = Config::for_database("postgres://app:db-secret@db/renkei");
+        c.smtp_url = "smtp://mailer:smtp-secret@mail.example.jp:587?tls=required".into();
+        let shown = format!("{c:?}");
+        assert!(
+            !shown.contains("db-secret") && !shown.contains("smtp-secret"),
+            "{shown}"
+        );
+        assert!(shown.contains("mail.example.jp:587"));
     }
 }

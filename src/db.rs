@@ -9,6 +9,7 @@ use std::time::Duration;
 use sqlx::any::{AnyPoolOptions, install_default_drivers};
 use sqlx::{Any, AnyPool, Executor, Transaction};
 
+use crate::config::redact_url;
 use crate::error::AppError;
 
 /// The SQL dialect behind the pool.
@@ -112,16 +113,6 @@ impl Db {
             Dialect::Postgres => "BEGIN",
         };
         Ok(self.pool.begin_with(statement).await?)
-    }
-}
-
-/// Hides a password in a URL before it is shown or logged.
-fn redact_url(url: &str) -> String {
-    match (url.find("://"), url.rfind('@')) {
-        (Some(scheme), Some(at)) if at > scheme => {
-            format!("{}://***{}", &url[..scheme], &url[at..])
-        }
-        _ => url.to_string(),
     }
 }
 

@@ -8,6 +8,11 @@
 //! - [`dashboard`]: per-ward topic coverage and stages, overdue evaluations.
 //! - [`topics`], [`calendar`], [`labels`]: the fixed catalogues, fiscal
 //!   half-years and era dates.
+//! - [`reminders`]: overdue-evaluation mails: job files, the outbox, the SMTP sender.
+//! - [`survey`], [`report`]: the half-year survey (ア〜キ) and the report
+//!   (資料1) built from it, with SVG charts; [`spreadsheet`], [`transfer`]:
+//!   CSV for Japanese Excel (UTF-8 with BOM or Shift_JIS), exports and
+//!   all-or-nothing imports.
 //! - [`audit`]: the trail every write leaves in its own transaction.
 //! - [`db`], [`config`], [`error`], [`http`], [`pages`], [`app`]: plumbing.
 //! - [`demo`]: the demo data of the 24 wards of Osaka City.
@@ -28,5 +33,10 @@ pub mod members;
 pub mod municipalities;
 pub mod pages;
 pub mod paging;
+pub mod reminders;
+pub mod report;
+pub mod spreadsheet;
+pub mod survey;
 pub mod topics;
+pub mod transfer;
 pub mod wards;

@@ -9,6 +9,9 @@ use renkei::app::{self, AppState, Clock};
 use renkei::config::Config;
 use renkei::db::Db;
 use renkei::municipalities::{self, NewMunicipality};
+use renkei::reminders::RecipientKind;
+use renkei::reminders::jobs::{self, Scheduler};
+use renkei::reminders::sender::{Mailer, send_pending_once};
 use renkei::wards::{self, NewWard};
 
 /// renkei — 在宅医療・介護連携推進事業の会議と対応策（PDCA）の進捗管理
@@ -60,6 +63,42 @@ enum Command {
     /// Manage wards.
     #[command(subcommand)]
     Ward(WardCommand),
+    /// Scheduled jobs (the files in RENKEI_JOBS_DIR).
+    #[command(subcommand)]
+    Jobs(JobsCommand),
+    /// Mail settings.
+    #[command(subcommand)]
+    Mail(MailCommand),
+}
+
+#[derive(Subcommand)]
+enum JobsCommand {
+    /// List the jobs with their schedule and next run times.
+    List,
+    /// Run a job once now: queue its reminders and send what is queued.
+    Run {
+        /// The job's name, e.g. overdue-evaluations.
+        name: String,
+        /// Print who would get what; queue and send nothing.
+        #[arg(long)]
+        dry_run: bool,
+        /// Compute as if today (in Asia/Tokyo) were this date (YYYY-MM-DD).
+        #[arg(long)]
+        today: Option<chrono::NaiveDate>,
+        /// The current instant (RFC 3339), for tests of the time-zone rules.
+        #[arg(long, hide = true)]
+        now: Option<chrono::DateTime<chrono::Utc>>,
+    },
+}
+
+#[derive(Subcommand)]
+enum MailCommand {
+    /// Send a test message with the current SMTP settings.
+    Test {
+        /// The address to send to.
+        #[arg(long)]
+        to: String,
+    },
 }
 
 #[derive(Subcommand)]
@@ -132,14 +171,26 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
                     tracing::info!("demo data loaded");
                 }
             }
+            // Checked before anything is served: a bad job file or mail
+            // setting must stop startup, not fail silently at 09:00.
+            let jobs = load_jobs(&config)?;
+            let mailer = Mailer::new(&config.smtp_url, &config.mail_from)?;
             let state = AppState {
                 db,
                 clock: Clock::System,
                 config: Arc::new(config),
             };
             let running = app::start(state.clone()).await.context("cannot listen")?;
+            let scheduler = Scheduler::spawn(
+                state.db.clone(),
+                state.clock,
+                jobs,
+                mailer,
+                state.config.base_url.clone(),
+            );
             tracing::info!(addr = %running.addr, "serving; stop with Ctrl-C or SIGTERM");
             running.until(shutdown_signal()).await?;
+            scheduler.stop().await;
             state.db.pool.close().await;
             tracing::info!("stopped");
         }
@@ -190,8 +241,125 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             .map_err(user_error)?;
             println!("created ward {} ({})", w.id, w.name);
         }
+        Command::Jobs(JobsCommand::List) => {
+            let jobs = load_jobs(&config)?;
+            let now = Clock::System.now();
+            for job in jobs {
+                let next: Vec<String> = job
+                    .next_runs(now, 3)
+                    .iter()
+                    .map(|t| t.format("%Y-%m-%d %H:%M").to_string())
+                    .collect();
+                println!(
+                    "{}\t{}\t{}\t{}\tnext: {}",
+                    job.name,
+                    if job.enabled { "enabled" } else { "disabled" },
+                    job.cron,
+                    job.time_zone,
+                    next.join(", ")
+                );
+            }
+        }
+        Command::Jobs(JobsCommand::Run {
+            name,
+            dry_run,
+            today,
+            now,
+        }) => {
+            let jobs = load_jobs(&config)?;
+            let job = jobs.into_iter().find(|j| j.name == name).with_context(|| {
+                format!("no job named {name:?} in {}", config.jobs_dir.display())
+            })?;
+            let db = open(&config).await?;
+            let now = now.unwrap_or_else(|| Clock::System.now());
+            let today = today.unwrap_or_else(|| renkei::calendar::today(now));
+            let report = jobs::run_job_once(&db, &job, &config.base_url, today, now, dry_run)
+                .await
+                .map_err(user_error)?;
+            // Recipients by member or ward id: addresses stay out of terminals and logs.
+            println!("today: {}", report.today);
+            for owed in &report.owed {
+                let who = match (owed.kind, owed.member_id) {
+                    (RecipientKind::Owner, Some(m)) => format!("member {m}"),
+                    (RecipientKind::Owner, None) => "owner".to_string(),
+                    (RecipientKind::Secretariat, _) => {
+                        format!("secretariat of ward {}", owed.ward_id)
+                    }
+                };
+                let items: Vec<String> = owed
+                    .items
+                    .iter()
+                    .map(|(id, days)| format!("{id}({days:+})"))
+                    .collect();
+                println!(
+                    "{}{who}: {} [{}]",
+                    if owed.already_queued {
+                        "(already queued) "
+                    } else {
+                        ""
+                    },
+                    owed.subject,
+                    items.join(" ")
+                );
+            }
+            if dry_run {
+                println!(
+                    "dry run: {} message(s) would be queued; {} item(s) have no address",
+                    report.owed.iter().filter(|o| !o.already_queued).count(),
+                    report.undeliverable
+                );
+            } else {
+                let mailer = Mailer::new(&config.smtp_url, &config.mail_from)?;
+                let sent = send_pending_once(&db, &mailer, now)
+                    .await
+                    .map_err(user_error)?;
+                println!(
+                    "queued {}; sent {}, retrying {}, failed {}; {} item(s) have no address",
+                    report.queued, sent.sent, sent.retrying, sent.failed, report.undeliverable
+                );
+            }
+        }
+        Command::Mail(MailCommand::Test { to }) => {
+            let mailer = Mailer::new(&config.smtp_url, &config.mail_from)?;
+            let now = Clock::System.now();
+            let id = format!(
+                "<test.{}@renkei.invalid>",
+                now.timestamp_nanos_opt().unwrap_or_default()
+            );
+            mailer
+                .send(
+                    &to,
+                    &id,
+                    "【renkei】テストメール",
+                    "renkei からのテストメールです。このメールが届いていれば、送信の設定は正しく動いています。",
+                    "<p>renkei からのテストメールです。このメールが届いていれば、送信の設定は正しく動いています。</p>",
+                )
+                .await
+                .map_err(|e| {
+                    anyhow::anyhow!(
+                        "the SMTP server did not accept the test message ({}): {}",
+                        if e.permanent { "permanent" } else { "temporary" },
+                        e.message
+                    )
+                })?;
+            println!("test message sent via {}", redact(&config.smtp_url));
+        }
     }
     Ok(())
+}
+
+fn load_jobs(config: &Config) -> anyhow::Result<Vec<jobs::Job>> {
+    Ok(jobs::load_dir(&config.jobs_dir)?)
+}
+
+/// The SMTP URL without its password, for messages.
+fn redact(url: &str) -> String {
+    match (url.find("://"), url.rfind('@')) {
+        (Some(scheme), Some(at)) if at > scheme => {
+            format!("{}://***{}", &url[..scheme], &url[at..])
+        }
+        _ => url.to_string(),
+    }
 }
 
 /// An application error as a CLI message, with field details.

@@ -82,6 +82,64 @@ pub fn routes(state: AppState) -> impl Endpoint + 'static {
             "/countermeasures/:id/archive",
             post(countermeasures::pages::archive),
         )
+        .at("/report/:period", get(crate::report::pages::report_page))
+        .at("/surveys/:period", get(crate::survey::pages::statuses))
+        .at("/wards/:id/surveys", get(crate::survey::pages::latest))
+        .at(
+            "/city/:id/surveys/:period/summaries",
+            get(crate::survey::pages::summaries_form).post(crate::survey::pages::summaries_save),
+        )
+        .at(
+            "/wards/:id/import",
+            get(crate::transfer::pages::import_form).post(crate::transfer::pages::import_upload),
+        )
+        .at(
+            "/wards/:id/report",
+            get(crate::report::pages::ward_report_latest),
+        )
+        .at(
+            "/wards/:id/report/:period",
+            get(crate::report::pages::ward_report),
+        )
+        .at(
+            "/wards/:id/report/:period/csv/:chart",
+            get(crate::report::pages::ward_chart_csv),
+        )
+        .at(
+            "/wards/:id/surveys/:period",
+            get(crate::survey::pages::form_handler).post(crate::survey::pages::save),
+        )
+        .at(
+            "/wards/:id/surveys/:period/reopen",
+            post(crate::survey::pages::reopen),
+        )
+        .at(
+            "/wards/:id/members.csv",
+            get(crate::transfer::pages::members_csv),
+        )
+        .at(
+            "/wards/:id/meetings.csv",
+            get(crate::transfer::pages::meetings_csv),
+        )
+        .at(
+            "/wards/:id/countermeasures.csv",
+            get(crate::transfer::pages::countermeasures_csv),
+        )
+        .at(
+            "/report/:period/csv/:chart",
+            get(crate::report::pages::chart_csv),
+        )
+        .at("/jobs", get(crate::reminders::pages::jobs_page))
+        .at(
+            "/city/:id/reminders",
+            get(crate::reminders::pages::settings_form)
+                .post(crate::reminders::pages::save_settings),
+        )
+        .at(
+            "/reminders/deliveries",
+            get(crate::reminders::pages::deliveries),
+        )
+        .at("/calendar.ics", get(crate::reminders::pages::calendar))
         .data(state)
         .catch_error(|_: NotFoundError| async {
             error_page(StatusCode::NOT_FOUND, "ページが見つかりません")

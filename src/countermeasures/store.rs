@@ -532,3 +532,122 @@ pub async fn due_before(
         .map(|r| from_row(r, today))
         .collect::<Result<_, _>>()?)
 }
+
+/// The most advanced stage per (ward, topic) as it stood at the end of
+/// `until` (inclusive), read from the history: each countermeasure counts
+/// with the stage its last stage-setting event before that day gave it, so
+/// a later advance or re-plan does not rewrite a past half-year. A
+/// countermeasure recorded after `until` does not count.
+/// `ward_id` None reads every ward.
+pub async fn stages_at(
+    db: &Db,
+    ward_id: Option<i64>,
+    until: NaiveDate,
+) -> AppResult<Vec<(i64, i64, Stage)>> {
+    let mut filter = Filter::default();
+    filter.and(
+        "e.to_stage IS NOT NULL AND e.occurred_on <= ?",
+        [Bind::Text(until.to_string())],
+    );
+    if let Some(w) = ward_id {
+        filter.and("c.ward_id = ?", [Bind::Int(w)]);
+    }
+    let sql = format!(
+        "SELECT c.ward_id, c.topic, e.countermeasure_id, e.to_stage FROM countermeasure_events e \
+         JOIN countermeasures c ON c.id = e.countermeasure_id{} \
+         ORDER BY e.countermeasure_id, e.id",
+        filter.where_sql()
+    );
+    let rows = bind_all(sqlx::query(sqlx::AssertSqlSafe(sql)), filter.binds())
+        .fetch_all(&db.pool)
+        .await?;
+    // The last row per countermeasure wins: rows are in the order they were
+    // recorded, so a step back-dated with `on` still follows its creation.
+    let mut last: std::collections::BTreeMap<i64, (i64, i64, Stage)> = Default::default();
+    for r in &rows {
+        let stage = stage_of("to_stage", &r.try_get::<String, _>("to_stage")?)?;
+        last.insert(
+            r.try_get("countermeasure_id")?,
+            (r.try_get("ward_id")?, r.try_get("topic")?, stage),
+        );
+    }
+    let mut best: std::collections::BTreeMap<(i64, i64), Stage> = Default::default();
+    for (ward, topic, stage) in last.into_values() {
+        let entry = best.entry((ward, topic)).or_insert(stage);
+        if stage > *entry {
+            *entry = stage;
+        }
+    }
+    Ok(best.into_iter().map(|((w, t), s)| (w, t, s)).collect())
+}
+
+/// Records an already validated countermeasure (from
+/// [`NewCountermeasure::to_countermeasure`], stage 未具体化) and then
+/// climbs it to the stages of `steps`, each checked by [`plan_transition`]
+/// and written with its history and audit rows, all in the caller's
+/// transaction: the CSV import writes a whole file this way and commits once.
+pub async fn create_in(
+    tx: &mut Tx,
+    mut cm: Countermeasure,
+    actor: Option<&str>,
+    steps: &[TransitionRequest],
+    now: DateTime<Utc>,
+) -> AppResult<Countermeasure> {
+    let today = calendar::today(now);
+    check_references(tx, &cm).await?;
+    cm.id = sqlx::query_scalar(
+        "INSERT INTO countermeasures (ward_id, topic, scene, title, issue, plan, owner_member_id, evaluation_due_on, \
+         meeting_id, stage, archived, created_at, updated_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, 0, $11, $11) \
+         RETURNING id",
+    )
+    .bind(cm.ward_id)
+    .bind(cm.topic)
+    .bind(cm.scene.map(Scene::as_str))
+    .bind(cm.title.as_str())
+    .bind(cm.issue.as_str())
+    .bind(cm.plan.as_str())
+    .bind(cm.owner_member_id)
+    .bind(cm.evaluation_due_on.map(|d| d.to_string()))
+    .bind(cm.meeting_id)
+    .bind(cm.stage.as_str())
+    .bind(timestamp(now))
+    .fetch_one(&mut **tx)
+    .await?;
+    let event = Event {
+        kind: EventKind::Created,
+        from: None,
+        to: Some(cm.stage),
+        on: today,
+        actor,
+        note: "CSV取込",
+        evaluation: None,
+        improvement: None,
+        changes: audit::diff(&json!({}), &audit_view(&cm)),
+    };
+    record(tx, &cm, event, now).await?;
+    for req in steps {
+        let step: Step = plan_transition(&cm, req, today)?;
+        let before = cm.clone();
+        cm.stage = step.to;
+        cm.owner_member_id = step.owner_member_id;
+        cm.evaluation_due_on = step.evaluation_due_on;
+        cm.evaluation = step.evaluation.clone();
+        cm.improvement = step.improvement.clone();
+        check_references(tx, &cm).await?;
+        write_row(tx, &cm, now).await?;
+        let event = Event {
+            kind: step.kind,
+            from: Some(step.from),
+            to: Some(step.to),
+            on: step.on,
+            actor,
+            note: &step.note,
+            evaluation: step.evaluation.as_deref(),
+            improvement: step.improvement.as_deref(),
+            changes: audit::diff(&audit_view(&before), &audit_view(&cm)),
+        };
+        record(tx, &cm, event, now).await?;
+    }
+    cm.overdue = is_overdue(cm.stage, cm.archived, cm.evaluation_due_on, today);
+    Ok(cm)
+}

@@ -14,20 +14,24 @@ use crate::countermeasures::api::CountermeasuresApi;
 use crate::meetings::api::MeetingsApi;
 use crate::members::api::MembersApi;
 use crate::municipalities::api::CatalogueApi;
+use crate::reminders::api::RemindersApi;
+use crate::report::api::ReportApi;
+use crate::survey::api::SurveyApi;
+use crate::transfer::api::TransferApi;
 use crate::wards::api::WardsApi;
 
-pub fn api_service(
-    state: &AppState,
-) -> OpenApiService<
-    (
-        CatalogueApi,
-        WardsApi,
-        MembersApi,
-        MeetingsApi,
-        CountermeasuresApi,
-    ),
-    (),
-> {
+/// Every API operation set, in the order the spec lists them.
+type Apis = (
+    CatalogueApi,
+    WardsApi,
+    MembersApi,
+    MeetingsApi,
+    CountermeasuresApi,
+    (SurveyApi, ReportApi, TransferApi),
+    RemindersApi,
+);
+
+pub fn api_service(state: &AppState) -> OpenApiService<Apis, ()> {
     OpenApiService::new(
         (
             CatalogueApi {
@@ -43,6 +47,20 @@ pub fn api_service(
                 state: state.clone(),
             },
             CountermeasuresApi {
+                state: state.clone(),
+            },
+            (
+                SurveyApi {
+                    state: state.clone(),
+                },
+                ReportApi {
+                    state: state.clone(),
+                },
+                TransferApi {
+                    state: state.clone(),
+                },
+            ),
+            RemindersApi {
                 state: state.clone(),
             },
         ),

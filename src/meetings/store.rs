@@ -314,3 +314,62 @@ pub async fn covered_topics(db: &Db, from: NaiveDate, to: NaiveDate) -> AppResul
         .map(|r| Ok((r.try_get("ward_id")?, r.try_get("topic")?)))
         .collect::<Result<_, sqlx::Error>>()?)
 }
+
+/// Records an already validated meeting (from [`NewMeeting::to_meeting`])
+/// in the caller's transaction, with its audit row: the CSV import writes
+/// a whole file this way and commits once.
+pub async fn create_in(
+    tx: &mut Tx,
+    mut meeting: Meeting,
+    now: DateTime<Utc>,
+) -> AppResult<Meeting> {
+    crate::members::store::ensure_in_ward(
+        tx,
+        meeting.ward_id,
+        &meeting.attendee_ids,
+        "attendee_ids",
+    )
+    .await?;
+    meeting.id = sqlx::query_scalar(
+        "INSERT INTO meetings (ward_id, held_on, title, kind, minutes, created_at, updated_at) \
+         VALUES ($1, $2, $3, $4, $5, $6, $6) RETURNING id",
+    )
+    .bind(meeting.ward_id)
+    .bind(meeting.held_on.to_string())
+    .bind(meeting.title.as_str())
+    .bind(meeting.kind.as_str())
+    .bind(meeting.minutes.as_str())
+    .bind(timestamp(now))
+    .fetch_one(&mut **tx)
+    .await?;
+    write_lists(tx, &meeting).await?;
+    let entry = audit::Entry {
+        ward_id: Some(meeting.ward_id),
+        entity: "meeting",
+        entity_id: meeting.id,
+        action: "import",
+        actor: None,
+        changes: audit_view(&meeting),
+    };
+    audit::record(tx, entry, now).await?;
+    Ok(meeting)
+}
+
+/// [`covered_topics`] for one ward only: what its survey page needs,
+/// without reading every ward's meetings.
+pub async fn covered_topics_of_ward(
+    db: &Db,
+    ward_id: i64,
+    from: NaiveDate,
+    to: NaiveDate,
+) -> AppResult<Vec<i64>> {
+    Ok(sqlx::query_scalar(
+        "SELECT DISTINCT t.topic FROM meetings m JOIN meeting_topics t ON t.meeting_id = m.id \
+         WHERE m.ward_id = $1 AND m.held_on >= $2 AND m.held_on <= $3 ORDER BY t.topic",
+    )
+    .bind(ward_id)
+    .bind(from.to_string())
+    .bind(to.to_string())
+    .fetch_all(&db.pool)
+    .await?)
+}

@@ -5,6 +5,7 @@ use askama::Template;
 use poem::http::StatusCode;
 use poem::web::{Data, Path};
 use poem::{Body, handler};
+use poem_openapi::types::MaybeUndefined;
 
 use super::{NewMunicipality, store};
 use crate::app::AppState;
@@ -144,6 +145,10 @@ pub async fn edit_ward_form(Data(state): Data<&AppState>, Path(id): Path<String>
     let form = FormData::from_pairs([
         ("name", ward.name.clone()),
         ("sort_order", ward.sort_order.to_string()),
+        (
+            "secretariat_email",
+            ward.secretariat_email.clone().unwrap_or_default(),
+        ),
     ]);
     ward_edit_page(&ward, form, Errors::none(""), StatusCode::OK)
 }
@@ -168,6 +173,7 @@ pub async fn update_ward(
     let patch = WardPatch {
         name: Some(form.value("name").to_string()),
         sort_order,
+        secretariat_email: MaybeUndefined::Value(form.value("secretariat_email").to_string()),
     };
     match wards::store::update(&state.db, id, &patch, state.clock.now()).await {
         Ok(w) => see_other(format!("/wards/{}", w.id)),

@@ -6,6 +6,9 @@ pub mod pages;
 pub mod store;
 
 use crate::error::{AppError, AppResult};
+use poem_openapi::types::MaybeUndefined;
+
+use crate::members::is_plausible_email;
 use crate::municipalities::check_name;
 
 #[derive(Debug, Clone, serde::Serialize, poem_openapi::Object)]
@@ -15,6 +18,8 @@ pub struct Ward {
     pub municipality_name: String,
     pub name: String,
     pub sort_order: i64,
+    /// Where escalated reminders go (the ward conference secretariat); none yet: `null`.
+    pub secretariat_email: Option<String>,
 }
 
 #[derive(Debug, Clone, poem_openapi::Object)]
@@ -27,6 +32,8 @@ pub struct NewWard {
 pub struct WardPatch {
     pub name: Option<String>,
     pub sort_order: Option<i64>,
+    /// The secretariat's address for escalated reminders; `null` or `""` clears it.
+    pub secretariat_email: MaybeUndefined<String>,
 }
 
 impl NewWard {
@@ -46,6 +53,15 @@ impl WardPatch {
         let mut errors = Vec::new();
         if let Some(name) = &self.name {
             check_name("name", name, &mut errors);
+        }
+        if let MaybeUndefined::Value(email) = &self.secretariat_email
+            && !email.trim().is_empty()
+            && !is_plausible_email(email.trim())
+        {
+            errors.push(crate::error::FieldError::new(
+                "secretariat_email",
+                "事務局のメールアドレスの形式が正しくありません",
+            ));
         }
         if errors.is_empty() {
             Ok(())

@@ -40,6 +40,9 @@ struct DashboardPage {
     topics: Vec<TopicRow>,
     overdue: Vec<DueRow>,
     upcoming: Vec<DueRow>,
+    /// Reminder mails of this ward that could not be delivered.
+    failed_mail: Vec<crate::reminders::store::Delivery>,
+    failed_mail_total: i64,
 }
 
 #[handler]
@@ -67,6 +70,14 @@ pub async fn dashboard(Data(state): Data<&AppState>, Path(id): Path<String>) -> 
             .map(|d| (today - d).num_days().abs())
             .unwrap_or(0),
     };
+    let failed = crate::reminders::store::deliveries(
+        &state.db,
+        Some(id),
+        Some("failed"),
+        crate::paging::Paging::new(Some(10), None),
+    )
+    .await
+    .map_err(fail)?;
     let page = DashboardPage {
         layout: Layout::in_ward(
             format!("{} の状況", board.ward.name),
@@ -89,6 +100,8 @@ pub async fn dashboard(Data(state): Data<&AppState>, Path(id): Path<String>) -> 
             .collect(),
         overdue: board.overdue.iter().map(row).collect(),
         upcoming: board.upcoming.iter().map(row).collect(),
+        failed_mail_total: failed.total,
+        failed_mail: failed.items,
     };
     Ok(render(&page)?.into_response())
 }

@@ -1,6 +1,7 @@
 //! SQL for wards.
 
 use chrono::{DateTime, Utc};
+use poem_openapi::types::MaybeUndefined;
 use serde_json::json;
 use sqlx::Row;
 use sqlx::any::AnyRow;
@@ -10,7 +11,7 @@ use crate::audit;
 use crate::db::{Bind, Db, Filter, bind_all, timestamp};
 use crate::error::{AppError, AppResult, unique_violation};
 
-const SELECT: &str = "SELECT w.id, w.municipality_id, m.name AS municipality_name, w.name, w.sort_order \
+const SELECT: &str = "SELECT w.id, w.municipality_id, m.name AS municipality_name, w.name, w.sort_order, w.secretariat_email \
     FROM wards w JOIN municipalities m ON m.id = w.municipality_id";
 
 fn from_row(row: &AnyRow) -> Result<Ward, sqlx::Error> {
@@ -20,6 +21,7 @@ fn from_row(row: &AnyRow) -> Result<Ward, sqlx::Error> {
         municipality_name: row.try_get("municipality_name")?,
         name: row.try_get("name")?,
         sort_order: row.try_get("sort_order")?,
+        secretariat_email: row.try_get("secretariat_email")?,
     })
 }
 
@@ -86,7 +88,7 @@ pub async fn create(db: &Db, new: &NewWard, now: DateTime<Utc>) -> AppResult<War
 pub async fn update(db: &Db, id: i64, patch: &WardPatch, now: DateTime<Utc>) -> AppResult<Ward> {
     patch.validate()?;
     let mut tx = db.begin_write().await?;
-    let before = sqlx::query("SELECT name, sort_order FROM wards WHERE id = $1")
+    let before = sqlx::query("SELECT name, sort_order, secretariat_email FROM wards WHERE id = $1")
         .bind(id)
         .fetch_optional(&mut *tx)
         .await?
@@ -100,16 +102,25 @@ pub async fn update(db: &Db, id: i64, patch: &WardPatch, now: DateTime<Utc>) -> 
         .unwrap_or(&old_name)
         .to_string();
     let order = patch.sort_order.unwrap_or(old_order);
-    sqlx::query("UPDATE wards SET name = $1, sort_order = $2 WHERE id = $3")
-        .bind(name.as_str())
-        .bind(order)
-        .bind(id)
-        .execute(&mut *tx)
-        .await
-        .map_err(unique_violation("同じ名称の区が既に登録されています"))?;
+    let old_email: Option<String> = before.try_get("secretariat_email")?;
+    let email = match &patch.secretariat_email {
+        MaybeUndefined::Undefined => old_email.clone(),
+        MaybeUndefined::Null => None,
+        MaybeUndefined::Value(v) => Some(v.trim().to_string()).filter(|v| !v.is_empty()),
+    };
+    sqlx::query(
+        "UPDATE wards SET name = $1, sort_order = $2, secretariat_email = $3 WHERE id = $4",
+    )
+    .bind(name.as_str())
+    .bind(order)
+    .bind(email.clone())
+    .bind(id)
+    .execute(&mut *tx)
+    .await
+    .map_err(unique_violation("同じ名称の区が既に登録されています"))?;
     let changes = audit::diff(
-        &json!({ "name": old_name, "sort_order": old_order }),
-        &json!({ "name": name, "sort_order": order }),
+        &json!({ "name": old_name, "sort_order": old_order, "secretariat_email": old_email }),
+        &json!({ "name": name, "sort_order": order, "secretariat_email": email }),
     );
     let entry = audit::Entry {
         ward_id: Some(id),

@@ -9,4 +9,8 @@ mod meetings;
 mod members;
 mod pages;
 mod process;
+mod reminders;
+mod report;
+mod survey;
+mod transfer;
 mod wards;

@@ -293,3 +293,562 @@ impl TestApp {
         out
     }
 }
+
+// ---------------------------------------------------------------------------
+// Reminders: a real SMTP server (mailin-embedded) and job helpers.
+
+use std::sync::Mutex;
+
+use mailin_embedded::{Handler, Response as SmtpResponse, Server as SmtpServer, response};
+
+/// One message as the SMTP server received it.
+#[derive(Debug, Clone)]
+pub struct Received {
+    /// RCPT TO addresses.
+    pub to: Vec<String>,
+    pub raw: Vec<u8>,
+}
+
+impl Received {
+    fn parsed(&self) -> mail_parser::Message<'_> {
+        mail_parser::MessageParser::default()
+            .parse(&self.raw)
+            .expect("a MIME message")
+    }
+
+    pub fn subject(&self) -> String {
+        self.parsed().subject().unwrap_or_default().to_string()
+    }
+
+    pub fn text(&self) -> String {
+        self.parsed()
+            .body_text(0)
+            .map(|t| t.to_string())
+            .unwrap_or_default()
+    }
+
+    pub fn html(&self) -> String {
+        self.parsed()
+            .body_html(0)
+            .map(|t| t.to_string())
+            .unwrap_or_default()
+    }
+
+    pub fn message_id(&self) -> String {
+        self.parsed().message_id().unwrap_or_default().to_string()
+    }
+}
+
+#[derive(Default)]
+struct SinkState {
+    received: Vec<Received>,
+    /// Answer 451 to every MAIL FROM (the server is "down" with 4xx).
+    tempfail: bool,
+    /// Answer 550 to RCPT TO for these addresses.
+    reject: Vec<String>,
+}
+
+#[derive(Clone)]
+struct SinkHandler {
+    state: Arc<Mutex<SinkState>>,
+    to: Vec<String>,
+    data: Vec<u8>,
+}
+
+impl Handler for SinkHandler {
+    fn mail(&mut self, _ip: std::net::IpAddr, _domain: &str, _from: &str) -> SmtpResponse {
+        self.to.clear();
+        self.data.clear();
+        if self.state.lock().unwrap().tempfail {
+            response::INTERNAL_ERROR
+        } else {
+            response::OK
+        }
+    }
+
+    fn rcpt(&mut self, to: &str) -> SmtpResponse {
+        if self.state.lock().unwrap().reject.iter().any(|r| r == to) {
+            return response::NO_MAILBOX;
+        }
+        self.to.push(to.to_string());
+        response::OK
+    }
+
+    fn data(&mut self, buf: &[u8]) -> std::io::Result<()> {
+        self.data.extend_from_slice(buf);
+        Ok(())
+    }
+
+    fn data_end(&mut self) -> SmtpResponse {
+        let msg = Received {
+            to: std::mem::take(&mut self.to),
+            raw: std::mem::take(&mut self.data),
+        };
+        self.state.lock().unwrap().received.push(msg);
+        response::OK
+    }
+}
+
+/// A real SMTP server on a loopback port, on its own thread.
+pub struct SmtpSink {
+    pub port: u16,
+    state: Arc<Mutex<SinkState>>,
+}
+
+impl SmtpSink {
+    pub fn start() -> SmtpSink {
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        Self::serve(listener)
+    }
+
+    /// Starts on a given port (one that a [`free_port`] reserved earlier).
+    pub fn start_on(port: u16) -> SmtpSink {
+        let listener = std::net::TcpListener::bind(("127.0.0.1", port)).unwrap();
+        Self::serve(listener)
+    }
+
+    fn serve(listener: std::net::TcpListener) -> SmtpSink {
+        let port = listener.local_addr().unwrap().port();
+        let state = Arc::new(Mutex::new(SinkState::default()));
+        let handler = SinkHandler {
+            state: state.clone(),
+            to: Vec::new(),
+            data: Vec::new(),
+        };
+        let mut server = SmtpServer::new(handler);
+        server
+            .with_name("sink.test")
+            .with_num_threads(20)
+            .with_tcp_listener(listener);
+        std::thread::spawn(move || {
+            let _ = server.serve();
+        });
+        SmtpSink { port, state }
+    }
+
+    pub fn url(&self) -> String {
+        format!("smtp://127.0.0.1:{}", self.port)
+    }
+
+    pub fn received(&self) -> Vec<Received> {
+        self.state.lock().unwrap().received.clone()
+    }
+
+    /// Messages addressed to `addr`.
+    pub fn to(&self, addr: &str) -> Vec<Received> {
+        self.received()
+            .into_iter()
+            .filter(|m| m.to.iter().any(|t| t == addr))
+            .collect()
+    }
+
+    pub fn set_tempfail(&self, on: bool) {
+        self.state.lock().unwrap().tempfail = on;
+    }
+
+    pub fn reject(&self, addr: &str) {
+        self.state.lock().unwrap().reject.push(addr.to_string());
+    }
+}
+
+/// A loopback port nothing listens on (connections are refused) until a
+/// server is started on it.
+pub fn free_port() -> u16 {
+    let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    l.local_addr().unwrap().port()
+}
+
+/// The overdue-evaluation job as the repository's `jobs/` file defines it,
+/// with these parameters.
+pub fn overdue_job(
+    days_before_due: i64,
+    repeat_interval_days: i64,
+    escalation_after_days: i64,
+    max_attempts: i64,
+) -> renkei::reminders::jobs::Job {
+    let jobs = renkei::reminders::jobs::load_dir(std::path::Path::new("jobs")).expect("jobs/");
+    let mut job = jobs
+        .into_iter()
+        .find(|j| j.name == "overdue-evaluations")
+        .expect("jobs/overdue-evaluations.toml");
+    job.params = renkei::reminders::Params {
+        days_before_due,
+        repeat_interval_days,
+        escalation_after_days,
+        max_attempts,
+    };
+    job
+}
+
+impl TestApp {
+    /// Adds a member with this e-mail address; returns its id.
+    pub async fn member_with_email(&self, ward_id: i64, name: &str, email: &str) -> i64 {
+        let r = self
+            .post(
+                &format!("/api/wards/{ward_id}/members"),
+                serde_json::json!({ "name": name, "organization": "テスト医師会", "organization_kind": "医師会", "email": email }),
+            )
+            .await;
+        assert_eq!(r.status, StatusCode::CREATED, "{}", r.text);
+        r.body["id"].as_i64().unwrap()
+    }
+
+    /// Records a planned (具体化) countermeasure with this title.
+    pub async fn planned(
+        &self,
+        ward_id: i64,
+        topic: i64,
+        title: &str,
+        owner: i64,
+        due: &str,
+    ) -> i64 {
+        let id = self.countermeasure(ward_id, topic, title).await;
+        let r = self
+            .transition(
+                id,
+                serde_json::json!({ "to": "具体化", "owner_member_id": owner, "evaluation_due_on": due }),
+            )
+            .await;
+        assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+        id
+    }
+
+    /// Sets a ward's secretariat address through the API.
+    pub async fn set_secretariat(&self, ward_id: i64, email: &str) {
+        let r = self
+            .patch(
+                &format!("/api/wards/{ward_id}"),
+                serde_json::json!({ "secretariat_email": email }),
+            )
+            .await;
+        assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+    }
+
+    /// One pass of the overdue job at `now` (today = its Tokyo date).
+    pub async fn run_job(
+        &self,
+        job: &renkei::reminders::jobs::Job,
+        now: DateTime<Utc>,
+    ) -> renkei::reminders::jobs::RunReport {
+        renkei::reminders::jobs::run_job_once(
+            &self.db,
+            job,
+            "https://renkei.example.jp",
+            renkei::calendar::today(now),
+            now,
+            false,
+        )
+        .await
+        .expect("job run")
+    }
+
+    /// Outbox states by id order.
+    pub async fn outbox_states(&self) -> Vec<(String, i64)> {
+        sqlx::query_as::<_, (String, i64)>("SELECT state, attempts FROM outbox ORDER BY id")
+            .fetch_all(&self.db.pool)
+            .await
+            .unwrap()
+    }
+}
+
+pub fn mailer(smtp_url: &str) -> renkei::reminders::sender::Mailer {
+    renkei::reminders::sender::Mailer::new(smtp_url, "renkei <renkei@example.jp>").expect("mailer")
+}
+
+// ---------------------------------------------------------------------------
+// Survey and report (issue 5): the 24 wards of the seed's 資料1.
+
+/// The 24 wards of Osaka City, in display order.
+pub const OSAKA_WARDS: [&str; 24] = [
+    "北区",
+    "都島区",
+    "福島区",
+    "此花区",
+    "中央区",
+    "西区",
+    "港区",
+    "大正区",
+    "天王寺区",
+    "浪速区",
+    "西淀川区",
+    "淀川区",
+    "東淀川区",
+    "東成区",
+    "生野区",
+    "旭区",
+    "城東区",
+    "鶴見区",
+    "阿倍野区",
+    "住之江区",
+    "住吉区",
+    "東住吉区",
+    "平野区",
+    "西成区",
+];
+
+/// 平成29年10月5日 12:00 JST: after 平成29年度上半期, when the city collects it.
+pub const AFTER_2017H1: &str = "2017-10-05T03:00:00Z";
+
+/// The answers of ward `i` (0–23) to the 平成29年度上半期 survey, built so
+/// that the report reproduces the figures of the seed (資料1):
+/// - (ウ)(エ)(オ): offices in wards 0–21 (22), A = opened H28.8 (0–10),
+///   B = opened H29.4 (11–21); requests A 1,167 / B 285 → 「4.1倍」,
+///   contents A 1,100 / B 305 → 「A/B：3.6倍」, 1,452 / (22 × 6) → 「11件/月」;
+/// - (ウ) item 2 done by 6 of 22 (3割弱), items 3・4 by 16 (7割以上);
+/// - (カ) 18 wards held 1–8 sessions, wards 18–23 none, of which 20–23 plan
+///   it in the second half: 実施 22区; organisers 区役所 17, 医師会 13,
+///   歯科医師会 10, 薬剤師会・相談支援室・CM連絡会 各 8; reasons as printed;
+/// - (キ) wards 22 and 23 plan neither item 2 nor 3 (他の業務取組み優先).
+pub fn seed_answers(i: usize) -> Value {
+    use serde_json::json;
+    let map = |made: usize, planned: usize| {
+        if i < made {
+            "作成済"
+        } else if i < planned {
+            "今後作成予定"
+        } else {
+            "作成しない"
+        }
+    };
+    let progress = |done: usize, this_year: usize, next_year: usize| {
+        if i < done {
+            "既に実施"
+        } else if i < this_year {
+            "今年度中に実施予定"
+        } else if i < next_year {
+            "次年度に実施予定"
+        } else {
+            "未実施"
+        }
+    };
+    let office = if i < 22 {
+        let cohort_a = i < 11;
+        // ①〜⑬ and the five contents of one office's half-year.
+        let requesters: Vec<i64> = if cohort_a {
+            vec![10, 1, 2, 40, 6, 30, 10, 3, 0, 0, 2, 2, 0]
+        } else {
+            vec![3, 0, 1, 9, 2, 7, 3, 0, 0, 0, 0, 0, 0]
+        };
+        let contents: Vec<i64> = if cohort_a {
+            vec![40, 25, 25, 5, 5]
+        } else {
+            vec![10, 8, 6, 2, 1]
+        };
+        // The remainders that make the totals exact, in September's row.
+        let mut september_requests = vec![0i64; 13];
+        let mut september_contents = vec![0i64; 5];
+        if (cohort_a && i == 0) || (!cohort_a && i < 21) {
+            september_requests[12] = 1;
+        }
+        if !cohort_a && i < 19 {
+            september_contents[4] = 1;
+        }
+        // April carries the rest; the months between are empty.
+        let k = i % 11;
+        json!({
+            "opened_on": if cohort_a { "2016-08-01" } else { "2017-04-01" },
+            "seamless": [
+                progress(20, 22, 22),
+                if k < 3 { "既に実施" } else { progress(0, 14, 18) },
+                progress(16, 18, 20),
+                progress(16, 20, 21),
+            ],
+            "sharing": [
+                progress(18, 20, 22),
+                progress(22, 22, 22),
+                progress(12, 16, 20),
+                progress(8, 12, 16),
+                progress(4, 8, 12),
+            ],
+            "consultations": [
+                { "month": 4, "by_requester": requesters, "by_content": contents },
+                { "month": 9, "by_requester": september_requests, "by_content": september_contents },
+            ],
+        })
+    } else {
+        Value::Null
+    };
+    // (カ)
+    let sessions = match i {
+        0..=7 => 1,
+        8..=12 => 2,
+        13..=15 => 3,
+        16 => 5,
+        17 => 8,
+        _ => 0,
+    };
+    let planned = i >= 20;
+    let reasons = match i {
+        18 => "実施方法がわからない",
+        19 => "実施する人員体制希薄\n他の業務取組み優先",
+        20..=23 => "下半期に実施予定",
+        _ => "",
+    };
+    // k-th ward among the 22 that hold (or plan) training.
+    let organizers: Vec<&str> = match i {
+        18 | 19 => vec![],
+        _ => {
+            let k = if i < 18 { i } else { i - 2 };
+            let mut o = vec![];
+            if k < 17 {
+                o.push("区役所");
+            }
+            if k < 13 {
+                o.push("医師会");
+            }
+            if k < 10 {
+                o.push("歯科医師会");
+            }
+            if k < 8 {
+                o.push("薬剤師会");
+            }
+            if k >= 14 {
+                o.push("相談支援室");
+            }
+            if (5..13).contains(&k) {
+                o.push("CM連絡会");
+            }
+            o
+        }
+    };
+    // (キ)
+    let awareness = if i >= 22 {
+        json!([
+            "既に実施している",
+            "今年度の実施の予定はない",
+            "今年度の実施の予定はない"
+        ])
+    } else {
+        json!([
+            "既に実施している",
+            if i < 14 {
+                "既に実施している"
+            } else {
+                "現時点では未実施だが、実施に向けて準備している"
+            },
+            if i < 9 {
+                "既に実施している"
+            } else {
+                "現時点では未実施だが、実施に向けて準備している"
+            },
+        ])
+    };
+    let mut issues = vec![];
+    match i {
+        0 => {
+            issues.push(json!({"section": "ア", "text": "関係機関との連携・協力"}));
+            issues.push(json!({"section": "イ", "text": "目標設定・取組評価・進捗管理のPDCAを踏まえた会議の開催が不十分"}));
+        }
+        1 => {
+            issues.push(json!({"section": "ア", "text": "把握する目的の明確化"}));
+            issues.push(json!({"section": "イ", "text": "区内病院の参画が少ない"}));
+        }
+        2 => issues.push(json!({"section": "カ", "text": "顔の見える関係構築のためにも継続的な研修の実施が必要"})),
+        3 => issues.push(json!({"section": "オ", "text": "歯科・薬局の相談件数が少なく、より一層の関係構築の推進が必要"})),
+        _ => {}
+    }
+    json!({
+        "maps": { "professional": map(16, 20), "public": map(7, 15) },
+        "meeting_steps": [
+            progress(20, 23, 24),
+            progress(16, 20, 22),
+            progress(12, 18, 21),
+            progress(14, 19, 22),
+            progress(10, 16, 20),
+        ],
+        "office": office,
+        "training": {
+            "sessions": sessions,
+            "planned_this_year": planned,
+            "organizers": organizers,
+            "reasons": reasons,
+        },
+        "awareness": awareness,
+        "awareness_reasons": if i >= 22 { "他の業務取組み優先" } else { "" },
+        "issues": issues,
+    })
+}
+
+impl TestApp {
+    /// A municipality with the 24 wards; returns their ids in order.
+    pub async fn osaka(&self) -> Vec<i64> {
+        self.municipality_with_wards("大阪市", &OSAKA_WARDS).await
+    }
+
+    /// Saves a ward's answers as a draft and asserts it worked.
+    pub async fn save_survey(&self, ward_id: i64, period: &str, answers: Value) -> Resp {
+        let r = self
+            .request(
+                Method::PUT,
+                &format!("/api/wards/{ward_id}/surveys/{period}"),
+                Some(answers),
+            )
+            .await;
+        assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+        r
+    }
+
+    /// Saves and submits a ward's answers.
+    pub async fn submit_survey(&self, ward_id: i64, period: &str, answers: Value) -> Resp {
+        self.save_survey(ward_id, period, answers).await;
+        let r = self
+            .post(
+                &format!("/api/wards/{ward_id}/surveys/{period}/submit"),
+                serde_json::json!({}),
+            )
+            .await;
+        assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+        r
+    }
+
+    /// The 24 wards with the seed's answers for 2017H1, all submitted.
+    pub async fn seed_2017h1(&self) -> Vec<i64> {
+        let wards = self.osaka().await;
+        for (i, w) in wards.iter().enumerate() {
+            self.submit_survey(*w, "2017H1", seed_answers(i)).await;
+        }
+        wards
+    }
+
+    /// GET returning the raw bytes and headers (CSV downloads).
+    pub async fn download(&self, path: &str) -> (StatusCode, reqwest::header::HeaderMap, Vec<u8>) {
+        let resp = self
+            .client
+            .get(self.url(path))
+            .send()
+            .await
+            .expect("download");
+        let status = resp.status();
+        let headers = resp.headers().clone();
+        (status, headers, resp.bytes().await.expect("bytes").to_vec())
+    }
+}
+
+impl TestApp {
+    /// POSTs a file body (a CSV upload) and reads the JSON answer.
+    pub async fn post_bytes(&self, path: &str, bytes: Vec<u8>) -> Resp {
+        let resp = self
+            .client
+            .post(self.url(path))
+            .header("content-type", "application/octet-stream")
+            .body(bytes)
+            .send()
+            .await
+            .expect("upload");
+        let status = resp.status();
+        let content_type = resp
+            .headers()
+            .get("content-type")
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or("")
+            .to_string();
+        let text = resp.text().await.expect("body");
+        let body = serde_json::from_str(&text).unwrap_or(Value::Null);
+        Resp {
+            status,
+            content_type,
+            body,
+            text,
+        }
+    }
+}

@@ -1,0 +1,166 @@
+//! `/api/reminders/deliveries` (the delivery log) and
+//! `/api/municipalities/{id}/reminder-settings` (per-municipality parameters).
+
+use poem_openapi::param::{Path, Query};
+use poem_openapi::payload::Json;
+use poem_openapi::{Object, OpenApi, Tags};
+
+use super::store::{self, Delivery};
+use super::{Overrides, base_params};
+use crate::app::AppState;
+use crate::error::AppError;
+use crate::http::api::PageInfo;
+use crate::http::problem::ApiResult;
+use crate::paging::Paging;
+
+#[derive(Tags)]
+enum ReminderTags {
+    /// E-mail reminders for overdue evaluations: delivery log and settings
+    Reminders,
+}
+
+pub struct RemindersApi {
+    pub state: AppState,
+}
+
+#[derive(Object)]
+struct DeliveryList {
+    /// Newest first.
+    items: Vec<Delivery>,
+    #[oai(flatten)]
+    page: PageInfo,
+}
+
+/// A municipality's reminder parameters: its overrides and what applies.
+#[derive(Object)]
+struct ReminderSettings {
+    municipality_id: i64,
+    /// What the municipality set (`null`: the job file's value applies).
+    overrides: Overrides,
+    days_before_due: i64,
+    repeat_interval_days: i64,
+    escalation_after_days: i64,
+}
+
+/// A calendar subscription URL.
+#[derive(Object)]
+struct CalendarFeed {
+    /// `BASE_URL/calendar.ics?token=TOKEN`; keep it private: the token is the credential.
+    url: String,
+}
+
+const STATES: [&str; 5] = ["queued", "sending", "sent", "retrying", "failed"];
+
+impl RemindersApi {
+    async fn feed(&self, scope: super::ical::Scope) -> ApiResult<Json<CalendarFeed>> {
+        let token = super::ical::issue(&self.state.db, scope, self.state.clock.now()).await?;
+        Ok(Json(CalendarFeed {
+            url: format!(
+                "{}/calendar.ics?token={token}",
+                self.state.config.base_url.trim_end_matches('/')
+            ),
+        }))
+    }
+}
+
+#[OpenApi(tag = "ReminderTags::Reminders")]
+impl RemindersApi {
+    /// Every reminder message with its recipient, items, state, attempts
+    /// and last error; filter by ward and state.
+    #[oai(
+        path = "/reminders/deliveries",
+        method = "get",
+        operation_id = "listDeliveries"
+    )]
+    async fn deliveries(
+        &self,
+        ward_id: Query<Option<i64>>,
+        /// queued, sending, sent, retrying or failed.
+        state: Query<Option<String>>,
+        limit: Query<Option<i64>>,
+        offset: Query<Option<i64>>,
+    ) -> ApiResult<Json<DeliveryList>> {
+        if let Some(s) = &state.0
+            && !STATES.contains(&s.as_str())
+        {
+            return Err(AppError::invalid(
+                "state",
+                "状態は queued, sending, sent, retrying, failed のいずれかです",
+            )
+            .into());
+        }
+        let page = store::deliveries(
+            &self.state.db,
+            ward_id.0,
+            state.0.as_deref(),
+            Paging::new(limit.0, offset.0),
+        )
+        .await?;
+        Ok(Json(DeliveryList {
+            page: PageInfo::from(&page),
+            items: page.items,
+        }))
+    }
+
+    #[oai(
+        path = "/municipalities/:id/reminder-settings",
+        method = "get",
+        operation_id = "getReminderSettings"
+    )]
+    async fn settings(&self, id: Path<i64>) -> ApiResult<Json<ReminderSettings>> {
+        crate::municipalities::store::get(&self.state.db, id.0).await?;
+        let overrides = store::overrides(&self.state.db, id.0).await?;
+        let p = overrides.apply(base_params(&self.state.config)?);
+        Ok(Json(ReminderSettings {
+            municipality_id: id.0,
+            overrides,
+            days_before_due: p.days_before_due,
+            repeat_interval_days: p.repeat_interval_days,
+            escalation_after_days: p.escalation_after_days,
+        }))
+    }
+
+    /// Issues the ward's iCal feed URL (meetings and evaluation due dates);
+    /// an earlier URL stops working.
+    #[oai(
+        path = "/wards/:ward_id/calendar-feed",
+        method = "post",
+        operation_id = "issueWardCalendarFeed"
+    )]
+    async fn ward_feed(&self, ward_id: Path<i64>) -> ApiResult<Json<CalendarFeed>> {
+        self.feed(super::ical::Scope::Ward(ward_id.0)).await
+    }
+
+    /// Issues a member's iCal feed URL (meetings attended, own due dates);
+    /// an earlier URL stops working.
+    #[oai(
+        path = "/members/:member_id/calendar-feed",
+        method = "post",
+        operation_id = "issueMemberCalendarFeed"
+    )]
+    async fn member_feed(&self, member_id: Path<i64>) -> ApiResult<Json<CalendarFeed>> {
+        self.feed(super::ical::Scope::Member(member_id.0)).await
+    }
+
+    /// Replaces the municipality's overrides (`null` fields: the job file's value).
+    #[oai(
+        path = "/municipalities/:id/reminder-settings",
+        method = "put",
+        operation_id = "setReminderSettings"
+    )]
+    async fn set_settings(
+        &self,
+        id: Path<i64>,
+        body: Json<Overrides>,
+    ) -> ApiResult<Json<ReminderSettings>> {
+        super::save_overrides(
+            &self.state.db,
+            &self.state.config,
+            id.0,
+            &body.0,
+            self.state.clock.now(),
+        )
+        .await?;
+        self.settings(id).await
+    }
+}

@@ -1,0 +1,402 @@
+//! Scheduled jobs: their TOML files in `jobs/`, one pass of the overdue
+//! reminder job, and the in-process scheduler `renkei serve` runs.
+//!
+//! A job file is read and checked at startup; a bad file or cron
+//! expression stops the service with a message naming the file, rather
+//! than a schedule that silently never fires.
+
+use std::path::{Path, PathBuf};
+use std::str::FromStr;
+use std::time::Duration;
+
+use chrono::{DateTime, NaiveDate, Utc};
+use chrono_tz::Tz;
+use tokio::sync::watch;
+
+use super::mail::render_digest;
+use super::sender::{Mailer, send_pending_once};
+use super::store::{self, NewMessage};
+use super::{Digest, Params, RecipientKind, plan};
+use crate::app::Clock;
+use crate::db::Db;
+use crate::error::{AppError, AppResult};
+
+/// The overdue-evaluation reminder, the one job this version knows.
+pub const OVERDUE_EVALUATIONS: &str = "overdue-evaluations";
+const KNOWN_JOBS: [&str; 1] = [OVERDUE_EVALUATIONS];
+
+#[derive(serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+struct JobFile {
+    name: String,
+    cron: String,
+    time_zone: String,
+    enabled: bool,
+    parameters: Params,
+}
+
+/// A checked job definition.
+#[derive(Debug, Clone)]
+pub struct Job {
+    pub name: String,
+    pub file: PathBuf,
+    pub cron: String,
+    pub schedule: cron::Schedule,
+    pub time_zone: Tz,
+    pub enabled: bool,
+    pub params: Params,
+}
+
+impl Job {
+    /// The next `n` run times after `now`, in the job's time zone.
+    pub fn next_runs(&self, now: DateTime<Utc>, n: usize) -> Vec<DateTime<Tz>> {
+        self.schedule
+            .after(&now.with_timezone(&self.time_zone))
+            .take(n)
+            .collect()
+    }
+}
+
+/// A job file that cannot be used: which file, and what is wrong with it.
+#[derive(Debug, thiserror::Error)]
+#[error("job file {file}: {problem}")]
+pub struct JobFileError {
+    pub file: String,
+    pub problem: String,
+}
+
+/// Parses and checks one job file's text.
+pub fn parse_job(file: &Path, text: &str) -> Result<Job, JobFileError> {
+    let err = |problem: String| JobFileError {
+        file: file.display().to_string(),
+        problem,
+    };
+    let raw: JobFile = toml::from_str(text).map_err(|e| err(e.to_string()))?;
+    if !KNOWN_JOBS.contains(&raw.name.as_str()) {
+        return Err(err(format!(
+            "unknown job name {:?} (known: {})",
+            raw.name,
+            KNOWN_JOBS.join(", ")
+        )));
+    }
+    let stem = file.file_stem().and_then(|s| s.to_str()).unwrap_or("");
+    if stem != raw.name {
+        return Err(err(format!(
+            "the file name must be the job name: {}.toml",
+            raw.name
+        )));
+    }
+    let schedule = cron::Schedule::from_str(&raw.cron).map_err(|e| {
+        err(format!(
+            "invalid cron expression {:?}: {e} (six fields, seconds first: \"0 0 9 * * Mon-Fri\")",
+            raw.cron
+        ))
+    })?;
+    let time_zone = Tz::from_str(&raw.time_zone)
+        .map_err(|_| err(format!("unknown time zone {:?}", raw.time_zone)))?;
+    raw.parameters.validate().map_err(|e| {
+        let details: Vec<String> = e
+            .field_errors()
+            .iter()
+            .map(|f| format!("parameters.{}: {}", f.field, f.message))
+            .collect();
+        err(details.join("; "))
+    })?;
+    Ok(Job {
+        name: raw.name,
+        file: file.to_path_buf(),
+        cron: raw.cron,
+        schedule,
+        time_zone,
+        enabled: raw.enabled,
+        params: raw.parameters,
+    })
+}
+
+/// Reads every `*.toml` in `dir`, sorted by name.
+pub fn load_dir(dir: &Path) -> Result<Vec<Job>, JobFileError> {
+    let entries = std::fs::read_dir(dir).map_err(|e| JobFileError {
+        file: dir.display().to_string(),
+        problem: format!("cannot read the jobs directory ({e}); set RENKEI_JOBS_DIR"),
+    })?;
+    let mut files: Vec<PathBuf> = entries
+        .filter_map(Result::ok)
+        .map(|e| e.path())
+        .filter(|p| p.extension().is_some_and(|x| x == "toml"))
+        .collect();
+    files.sort();
+    let mut jobs: Vec<Job> = Vec::new();
+    for file in files {
+        let text = std::fs::read_to_string(&file).map_err(|e| JobFileError {
+            file: file.display().to_string(),
+            problem: e.to_string(),
+        })?;
+        let job = parse_job(&file, &text)?;
+        jobs.push(job);
+    }
+    Ok(jobs)
+}
+
+/// One message a run owes (or, in a dry run, would owe).
+#[derive(Debug, Clone)]
+pub struct Owed {
+    pub kind: RecipientKind,
+    pub member_id: Option<i64>,
+    pub ward_id: i64,
+    /// (countermeasure id, days overdue) in digest order.
+    pub items: Vec<(i64, i64)>,
+    pub subject: String,
+    /// Already queued by an earlier run: not queued again.
+    pub already_queued: bool,
+}
+
+/// What one pass of a job did.
+#[derive(Debug, Clone)]
+pub struct RunReport {
+    pub today: NaiveDate,
+    pub owed: Vec<Owed>,
+    pub queued: usize,
+    pub undeliverable: usize,
+}
+
+/// A stable, unique Message-ID derived from the idempotency key (FNV-1a,
+/// which unlike std's hasher does not change between Rust releases).
+fn message_id(key: &str, base_url: &str) -> String {
+    let mut h: u64 = 0xcbf2_9ce4_8422_2325;
+    for b in key.bytes() {
+        h ^= u64::from(b);
+        h = h.wrapping_mul(0x0100_0000_01b3);
+    }
+    let host = base_url
+        .split("://")
+        .nth(1)
+        .unwrap_or(base_url)
+        .split(['/', ':'])
+        .next()
+        .filter(|h| !h.is_empty())
+        .unwrap_or("renkei.invalid");
+    format!("<reminder.{h:016x}.{}@{host}>", key.len())
+}
+
+/// Computes what is owed `today` and, unless `dry_run`, queues it in one
+/// transaction. A second run the same day finds every key queued already
+/// and queues nothing.
+pub async fn run_job_once(
+    db: &Db,
+    job: &Job,
+    base_url: &str,
+    today: NaiveDate,
+    now: DateTime<Utc>,
+    dry_run: bool,
+) -> AppResult<RunReport> {
+    if job.name != OVERDUE_EVALUATIONS {
+        return Err(AppError::Internal(anyhow::anyhow!(
+            "unknown job {}",
+            job.name
+        )));
+    }
+    let run_id = if dry_run {
+        None
+    } else {
+        Some(store::start_run(db, &job.name, today, now).await?)
+    };
+    let result = compute_and_queue(db, job, base_url, today, now, dry_run).await;
+    if let Some(run_id) = run_id {
+        let outcome = match &result {
+            Ok(r) => Ok((r.queued, r.owed.len() - r.queued, r.undeliverable)),
+            Err(_) => Err("内部エラーで実行できませんでした"),
+        };
+        store::finish_run(db, run_id, outcome, now).await?;
+    }
+    result
+}
+
+async fn compute_and_queue(
+    db: &Db,
+    job: &Job,
+    base_url: &str,
+    today: NaiveDate,
+    now: DateTime<Utc>,
+    dry_run: bool,
+) -> AppResult<RunReport> {
+    let candidates = store::candidates(db).await?;
+    let overrides = store::all_overrides(db).await?;
+    let base = job.params;
+    let plan = plan(today, &candidates, |m| {
+        overrides.get(&m).map(|o| o.apply(base)).unwrap_or(base)
+    });
+    let mut rendered = Vec::with_capacity(plan.digests.len());
+    for d in &plan.digests {
+        let key = d.idempotency_key(&job.name);
+        let r = render_digest(d, base_url)?;
+        rendered.push((d, key, r));
+    }
+    let mut owed = Vec::with_capacity(rendered.len());
+    for (d, key, r) in &rendered {
+        owed.push(owed_of(d, &r.subject, store::key_exists(db, key).await?));
+    }
+    let queued = if dry_run {
+        0
+    } else {
+        let messages: Vec<NewMessage<'_>> = rendered
+            .iter()
+            .map(|(d, key, r)| NewMessage {
+                digest: d,
+                message_id: message_id(key, base_url),
+                idempotency_key: key.clone(),
+                subject: r.subject.clone(),
+                text: r.text.clone(),
+                html: r.html.clone(),
+                max_attempts: base.max_attempts,
+            })
+            .collect();
+        store::queue(db, &job.name, today, &messages, now).await?
+    };
+    Ok(RunReport {
+        today,
+        owed,
+        queued,
+        undeliverable: plan.undeliverable,
+    })
+}
+
+fn owed_of(d: &Digest, subject: &str, already_queued: bool) -> Owed {
+    Owed {
+        kind: d.kind,
+        member_id: d.member_id,
+        ward_id: d.ward_id,
+        items: d.items.iter().map(|i| (i.id, i.days_overdue)).collect(),
+        subject: subject.to_string(),
+        already_queued,
+    }
+}
+
+// ---------------------------------------------------------------------------
+// The scheduler
+
+/// How often the sender looks for due (and retrying) messages between job runs.
+const SEND_TICK: Duration = Duration::from_secs(30);
+
+/// The scheduler task started by `renkei serve`.
+pub struct Scheduler {
+    stop: watch::Sender<bool>,
+    task: tokio::task::JoinHandle<()>,
+}
+
+impl Scheduler {
+    /// Runs each enabled job at its cron times and drains the outbox every
+    /// [`SEND_TICK`]. Errors are logged and the loop goes on: a database
+    /// hiccup must not stop reminders for good.
+    pub fn spawn(db: Db, clock: Clock, jobs: Vec<Job>, mailer: Mailer, base_url: String) -> Self {
+        let (stop, mut stopped) = watch::channel(false);
+        let task = tokio::spawn(async move {
+            let jobs: Vec<Job> = jobs.into_iter().filter(|j| j.enabled).collect();
+            let mut next: Vec<Option<DateTime<Utc>>> =
+                jobs.iter().map(|j| next_after(j, clock.now())).collect();
+            loop {
+                let now = clock.now();
+                for (job, at) in jobs.iter().zip(next.iter_mut()) {
+                    if at.is_some_and(|t| t <= now) {
+                        let today = crate::calendar::today(now);
+                        match run_job_once(&db, job, &base_url, today, now, false).await {
+                            Ok(r) => tracing::info!(
+                                job = %job.name,
+                                %today,
+                                queued = r.queued,
+                                owed = r.owed.len(),
+                                undeliverable = r.undeliverable,
+                                "job ran"
+                            ),
+                            Err(e) => tracing::error!(job = %job.name, error = %e, "job failed"),
+                        }
+                        *at = next_after(job, now);
+                    }
+                }
+                // Every wake-up drains the outbox: on the first one this
+                // delivers whatever an earlier process left queued or in
+                // flight; a pass with nothing due is one query.
+                if let Err(e) = send_pending_once(&db, &mailer, clock.now()).await {
+                    tracing::error!(error = %e, "sending reminders failed");
+                }
+                let wait = match next.iter().flatten().min() {
+                    Some(t) => (*t - clock.now()).to_std().unwrap_or(Duration::ZERO),
+                    None => SEND_TICK,
+                }
+                .min(SEND_TICK);
+                tokio::select! {
+                    _ = tokio::time::sleep(wait) => {}
+                    _ = stopped.changed() => break,
+                }
+            }
+        });
+        Self { stop, task }
+    }
+
+    /// Stops after the pass in progress, if any, has finished.
+    pub async fn stop(self) {
+        let _ = self.stop.send(true);
+        let _ = self.task.await;
+    }
+}
+
+fn next_after(job: &Job, now: DateTime<Utc>) -> Option<DateTime<Utc>> {
+    job.next_runs(now, 1)
+        .into_iter()
+        .next()
+        .map(|t| t.with_timezone(&Utc))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const GOOD: &str = r#"
+name = "overdue-evaluations"
+cron = "0 0 9 * * Mon-Fri"
+time_zone = "Asia/Tokyo"
+enabled = true
+[parameters]
+days_before_due = 7
+repeat_interval_days = 7
+escalation_after_days = 14
+max_attempts = 8
+"#;
+
+    fn path() -> PathBuf {
+        PathBuf::from("jobs/overdue-evaluations.toml")
+    }
+
+    #[test]
+    fn a_good_file_parses_and_runs_at_nine_in_tokyo() {
+        let job = parse_job(&path(), GOOD).unwrap();
+        let now: DateTime<Utc> = "2026-11-24T03:00:00Z".parse().unwrap(); // Tue 12:00 JST
+        let next = job.next_runs(now, 2);
+        assert_eq!(next[0].to_rfc3339(), "2026-11-25T09:00:00+09:00");
+        assert_eq!(next[1].to_rfc3339(), "2026-11-26T09:00:00+09:00");
+    }
+
+    #[test]
+    fn bad_files_name_the_file_and_the_problem() {
+        let e = parse_job(&path(), &GOOD.replace("0 0 9 * * Mon-Fri", "0 9 * *")).unwrap_err();
+        assert!(e.to_string().contains("overdue-evaluations.toml"), "{e}");
+        assert!(e.to_string().contains("invalid cron expression"), "{e}");
+        let e = parse_job(&path(), &GOOD.replace("Asia/Tokyo", "Asia/Tokio")).unwrap_err();
+        assert!(e.to_string().contains("unknown time zone"), "{e}");
+        let e = parse_job(&path(), &GOOD.replace("max_attempts = 8", "")).unwrap_err();
+        assert!(e.to_string().contains("max_attempts"), "{e}");
+        let e = parse_job(
+            &path(),
+            &GOOD.replace("repeat_interval_days = 7", "repeat_interval_days = 0"),
+        )
+        .unwrap_err();
+        assert!(e.to_string().contains("repeat_interval_days"), "{e}");
+    }
+
+    #[test]
+    fn message_ids_are_stable_and_distinct() {
+        let a = message_id("k1", "https://renkei.city.example.jp/x");
+        assert_eq!(a, message_id("k1", "https://renkei.city.example.jp/x"));
+        assert_ne!(a, message_id("k2", "https://renkei.city.example.jp/x"));
+        assert!(a.ends_with("@renkei.city.example.jp>"), "{a}");
+    }
+}

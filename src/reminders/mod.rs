@@ -1,0 +1,434 @@
+//! E-mail reminders for overdue evaluations.
+//!
+//! The rules live here, without I/O: which countermeasures are overdue or
+//! due soon today, who gets which items (the owner; the ward secretariat
+//! once an item is overdue long enough), how items are grouped into one
+//! digest per recipient, and the idempotency key that makes a second run
+//! the same day queue nothing.
+//!
+//! Reminders are computed from state (what is overdue *today*), never from
+//! "due tomorrow" events, so a service that was down catches up on its next
+//! run. The flow is a transactional outbox: [`jobs::run_job_once`] renders
+//! and queues digests in one transaction ([`store`]), and
+//! [`sender::send_pending_once`] delivers what is queued over SMTP.
+
+pub mod api;
+pub mod ical;
+pub mod jobs;
+pub mod mail;
+pub mod pages;
+pub mod sender;
+pub mod store;
+
+use std::collections::BTreeMap;
+
+use chrono::NaiveDate;
+
+use crate::error::{AppError, AppResult, FieldError};
+
+/// The job's parameters (from the job file, overridden per municipality).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Deserialize, serde::Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct Params {
+    /// A notice is sent this many days before the due date (0: no notice).
+    pub days_before_due: i64,
+    /// While an item stays overdue, it is reminded again every this many days.
+    pub repeat_interval_days: i64,
+    /// Once an item is this many days overdue, the ward secretariat is told too.
+    pub escalation_after_days: i64,
+    /// Delivery attempts before a message is marked failed.
+    pub max_attempts: i64,
+}
+
+impl Default for Params {
+    fn default() -> Self {
+        Self {
+            days_before_due: 7,
+            repeat_interval_days: 7,
+            escalation_after_days: 14,
+            max_attempts: 8,
+        }
+    }
+}
+
+impl Params {
+    /// Bounds that keep the rules meaningful (a 0-day repeat would divide by zero).
+    pub fn validate(&self) -> AppResult<()> {
+        let mut errors = Vec::new();
+        let mut check = |field: &str, label: &str, v: i64, min: i64, max: i64| {
+            if v < min || v > max {
+                errors.push(FieldError::new(
+                    field,
+                    format!("{label}は{min}〜{max}の整数で入力してください"),
+                ));
+            }
+        };
+        check(
+            "days_before_due",
+            "期限前の通知日数",
+            self.days_before_due,
+            0,
+            90,
+        );
+        check(
+            "repeat_interval_days",
+            "再通知の間隔",
+            self.repeat_interval_days,
+            1,
+            90,
+        );
+        check(
+            "escalation_after_days",
+            "事務局への通知までの日数",
+            self.escalation_after_days,
+            1,
+            365,
+        );
+        check("max_attempts", "送信の試行回数", self.max_attempts, 1, 50);
+        if errors.is_empty() {
+            Ok(())
+        } else {
+            Err(AppError::Invalid(errors))
+        }
+    }
+}
+
+/// A municipality's overrides; `None` keeps the job file's value.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, serde::Serialize, poem_openapi::Object)]
+pub struct Overrides {
+    pub days_before_due: Option<i64>,
+    pub repeat_interval_days: Option<i64>,
+    pub escalation_after_days: Option<i64>,
+}
+
+impl Overrides {
+    pub fn apply(&self, base: Params) -> Params {
+        Params {
+            days_before_due: self.days_before_due.unwrap_or(base.days_before_due),
+            repeat_interval_days: self
+                .repeat_interval_days
+                .unwrap_or(base.repeat_interval_days),
+            escalation_after_days: self
+                .escalation_after_days
+                .unwrap_or(base.escalation_after_days),
+            max_attempts: base.max_attempts,
+        }
+    }
+}
+
+/// The parameters of the overdue job file, before municipality overrides.
+/// The file was checked at startup; reading it again here keeps the pages
+/// in step with what the scheduler was started with after an edit + restart.
+pub fn base_params(config: &crate::config::Config) -> AppResult<Params> {
+    let jobs = jobs::load_dir(&config.jobs_dir)
+        .map_err(|e| AppError::Internal(anyhow::anyhow!(e.to_string())))?;
+    Ok(jobs
+        .iter()
+        .find(|j| j.name == jobs::OVERDUE_EVALUATIONS)
+        .map(|j| j.params)
+        .unwrap_or_default())
+}
+
+/// Checks a municipality's overrides against the job's other parameters and stores them.
+pub async fn save_overrides(
+    db: &crate::db::Db,
+    config: &crate::config::Config,
+    municipality_id: i64,
+    overrides: &Overrides,
+    now: chrono::DateTime<chrono::Utc>,
+) -> AppResult<()> {
+    crate::municipalities::store::get(db, municipality_id).await?;
+    overrides.apply(base_params(config)?).validate()?;
+    store::set_overrides(db, municipality_id, overrides, now).await
+}
+
+/// A 具体化 countermeasure with a due date, not archived: what the rules look at.
+#[derive(Debug, Clone)]
+pub struct Candidate {
+    pub id: i64,
+    pub ward_id: i64,
+    pub ward_name: String,
+    pub municipality_id: i64,
+    pub topic: i64,
+    pub title: String,
+    pub due_on: NaiveDate,
+    pub owner_member_id: Option<i64>,
+    pub owner_name: Option<String>,
+    /// `None` when the owner is inactive or has no address.
+    pub owner_email: Option<String>,
+    pub secretariat_email: Option<String>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum RecipientKind {
+    Owner,
+    Secretariat,
+}
+
+impl RecipientKind {
+    pub fn code(self) -> &'static str {
+        match self {
+            Self::Owner => "owner",
+            Self::Secretariat => "secretariat",
+        }
+    }
+}
+
+/// One countermeasure in a digest.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct Item {
+    pub id: i64,
+    pub ward_id: i64,
+    pub ward_name: String,
+    pub topic: i64,
+    pub title: String,
+    pub due_on: NaiveDate,
+    /// Days past the due date; 0 or negative for a pre-due notice (−3: due in 3 days).
+    pub days_overdue: i64,
+    /// Which repeat of the reminder this is (0 for the first); pre-due notices use 0.
+    pub period: i64,
+    pub owner_name: Option<String>,
+}
+
+impl Item {
+    pub fn overdue(&self) -> bool {
+        self.days_overdue > 0
+    }
+}
+
+/// One message owed to one address.
+#[derive(Debug, Clone)]
+pub struct Digest {
+    pub kind: RecipientKind,
+    pub recipient: String,
+    pub member_id: Option<i64>,
+    pub ward_id: i64,
+    /// Sorted by due date, then id.
+    pub items: Vec<Item>,
+}
+
+impl Digest {
+    /// Recipient + items + each item's reminder period: the same digest on
+    /// the same day (or later in the same repeat period) gets the same key.
+    pub fn idempotency_key(&self, job: &str) -> String {
+        let items: Vec<String> = self
+            .items
+            .iter()
+            .map(|i| {
+                if i.overdue() {
+                    format!("{}:o{}", i.id, i.period)
+                } else {
+                    format!("{}:n", i.id)
+                }
+            })
+            .collect();
+        format!(
+            "{job}|{}|{}|{}",
+            self.kind.code(),
+            self.recipient.to_lowercase(),
+            items.join(",")
+        )
+    }
+
+    pub fn overdue_count(&self) -> usize {
+        self.items.iter().filter(|i| i.overdue()).count()
+    }
+}
+
+/// What a run owes today.
+#[derive(Debug, Default)]
+pub struct Plan {
+    pub digests: Vec<Digest>,
+    /// Items (per recipient kind) nobody can be mailed about: no owner
+    /// address, or no secretariat address for an escalation.
+    pub undeliverable: usize,
+}
+
+/// Who gets which items today. `params` gives each municipality's parameters.
+pub fn plan(today: NaiveDate, candidates: &[Candidate], params: impl Fn(i64) -> Params) -> Plan {
+    // Keyed by (kind, lowercased address) so one address gets one digest.
+    let mut groups: BTreeMap<(RecipientKind, String), Digest> = BTreeMap::new();
+    let mut undeliverable = 0;
+    for c in candidates {
+        let p = params(c.municipality_id);
+        let days_overdue = (today - c.due_on).num_days();
+        let owner_item = if days_overdue > 0 {
+            Some((days_overdue - 1) / p.repeat_interval_days.max(1))
+        } else if p.days_before_due > 0 && -days_overdue <= p.days_before_due {
+            Some(0)
+        } else {
+            None
+        };
+        let item = |period: i64| Item {
+            id: c.id,
+            ward_id: c.ward_id,
+            ward_name: c.ward_name.clone(),
+            topic: c.topic,
+            title: c.title.clone(),
+            due_on: c.due_on,
+            days_overdue,
+            period,
+            owner_name: c.owner_name.clone(),
+        };
+        if let Some(period) = owner_item {
+            match &c.owner_email {
+                Some(addr) => push(
+                    &mut groups,
+                    RecipientKind::Owner,
+                    addr,
+                    c.owner_member_id,
+                    c.ward_id,
+                    item(period),
+                ),
+                None => undeliverable += 1,
+            }
+        }
+        if days_overdue >= p.escalation_after_days.max(1) {
+            let period = (days_overdue - p.escalation_after_days) / p.repeat_interval_days.max(1);
+            match &c.secretariat_email {
+                Some(addr) => push(
+                    &mut groups,
+                    RecipientKind::Secretariat,
+                    addr,
+                    None,
+                    c.ward_id,
+                    item(period),
+                ),
+                None => undeliverable += 1,
+            }
+        }
+    }
+    let mut digests: Vec<Digest> = groups.into_values().collect();
+    for d in &mut digests {
+        d.items.sort_by_key(|i| (i.due_on, i.id));
+    }
+    Plan {
+        digests,
+        undeliverable,
+    }
+}
+
+fn push(
+    groups: &mut BTreeMap<(RecipientKind, String), Digest>,
+    kind: RecipientKind,
+    addr: &str,
+    member_id: Option<i64>,
+    ward_id: i64,
+    item: Item,
+) {
+    groups
+        .entry((kind, addr.trim().to_lowercase()))
+        .or_insert_with(|| Digest {
+            kind,
+            recipient: addr.trim().to_string(),
+            member_id,
+            ward_id,
+            items: Vec::new(),
+        })
+        .items
+        .push(item);
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn d(s: &str) -> NaiveDate {
+        s.parse().unwrap()
+    }
+
+    fn cand(id: i64, due: &str, owner: Option<&str>) -> Candidate {
+        Candidate {
+            id,
+            ward_id: 1,
+            ward_name: "北区".into(),
+            municipality_id: 1,
+            topic: 3,
+            title: format!("対応策{id}"),
+            due_on: d(due),
+            owner_member_id: Some(10),
+            owner_name: Some("委員".into()),
+            owner_email: owner.map(str::to_string),
+            secretariat_email: Some("jimukyoku@example.jp".into()),
+        }
+    }
+
+    fn params() -> Params {
+        Params {
+            days_before_due: 7,
+            repeat_interval_days: 7,
+            escalation_after_days: 14,
+            max_attempts: 3,
+        }
+    }
+
+    #[test]
+    fn one_digest_per_owner_sorted_by_due_date_with_notices() {
+        let today = d("2026-11-24");
+        let cs = [
+            cand(1, "2026-11-20", Some("a@example.jp")),
+            cand(2, "2026-11-01", Some("A@example.jp")),
+            cand(3, "2026-11-30", Some("a@example.jp")), // notice: 6 days ahead
+            cand(4, "2026-12-10", Some("a@example.jp")), // too far ahead
+            cand(5, "2026-11-24", Some("b@example.jp")), // due today: notice
+        ];
+        let plan = plan(today, &cs, |_| params());
+        let owners: Vec<_> = plan
+            .digests
+            .iter()
+            .filter(|d| d.kind == RecipientKind::Owner)
+            .collect();
+        assert_eq!(owners.len(), 2);
+        let ids: Vec<i64> = owners[0].items.iter().map(|i| i.id).collect();
+        assert_eq!(ids, vec![2, 1, 3]);
+        assert_eq!(owners[0].overdue_count(), 2);
+        assert_eq!(owners[1].items[0].days_overdue, 0);
+        // Item 2 is 23 days overdue: escalated to the secretariat.
+        let sec: Vec<_> = plan
+            .digests
+            .iter()
+            .filter(|d| d.kind == RecipientKind::Secretariat)
+            .collect();
+        assert_eq!(sec.len(), 1);
+        assert_eq!(sec[0].items.iter().map(|i| i.id).collect::<Vec<_>>(), [2]);
+    }
+
+    #[test]
+    fn the_key_changes_only_when_a_repeat_period_starts() {
+        let c = [cand(1, "2026-11-20", Some("a@example.jp"))];
+        let key = |today: &str| plan(d(today), &c, |_| params()).digests[0].idempotency_key("j");
+        // Overdue from the 21st: days 1–7 are period 0, day 8 starts period 1.
+        assert_eq!(key("2026-11-21"), key("2026-11-27"));
+        assert_ne!(key("2026-11-27"), key("2026-11-28"));
+        // A pre-due notice has its own key, sent once.
+        assert_ne!(key("2026-11-19"), key("2026-11-21"));
+        assert_eq!(key("2026-11-14"), key("2026-11-19"));
+    }
+
+    #[test]
+    fn items_without_an_address_are_counted_not_mailed() {
+        let mut c = cand(1, "2026-10-01", None);
+        c.secretariat_email = None;
+        let plan = plan(d("2026-11-24"), &[c], |_| params());
+        assert!(plan.digests.is_empty());
+        assert_eq!(plan.undeliverable, 2);
+    }
+
+    #[test]
+    fn overrides_replace_only_what_they_set() {
+        let o = Overrides {
+            repeat_interval_days: Some(3),
+            ..Default::default()
+        };
+        let p = o.apply(params());
+        assert_eq!((p.repeat_interval_days, p.days_before_due), (3, 7));
+        assert!(
+            Params {
+                repeat_interval_days: 0,
+                ..p
+            }
+            .validate()
+            .is_err()
+        );
+    }
+}

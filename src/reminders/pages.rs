@@ -1,0 +1,301 @@
+//! Pages for reminders: the jobs with their next runs and last results,
+//! a municipality's reminder settings, and the delivery log.
+
+use askama::Template;
+use poem::http::{StatusCode, Uri};
+use poem::web::{Data, Path};
+use poem::{Body, IntoResponse, handler};
+
+use super::jobs;
+use super::store::{self, Delivery};
+use super::{Overrides, base_params};
+use crate::app::AppState;
+use crate::error::AppError;
+use crate::pages::{
+    Errors, FieldParser, FormData, Layout, PageResult, fail, is_form_error, path_id, render,
+    render_with_status, see_other,
+};
+use crate::paging::Paging;
+
+struct JobRow {
+    name: String,
+    file: String,
+    cron: String,
+    time_zone: String,
+    enabled: bool,
+    next_runs: Vec<String>,
+    params: super::Params,
+    last: Option<store::JobRun>,
+}
+
+#[derive(Template)]
+#[template(path = "reminders/jobs.html")]
+struct JobsPage {
+    layout: Layout,
+    jobs: Vec<JobRow>,
+    /// A job file that no longer reads (edited since startup).
+    problem: Option<String>,
+    municipalities: Vec<(i64, String)>,
+    failed: i64,
+    pending: i64,
+}
+
+#[handler]
+pub async fn jobs_page(Data(state): Data<&AppState>) -> PageResult {
+    let now = state.clock.now();
+    let (loaded, problem) = match jobs::load_dir(&state.config.jobs_dir) {
+        Ok(j) => (j, None),
+        Err(e) => (Vec::new(), Some(e.to_string())),
+    };
+    let mut rows = Vec::new();
+    for job in loaded {
+        let last = store::last_run(&state.db, &job.name).await.map_err(fail)?;
+        rows.push(JobRow {
+            next_runs: job
+                .next_runs(now, 3)
+                .iter()
+                .map(|t| t.format("%Y-%m-%d %H:%M").to_string())
+                .collect(),
+            name: job.name,
+            file: job.file.display().to_string(),
+            cron: job.cron,
+            time_zone: job.time_zone.to_string(),
+            enabled: job.enabled,
+            params: job.params,
+            last,
+        });
+    }
+    let municipalities = crate::municipalities::store::list(&state.db)
+        .await
+        .map_err(fail)?
+        .into_iter()
+        .map(|m| (m.id, m.name))
+        .collect();
+    let failed = store::deliveries(&state.db, None, Some("failed"), Paging::new(Some(1), None))
+        .await
+        .map_err(fail)?
+        .total;
+    let mut pending = 0;
+    for s in ["queued", "retrying", "sending"] {
+        pending += store::deliveries(&state.db, None, Some(s), Paging::new(Some(1), None))
+            .await
+            .map_err(fail)?
+            .total;
+    }
+    Ok(render(&JobsPage {
+        layout: Layout::new("定期処理と通知メール"),
+        jobs: rows,
+        problem,
+        municipalities,
+        failed,
+        pending,
+    })?
+    .into_response())
+}
+
+#[derive(Template)]
+#[template(path = "reminders/settings.html")]
+struct SettingsPage {
+    layout: Layout,
+    municipality_id: i64,
+    base: super::Params,
+    form: FormData,
+    errors: Errors,
+    /// Shown after a successful save (Post/Redirect/Get lands here with `?saved=1`).
+    saved: bool,
+}
+
+fn settings_page(
+    id: i64,
+    name: &str,
+    base: super::Params,
+    form: FormData,
+    errors: Errors,
+    status: StatusCode,
+    saved: bool,
+) -> PageResult {
+    let page = SettingsPage {
+        saved,
+        layout: Layout::new(format!("{name} の通知設定"))
+            .crumb(format!("/city/{id}"), name.to_string()),
+        municipality_id: id,
+        base,
+        form,
+        errors,
+    };
+    render_with_status(&page, status)
+}
+
+fn opt(v: Option<i64>) -> String {
+    v.map(|n| n.to_string()).unwrap_or_default()
+}
+
+#[handler]
+pub async fn settings_form(
+    Data(state): Data<&AppState>,
+    Path(id): Path<String>,
+    uri: &Uri,
+) -> PageResult {
+    let saved = uri.query().is_some_and(|q| q.contains("saved=1"));
+    let id = path_id(&id)?;
+    let m = crate::municipalities::store::get(&state.db, id)
+        .await
+        .map_err(fail)?;
+    let o = store::overrides(&state.db, id).await.map_err(fail)?;
+    let base = base_params(&state.config).map_err(fail)?;
+    let form = FormData::from_pairs([
+        ("days_before_due", opt(o.days_before_due)),
+        ("repeat_interval_days", opt(o.repeat_interval_days)),
+        ("escalation_after_days", opt(o.escalation_after_days)),
+    ]);
+    settings_page(
+        id,
+        &m.name,
+        base,
+        form,
+        Errors::none(""),
+        StatusCode::OK,
+        saved,
+    )
+}
+
+#[handler]
+pub async fn save_settings(
+    Data(state): Data<&AppState>,
+    Path(id): Path<String>,
+    body: Body,
+) -> PageResult {
+    let id = path_id(&id)?;
+    let m = crate::municipalities::store::get(&state.db, id)
+        .await
+        .map_err(fail)?;
+    let base = base_params(&state.config).map_err(fail)?;
+    let form = FormData::parse(&body.into_vec().await?);
+    let mut p = FieldParser::default();
+    let o = Overrides {
+        days_before_due: p.number(&form, "days_before_due", "期限前の通知日数"),
+        repeat_interval_days: p.number(&form, "repeat_interval_days", "再通知の間隔"),
+        escalation_after_days: p.number(&form, "escalation_after_days", "事務局への通知までの日数"),
+    };
+    let result = if p.is_ok() {
+        super::save_overrides(&state.db, &state.config, id, &o, state.clock.now()).await
+    } else {
+        Err(p.into_error::<()>(Ok(())))
+    };
+    match result {
+        Ok(()) => see_other(format!("/city/{id}/reminders?saved=1")),
+        Err(e) if is_form_error(&e) => {
+            let status = e.status();
+            settings_page(
+                id,
+                &m.name,
+                base,
+                form,
+                Errors::from_error(&e, ""),
+                status,
+                false,
+            )
+        }
+        Err(e) => Err(fail(e)),
+    }
+}
+
+struct DeliveryRow {
+    d: Delivery,
+    state_label: &'static str,
+    /// 「北区: 多職種研修の評価（54日超過）」 per item.
+    items: Vec<String>,
+}
+
+#[derive(Template)]
+#[template(path = "reminders/deliveries.html")]
+struct DeliveriesPage {
+    layout: Layout,
+    rows: Vec<DeliveryRow>,
+    total: i64,
+    state_filter: String,
+    ward_filter: String,
+}
+
+pub fn state_label(state: &str) -> &'static str {
+    match state {
+        "queued" => "送信待ち",
+        "sending" => "送信中",
+        "sent" => "送信済み",
+        "retrying" => "再送待ち",
+        "failed" => "送信失敗",
+        _ => "不明",
+    }
+}
+
+#[handler]
+pub async fn deliveries(Data(state): Data<&AppState>, uri: &Uri) -> PageResult {
+    let filter = FormData::parse(uri.query().unwrap_or("").as_bytes());
+    let ward_id = filter
+        .non_empty("ward_id")
+        .and_then(|w| w.parse::<i64>().ok());
+    let st = filter
+        .non_empty("state")
+        .filter(|s| state_label(s) != "不明");
+    let page = store::deliveries(&state.db, ward_id, st, Paging::new(Some(200), None))
+        .await
+        .map_err(fail)?;
+    let rows = page
+        .items
+        .into_iter()
+        .map(|d| DeliveryRow {
+            state_label: state_label(&d.state),
+            items: d
+                .items
+                .as_array()
+                .map(|items| {
+                    items
+                        .iter()
+                        .map(|i| {
+                            let days = i["days_overdue"].as_i64().unwrap_or(0);
+                            let status = if days > 0 {
+                                format!("{days}日超過")
+                            } else {
+                                format!("期限 {}", i["due_on"].as_str().unwrap_or(""))
+                            };
+                            format!(
+                                "{}: {}（{status}）",
+                                i["ward"].as_str().unwrap_or(""),
+                                i["title"].as_str().unwrap_or("")
+                            )
+                        })
+                        .collect()
+                })
+                .unwrap_or_default(),
+            d,
+        })
+        .collect();
+    Ok(render(&DeliveriesPage {
+        layout: Layout::new("通知メールの送信履歴").crumb("/jobs", "定期処理と通知メール"),
+        rows,
+        total: page.total,
+        state_filter: st.unwrap_or("").to_string(),
+        ward_filter: ward_id.map(|w| w.to_string()).unwrap_or_default(),
+    })?
+    .into_response())
+}
+
+/// `/calendar.ics?token=TOKEN`: the iCal feed. The token rides in the query
+/// string because the request log records paths but never query strings,
+/// and the token is a credential. Unknown tokens are 404 like any page.
+#[handler]
+pub async fn calendar(Data(state): Data<&AppState>, uri: &Uri) -> PageResult {
+    let query = FormData::parse(uri.query().unwrap_or("").as_bytes());
+    let token = query.value("token");
+    if token.is_empty() {
+        return Err(fail(AppError::NotFound("カレンダー")));
+    }
+    let (name, events) = super::ical::events(&state.db, token, &state.config.base_url)
+        .await
+        .map_err(fail)?;
+    let body = super::ical::render(&name, &events, state.clock.now());
+    Ok(poem::Response::builder()
+        .content_type("text/calendar; charset=utf-8")
+        .header("cache-control", "private, max-age=900")
+        .body(body))
+}

@@ -1,0 +1,290 @@
+//! Delivers the outbox over SMTP with lettre.
+//!
+//! A message is marked sent only after the server accepted it. Transient
+//! failures (connection refused, timeouts, 4xx) are retried with exponential
+//! backoff up to the message's `max_attempts`; a permanent rejection (5xx)
+//! is marked failed at once. Logs name messages by outbox id only: the
+//! recipient is a member's address and never goes to the log.
+
+use std::time::Duration;
+
+use chrono::{DateTime, Utc};
+use lettre::message::header::ContentType;
+use lettre::message::{Mailbox, MultiPart, SinglePart};
+use lettre::transport::smtp::PoolConfig;
+use lettre::{AsyncSmtpTransport, AsyncTransport, Message, Tokio1Executor};
+
+use super::store::{self, Claimed, Outcome};
+use crate::db::Db;
+use crate::error::{AppError, AppResult};
+
+/// How long one SMTP send may take in all. lettre's own timeout covers each
+/// command but not the whole exchange, so each send is wrapped in this too.
+const SEND_TIMEOUT: Duration = Duration::from_secs(60);
+/// How long a claimed message stays leased to this sender: if the process
+/// dies mid-send, the message is due again after this.
+const LEASE: chrono::TimeDelta = chrono::TimeDelta::minutes(5);
+/// The first retry waits this long; each further one twice as long, up to [`MAX_BACKOFF`].
+const FIRST_BACKOFF_SECS: i64 = 60;
+const MAX_BACKOFF_SECS: i64 = 3600;
+
+/// Why the mail settings cannot be used, in words an operator can act on.
+#[derive(Debug, thiserror::Error)]
+pub enum MailConfigError {
+    #[error(
+        "RENKEI_SMTP_URL is not a valid SMTP URL ({0}); use e.g. smtp://127.0.0.1:2525, smtp://user:pass@host:587?tls=required or smtps://host"
+    )]
+    Url(String),
+    #[error(
+        "RENKEI_MAIL_FROM {0:?} is not a valid address (e.g. renkei@city.example.jp or 'renkei <renkei@city.example.jp>')"
+    )]
+    From(String),
+}
+
+/// Why one send did not go through.
+#[derive(Debug)]
+pub struct SendError {
+    /// The server refused for good (5xx) or the message itself is unusable:
+    /// retrying cannot help.
+    pub permanent: bool,
+    pub message: String,
+    /// The SMTP reply code, if the server answered: safe to log, unlike
+    /// the reply text, which may quote the recipient's address.
+    pub code: Option<String>,
+}
+
+/// An SMTP connection pool plus the sender address.
+#[derive(Clone)]
+pub struct Mailer {
+    transport: AsyncSmtpTransport<Tokio1Executor>,
+    from: Mailbox,
+}
+
+impl Mailer {
+    pub fn new(smtp_url: &str, from: &str) -> Result<Self, MailConfigError> {
+        let from: Mailbox = from
+            .parse()
+            .map_err(|_| MailConfigError::From(from.to_string()))?;
+        let transport = AsyncSmtpTransport::<Tokio1Executor>::from_url(smtp_url)
+            .map_err(|e| MailConfigError::Url(e.to_string()))?
+            .timeout(Some(Duration::from_secs(20)))
+            // Servers drop idle connections; a short idle timeout keeps the
+            // pool from handing out a dead one (lettre issue 743).
+            .pool_config(
+                PoolConfig::new()
+                    .idle_timeout(Duration::from_secs(10))
+                    .max_size(CONCURRENCY as u32),
+            )
+            .build();
+        Ok(Self { transport, from })
+    }
+
+    /// Sends one message (plain text and HTML alternatives) with the given Message-ID.
+    pub async fn send(
+        &self,
+        to: &str,
+        message_id: &str,
+        subject: &str,
+        text: &str,
+        html: &str,
+    ) -> Result<(), SendError> {
+        let to: Mailbox = to.parse().map_err(|_| SendError {
+            permanent: true,
+            message: "宛先のメールアドレスが正しくありません".into(),
+            code: None,
+        })?;
+        let email = Message::builder()
+            .from(self.from.clone())
+            .to(to)
+            .subject(subject)
+            .message_id(Some(message_id.to_string()))
+            .multipart(
+                MultiPart::alternative()
+                    .singlepart(
+                        SinglePart::builder()
+                            .header(ContentType::TEXT_PLAIN)
+                            .body(text.to_string()),
+                    )
+                    .singlepart(
+                        SinglePart::builder()
+                            .header(ContentType::TEXT_HTML)
+                            .body(html.to_string()),
+                    ),
+            )
+            .map_err(|e| SendError {
+                permanent: true,
+                message: format!("メールを組み立てられません: {e}"),
+                code: None,
+            })?;
+        match tokio::time::timeout(SEND_TIMEOUT, self.transport.send(email)).await {
+            Ok(Ok(_)) => Ok(()),
+            Ok(Err(e)) => Err(SendError {
+                permanent: e.is_permanent(),
+                message: e.to_string(),
+                code: e.status().map(|c| c.to_string()),
+            }),
+            Err(_) => Err(SendError {
+                permanent: false,
+                message: "SMTP server did not answer in time".into(),
+                code: None,
+            }),
+        }
+    }
+}
+
+/// What one pass of the sender did.
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
+pub struct SendReport {
+    pub sent: usize,
+    pub retrying: usize,
+    pub failed: usize,
+}
+
+/// The wait before attempt `attempt + 1`, after `attempt` failed.
+pub fn backoff(attempt: i64) -> chrono::TimeDelta {
+    let exp = u32::try_from(attempt.saturating_sub(1).clamp(0, 20)).unwrap_or(20);
+    let secs = FIRST_BACKOFF_SECS.saturating_mul(1_i64 << exp);
+    chrono::TimeDelta::seconds(secs.min(MAX_BACKOFF_SECS))
+}
+
+/// How many messages are in flight at once, each on its own pooled
+/// connection. An SMTP exchange spends most of its time waiting on the
+/// network (lettre writes the body and its final dot separately, so Nagle's
+/// algorithm and delayed ACKs add ~40 ms per message), so sending several in
+/// parallel multiplies throughput without loading either side.
+const CONCURRENCY: usize = 16;
+
+/// Delivers every message due at `now` and returns. The scheduler calls it
+/// on a timer; tests call it directly with the "now" they want.
+pub async fn send_pending_once(
+    db: &Db,
+    mailer: &Mailer,
+    now: DateTime<Utc>,
+) -> AppResult<SendReport> {
+    let mut report = SendReport::default();
+    loop {
+        let mut batch = Vec::with_capacity(CONCURRENCY);
+        while batch.len() < CONCURRENCY {
+            match store::claim(db, now, now + LEASE).await? {
+                Some(msg) => batch.push(msg),
+                None => break,
+            }
+        }
+        if batch.is_empty() {
+            return Ok(report);
+        }
+        let mut tasks = tokio::task::JoinSet::new();
+        for msg in batch {
+            let (db, mailer) = (db.clone(), mailer.clone());
+            tasks.spawn(async move { deliver(&db, &mailer, &msg, now).await });
+        }
+        // Every task runs to the end even if one fails, so no claimed
+        // message is left half-recorded by an early return.
+        let mut first_error = None;
+        while let Some(joined) = tasks.join_next().await {
+            match joined {
+                Ok(Ok(Delivered::Sent)) => report.sent += 1,
+                Ok(Ok(Delivered::Retrying)) => report.retrying += 1,
+                Ok(Ok(Delivered::Failed)) => report.failed += 1,
+                Ok(Err(e)) => first_error = first_error.or(Some(e)),
+                Err(e) => {
+                    first_error = first_error.or(Some(AppError::Internal(anyhow::anyhow!(
+                        "sender task: {e}"
+                    ))))
+                }
+            }
+        }
+        if let Some(e) = first_error {
+            return Err(e);
+        }
+    }
+}
+
+enum Delivered {
+    Sent,
+    Retrying,
+    Failed,
+}
+
+async fn deliver(
+    db: &Db,
+    mailer: &Mailer,
+    msg: &Claimed,
+    now: DateTime<Utc>,
+) -> AppResult<Delivered> {
+    match mailer
+        .send(
+            &msg.recipient,
+            &msg.message_id,
+            &msg.subject,
+            &msg.text,
+            &msg.html,
+        )
+        .await
+    {
+        Ok(()) => {
+            store::finish(db, msg, Outcome::Sent, now).await?;
+            tracing::info!(outbox_id = msg.id, attempt = msg.attempt, "reminder sent");
+            Ok(Delivered::Sent)
+        }
+        Err(e) if e.permanent || msg.attempt >= msg.max_attempts => {
+            // The server's text may quote the address: it goes to the
+            // outbox (shown to the secretariat), not to the log.
+            store::finish(db, msg, Outcome::Failed { error: &e.message }, now).await?;
+            tracing::warn!(
+                outbox_id = msg.id,
+                attempt = msg.attempt,
+                permanent = e.permanent,
+                code = e.code.as_deref().unwrap_or("-"),
+                "reminder failed; not retried"
+            );
+            Ok(Delivered::Failed)
+        }
+        Err(e) => {
+            let at = now + backoff(msg.attempt);
+            store::finish(
+                db,
+                msg,
+                Outcome::Retry {
+                    error: &e.message,
+                    at,
+                },
+                now,
+            )
+            .await?;
+            tracing::warn!(
+                outbox_id = msg.id,
+                attempt = msg.attempt,
+                code = e.code.as_deref().unwrap_or("-"),
+                retry_at = %at,
+                "reminder not delivered; will retry"
+            );
+            Ok(Delivered::Retrying)
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn backoff_doubles_up_to_an_hour() {
+        assert_eq!(backoff(1).num_seconds(), 60);
+        assert_eq!(backoff(2).num_seconds(), 120);
+        assert_eq!(backoff(4).num_seconds(), 480);
+        assert_eq!(backoff(30).num_seconds(), 3600);
+    }
+
+    #[test]
+    fn bad_settings_are_explained() {
+        assert!(matches!(
+            Mailer::new("http://x", "a@example.jp"),
+            Err(MailConfigError::Url(_))
+        ));
+        assert!(matches!(
+            Mailer::new("smtp://127.0.0.1:2525", "not an address"),
+            Err(MailConfigError::From(_))
+        ));
+    }
+}

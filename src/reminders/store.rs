@@ -1,0 +1,497 @@
+//! SQL for reminders: the candidates, the outbox and its history, job runs,
+//! per-municipality settings. Every outbox state change writes its
+//! `outbox_events` row in the same transaction.
+
+use std::collections::HashMap;
+
+use chrono::{DateTime, NaiveDate, Utc};
+use serde_json::json;
+use sqlx::Row;
+use sqlx::any::AnyRow;
+
+use super::{Candidate, Digest, Overrides};
+use crate::audit;
+use crate::db::{Bind, Db, Filter, Tx, bind_all, parse_date, timestamp};
+use crate::error::{AppError, AppResult};
+use crate::paging::{Page, Paging};
+
+/// Every 具体化, not archived countermeasure with a due date: the rules
+/// decide which of them are due for a reminder today.
+pub async fn candidates(db: &Db) -> AppResult<Vec<Candidate>> {
+    let rows = sqlx::query(
+        "SELECT c.id, c.ward_id, w.name AS ward_name, w.municipality_id, c.topic, c.title, \
+                c.evaluation_due_on, c.owner_member_id, m.name AS owner_name, \
+                CASE WHEN m.active = 1 THEN m.email END AS owner_email, w.secretariat_email \
+         FROM countermeasures c \
+         JOIN wards w ON w.id = c.ward_id \
+         LEFT JOIN members m ON m.id = c.owner_member_id \
+         WHERE c.stage = '具体化' AND c.archived = 0 AND c.evaluation_due_on IS NOT NULL \
+         ORDER BY c.evaluation_due_on, c.id",
+    )
+    .fetch_all(&db.pool)
+    .await?;
+    let non_empty = |v: Option<String>| v.map(|s| s.trim().to_string()).filter(|s| !s.is_empty());
+    rows.iter()
+        .map(|row| {
+            let due: String = row.try_get("evaluation_due_on")?;
+            Ok(Candidate {
+                id: row.try_get("id")?,
+                ward_id: row.try_get("ward_id")?,
+                ward_name: row.try_get("ward_name")?,
+                municipality_id: row.try_get("municipality_id")?,
+                topic: row.try_get("topic")?,
+                title: row.try_get("title")?,
+                due_on: parse_date("evaluation_due_on", &due)?,
+                owner_member_id: row.try_get("owner_member_id")?,
+                owner_name: row.try_get("owner_name")?,
+                owner_email: non_empty(row.try_get("owner_email")?),
+                secretariat_email: non_empty(row.try_get("secretariat_email")?),
+            })
+        })
+        .collect::<Result<_, sqlx::Error>>()
+        .map_err(AppError::from)
+}
+
+// ---------------------------------------------------------------------------
+// Settings
+
+fn overrides_from_row(row: &AnyRow) -> Result<Overrides, sqlx::Error> {
+    Ok(Overrides {
+        days_before_due: row.try_get("days_before_due")?,
+        repeat_interval_days: row.try_get("repeat_interval_days")?,
+        escalation_after_days: row.try_get("escalation_after_days")?,
+    })
+}
+
+/// Every municipality's overrides.
+pub async fn all_overrides(db: &Db) -> AppResult<HashMap<i64, Overrides>> {
+    let rows = sqlx::query(
+        "SELECT municipality_id, days_before_due, repeat_interval_days, escalation_after_days \
+         FROM reminder_settings",
+    )
+    .fetch_all(&db.pool)
+    .await?;
+    let mut out = HashMap::new();
+    for row in &rows {
+        out.insert(row.try_get("municipality_id")?, overrides_from_row(row)?);
+    }
+    Ok(out)
+}
+
+pub async fn overrides(db: &Db, municipality_id: i64) -> AppResult<Overrides> {
+    let row = sqlx::query(
+        "SELECT days_before_due, repeat_interval_days, escalation_after_days \
+         FROM reminder_settings WHERE municipality_id = $1",
+    )
+    .bind(municipality_id)
+    .fetch_optional(&db.pool)
+    .await?;
+    Ok(row
+        .map(|r| overrides_from_row(&r))
+        .transpose()?
+        .unwrap_or_default())
+}
+
+/// Replaces a municipality's overrides (the caller validated the resulting parameters).
+pub async fn set_overrides(
+    db: &Db,
+    municipality_id: i64,
+    new: &Overrides,
+    now: DateTime<Utc>,
+) -> AppResult<()> {
+    let before = overrides(db, municipality_id).await?;
+    let mut tx = db.begin_write().await?;
+    sqlx::query(
+        "INSERT INTO reminder_settings (municipality_id, days_before_due, repeat_interval_days, \
+             escalation_after_days, updated_at) VALUES ($1, $2, $3, $4, $5) \
+         ON CONFLICT (municipality_id) DO UPDATE SET days_before_due = excluded.days_before_due, \
+             repeat_interval_days = excluded.repeat_interval_days, \
+             escalation_after_days = excluded.escalation_after_days, updated_at = excluded.updated_at",
+    )
+    .bind(municipality_id)
+    .bind(new.days_before_due)
+    .bind(new.repeat_interval_days)
+    .bind(new.escalation_after_days)
+    .bind(timestamp(now))
+    .execute(&mut *tx)
+    .await?;
+    let entry = audit::Entry {
+        ward_id: None,
+        entity: "reminder_settings",
+        entity_id: municipality_id,
+        action: "update",
+        actor: None,
+        changes: audit::diff(&json!(before), &json!(new)),
+    };
+    audit::record(&mut tx, entry, now).await?;
+    tx.commit().await?;
+    Ok(())
+}
+
+// ---------------------------------------------------------------------------
+// Queueing
+
+/// A digest rendered and ready to queue.
+pub struct NewMessage<'a> {
+    pub digest: &'a Digest,
+    pub idempotency_key: String,
+    pub message_id: String,
+    pub subject: String,
+    pub text: String,
+    pub html: String,
+    pub max_attempts: i64,
+}
+
+/// Writes all of a run's messages in one transaction; a message whose key
+/// is already in the outbox is skipped. Returns how many were new.
+pub async fn queue(
+    db: &Db,
+    job: &str,
+    reminder_date: NaiveDate,
+    messages: &[NewMessage<'_>],
+    now: DateTime<Utc>,
+) -> AppResult<usize> {
+    let mut tx = db.begin_write().await?;
+    let mut queued = 0;
+    let ts = timestamp(now);
+    for m in messages {
+        let items = json!(
+            m.digest
+                .items
+                .iter()
+                .map(
+                    |i| json!({"id": i.id, "title": i.title, "ward": i.ward_name,
+                                "due_on": i.due_on.to_string(), "days_overdue": i.days_overdue})
+                )
+                .collect::<Vec<_>>()
+        );
+        let id: Option<i64> = sqlx::query_scalar(
+            "INSERT INTO outbox (idempotency_key, message_id, job, recipient_kind, member_id, ward_id, \
+                 recipient, subject, body_text, body_html, items, state, attempts, max_attempts, \
+                 next_attempt_at, reminder_date, created_at) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, 'queued', 0, $12, $13, $14, $13) \
+             ON CONFLICT (idempotency_key) DO NOTHING RETURNING id",
+        )
+        .bind(m.idempotency_key.as_str())
+        .bind(m.message_id.as_str())
+        .bind(job)
+        .bind(m.digest.kind.code())
+        .bind(m.digest.member_id)
+        .bind(m.digest.ward_id)
+        .bind(m.digest.recipient.as_str())
+        .bind(m.subject.as_str())
+        .bind(m.text.as_str())
+        .bind(m.html.as_str())
+        .bind(items.to_string())
+        .bind(m.max_attempts)
+        .bind(ts.as_str())
+        .bind(reminder_date.to_string())
+        .fetch_optional(&mut *tx)
+        .await?;
+        if let Some(id) = id {
+            event(&mut tx, id, "queued", 0, None, now).await?;
+            queued += 1;
+        }
+    }
+    tx.commit().await?;
+    Ok(queued)
+}
+
+/// Whether a message with this key was ever queued (for dry runs).
+pub async fn key_exists(db: &Db, key: &str) -> AppResult<bool> {
+    let n: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM outbox WHERE idempotency_key = $1")
+        .bind(key)
+        .fetch_one(&db.pool)
+        .await?;
+    Ok(n > 0)
+}
+
+async fn event(
+    tx: &mut Tx,
+    outbox_id: i64,
+    state: &str,
+    attempt: i64,
+    error: Option<&str>,
+    now: DateTime<Utc>,
+) -> AppResult<()> {
+    sqlx::query(
+        "INSERT INTO outbox_events (outbox_id, state, attempt, error, recorded_at) \
+         VALUES ($1, $2, $3, $4, $5)",
+    )
+    .bind(outbox_id)
+    .bind(state)
+    .bind(attempt)
+    .bind(error.map(str::to_string))
+    .bind(timestamp(now))
+    .execute(&mut **tx)
+    .await?;
+    Ok(())
+}
+
+// ---------------------------------------------------------------------------
+// Sending
+
+/// A message the sender has claimed.
+#[derive(Debug, Clone)]
+pub struct Claimed {
+    pub id: i64,
+    pub message_id: String,
+    pub recipient: String,
+    pub subject: String,
+    pub text: String,
+    pub html: String,
+    /// This attempt's number (1 for the first).
+    pub attempt: i64,
+    pub max_attempts: i64,
+}
+
+/// Takes the oldest message due at `now` and leases it until `lease_until`:
+/// a sender that dies mid-send leaves it `sending`, and it is due again
+/// when the lease runs out.
+pub async fn claim(
+    db: &Db,
+    now: DateTime<Utc>,
+    lease_until: DateTime<Utc>,
+) -> AppResult<Option<Claimed>> {
+    let mut tx = db.begin_write().await?;
+    let row = sqlx::query(
+        "SELECT id, message_id, recipient, subject, body_text, body_html, attempts, max_attempts \
+         FROM outbox WHERE state IN ('queued', 'retrying', 'sending') AND next_attempt_at <= $1 \
+         ORDER BY next_attempt_at, id LIMIT 1",
+    )
+    .bind(timestamp(now))
+    .fetch_optional(&mut *tx)
+    .await?;
+    let Some(row) = row else {
+        return Ok(None);
+    };
+    let claimed = Claimed {
+        id: row.try_get("id")?,
+        message_id: row.try_get("message_id")?,
+        recipient: row.try_get("recipient")?,
+        subject: row.try_get("subject")?,
+        text: row.try_get("body_text")?,
+        html: row.try_get("body_html")?,
+        attempt: row.try_get::<i64, _>("attempts")? + 1,
+        max_attempts: row.try_get("max_attempts")?,
+    };
+    sqlx::query(
+        "UPDATE outbox SET state = 'sending', attempts = $1, next_attempt_at = $2 WHERE id = $3",
+    )
+    .bind(claimed.attempt)
+    .bind(timestamp(lease_until))
+    .bind(claimed.id)
+    .execute(&mut *tx)
+    .await?;
+    event(&mut tx, claimed.id, "sending", claimed.attempt, None, now).await?;
+    tx.commit().await?;
+    Ok(Some(claimed))
+}
+
+/// What became of one attempt.
+pub enum Outcome<'a> {
+    Sent,
+    Retry { error: &'a str, at: DateTime<Utc> },
+    Failed { error: &'a str },
+}
+
+pub async fn finish(
+    db: &Db,
+    claimed: &Claimed,
+    outcome: Outcome<'_>,
+    now: DateTime<Utc>,
+) -> AppResult<()> {
+    let mut tx = db.begin_write().await?;
+    let (state, error, next) = match &outcome {
+        Outcome::Sent => ("sent", None, now),
+        Outcome::Retry { error, at } => ("retrying", Some(*error), *at),
+        Outcome::Failed { error } => ("failed", Some(*error), now),
+    };
+    sqlx::query(
+        "UPDATE outbox SET state = $1, last_error = COALESCE($2, last_error), next_attempt_at = $3, \
+             sent_at = CASE WHEN $1 = 'sent' THEN $4 ELSE sent_at END WHERE id = $5",
+    )
+    .bind(state)
+    .bind(error.map(str::to_string))
+    .bind(timestamp(next))
+    .bind(timestamp(now))
+    .bind(claimed.id)
+    .execute(&mut *tx)
+    .await?;
+    event(&mut tx, claimed.id, state, claimed.attempt, error, now).await?;
+    tx.commit().await?;
+    Ok(())
+}
+
+// ---------------------------------------------------------------------------
+// Job runs
+
+pub async fn start_run(
+    db: &Db,
+    job: &str,
+    reminder_date: NaiveDate,
+    now: DateTime<Utc>,
+) -> AppResult<i64> {
+    let mut tx = db.begin_write().await?;
+    let id: i64 = sqlx::query_scalar(
+        "INSERT INTO job_runs (job, reminder_date, started_at, outcome) \
+         VALUES ($1, $2, $3, 'running') RETURNING id",
+    )
+    .bind(job)
+    .bind(reminder_date.to_string())
+    .bind(timestamp(now))
+    .fetch_one(&mut *tx)
+    .await?;
+    tx.commit().await?;
+    Ok(id)
+}
+
+pub async fn finish_run(
+    db: &Db,
+    run_id: i64,
+    result: Result<(usize, usize, usize), &str>,
+    now: DateTime<Utc>,
+) -> AppResult<()> {
+    let (queued, skipped, undeliverable, outcome, error) = match result {
+        Ok((q, s, u)) => (q as i64, s as i64, u as i64, "ok", None),
+        Err(e) => (0, 0, 0, "error", Some(e.to_string())),
+    };
+    let mut tx = db.begin_write().await?;
+    sqlx::query(
+        "UPDATE job_runs SET finished_at = $1, queued = $2, skipped = $3, outcome = $4, error = $5, \
+             undeliverable = $7 WHERE id = $6",
+    )
+    .bind(timestamp(now))
+    .bind(queued)
+    .bind(skipped)
+    .bind(outcome)
+    .bind(error)
+    .bind(run_id)
+    .bind(undeliverable)
+    .execute(&mut *tx)
+    .await?;
+    tx.commit().await?;
+    Ok(())
+}
+
+/// The last run of a job.
+#[derive(Debug, Clone)]
+pub struct JobRun {
+    pub reminder_date: String,
+    pub started_at: String,
+    pub outcome: String,
+    pub queued: i64,
+    pub skipped: i64,
+    pub undeliverable: i64,
+    pub error: Option<String>,
+}
+
+pub async fn last_run(db: &Db, job: &str) -> AppResult<Option<JobRun>> {
+    let row = sqlx::query(
+        "SELECT reminder_date, started_at, outcome, queued, skipped, undeliverable, error FROM job_runs \
+         WHERE job = $1 ORDER BY id DESC LIMIT 1",
+    )
+    .bind(job)
+    .fetch_optional(&db.pool)
+    .await?;
+    row.map(|r| {
+        Ok(JobRun {
+            reminder_date: r.try_get("reminder_date")?,
+            started_at: r.try_get("started_at")?,
+            outcome: r.try_get("outcome")?,
+            queued: r.try_get("queued")?,
+            skipped: r.try_get("skipped")?,
+            undeliverable: r.try_get("undeliverable")?,
+            error: r.try_get("error")?,
+        })
+    })
+    .transpose()
+    .map_err(|e: sqlx::Error| e.into())
+}
+
+// ---------------------------------------------------------------------------
+// The delivery log
+
+/// One row of the delivery log.
+#[derive(Debug, Clone, serde::Serialize, poem_openapi::Object)]
+pub struct Delivery {
+    pub id: i64,
+    pub ward_id: Option<i64>,
+    pub recipient_kind: String,
+    pub recipient: String,
+    pub subject: String,
+    /// The listed countermeasures: `[{"id", "title", "ward", "due_on", "days_overdue"}]`.
+    pub items: serde_json::Value,
+    /// queued, sending, sent, retrying or failed.
+    pub state: String,
+    pub attempts: i64,
+    pub last_error: Option<String>,
+    pub reminder_date: String,
+    pub created_at: String,
+    pub sent_at: Option<String>,
+    pub message_id: String,
+}
+
+fn delivery_from_row(row: &AnyRow) -> Result<Delivery, sqlx::Error> {
+    let items: String = row.try_get("items")?;
+    Ok(Delivery {
+        id: row.try_get("id")?,
+        ward_id: row.try_get("ward_id")?,
+        recipient_kind: row.try_get("recipient_kind")?,
+        recipient: row.try_get("recipient")?,
+        subject: row.try_get("subject")?,
+        items: serde_json::from_str(&items).unwrap_or(serde_json::Value::Null),
+        state: row.try_get("state")?,
+        attempts: row.try_get("attempts")?,
+        last_error: row.try_get("last_error")?,
+        reminder_date: row.try_get("reminder_date")?,
+        created_at: row.try_get("created_at")?,
+        sent_at: row.try_get("sent_at")?,
+        message_id: row.try_get("message_id")?,
+    })
+}
+
+/// The outbox, newest first, optionally of one ward and/or one state.
+pub async fn deliveries(
+    db: &Db,
+    ward_id: Option<i64>,
+    state: Option<&str>,
+    paging: Paging,
+) -> AppResult<Page<Delivery>> {
+    let mut filter = Filter::default();
+    if let Some(w) = ward_id {
+        filter.and("ward_id = ?", [Bind::Int(w)]);
+    }
+    if let Some(s) = state {
+        filter.and("state = ?", [Bind::Text(s.to_string())]);
+    }
+    let total: i64 = {
+        let sql = format!("SELECT COUNT(*) AS n FROM outbox{}", filter.where_sql());
+        bind_all(sqlx::query(sqlx::AssertSqlSafe(sql)), filter.binds())
+            .fetch_one(&db.pool)
+            .await?
+            .try_get("n")?
+    };
+    let n = filter.next_placeholder();
+    let sql = format!(
+        "SELECT id, ward_id, recipient_kind, recipient, subject, items, state, attempts, last_error, \
+             reminder_date, created_at, sent_at, message_id FROM outbox{} \
+         ORDER BY id DESC LIMIT ${} OFFSET ${}",
+        filter.where_sql(),
+        n,
+        n + 1
+    );
+    let rows = bind_all(sqlx::query(sqlx::AssertSqlSafe(sql)), filter.binds())
+        .bind(paging.limit)
+        .bind(paging.offset)
+        .fetch_all(&db.pool)
+        .await?;
+    Ok(Page {
+        items: rows
+            .iter()
+            .map(delivery_from_row)
+            .collect::<Result<_, _>>()?,
+        total,
+        paging,
+    })
+}

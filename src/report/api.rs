@@ -1,0 +1,35 @@
+//! `/api/report/{period}`: the half-year report as JSON.
+
+use poem_openapi::OpenApi;
+use poem_openapi::param::{Path, Query};
+use poem_openapi::payload::Json;
+
+use super::Report;
+use crate::app::AppState;
+use crate::http::problem::ApiResult;
+use crate::survey::api::SurveyTags;
+use crate::survey::parse_period;
+
+pub struct ReportApi {
+    pub state: AppState,
+}
+
+#[OpenApi(tag = "SurveyTags::Report")]
+impl ReportApi {
+    /// The report (資料1) of a period (`2017H1`) over the wards that
+    /// submitted (`n`); every ward, or those of `municipality_id`.
+    #[oai(path = "/report/:period", method = "get", operation_id = "getReport")]
+    async fn get(
+        &self,
+        period: Path<String>,
+        municipality_id: Query<Option<i64>>,
+    ) -> ApiResult<Json<Report>> {
+        let period = parse_period(&period.0)?;
+        if let Some(m) = municipality_id.0 {
+            crate::municipalities::store::get(&self.state.db, m).await?;
+        }
+        Ok(Json(
+            super::load(&self.state.db, municipality_id.0, period).await?,
+        ))
+    }
+}

@@ -1,0 +1,224 @@
+//! `/report/{period}`: the printable report, and a CSV per chart at
+//! `/report/{period}/csv/{chart}` (`?encoding=sjis` for Shift_JIS).
+
+use askama::Template;
+use poem::http::StatusCode;
+use poem::web::{Data, Path, Query};
+use poem::{Response, handler};
+use serde::Deserialize;
+
+use super::{Chart, Report};
+use crate::app::AppState;
+use crate::error::AppError;
+use crate::pages::{Layout, PageResult, error_page, fail, render};
+use crate::spreadsheet::{self, Encoding};
+use crate::survey::parse_period;
+
+#[derive(Debug, Deserialize)]
+pub struct ReportQuery {
+    municipality_id: Option<i64>,
+    encoding: Option<String>,
+}
+
+struct ChartView {
+    chart: Chart,
+    svg: String,
+    csv_href: String,
+}
+
+/// One section of 資料1 (ア〜キ) with its charts and 【課題】.
+struct SectionView {
+    key: &'static str,
+    title: &'static str,
+    charts: Vec<ChartView>,
+    issue: super::IssueSection,
+}
+
+#[derive(Template)]
+#[template(path = "report/report.html")]
+struct ReportPage {
+    layout: Layout,
+    report: Report,
+    sections: Vec<SectionView>,
+    /// Kept on the CSV links (`municipality_id=…&`).
+    query: String,
+    /// One ward's own charts (its draft counts too), not the city's report.
+    ward_view: bool,
+    /// Where the city edits its summaries (when the report is one city's).
+    summaries_href: Option<String>,
+}
+
+#[handler]
+pub async fn report_page(
+    Data(state): Data<&AppState>,
+    Path(period): Path<String>,
+    Query(q): Query<ReportQuery>,
+) -> PageResult {
+    let period = parse_period(&period).map_err(fail)?;
+    let report = super::load(&state.db, q.municipality_id, period)
+        .await
+        .map_err(fail)?;
+    let query = q
+        .municipality_id
+        .map(|m| format!("municipality_id={m}&"))
+        .unwrap_or_default();
+    let title = format!(
+        "{} 在宅医療・介護連携推進事業 取組み状況 結果",
+        report.period_label
+    );
+    let summaries_href = q
+        .municipality_id
+        .map(|m| format!("/city/{m}/surveys/{}/summaries", report.period));
+    page(
+        report,
+        query,
+        Layout::new(title),
+        "/report",
+        false,
+        summaries_href,
+    )
+}
+
+/// `/wards/{id}/report/{period}`: the charts of one ward alone (its saved
+/// answers, draft or submitted), with the same layout and CSV downloads.
+#[handler]
+pub async fn ward_report(
+    Data(state): Data<&AppState>,
+    Path((id, period)): Path<(String, String)>,
+) -> PageResult {
+    let id = crate::pages::path_id(&id)?;
+    let period = parse_period(&period).map_err(fail)?;
+    let ward = crate::wards::store::get(&state.db, id)
+        .await
+        .map_err(fail)?;
+    let report = super::load_for_ward(&state.db, id, period)
+        .await
+        .map_err(fail)?;
+    let layout = Layout::in_ward(
+        format!("{} 集計グラフ（{}）", ward.name, report.period_label),
+        &ward,
+        "dashboard",
+    );
+    page(
+        report,
+        String::new(),
+        layout,
+        &format!("/wards/{id}/report"),
+        true,
+        None,
+    )
+}
+
+/// `/wards/{id}/report`: the ward's charts of the half-year that ended last.
+#[handler]
+pub async fn ward_report_latest(
+    Data(state): Data<&AppState>,
+    Path(id): Path<String>,
+) -> PageResult {
+    let id = crate::pages::path_id(&id)?;
+    crate::wards::store::get(&state.db, id)
+        .await
+        .map_err(fail)?;
+    let period = crate::calendar::Period::containing(state.clock.today()).previous();
+    crate::pages::see_other(format!("/wards/{id}/report/{}", period.code()))
+}
+
+/// Renders a report; `base` is where its CSV links hang (`{base}/{period}/csv/{chart}`).
+fn page(
+    report: Report,
+    query: String,
+    layout: Layout,
+    base: &str,
+    ward_view: bool,
+    summaries_href: Option<String>,
+) -> PageResult {
+    let sections = report
+        .issues
+        .iter()
+        .map(|issue| SectionView {
+            key: issue.section.as_str(),
+            title: issue.section.title(),
+            charts: report
+                .charts
+                .iter()
+                .filter(|c| c.section == issue.section)
+                .map(|c| ChartView {
+                    svg: c.svg(),
+                    csv_href: format!("{base}/{}/csv/{}", report.period, c.id),
+                    chart: c.clone(),
+                })
+                .collect(),
+            issue: issue.clone(),
+        })
+        .collect();
+    let page = ReportPage {
+        layout,
+        report,
+        sections,
+        query,
+        ward_view,
+        summaries_href,
+    };
+    Ok(poem::IntoResponse::into_response(render(&page)?))
+}
+
+/// A CSV failure as a page that lists every cell at fault (a download link
+/// has no form to show errors beside).
+pub fn csv_fail(err: AppError) -> poem::Error {
+    let status = err.status();
+    let mut message = err.public_message();
+    for e in err.field_errors() {
+        message.push_str(&format!(" ／ {}：{}", e.field, e.message));
+    }
+    poem::Error::from_response(error_page(status, &message))
+}
+
+#[handler]
+pub async fn chart_csv(
+    Data(state): Data<&AppState>,
+    Path((period, chart)): Path<(String, String)>,
+    Query(q): Query<ReportQuery>,
+) -> poem::Result<Response> {
+    let period = parse_period(&period).map_err(fail)?;
+    let encoding = Encoding::from_param(q.encoding.as_deref())
+        .map_err(csv_fail)?
+        .unwrap_or(Encoding::Utf8);
+    let report = super::load(&state.db, q.municipality_id, period)
+        .await
+        .map_err(fail)?;
+    send_chart(&report, &chart, encoding)
+}
+
+#[handler]
+pub async fn ward_chart_csv(
+    Data(state): Data<&AppState>,
+    Path((id, period, chart)): Path<(String, String, String)>,
+    Query(q): Query<ReportQuery>,
+) -> poem::Result<Response> {
+    let id = crate::pages::path_id(&id)?;
+    let period = parse_period(&period).map_err(fail)?;
+    let encoding = Encoding::from_param(q.encoding.as_deref())
+        .map_err(csv_fail)?
+        .unwrap_or(Encoding::Utf8);
+    let report = super::load_for_ward(&state.db, id, period)
+        .await
+        .map_err(fail)?;
+    send_chart(&report, &chart, encoding)
+}
+
+fn send_chart(report: &Report, chart: &str, encoding: Encoding) -> poem::Result<Response> {
+    let Some(chart) = report.chart(chart) else {
+        return Err(poem::Error::from_response(error_page(
+            StatusCode::NOT_FOUND,
+            "指定されたグラフは見つかりません",
+        )));
+    };
+    let bytes = chart.table().to_bytes(encoding).map_err(csv_fail)?;
+    let name = format!(
+        "{}_{}_{}.csv",
+        report.period_label,
+        chart.section.as_str(),
+        chart.title
+    );
+    Ok(spreadsheet::download(bytes, encoding, &name))
+}

@@ -1,0 +1,461 @@
+//! SQL for survey answers and the city's summaries, and the derivation of
+//! (イ)'s topics and stages from meetings and countermeasures.
+
+use std::collections::{BTreeSet, HashMap};
+
+use chrono::{DateTime, Utc};
+use poem_openapi::types::{ParseFromJSON, ToJSON};
+use serde_json::json;
+use sqlx::Row;
+
+use super::{DerivedTopic, Section, SectionText, Survey, SurveyAnswers, SurveyStatus};
+use crate::audit;
+use crate::calendar::Period;
+use crate::countermeasures::Stage;
+use crate::db::{Db, timestamp};
+use crate::error::{AppError, AppResult};
+use crate::topics::TOPICS;
+use crate::wards::Ward;
+
+fn decode(text: &str) -> AppResult<SurveyAnswers> {
+    let value: serde_json::Value = serde_json::from_str(text)
+        .map_err(|e| AppError::Internal(anyhow::anyhow!("stored survey answers: {e}")))?;
+    SurveyAnswers::parse_from_json(Some(value))
+        .map_err(|e| AppError::Internal(anyhow::anyhow!("stored survey answers: {}", e.message())))
+}
+
+fn encode(answers: &SurveyAnswers) -> String {
+    answers
+        .to_json()
+        .unwrap_or(serde_json::Value::Null)
+        .to_string()
+}
+
+struct Stored {
+    id: i64,
+    status: SurveyStatus,
+    answers: SurveyAnswers,
+    submitted_at: Option<String>,
+}
+
+async fn load(
+    conn: &mut sqlx::AnyConnection,
+    ward_id: i64,
+    period: Period,
+) -> AppResult<Option<Stored>> {
+    let row = sqlx::query(
+        "SELECT id, status, answers, submitted_at FROM surveys WHERE ward_id = $1 AND period = $2",
+    )
+    .bind(ward_id)
+    .bind(period.code())
+    .fetch_optional(&mut *conn)
+    .await?;
+    let Some(row) = row else { return Ok(None) };
+    let status: String = row.try_get("status")?;
+    let answers: String = row.try_get("answers")?;
+    Ok(Some(Stored {
+        id: row.try_get("id")?,
+        status: SurveyStatus::parse(&status).unwrap_or(SurveyStatus::Draft),
+        answers: decode(&answers)?,
+        submitted_at: row.try_get("submitted_at")?,
+    }))
+}
+
+/// (イ) per ward: the topics covered by meetings held in the period, and
+/// the stage per topic at the period's end.
+pub async fn derived(db: &Db, period: Period) -> AppResult<HashMap<i64, Vec<DerivedTopic>>> {
+    let mut covered: HashMap<i64, BTreeSet<i64>> = HashMap::new();
+    for (ward, topic) in
+        crate::meetings::store::covered_topics(db, period.start(), period.end()).await?
+    {
+        covered.entry(ward).or_default().insert(topic);
+    }
+    let mut stages: HashMap<(i64, i64), Stage> = HashMap::new();
+    for (ward, topic, stage) in
+        crate::countermeasures::store::stages_at(db, None, period.end()).await?
+    {
+        stages.insert((ward, topic), stage);
+    }
+    let wards: BTreeSet<i64> = covered
+        .keys()
+        .copied()
+        .chain(stages.keys().map(|(w, _)| *w))
+        .collect();
+    Ok(wards
+        .into_iter()
+        .map(|w| (w, derived_rows(w, &covered, &stages)))
+        .collect())
+}
+
+fn derived_rows(
+    ward: i64,
+    covered: &HashMap<i64, BTreeSet<i64>>,
+    stages: &HashMap<(i64, i64), Stage>,
+) -> Vec<DerivedTopic> {
+    TOPICS
+        .iter()
+        .map(|t| {
+            let number = i64::from(t.number);
+            let is_covered = covered.get(&ward).is_some_and(|s| s.contains(&number));
+            let stage = stages
+                .get(&(ward, number))
+                .copied()
+                .unwrap_or(Stage::Identified);
+            DerivedTopic {
+                number,
+                label: t.label.to_string(),
+                covered: is_covered,
+                coverage_label: if is_covered {
+                    "あてはまる"
+                } else {
+                    "あてはまらない"
+                }
+                .into(),
+                stage,
+                stage_label: stage.report_label().into(),
+            }
+        })
+        .collect()
+}
+
+/// [`derived`] for one ward, reading only its own records.
+pub async fn derived_for_ward(
+    db: &Db,
+    ward_id: i64,
+    period: Period,
+) -> AppResult<Vec<DerivedTopic>> {
+    let topics =
+        crate::meetings::store::covered_topics_of_ward(db, ward_id, period.start(), period.end())
+            .await?;
+    let mut covered: HashMap<i64, BTreeSet<i64>> = HashMap::new();
+    covered.insert(ward_id, topics.into_iter().collect());
+    let stages: HashMap<(i64, i64), Stage> =
+        crate::countermeasures::store::stages_at(db, Some(ward_id), period.end())
+            .await?
+            .into_iter()
+            .map(|(w, t, s)| ((w, t), s))
+            .collect();
+    Ok(derived_rows(ward_id, &covered, &stages))
+}
+
+/// The derived rows of a ward with no meetings or countermeasures.
+pub fn empty_derived() -> Vec<DerivedTopic> {
+    derived_rows(0, &HashMap::new(), &HashMap::new())
+}
+
+/// A ward's survey for a period; a blank draft when nothing is saved yet.
+pub async fn get(db: &Db, ward_id: i64, period: Period) -> AppResult<Survey> {
+    let ward = crate::wards::store::get(db, ward_id).await?;
+    let mut conn = db.pool.acquire().await?;
+    let stored = load(&mut conn, ward_id, period).await?;
+    drop(conn);
+    let derived = derived_for_ward(db, ward_id, period).await?;
+    Ok(survey_of(&ward, period, stored, derived))
+}
+
+fn survey_of(
+    ward: &Ward,
+    period: Period,
+    stored: Option<Stored>,
+    derived: Vec<DerivedTopic>,
+) -> Survey {
+    let (status, answers, submitted_at) = match stored {
+        Some(s) => (s.status, s.answers, s.submitted_at),
+        None => (SurveyStatus::Draft, SurveyAnswers::default(), None),
+    };
+    Survey {
+        ward_id: ward.id,
+        ward_name: ward.name.clone(),
+        period: period.code(),
+        period_label: period.label(),
+        status,
+        submitted_at,
+        answers,
+        derived,
+    }
+}
+
+/// Saves answers as a draft. A submitted survey is closed to edits until
+/// the city reopens it, so the report does not change under the city's feet.
+pub async fn save_draft(
+    db: &Db,
+    ward_id: i64,
+    period: Period,
+    answers: SurveyAnswers,
+    now: DateTime<Utc>,
+) -> AppResult<Survey> {
+    crate::wards::store::get(db, ward_id).await?;
+    let answers = answers.normalized(period, false)?;
+    let mut tx = db.begin_write().await?;
+    let before = load(&mut tx, ward_id, period).await?;
+    let id =
+        match &before {
+            Some(s) if s.status == SurveyStatus::Submitted => {
+                return Err(AppError::Conflict(
+                "提出済みの回答は編集できません。修正するには市の担当課に差し戻しを依頼してください"
+                    .into(),
+            ));
+            }
+            Some(s) => {
+                sqlx::query("UPDATE surveys SET answers = $1, updated_at = $2 WHERE id = $3")
+                    .bind(encode(&answers))
+                    .bind(timestamp(now))
+                    .bind(s.id)
+                    .execute(&mut *tx)
+                    .await?;
+                s.id
+            }
+            None => sqlx::query_scalar(
+                "INSERT INTO surveys (ward_id, period, status, answers, created_at, updated_at) \
+                 VALUES ($1, $2, '下書き', $3, $4, $4) RETURNING id",
+            )
+            .bind(ward_id)
+            .bind(period.code())
+            .bind(encode(&answers))
+            .bind(timestamp(now))
+            .fetch_one(&mut *tx)
+            .await?,
+        };
+    let before_json = before
+        .as_ref()
+        .and_then(|s| s.answers.to_json())
+        .unwrap_or(json!({}));
+    let after_json = answers.to_json().unwrap_or(json!({}));
+    audit::record(
+        &mut tx,
+        audit::Entry {
+            ward_id: Some(ward_id),
+            entity: "survey",
+            entity_id: id,
+            action: if before.is_some() { "update" } else { "create" },
+            actor: None,
+            changes: audit::diff(&before_json, &after_json),
+        },
+        now,
+    )
+    .await?;
+    tx.commit().await?;
+    get(db, ward_id, period).await
+}
+
+/// Submits the saved answers, which must then be complete.
+pub async fn submit(
+    db: &Db,
+    ward_id: i64,
+    period: Period,
+    now: DateTime<Utc>,
+) -> AppResult<Survey> {
+    crate::wards::store::get(db, ward_id).await?;
+    let mut tx = db.begin_write().await?;
+    let stored = load(&mut tx, ward_id, period).await?.ok_or_else(|| {
+        AppError::Conflict("回答が保存されていません。先に下書きを保存してください".into())
+    })?;
+    if stored.status == SurveyStatus::Submitted {
+        return Err(AppError::Conflict("この期間の回答は提出済みです".into()));
+    }
+    stored.answers.clone().normalized(period, true)?;
+    sqlx::query(
+        "UPDATE surveys SET status = '提出済', submitted_at = $1, updated_at = $1 WHERE id = $2",
+    )
+    .bind(timestamp(now))
+    .bind(stored.id)
+    .execute(&mut *tx)
+    .await?;
+    audit::record(
+        &mut tx,
+        audit::Entry {
+            ward_id: Some(ward_id),
+            entity: "survey",
+            entity_id: stored.id,
+            action: "submit",
+            actor: None,
+            changes: json!({ "status": { "before": "下書き", "after": "提出済" } }),
+        },
+        now,
+    )
+    .await?;
+    tx.commit().await?;
+    get(db, ward_id, period).await
+}
+
+/// The city sends a submitted survey back to the ward as a draft.
+pub async fn reopen(
+    db: &Db,
+    ward_id: i64,
+    period: Period,
+    now: DateTime<Utc>,
+) -> AppResult<Survey> {
+    crate::wards::store::get(db, ward_id).await?;
+    let mut tx = db.begin_write().await?;
+    let stored = load(&mut tx, ward_id, period).await?;
+    let Some(stored) = stored.filter(|s| s.status == SurveyStatus::Submitted) else {
+        return Err(AppError::Conflict(
+            "提出されていない回答は差し戻せません".into(),
+        ));
+    };
+    sqlx::query(
+        "UPDATE surveys SET status = '下書き', submitted_at = NULL, updated_at = $1 WHERE id = $2",
+    )
+    .bind(timestamp(now))
+    .bind(stored.id)
+    .execute(&mut *tx)
+    .await?;
+    audit::record(
+        &mut tx,
+        audit::Entry {
+            ward_id: Some(ward_id),
+            entity: "survey",
+            entity_id: stored.id,
+            action: "reopen",
+            actor: None,
+            changes: json!({ "status": { "before": "提出済", "after": "下書き" } }),
+        },
+        now,
+    )
+    .await?;
+    tx.commit().await?;
+    get(db, ward_id, period).await
+}
+
+/// Every ward (of one municipality, or all) with its survey status for a
+/// period; wards without a row are drafts not yet started.
+pub async fn statuses(
+    db: &Db,
+    municipality_id: Option<i64>,
+    period: Period,
+) -> AppResult<Vec<(Ward, Option<SurveyStatus>)>> {
+    let wards = crate::wards::store::list(db, municipality_id).await?;
+    let rows = sqlx::query("SELECT ward_id, status FROM surveys WHERE period = $1")
+        .bind(period.code())
+        .fetch_all(&db.pool)
+        .await?;
+    let mut status: HashMap<i64, SurveyStatus> = HashMap::new();
+    for r in &rows {
+        let s: String = r.try_get("status")?;
+        if let Some(s) = SurveyStatus::parse(&s) {
+            status.insert(r.try_get("ward_id")?, s);
+        }
+    }
+    Ok(wards
+        .into_iter()
+        .map(|w| {
+            let s = status.get(&w.id).copied();
+            (w, s)
+        })
+        .collect())
+}
+
+/// The submitted answers of a period, in ward display order.
+pub async fn submitted(
+    db: &Db,
+    municipality_id: Option<i64>,
+    period: Period,
+) -> AppResult<Vec<(Ward, SurveyAnswers)>> {
+    let wards = crate::wards::store::list(db, municipality_id).await?;
+    let rows =
+        sqlx::query("SELECT ward_id, answers FROM surveys WHERE period = $1 AND status = '提出済'")
+            .bind(period.code())
+            .fetch_all(&db.pool)
+            .await?;
+    let mut answers: HashMap<i64, SurveyAnswers> = HashMap::new();
+    for r in &rows {
+        let text: String = r.try_get("answers")?;
+        answers.insert(r.try_get("ward_id")?, decode(&text)?);
+    }
+    Ok(wards
+        .into_iter()
+        .filter_map(|w| answers.remove(&w.id).map(|a| (w, a)))
+        .collect())
+}
+
+/// The city's summaries of a period, per section.
+pub async fn summaries(
+    db: &Db,
+    municipality_id: i64,
+    period: Period,
+) -> AppResult<Vec<SectionText>> {
+    let rows = sqlx::query(
+        "SELECT section, text FROM survey_summaries WHERE municipality_id = $1 AND period = $2",
+    )
+    .bind(municipality_id)
+    .bind(period.code())
+    .fetch_all(&db.pool)
+    .await?;
+    let mut out = Vec::new();
+    for r in &rows {
+        let section: String = r.try_get("section")?;
+        if let Some(section) = Section::parse(&section) {
+            out.push(SectionText {
+                section,
+                text: r.try_get("text")?,
+            });
+        }
+    }
+    out.sort_by_key(|t| t.section);
+    Ok(out)
+}
+
+/// Replaces the city's summaries of a period (an empty text removes one).
+pub async fn save_summaries(
+    db: &Db,
+    municipality_id: i64,
+    period: Period,
+    texts: &[SectionText],
+    now: DateTime<Utc>,
+) -> AppResult<Vec<SectionText>> {
+    crate::municipalities::store::get(db, municipality_id).await?;
+    if texts.iter().any(|t| t.text.chars().count() > 2000) {
+        return Err(AppError::invalid(
+            "text",
+            "まとめは2000文字以内で入力してください",
+        ));
+    }
+    let before = summaries(db, municipality_id, period).await?;
+    let mut tx = db.begin_write().await?;
+    for t in texts {
+        sqlx::query(
+            "DELETE FROM survey_summaries WHERE municipality_id = $1 AND period = $2 AND section = $3",
+        )
+        .bind(municipality_id)
+        .bind(period.code())
+        .bind(t.section.as_str())
+        .execute(&mut *tx)
+        .await?;
+        let text = t.text.trim();
+        if !text.is_empty() {
+            sqlx::query(
+                "INSERT INTO survey_summaries (municipality_id, period, section, text, updated_at) \
+                 VALUES ($1, $2, $3, $4, $5)",
+            )
+            .bind(municipality_id)
+            .bind(period.code())
+            .bind(t.section.as_str())
+            .bind(text)
+            .bind(timestamp(now))
+            .execute(&mut *tx)
+            .await?;
+        }
+    }
+    let view = |list: &[SectionText]| {
+        serde_json::Value::Object(
+            list.iter()
+                .map(|t| (t.section.as_str().to_string(), json!(t.text.trim())))
+                .collect(),
+        )
+    };
+    audit::record(
+        &mut tx,
+        audit::Entry {
+            ward_id: None,
+            entity: "survey_summary",
+            entity_id: municipality_id,
+            action: "update",
+            actor: None,
+            changes: json!({ "period": period.code(), "texts": audit::diff(&view(&before), &view(texts)) }),
+        },
+        now,
+    )
+    .await?;
+    tx.commit().await?;
+    summaries(db, municipality_id, period).await
+}

@@ -1,0 +1,493 @@
+//! CSV export of a ward's members, meetings and countermeasures, and CSV
+//! import of meetings and countermeasures in the same columns: how a
+//! secretariat moves its existing Excel sheets in.
+//!
+//! An import is checked as a whole before anything is written: every row
+//! through the domain's own validation (`NewMeeting::to_meeting`,
+//! `NewCountermeasure::to_countermeasure`, `plan_transition`), errors named
+//! by row and column in Japanese. Any error imports nothing; a good file is
+//! written in one transaction with the usual history and audit rows.
+//!
+//! Ids are ward-local, so the files name members, not ids: 担当委員 is a
+//! member's 氏名 in the importing ward. Attendees and the deciding meeting
+//! are not carried (they name rows of the exporting ward). Archived
+//! countermeasures are not exported.
+
+pub mod api;
+pub mod pages;
+
+use std::collections::HashMap;
+
+use chrono::{DateTime, NaiveDate, Utc};
+
+use crate::countermeasures::{
+    self, Countermeasure, NewCountermeasure, Scene, Stage, TransitionRequest,
+};
+use crate::db::Db;
+use crate::error::{AppError, AppResult, FieldError};
+use crate::meetings::{self, Meeting, MeetingKind, NewMeeting};
+use crate::members::Member;
+use crate::paging::Paging;
+use crate::spreadsheet::Table;
+
+pub const MEMBER_COLUMNS: [&str; 5] = ["氏名", "所属", "所属区分", "メールアドレス", "状態"];
+
+pub const MEETING_COLUMNS: [&str; 5] = ["開催日", "会議名", "種別", "会議の内容", "議事録"];
+
+pub const COUNTERMEASURE_COLUMNS: [&str; 11] = [
+    "会議の内容（番号）",
+    "場面",
+    "対応策",
+    "課題",
+    "計画",
+    "担当委員",
+    "評価予定日",
+    "段階",
+    "評価",
+    "改善",
+    "段階の日付",
+];
+
+/// Topics as a cell: 「1;3;7」.
+fn topics_cell(topics: &[i64]) -> String {
+    topics
+        .iter()
+        .map(i64::to_string)
+        .collect::<Vec<_>>()
+        .join(";")
+}
+
+pub fn members_table(members: &[Member]) -> Table {
+    let mut t = Table::new(&MEMBER_COLUMNS);
+    for m in members {
+        t.push(vec![
+            m.name.clone(),
+            m.organization.clone(),
+            m.organization_kind.as_str().into(),
+            m.email.clone().unwrap_or_default(),
+            if m.active { "有効" } else { "無効" }.into(),
+        ]);
+    }
+    t
+}
+
+pub fn meetings_table(list: &[Meeting]) -> Table {
+    let mut t = Table::new(&MEETING_COLUMNS);
+    for m in list {
+        t.push(vec![
+            m.held_on.to_string(),
+            m.title.clone(),
+            m.kind.as_str().into(),
+            topics_cell(&m.topics),
+            m.minutes.clone(),
+        ]);
+    }
+    t
+}
+
+pub fn countermeasures_table(
+    list: &[(Countermeasure, Option<NaiveDate>)],
+    members: &[Member],
+) -> Table {
+    let names: HashMap<i64, &str> = members.iter().map(|m| (m.id, m.name.as_str())).collect();
+    let mut t = Table::new(&COUNTERMEASURE_COLUMNS);
+    for (c, stage_on) in list {
+        t.push(vec![
+            c.topic.to_string(),
+            c.scene.map(|s| s.as_str().to_string()).unwrap_or_default(),
+            c.title.clone(),
+            c.issue.clone(),
+            c.plan.clone(),
+            c.owner_member_id
+                .and_then(|id| names.get(&id))
+                .map(|n| n.to_string())
+                .unwrap_or_default(),
+            c.evaluation_due_on
+                .map(|d| d.to_string())
+                .unwrap_or_default(),
+            c.stage.as_str().into(),
+            c.evaluation.clone().unwrap_or_default(),
+            c.improvement.clone().unwrap_or_default(),
+            stage_on.map(|d| d.to_string()).unwrap_or_default(),
+        ]);
+    }
+    t
+}
+
+/// One data row, addressed by column name; collects errors by row/column.
+struct Row<'a> {
+    line: usize,
+    header: &'a HashMap<&'a str, usize>,
+    cells: &'a [String],
+    errors: &'a mut Vec<FieldError>,
+}
+
+impl Row<'_> {
+    fn get(&self, column: &str) -> &str {
+        self.header
+            .get(column)
+            .and_then(|i| self.cells.get(*i))
+            .map_or("", |c| c.trim())
+    }
+
+    fn error(&mut self, column: &str, message: impl Into<String>) {
+        self.errors.push(FieldError::new(
+            &format!("{}行目「{column}」", self.line),
+            message,
+        ));
+    }
+
+    fn date(&mut self, column: &str, required: bool) -> Option<NaiveDate> {
+        let raw = self.get(column).to_string();
+        if raw.is_empty() {
+            if required {
+                self.error(column, "日付を入力してください");
+            }
+            return None;
+        }
+        // Excel turns 2017-06-01 into 2017/6/1 on save; accept both.
+        let parsed = NaiveDate::parse_from_str(&raw, "%Y-%m-%d")
+            .or_else(|_| NaiveDate::parse_from_str(&raw, "%Y/%m/%d"));
+        match parsed {
+            Ok(d) => Some(d),
+            Err(_) => {
+                self.error(
+                    column,
+                    format!(
+                        "「{raw}」は日付として読めません（2017-06-01 の形式で入力してください）"
+                    ),
+                );
+                None
+            }
+        }
+    }
+
+    /// Moves domain errors (named by API field) onto this row's columns.
+    fn domain(&mut self, err: AppError, columns: &[(&str, &str)]) {
+        let fields = err.field_errors().to_vec();
+        if fields.is_empty() {
+            let message = err.public_message();
+            self.error("", message);
+        }
+        for f in fields {
+            let column = columns
+                .iter()
+                .find(|(field, _)| *field == f.field)
+                .map_or(f.field.as_str(), |(_, c)| *c)
+                .to_string();
+            self.error(&column, f.message);
+        }
+    }
+}
+
+/// Checks the header: every expected column present, none unknown.
+fn header_index<'a>(table: &'a Table, expected: &[&str]) -> AppResult<HashMap<&'a str, usize>> {
+    let index: HashMap<&str, usize> = table
+        .header
+        .iter()
+        .enumerate()
+        .map(|(i, h)| (h.trim_start_matches('\u{feff}'), i))
+        .collect();
+    let missing: Vec<FieldError> = expected
+        .iter()
+        .filter(|c| !index.contains_key(*c))
+        .map(|c| {
+            FieldError::new(
+                &format!("1行目「{c}」"),
+                format!("見出しに「{c}」の列がありません（エクスポートしたファイルと同じ列にしてください）"),
+            )
+        })
+        .collect();
+    if missing.is_empty() {
+        Ok(index)
+    } else {
+        Err(AppError::Invalid(missing))
+    }
+}
+
+fn check_rows(table: &Table) -> AppResult<()> {
+    if table.rows.is_empty() {
+        return Err(AppError::invalid("file", "取り込むデータ行がありません"));
+    }
+    if table.rows.len() > 5000 {
+        return Err(AppError::invalid(
+            "file",
+            "一度に取り込めるのは5000行までです",
+        ));
+    }
+    Ok(())
+}
+
+/// Every row of a meetings file as a checked meeting, or every error.
+pub fn parse_meetings(table: &Table, ward_id: i64) -> AppResult<Vec<Meeting>> {
+    let header = header_index(table, &MEETING_COLUMNS)?;
+    check_rows(table)?;
+    let mut errors = Vec::new();
+    let mut out = Vec::new();
+    for (i, cells) in table.rows.iter().enumerate() {
+        let mut row = Row {
+            line: i + 2,
+            header: &header,
+            cells,
+            errors: &mut errors,
+        };
+        let held_on = row.date("開催日", true);
+        let kind_text = row.get("種別").to_string();
+        let kind = MeetingKind::parse(&kind_text);
+        if kind.is_none() {
+            let choices: Vec<&str> = MeetingKind::ALL.iter().map(|k| k.as_str()).collect();
+            row.error(
+                "種別",
+                format!(
+                    "「{kind_text}」は選べません（{}のいずれか）",
+                    choices.join("・")
+                ),
+            );
+        }
+        let mut topics = Vec::new();
+        let topics_text = row.get("会議の内容").to_string();
+        for part in topics_text.split([';', '；', ',', '、', ' ']) {
+            if part.is_empty() {
+                continue;
+            }
+            match part.parse::<i64>() {
+                Ok(n) => topics.push(n),
+                Err(_) => row.error(
+                    "会議の内容",
+                    format!(
+                        "「{part}」は番号ではありません（1;3;7 のように1〜10の番号を区切って入力）"
+                    ),
+                ),
+            }
+        }
+        let (Some(held_on), Some(kind)) = (held_on, kind) else {
+            continue;
+        };
+        let new = NewMeeting {
+            held_on,
+            title: row.get("会議名").to_string(),
+            kind,
+            topics,
+            attendee_ids: Vec::new(),
+            minutes: row.get("議事録").to_string(),
+        };
+        match new.to_meeting(ward_id) {
+            Ok(m) => out.push(m),
+            Err(e) => row.domain(
+                e,
+                &[
+                    ("title", "会議名"),
+                    ("topics", "会議の内容"),
+                    ("minutes", "議事録"),
+                ],
+            ),
+        }
+    }
+    if errors.is_empty() {
+        Ok(out)
+    } else {
+        Err(AppError::Invalid(errors))
+    }
+}
+
+/// A countermeasure to write and the ladder steps that bring it to its stage.
+pub struct ImportedCountermeasure {
+    pub cm: Countermeasure,
+    pub steps: Vec<TransitionRequest>,
+}
+
+const CM_FIELDS: [(&str, &str); 8] = [
+    ("topic", "会議の内容（番号）"),
+    ("title", "対応策"),
+    ("issue", "課題"),
+    ("plan", "計画"),
+    ("owner_member_id", "担当委員"),
+    ("evaluation_due_on", "評価予定日"),
+    ("evaluation", "評価"),
+    ("improvement", "改善"),
+];
+
+/// Every row of a countermeasures file, checked against the ladder's
+/// rules as if each step were taken, or every error.
+pub fn parse_countermeasures(
+    table: &Table,
+    ward_id: i64,
+    members: &[Member],
+    today: NaiveDate,
+) -> AppResult<Vec<ImportedCountermeasure>> {
+    let header = header_index(table, &COUNTERMEASURE_COLUMNS[..8])?;
+    check_rows(table)?;
+    let mut errors = Vec::new();
+    let mut out = Vec::new();
+    for (i, cells) in table.rows.iter().enumerate() {
+        let mut row = Row {
+            line: i + 2,
+            header: &header,
+            cells,
+            errors: &mut errors,
+        };
+        let topic_text = row.get("会議の内容（番号）").to_string();
+        let topic = topic_text.parse::<i64>().unwrap_or_else(|_| {
+            row.error(
+                "会議の内容（番号）",
+                format!("「{topic_text}」は番号ではありません（1〜10）"),
+            );
+            0
+        });
+        let scene_text = row.get("場面").to_string();
+        let scene = Scene::parse(&scene_text);
+        if scene.is_none() && !scene_text.is_empty() {
+            let choices: Vec<&str> = Scene::ALL.iter().map(|s| s.as_str()).collect();
+            row.error(
+                "場面",
+                format!(
+                    "「{scene_text}」は選べません（{}のいずれか、または空欄）",
+                    choices.join("・")
+                ),
+            );
+        }
+        let owner_name = row.get("担当委員").to_string();
+        let owner = if owner_name.is_empty() {
+            None
+        } else {
+            let found: Vec<&Member> = members.iter().filter(|m| m.name == owner_name).collect();
+            match found.as_slice() {
+                [m] => Some(m.id),
+                [] => {
+                    row.error(
+                        "担当委員",
+                        format!("「{owner_name}」はこの区の委員に登録されていません"),
+                    );
+                    None
+                }
+                _ => {
+                    row.error(
+                        "担当委員",
+                        format!("「{owner_name}」という委員が複数います。委員名を区別できるようにしてください"),
+                    );
+                    None
+                }
+            }
+        };
+        let due = row.date("評価予定日", false);
+        let stage_text = row.get("段階").to_string();
+        let stage = if stage_text.is_empty() {
+            Some(Stage::Identified)
+        } else {
+            Stage::parse(&stage_text)
+        };
+        if stage.is_none() {
+            row.error(
+                "段階",
+                format!("「{stage_text}」は選べません（未具体化・具体化・評価改善のいずれか）"),
+            );
+        }
+        let stage_on = if header.contains_key("段階の日付") {
+            row.date("段階の日付", false)
+        } else {
+            None
+        };
+        if stage_on.is_some_and(|d| d > today) {
+            row.error("段階の日付", "未来の日付は指定できません");
+        }
+        let Some(stage) = stage else { continue };
+        let new = NewCountermeasure {
+            topic,
+            scene,
+            title: row.get("対応策").to_string(),
+            issue: row.get("課題").to_string(),
+            plan: row.get("計画").to_string(),
+            owner_member_id: owner,
+            evaluation_due_on: due,
+            meeting_id: None,
+            actor: None,
+        };
+        let cm = match new.to_countermeasure(ward_id) {
+            Ok(cm) => cm,
+            Err(e) => {
+                row.domain(e, &CM_FIELDS);
+                continue;
+            }
+        };
+        // The steps up the ladder, each checked by the same rule as a
+        // transition made in the UI.
+        let mut steps = Vec::new();
+        let mut at = cm.clone();
+        for to in [Stage::Planned, Stage::Evaluated] {
+            if stage < to {
+                break;
+            }
+            let req = TransitionRequest {
+                to,
+                on: stage_on,
+                note: None,
+                evaluation: Some(row.get("評価").to_string()),
+                improvement: Some(row.get("改善").to_string()),
+                owner_member_id: None,
+                evaluation_due_on: None,
+                actor: None,
+            };
+            match countermeasures::plan_transition(&at, &req, today) {
+                Ok(step) => {
+                    at.stage = step.to;
+                    steps.push(req);
+                }
+                Err(e) => {
+                    row.domain(e, &CM_FIELDS);
+                    break;
+                }
+            }
+        }
+        // (Rows after an error are still checked, for the full list; nothing
+        // is written unless the whole file is clean.)
+        if at.stage == stage {
+            out.push(ImportedCountermeasure { cm, steps });
+        }
+    }
+    if errors.is_empty() {
+        Ok(out)
+    } else {
+        Err(AppError::Invalid(errors))
+    }
+}
+
+/// Writes checked meetings in one transaction.
+pub async fn import_meetings(
+    db: &Db,
+    list: Vec<Meeting>,
+    now: DateTime<Utc>,
+) -> AppResult<Vec<i64>> {
+    let mut tx = db.begin_write().await?;
+    let mut ids = Vec::new();
+    for m in list {
+        ids.push(meetings::store::create_in(&mut tx, m, now).await?.id);
+    }
+    tx.commit().await?;
+    Ok(ids)
+}
+
+/// Writes checked countermeasures in one transaction.
+pub async fn import_countermeasures(
+    db: &Db,
+    list: Vec<ImportedCountermeasure>,
+    now: DateTime<Utc>,
+) -> AppResult<Vec<i64>> {
+    let mut tx = db.begin_write().await?;
+    let mut ids = Vec::new();
+    for c in list {
+        let cm = countermeasures::store::create_in(&mut tx, c.cm, Some("CSV取込"), &c.steps, now)
+            .await?;
+        ids.push(cm.id);
+    }
+    tx.commit().await?;
+    Ok(ids)
+}
+
+/// A ward's members, all of them, for exports and owner look-ups.
+pub async fn all_members(db: &Db, ward_id: i64) -> AppResult<Vec<Member>> {
+    Ok(
+        crate::members::store::list(db, ward_id, false, Paging::all())
+            .await?
+            .items,
+    )
+}

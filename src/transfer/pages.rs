@@ -1,0 +1,254 @@
+//! CSV downloads of a ward's lists: `/wards/{id}/members.csv`,
+//! `/wards/{id}/meetings.csv`, `/wards/{id}/countermeasures.csv`
+//! (`?encoding=sjis` for Shift_JIS).
+
+use poem::web::{Data, Path, Query};
+use poem::{Response, handler};
+use serde::Deserialize;
+
+use crate::app::AppState;
+use crate::countermeasures::EventKind;
+use crate::countermeasures::store::CountermeasureQuery;
+use crate::error::AppResult;
+use crate::meetings::store::MeetingQuery;
+use crate::pages::{fail, path_id};
+use crate::paging::Paging;
+use crate::report::pages::csv_fail;
+use crate::spreadsheet::{self, Encoding, Table};
+
+#[derive(Debug, Deserialize)]
+pub struct EncodingQuery {
+    encoding: Option<String>,
+}
+
+fn send(table: AppResult<Table>, q: &EncodingQuery, name: String) -> poem::Result<Response> {
+    let encoding = Encoding::from_param(q.encoding.as_deref())
+        .map_err(csv_fail)?
+        .unwrap_or(Encoding::Utf8);
+    let bytes = table.map_err(fail)?.to_bytes(encoding).map_err(csv_fail)?;
+    Ok(spreadsheet::download(bytes, encoding, &name))
+}
+
+#[handler]
+pub async fn members_csv(
+    Data(state): Data<&AppState>,
+    Path(id): Path<String>,
+    Query(q): Query<EncodingQuery>,
+) -> poem::Result<Response> {
+    let id = path_id(&id)?;
+    let ward = crate::wards::store::get(&state.db, id)
+        .await
+        .map_err(fail)?;
+    let table = super::all_members(&state.db, id)
+        .await
+        .map(|m| super::members_table(&m));
+    send(table, &q, format!("{}_委員.csv", ward.name))
+}
+
+#[handler]
+pub async fn meetings_csv(
+    Data(state): Data<&AppState>,
+    Path(id): Path<String>,
+    Query(q): Query<EncodingQuery>,
+) -> poem::Result<Response> {
+    let id = path_id(&id)?;
+    let ward = crate::wards::store::get(&state.db, id)
+        .await
+        .map_err(fail)?;
+    let table = crate::meetings::store::list(&state.db, id, MeetingQuery::default(), Paging::all())
+        .await
+        .map(|page| {
+            // Oldest first, as a sheet is kept.
+            let mut items = page.items;
+            items.reverse();
+            super::meetings_table(&items)
+        });
+    send(table, &q, format!("{}_会議.csv", ward.name))
+}
+
+#[handler]
+pub async fn countermeasures_csv(
+    Data(state): Data<&AppState>,
+    Path(id): Path<String>,
+    Query(q): Query<EncodingQuery>,
+) -> poem::Result<Response> {
+    let id = path_id(&id)?;
+    let ward = crate::wards::store::get(&state.db, id)
+        .await
+        .map_err(fail)?;
+    let table = countermeasure_rows(state, id).await;
+    send(table, &q, format!("{}_対応策.csv", ward.name))
+}
+
+async fn countermeasure_rows(state: &AppState, ward_id: i64) -> AppResult<Table> {
+    let today = state.clock.today();
+    let mut list = crate::countermeasures::store::list(
+        &state.db,
+        ward_id,
+        CountermeasureQuery::default(),
+        today,
+        Paging::all(),
+    )
+    .await?
+    .items;
+    list.sort_by_key(|c| c.id);
+    let mut rows = Vec::with_capacity(list.len());
+    for c in list {
+        // The day the current stage was reached, so an import keeps the
+        // half-year it belongs to.
+        let history = crate::countermeasures::store::history(&state.db, c.id).await?;
+        let on = history
+            .iter()
+            .rev()
+            .find(|h| matches!(h.kind, EventKind::Advanced | EventKind::SteppedBack))
+            .map(|h| h.on)
+            .filter(|_| c.stage != crate::countermeasures::Stage::Identified);
+        rows.push((c, on));
+    }
+    let members = super::all_members(&state.db, ward_id).await?;
+    Ok(super::countermeasures_table(&rows, &members))
+}
+
+#[derive(askama::Template)]
+#[template(path = "transfer/import.html")]
+struct ImportPage {
+    layout: crate::pages::Layout,
+    ward_id: i64,
+    kind: String,
+    encoding: String,
+    errors: crate::pages::Errors,
+    imported: Option<String>,
+}
+
+fn import_page(
+    ward: &crate::wards::Ward,
+    kind: &str,
+    encoding: &str,
+    errors: crate::pages::Errors,
+    imported: Option<String>,
+    status: poem::http::StatusCode,
+) -> crate::pages::PageResult {
+    let page = ImportPage {
+        layout: crate::pages::Layout::in_ward(format!("{} CSV取込", ward.name), ward, "dashboard"),
+        ward_id: ward.id,
+        kind: kind.into(),
+        encoding: encoding.into(),
+        errors,
+        imported,
+    };
+    crate::pages::render_with_status(&page, status)
+}
+
+/// `/wards/{id}/import`: upload a meetings or countermeasures CSV.
+#[handler]
+pub async fn import_form(
+    Data(state): Data<&AppState>,
+    Path(id): Path<String>,
+) -> crate::pages::PageResult {
+    let id = path_id(&id)?;
+    let ward = crate::wards::store::get(&state.db, id)
+        .await
+        .map_err(fail)?;
+    import_page(
+        &ward,
+        "meetings",
+        "",
+        crate::pages::Errors::none(""),
+        None,
+        poem::http::StatusCode::OK,
+    )
+}
+
+#[handler]
+pub async fn import_upload(
+    Data(state): Data<&AppState>,
+    Path(id): Path<String>,
+    mut multipart: poem::web::Multipart,
+) -> crate::pages::PageResult {
+    let id = path_id(&id)?;
+    let ward = crate::wards::store::get(&state.db, id)
+        .await
+        .map_err(fail)?;
+    let (mut kind, mut encoding, mut file) = (String::new(), String::new(), Vec::new());
+    // A broken upload is shown on the form like any other input problem.
+    let unreadable =
+        || crate::error::AppError::invalid("file", "アップロードされたファイルを読み取れません");
+    let mut read_error = None;
+    loop {
+        match multipart.next_field().await {
+            Ok(Some(field)) => {
+                let name = field.name().unwrap_or_default().to_string();
+                match field.bytes().await {
+                    Ok(bytes) => match name.as_str() {
+                        "kind" => kind = String::from_utf8_lossy(&bytes).into_owned(),
+                        "encoding" => encoding = String::from_utf8_lossy(&bytes).into_owned(),
+                        "file" => file = bytes,
+                        _ => {}
+                    },
+                    Err(_) => read_error = Some(unreadable()),
+                }
+            }
+            Ok(None) => break,
+            Err(_) => {
+                read_error = Some(unreadable());
+                break;
+            }
+        }
+    }
+    let now = state.clock.now();
+    let result = match read_error {
+        Some(e) => Err(e),
+        None => import(state, id, &kind, &encoding, &file, now).await,
+    };
+    match result {
+        Ok(n) => import_page(
+            &ward,
+            &kind,
+            &encoding,
+            crate::pages::Errors::none(""),
+            Some(format!("{n}件を取り込みました。")),
+            poem::http::StatusCode::OK,
+        ),
+        Err(e) if crate::pages::is_form_error(&e) => {
+            let errors = crate::pages::Errors::from_error(&e, "");
+            import_page(&ward, &kind, &encoding, errors, None, e.status())
+        }
+        Err(e) => Err(fail(e)),
+    }
+}
+
+async fn import(
+    state: &AppState,
+    ward_id: i64,
+    kind: &str,
+    encoding: &str,
+    file: &[u8],
+    now: chrono::DateTime<chrono::Utc>,
+) -> AppResult<usize> {
+    if file.is_empty() {
+        return Err(crate::error::AppError::invalid(
+            "file",
+            "CSVファイルを選んでください",
+        ));
+    }
+    let text = spreadsheet::decode(file, Encoding::from_param(Some(encoding))?)?;
+    let table = spreadsheet::parse(&text)?;
+    match kind {
+        "meetings" => {
+            let list = super::parse_meetings(&table, ward_id)?;
+            Ok(super::import_meetings(&state.db, list, now).await?.len())
+        }
+        "countermeasures" => {
+            let members = super::all_members(&state.db, ward_id).await?;
+            let list =
+                super::parse_countermeasures(&table, ward_id, &members, state.clock.today())?;
+            Ok(super::import_countermeasures(&state.db, list, now)
+                .await?
+                .len())
+        }
+        _ => Err(crate::error::AppError::invalid(
+            "kind",
+            "取り込む内容を選んでください",
+        )),
+    }
+}

@@ -1,0 +1,901 @@
+//! Reminders for overdue evaluations, end to end against a real SMTP server
+//! (mailin-embedded on a loopback port): what is queued, what arrives, and
+//! how the outbox behaves when the server refuses, rejects, or the sender
+//! is restarted. Job and sender passes are stepped directly, never by timer.
+
+use std::process::Command;
+
+use chrono::{DateTime, TimeDelta, Utc};
+use renkei::db::Db;
+use renkei::reminders::jobs::Job;
+use renkei::reminders::sender::send_pending_once;
+use reqwest::StatusCode;
+use serde_json::json;
+
+use crate::support::{SmtpSink, TestApp, free_port, mailer, overdue_job};
+
+const SATO: &str = "hanako.sato@clinic.example.jp";
+const SATO_NAME: &str = "佐藤 花子";
+const SUZUKI: &str = "ichiro.suzuki@care.example.jp";
+const SUZUKI_NAME: &str = "鈴木 一郎";
+const KITA_JIMU: &str = "kita-jimukyoku@city.example.jp";
+
+fn now() -> DateTime<Utc> {
+    crate::support::NOW.parse().unwrap()
+}
+
+/// Two wards; 佐藤 (北区) owns an item 4 days overdue, one 54 days overdue
+/// (escalated), one due in 4 days (notice), one far ahead, one evaluated
+/// and one archived; 鈴木 (南区, no secretariat address) one item 1 day overdue.
+struct Fixture {
+    app: TestApp,
+    kita: i64,
+    overdue_4: i64,
+    overdue_54: i64,
+    soon_4: i64,
+    suzuki_1: i64,
+}
+
+async fn fixture() -> Fixture {
+    let app = TestApp::spawn().await;
+    let wards = app
+        .municipality_with_wards("テスト市", &["北区", "南区"])
+        .await;
+    let (kita, minami) = (wards[0], wards[1]);
+    app.set_secretariat(kita, KITA_JIMU).await;
+    let sato = app.member_with_email(kita, SATO_NAME, SATO).await;
+    let suzuki = app.member_with_email(minami, SUZUKI_NAME, SUZUKI).await;
+    let overdue_4 = app
+        .planned(
+            kita,
+            3,
+            "入退院時の情報共有ルールの評価",
+            sato,
+            "2026-11-20",
+        )
+        .await;
+    let overdue_54 = app
+        .planned(kita, 6, "多職種研修の評価", sato, "2026-10-01")
+        .await;
+    let soon_4 = app
+        .planned(kita, 1, "資源マップ更新の評価", sato, "2026-11-28")
+        .await;
+    app.planned(kita, 2, "遠い期限の対応策", sato, "2027-01-31")
+        .await;
+    let evaluated = app
+        .planned(kita, 4, "評価済みの対応策", sato, "2026-11-01")
+        .await;
+    let r = app
+        .transition(
+            evaluated,
+            json!({ "to": "評価改善", "evaluation": "評価", "improvement": "改善" }),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+    let archived = app
+        .planned(kita, 5, "統合済みの対応策", sato, "2026-11-02")
+        .await;
+    let r = app
+        .patch(
+            &format!("/api/countermeasures/{archived}"),
+            json!({ "archived": true, "note": "統合" }),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+    let suzuki_1 = app
+        .planned(minami, 7, "住民向け講演会の評価", suzuki, "2026-11-23")
+        .await;
+    Fixture {
+        app,
+        kita,
+        overdue_4,
+        overdue_54,
+        soon_4,
+        suzuki_1,
+    }
+}
+
+fn job() -> Job {
+    overdue_job(7, 7, 14, 5)
+}
+
+#[tokio::test]
+async fn each_owner_gets_one_digest_of_their_items_sorted_by_due_date() {
+    let f = fixture().await;
+    let smtp = SmtpSink::start();
+    let report = f.app.run_job(&job(), now()).await;
+    assert_eq!(report.queued, 3, "佐藤, 鈴木 and the 北区 secretariat");
+    let sent = send_pending_once(&f.app.db, &mailer(&smtp.url()), now())
+        .await
+        .unwrap();
+    assert_eq!(sent.sent, 3);
+
+    let to_sato = smtp.to(SATO);
+    assert_eq!(to_sato.len(), 1, "one digest per recipient");
+    let m = &to_sato[0];
+    assert_eq!(m.to, vec![SATO.to_string()], "the owner only");
+    assert_eq!(
+        m.subject(),
+        "【renkei】対応策の評価期限が過ぎています（超過2件・期限間近1件）"
+    );
+    let text = m.text();
+    let order: Vec<usize> = [
+        "多職種研修の評価",
+        "入退院時の情報共有ルールの評価",
+        "資源マップ更新の評価",
+    ]
+    .iter()
+    .map(|t| {
+        text.find(t)
+            .unwrap_or_else(|| panic!("{t} missing: {text}"))
+    })
+    .collect();
+    assert!(
+        order.windows(2).all(|w| w[0] < w[1]),
+        "sorted by due date: {text}"
+    );
+    for absent in [
+        "遠い期限の対応策",
+        "評価済みの対応策",
+        "統合済みの対応策",
+        "住民向け講演会",
+    ] {
+        assert!(!text.contains(absent), "{absent} listed: {text}");
+    }
+    assert!(text.contains("区: 北区"), "{text}");
+    assert!(text.contains("3. 情報共有のルールの策定について"), "{text}");
+    assert!(text.contains("令和8年11月20日（2026-11-20）"), "{text}");
+    assert!(
+        text.contains("入退院時の情報共有ルールの評価（4日超過）"),
+        "{text}"
+    );
+    assert!(text.contains("資源マップ更新の評価（あと4日）"), "{text}");
+    let link = format!("https://renkei.example.jp/countermeasures/{}", f.overdue_4);
+    assert!(text.contains(&link), "{text}");
+    let html = m.html();
+    assert!(html.contains(&format!("href=\"{link}\"")), "{html}");
+    assert!(html.contains("54日超過"), "{html}");
+    assert!(
+        m.message_id().starts_with("reminder."),
+        "{}",
+        m.message_id()
+    );
+
+    let to_suzuki = smtp.to(SUZUKI);
+    assert_eq!(to_suzuki.len(), 1);
+    assert!(
+        to_suzuki[0]
+            .text()
+            .contains("住民向け講演会の評価（1日超過）")
+    );
+    assert!(!to_suzuki[0].text().contains("多職種研修"));
+    let _ = (f.soon_4, f.suzuki_1);
+}
+
+#[tokio::test]
+async fn the_ward_secretariat_is_copied_on_items_overdue_past_the_escalation_delay() {
+    let f = fixture().await;
+    let smtp = SmtpSink::start();
+    f.app.run_job(&job(), now()).await;
+    send_pending_once(&f.app.db, &mailer(&smtp.url()), now())
+        .await
+        .unwrap();
+    let to_jimu = smtp.to(KITA_JIMU);
+    assert_eq!(to_jimu.len(), 1);
+    let m = &to_jimu[0];
+    assert_eq!(
+        m.subject(),
+        "【renkei】評価期限を過ぎた対応策が1件あります（事務局あて）"
+    );
+    let text = m.text();
+    assert!(text.contains("多職種研修の評価（54日超過）"), "{text}");
+    assert!(text.contains(&format!("担当: {SATO_NAME}")), "{text}");
+    assert!(
+        !text.contains("入退院時"),
+        "4 days is below the delay: {text}"
+    );
+    assert!(text.contains(&format!(
+        "https://renkei.example.jp/countermeasures/{}",
+        f.overdue_54
+    )));
+
+    // A longer delay for this municipality: no escalation at all.
+    let f2 = fixture().await;
+    let smtp2 = SmtpSink::start();
+    let m_id = f2.app.get(&format!("/api/wards/{}", f2.kita)).await.body["municipality_id"]
+        .as_i64()
+        .unwrap();
+    renkei::reminders::store::set_overrides(
+        &f2.app.db,
+        m_id,
+        &renkei::reminders::Overrides {
+            escalation_after_days: Some(60),
+            ..Default::default()
+        },
+        now(),
+    )
+    .await
+    .unwrap();
+    f2.app.run_job(&job(), now()).await;
+    send_pending_once(&f2.app.db, &mailer(&smtp2.url()), now())
+        .await
+        .unwrap();
+    assert!(smtp2.to(KITA_JIMU).is_empty());
+    assert_eq!(smtp2.to(SATO).len(), 1);
+}
+
+#[tokio::test]
+async fn a_second_run_the_same_day_queues_and_sends_nothing_new() {
+    let f = fixture().await;
+    let smtp = SmtpSink::start();
+    let m = mailer(&smtp.url());
+    assert_eq!(f.app.run_job(&job(), now()).await.queued, 3);
+    send_pending_once(&f.app.db, &m, now()).await.unwrap();
+    let later = now() + TimeDelta::hours(8);
+    let again = f.app.run_job(&job(), later).await;
+    assert_eq!(again.queued, 0);
+    assert!(again.owed.iter().all(|o| o.already_queued));
+    send_pending_once(&f.app.db, &m, later).await.unwrap();
+    assert_eq!(smtp.received().len(), 3);
+    assert_eq!(f.app.count("outbox").await, 3);
+
+    // The next day nothing new starts a repeat period either.
+    assert_eq!(
+        f.app
+            .run_job(&job(), now() + TimeDelta::days(1))
+            .await
+            .queued,
+        0
+    );
+    // Once the 4-day item has been overdue 8 days (repeat interval 7), its
+    // owner is reminded again; evaluating an item stops its reminders.
+    let r = f
+        .app
+        .transition(
+            f.overdue_54,
+            json!({ "to": "評価改善", "evaluation": "評価", "improvement": "改善" }),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+    let day8 = now() + TimeDelta::days(4);
+    let rerun = f.app.run_job(&job(), day8).await;
+    assert_eq!(rerun.queued, 1, "{:?}", rerun.owed);
+    send_pending_once(&f.app.db, &m, day8).await.unwrap();
+    let sato = smtp.to(SATO);
+    assert_eq!(sato.len(), 2);
+    assert!(
+        sato[1]
+            .text()
+            .contains("入退院時の情報共有ルールの評価（8日超過）")
+    );
+    assert!(!sato[1].text().contains("多職種研修"));
+}
+
+#[tokio::test]
+async fn reminders_wait_while_smtp_refuses_connections_and_all_go_out_when_it_returns() {
+    let f = fixture().await;
+    let port = free_port();
+    let m = mailer(&format!("smtp://127.0.0.1:{port}"));
+    f.app.run_job(&job(), now()).await;
+    let down = send_pending_once(&f.app.db, &m, now()).await.unwrap();
+    assert_eq!((down.sent, down.retrying, down.failed), (0, 3, 0));
+    assert!(
+        f.app
+            .outbox_states()
+            .await
+            .iter()
+            .all(|(s, a)| s == "retrying" && *a == 1)
+    );
+
+    let smtp = SmtpSink::start_on(port);
+    // Backoff: the first retry waits a minute.
+    let early = send_pending_once(&f.app.db, &m, now() + TimeDelta::seconds(30))
+        .await
+        .unwrap();
+    assert_eq!(early.sent, 0);
+    let back = send_pending_once(&f.app.db, &m, now() + TimeDelta::minutes(2))
+        .await
+        .unwrap();
+    assert_eq!(back.sent, 3);
+    for addr in [SATO, SUZUKI, KITA_JIMU] {
+        assert_eq!(smtp.to(addr).len(), 1, "{addr}");
+    }
+    assert!(
+        f.app
+            .outbox_states()
+            .await
+            .iter()
+            .all(|(s, a)| s == "sent" && *a == 2)
+    );
+    let log = f.app.get("/api/reminders/deliveries").await;
+    for d in log.body["items"].as_array().unwrap() {
+        assert!(d["sent_at"].is_string(), "{d}");
+    }
+    // The history: queued, then per attempt sending → retrying / sent.
+    let events: Vec<String> =
+        sqlx::query_scalar("SELECT state FROM outbox_events WHERE outbox_id = 1 ORDER BY id")
+            .fetch_all(&f.app.db.pool)
+            .await
+            .unwrap();
+    assert_eq!(events, ["queued", "sending", "retrying", "sending", "sent"]);
+}
+
+#[tokio::test]
+async fn temporary_4xx_replies_delay_delivery_and_lose_nothing() {
+    let f = fixture().await;
+    let smtp = SmtpSink::start();
+    let m = mailer(&smtp.url());
+    f.app.run_job(&job(), now()).await;
+    smtp.set_tempfail(true);
+    let r = send_pending_once(&f.app.db, &m, now()).await.unwrap();
+    assert_eq!(r.retrying, 3);
+    let deliveries = f.app.get("/api/reminders/deliveries").await;
+    assert_eq!(deliveries.status, StatusCode::OK, "{}", deliveries.text);
+    let items = deliveries.body["items"].as_array().unwrap();
+    assert!(items.iter().all(|d| d["state"] == "retrying"));
+    assert!(
+        items[0]["last_error"].as_str().unwrap().contains("451"),
+        "{}",
+        deliveries.text
+    );
+    smtp.set_tempfail(false);
+    let r = send_pending_once(&f.app.db, &m, now() + TimeDelta::minutes(5))
+        .await
+        .unwrap();
+    assert_eq!(r.sent, 3);
+    assert_eq!(smtp.received().len(), 3);
+}
+
+#[tokio::test]
+async fn a_transient_failure_that_outlasts_max_attempts_is_marked_failed() {
+    let f = fixture().await;
+    let m = mailer(&format!("smtp://127.0.0.1:{}", free_port()));
+    f.app.run_job(&overdue_job(7, 7, 14, 2), now()).await;
+    send_pending_once(&f.app.db, &m, now()).await.unwrap();
+    let r = send_pending_once(&f.app.db, &m, now() + TimeDelta::minutes(2))
+        .await
+        .unwrap();
+    assert_eq!((r.failed, r.retrying), (3, 0));
+    let r = send_pending_once(&f.app.db, &m, now() + TimeDelta::days(1))
+        .await
+        .unwrap();
+    assert_eq!((r.sent, r.failed, r.retrying), (0, 0, 0), "not retried");
+}
+
+#[tokio::test]
+async fn a_permanent_rejection_is_marked_failed_not_retried_and_shown_to_the_ward() {
+    let f = fixture().await;
+    let smtp = SmtpSink::start();
+    smtp.reject(KITA_JIMU);
+    let m = mailer(&smtp.url());
+    f.app.run_job(&job(), now()).await;
+    let r = send_pending_once(&f.app.db, &m, now()).await.unwrap();
+    assert_eq!((r.sent, r.failed, r.retrying), (2, 1, 0));
+    let r = send_pending_once(&f.app.db, &m, now() + TimeDelta::hours(3))
+        .await
+        .unwrap();
+    assert_eq!((r.sent, r.failed, r.retrying), (0, 0, 0), "not retried");
+    assert!(smtp.to(KITA_JIMU).is_empty());
+
+    let failed = f
+        .app
+        .get(&format!(
+            "/api/reminders/deliveries?ward_id={}&state=failed",
+            f.kita
+        ))
+        .await;
+    assert_eq!(failed.body["total"], 1, "{}", failed.text);
+    let d = &failed.body["items"][0];
+    assert_eq!(d["attempts"], 1);
+    assert_eq!(d["recipient_kind"], "secretariat");
+    assert!(d["last_error"].as_str().unwrap().contains("550"), "{d}");
+
+    let (status, page) = f.app.page(&format!("/wards/{}", f.kita)).await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(page.contains("送信できなかった通知"), "{page}");
+    assert!(page.contains("550"), "{page}");
+}
+
+#[tokio::test]
+async fn messages_queued_or_in_flight_are_delivered_after_a_restart() {
+    let f = fixture().await;
+    f.app.run_job(&job(), now()).await;
+    // The sender took one message and the process died mid-send.
+    let leased = renkei::reminders::store::claim(&f.app.db, now(), now() + TimeDelta::minutes(5))
+        .await
+        .unwrap()
+        .expect("a message to claim");
+    let message_id = leased.message_id.clone();
+    f.app.db.pool.close().await;
+
+    // A new process on the same database file.
+    let db = Db::connect(&format!("sqlite://{}", f.app.db_path.display()), 4)
+        .await
+        .unwrap();
+    db.migrate().await.unwrap();
+    let smtp = SmtpSink::start();
+    let m = mailer(&smtp.url());
+    let r = send_pending_once(&db, &m, now()).await.unwrap();
+    assert_eq!(r.sent, 2, "the queued ones at once");
+    let r = send_pending_once(&db, &m, now() + TimeDelta::minutes(6))
+        .await
+        .unwrap();
+    assert_eq!(r.sent, 1, "the one in flight once its lease ran out");
+    let all = smtp.received();
+    assert_eq!(all.len(), 3);
+    assert!(
+        all.iter()
+            .any(|m| format!("<{}>", m.message_id()) == message_id),
+        "the resend carries the Message-ID fixed at queue time"
+    );
+    let r = send_pending_once(&db, &m, now() + TimeDelta::days(1))
+        .await
+        .unwrap();
+    assert_eq!(r.sent, 0);
+}
+
+#[test]
+fn serve_refuses_to_start_with_a_bad_schedule_file_and_names_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let jobs = dir.path().join("jobs");
+    std::fs::create_dir(&jobs).unwrap();
+    let good = std::fs::read_to_string("jobs/overdue-evaluations.toml").unwrap();
+    let file = jobs.join("overdue-evaluations.toml");
+    std::fs::write(&file, good.replace("0 0 9 * * *", "0 9 * * *")).unwrap();
+    let out = Command::new(env!("CARGO_BIN_EXE_renkei"))
+        .arg("serve")
+        .env("DATABASE_URL", dir.path().join("renkei.db"))
+        .env("RENKEI_ADDR", "127.0.0.1:0")
+        .env("RENKEI_JOBS_DIR", &jobs)
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains(&file.display().to_string()), "{stderr}");
+    assert!(stderr.contains("invalid cron expression"), "{stderr}");
+
+    std::fs::write(&file, good.replace("enabled = true", "enabled = yes")).unwrap();
+    let out = Command::new(env!("CARGO_BIN_EXE_renkei"))
+        .args(["jobs", "list"])
+        .env("RENKEI_JOBS_DIR", &jobs)
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains("overdue-evaluations.toml"), "{stderr}");
+}
+
+/// `renkei jobs run … --dry-run` at an instant, with the process in time zone `tz`.
+fn dry_run(db: &std::path::Path, tz: &str, at: &str) -> String {
+    let out = Command::new(env!("CARGO_BIN_EXE_renkei"))
+        .args([
+            "jobs",
+            "run",
+            "overdue-evaluations",
+            "--dry-run",
+            "--now",
+            at,
+        ])
+        .env("TZ", tz)
+        .env("DATABASE_URL", db)
+        .env(
+            "RENKEI_JOBS_DIR",
+            concat!(env!("CARGO_MANIFEST_DIR"), "/jobs"),
+        )
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout).to_string();
+    assert!(
+        out.status.success(),
+        "{stdout}{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    stdout
+}
+
+#[tokio::test]
+async fn today_is_the_tokyo_date_whatever_the_process_time_zone() {
+    let app = TestApp::spawn().await;
+    let ward = app
+        .municipality_with_wards("東京テスト市", &["中央区"])
+        .await[0];
+    let owner = app.member_with_email(ward, SATO_NAME, SATO).await;
+    let id = app
+        .planned(ward, 1, "期限当日の対応策", owner, "2026-11-24")
+        .await;
+    let last_minute = "2026-11-24T14:59:00Z"; // 23:59 JST on the 24th
+    let midnight = "2026-11-24T15:00:00Z"; // 00:00 JST on the 25th
+    let utc_2359 = dry_run(&app.db_path, "UTC", last_minute);
+    let la_2359 = dry_run(&app.db_path, "America/Los_Angeles", last_minute);
+    let utc_0000 = dry_run(&app.db_path, "UTC", midnight);
+    let la_0000 = dry_run(&app.db_path, "America/Los_Angeles", midnight);
+    assert_eq!(utc_2359, la_2359);
+    assert_eq!(utc_0000, la_0000);
+    assert!(utc_2359.contains("today: 2026-11-24"), "{utc_2359}");
+    assert!(
+        utc_2359.contains(&format!("{id}(+0)")),
+        "due today: {utc_2359}"
+    );
+    assert!(utc_0000.contains("today: 2026-11-25"), "{utc_0000}");
+    assert!(
+        utc_0000.contains(&format!("{id}(+1)")),
+        "overdue: {utc_0000}"
+    );
+    assert!(!utc_0000.contains(SATO) && !utc_0000.contains(SATO_NAME));
+    assert_eq!(app.count("outbox").await, 0, "a dry run queues nothing");
+}
+
+#[tokio::test]
+async fn members_addresses_and_names_never_reach_the_logs() {
+    let f = fixture().await;
+    let smtp = SmtpSink::start();
+    smtp.reject(SATO);
+    // A retrying message too: the 4xx path logs as well.
+    let out = Command::new(env!("CARGO_BIN_EXE_renkei"))
+        .args([
+            "jobs",
+            "run",
+            "overdue-evaluations",
+            "--now",
+            crate::support::NOW,
+        ])
+        .env("DATABASE_URL", &f.app.db_path)
+        .env(
+            "RENKEI_JOBS_DIR",
+            concat!(env!("CARGO_MANIFEST_DIR"), "/jobs"),
+        )
+        .env("RENKEI_SMTP_URL", smtp.url())
+        .env("RENKEI_LOG", "debug,sqlx=warn")
+        .env("NO_COLOR", "1")
+        .output()
+        .unwrap();
+    let all = format!(
+        "{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(out.status.success(), "{all}");
+    assert!(all.contains("reminder sent"), "the log has lines: {all}");
+    assert!(all.contains("reminder failed"), "{all}");
+    assert!(
+        all.contains("code=\"550\""),
+        "the reply code is logged: {all}"
+    );
+    assert_eq!(smtp.to(SUZUKI).len(), 1);
+    for secret in [SATO, SATO_NAME, SUZUKI, SUZUKI_NAME, KITA_JIMU] {
+        assert!(!all.contains(secret), "{secret} leaked: {all}");
+    }
+}
+
+#[tokio::test]
+async fn the_jobs_page_shows_next_runs_in_tokyo_and_the_last_result() {
+    let f = fixture().await;
+    let (status, page) = f.app.page("/jobs").await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(page.contains("overdue-evaluations"), "{page}");
+    // Now is 2026-11-24 12:00 JST; the job runs daily at 09:00 JST.
+    assert!(page.contains("2026-11-25 09:00"), "{page}");
+    assert!(page.contains("まだ実行されていません"), "{page}");
+    // An owner without an address: counted and shown, not silently dropped.
+    let ward = f.app.municipality_with_wards("宛先なし市", &["西区"]).await[0];
+    let r = f
+        .app
+        .post(
+            &format!("/api/wards/{ward}/members"),
+            json!({ "name": "住所なし委員", "organization": "医師会", "organization_kind": "医師会" }),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.text);
+    let no_mail = r.body["id"].as_i64().unwrap();
+    f.app
+        .planned(ward, 1, "宛先のない対応策", no_mail, "2026-11-20")
+        .await;
+    f.app.run_job(&job(), now()).await;
+    let (_, page) = f.app.page("/jobs").await;
+    assert!(page.contains("成功、新たに送信待ち 3件"), "{page}");
+    assert!(
+        page.contains("メールアドレス未登録のため送れない対応策 1件"),
+        "{page}"
+    );
+    assert!(page.contains("送信待ち・再送待ち 3件"), "{page}");
+}
+
+#[tokio::test]
+async fn a_municipality_changes_its_reminder_settings_from_the_ui() {
+    let f = fixture().await;
+    let m_id = f.app.get(&format!("/api/wards/{}", f.kita)).await.body["municipality_id"]
+        .as_i64()
+        .unwrap();
+    let path = format!("/city/{m_id}/reminders");
+    let (status, page) = f.app.page(&path).await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(page.contains("既定値: 14日"), "{page}");
+    let r = f
+        .app
+        .post_form(
+            &path,
+            &[
+                ("repeat_interval_days", "0"),
+                ("escalation_after_days", "30"),
+            ],
+        )
+        .await;
+    assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(
+        r.text()
+            .await
+            .unwrap()
+            .contains("再通知の間隔は1〜90の整数で入力してください")
+    );
+    let r = f
+        .app
+        .post_form(
+            &path,
+            &[("repeat_interval_days", "3"), ("escalation_after_days", "")],
+        )
+        .await;
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    let (_, page) = f.app.page(&format!("{path}?saved=1")).await;
+    assert!(
+        page.contains("通知設定を保存しました") && page.contains("value=\"3\""),
+        "{page}"
+    );
+    let api = f
+        .app
+        .get(&format!("/api/municipalities/{m_id}/reminder-settings"))
+        .await;
+    assert_eq!(api.body["repeat_interval_days"], 3, "{}", api.text);
+    assert_eq!(
+        api.body["escalation_after_days"], 14,
+        "the job file's value"
+    );
+    assert!(api.body["overrides"]["escalation_after_days"].is_null());
+    let audit: i64 =
+        sqlx::query_scalar("SELECT COUNT(*) FROM audit_log WHERE entity = 'reminder_settings'")
+            .fetch_one(&f.app.db.pool)
+            .await
+            .unwrap();
+    assert_eq!(audit, 1);
+}
+
+#[tokio::test]
+async fn the_delivery_log_page_lists_recipients_items_states_and_errors() {
+    let f = fixture().await;
+    let smtp = SmtpSink::start();
+    smtp.reject(KITA_JIMU);
+    f.app.run_job(&job(), now()).await;
+    send_pending_once(&f.app.db, &mailer(&smtp.url()), now())
+        .await
+        .unwrap();
+    let (status, page) = f.app.page("/reminders/deliveries").await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(page.contains(SATO), "{page}");
+    assert!(
+        page.contains("北区: 多職種研修の評価（54日超過）"),
+        "{page}"
+    );
+    assert!(
+        page.contains("送信済み") && page.contains("送信失敗"),
+        "{page}"
+    );
+    let (_, failed) = f.app.page("/reminders/deliveries?state=failed").await;
+    assert!(
+        failed.contains(KITA_JIMU) && !failed.contains(SUZUKI),
+        "{failed}"
+    );
+}
+
+#[tokio::test]
+async fn the_ward_edit_page_records_the_secretariat_address() {
+    let app = TestApp::spawn().await;
+    let ward = app.municipality_with_wards("編集テスト市", &["東区"]).await[0];
+    let path = format!("/wards/{ward}/edit");
+    let r = app
+        .post_form(
+            &path,
+            &[("name", "東区"), ("secretariat_email", "not-an-address")],
+        )
+        .await;
+    assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let r = app
+        .post_form(
+            &path,
+            &[
+                ("name", "東区"),
+                ("secretariat_email", "higashi@city.example.jp"),
+            ],
+        )
+        .await;
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    let (_, page) = app.page(&path).await;
+    assert!(page.contains("value=\"higashi@city.example.jp\""), "{page}");
+    let r = app
+        .patch(
+            &format!("/api/wards/{ward}"),
+            json!({ "secretariat_email": null }),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+    let (_, page) = app.page(&path).await;
+    assert!(!page.contains("higashi@city.example.jp"), "cleared");
+}
+
+#[tokio::test]
+async fn serve_runs_the_scheduled_job_sends_each_digest_once_and_stops_cleanly() {
+    let f = fixture().await;
+    let smtp = SmtpSink::start();
+    let dir = tempfile::tempdir().unwrap();
+    let good = std::fs::read_to_string("jobs/overdue-evaluations.toml").unwrap();
+    // Every second, so the test sees several scheduled runs.
+    std::fs::write(
+        dir.path().join("overdue-evaluations.toml"),
+        good.replace("0 0 9 * * *", "* * * * * *"),
+    )
+    .unwrap();
+    let mut child = Command::new(env!("CARGO_BIN_EXE_renkei"))
+        .arg("serve")
+        .env("DATABASE_URL", &f.app.db_path)
+        .env("RENKEI_ADDR", "127.0.0.1:0")
+        .env("RENKEI_JOBS_DIR", dir.path())
+        .env("RENKEI_SMTP_URL", smtp.url())
+        .stdout(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    // The scheduler has no one-pass hook from outside the process: poll the
+    // database for two finished runs, with a deadline.
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(60);
+    loop {
+        let runs: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM job_runs WHERE outcome = 'ok'")
+            .fetch_one(&f.app.db.pool)
+            .await
+            .unwrap();
+        if runs >= 2 && smtp.received().len() >= 3 {
+            break;
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "scheduler did not run"
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    let status = Command::new("kill")
+        .args(["-TERM", &child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(status.success());
+    assert!(child.wait().unwrap().success());
+    assert_eq!(smtp.received().len(), 3, "no duplicates across runs");
+    for addr in [SATO, SUZUKI, KITA_JIMU] {
+        assert_eq!(smtp.to(addr).len(), 1, "{addr}");
+    }
+}
+
+#[tokio::test]
+async fn ward_and_member_ical_feeds_list_meetings_and_due_dates_behind_a_token() {
+    let f = fixture().await;
+    let meeting = f.app.meeting(f.kita, "2026-12-10", &[1, 3]).await;
+    let r = f
+        .app
+        .post(&format!("/api/wards/{}/calendar-feed", f.kita), json!({}))
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+    let url = r.body["url"].as_str().unwrap().to_string();
+    let query = url.split_once("/calendar.ics").unwrap().1.to_string();
+    let resp = f
+        .app
+        .client
+        .get(f.app.url(&format!("/calendar.ics{query}")))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), StatusCode::OK);
+    assert!(
+        resp.headers()["content-type"]
+            .to_str()
+            .unwrap()
+            .starts_with("text/calendar")
+    );
+    let ics = resp.text().await.unwrap();
+    assert!(ics.starts_with("BEGIN:VCALENDAR\r\n"), "{ics}");
+    let unfolded = ics.replace("\r\n ", "");
+    assert!(
+        unfolded.contains("DTSTART;VALUE=DATE:20261210\r\n"),
+        "{ics}"
+    );
+    assert!(
+        unfolded.contains(&format!("UID:meeting-{meeting}@")),
+        "{ics}"
+    );
+    assert!(unfolded.contains("SUMMARY:評価期限: 入退院時の情報共有ルールの評価\r\n"));
+    assert!(unfolded.contains("DTSTART;VALUE=DATE:20261120\r\n"));
+    assert!(
+        !unfolded.contains("評価済みの対応策"),
+        "evaluated items are not due"
+    );
+    assert!(!unfolded.contains("住民向け講演会"), "another ward's item");
+
+    // A new URL revokes the old one; a member's feed has their own items.
+    let again = f
+        .app
+        .post(&format!("/api/wards/{}/calendar-feed", f.kita), json!({}))
+        .await;
+    assert_ne!(again.body["url"], r.body["url"]);
+    let (status, _) = f.app.page(&format!("/calendar.ics{query}")).await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+    let (status, _) = f.app.page("/calendar.ics?token=guess").await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+
+    let suzuki = f
+        .app
+        .get(&format!("/api/countermeasures/{}", f.suzuki_1))
+        .await
+        .body["owner_member_id"]
+        .as_i64()
+        .unwrap();
+    let r = f
+        .app
+        .post(&format!("/api/members/{suzuki}/calendar-feed"), json!({}))
+        .await;
+    let query = r.body["url"]
+        .as_str()
+        .unwrap()
+        .split_once("/calendar.ics")
+        .unwrap()
+        .1
+        .to_string();
+    let (status, ics) = f.app.page(&format!("/calendar.ics{query}")).await;
+    assert_eq!(status, StatusCode::OK);
+    let unfolded = ics.replace("\r\n ", "");
+    assert!(unfolded.contains("住民向け講演会の評価"), "{ics}");
+    assert!(!unfolded.contains("多職種研修"), "{ics}");
+}
+
+#[test]
+fn operators_can_list_jobs_and_send_a_test_mail_from_the_cli() {
+    let out = Command::new(env!("CARGO_BIN_EXE_renkei"))
+        .args(["jobs", "list"])
+        .env(
+            "RENKEI_JOBS_DIR",
+            concat!(env!("CARGO_MANIFEST_DIR"), "/jobs"),
+        )
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(out.status.success(), "{stdout}");
+    assert!(
+        stdout.contains("overdue-evaluations\tenabled\t0 0 9 * * *\tAsia/Tokyo"),
+        "{stdout}"
+    );
+    assert!(stdout.contains(" 09:00"), "{stdout}");
+
+    let smtp = SmtpSink::start();
+    let out = Command::new(env!("CARGO_BIN_EXE_renkei"))
+        .args(["mail", "test", "--to", "it@city.example.jp"])
+        .env("RENKEI_SMTP_URL", smtp.url())
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let got = smtp.to("it@city.example.jp");
+    assert_eq!(got.len(), 1);
+    assert_eq!(got[0].subject(), "【renkei】テストメール");
+
+    // A server that is not there: a clear failure, not a hang.
+    let out = Command::new(env!("CARGO_BIN_EXE_renkei"))
+        .args(["mail", "test", "--to", "it@city.example.jp"])
+        .env(
+            "RENKEI_SMTP_URL",
+            format!("smtp://127.0.0.1:{}", free_port()),
+        )
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+    assert!(
+        String::from_utf8_lossy(&out.stderr).contains("did not accept the test message"),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
