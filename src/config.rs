@@ -9,7 +9,8 @@ use clap::Args;
 #[derive(Clone, Args)]
 pub struct Config {
     /// Database URL. A plain path or `sqlite://FILE` uses the embedded SQLite
-    /// (the file is created when missing).
+    /// (the file is created when missing); `postgres://USER:PASSWORD@HOST/DB`
+    /// uses PostgreSQL (the database must exist; its tables are created).
     #[arg(
         long,
         env = "DATABASE_URL",

@@ -1,8 +1,13 @@
 //! The connection pool, per-connection settings and migrations.
 //!
 //! Storage code runs on sqlx's `Any` driver with `$n` placeholders, so one
-//! code path serves SQLite (the embedded default) and, later, PostgreSQL.
-//! What differs between the dialects lives here.
+//! code path serves SQLite (the embedded default) and PostgreSQL (chosen by
+//! a `postgres://` URL). What differs between the dialects lives here, one
+//! helper per concept: the URL ([`normalize_url`]), the per-connection
+//! settings ([`Dialect::session_settings`]), the migration folder
+//! ([`Db::migrate`]) and how a write transaction starts ([`Db::begin_write`]);
+//! the schema itself is written twice, in `migrations/sqlite` and
+//! `migrations/postgres`.
 
 use std::time::Duration;
 
@@ -19,6 +24,24 @@ pub enum Dialect {
     Postgres,
 }
 
+impl Dialect {
+    /// Settings every new connection gets before it is used.
+    fn session_settings(self) -> Option<&'static str> {
+        match self {
+            // WAL lets readers run beside the writer; the busy timeout makes
+            // a second writer wait instead of failing with "database is locked".
+            // SQLite enforces foreign keys only when asked, per connection.
+            Dialect::Sqlite => Some(
+                "PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; \
+                 PRAGMA foreign_keys = ON; PRAGMA busy_timeout = 10000;",
+            ),
+            // The schema stores instants as UTC text and reads no server
+            // clock, and the server's defaults (UTF-8, read committed) suit.
+            Dialect::Postgres => None,
+        }
+    }
+}
+
 /// The database: a pool plus the dialect it speaks.
 #[derive(Clone)]
 pub struct Db {
@@ -33,8 +56,6 @@ pub type Tx = Transaction<'static, Any>;
 pub enum OpenError {
     #[error("DATABASE_URL {0:?} is not supported: use a file path, sqlite://FILE or postgres://…")]
     UnsupportedUrl(String),
-    #[error("PostgreSQL is not supported by this version yet; use SQLite (sqlite://FILE)")]
-    PostgresNotYet,
     #[error("cannot open the database {url}: {source}")]
     Connect { url: String, source: sqlx::Error },
     #[error("cannot migrate the database: {0}")]
@@ -69,21 +90,14 @@ impl Db {
     pub async fn connect(raw_url: &str, max_connections: u32) -> Result<Self, OpenError> {
         install_default_drivers();
         let (url, dialect) = normalize_url(raw_url)?;
-        if dialect == Dialect::Postgres {
-            return Err(OpenError::PostgresNotYet);
-        }
         let pool = AnyPoolOptions::new()
             .max_connections(max_connections.max(1))
             .acquire_timeout(Duration::from_secs(30))
-            .after_connect(|conn, _meta| {
+            .after_connect(move |conn, _meta| {
                 Box::pin(async move {
-                    // WAL lets readers run beside the writer; the busy timeout makes
-                    // a second writer wait instead of failing with "database is locked".
-                    conn.execute(
-                        "PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; \
-                         PRAGMA foreign_keys = ON; PRAGMA busy_timeout = 10000;",
-                    )
-                    .await?;
+                    if let Some(settings) = dialect.session_settings() {
+                        conn.execute(settings).await?;
+                    }
                     Ok(())
                 })
             })
@@ -96,23 +110,46 @@ impl Db {
         Ok(Self { pool, dialect })
     }
 
-    /// Brings the schema up to date.
+    /// Brings the schema up to date from the dialect's own migration folder.
+    /// Both folders hold the same migrations under the same numbers.
     pub async fn migrate(&self) -> Result<(), OpenError> {
-        sqlx::migrate!("./migrations/sqlite")
-            .run(&self.pool)
-            .await?;
+        let migrator = match self.dialect {
+            Dialect::Sqlite => sqlx::migrate!("./migrations/sqlite"),
+            Dialect::Postgres => sqlx::migrate!("./migrations/postgres"),
+        };
+        migrator.run(&self.pool).await?;
         Ok(())
     }
 
-    /// Starts a transaction that will write. SQLite must take the write lock
-    /// up front: a deferred transaction upgraded later fails with SQLITE_BUSY
-    /// at once instead of waiting out the busy timeout.
+    /// Starts a transaction that will write, holding the database's one
+    /// write lock until it ends, so write transactions run one at a time on
+    /// both dialects and the stores' read-check-write steps (load a row,
+    /// apply the rules, write it back) cannot interleave.
+    ///
+    /// SQLite must take its lock up front: a deferred transaction upgraded
+    /// later fails with SQLITE_BUSY at once instead of waiting out the busy
+    /// timeout. PostgreSQL's default isolation (read committed) would let two
+    /// such transactions read the same row and both write it (twenty racing
+    /// ladder steps, several succeeding), so a write transaction first takes
+    /// a transaction-scoped advisory lock: it is per database, shared by every
+    /// instance on it, released at commit or rollback (also behind a
+    /// transaction-pooling proxy), and each statement after it sees what
+    /// earlier writers committed.
     pub async fn begin_write(&self) -> Result<Tx, AppError> {
-        let statement = match self.dialect {
-            Dialect::Sqlite => "BEGIN IMMEDIATE",
-            Dialect::Postgres => "BEGIN",
+        let (begin, lock) = match self.dialect {
+            Dialect::Sqlite => ("BEGIN IMMEDIATE", None),
+            Dialect::Postgres => (
+                "BEGIN",
+                // The key is "renkei" in ASCII; the function returns void,
+                // which the Any driver cannot decode, hence `SELECT 1 FROM`.
+                Some("SELECT 1 FROM pg_advisory_xact_lock(125779969795433)"),
+            ),
         };
-        Ok(self.pool.begin_with(statement).await?)
+        let mut tx = self.pool.begin_with(begin).await?;
+        if let Some(lock) = lock {
+            sqlx::query(lock).execute(&mut *tx).await?;
+        }
+        Ok(tx)
     }
 }
 

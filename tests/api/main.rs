@@ -1,5 +1,6 @@
 //! Integration tests: each test boots the real app on a random port with
-//! its own SQLite file and drives it over HTTP.
+//! its own database (SQLite, or PostgreSQL with `RENKEI_TEST_DATABASE=postgres`:
+//! see `support::TestDatabase`) and drives it over HTTP.
 
 mod support;
 

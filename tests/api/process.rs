@@ -1,17 +1,19 @@
 //! The real binary, as a newcomer runs it: `renkei serve --demo` on a new
-//! SQLite file, then SIGTERM.
+//! database (a SQLite file, or an empty PostgreSQL database when the run is
+//! on PostgreSQL), then SIGTERM.
 
 use std::io::{BufRead, BufReader};
 use std::process::{Command, Stdio};
 use std::time::Duration;
 
+use crate::support::TestDatabase;
+
 #[tokio::test]
 async fn serve_demo_creates_the_database_serves_and_stops_cleanly_on_sigterm() {
-    let dir = tempfile::tempdir().unwrap();
-    let db = dir.path().join("renkei.db");
+    let database = TestDatabase::create().await;
     let mut child = Command::new(env!("CARGO_BIN_EXE_renkei"))
         .args(["serve", "--demo"])
-        .env("DATABASE_URL", &db)
+        .env("DATABASE_URL", &database.url)
         .env("RENKEI_ADDR", "127.0.0.1:0")
         .env("NO_COLOR", "1")
         .env("RENKEI_LOG", "info")
@@ -86,7 +88,9 @@ async fn serve_demo_creates_the_database_serves_and_stops_cleanly_on_sigterm() {
     assert!(status.success());
     let exit = child.wait().unwrap();
     assert!(exit.success(), "exit status {exit:?}");
-    assert!(db.exists(), "the SQLite file was created");
+    if let Some(file) = database.sqlite_path() {
+        assert!(file.exists(), "the SQLite file was created");
+    }
 
     // Logs: one line per request, and no personal data of members.
     let log = reader.join().unwrap();

@@ -408,10 +408,8 @@ async fn messages_queued_or_in_flight_are_delivered_after_a_restart() {
     let message_id = leased.message_id.clone();
     f.app.db.pool.close().await;
 
-    // A new process on the same database file.
-    let db = Db::connect(&format!("sqlite://{}", f.app.db_path.display()), 4)
-        .await
-        .unwrap();
+    // A new process on the same database.
+    let db = Db::connect(&f.app.db_url, 4).await.unwrap();
     db.migrate().await.unwrap();
     let smtp = SmtpSink::start();
     let m = mailer(&smtp.url());
@@ -442,6 +440,8 @@ fn serve_refuses_to_start_with_a_bad_schedule_file_and_names_it() {
     let good = std::fs::read_to_string("jobs/overdue-evaluations.toml").unwrap();
     let file = jobs.join("overdue-evaluations.toml");
     std::fs::write(&file, good.replace("0 0 9 * * *", "0 9 * * *")).unwrap();
+    // The schedule is checked whatever the database: a SQLite file in the
+    // temp dir serves on every run.
     let out = Command::new(env!("CARGO_BIN_EXE_renkei"))
         .arg("serve")
         .env("DATABASE_URL", dir.path().join("renkei.db"))
@@ -466,7 +466,7 @@ fn serve_refuses_to_start_with_a_bad_schedule_file_and_names_it() {
 }
 
 /// `renkei jobs run … --dry-run` at an instant, with the process in time zone `tz`.
-fn dry_run(db: &std::path::Path, tz: &str, at: &str) -> String {
+fn dry_run(db: &str, tz: &str, at: &str) -> String {
     let out = Command::new(env!("CARGO_BIN_EXE_renkei"))
         .args([
             "jobs",
@@ -505,10 +505,10 @@ async fn today_is_the_tokyo_date_whatever_the_process_time_zone() {
         .await;
     let last_minute = "2026-11-24T14:59:00Z"; // 23:59 JST on the 24th
     let midnight = "2026-11-24T15:00:00Z"; // 00:00 JST on the 25th
-    let utc_2359 = dry_run(&app.db_path, "UTC", last_minute);
-    let la_2359 = dry_run(&app.db_path, "America/Los_Angeles", last_minute);
-    let utc_0000 = dry_run(&app.db_path, "UTC", midnight);
-    let la_0000 = dry_run(&app.db_path, "America/Los_Angeles", midnight);
+    let utc_2359 = dry_run(&app.db_url, "UTC", last_minute);
+    let la_2359 = dry_run(&app.db_url, "America/Los_Angeles", last_minute);
+    let utc_0000 = dry_run(&app.db_url, "UTC", midnight);
+    let la_0000 = dry_run(&app.db_url, "America/Los_Angeles", midnight);
     assert_eq!(utc_2359, la_2359);
     assert_eq!(utc_0000, la_0000);
     assert!(utc_2359.contains("today: 2026-11-24"), "{utc_2359}");
@@ -539,7 +539,7 @@ async fn members_addresses_and_names_never_reach_the_logs() {
             "--now",
             crate::support::NOW,
         ])
-        .env("DATABASE_URL", &f.app.db_path)
+        .env("DATABASE_URL", &f.app.db_url)
         .env(
             "RENKEI_JOBS_DIR",
             concat!(env!("CARGO_MANIFEST_DIR"), "/jobs"),
@@ -734,7 +734,7 @@ async fn serve_runs_the_scheduled_job_sends_each_digest_once_and_stops_cleanly()
     .unwrap();
     let mut child = Command::new(env!("CARGO_BIN_EXE_renkei"))
         .arg("serve")
-        .env("DATABASE_URL", &f.app.db_path)
+        .env("DATABASE_URL", &f.app.db_url)
         .env("RENKEI_ADDR", "127.0.0.1:0")
         .env("RENKEI_JOBS_DIR", dir.path())
         .env("RENKEI_SMTP_URL", smtp.url())

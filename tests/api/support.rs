@@ -1,6 +1,7 @@
 #![allow(dead_code)] // not every test module uses every helper
-//! Boots the real app per test: its own SQLite file in a temp dir, port 0,
-//! a fixed clock (2026-11-24 12:00 JST), and a reqwest client.
+//! Boots the real app per test: its own fresh database (see
+//! [`TestDatabase`]), port 0, a fixed clock (2026-11-24 12:00 JST), and a
+//! reqwest client.
 
 use std::sync::Arc;
 
@@ -22,9 +23,135 @@ pub struct TestApp {
     pub base_url: String,
     pub client: reqwest::Client,
     pub db: Db,
-    pub db_path: std::path::PathBuf,
+    /// The database's URL, for a second process or pool on the same data.
+    pub db_url: String,
     running: Option<Running>,
-    _dir: tempfile::TempDir,
+    // Last: the database outlives the server and the pool that use it.
+    database: TestDatabase,
+}
+
+/// The database a test runs on, chosen for the whole run by
+/// `RENKEI_TEST_DATABASE`:
+/// - `sqlite` (the default): a new file in a temp dir, removed with it;
+/// - `postgres`: a new database `renkei_test_<run>_<random>` on the server of
+///   `RENKEI_TEST_POSTGRES_URL` (default: what `scripts/postgres.sh` sets up),
+///   created through that URL's connection and dropped when the test ends
+///   (`scripts/test.sh` drops any a crashed run left behind).
+///
+/// A database per test keeps the tests independent and parallel, as on SQLite.
+pub struct TestDatabase {
+    pub url: String,
+    kind: TestDatabaseKind,
+}
+
+enum TestDatabaseKind {
+    Sqlite {
+        path: std::path::PathBuf,
+        _dir: tempfile::TempDir,
+    },
+    Postgres {
+        admin_url: String,
+        name: String,
+    },
+}
+
+/// The server `scripts/postgres.sh` starts, with the role it creates.
+pub const DEFAULT_POSTGRES_URL: &str = "postgres://renkei:renkei@127.0.0.1:5432/renkei";
+
+/// Whether this run's tests use PostgreSQL (`RENKEI_TEST_DATABASE=postgres`).
+pub fn on_postgres() -> bool {
+    match std::env::var("RENKEI_TEST_DATABASE").as_deref() {
+        Ok("postgres") => true,
+        Ok("sqlite") | Ok("") | Err(_) => false,
+        Ok(other) => panic!("RENKEI_TEST_DATABASE={other:?}: use sqlite or postgres"),
+    }
+}
+
+impl TestDatabase {
+    /// A new, empty database (not migrated).
+    pub async fn create() -> TestDatabase {
+        if !on_postgres() {
+            let dir = tempfile::tempdir().expect("temp dir");
+            let path = dir.path().join("renkei.db");
+            return TestDatabase {
+                url: format!("sqlite://{}", path.display()),
+                kind: TestDatabaseKind::Sqlite { path, _dir: dir },
+            };
+        }
+        use sqlx::Connection;
+        let admin_url = std::env::var("RENKEI_TEST_POSTGRES_URL")
+            .unwrap_or_else(|_| DEFAULT_POSTGRES_URL.to_string());
+        let mut random = [0u8; 8];
+        getrandom::fill(&mut random).expect("random bytes");
+        // The run's id (scripts/test.sh) lets it drop what this run left.
+        let run = std::env::var("RENKEI_TEST_RUN")
+            .ok()
+            .filter(|r| r.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_'))
+            .unwrap_or_else(|| "manual".into());
+        let name = format!("renkei_test_{run}_{:016x}", u64::from_le_bytes(random));
+        let mut admin = sqlx::PgConnection::connect(&admin_url)
+            .await
+            .unwrap_or_else(|e| {
+                panic!(
+                    "cannot reach PostgreSQL at {admin_url} ({e}); \
+                     start it with `bash scripts/postgres.sh`"
+                )
+            });
+        sqlx::raw_sql(sqlx::AssertSqlSafe(format!("CREATE DATABASE {name}")))
+            .execute(&mut admin)
+            .await
+            .expect("create the test database");
+        let _ = admin.close().await;
+        // Same server and credentials, the new database's name as the path.
+        let (base, query) = match admin_url.split_once('?') {
+            Some((b, q)) => (b, format!("?{q}")),
+            None => (admin_url.as_str(), String::new()),
+        };
+        let server = base.rsplit_once('/').map_or(base, |(s, _)| s);
+        TestDatabase {
+            url: format!("{server}/{name}{query}"),
+            kind: TestDatabaseKind::Postgres { admin_url, name },
+        }
+    }
+
+    /// The SQLite file, when the run is on SQLite.
+    pub fn sqlite_path(&self) -> Option<&std::path::Path> {
+        match &self.kind {
+            TestDatabaseKind::Sqlite { path, .. } => Some(path),
+            TestDatabaseKind::Postgres { .. } => None,
+        }
+    }
+}
+
+impl Drop for TestDatabase {
+    fn drop(&mut self) {
+        let TestDatabaseKind::Postgres { admin_url, name } = &self.kind else {
+            return;
+        };
+        // Drop runs inside the test's runtime, which cannot be blocked on:
+        // a thread with its own runtime does the async work. FORCE ends the
+        // connections the app's pool may still hold.
+        let (admin_url, sql) = (
+            admin_url.clone(),
+            format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"),
+        );
+        let _ = std::thread::spawn(move || {
+            let rt = tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()
+                .expect("runtime");
+            rt.block_on(async move {
+                use sqlx::Connection;
+                if let Ok(mut admin) = sqlx::PgConnection::connect(&admin_url).await {
+                    let _ = sqlx::raw_sql(sqlx::AssertSqlSafe(sql))
+                        .execute(&mut admin)
+                        .await;
+                    let _ = admin.close().await;
+                }
+            });
+        })
+        .join();
+    }
 }
 
 /// A response: status, content type and JSON body (Null when not JSON).
@@ -47,9 +174,8 @@ impl TestApp {
     }
 
     pub async fn spawn_at(now: DateTime<Utc>, demo: bool) -> TestApp {
-        let dir = tempfile::tempdir().expect("temp dir");
-        let db_path = dir.path().join("renkei.db");
-        let url = format!("sqlite://{}", db_path.display());
+        let database = TestDatabase::create().await;
+        let url = database.url.clone();
         let config = Config::for_database(url.clone());
         let db = Db::connect(&url, 8).await.expect("open database");
         db.migrate().await.expect("migrate");
@@ -73,9 +199,9 @@ impl TestApp {
             base_url: running.base_url(),
             client,
             db,
-            db_path,
+            db_url: url,
             running: Some(running),
-            _dir: dir,
+            database,
         }
     }
 
@@ -170,7 +296,7 @@ impl TestApp {
         r.body["id"].as_i64().unwrap()
     }
 
-    /// Counts rows of a table, straight from the database file.
+    /// Counts rows of a table, straight from the database.
     pub async fn count(&self, table: &'static str) -> i64 {
         let sql = format!("SELECT COUNT(*) FROM {table}");
         sqlx::query_scalar(sqlx::AssertSqlSafe(sql))
