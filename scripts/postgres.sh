@@ -45,23 +45,29 @@ fi
 # that make tests fast (no fsync) are for this throwaway cluster only: a
 # production server is set up by its operator, not by this script.
 conf_dir="/etc/postgresql/$version/main"
-cat >"$conf_dir/conf.d/renkei.conf" <<EOF
-listen_addresses = '127.0.0.1'
+conf="$conf_dir/conf.d/renkei.conf"
+wanted="listen_addresses = '127.0.0.1'
 port = $port
 max_connections = 300
 fsync = off
 synchronous_commit = off
-full_page_writes = off
-EOF
+full_page_writes = off"
+changed=no
+if [ "$(cat "$conf" 2>/dev/null || true)" != "$wanted" ]; then
+    mkdir -p "$conf_dir/conf.d"
+    printf '%s\n' "$wanted" >"$conf"
+    changed=yes
+fi
 
 status="$(pg_lsclusters -h | awk -v v="$version" '$1 == v && $2 == "main" {print $4}')"
 if [ "$status" != online ]; then
     log "starting the cluster $version/main"
     pg_ctlcluster "$version" main start >&2
-else
-    # Picks up a changed renkei.conf; a no-op otherwise. Port and
-    # max_connections need a restart, which a running server keeps until then.
-    pg_ctlcluster "$version" main reload >&2
+elif [ "$changed" = yes ]; then
+    # Port, listen address and max_connections take effect on a restart
+    # only (the package may have started the cluster with its defaults).
+    log "restarting the cluster $version/main with the new settings"
+    pg_ctlcluster "$version" main restart >&2
 fi
 
 # Wait until it accepts connections (start returns once the postmaster runs).

@@ -172,6 +172,28 @@ mod tests {
         );
     }
 
+    /// A migration added for one dialect only would leave the other behind:
+    /// both folders must hold the same file names (the SQL differs).
+    #[test]
+    fn each_migration_exists_for_both_dialects() {
+        let names = |dialect: &str| {
+            let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+                .join("migrations")
+                .join(dialect);
+            let mut names: Vec<String> = std::fs::read_dir(&dir)
+                .unwrap()
+                .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+                .collect();
+            names.sort();
+            names
+        };
+        assert_eq!(
+            names("sqlite"),
+            names("postgres"),
+            "write each migration in migrations/sqlite and migrations/postgres"
+        );
+    }
+
     #[test]
     fn unknown_schemes_are_refused_and_passwords_hidden() {
         assert!(normalize_url("mysql://x").is_err());
