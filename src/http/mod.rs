@@ -84,6 +84,7 @@ pub fn routes(state: AppState) -> impl Endpoint + 'static {
         .at("/openapi.json", spec)
         .nest("/docs", docs)
         .nest("/", crate::pages::routes(state.clone()))
+        .around(refuse_nul)
         .around(log_request)
         .into_endpoint()
 }
@@ -106,4 +107,41 @@ async fn log_request<E: Endpoint>(next: E, req: Request) -> poem::Result<Respons
         "request"
     );
     Ok(resp)
+}
+
+/// PostgreSQL's text cannot hold the character U+0000 (SQLite's can), so a
+/// request that would store one would fail there with a 500 and succeed on
+/// SQLite. It is refused here instead, before any handler, on both
+/// databases alike: a NUL byte or a JSON `\u0000` in a JSON or form body, or
+/// `%00` in a form body or the query string. Other bodies (CSV uploads)
+/// pass: their decoders report what they cannot read.
+async fn refuse_nul<E: Endpoint>(next: E, mut req: Request) -> poem::Result<Response> {
+    let mut found = req.uri().query().is_some_and(|q| q.contains("%00"));
+    let content_type = req.content_type().unwrap_or("").to_ascii_lowercase();
+    let json = content_type.starts_with("application/json");
+    let form = content_type.starts_with("application/x-www-form-urlencoded");
+    if !found && (json || form) {
+        let body = req.take_body().into_bytes().await?;
+        found = body.contains(&0)
+            || (json && contains(&body, br"\u0000"))
+            || (form && contains(&body, b"%00"));
+        req.set_body(body);
+    }
+    if !found {
+        return next.call(req).await.map(IntoResponse::into_response);
+    }
+    let message = "文字コード0（NUL文字）を含む入力は受け付けられません";
+    Ok(if req.uri().path().starts_with("/api") {
+        problem::response(&problem::Problem::new(
+            poem::http::StatusCode::UNPROCESSABLE_ENTITY,
+            message,
+            Vec::new(),
+        ))
+    } else {
+        crate::pages::error_page(poem::http::StatusCode::UNPROCESSABLE_ENTITY, message)
+    })
+}
+
+fn contains(haystack: &[u8], needle: &[u8]) -> bool {
+    haystack.windows(needle.len()).any(|w| w == needle)
 }

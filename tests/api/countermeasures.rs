@@ -854,3 +854,33 @@ async fn moving_the_due_date_into_the_past_makes_a_planned_countermeasure_overdu
     let d = s.app.get(&format!("/api/wards/{}", s.ward)).await.body;
     assert_eq!(d["overdue_count"], 0);
 }
+
+/// PostgreSQL cannot store U+0000 where SQLite can: both refuse it alike.
+#[tokio::test]
+async fn a_nul_character_in_any_input_is_refused_on_every_database_and_nothing_is_written() {
+    let s = setup().await;
+    let before = s.app.counts().await;
+    let path = format!("/api/wards/{}/countermeasures", s.ward);
+    let r = s
+        .app
+        .post(&path, json!({ "topic": 1, "title": "在宅\u{0}医療" }))
+        .await;
+    assert_problem(&r, 422);
+    let r = s
+        .app
+        .get(&format!(
+            "/api/reminders/deliveries?state=sent%00&ward_id={}",
+            s.ward
+        ))
+        .await;
+    assert_problem(&r, 422);
+    let form = s
+        .app
+        .post_form(
+            &format!("/wards/{}/countermeasures/new", s.ward),
+            &[("topic", "1"), ("title", "在宅\u{0}医療")],
+        )
+        .await;
+    assert_eq!(form.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(s.app.counts().await, before);
+}
