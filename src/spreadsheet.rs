@@ -191,6 +191,14 @@ pub fn decode(bytes: &[u8], chosen: Option<Encoding>) -> AppResult<String> {
 /// Reads CSV text into a header and rows (rows may differ in width; the
 /// caller checks them against the header).
 pub fn parse(text: &str) -> AppResult<Table> {
+    // PostgreSQL text cannot hold U+0000 (SQLite's can): refused on both
+    // databases alike, as for every other input (`http::refuse_nul`).
+    if text.contains('\0') {
+        return Err(AppError::invalid(
+            "file",
+            "ファイルに文字コード0（NUL文字）が含まれています",
+        ));
+    }
     let mut reader = csv::ReaderBuilder::new()
         .has_headers(false)
         .flexible(true)
@@ -247,6 +255,11 @@ mod tests {
         let mut t = Table::new(&["会議名", "備考"]);
         t.push(vec![cell.to_string(), "a,b\"c".to_string()]);
         t
+    }
+
+    #[test]
+    fn a_nul_character_is_refused() {
+        assert!(parse("会議名\n在宅\0医療\n").is_err());
     }
 
     #[test]

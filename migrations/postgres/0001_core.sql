@@ -1,8 +1,9 @@
 -- PostgreSQL twin of migrations/sqlite/0001_core.sql: the same tables,
 -- columns, constraints and indexes, so one set of queries serves both.
 -- Differences: ids are BIGSERIAL and references BIGINT (SQLite's INTEGER
--- PRIMARY KEY is a 64-bit rowid); everything else keeps the SQLite types,
--- which sqlx's Any driver carries on both: flags stay INTEGER 0/1 (the code
+-- PRIMARY KEY is a 64-bit rowid), as is an integer the API takes unbounded
+-- (sort_order); everything else keeps the SQLite types, which sqlx's Any
+-- driver carries on both: flags and bounded numbers stay INTEGER (the code
 -- binds and reads i64; Any decodes any integer width), dates and instants TEXT.
 -- A new migration is written twice, once per folder, with the same number.
 
@@ -21,7 +22,8 @@ CREATE TABLE wards (
     id               BIGSERIAL PRIMARY KEY,
     municipality_id  BIGINT NOT NULL REFERENCES municipalities(id),
     name             TEXT NOT NULL,
-    sort_order       INTEGER NOT NULL DEFAULT 0,
+    -- BIGINT: the API takes any i64 here, as SQLite's INTEGER stores.
+    sort_order       BIGINT NOT NULL DEFAULT 0,
     created_at       TEXT NOT NULL,
     UNIQUE (municipality_id, name)
 );

@@ -139,6 +139,22 @@ async fn a_ward_can_be_renamed_and_reordered() {
     assert_eq!(ids(&list.body["items"]), [wards[1], wards[0]]);
 }
 
+/// SQLite's INTEGER holds any i64, and so does the PostgreSQL column.
+#[tokio::test]
+async fn a_sort_order_beyond_32_bits_is_kept_on_every_database() {
+    let app = TestApp::spawn().await;
+    let wards = app.municipality_with_wards("大阪市", &["北区"]).await;
+    let big = 10_000_000_000_i64;
+    let r = app
+        .patch(
+            &format!("/api/wards/{}", wards[0]),
+            json!({ "sort_order": big }),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+    assert_eq!(r.body["sort_order"], big);
+}
+
 #[tokio::test]
 async fn renaming_a_ward_to_blank_or_to_a_neighbours_name_changes_nothing() {
     let app = TestApp::spawn().await;
