@@ -7,7 +7,9 @@
 //! settings ([`Dialect::session_settings`]), the migration folder
 //! ([`Db::migrate`]) and how a write transaction starts ([`Db::begin_write`]);
 //! the schema itself is written twice, in `migrations/sqlite` and
-//! `migrations/postgres`.
+//! `migrations/postgres`. One difference is not SQL: PostgreSQL text cannot hold
+//! U+0000, so input carrying it is refused for both (`http::refuse_nul`,
+//! `spreadsheet::parse`).
 
 use std::time::Duration;
 
