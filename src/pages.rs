@@ -26,6 +26,11 @@ use crate::{countermeasures, meetings, members, municipalities, wards};
 pub fn routes(state: AppState) -> impl Endpoint + 'static {
     Route::new()
         .at("/", get(home))
+        .at(
+            "/login",
+            get(crate::accounts::pages::login_form).post(crate::accounts::pages::login),
+        )
+        .at("/logout", post(crate::accounts::pages::logout))
         .at("/static/style.css", get(stylesheet))
         .at("/city/:id", get(city))
         .at(
@@ -671,9 +676,27 @@ struct HomePage {
 }
 
 #[handler]
-async fn home(Data(state): Data<&AppState>) -> PageResult {
-    let list = municipalities::store::list(&state.db).await.map_err(fail)?;
-    let all_wards = wards::store::list(&state.db, None).await.map_err(fail)?;
+async fn home(Data(state): Data<&AppState>, req: &poem::Request) -> PageResult {
+    let actor = crate::http::auth::actor(req).map_err(fail)?;
+    let all_wards: Vec<_> = wards::store::list(&state.db, None)
+        .await
+        .map_err(fail)?
+        .into_iter()
+        .filter(|w| {
+            actor.sees(crate::accounts::WardScope {
+                ward_id: w.id,
+                municipality_id: w.municipality_id,
+            })
+        })
+        .collect();
+    let list: Vec<_> = municipalities::store::list(&state.db)
+        .await
+        .map_err(fail)?
+        .into_iter()
+        .filter(|m| {
+            actor.role == crate::accounts::Role::Admin || actor.municipality_id == Some(m.id)
+        })
+        .collect();
     let municipalities = list
         .into_iter()
         .map(|m| HomeMunicipality {

@@ -1,0 +1,146 @@
+//! Sign-in and sign-out pages.
+//!
+//! A failed sign-in says the same thing whether or not the address exists,
+//! and takes the same time (an unknown address is checked against a dummy
+//! hash). Failures are counted per address and per client in the database;
+//! past the limit the form answers 429 until the window passes.
+
+use askama::Template;
+use poem::http::StatusCode;
+use poem::http::header;
+use poem::web::{Data, Form, RemoteAddr};
+use poem::{IntoResponse, Request, handler};
+use serde::Deserialize;
+
+use super::secret::{dummy_hash, token_hash, verify_password};
+use super::store::{self, THROTTLE_MAX_FAILURES};
+use crate::app::AppState;
+use crate::http::auth::{SessionInfo, session_cookie, session_cookie_value};
+use crate::pages::{Layout, PageResult, fail, render_with_status, see_other};
+
+#[derive(Template)]
+#[template(path = "accounts/login.html")]
+struct LoginPage {
+    layout: Layout,
+    email: String,
+    message: Option<String>,
+}
+
+fn login_page(email: String, message: Option<&str>, status: StatusCode) -> PageResult {
+    render_with_status(
+        &LoginPage {
+            layout: Layout::new("ログイン"),
+            email,
+            message: message.map(str::to_string),
+        },
+        status,
+    )
+}
+
+#[handler]
+pub async fn login_form() -> PageResult {
+    login_page(String::new(), None, StatusCode::OK)
+}
+
+#[derive(Deserialize)]
+pub struct LoginForm {
+    #[serde(default)]
+    email: String,
+    #[serde(default)]
+    password: String,
+}
+
+const FAILED: &str = "メールアドレスまたはパスワードが正しくありません";
+const LOCKED: &str =
+    "ログインの失敗が続いたため、一時的にログインできません。しばらくしてからお試しください";
+
+#[handler]
+pub async fn login(
+    Data(state): Data<&AppState>,
+    remote: &RemoteAddr,
+    req: &Request,
+    Form(form): Form<LoginForm>,
+) -> PageResult {
+    let now = state.clock.now();
+    let email = store::normalize_email(&form.email);
+    // Keys carry no address in clear.
+    let email_key = format!("email:{}", token_hash(&email));
+    let addr_key = format!(
+        "addr:{}",
+        remote
+            .as_socket_addr()
+            .map(|a| a.ip().to_string())
+            .unwrap_or_default()
+    );
+    for key in [&email_key, &addr_key] {
+        if store::recent_failures(&state.db, key, now)
+            .await
+            .map_err(fail)?
+            >= THROTTLE_MAX_FAILURES
+        {
+            tracing::warn!("sign-in refused: too many recent failures");
+            return login_page(email, Some(LOCKED), StatusCode::TOO_MANY_REQUESTS);
+        }
+    }
+    let creds = store::credentials(&state.db, &email).await.map_err(fail)?;
+    let usable = creds
+        .as_ref()
+        .filter(|c| !c.disabled)
+        .and_then(|c| c.password_hash.clone());
+    let ok = match usable {
+        Some(hash) => verify_password(form.password, hash).await.map_err(fail)?,
+        None => {
+            let hash = dummy_hash().await.map_err(fail)?;
+            let _ = verify_password(form.password, hash).await.map_err(fail)?;
+            false
+        }
+    };
+    let Some(creds) = creds.filter(|_| ok) else {
+        store::record_failure(&state.db, &[email_key, addr_key], now)
+            .await
+            .map_err(fail)?;
+        tracing::info!("sign-in failed");
+        return login_page(email, Some(FAILED), StatusCode::UNAUTHORIZED);
+    };
+    store::clear_failures(&state.db, &email_key)
+        .await
+        .map_err(fail)?;
+    // A fresh session id at every sign-in; an older one from this browser ends.
+    if let Some(old) = session_cookie_value(req) {
+        store::close_session(&state.db, &old).await.map_err(fail)?;
+    }
+    let ttl = state.config.session_ttl_secs();
+    let session = store::open_session(&state.db, creds.actor.account_id, now, ttl)
+        .await
+        .map_err(fail)?;
+    let cookie = session_cookie(&session.cookie_value, state.config.cookie_secure(), ttl);
+    tracing::info!(account_id = creds.actor.account_id, "signed in");
+    let mut resp = see_other("/")?;
+    resp.headers_mut().append(
+        header::SET_COOKIE,
+        cookie.to_string().parse().map_err(|_| {
+            fail(crate::error::AppError::Internal(anyhow::anyhow!(
+                "bad cookie"
+            )))
+        })?,
+    );
+    Ok(resp)
+}
+
+#[handler]
+pub async fn logout(
+    Data(state): Data<&AppState>,
+    session: Option<Data<&SessionInfo>>,
+) -> PageResult {
+    if let Some(Data(s)) = session {
+        store::close_session(&state.db, &s.cookie_value)
+            .await
+            .map_err(fail)?;
+    }
+    let cookie = session_cookie("", state.config.cookie_secure(), 0);
+    let mut resp = see_other("/login")?.into_response();
+    if let Ok(v) = cookie.to_string().parse() {
+        resp.headers_mut().append(header::SET_COOKIE, v);
+    }
+    Ok(resp)
+}
