@@ -3,6 +3,7 @@
 
 mod support;
 
+mod access;
 mod catalogue;
 mod countermeasures;
 mod meetings;

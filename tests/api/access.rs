@@ -1,0 +1,546 @@
+//! Who may do what: every role × (own ward, other ward of the same city,
+//! a ward of another city) × the API operations and the ward pages, with the
+//! exact outcome; plus sessions, CSRF, throttling and token revocation.
+
+use reqwest::{Method, StatusCode};
+use serde_json::{Value, json};
+
+use crate::support::{NOW, TestApp, create_account_token};
+use renkei::accounts::Role;
+
+/// What the gate answers.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Outcome {
+    /// Passed the gate (the handler answered: 2xx, 409, 422 …).
+    Allowed,
+    /// 403: may read, may not do this.
+    Forbidden,
+    /// 404: may not even know it exists.
+    Hidden,
+}
+
+use Outcome::*;
+
+struct Ward {
+    id: i64,
+    member: i64,
+    meeting: i64,
+    countermeasure: i64,
+}
+
+struct World {
+    app: TestApp,
+    municipality_a: i64,
+    own: Ward,
+    other: Ward,
+    foreign: Ward,
+}
+
+async fn seed_ward(app: &TestApp, id: i64) -> Ward {
+    Ward {
+        id,
+        member: app.member(id, "委員").await,
+        meeting: app.meeting(id, "2026-10-01", &[1]).await,
+        countermeasure: app.countermeasure(id, 1, "対応策").await,
+    }
+}
+
+async fn world() -> World {
+    let app = TestApp::spawn().await;
+    let a = app.municipality_with_wards("甲市", &["北区", "南区"]).await;
+    let b = app.municipality_with_wards("乙市", &["東区"]).await;
+    let municipality_a = app.get(&format!("/api/wards/{}", a[0])).await.body["municipality_id"]
+        .as_i64()
+        .unwrap();
+    World {
+        own: seed_ward(&app, a[0]).await,
+        other: seed_ward(&app, a[1]).await,
+        foreign: seed_ward(&app, b[0]).await,
+        municipality_a,
+        app,
+    }
+}
+
+/// A client authenticated with a fresh token for the given role.
+async fn as_role(w: &World, role: Role, ward: Option<i64>, n: usize) -> reqwest::Client {
+    let token = create_account_token(
+        &w.app.db,
+        &format!("{}{n}@example.jp", role.as_str()),
+        role,
+        Some(w.municipality_a),
+        ward,
+        NOW.parse().unwrap(),
+    )
+    .await;
+    bearer_client(&token)
+}
+
+fn bearer_client(token: &str) -> reqwest::Client {
+    let mut headers = reqwest::header::HeaderMap::new();
+    headers.insert(
+        reqwest::header::AUTHORIZATION,
+        format!("Bearer {token}").parse().unwrap(),
+    );
+    reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .default_headers(headers)
+        .build()
+        .unwrap()
+}
+
+#[derive(Clone, Copy)]
+enum Kind {
+    Read,
+    Write,
+    Transition,
+}
+
+/// The API operations and pages on one ward's data.
+fn ward_operations(w: &Ward) -> Vec<(Kind, Method, String, Option<Value>)> {
+    use Kind::*;
+    let (id, m, mt, c) = (w.id, w.member, w.meeting, w.countermeasure);
+    let j = |v: Value| Some(v);
+    vec![
+        (Read, Method::GET, format!("/api/wards/{id}"), None),
+        (Read, Method::GET, format!("/api/wards/{id}/members"), None),
+        (Read, Method::GET, format!("/api/members/{m}"), None),
+        (Read, Method::GET, format!("/api/wards/{id}/meetings"), None),
+        (Read, Method::GET, format!("/api/meetings/{mt}"), None),
+        (
+            Read,
+            Method::GET,
+            format!("/api/wards/{id}/countermeasures"),
+            None,
+        ),
+        (Read, Method::GET, format!("/api/countermeasures/{c}"), None),
+        (
+            Read,
+            Method::GET,
+            format!("/api/countermeasures/{c}/history"),
+            None,
+        ),
+        (
+            Read,
+            Method::GET,
+            format!("/api/wards/{id}/surveys/2026H2"),
+            None,
+        ),
+        (
+            Write,
+            Method::PATCH,
+            format!("/api/wards/{id}"),
+            j(json!({})),
+        ),
+        (
+            Write,
+            Method::POST,
+            format!("/api/wards/{id}/members"),
+            j(json!({})),
+        ),
+        (
+            Write,
+            Method::PATCH,
+            format!("/api/members/{m}"),
+            j(json!({})),
+        ),
+        (
+            Write,
+            Method::POST,
+            format!("/api/wards/{id}/meetings"),
+            j(json!({})),
+        ),
+        (
+            Write,
+            Method::PATCH,
+            format!("/api/meetings/{mt}"),
+            j(json!({})),
+        ),
+        (
+            Write,
+            Method::POST,
+            format!("/api/wards/{id}/countermeasures"),
+            j(json!({})),
+        ),
+        (
+            Write,
+            Method::PATCH,
+            format!("/api/countermeasures/{c}"),
+            j(json!({})),
+        ),
+        (
+            Transition,
+            Method::POST,
+            format!("/api/countermeasures/{c}/transitions"),
+            j(json!({})),
+        ),
+        (
+            Write,
+            Method::PUT,
+            format!("/api/wards/{id}/surveys/2026H2"),
+            j(json!({})),
+        ),
+        (
+            Write,
+            Method::POST,
+            format!("/api/wards/{id}/calendar-feed"),
+            None,
+        ),
+        (
+            Write,
+            Method::POST,
+            format!("/api/members/{m}/calendar-feed"),
+            None,
+        ),
+        // Pages (bearer tokens work there too, without CSRF).
+        (Read, Method::GET, format!("/wards/{id}"), None),
+        (Read, Method::GET, format!("/wards/{id}/members"), None),
+        (Read, Method::GET, format!("/wards/{id}/meetings"), None),
+        (Read, Method::GET, format!("/meetings/{mt}"), None),
+        (
+            Read,
+            Method::GET,
+            format!("/wards/{id}/countermeasures"),
+            None,
+        ),
+        (Read, Method::GET, format!("/countermeasures/{c}"), None),
+        (Read, Method::GET, format!("/wards/{id}/members.csv"), None),
+        (Read, Method::GET, format!("/wards/{id}/report"), None),
+        (Write, Method::POST, format!("/members/{m}/edit"), None),
+        (
+            Write,
+            Method::POST,
+            format!("/countermeasures/{c}/archive"),
+            None,
+        ),
+        (
+            Transition,
+            Method::POST,
+            format!("/countermeasures/{c}/transition"),
+            None,
+        ),
+    ]
+}
+
+async fn outcome(
+    client: &reqwest::Client,
+    base: &str,
+    method: Method,
+    path: &str,
+    body: Option<Value>,
+) -> (Outcome, u16) {
+    let mut req = client.request(method, format!("{base}{path}"));
+    req = match body {
+        Some(b) => req.json(&b),
+        None => req.form(&[("x", "")]),
+    };
+    let status = req.send().await.unwrap().status();
+    let o = match status {
+        StatusCode::FORBIDDEN => Forbidden,
+        StatusCode::NOT_FOUND => Hidden,
+        StatusCode::UNAUTHORIZED => panic!("{path}: 401 with a valid token"),
+        _ => Allowed,
+    };
+    (o, status.as_u16())
+}
+
+/// The rules, written out as the issue states them.
+fn expected(role: Role, city_level: bool, place: usize, kind: Kind) -> Outcome {
+    // place: 0 own ward, 1 other ward of the same city, 2 another city.
+    let reads = match (role, place) {
+        (_, 2) => false,
+        (Role::City, _) => true,
+        (Role::Viewer, 1) => city_level,
+        (_, 1) => false,
+        _ => true,
+    };
+    if !reads {
+        return Hidden;
+    }
+    let writes = match kind {
+        Kind::Read => true,
+        Kind::Write | Kind::Transition => matches!(role, Role::City | Role::Secretariat),
+    };
+    if writes { Allowed } else { Forbidden }
+}
+
+#[tokio::test]
+async fn every_role_reaches_exactly_its_own_scope_in_the_api_and_the_pages() {
+    let w = world().await;
+    let cases = [
+        (Role::City, None),
+        (Role::Secretariat, Some(w.own.id)),
+        (Role::Member, Some(w.own.id)),
+        (Role::Viewer, Some(w.own.id)),
+        (Role::Viewer, None),
+    ];
+    let mut failures = Vec::new();
+    for (n, (role, ward)) in cases.into_iter().enumerate() {
+        let client = as_role(&w, role, ward, n).await;
+        // Reads first: the writes that are allowed change data.
+        for pass_writes in [false, true] {
+            for (place, target) in [&w.own, &w.other, &w.foreign].into_iter().enumerate() {
+                for (kind, method, path, body) in ward_operations(target) {
+                    if matches!(kind, Kind::Read) == pass_writes {
+                        continue;
+                    }
+                    let want = expected(role, ward.is_none(), place, kind);
+                    let (got, status) =
+                        outcome(&client, &w.app.base_url, method.clone(), &path, body).await;
+                    if got != want {
+                        failures.push(format!(
+                            "{role:?} (ward {ward:?}) {method} {path}: want {want:?}, got {got:?} ({status})"
+                        ));
+                    }
+                }
+            }
+        }
+    }
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
+}
+
+#[tokio::test]
+async fn city_wide_operations_are_for_city_level_accounts_of_that_city() {
+    let w = world().await;
+    let m = w.municipality_a;
+    let ops: Vec<(Method, String, Option<Value>, bool)> = vec![
+        (
+            Method::GET,
+            format!("/api/municipalities/{m}/reminder-settings"),
+            None,
+            false,
+        ),
+        (
+            Method::PUT,
+            format!("/api/municipalities/{m}/reminder-settings"),
+            Some(json!({})),
+            true,
+        ),
+        (
+            Method::GET,
+            format!("/api/municipalities/{m}/surveys/2026H2/summaries"),
+            None,
+            false,
+        ),
+        (Method::GET, "/api/report/2026H2".into(), None, false),
+        (
+            Method::GET,
+            "/api/surveys/2026H2/statuses".into(),
+            None,
+            false,
+        ),
+        (Method::GET, format!("/city/{m}"), None, false),
+        (Method::GET, "/report/2026H2".into(), None, false),
+        (Method::GET, "/surveys/2026H2".into(), None, false),
+        (Method::GET, "/jobs".into(), None, false),
+    ];
+    let cases = [
+        (Role::City, None, true, true),
+        (Role::Viewer, None, true, false),
+        (Role::Secretariat, Some(w.own.id), false, false),
+        (Role::Member, Some(w.own.id), false, false),
+        (Role::Viewer, Some(w.own.id), false, false),
+    ];
+    let mut failures = Vec::new();
+    for (n, (role, ward, reads, writes)) in cases.into_iter().enumerate() {
+        let client = as_role(&w, role, ward, n).await;
+        for (method, path, body, is_write) in &ops {
+            let want = if (*is_write && writes) || (!*is_write && reads) {
+                Allowed
+            } else {
+                Forbidden
+            };
+            let (got, status) =
+                outcome(&client, &w.app.base_url, method.clone(), path, body.clone()).await;
+            if got != want {
+                failures.push(format!(
+                    "{role:?} {method} {path}: want {want:?}, got {got:?} ({status})"
+                ));
+            }
+        }
+        // Nobody but the operator creates municipalities.
+        let (got, _) = outcome(
+            &client,
+            &w.app.base_url,
+            Method::POST,
+            "/api/municipalities",
+            Some(json!({"name": "丙市"})),
+        )
+        .await;
+        if got != Forbidden {
+            failures.push(format!("{role:?} created a municipality"));
+        }
+        // Another city's settings are not theirs, whatever the role.
+        let foreign_m = w
+            .app
+            .get(&format!("/api/wards/{}", w.foreign.id))
+            .await
+            .body["municipality_id"]
+            .as_i64()
+            .unwrap();
+        let (got, _) = outcome(
+            &client,
+            &w.app.base_url,
+            Method::GET,
+            &format!("/api/municipalities/{foreign_m}/reminder-settings"),
+            None,
+        )
+        .await;
+        if got == Allowed {
+            failures.push(format!("{role:?} read another city's settings"));
+        }
+    }
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
+}
+
+#[tokio::test]
+async fn lists_never_include_another_wards_rows() {
+    let w = world().await;
+    let ids = |v: &Value| -> Vec<i64> {
+        v["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|x| x["id"].as_i64().unwrap())
+            .collect()
+    };
+    let city = as_role(&w, Role::City, None, 0).await;
+    let body: Value = city
+        .get(w.app.url("/api/wards"))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(ids(&body), vec![w.own.id, w.other.id]);
+    let body: Value = city
+        .get(w.app.url("/api/municipalities"))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(ids(&body), vec![w.municipality_a]);
+    // Asking for another city by its id changes nothing.
+    let foreign_m = w
+        .app
+        .get(&format!("/api/wards/{}", w.foreign.id))
+        .await
+        .body["municipality_id"]
+        .as_i64()
+        .unwrap();
+    let body: Value = city
+        .get(
+            w.app
+                .url(&format!("/api/wards?municipality_id={foreign_m}")),
+        )
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(ids(&body), vec![w.own.id, w.other.id]);
+
+    let secretariat = as_role(&w, Role::Secretariat, Some(w.own.id), 1).await;
+    let body: Value = secretariat
+        .get(w.app.url("/api/wards"))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(ids(&body), vec![w.own.id]);
+    let home = secretariat
+        .get(w.app.url("/"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        home.contains("北区") && !home.contains("南区") && !home.contains("乙市"),
+        "{home}"
+    );
+}
+
+#[tokio::test]
+async fn requests_without_credentials_are_refused() {
+    let app = TestApp::spawn().await;
+    let anon = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap();
+    let r = anon.get(app.url("/api/wards")).send().await.unwrap();
+    assert_eq!(r.status(), 401);
+    assert!(
+        r.headers()["content-type"]
+            .to_str()
+            .unwrap()
+            .starts_with("application/problem+json")
+    );
+    let r = anon.get(app.url("/api/health")).send().await.unwrap();
+    assert_eq!(r.status(), 200);
+    let r = anon.get(app.url("/")).send().await.unwrap();
+    assert_eq!(r.status(), 303);
+    assert_eq!(r.headers()["location"], "/login");
+    let r = anon
+        .post(app.url("/municipalities/new"))
+        .form(&[("name", "x")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 401);
+    let spec: Value = anon
+        .get(app.url("/openapi.json"))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(
+        spec["components"]["securitySchemes"]["bearerToken"]["scheme"],
+        "bearer"
+    );
+}
+
+#[tokio::test]
+async fn a_revoked_token_no_longer_works() {
+    let app = TestApp::spawn().await;
+    let ids = app.municipality_with_wards("甲市", &["北区"]).await;
+    let m = app.get(&format!("/api/wards/{}", ids[0])).await.body["municipality_id"]
+        .as_i64()
+        .unwrap();
+    let now = NOW.parse().unwrap();
+    let token = create_account_token(&app.db, "c@example.jp", Role::City, Some(m), None, now).await;
+    let client = bearer_client(&token);
+    assert_eq!(
+        client
+            .get(app.url("/api/wards"))
+            .send()
+            .await
+            .unwrap()
+            .status(),
+        200
+    );
+    let id: i64 = sqlx::query_scalar("SELECT MAX(id) FROM api_tokens")
+        .fetch_one(&app.db.pool)
+        .await
+        .unwrap();
+    renkei::accounts::store::revoke_token(&app.db, id, None, now)
+        .await
+        .unwrap();
+    assert_eq!(
+        client
+            .get(app.url("/api/wards"))
+            .send()
+            .await
+            .unwrap()
+            .status(),
+        401
+    );
+}
