@@ -544,3 +544,193 @@ async fn a_revoked_token_no_longer_works() {
         401
     );
 }
+
+/// An app with one city account that has a password, and a cookie client
+/// that carries no token.
+async fn with_password_account() -> (TestApp, reqwest::Client, i64) {
+    let app = TestApp::spawn().await;
+    let ids = app.municipality_with_wards("甲市", &["北区"]).await;
+    let m = app.get(&format!("/api/wards/{}", ids[0])).await.body["municipality_id"]
+        .as_i64()
+        .unwrap();
+    let hash = renkei::accounts::secret::hash_password("正しいパスワード12345".into())
+        .await
+        .unwrap();
+    renkei::accounts::store::create(
+        &app.db,
+        &renkei::accounts::store::NewAccount {
+            email: "City@Example.jp".into(),
+            display_name: String::new(),
+            role: Role::City,
+            municipality_id: Some(m),
+            ward_id: None,
+            member_id: None,
+            password_hash: Some(hash),
+        },
+        None,
+        NOW.parse().unwrap(),
+    )
+    .await
+    .unwrap();
+    let browser = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .cookie_store(true)
+        .build()
+        .unwrap();
+    (app, browser, m)
+}
+
+async fn sign_in(
+    app: &TestApp,
+    browser: &reqwest::Client,
+    email: &str,
+    password: &str,
+) -> reqwest::Response {
+    browser
+        .post(app.url("/login"))
+        .form(&[("email", email), ("password", password)])
+        .send()
+        .await
+        .unwrap()
+}
+
+fn csrf_of(html: &str) -> String {
+    let at = html
+        .find("name=\"csrf_token\" value=\"")
+        .expect("a csrf field")
+        + "name=\"csrf_token\" value=\"".len();
+    html[at..at + 64].to_string()
+}
+
+#[tokio::test]
+async fn signing_in_sets_a_safe_cookie_and_forms_need_the_csrf_token() {
+    let (app, browser, m) = with_password_account().await;
+    let r = sign_in(&app, &browser, "city@example.jp", "正しいパスワード12345").await;
+    assert_eq!(r.status(), 303);
+    let cookie = r.headers()["set-cookie"].to_str().unwrap().to_string();
+    assert!(
+        cookie.contains("HttpOnly") && cookie.contains("SameSite=Lax"),
+        "{cookie}"
+    );
+    assert!(!cookie.contains("Secure"), "plain HTTP in tests: {cookie}");
+
+    let page = browser
+        .get(app.url(&format!("/city/{m}/wards/new")))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(page.status(), 200);
+    let html = page.text().await.unwrap();
+    let token = csrf_of(&html);
+
+    // Without the token: refused, nothing created.
+    let before = app.count("wards").await;
+    let r = browser
+        .post(app.url(&format!("/city/{m}/wards/new")))
+        .form(&[("name", "西区")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 403);
+    let r = browser
+        .post(app.url(&format!("/city/{m}/wards/new")))
+        .form(&[("name", "西区"), ("csrf_token", "0".repeat(64).as_str())])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 403);
+    assert_eq!(app.count("wards").await, before);
+
+    // With it: done.
+    let r = browser
+        .post(app.url(&format!("/city/{m}/wards/new")))
+        .form(&[("name", "西区"), ("csrf_token", token.as_str())])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 303);
+    assert_eq!(app.count("wards").await, before + 1);
+
+    // Cookies do not open the API (bearer only there).
+    assert_eq!(
+        browser
+            .get(app.url("/api/wards"))
+            .send()
+            .await
+            .unwrap()
+            .status(),
+        401
+    );
+
+    // Signing out ends the session server-side.
+    let r = browser
+        .post(app.url("/logout"))
+        .form(&[("csrf_token", token.as_str())])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 303);
+    assert_eq!(app.count("sessions").await, 0);
+    assert_eq!(
+        browser.get(app.url("/")).send().await.unwrap().status(),
+        303
+    );
+}
+
+#[tokio::test]
+async fn each_sign_in_gets_a_new_session_and_expired_ones_stop_working() {
+    let (app, browser, _) = with_password_account().await;
+    sign_in(&app, &browser, "city@example.jp", "正しいパスワード12345").await;
+    let first: String = sqlx::query_scalar("SELECT token_hash FROM sessions")
+        .fetch_one(&app.db.pool)
+        .await
+        .unwrap();
+    sign_in(&app, &browser, "city@example.jp", "正しいパスワード12345").await;
+    let hashes: Vec<String> = sqlx::query_scalar("SELECT token_hash FROM sessions")
+        .fetch_all(&app.db.pool)
+        .await
+        .unwrap();
+    assert_eq!(hashes.len(), 1, "the old session of this browser ended");
+    assert_ne!(hashes[0], first, "rotated");
+    assert_eq!(
+        browser.get(app.url("/")).send().await.unwrap().status(),
+        200
+    );
+
+    sqlx::query("UPDATE sessions SET expires_at = 0")
+        .execute(&app.db.pool)
+        .await
+        .unwrap();
+    let r = browser.get(app.url("/")).send().await.unwrap();
+    assert_eq!(r.status(), 303);
+    assert_eq!(r.headers()["location"], "/login");
+}
+
+#[tokio::test]
+async fn repeated_failures_lock_sign_in_without_revealing_which_addresses_exist() {
+    let (app, browser, _) = with_password_account().await;
+    let known = sign_in(&app, &browser, "city@example.jp", "まちがったパスワード").await;
+    assert_eq!(known.status(), 401);
+    let known = known.text().await.unwrap();
+    let unknown = sign_in(&app, &browser, "nobody@example.jp", "まちがったパスワード").await;
+    assert_eq!(unknown.status(), 401);
+    let unknown = unknown.text().await.unwrap();
+    let msg = "メールアドレスまたはパスワードが正しくありません";
+    assert!(known.contains(msg) && unknown.contains(msg));
+
+    for _ in 0..3 {
+        sign_in(&app, &browser, "city@example.jp", "まちがったパスワード").await;
+    }
+    // Five failures from this address: even the right password waits now.
+    let r = sign_in(&app, &browser, "city@example.jp", "正しいパスワード12345").await;
+    assert_eq!(r.status(), 429);
+    assert!(
+        r.text()
+            .await
+            .unwrap()
+            .contains("一時的にログインできません")
+    );
+    assert_eq!(app.count("sessions").await, 0);
+    // The counts live in the database, not in the process.
+    assert!(app.count("login_failures").await >= 5);
+}
