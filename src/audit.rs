@@ -8,12 +8,31 @@ use serde_json::{Map, Value};
 use crate::db::{Tx, timestamp};
 use crate::error::AppResult;
 
+tokio::task_local! {
+    /// The signed-in account handling the current request (`account:<id>`),
+    /// set by the access gate around each request. Scoped to the request's
+    /// task, so stores record who acted without every call passing it.
+    static CURRENT_ACTOR: String;
+}
+
+/// Runs a request's handling with `actor` as the one who acts.
+pub async fn acting_as<F: std::future::Future>(actor: String, f: F) -> F::Output {
+    CURRENT_ACTOR.scope(actor, f).await
+}
+
+/// The account acting in the current request, if any.
+pub fn current_actor() -> Option<String> {
+    CURRENT_ACTOR.try_with(Clone::clone).ok()
+}
+
 /// One write, as it will be recorded.
 pub struct Entry<'a> {
     pub ward_id: Option<i64>,
     pub entity: &'static str,
     pub entity_id: i64,
     pub action: &'static str,
+    /// Who acted, when not a signed-in account (the CLI, the demo loader,
+    /// a job); the account of the current request takes precedence.
     pub actor: Option<&'a str>,
     /// Changed fields: `{"field": {"before": …, "after": …}}`, or the created row.
     pub changes: Value,
@@ -28,7 +47,7 @@ pub async fn record(tx: &mut Tx, entry: Entry<'_>, now: DateTime<Utc>) -> AppRes
     .bind(entry.entity)
     .bind(entry.entity_id)
     .bind(entry.action)
-    .bind(entry.actor.map(str::to_string))
+    .bind(current_actor().or_else(|| entry.actor.map(str::to_string)))
     .bind(entry.changes.to_string())
     .bind(timestamp(now))
     .execute(&mut **tx)

@@ -50,3 +50,7 @@ CREATE TABLE login_failures (
     failed_at   INTEGER NOT NULL               -- epoch seconds
 );
 CREATE INDEX login_failures_key ON login_failures (throttle_key, failed_at);
+
+-- Which signed-in account recorded each step of a countermeasure's history
+-- (the free-text `actor` stays what the user typed, e.g. 「北区事務局」).
+ALTER TABLE countermeasure_events ADD COLUMN recorded_by_account_id INTEGER REFERENCES accounts(id);

@@ -301,11 +301,14 @@ impl<E: Endpoint> Endpoint for Gate<E> {
             }
         }
 
+        let label = actor.label.clone();
         req.extensions_mut().insert(actor);
         if let Some(s) = session.clone() {
             req.extensions_mut().insert(s);
         }
-        let resp = self.inner.call(req).await.map(IntoResponse::into_response);
+        let resp = crate::audit::acting_as(label, self.inner.call(req))
+            .await
+            .map(IntoResponse::into_response);
         let resp = match resp {
             Ok(r) => r,
             Err(e) => e.into_response(),

@@ -734,3 +734,57 @@ async fn repeated_failures_lock_sign_in_without_revealing_which_addresses_exist(
     // The counts live in the database, not in the process.
     assert!(app.count("login_failures").await >= 5);
 }
+
+#[tokio::test]
+async fn the_audit_log_and_the_history_name_the_account_that_acted() {
+    let w = world().await;
+    let client = as_role(&w, Role::Secretariat, Some(w.own.id), 0).await;
+    let account: i64 = sqlx::query_scalar("SELECT id FROM accounts WHERE role = 'secretariat'")
+        .fetch_one(&w.app.db.pool)
+        .await
+        .unwrap();
+    let r = client
+        .patch(w.app.url(&format!("/api/members/{}", w.own.member)))
+        .json(&json!({ "organization": "北区医師会" }))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200);
+    let actor: Option<String> = sqlx::query_scalar(
+        "SELECT actor FROM audit_log WHERE entity = 'member' ORDER BY id DESC LIMIT 1",
+    )
+    .fetch_one(&w.app.db.pool)
+    .await
+    .unwrap();
+    assert_eq!(actor, Some(format!("account:{account}")));
+
+    let r = client
+        .patch(
+            w.app
+                .url(&format!("/api/countermeasures/{}", w.own.countermeasure)),
+        )
+        .json(&json!({ "title": "改名", "note": "名称変更" }))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200, "{}", r.text().await.unwrap());
+    let h: Value = client
+        .get(w.app.url(&format!(
+            "/api/countermeasures/{}/history",
+            w.own.countermeasure
+        )))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let last = h["items"]
+        .as_array()
+        .or(h.as_array())
+        .unwrap()
+        .last()
+        .unwrap()
+        .clone();
+    assert_eq!(last["recorded_by"], "secretariat0@example.jp");
+}
