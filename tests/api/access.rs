@@ -788,3 +788,43 @@ async fn the_audit_log_and_the_history_name_the_account_that_acted() {
         .clone();
     assert_eq!(last["recorded_by"], "secretariat0@example.jp");
 }
+
+#[tokio::test]
+async fn city_wide_views_show_only_the_accounts_own_city() {
+    let w = world().await;
+    let city = as_role(&w, Role::City, None, 0).await;
+    let statuses: Value = city
+        .get(
+            w.app
+                .url("/api/surveys/2026H2/statuses?municipality_id=999"),
+        )
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let text = statuses.to_string();
+    assert!(text.contains("北区") && !text.contains("東区"), "{text}");
+    let page = city
+        .get(w.app.url("/surveys/2026H2"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(page.contains("北区") && !page.contains("東区"));
+    let report = city
+        .get(w.app.url("/api/report/2026H2"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(report.status(), 200);
+    let r = city
+        .get(w.app.url("/api/reminders/deliveries"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200);
+}
