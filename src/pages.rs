@@ -31,6 +31,7 @@ pub fn routes(state: AppState) -> impl Endpoint + 'static {
             get(crate::accounts::pages::login_form).post(crate::accounts::pages::login),
         )
         .at("/logout", post(crate::accounts::pages::logout))
+        .at("/audit", get(crate::accounts::pages::audit_page))
         .at("/static/style.css", get(stylesheet))
         .at("/city/:id", get(city))
         .at(

@@ -828,3 +828,48 @@ async fn city_wide_views_show_only_the_accounts_own_city() {
         .unwrap();
     assert_eq!(r.status(), 200);
 }
+
+#[tokio::test]
+async fn the_audit_page_is_for_city_accounts_and_shows_their_city_only() {
+    let w = world().await;
+    let city = as_role(&w, Role::City, None, 0).await;
+    let r = city
+        .patch(w.app.url(&format!("/api/members/{}", w.other.member)))
+        .json(&json!({ "organization": "南区歯科医師会" }))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200);
+    let page = city.get(w.app.url("/audit")).send().await.unwrap();
+    assert_eq!(page.status(), 200);
+    let html = page.text().await.unwrap();
+    assert!(html.contains("南区歯科医師会") && html.contains("city0@example.jp"));
+    assert!(html.contains("南区") && !html.contains("東区"), "{html}");
+    let filtered = city
+        .get(
+            w.app
+                .url(&format!("/audit?ward_id={}&entity=member", w.own.id)),
+        )
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(!filtered.contains("南区歯科医師会"));
+    for (n, (role, ward)) in [(Role::Secretariat, Some(w.own.id)), (Role::Viewer, None)]
+        .into_iter()
+        .enumerate()
+    {
+        let client = as_role(&w, role, ward, n + 1).await;
+        assert_eq!(
+            client
+                .get(w.app.url("/audit"))
+                .send()
+                .await
+                .unwrap()
+                .status(),
+            403
+        );
+    }
+}
