@@ -32,6 +32,11 @@ pub fn routes(state: AppState) -> impl Endpoint + 'static {
         )
         .at("/logout", post(crate::accounts::pages::logout))
         .at("/audit", get(crate::accounts::pages::audit_page))
+        .at(
+            "/account/password",
+            get(crate::accounts::pages::password_form)
+                .post(crate::accounts::pages::change_password),
+        )
         .at("/static/style.css", get(stylesheet))
         .at("/city/:id", get(city))
         .at(

@@ -205,3 +205,91 @@ pub async fn audit_page(Data(state): Data<&AppState>, req: &Request) -> PageResu
     };
     render_with_status(&page, StatusCode::OK)
 }
+
+#[derive(Template)]
+#[template(path = "accounts/password.html")]
+struct PasswordPage {
+    layout: Layout,
+    done: bool,
+    message: Option<String>,
+}
+
+fn password_page(done: bool, message: Option<String>, status: StatusCode) -> PageResult {
+    render_with_status(
+        &PasswordPage {
+            layout: Layout::new("パスワードの変更"),
+            done,
+            message,
+        },
+        status,
+    )
+}
+
+#[handler]
+pub async fn password_form(req: &Request) -> PageResult {
+    let done = req.uri().query() == Some("done=1");
+    password_page(done, None, StatusCode::OK)
+}
+
+#[derive(Deserialize)]
+pub struct PasswordForm {
+    #[serde(default)]
+    current: String,
+    #[serde(default)]
+    new: String,
+    #[serde(default)]
+    confirm: String,
+}
+
+/// Changes the signed-in account's password; other sessions of the account end.
+#[handler]
+pub async fn change_password(
+    Data(state): Data<&AppState>,
+    req: &Request,
+    Form(form): Form<PasswordForm>,
+) -> PageResult {
+    let actor = crate::http::auth::actor(req).map_err(fail)?;
+    let stored = store::password_hash(&state.db, actor.account_id)
+        .await
+        .map_err(fail)?;
+    let ok = match stored {
+        Some(hash) => verify_password(form.current, hash).await.map_err(fail)?,
+        None => false,
+    };
+    if !ok {
+        return password_page(
+            false,
+            Some("現在のパスワードが正しくありません".into()),
+            StatusCode::UNPROCESSABLE_ENTITY,
+        );
+    }
+    if form.new != form.confirm {
+        return password_page(
+            false,
+            Some("確認用のパスワードが一致しません".into()),
+            StatusCode::UNPROCESSABLE_ENTITY,
+        );
+    }
+    if let Err(e) = super::secret::check_password_rules(&form.new) {
+        return password_page(
+            false,
+            Some(e.public_message()),
+            StatusCode::UNPROCESSABLE_ENTITY,
+        );
+    }
+    let hash = super::secret::hash_password(form.new).await.map_err(fail)?;
+    let keep = req
+        .extensions()
+        .get::<SessionInfo>()
+        .map(|s| s.cookie_value.clone());
+    store::set_password(
+        &state.db,
+        actor.account_id,
+        &hash,
+        keep.as_deref(),
+        state.clock.now(),
+    )
+    .await
+    .map_err(fail)?;
+    see_other("/account/password?done=1")
+}

@@ -433,3 +433,51 @@ pub async fn countermeasure_scope(db: &Db, id: i64) -> AppResult<Option<(WardSco
     })
     .transpose()
 }
+
+/// The stored password hash of an account.
+pub async fn password_hash(db: &Db, account_id: i64) -> AppResult<Option<String>> {
+    Ok(
+        sqlx::query_scalar::<_, Option<String>>("SELECT password_hash FROM accounts WHERE id = $1")
+            .bind(account_id)
+            .fetch_optional(&db.pool)
+            .await?
+            .flatten(),
+    )
+}
+
+/// Sets a new password hash and ends every session of the account except
+/// `keep` (the one that made the change), with its audit row.
+pub async fn set_password(
+    db: &Db,
+    account_id: i64,
+    hash: &str,
+    keep: Option<&str>,
+    now: DateTime<Utc>,
+) -> AppResult<()> {
+    let mut tx = db.begin_write().await?;
+    sqlx::query("UPDATE accounts SET password_hash = $1 WHERE id = $2")
+        .bind(hash.to_string())
+        .bind(account_id)
+        .execute(&mut *tx)
+        .await?;
+    sqlx::query("DELETE FROM sessions WHERE account_id = $1 AND token_hash <> $2")
+        .bind(account_id)
+        .bind(keep.map(token_hash).unwrap_or_default())
+        .execute(&mut *tx)
+        .await?;
+    audit::record(
+        &mut tx,
+        Entry {
+            ward_id: None,
+            entity: "account",
+            entity_id: account_id,
+            action: "password_change",
+            actor: None,
+            changes: serde_json::json!({}),
+        },
+        now,
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(())
+}

@@ -873,3 +873,58 @@ async fn the_audit_page_is_for_city_accounts_and_shows_their_city_only() {
         );
     }
 }
+
+#[tokio::test]
+async fn a_password_change_needs_the_current_one_and_ends_other_sessions() {
+    let (app, browser, _) = with_password_account().await;
+    let other = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .cookie_store(true)
+        .build()
+        .unwrap();
+    sign_in(&app, &other, "city@example.jp", "正しいパスワード12345").await;
+    sign_in(&app, &browser, "city@example.jp", "正しいパスワード12345").await;
+    let html = browser
+        .get(app.url("/account/password"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    let token = csrf_of(&html);
+    let change = |current: &'static str, new: &'static str| {
+        browser
+            .post(app.url("/account/password"))
+            .form(&[
+                ("current", current),
+                ("new", new),
+                ("confirm", new),
+                ("csrf_token", token.as_str()),
+            ])
+            .send()
+    };
+    let r = change("まちがい", "あたらしいパスワード6789")
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 422);
+    let r = change("正しいパスワード12345", "短い").await.unwrap();
+    assert_eq!(r.status(), 422);
+    let r = change("正しいパスワード12345", "あたらしいパスワード6789")
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 303);
+    // This browser stays signed in; the other one is signed out.
+    assert_eq!(
+        browser.get(app.url("/")).send().await.unwrap().status(),
+        200
+    );
+    assert_eq!(other.get(app.url("/")).send().await.unwrap().status(), 303);
+    let fresh = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .cookie_store(true)
+        .build()
+        .unwrap();
+    let r = sign_in(&app, &fresh, "city@example.jp", "あたらしいパスワード6789").await;
+    assert_eq!(r.status(), 303);
+}
