@@ -32,6 +32,15 @@ pub fn routes(state: AppState) -> impl Endpoint + 'static {
         )
         .at("/logout", post(crate::accounts::pages::logout))
         .at("/audit", get(crate::accounts::pages::audit_page))
+        .at("/accounts", get(crate::accounts::pages::accounts_list))
+        .at(
+            "/accounts/new",
+            post(crate::accounts::pages::account_create),
+        )
+        .at(
+            "/accounts/:id",
+            post(crate::accounts::pages::account_update),
+        )
         .at(
             "/account/password",
             get(crate::accounts::pages::password_form)

@@ -293,3 +293,147 @@ pub async fn change_password(
     .map_err(fail)?;
     see_other("/account/password?done=1")
 }
+
+#[derive(Template)]
+#[template(path = "accounts/list.html")]
+struct AccountsPage {
+    layout: Layout,
+    accounts: Vec<store::Listed>,
+    wards: Vec<(i64, String)>,
+    roles: Vec<(&'static str, &'static str)>,
+    message: Option<String>,
+}
+
+/// The roles a city account may give (not the operator's).
+const GRANTABLE: [super::Role; 4] = [
+    super::Role::City,
+    super::Role::Secretariat,
+    super::Role::Member,
+    super::Role::Viewer,
+];
+
+async fn accounts_page(
+    state: &AppState,
+    actor: &super::Actor,
+    message: Option<String>,
+    status: StatusCode,
+) -> PageResult {
+    let accounts = store::list(&state.db, actor.municipality_id)
+        .await
+        .map_err(fail)?;
+    let wards = crate::wards::store::list(&state.db, actor.municipality_id)
+        .await
+        .map_err(fail)?
+        .into_iter()
+        .map(|w| (w.id, w.name))
+        .collect();
+    render_with_status(
+        &AccountsPage {
+            layout: Layout::new("アカウントの管理"),
+            accounts,
+            wards,
+            roles: GRANTABLE.iter().map(|r| (r.as_str(), r.label())).collect(),
+            message,
+        },
+        status,
+    )
+}
+
+/// Accounts of the city account's municipality (the gate admits city and
+/// the operator only).
+#[handler]
+pub async fn accounts_list(Data(state): Data<&AppState>, req: &Request) -> PageResult {
+    let actor = crate::http::auth::actor(req).map_err(fail)?;
+    accounts_page(state, &actor, None, StatusCode::OK).await
+}
+
+fn grantable(role: &str) -> Result<super::Role, crate::error::AppError> {
+    super::Role::parse(role)
+        .filter(|r| GRANTABLE.contains(r))
+        .ok_or_else(|| crate::error::AppError::invalid("role", "役割を選んでください"))
+}
+
+#[handler]
+pub async fn account_create(
+    Data(state): Data<&AppState>,
+    req: &Request,
+    body: poem::Body,
+) -> PageResult {
+    let actor = crate::http::auth::actor(req).map_err(fail)?;
+    let form = crate::pages::FormData::parse(&body.into_vec().await?);
+    let result = async {
+        let role = grantable(form.non_empty("role").unwrap_or(""))?;
+        let password = form.non_empty("password").unwrap_or("").to_string();
+        super::secret::check_password_rules(&password)?;
+        let new = store::NewAccount {
+            email: form.non_empty("email").unwrap_or("").to_string(),
+            display_name: form
+                .non_empty("display_name")
+                .unwrap_or("")
+                .trim()
+                .to_string(),
+            role,
+            municipality_id: actor.municipality_id,
+            ward_id: form.non_empty("ward_id").and_then(|w| w.parse().ok()),
+            member_id: None,
+            password_hash: Some(super::secret::hash_password(password).await?),
+        };
+        store::create(&state.db, &new, None, state.clock.now()).await
+    }
+    .await;
+    match result {
+        Ok(_) => see_other("/accounts"),
+        Err(e) if crate::pages::is_form_error(&e) => {
+            accounts_page(state, &actor, Some(e.public_message()), e.status()).await
+        }
+        Err(e) => Err(fail(e)),
+    }
+}
+
+#[handler]
+pub async fn account_update(
+    Data(state): Data<&AppState>,
+    req: &Request,
+    poem::web::Path(id): poem::web::Path<i64>,
+    body: poem::Body,
+) -> PageResult {
+    let actor = crate::http::auth::actor(req).map_err(fail)?;
+    let form = crate::pages::FormData::parse(&body.into_vec().await?);
+    // Only accounts of the actor's own municipality; others do not exist for it.
+    let target = store::list(&state.db, actor.municipality_id)
+        .await
+        .map_err(fail)?
+        .into_iter()
+        .find(|a| a.id == id)
+        .ok_or_else(|| fail(crate::error::AppError::NotFound("アカウント")))?;
+    let result = async {
+        if target.role == super::Role::Admin {
+            return Err(crate::error::AppError::Forbidden);
+        }
+        let role = grantable(form.non_empty("role").unwrap_or(""))?;
+        let ward_id = form.non_empty("ward_id").and_then(|w| w.parse().ok());
+        let disabled = form.non_empty("disabled").is_some();
+        if target.id == actor.account_id && (disabled || role != actor.role) {
+            return Err(crate::error::AppError::Conflict(
+                "自分自身の役割の変更や無効化はできません".into(),
+            ));
+        }
+        store::update_access(
+            &state.db,
+            &target,
+            role,
+            ward_id,
+            disabled,
+            state.clock.now(),
+        )
+        .await
+    }
+    .await;
+    match result {
+        Ok(()) => see_other("/accounts"),
+        Err(e) if crate::pages::is_form_error(&e) => {
+            accounts_page(state, &actor, Some(e.public_message()), e.status()).await
+        }
+        Err(e) => Err(fail(e)),
+    }
+}

@@ -481,3 +481,109 @@ pub async fn set_password(
     tx.commit().await?;
     Ok(())
 }
+
+/// An account as the management page lists it.
+#[derive(Debug, Clone)]
+pub struct Listed {
+    pub id: i64,
+    pub email: String,
+    pub display_name: String,
+    pub role: Role,
+    pub municipality_id: Option<i64>,
+    pub ward_id: Option<i64>,
+    pub ward_name: String,
+    pub disabled: bool,
+}
+
+/// Accounts of a municipality (every account when None).
+pub async fn list(db: &Db, municipality_id: Option<i64>) -> AppResult<Vec<Listed>> {
+    use crate::db::{Bind, Filter, bind_all};
+    let mut filter = Filter::default();
+    if let Some(m) = municipality_id {
+        filter.and("a.municipality_id = ?", [Bind::Int(m)]);
+    }
+    let sql = format!(
+        "SELECT a.id, a.email, a.display_name, a.role, a.municipality_id, a.ward_id, \
+         COALESCE(w.name, '') AS ward_name, a.disabled FROM accounts a LEFT JOIN wards w ON w.id = a.ward_id{} \
+         ORDER BY a.id",
+        filter.where_sql()
+    );
+    let rows = bind_all(sqlx::query(sqlx::AssertSqlSafe(sql)), filter.binds())
+        .fetch_all(&db.pool)
+        .await?;
+    rows.iter()
+        .map(|r| {
+            let role: String = r.try_get("role")?;
+            let disabled: i64 = r.try_get("disabled")?;
+            Ok(Listed {
+                id: r.try_get("id")?,
+                email: r.try_get("email")?,
+                display_name: r.try_get("display_name")?,
+                role: Role::parse(&role).ok_or_else(|| {
+                    AppError::Internal(anyhow::anyhow!("unknown role in accounts table"))
+                })?,
+                municipality_id: r.try_get("municipality_id")?,
+                ward_id: r.try_get("ward_id")?,
+                ward_name: r.try_get("ward_name")?,
+                disabled: disabled != 0,
+            })
+        })
+        .collect()
+}
+
+/// Changes an account's role and ward, or disables/enables it; a disabled
+/// account's sessions end at once (its tokens stop working too).
+pub async fn update_access(
+    db: &Db,
+    account: &Listed,
+    role: Role,
+    ward_id: Option<i64>,
+    disabled: bool,
+    now: DateTime<Utc>,
+) -> AppResult<()> {
+    check_scope(
+        db,
+        &NewAccount {
+            email: account.email.clone(),
+            display_name: String::new(),
+            role,
+            municipality_id: account.municipality_id,
+            ward_id,
+            member_id: None,
+            password_hash: None,
+        },
+    )
+    .await?;
+    let mut tx = db.begin_write().await?;
+    sqlx::query("UPDATE accounts SET role = $1, ward_id = $2, disabled = $3 WHERE id = $4")
+        .bind(role.as_str())
+        .bind(ward_id)
+        .bind(i64::from(disabled))
+        .bind(account.id)
+        .execute(&mut *tx)
+        .await?;
+    if disabled {
+        sqlx::query("DELETE FROM sessions WHERE account_id = $1")
+            .bind(account.id)
+            .execute(&mut *tx)
+            .await?;
+    }
+    audit::record(
+        &mut tx,
+        Entry {
+            ward_id: ward_id.or(account.ward_id),
+            entity: "account",
+            entity_id: account.id,
+            action: "update",
+            actor: None,
+            changes: audit::diff(
+                &serde_json::json!({"role": account.role.as_str(), "ward_id": account.ward_id, "disabled": account.disabled}),
+                &serde_json::json!({"role": role.as_str(), "ward_id": ward_id, "disabled": disabled}),
+            ),
+        },
+        now,
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(())
+}

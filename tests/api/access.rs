@@ -928,3 +928,88 @@ async fn a_password_change_needs_the_current_one_and_ends_other_sessions() {
     let r = sign_in(&app, &fresh, "city@example.jp", "あたらしいパスワード6789").await;
     assert_eq!(r.status(), 303);
 }
+
+#[tokio::test]
+async fn city_accounts_add_change_and_disable_accounts_of_their_own_city() {
+    let w = world().await;
+    let city = as_role(&w, Role::City, None, 0).await;
+    let own = w.own.id.to_string();
+    let r = city
+        .post(w.app.url("/accounts/new"))
+        .form(&[
+            ("email", "jimu@example.jp"),
+            ("role", "secretariat"),
+            ("ward_id", own.as_str()),
+            ("password", "はじめのパスワード1234"),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 303);
+    // An operator account cannot be made here, nor a ward of another city.
+    let foreign = w.foreign.id.to_string();
+    for (role, ward) in [("admin", ""), ("secretariat", foreign.as_str())] {
+        let r = city
+            .post(w.app.url("/accounts/new"))
+            .form(&[
+                ("email", "x@example.jp"),
+                ("role", role),
+                ("ward_id", ward),
+                ("password", "はじめのパスワード1234"),
+            ])
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), 422, "{role}");
+    }
+    let id: i64 = sqlx::query_scalar("SELECT id FROM accounts WHERE email = 'jimu@example.jp'")
+        .fetch_one(&w.app.db.pool)
+        .await
+        .unwrap();
+    let html = city
+        .get(w.app.url("/accounts"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(html.contains("jimu@example.jp"));
+    let r = city
+        .post(w.app.url(&format!("/accounts/{id}")))
+        .form(&[
+            ("role", "viewer"),
+            ("ward_id", own.as_str()),
+            ("disabled", "1"),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 303);
+    let (role, disabled): (String, i64) =
+        sqlx::query_as("SELECT role, disabled FROM accounts WHERE id = $1")
+            .bind(id)
+            .fetch_one(&w.app.db.pool)
+            .await
+            .unwrap();
+    assert_eq!((role.as_str(), disabled), ("viewer", 1));
+
+    let secretariat = as_role(&w, Role::Secretariat, Some(w.own.id), 1).await;
+    assert_eq!(
+        secretariat
+            .get(w.app.url("/accounts"))
+            .send()
+            .await
+            .unwrap()
+            .status(),
+        403
+    );
+    // The operator's own account is not in the city's reach.
+    let r = city
+        .post(w.app.url("/accounts/1"))
+        .form(&[("role", "viewer")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 404);
+}
