@@ -32,6 +32,16 @@ pub fn routes(state: AppState) -> impl Endpoint + 'static {
         )
         .at("/logout", post(crate::accounts::pages::logout))
         .at("/audit", get(crate::accounts::pages::audit_page))
+        .at(
+            "/password-reset",
+            get(crate::accounts::pages::reset_request_form)
+                .post(crate::accounts::pages::reset_request),
+        )
+        .at(
+            "/password-reset/:token",
+            get(crate::accounts::pages::reset_form_page)
+                .post(crate::accounts::pages::reset_complete),
+        )
         .at("/accounts", get(crate::accounts::pages::accounts_list))
         .at(
             "/accounts/new",

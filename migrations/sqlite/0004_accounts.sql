@@ -54,3 +54,12 @@ CREATE INDEX login_failures_key ON login_failures (throttle_key, failed_at);
 -- Which signed-in account recorded each step of a countermeasure's history
 -- (the free-text `actor` stays what the user typed, e.g. 「北区事務局」).
 ALTER TABLE countermeasure_events ADD COLUMN recorded_by_account_id INTEGER REFERENCES accounts(id);
+
+-- One-time password-reset links: the mailed value's SHA-256, valid until
+-- expires_at (epoch seconds) and only until used.
+CREATE TABLE password_resets (
+    token_hash  TEXT PRIMARY KEY,
+    account_id  INTEGER NOT NULL REFERENCES accounts(id),
+    expires_at  INTEGER NOT NULL,
+    used_at     TEXT
+);

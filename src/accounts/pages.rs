@@ -437,3 +437,163 @@ pub async fn account_update(
         Err(e) => Err(fail(e)),
     }
 }
+
+#[derive(Template)]
+#[template(path = "accounts/reset_request.html")]
+struct ResetRequestPage {
+    layout: Layout,
+    sent: bool,
+}
+
+#[derive(Template)]
+#[template(path = "accounts/reset_form.html")]
+struct ResetFormPage {
+    layout: Layout,
+    token: String,
+    message: Option<String>,
+}
+
+#[handler]
+pub async fn reset_request_form(req: &Request) -> PageResult {
+    render_with_status(
+        &ResetRequestPage {
+            layout: Layout::new("パスワードの再設定"),
+            sent: req.uri().query() == Some("sent=1"),
+        },
+        StatusCode::OK,
+    )
+}
+
+#[derive(Deserialize)]
+pub struct ResetRequestForm {
+    #[serde(default)]
+    email: String,
+}
+
+/// Mails a one-time link when the address has an account; answers the same
+/// either way.
+#[handler]
+pub async fn reset_request(
+    Data(state): Data<&AppState>,
+    Form(form): Form<ResetRequestForm>,
+) -> PageResult {
+    let now = state.clock.now();
+    if let Some((to, token)) = store::create_reset(&state.db, &form.email, now)
+        .await
+        .map_err(fail)?
+    {
+        let link = format!(
+            "{}/password-reset/{token}",
+            state.config.base_url.trim_end_matches('/')
+        );
+        let text = format!(
+            "在宅医療・介護連携推進事業 進捗管理のパスワード再設定の依頼を受け付けました。\n\n\
+             次のリンクから1時間以内に新しいパスワードを設定してください（1回限り有効）。\n{link}\n\n\
+             心当たりがない場合は、このメールを破棄してください。\n"
+        );
+        let html = format!(
+            "<p>在宅医療・介護連携推進事業 進捗管理のパスワード再設定の依頼を受け付けました。</p>\
+             <p>次のリンクから1時間以内に新しいパスワードを設定してください（1回限り有効）。</p>\
+             <p><a href=\"{link}\">{link}</a></p><p>心当たりがない場合は、このメールを破棄してください。</p>"
+        );
+        let message_id = format!(
+            "<reset-{}@renkei>",
+            super::secret::random_token().map_err(fail)?
+        );
+        let sent = match crate::reminders::sender::Mailer::new(
+            &state.config.smtp_url,
+            &state.config.mail_from,
+        ) {
+            Ok(mailer) => mailer
+                .send(&to, &message_id, "パスワード再設定のご案内", &text, &html)
+                .await
+                .map_err(|e| e.message),
+            Err(e) => Err(e.to_string()),
+        };
+        if let Err(reason) = sent {
+            // No address in the log: only that it failed, and why.
+            tracing::warn!(error = %reason, "password reset mail not sent");
+        }
+    }
+    see_other("/password-reset?sent=1")
+}
+
+fn reset_form(token: String, message: Option<String>, status: StatusCode) -> PageResult {
+    render_with_status(
+        &ResetFormPage {
+            layout: Layout::new("新しいパスワードの設定"),
+            token,
+            message,
+        },
+        status,
+    )
+}
+
+const RESET_INVALID: &str =
+    "このリンクは無効か、有効期限が切れています。もう一度再設定を依頼してください";
+
+#[handler]
+pub async fn reset_form_page(
+    Data(state): Data<&AppState>,
+    poem::web::Path(token): poem::web::Path<String>,
+) -> PageResult {
+    match store::reset_account(&state.db, &token, state.clock.now())
+        .await
+        .map_err(fail)?
+    {
+        Some(_) => reset_form(token, None, StatusCode::OK),
+        None => Err(poem::Error::from_response(crate::pages::error_page(
+            StatusCode::NOT_FOUND,
+            RESET_INVALID,
+        ))),
+    }
+}
+
+#[derive(Deserialize)]
+pub struct ResetForm {
+    #[serde(default)]
+    new: String,
+    #[serde(default)]
+    confirm: String,
+}
+
+#[handler]
+pub async fn reset_complete(
+    Data(state): Data<&AppState>,
+    poem::web::Path(token): poem::web::Path<String>,
+    Form(form): Form<ResetForm>,
+) -> PageResult {
+    let now = state.clock.now();
+    if store::reset_account(&state.db, &token, now)
+        .await
+        .map_err(fail)?
+        .is_none()
+    {
+        return Err(poem::Error::from_response(crate::pages::error_page(
+            StatusCode::NOT_FOUND,
+            RESET_INVALID,
+        )));
+    }
+    if form.new != form.confirm {
+        return reset_form(
+            token,
+            Some("確認用のパスワードが一致しません".into()),
+            StatusCode::UNPROCESSABLE_ENTITY,
+        );
+    }
+    if let Err(e) = super::secret::check_password_rules(&form.new) {
+        return reset_form(
+            token,
+            Some(e.public_message()),
+            StatusCode::UNPROCESSABLE_ENTITY,
+        );
+    }
+    let hash = super::secret::hash_password(form.new).await.map_err(fail)?;
+    match store::complete_reset(&state.db, &token, &hash, now).await {
+        Ok(()) => see_other("/login"),
+        Err(crate::error::AppError::NotFound(_)) => Err(poem::Error::from_response(
+            crate::pages::error_page(StatusCode::NOT_FOUND, RESET_INVALID),
+        )),
+        Err(e) => Err(fail(e)),
+    }
+}

@@ -587,3 +587,85 @@ pub async fn update_access(
     tx.commit().await?;
     Ok(())
 }
+
+/// How long a reset link works.
+pub const RESET_TTL_SECS: i64 = 60 * 60;
+
+/// Creates a reset link value for an enabled account with this address;
+/// None when there is no such account (the caller answers the same anyway).
+pub async fn create_reset(
+    db: &Db,
+    email: &str,
+    now: DateTime<Utc>,
+) -> AppResult<Option<(String, String)>> {
+    let Some(creds) = credentials(db, email).await? else {
+        return Ok(None);
+    };
+    if creds.disabled {
+        return Ok(None);
+    }
+    let token = random_token()?;
+    sqlx::query(
+        "INSERT INTO password_resets (token_hash, account_id, expires_at) VALUES ($1, $2, $3)",
+    )
+    .bind(token_hash(&token))
+    .bind(creds.actor.account_id)
+    .bind(now.timestamp() + RESET_TTL_SECS)
+    .execute(&db.pool)
+    .await?;
+    Ok(Some((normalize_email(email), token)))
+}
+
+/// The account a live (unused, unexpired) reset link is for.
+pub async fn reset_account(db: &Db, token: &str, now: DateTime<Utc>) -> AppResult<Option<i64>> {
+    Ok(sqlx::query_scalar(
+        "SELECT account_id FROM password_resets WHERE token_hash = $1 AND used_at IS NULL AND expires_at > $2",
+    )
+    .bind(token_hash(token))
+    .bind(now.timestamp())
+    .fetch_optional(&db.pool)
+    .await?)
+}
+
+/// Uses a reset link: sets the password, marks the link used and ends every
+/// session of the account, in one transaction. Fails if the link was used
+/// meanwhile.
+pub async fn complete_reset(db: &Db, token: &str, hash: &str, now: DateTime<Utc>) -> AppResult<()> {
+    let mut tx = db.begin_write().await?;
+    let account_id: Option<i64> = sqlx::query_scalar(
+        "UPDATE password_resets SET used_at = $1 WHERE token_hash = $2 AND used_at IS NULL AND expires_at > $3 \
+         RETURNING account_id",
+    )
+    .bind(timestamp(now))
+    .bind(token_hash(token))
+    .bind(now.timestamp())
+    .fetch_optional(&mut *tx)
+    .await?;
+    let Some(account_id) = account_id else {
+        return Err(AppError::NotFound("パスワード再設定のリンク"));
+    };
+    sqlx::query("UPDATE accounts SET password_hash = $1 WHERE id = $2")
+        .bind(hash.to_string())
+        .bind(account_id)
+        .execute(&mut *tx)
+        .await?;
+    sqlx::query("DELETE FROM sessions WHERE account_id = $1")
+        .bind(account_id)
+        .execute(&mut *tx)
+        .await?;
+    audit::record(
+        &mut tx,
+        Entry {
+            ward_id: None,
+            entity: "account",
+            entity_id: account_id,
+            action: "password_reset",
+            actor: Some("password-reset-link"),
+            changes: serde_json::json!({}),
+        },
+        now,
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(())
+}

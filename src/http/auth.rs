@@ -64,7 +64,7 @@ fn classify(path: &str, api: bool) -> Named {
         "" => Named::Fixed(Target::Anyone),
         "health" if api => Named::Public,
         "topics" if api => Named::Fixed(Target::Anyone),
-        "login" | "static" | "calendar.ics" if !api => Named::Public,
+        "login" | "static" | "calendar.ics" | "password-reset" if !api => Named::Public,
         "logout" if !api => Named::Fixed(Target::Anyone),
         "account" if !api => Named::Fixed(Target::Anyone),
         "municipalities" if segs.len() == 1 => Named::Fixed(Target::Installation),

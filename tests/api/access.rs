@@ -1013,3 +1013,100 @@ async fn city_accounts_add_change_and_disable_accounts_of_their_own_city() {
         .unwrap();
     assert_eq!(r.status(), 404);
 }
+
+#[tokio::test]
+async fn a_reset_link_works_once_and_only_before_it_expires() {
+    let sink = crate::support::SmtpSink::start();
+    let smtp = sink.url();
+    let app = TestApp::spawn_configured(NOW.parse().unwrap(), false, move |c| {
+        c.smtp_url = smtp;
+        c.base_url = "https://renkei.example.jp".into();
+    })
+    .await;
+    let ids = app.municipality_with_wards("甲市", &["北区"]).await;
+    let m = app.get(&format!("/api/wards/{}", ids[0])).await.body["municipality_id"]
+        .as_i64()
+        .unwrap();
+    create_account_token(
+        &app.db,
+        "jimu@example.jp",
+        Role::City,
+        Some(m),
+        None,
+        NOW.parse().unwrap(),
+    )
+    .await;
+    let browser = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .cookie_store(true)
+        .build()
+        .unwrap();
+    // Known and unknown addresses get the same answer; only one mail goes out.
+    for email in ["Jimu@example.jp", "nobody@example.jp"] {
+        let r = browser
+            .post(app.url("/password-reset"))
+            .form(&[("email", email)])
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), 303);
+        assert_eq!(r.headers()["location"], "/password-reset?sent=1");
+    }
+    let mails = sink.received();
+    assert_eq!(mails.len(), 1);
+    assert_eq!(mails[0].to, vec!["jimu@example.jp".to_string()]);
+    let text = mails[0].text();
+    let at = text
+        .find("https://renkei.example.jp/password-reset/")
+        .unwrap();
+    let link = text[at..].split_whitespace().next().unwrap().to_string();
+    let path = link
+        .trim_start_matches("https://renkei.example.jp")
+        .to_string();
+
+    assert_eq!(
+        browser.get(app.url(&path)).send().await.unwrap().status(),
+        200
+    );
+    let set = |p: &'static str| {
+        browser
+            .post(app.url(&path))
+            .form(&[("new", p), ("confirm", p)])
+            .send()
+    };
+    assert_eq!(set("短い").await.unwrap().status(), 422);
+    assert_eq!(set("あたらしいパスワード6789").await.unwrap().status(), 303);
+    // Used: gone.
+    assert_eq!(set("もういちどパスワード6789").await.unwrap().status(), 404);
+    assert_eq!(
+        browser.get(app.url(&path)).send().await.unwrap().status(),
+        404
+    );
+    let r = sign_in(
+        &app,
+        &browser,
+        "jimu@example.jp",
+        "あたらしいパスワード6789",
+    )
+    .await;
+    assert_eq!(r.status(), 303);
+
+    // An expired link is refused too.
+    browser
+        .post(app.url("/password-reset"))
+        .form(&[("email", "jimu@example.jp")])
+        .send()
+        .await
+        .unwrap();
+    sqlx::query("UPDATE password_resets SET expires_at = 0 WHERE used_at IS NULL")
+        .execute(&app.db.pool)
+        .await
+        .unwrap();
+    let text = sink.received()[1].text();
+    let at = text.find("/password-reset/").unwrap();
+    let path = text[at..].split_whitespace().next().unwrap().to_string();
+    assert_eq!(
+        browser.get(app.url(&path)).send().await.unwrap().status(),
+        404
+    );
+}

@@ -49,10 +49,20 @@ impl TestApp {
     }
 
     pub async fn spawn_at(now: DateTime<Utc>, demo: bool) -> TestApp {
+        Self::spawn_configured(now, demo, |_| {}).await
+    }
+
+    /// A new app with some settings changed (e.g. the SMTP server).
+    pub async fn spawn_configured(
+        now: DateTime<Utc>,
+        demo: bool,
+        configure: impl FnOnce(&mut Config),
+    ) -> TestApp {
         let dir = tempfile::tempdir().expect("temp dir");
         let db_path = dir.path().join("renkei.db");
         let url = format!("sqlite://{}", db_path.display());
-        let config = Config::for_database(url.clone());
+        let mut config = Config::for_database(url.clone());
+        configure(&mut config);
         let db = Db::connect(&url, 8).await.expect("open database");
         db.migrate().await.expect("migrate");
         if demo {
