@@ -1110,3 +1110,66 @@ async fn a_reset_link_works_once_and_only_before_it_expires() {
         404
     );
 }
+
+#[tokio::test]
+async fn a_member_records_steps_only_on_countermeasures_it_owns() {
+    let w = world().await;
+    let owned = w
+        .app
+        .planned_countermeasure(w.own.id, 2, w.own.member, "2026-12-31")
+        .await;
+    let someone_else = w.app.member(w.own.id, "別の委員").await;
+    let not_owned = w
+        .app
+        .planned_countermeasure(w.own.id, 3, someone_else, "2026-12-31")
+        .await;
+    let account = renkei::accounts::store::create(
+        &w.app.db,
+        &renkei::accounts::store::NewAccount {
+            email: "iin@example.jp".into(),
+            display_name: String::new(),
+            role: Role::Member,
+            municipality_id: Some(w.municipality_a),
+            ward_id: Some(w.own.id),
+            member_id: Some(w.own.member),
+            password_hash: None,
+        },
+        None,
+        NOW.parse().unwrap(),
+    )
+    .await
+    .unwrap();
+    let (_, token) =
+        renkei::accounts::store::create_token(&w.app.db, account, "t", None, NOW.parse().unwrap())
+            .await
+            .unwrap();
+    let member = bearer_client(&token);
+    let step = json!({ "to": "評価改善", "on": "2026-11-24", "evaluation": "参加者が増えた", "improvement": "継続" });
+    let r = member
+        .post(
+            w.app
+                .url(&format!("/api/countermeasures/{owned}/transitions")),
+        )
+        .json(&step)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200, "{}", r.text().await.unwrap());
+    let r = member
+        .post(
+            w.app
+                .url(&format!("/api/countermeasures/{not_owned}/transitions")),
+        )
+        .json(&step)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 403);
+    let r = member
+        .patch(w.app.url(&format!("/api/countermeasures/{owned}")))
+        .json(&json!({ "title": "改名" }))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 403);
+}
