@@ -106,7 +106,7 @@ fn spec_with_security(spec: &str) -> impl Endpoint + 'static {
                     "bearerToken": {
                         "type": "http",
                         "scheme": "bearer",
-                        "description": "API トークン（`renkei token create` または市担当課の画面で発行、`rk_` で始まる）"
+                        "description": "API トークン（`renkei token create` で発行、`rk_` で始まる）"
                     }
                 }),
             );
