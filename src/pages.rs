@@ -698,6 +698,8 @@ struct HomeMunicipality {
 struct HomePage {
     layout: Layout,
     municipalities: Vec<HomeMunicipality>,
+    /// Links to account management and the audit log (city accounts).
+    can_manage: bool,
 }
 
 #[handler]
@@ -738,6 +740,7 @@ async fn home(Data(state): Data<&AppState>, req: &poem::Request) -> PageResult {
     Ok(render(&HomePage {
         layout,
         municipalities,
+        can_manage: actor.can_manage_accounts(),
     })?
     .into_response())
 }
