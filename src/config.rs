@@ -71,6 +71,15 @@ pub struct Config {
         global = true
     )]
     pub mail_from: String,
+
+    /// Mark the session cookie `Secure` (sent over HTTPS only). Default:
+    /// on when RENKEI_BASE_URL starts with `https://`.
+    #[arg(long, env = "RENKEI_COOKIE_SECURE", global = true)]
+    pub cookie_secure: Option<bool>,
+
+    /// How long a sign-in lasts, in hours, before the user must sign in again.
+    #[arg(long, env = "RENKEI_SESSION_HOURS", default_value_t = 8, global = true)]
+    pub session_hours: i64,
 }
 
 impl Config {
@@ -84,7 +93,22 @@ impl Config {
             jobs_dir: "jobs".into(),
             smtp_url: "smtp://127.0.0.1:2525".into(),
             mail_from: "renkei@localhost".into(),
+            cookie_secure: None,
+            session_hours: 8,
         }
+    }
+}
+
+impl Config {
+    /// Whether the session cookie is marked `Secure`.
+    pub fn cookie_secure(&self) -> bool {
+        self.cookie_secure
+            .unwrap_or_else(|| self.base_url.starts_with("https://"))
+    }
+
+    /// Session lifetime in seconds (at least one minute).
+    pub fn session_ttl_secs(&self) -> i64 {
+        self.session_hours.max(0).saturating_mul(3600).max(60)
     }
 }
 
@@ -100,6 +124,8 @@ impl std::fmt::Debug for Config {
             .field("jobs_dir", &self.jobs_dir)
             .field("smtp_url", &redact_url(&self.smtp_url))
             .field("mail_from", &self.mail_from)
+            .field("cookie_secure", &self.cookie_secure())
+            .field("session_hours", &self.session_hours)
             .finish()
     }
 }

@@ -268,3 +268,75 @@ async fn load(db: &Db, now: DateTime<Utc>) -> AppResult<()> {
     }
     Ok(())
 }
+
+/// One demo account: its address, role and the password generated for it.
+pub struct DemoAccount {
+    pub email: String,
+    pub role: crate::accounts::Role,
+    pub password: String,
+}
+
+/// Creates one account per role: a city account and a city-level viewer,
+/// and a secretariat, a member and a viewer for each of two wards (北区 and
+/// 西成区). Passwords are random; the caller shows them once.
+pub async fn create_accounts(db: &Db, now: DateTime<Utc>) -> AppResult<Vec<DemoAccount>> {
+    use crate::accounts::Role;
+    use crate::accounts::secret::{hash_password, random_token};
+    use crate::accounts::store::{NewAccount, create};
+    let Some(municipality_id) = municipalities::store::find_by_name(db, MUNICIPALITY).await? else {
+        return Ok(Vec::new());
+    };
+    let wards = crate::wards::store::list(db, Some(municipality_id)).await?;
+    let mut plan: Vec<(String, Role, Option<i64>)> = vec![
+        ("city@demo.example.jp".into(), Role::City, None),
+        ("viewer@demo.example.jp".into(), Role::Viewer, None),
+    ];
+    for (slug, name) in [("kita", "北区"), ("nishinari", "西成区")] {
+        let Some(ward) = wards.iter().find(|w| w.name == name) else {
+            continue;
+        };
+        for role in [Role::Secretariat, Role::Member, Role::Viewer] {
+            plan.push((
+                format!("{}.{slug}@demo.example.jp", role.as_str()),
+                role,
+                Some(ward.id),
+            ));
+        }
+    }
+    let mut out = Vec::new();
+    for (email, role, ward_id) in plan {
+        // 16 hex characters: readable enough to type in a demo.
+        let password = random_token()?[..16].to_string();
+        let member_id = match (role, ward_id) {
+            (Role::Member, Some(w)) => sqlx::query_scalar(
+                "SELECT owner_member_id FROM countermeasures WHERE ward_id = $1 AND owner_member_id IS NOT NULL ORDER BY id LIMIT 1",
+            )
+            .bind(w)
+            .fetch_optional(&db.pool)
+            .await?
+            .flatten(),
+            _ => None,
+        };
+        create(
+            db,
+            &NewAccount {
+                email: email.clone(),
+                display_name: String::new(),
+                role,
+                municipality_id: Some(municipality_id),
+                ward_id,
+                member_id,
+                password_hash: Some(hash_password(password.clone()).await?),
+            },
+            Some(ACTOR),
+            now,
+        )
+        .await?;
+        out.push(DemoAccount {
+            email,
+            role,
+            password,
+        });
+    }
+    Ok(out)
+}

@@ -37,6 +37,12 @@ pub enum AppError {
     /// that are missing or wrong (409: the request is valid, the step is not).
     #[error("{}", join_messages(.0))]
     Rule(Vec<FieldError>),
+    /// No valid session or token.
+    #[error("ログインが必要です")]
+    Unauthorized,
+    /// Signed in, but the role or scope does not allow this.
+    #[error("この操作を行う権限がありません")]
+    Forbidden,
     #[error("database error")]
     Database(#[from] sqlx::Error),
     #[error("internal error")]
@@ -52,6 +58,8 @@ impl AppError {
     pub fn status(&self) -> StatusCode {
         match self {
             Self::NotFound(_) => StatusCode::NOT_FOUND,
+            Self::Unauthorized => StatusCode::UNAUTHORIZED,
+            Self::Forbidden => StatusCode::FORBIDDEN,
             Self::Invalid(_) => StatusCode::UNPROCESSABLE_ENTITY,
             Self::Conflict(_) | Self::Rule(_) => StatusCode::CONFLICT,
             Self::Database(_) | Self::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,

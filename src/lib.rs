@@ -13,10 +13,13 @@
 //!   (資料1) built from it, with SVG charts; [`spreadsheet`], [`transfer`]:
 //!   CSV for Japanese Excel (UTF-8 with BOM or Shift_JIS), exports and
 //!   all-or-nothing imports.
+//! - [`accounts`]: accounts, roles and the access rules (pure, unit-tested);
+//!   `http::auth` is the gate that applies them to every request.
 //! - [`audit`]: the trail every write leaves in its own transaction.
 //! - [`db`], [`config`], [`error`], [`http`], [`pages`], [`app`]: plumbing.
 //! - [`demo`]: the demo data of the 24 wards of Osaka City.
 
+pub mod accounts;
 pub mod app;
 pub mod audit;
 pub mod calendar;

@@ -5,6 +5,8 @@ use std::sync::Arc;
 
 use anyhow::Context;
 use clap::{Parser, Subcommand};
+use renkei::accounts::store::{self as account_store, NewAccount};
+use renkei::accounts::{Role, secret};
 use renkei::app::{self, AppState, Clock};
 use renkei::config::Config;
 use renkei::db::Db;
@@ -69,6 +71,47 @@ enum Command {
     /// Mail settings.
     #[command(subcommand)]
     Mail(MailCommand),
+    /// Accounts (bootstrap the first city account here).
+    #[command(subcommand)]
+    User(UserCommand),
+    /// API bearer tokens.
+    #[command(subcommand)]
+    Token(TokenCommand),
+}
+
+#[derive(Subcommand)]
+enum UserCommand {
+    /// Add an account. The password is read from RENKEI_NEW_PASSWORD or,
+    /// when that is unset, from the first line of standard input.
+    Add {
+        #[arg(long)]
+        email: String,
+        /// admin, city, secretariat, member or viewer.
+        #[arg(long)]
+        role: String,
+        /// The municipality's name (not for admin).
+        #[arg(long)]
+        municipality: Option<String>,
+        /// The ward's name (secretariat, member, ward-level viewer).
+        #[arg(long)]
+        ward: Option<String>,
+        /// A display name.
+        #[arg(long, default_value = "")]
+        name: String,
+    },
+}
+
+#[derive(Subcommand)]
+enum TokenCommand {
+    /// Create a named API token for an account; it is printed once.
+    Create {
+        #[arg(long)]
+        email: String,
+        #[arg(long)]
+        name: String,
+    },
+    /// Revoke a token by its id.
+    Revoke { id: i64 },
 }
 
 #[derive(Subcommand)]
@@ -169,6 +212,16 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
                 let clock = Clock::System;
                 if renkei::demo::load_if_empty(&db, clock.now()).await? {
                     tracing::info!("demo data loaded");
+                    // Shown once, on the terminal of whoever created the demo;
+                    // demo addresses are not personal data.
+                    for a in renkei::demo::create_accounts(&db, clock.now()).await? {
+                        eprintln!(
+                            "demo account: {} ({}) password: {}",
+                            a.email,
+                            a.role.as_str(),
+                            a.password
+                        );
+                    }
                 }
             }
             // Checked before anything is served: a bad job file or mail
@@ -193,6 +246,90 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             scheduler.stop().await;
             state.db.pool.close().await;
             tracing::info!("stopped");
+        }
+        Command::User(UserCommand::Add {
+            email,
+            role,
+            municipality,
+            ward,
+            name,
+        }) => {
+            let db = open(&config).await?;
+            let role = Role::parse(&role).with_context(|| {
+                format!("unknown role {role:?}: admin, city, secretariat, member or viewer")
+            })?;
+            let municipality_id = match &municipality {
+                Some(m) => Some(
+                    municipalities::store::find_by_name(&db, m)
+                        .await?
+                        .with_context(|| format!("no municipality named {m:?}"))?,
+                ),
+                None => None,
+            };
+            let ward_id = match (&ward, municipality_id) {
+                (Some(w), Some(m)) => Some(
+                    wards::store::list(&db, Some(m))
+                        .await?
+                        .into_iter()
+                        .find(|x| &x.name == w)
+                        .map(|x| x.id)
+                        .with_context(|| format!("no ward named {w:?} in that municipality"))?,
+                ),
+                (Some(_), None) => anyhow::bail!("--ward needs --municipality"),
+                _ => None,
+            };
+            let password = match std::env::var("RENKEI_NEW_PASSWORD") {
+                Ok(p) => p,
+                Err(_) => {
+                    eprintln!("password (first line of standard input):");
+                    let mut line = String::new();
+                    std::io::stdin().read_line(&mut line)?;
+                    line.trim_end_matches(['\r', '\n']).to_string()
+                }
+            };
+            secret::check_password_rules(&password).map_err(user_error)?;
+            let hash = secret::hash_password(password).await.map_err(user_error)?;
+            let id = account_store::create(
+                &db,
+                &NewAccount {
+                    email,
+                    display_name: name,
+                    role,
+                    municipality_id,
+                    ward_id,
+                    member_id: None,
+                    password_hash: Some(hash),
+                },
+                Some("cli"),
+                Clock::System.now(),
+            )
+            .await
+            .map_err(user_error)?;
+            println!("created account {id} ({})", role.as_str());
+        }
+        Command::Token(TokenCommand::Create { email, name }) => {
+            let db = open(&config).await?;
+            let account_id = account_store::id_by_email(&db, &email)
+                .await
+                .map_err(user_error)?;
+            let (id, token) = account_store::create_token(
+                &db,
+                account_id,
+                &name,
+                Some("cli"),
+                Clock::System.now(),
+            )
+            .await
+            .map_err(user_error)?;
+            eprintln!("token {id} created; it is shown only this once:");
+            println!("{token}");
+        }
+        Command::Token(TokenCommand::Revoke { id }) => {
+            let db = open(&config).await?;
+            account_store::revoke_token(&db, id, Some("cli"), Clock::System.now())
+                .await
+                .map_err(user_error)?;
+            println!("token {id} revoked");
         }
         Command::Migrate => {
             open(&config).await?;

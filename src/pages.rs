@@ -26,6 +26,36 @@ use crate::{countermeasures, meetings, members, municipalities, wards};
 pub fn routes(state: AppState) -> impl Endpoint + 'static {
     Route::new()
         .at("/", get(home))
+        .at(
+            "/login",
+            get(crate::accounts::pages::login_form).post(crate::accounts::pages::login),
+        )
+        .at("/logout", post(crate::accounts::pages::logout))
+        .at("/audit", get(crate::accounts::pages::audit_page))
+        .at(
+            "/password-reset",
+            get(crate::accounts::pages::reset_request_form)
+                .post(crate::accounts::pages::reset_request),
+        )
+        .at(
+            "/password-reset/:token",
+            get(crate::accounts::pages::reset_form_page)
+                .post(crate::accounts::pages::reset_complete),
+        )
+        .at("/accounts", get(crate::accounts::pages::accounts_list))
+        .at(
+            "/accounts/new",
+            post(crate::accounts::pages::account_create),
+        )
+        .at(
+            "/accounts/:id",
+            post(crate::accounts::pages::account_update),
+        )
+        .at(
+            "/account/password",
+            get(crate::accounts::pages::password_form)
+                .post(crate::accounts::pages::change_password),
+        )
         .at("/static/style.css", get(stylesheet))
         .at("/city/:id", get(city))
         .at(
@@ -668,12 +698,32 @@ struct HomeMunicipality {
 struct HomePage {
     layout: Layout,
     municipalities: Vec<HomeMunicipality>,
+    /// Links to account management and the audit log (city accounts).
+    can_manage: bool,
 }
 
 #[handler]
-async fn home(Data(state): Data<&AppState>) -> PageResult {
-    let list = municipalities::store::list(&state.db).await.map_err(fail)?;
-    let all_wards = wards::store::list(&state.db, None).await.map_err(fail)?;
+async fn home(Data(state): Data<&AppState>, req: &poem::Request) -> PageResult {
+    let actor = crate::http::auth::actor(req).map_err(fail)?;
+    let all_wards: Vec<_> = wards::store::list(&state.db, None)
+        .await
+        .map_err(fail)?
+        .into_iter()
+        .filter(|w| {
+            actor.sees(crate::accounts::WardScope {
+                ward_id: w.id,
+                municipality_id: w.municipality_id,
+            })
+        })
+        .collect();
+    let list: Vec<_> = municipalities::store::list(&state.db)
+        .await
+        .map_err(fail)?
+        .into_iter()
+        .filter(|m| {
+            actor.role == crate::accounts::Role::Admin || actor.municipality_id == Some(m.id)
+        })
+        .collect();
     let municipalities = list
         .into_iter()
         .map(|m| HomeMunicipality {
@@ -690,6 +740,7 @@ async fn home(Data(state): Data<&AppState>) -> PageResult {
     Ok(render(&HomePage {
         layout,
         municipalities,
+        can_manage: actor.can_manage_accounts(),
     })?
     .into_response())
 }

@@ -405,6 +405,8 @@ struct HistoryRow {
     kind: &'static str,
     stages: Option<(String, String)>,
     actor: String,
+    /// The account that recorded the step.
+    recorded_by: String,
     note: String,
     evaluation: String,
     improvement: String,
@@ -468,6 +470,7 @@ fn history_row(h: &HistoryEntry, names: &BTreeMap<i64, String>) -> HistoryRow {
             _ => None,
         },
         actor: h.actor.clone().unwrap_or_default(),
+        recorded_by: h.recorded_by.clone().unwrap_or_default(),
         note: h.note.clone(),
         evaluation: h.evaluation.clone().unwrap_or_default(),
         improvement: h.improvement.clone().unwrap_or_default(),

@@ -217,7 +217,8 @@ async fn record(
 ) -> AppResult<()> {
     sqlx::query(
         "INSERT INTO countermeasure_events (countermeasure_id, kind, from_stage, to_stage, occurred_on, actor, note, \
-         evaluation, improvement, changes, recorded_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)",
+         evaluation, improvement, changes, recorded_at, recorded_by_account_id) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)",
     )
     .bind(cm.id)
     .bind(event.kind.as_str())
@@ -230,6 +231,10 @@ async fn record(
     .bind(event.improvement.map(str::to_string))
     .bind(event.changes.to_string())
     .bind(timestamp(now))
+    .bind(
+        crate::audit::current_actor()
+            .and_then(|a| a.strip_prefix("account:").and_then(|id| id.parse::<i64>().ok())),
+    )
     .execute(&mut **tx)
     .await?;
     let action = match event.kind {
@@ -442,14 +447,19 @@ pub struct HistoryEntry {
     pub changes: serde_json::Value,
     /// When it was recorded (UTC, RFC 3339).
     pub recorded_at: String,
+    /// The signed-in account that recorded it (its display name, or its
+    /// address when it has none); absent for rows from before accounts.
+    pub recorded_by: Option<String>,
 }
 
 /// The timeline, oldest first.
 pub async fn history(db: &Db, id: i64) -> AppResult<Vec<HistoryEntry>> {
     get(db, id, NaiveDate::MIN).await?;
     let rows = sqlx::query(
-        "SELECT id, kind, from_stage, to_stage, occurred_on, actor, note, evaluation, improvement, changes, recorded_at \
-         FROM countermeasure_events WHERE countermeasure_id = $1 ORDER BY id",
+        "SELECT e.id, e.kind, e.from_stage, e.to_stage, e.occurred_on, e.actor, e.note, e.evaluation, e.improvement, \
+         e.changes, e.recorded_at, COALESCE(NULLIF(a.display_name, ''), a.email) AS recorded_by \
+         FROM countermeasure_events e LEFT JOIN accounts a ON a.id = e.recorded_by_account_id \
+         WHERE e.countermeasure_id = $1 ORDER BY e.id",
     )
     .bind(id)
     .fetch_all(&db.pool)
@@ -476,6 +486,7 @@ pub async fn history(db: &Db, id: i64) -> AppResult<Vec<HistoryEntry>> {
                 improvement: r.try_get("improvement")?,
                 changes: serde_json::from_str(&changes).unwrap_or(serde_json::Value::Null),
                 recorded_at: r.try_get("recorded_at")?,
+                recorded_by: r.try_get("recorded_by")?,
             })
         })
         .collect::<Result<_, sqlx::Error>>()

@@ -2,6 +2,7 @@
 //! Swagger UI at `/docs`) and the Japanese web UI everywhere else.
 
 pub mod api;
+pub mod auth;
 pub mod problem;
 
 use std::time::Instant;
@@ -73,7 +74,7 @@ pub fn api_service(state: &AppState) -> OpenApiService<Apis, ()> {
 
 pub fn routes(state: AppState) -> impl Endpoint + 'static {
     let api = api_service(&state);
-    let spec = api.spec_endpoint();
+    let spec = spec_with_security(&api.spec());
     let docs = api.swagger_ui();
     Route::new()
         .nest(
@@ -85,8 +86,63 @@ pub fn routes(state: AppState) -> impl Endpoint + 'static {
         .nest("/docs", docs)
         .nest("/", crate::pages::routes(state.clone()))
         .around(refuse_nul)
+        .with(GateLayer(state))
         .around(log_request)
         .into_endpoint()
+}
+
+/// The spec, with the bearer scheme every operation but `health` requires
+/// (the gate enforces it for all of `/api`, so it is declared once here
+/// rather than on each operation).
+fn spec_with_security(spec: &str) -> impl Endpoint + 'static {
+    let mut doc: serde_json::Value = serde_json::from_str(spec).unwrap_or_default();
+    if let Some(obj) = doc.as_object_mut() {
+        let components = obj
+            .entry("components")
+            .or_insert_with(|| serde_json::json!({}));
+        if let Some(c) = components.as_object_mut() {
+            c.insert(
+                "securitySchemes".into(),
+                serde_json::json!({
+                    "bearerToken": {
+                        "type": "http",
+                        "scheme": "bearer",
+                        "description": "API トークン（`renkei token create` で発行、`rk_` で始まる）"
+                    }
+                }),
+            );
+        }
+        obj.insert(
+            "security".into(),
+            serde_json::json!([{ "bearerToken": [] }]),
+        );
+        if let Some(op) = doc
+            .pointer_mut("/paths/~1health/get")
+            .and_then(|v| v.as_object_mut())
+        {
+            op.insert("security".into(), serde_json::json!([]));
+        }
+    }
+    let body = serde_json::to_string(&doc).unwrap_or_default();
+    poem::endpoint::make_sync(move |_| {
+        poem::Response::builder()
+            .content_type("application/json")
+            .body(body.clone())
+    })
+}
+
+/// Wraps the routes in [`auth::Gate`].
+struct GateLayer(AppState);
+
+impl<E: Endpoint> poem::Middleware<E> for GateLayer {
+    type Output = auth::Gate<E>;
+
+    fn transform(&self, ep: E) -> Self::Output {
+        auth::Gate {
+            inner: ep,
+            state: self.0.clone(),
+        }
+    }
 }
 
 /// One log line per request: method, path (ids only, never query strings or

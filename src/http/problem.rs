@@ -42,7 +42,13 @@ impl Problem {
 /// The error half of every API operation's response.
 #[derive(Debug, ApiResponse)]
 pub enum ApiError {
-    /// Unknown id.
+    /// No valid bearer token.
+    #[oai(status = 401, content_type = "application/problem+json")]
+    Unauthorized(Json<Problem>),
+    /// The token's role or scope does not allow this.
+    #[oai(status = 403, content_type = "application/problem+json")]
+    Forbidden(Json<Problem>),
+    /// Unknown id (or one outside the token's scope).
     #[oai(status = 404, content_type = "application/problem+json")]
     NotFound(Json<Problem>),
     /// The PDCA ladder (or another rule of the current state) forbids this.
@@ -65,6 +71,8 @@ impl From<AppError> for ApiError {
         let problem = Json(Problem::new(status, detail, err.field_errors().to_vec()));
         match status {
             StatusCode::NOT_FOUND => ApiError::NotFound(problem),
+            StatusCode::UNAUTHORIZED => ApiError::Unauthorized(problem),
+            StatusCode::FORBIDDEN => ApiError::Forbidden(problem),
             StatusCode::CONFLICT => ApiError::Conflict(problem),
             StatusCode::UNPROCESSABLE_ENTITY => ApiError::Unprocessable(problem),
             _ => ApiError::Internal(problem),

@@ -73,8 +73,15 @@ impl CatalogueApi {
         operation_id = "listMunicipalities",
         tag = "ApiTags::Wards"
     )]
-    async fn list_municipalities(&self) -> ApiResult<Json<MunicipalityList>> {
-        let items = store::list(&self.state.db).await?;
+    async fn list_municipalities(&self, req: &poem::Request) -> ApiResult<Json<MunicipalityList>> {
+        let actor = crate::http::auth::actor(req)?;
+        let items: Vec<_> = store::list(&self.state.db)
+            .await?
+            .into_iter()
+            .filter(|m| {
+                actor.role == crate::accounts::Role::Admin || actor.municipality_id == Some(m.id)
+            })
+            .collect();
         Ok(Json(MunicipalityList {
             total: items.len() as i64,
             items,

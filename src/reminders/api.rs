@@ -74,6 +74,8 @@ impl RemindersApi {
     )]
     async fn deliveries(
         &self,
+        /// Only this municipality's deliveries (pinned to a city account's own).
+        municipality_id: Query<Option<i64>>,
         ward_id: Query<Option<i64>>,
         /// queued, sending, sent, retrying or failed.
         state: Query<Option<String>>,
@@ -91,6 +93,7 @@ impl RemindersApi {
         }
         let page = store::deliveries(
             &self.state.db,
+            municipality_id.0,
             ward_id.0,
             state.0.as_deref(),
             Paging::new(limit.0, offset.0),

@@ -71,13 +71,19 @@ pub async fn jobs_page(Data(state): Data<&AppState>) -> PageResult {
         .into_iter()
         .map(|m| (m.id, m.name))
         .collect();
-    let failed = store::deliveries(&state.db, None, Some("failed"), Paging::new(Some(1), None))
-        .await
-        .map_err(fail)?
-        .total;
+    let failed = store::deliveries(
+        &state.db,
+        None,
+        None,
+        Some("failed"),
+        Paging::new(Some(1), None),
+    )
+    .await
+    .map_err(fail)?
+    .total;
     let mut pending = 0;
     for s in ["queued", "retrying", "sending"] {
-        pending += store::deliveries(&state.db, None, Some(s), Paging::new(Some(1), None))
+        pending += store::deliveries(&state.db, None, None, Some(s), Paging::new(Some(1), None))
             .await
             .map_err(fail)?
             .total;
@@ -237,9 +243,19 @@ pub async fn deliveries(Data(state): Data<&AppState>, uri: &Uri) -> PageResult {
     let st = filter
         .non_empty("state")
         .filter(|s| state_label(s) != "不明");
-    let page = store::deliveries(&state.db, ward_id, st, Paging::new(Some(200), None))
-        .await
-        .map_err(fail)?;
+    // The access gate pins municipality_id to a city account's own.
+    let municipality_id = filter
+        .non_empty("municipality_id")
+        .and_then(|m| m.parse::<i64>().ok());
+    let page = store::deliveries(
+        &state.db,
+        municipality_id,
+        ward_id,
+        st,
+        Paging::new(Some(200), None),
+    )
+    .await
+    .map_err(fail)?;
     let rows = page
         .items
         .into_iter()

@@ -454,11 +454,18 @@ fn delivery_from_row(row: &AnyRow) -> Result<Delivery, sqlx::Error> {
 /// The outbox, newest first, optionally of one ward and/or one state.
 pub async fn deliveries(
     db: &Db,
+    municipality_id: Option<i64>,
     ward_id: Option<i64>,
     state: Option<&str>,
     paging: Paging,
 ) -> AppResult<Page<Delivery>> {
     let mut filter = Filter::default();
+    if let Some(m) = municipality_id {
+        filter.and(
+            "ward_id IN (SELECT id FROM wards WHERE municipality_id = ?)",
+            [Bind::Int(m)],
+        );
+    }
     if let Some(w) = ward_id {
         filter.and("ward_id = ?", [Bind::Int(w)]);
     }

@@ -509,9 +509,17 @@ struct StatusPage {
 
 /// Every ward's status for a period, for the city.
 #[handler]
-pub async fn statuses(Data(state): Data<&AppState>, Path(period): Path<String>) -> PageResult {
+pub async fn statuses(
+    Data(state): Data<&AppState>,
+    Path(period): Path<String>,
+    uri: &poem::http::Uri,
+) -> PageResult {
     let period = parse_period(&period).map_err(fail)?;
-    let rows: Vec<StatusRow> = store::statuses(&state.db, None, period)
+    // The access gate pins municipality_id to a city account's own.
+    let municipality_id = form_urlencoded::parse(uri.query().unwrap_or("").as_bytes())
+        .find(|(k, _)| k == "municipality_id")
+        .and_then(|(_, v)| v.parse::<i64>().ok());
+    let rows: Vec<StatusRow> = store::statuses(&state.db, municipality_id, period)
         .await
         .map_err(fail)?
         .into_iter()

@@ -26,8 +26,22 @@ struct WardList {
 impl WardsApi {
     /// Wards, optionally of one municipality, with the city view's figures.
     #[oai(path = "/wards", method = "get", operation_id = "listWards")]
-    async fn list(&self, municipality_id: Query<Option<i64>>) -> ApiResult<Json<WardList>> {
-        let wards = store::list(&self.state.db, municipality_id.0).await?;
+    async fn list(
+        &self,
+        req: &poem::Request,
+        municipality_id: Query<Option<i64>>,
+    ) -> ApiResult<Json<WardList>> {
+        let actor = crate::http::auth::actor(req)?;
+        let wards: Vec<_> = store::list(&self.state.db, municipality_id.0)
+            .await?
+            .into_iter()
+            .filter(|w| {
+                actor.sees(crate::accounts::WardScope {
+                    ward_id: w.id,
+                    municipality_id: w.municipality_id,
+                })
+            })
+            .collect();
         let items =
             dashboard::store::for_wards(&self.state.db, wards, self.state.clock.today(), false)
                 .await?;
@@ -38,7 +52,14 @@ impl WardsApi {
     }
 
     #[oai(path = "/wards", method = "post", operation_id = "createWard")]
-    async fn create(&self, body: Json<NewWard>) -> ApiResult<Created<WardDashboard>> {
+    async fn create(
+        &self,
+        req: &poem::Request,
+        body: Json<NewWard>,
+    ) -> ApiResult<Created<WardDashboard>> {
+        if !crate::http::auth::actor(req)?.can_write_municipality(body.0.municipality_id) {
+            return Err(crate::error::AppError::Forbidden.into());
+        }
         let ward = store::create(&self.state.db, &body.0, self.state.clock.now()).await?;
         Ok(Created::Created(Json(
             dashboard::store::for_ward(&self.state.db, ward.id, self.state.clock.today()).await?,

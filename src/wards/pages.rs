@@ -72,6 +72,7 @@ pub async fn dashboard(Data(state): Data<&AppState>, Path(id): Path<String>) -> 
     };
     let failed = crate::reminders::store::deliveries(
         &state.db,
+        None,
         Some(id),
         Some("failed"),
         crate::paging::Paging::new(Some(10), None),

@@ -45,7 +45,30 @@ async fn serve_demo_creates_the_database_serves_and_stops_cleanly_on_sigterm() {
         .recv_timeout(Duration::from_secs(120))
         .expect("server announced its address");
 
-    let client = reqwest::Client::new();
+    // Sign in as the demo city account through a token made with the CLI.
+    let made = Command::new(env!("CARGO_BIN_EXE_renkei"))
+        .args([
+            "token",
+            "create",
+            "--email",
+            "city@demo.example.jp",
+            "--name",
+            "process-test",
+        ])
+        .env("DATABASE_URL", &database.url)
+        .output()
+        .expect("renkei token create");
+    assert!(made.status.success(), "{made:?}");
+    let token = String::from_utf8(made.stdout).unwrap().trim().to_string();
+    let mut headers = reqwest::header::HeaderMap::new();
+    headers.insert(
+        reqwest::header::AUTHORIZATION,
+        format!("Bearer {token}").parse().unwrap(),
+    );
+    let client = reqwest::Client::builder()
+        .default_headers(headers)
+        .build()
+        .unwrap();
     let health = client
         .get(format!("http://{addr}/api/health"))
         .send()

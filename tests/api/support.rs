@@ -6,6 +6,8 @@
 use std::sync::Arc;
 
 use chrono::{DateTime, NaiveDate, Utc};
+use renkei::accounts::Role;
+use renkei::accounts::store::{self as accounts, NewAccount};
 use renkei::app::{self, AppState, Clock, Running};
 use renkei::config::Config;
 use renkei::db::Db;
@@ -174,9 +176,19 @@ impl TestApp {
     }
 
     pub async fn spawn_at(now: DateTime<Utc>, demo: bool) -> TestApp {
+        Self::spawn_configured(now, demo, |_| {}).await
+    }
+
+    /// A new app with some settings changed (e.g. the SMTP server).
+    pub async fn spawn_configured(
+        now: DateTime<Utc>,
+        demo: bool,
+        configure: impl FnOnce(&mut Config),
+    ) -> TestApp {
         let database = TestDatabase::create().await;
         let url = database.url.clone();
-        let config = Config::for_database(url.clone());
+        let mut config = Config::for_database(url.clone());
+        configure(&mut config);
         let db = Db::connect(&url, 8).await.expect("open database");
         db.migrate().await.expect("migrate");
         if demo {
@@ -190,9 +202,18 @@ impl TestApp {
             config: Arc::new(config),
         };
         let running = app::start(state).await.expect("start server");
+        // By default the tests act as the installation's operator, through
+        // an API token (no CSRF: bearer requests carry no ambient credential).
+        let token = operator_token(&db).await;
+        let mut headers = reqwest::header::HeaderMap::new();
+        headers.insert(
+            reqwest::header::AUTHORIZATION,
+            format!("Bearer {token}").parse().unwrap(),
+        );
         let client = reqwest::Client::builder()
             .redirect(reqwest::redirect::Policy::none())
             .cookie_store(true)
+            .default_headers(headers)
             .build()
             .unwrap();
         TestApp {
@@ -310,6 +331,58 @@ impl TestApp {
             r.stop().await.unwrap();
         }
     }
+}
+
+/// The default test identity: an operator account and its token, inserted
+/// as fixture rows (so they leave no audit rows for the tests that count them).
+async fn operator_token(db: &Db) -> String {
+    let token = "rk_test_operator_token".to_string();
+    sqlx::query(
+        "INSERT INTO accounts (email, role, created_at) VALUES ('operator@example.jp', 'admin', '2026-01-01T00:00:00Z')",
+    )
+    .execute(&db.pool)
+    .await
+    .expect("operator account");
+    sqlx::query(
+        "INSERT INTO api_tokens (account_id, name, token_hash, created_at) \
+         SELECT id, 'tests', $1, '2026-01-01T00:00:00Z' FROM accounts WHERE email = 'operator@example.jp'",
+    )
+    .bind(renkei::accounts::secret::token_hash(&token))
+    .execute(&db.pool)
+    .await
+    .expect("operator token");
+    token
+}
+
+/// Creates an account (no password) and an API token for it; returns the token.
+pub async fn create_account_token(
+    db: &Db,
+    email: &str,
+    role: Role,
+    municipality_id: Option<i64>,
+    ward_id: Option<i64>,
+    now: DateTime<Utc>,
+) -> String {
+    let id = accounts::create(
+        db,
+        &NewAccount {
+            email: email.into(),
+            display_name: String::new(),
+            role,
+            municipality_id,
+            ward_id,
+            member_id: None,
+            password_hash: None,
+        },
+        None,
+        now,
+    )
+    .await
+    .expect("create account");
+    accounts::create_token(db, id, "tests", None, now)
+        .await
+        .expect("create token")
+        .1
 }
 
 // ---------------------------------------------------------------------------

@@ -1,0 +1,314 @@
+//! Accounts, roles and who may do what: the access rules, with no I/O.
+//!
+//! Every request is made by an [`Actor`] (a signed-in account or the owner of
+//! an API token). `http::auth` turns the request into a [`Target`] (the ward
+//! or municipality it touches, resolved from the path) and asks [`decide`];
+//! nothing else grants access. Lists that span wards are narrowed with
+//! [`Actor::ward_filter`].
+
+pub mod pages;
+pub mod secret;
+pub mod store;
+
+use serde::Serialize;
+
+/// What an account may do, in increasing reach within its scope.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub enum Role {
+    /// The installation's operator: creates municipalities; not tied to one.
+    Admin,
+    /// 市の担当課: every ward of its municipality, accounts, audit log.
+    City,
+    /// 区の事務局: its own ward.
+    Secretariat,
+    /// 委員: reads its ward; records evaluations on countermeasures it owns.
+    Member,
+    /// Reads its ward, or every ward of its municipality when city-level.
+    Viewer,
+}
+
+impl Role {
+    pub const ALL: [Role; 5] = [
+        Role::Admin,
+        Role::City,
+        Role::Secretariat,
+        Role::Member,
+        Role::Viewer,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Role::Admin => "admin",
+            Role::City => "city",
+            Role::Secretariat => "secretariat",
+            Role::Member => "member",
+            Role::Viewer => "viewer",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Role> {
+        Role::ALL.into_iter().find(|r| r.as_str() == s)
+    }
+
+    pub fn label(self) -> &'static str {
+        match self {
+            Role::Admin => "運用管理者",
+            Role::City => "市担当課",
+            Role::Secretariat => "区事務局",
+            Role::Member => "委員",
+            Role::Viewer => "閲覧者",
+        }
+    }
+}
+
+/// Who is making the request, with the scope their role applies to.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Actor {
+    pub account_id: i64,
+    pub role: Role,
+    /// None only for [`Role::Admin`].
+    pub municipality_id: Option<i64>,
+    /// None for city-level accounts.
+    pub ward_id: Option<i64>,
+    /// The committee member record linked to this account, if any.
+    pub member_id: Option<i64>,
+    /// What the audit log records as the actor: `account:<id>` (no names or
+    /// addresses, which may be corrected or erased later).
+    pub label: String,
+}
+
+/// Where a ward lives.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct WardScope {
+    pub ward_id: i64,
+    pub municipality_id: i64,
+}
+
+/// What a request touches, resolved from its path.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Target {
+    /// Open to anyone signed in (health, topic catalogue, own account pages).
+    Anyone,
+    /// Data of one ward.
+    Ward(WardScope),
+    /// A countermeasure, with its owner (members may record evaluations on
+    /// their own).
+    Countermeasure {
+        ward: WardScope,
+        owner_member_id: Option<i64>,
+    },
+    /// Data spanning a municipality (its wards' list, settings, summaries).
+    Municipality(i64),
+    /// Lists spanning every municipality the actor can see; narrowed by the
+    /// handler with [`Actor::ward_filter`]. Reading is allowed to everyone.
+    ScopedList,
+    /// Cross-ward views and settings that only city-level accounts use.
+    CityLevel,
+    /// Creating municipalities: the installation operator only.
+    Installation,
+    /// Account administration and the audit log.
+    Accounts,
+}
+
+/// Reading or changing.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Access {
+    Read,
+    Write,
+    /// A PDCA transition on a countermeasure (the one write members may make).
+    Transition,
+}
+
+/// The outcome of an access check.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Decision {
+    Allow,
+    Deny,
+}
+
+impl Actor {
+    pub fn is_city_level(&self) -> bool {
+        self.ward_id.is_none()
+    }
+
+    fn in_municipality(&self, municipality_id: i64) -> bool {
+        self.role == Role::Admin || self.municipality_id == Some(municipality_id)
+    }
+
+    pub fn can_read_ward(&self, ward: WardScope) -> bool {
+        match self.role {
+            Role::Admin => true,
+            Role::City => self.in_municipality(ward.municipality_id),
+            Role::Viewer if self.is_city_level() => self.in_municipality(ward.municipality_id),
+            Role::Secretariat | Role::Member | Role::Viewer => {
+                self.in_municipality(ward.municipality_id) && self.ward_id == Some(ward.ward_id)
+            }
+        }
+    }
+
+    pub fn can_write_ward(&self, ward: WardScope) -> bool {
+        match self.role {
+            Role::Admin | Role::City | Role::Secretariat => self.can_read_ward(ward),
+            Role::Member | Role::Viewer => false,
+        }
+    }
+
+    pub fn can_read_municipality(&self, municipality_id: i64) -> bool {
+        self.is_city_level() && self.in_municipality(municipality_id)
+    }
+
+    pub fn can_write_municipality(&self, municipality_id: i64) -> bool {
+        matches!(self.role, Role::Admin | Role::City) && self.in_municipality(municipality_id)
+    }
+
+    pub fn can_manage_accounts(&self) -> bool {
+        matches!(self.role, Role::Admin | Role::City)
+    }
+
+    /// For lists spanning wards: `None` = no narrowing (admin), otherwise the
+    /// municipality and, for ward-level accounts, the one ward.
+    pub fn ward_filter(&self) -> Option<(i64, Option<i64>)> {
+        match self.role {
+            Role::Admin => None,
+            _ => Some((self.municipality_id.unwrap_or(-1), self.ward_id)),
+        }
+    }
+
+    /// Whether a ward in a list is visible to this actor.
+    pub fn sees(&self, ward: WardScope) -> bool {
+        self.can_read_ward(ward)
+    }
+}
+
+/// The one access decision.
+pub fn decide(actor: &Actor, target: Target, access: Access) -> Decision {
+    let allowed = match (target, access) {
+        (Target::Anyone, _) => true,
+        (Target::Ward(w), Access::Read) => actor.can_read_ward(w),
+        (Target::Ward(w), _) => actor.can_write_ward(w),
+        (Target::Countermeasure { ward, .. }, Access::Read) => actor.can_read_ward(ward),
+        (
+            Target::Countermeasure {
+                ward,
+                owner_member_id,
+            },
+            Access::Transition,
+        ) => {
+            actor.can_write_ward(ward)
+                || (actor.role == Role::Member
+                    && actor.can_read_ward(ward)
+                    && actor.member_id.is_some()
+                    && actor.member_id == owner_member_id)
+        }
+        (Target::Countermeasure { ward, .. }, Access::Write) => actor.can_write_ward(ward),
+        (Target::Municipality(m), Access::Read) => actor.can_read_municipality(m),
+        (Target::Municipality(m), _) => actor.can_write_municipality(m),
+        (Target::ScopedList, Access::Read) => true,
+        // Creating a ward: the handler checks the municipality named in the body.
+        (Target::ScopedList, _) => matches!(actor.role, Role::Admin | Role::City),
+        (Target::CityLevel, Access::Read) => actor.is_city_level(),
+        (Target::CityLevel, _) => matches!(actor.role, Role::Admin | Role::City),
+        (Target::Installation, Access::Read) => true,
+        (Target::Installation, _) => actor.role == Role::Admin,
+        (Target::Accounts, _) => actor.can_manage_accounts(),
+    };
+    if allowed {
+        Decision::Allow
+    } else {
+        Decision::Deny
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const OWN: WardScope = WardScope {
+        ward_id: 1,
+        municipality_id: 10,
+    };
+    const OTHER_WARD: WardScope = WardScope {
+        ward_id: 2,
+        municipality_id: 10,
+    };
+    const OTHER_CITY: WardScope = WardScope {
+        ward_id: 3,
+        municipality_id: 20,
+    };
+
+    fn actor(role: Role, ward: Option<i64>) -> Actor {
+        Actor {
+            account_id: 1,
+            role,
+            municipality_id: if role == Role::Admin { None } else { Some(10) },
+            ward_id: ward,
+            member_id: Some(7),
+            label: "account:1".into(),
+        }
+    }
+
+    #[test]
+    fn city_reads_and_writes_every_ward_of_its_municipality_only() {
+        let a = actor(Role::City, None);
+        assert!(a.can_read_ward(OWN) && a.can_write_ward(OTHER_WARD));
+        assert!(!a.can_read_ward(OTHER_CITY) && !a.can_write_ward(OTHER_CITY));
+        assert!(a.can_write_municipality(10) && !a.can_write_municipality(20));
+    }
+
+    #[test]
+    fn secretariat_reads_and_writes_its_own_ward_only() {
+        let a = actor(Role::Secretariat, Some(1));
+        assert!(a.can_read_ward(OWN) && a.can_write_ward(OWN));
+        assert!(!a.can_read_ward(OTHER_WARD) && !a.can_read_ward(OTHER_CITY));
+        assert!(!a.can_read_municipality(10) && !a.can_write_municipality(10));
+    }
+
+    #[test]
+    fn member_reads_its_ward_and_evaluates_only_what_it_owns() {
+        let a = actor(Role::Member, Some(1));
+        assert!(a.can_read_ward(OWN) && !a.can_write_ward(OWN));
+        let own = Target::Countermeasure {
+            ward: OWN,
+            owner_member_id: Some(7),
+        };
+        let not_own = Target::Countermeasure {
+            ward: OWN,
+            owner_member_id: Some(8),
+        };
+        assert_eq!(decide(&a, own, Access::Transition), Decision::Allow);
+        assert_eq!(decide(&a, own, Access::Write), Decision::Deny);
+        assert_eq!(decide(&a, not_own, Access::Transition), Decision::Deny);
+    }
+
+    #[test]
+    fn viewer_writes_nothing_and_city_level_viewer_reads_the_municipality() {
+        let ward_viewer = actor(Role::Viewer, Some(1));
+        assert!(ward_viewer.can_read_ward(OWN) && !ward_viewer.can_read_ward(OTHER_WARD));
+        assert!(!ward_viewer.can_write_ward(OWN));
+        let city_viewer = actor(Role::Viewer, None);
+        assert!(city_viewer.can_read_ward(OTHER_WARD) && !city_viewer.can_read_ward(OTHER_CITY));
+        assert!(city_viewer.can_read_municipality(10) && !city_viewer.can_write_municipality(10));
+        assert!(!city_viewer.can_manage_accounts());
+    }
+
+    #[test]
+    fn only_the_operator_creates_municipalities() {
+        for role in Role::ALL {
+            let a = actor(role, None);
+            let expected = if role == Role::Admin {
+                Decision::Allow
+            } else {
+                Decision::Deny
+            };
+            assert_eq!(decide(&a, Target::Installation, Access::Write), expected);
+        }
+    }
+
+    #[test]
+    fn roles_round_trip_through_their_names() {
+        for role in Role::ALL {
+            assert_eq!(Role::parse(role.as_str()), Some(role));
+        }
+        assert_eq!(Role::parse("root"), None);
+    }
+}

@@ -1,0 +1,599 @@
+//! Sign-in and sign-out pages.
+//!
+//! A failed sign-in says the same thing whether or not the address exists,
+//! and takes the same time (an unknown address is checked against a dummy
+//! hash). Failures are counted per address and per client in the database;
+//! past the limit the form answers 429 until the window passes.
+
+use askama::Template;
+use poem::http::StatusCode;
+use poem::http::header;
+use poem::web::{Data, Form, RemoteAddr};
+use poem::{IntoResponse, Request, handler};
+use serde::Deserialize;
+
+use super::secret::{dummy_hash, token_hash, verify_password};
+use super::store::{self, THROTTLE_MAX_FAILURES};
+use crate::app::AppState;
+use crate::http::auth::{SessionInfo, session_cookie, session_cookie_value};
+use crate::pages::{Layout, PageResult, fail, render_with_status, see_other};
+
+#[derive(Template)]
+#[template(path = "accounts/login.html")]
+struct LoginPage {
+    layout: Layout,
+    email: String,
+    message: Option<String>,
+}
+
+fn login_page(email: String, message: Option<&str>, status: StatusCode) -> PageResult {
+    render_with_status(
+        &LoginPage {
+            layout: Layout::new("ログイン"),
+            email,
+            message: message.map(str::to_string),
+        },
+        status,
+    )
+}
+
+#[handler]
+pub async fn login_form() -> PageResult {
+    login_page(String::new(), None, StatusCode::OK)
+}
+
+#[derive(Deserialize)]
+pub struct LoginForm {
+    #[serde(default)]
+    email: String,
+    #[serde(default)]
+    password: String,
+}
+
+const FAILED: &str = "メールアドレスまたはパスワードが正しくありません";
+const LOCKED: &str =
+    "ログインの失敗が続いたため、一時的にログインできません。しばらくしてからお試しください";
+
+#[handler]
+pub async fn login(
+    Data(state): Data<&AppState>,
+    remote: &RemoteAddr,
+    req: &Request,
+    Form(form): Form<LoginForm>,
+) -> PageResult {
+    let now = state.clock.now();
+    let email = store::normalize_email(&form.email);
+    // Keys carry no address in clear.
+    let email_key = format!("email:{}", token_hash(&email));
+    let addr_key = format!(
+        "addr:{}",
+        remote
+            .as_socket_addr()
+            .map(|a| a.ip().to_string())
+            .unwrap_or_default()
+    );
+    for key in [&email_key, &addr_key] {
+        if store::recent_failures(&state.db, key, now)
+            .await
+            .map_err(fail)?
+            >= THROTTLE_MAX_FAILURES
+        {
+            tracing::warn!("sign-in refused: too many recent failures");
+            return login_page(email, Some(LOCKED), StatusCode::TOO_MANY_REQUESTS);
+        }
+    }
+    let creds = store::credentials(&state.db, &email).await.map_err(fail)?;
+    let usable = creds
+        .as_ref()
+        .filter(|c| !c.disabled)
+        .and_then(|c| c.password_hash.clone());
+    let ok = match usable {
+        Some(hash) => verify_password(form.password, hash).await.map_err(fail)?,
+        None => {
+            let hash = dummy_hash().await.map_err(fail)?;
+            let _ = verify_password(form.password, hash).await.map_err(fail)?;
+            false
+        }
+    };
+    let Some(creds) = creds.filter(|_| ok) else {
+        store::record_failure(&state.db, &[email_key, addr_key], now)
+            .await
+            .map_err(fail)?;
+        tracing::info!("sign-in failed");
+        return login_page(email, Some(FAILED), StatusCode::UNAUTHORIZED);
+    };
+    store::clear_failures(&state.db, &email_key)
+        .await
+        .map_err(fail)?;
+    // A fresh session id at every sign-in; an older one from this browser ends.
+    if let Some(old) = session_cookie_value(req) {
+        store::close_session(&state.db, &old).await.map_err(fail)?;
+    }
+    let ttl = state.config.session_ttl_secs();
+    let session = store::open_session(&state.db, creds.actor.account_id, now, ttl)
+        .await
+        .map_err(fail)?;
+    let cookie = session_cookie(&session.cookie_value, state.config.cookie_secure(), ttl);
+    tracing::info!(account_id = creds.actor.account_id, "signed in");
+    let mut resp = see_other("/")?;
+    resp.headers_mut().append(
+        header::SET_COOKIE,
+        cookie.to_string().parse().map_err(|_| {
+            fail(crate::error::AppError::Internal(anyhow::anyhow!(
+                "bad cookie"
+            )))
+        })?,
+    );
+    Ok(resp)
+}
+
+#[handler]
+pub async fn logout(
+    Data(state): Data<&AppState>,
+    session: Option<Data<&SessionInfo>>,
+) -> PageResult {
+    if let Some(Data(s)) = session {
+        store::close_session(&state.db, &s.cookie_value)
+            .await
+            .map_err(fail)?;
+    }
+    let cookie = session_cookie("", state.config.cookie_secure(), 0);
+    let mut resp = see_other("/login")?.into_response();
+    if let Ok(v) = cookie.to_string().parse() {
+        resp.headers_mut().append(header::SET_COOKIE, v);
+    }
+    Ok(resp)
+}
+
+#[derive(Template)]
+#[template(path = "audit/list.html")]
+struct AuditPage {
+    layout: Layout,
+    wards: Vec<(i64, String)>,
+    selected_ward: Option<i64>,
+    account_id: String,
+    entity: String,
+    entities: Vec<(&'static str, &'static str)>,
+    from: String,
+    to: String,
+    rows: Vec<crate::audit::Row>,
+}
+
+/// The audit log, for city accounts (their municipality) and the operator.
+#[handler]
+pub async fn audit_page(Data(state): Data<&AppState>, req: &Request) -> PageResult {
+    // The gate admits only accounts that may manage accounts.
+    let actor = crate::http::auth::actor(req).map_err(fail)?;
+    let form = crate::pages::FormData::parse(req.uri().query().unwrap_or("").as_bytes());
+    let int = |k: &str| form.non_empty(k).and_then(|v| v.trim().parse::<i64>().ok());
+    let date = |k: &str| {
+        form.non_empty(k)
+            .and_then(|v| v.parse::<chrono::NaiveDate>().ok())
+    };
+    let q = crate::audit::Query {
+        municipality_id: actor.municipality_id,
+        ward_id: int("ward_id"),
+        account_id: int("account_id"),
+        entity: form.non_empty("entity").map(str::to_string),
+        from: date("from"),
+        to: date("to"),
+    };
+    let rows = crate::audit::list(&state.db, &q).await.map_err(fail)?;
+    let wards = crate::wards::store::list(&state.db, actor.municipality_id)
+        .await
+        .map_err(fail)?
+        .into_iter()
+        .map(|w| (w.id, w.name))
+        .collect();
+    let page = AuditPage {
+        layout: Layout::new("操作記録（監査ログ）"),
+        wards,
+        selected_ward: q.ward_id,
+        account_id: q.account_id.map(|a| a.to_string()).unwrap_or_default(),
+        entity: q.entity.clone().unwrap_or_default(),
+        entities: vec![
+            ("member", "委員"),
+            ("meeting", "会議"),
+            ("countermeasure", "対応策"),
+            ("survey", "調査"),
+            ("ward", "区"),
+            ("account", "アカウント"),
+        ],
+        from: q.from.map(|d| d.to_string()).unwrap_or_default(),
+        to: q.to.map(|d| d.to_string()).unwrap_or_default(),
+        rows,
+    };
+    render_with_status(&page, StatusCode::OK)
+}
+
+#[derive(Template)]
+#[template(path = "accounts/password.html")]
+struct PasswordPage {
+    layout: Layout,
+    done: bool,
+    message: Option<String>,
+}
+
+fn password_page(done: bool, message: Option<String>, status: StatusCode) -> PageResult {
+    render_with_status(
+        &PasswordPage {
+            layout: Layout::new("パスワードの変更"),
+            done,
+            message,
+        },
+        status,
+    )
+}
+
+#[handler]
+pub async fn password_form(req: &Request) -> PageResult {
+    let done = req.uri().query() == Some("done=1");
+    password_page(done, None, StatusCode::OK)
+}
+
+#[derive(Deserialize)]
+pub struct PasswordForm {
+    #[serde(default)]
+    current: String,
+    #[serde(default)]
+    new: String,
+    #[serde(default)]
+    confirm: String,
+}
+
+/// Changes the signed-in account's password; other sessions of the account end.
+#[handler]
+pub async fn change_password(
+    Data(state): Data<&AppState>,
+    req: &Request,
+    Form(form): Form<PasswordForm>,
+) -> PageResult {
+    let actor = crate::http::auth::actor(req).map_err(fail)?;
+    let stored = store::password_hash(&state.db, actor.account_id)
+        .await
+        .map_err(fail)?;
+    let ok = match stored {
+        Some(hash) => verify_password(form.current, hash).await.map_err(fail)?,
+        None => false,
+    };
+    if !ok {
+        return password_page(
+            false,
+            Some("現在のパスワードが正しくありません".into()),
+            StatusCode::UNPROCESSABLE_ENTITY,
+        );
+    }
+    if form.new != form.confirm {
+        return password_page(
+            false,
+            Some("確認用のパスワードが一致しません".into()),
+            StatusCode::UNPROCESSABLE_ENTITY,
+        );
+    }
+    if let Err(e) = super::secret::check_password_rules(&form.new) {
+        return password_page(
+            false,
+            Some(e.public_message()),
+            StatusCode::UNPROCESSABLE_ENTITY,
+        );
+    }
+    let hash = super::secret::hash_password(form.new).await.map_err(fail)?;
+    let keep = req
+        .extensions()
+        .get::<SessionInfo>()
+        .map(|s| s.cookie_value.clone());
+    store::set_password(
+        &state.db,
+        actor.account_id,
+        &hash,
+        keep.as_deref(),
+        state.clock.now(),
+    )
+    .await
+    .map_err(fail)?;
+    see_other("/account/password?done=1")
+}
+
+#[derive(Template)]
+#[template(path = "accounts/list.html")]
+struct AccountsPage {
+    layout: Layout,
+    accounts: Vec<store::Listed>,
+    wards: Vec<(i64, String)>,
+    roles: Vec<(&'static str, &'static str)>,
+    message: Option<String>,
+}
+
+/// The roles a city account may give (not the operator's).
+const GRANTABLE: [super::Role; 4] = [
+    super::Role::City,
+    super::Role::Secretariat,
+    super::Role::Member,
+    super::Role::Viewer,
+];
+
+async fn accounts_page(
+    state: &AppState,
+    actor: &super::Actor,
+    message: Option<String>,
+    status: StatusCode,
+) -> PageResult {
+    let accounts = store::list(&state.db, actor.municipality_id)
+        .await
+        .map_err(fail)?;
+    let wards = crate::wards::store::list(&state.db, actor.municipality_id)
+        .await
+        .map_err(fail)?
+        .into_iter()
+        .map(|w| (w.id, w.name))
+        .collect();
+    render_with_status(
+        &AccountsPage {
+            layout: Layout::new("アカウントの管理"),
+            accounts,
+            wards,
+            roles: GRANTABLE.iter().map(|r| (r.as_str(), r.label())).collect(),
+            message,
+        },
+        status,
+    )
+}
+
+/// Accounts of the city account's municipality (the gate admits city and
+/// the operator only).
+#[handler]
+pub async fn accounts_list(Data(state): Data<&AppState>, req: &Request) -> PageResult {
+    let actor = crate::http::auth::actor(req).map_err(fail)?;
+    accounts_page(state, &actor, None, StatusCode::OK).await
+}
+
+fn grantable(role: &str) -> Result<super::Role, crate::error::AppError> {
+    super::Role::parse(role)
+        .filter(|r| GRANTABLE.contains(r))
+        .ok_or_else(|| crate::error::AppError::invalid("role", "役割を選んでください"))
+}
+
+#[handler]
+pub async fn account_create(
+    Data(state): Data<&AppState>,
+    req: &Request,
+    body: poem::Body,
+) -> PageResult {
+    let actor = crate::http::auth::actor(req).map_err(fail)?;
+    let form = crate::pages::FormData::parse(&body.into_vec().await?);
+    let result = async {
+        let role = grantable(form.non_empty("role").unwrap_or(""))?;
+        let password = form.non_empty("password").unwrap_or("").to_string();
+        super::secret::check_password_rules(&password)?;
+        let new = store::NewAccount {
+            email: form.non_empty("email").unwrap_or("").to_string(),
+            display_name: form
+                .non_empty("display_name")
+                .unwrap_or("")
+                .trim()
+                .to_string(),
+            role,
+            municipality_id: actor.municipality_id,
+            ward_id: form.non_empty("ward_id").and_then(|w| w.parse().ok()),
+            member_id: None,
+            password_hash: Some(super::secret::hash_password(password).await?),
+        };
+        store::create(&state.db, &new, None, state.clock.now()).await
+    }
+    .await;
+    match result {
+        Ok(_) => see_other("/accounts"),
+        Err(e) if crate::pages::is_form_error(&e) => {
+            accounts_page(state, &actor, Some(e.public_message()), e.status()).await
+        }
+        Err(e) => Err(fail(e)),
+    }
+}
+
+#[handler]
+pub async fn account_update(
+    Data(state): Data<&AppState>,
+    req: &Request,
+    poem::web::Path(id): poem::web::Path<i64>,
+    body: poem::Body,
+) -> PageResult {
+    let actor = crate::http::auth::actor(req).map_err(fail)?;
+    let form = crate::pages::FormData::parse(&body.into_vec().await?);
+    // Only accounts of the actor's own municipality; others do not exist for it.
+    let target = store::list(&state.db, actor.municipality_id)
+        .await
+        .map_err(fail)?
+        .into_iter()
+        .find(|a| a.id == id)
+        .ok_or_else(|| fail(crate::error::AppError::NotFound("アカウント")))?;
+    let result = async {
+        if target.role == super::Role::Admin {
+            return Err(crate::error::AppError::Forbidden);
+        }
+        let role = grantable(form.non_empty("role").unwrap_or(""))?;
+        let ward_id = form.non_empty("ward_id").and_then(|w| w.parse().ok());
+        let disabled = form.non_empty("disabled").is_some();
+        if target.id == actor.account_id && (disabled || role != actor.role) {
+            return Err(crate::error::AppError::Conflict(
+                "自分自身の役割の変更や無効化はできません".into(),
+            ));
+        }
+        store::update_access(
+            &state.db,
+            &target,
+            role,
+            ward_id,
+            disabled,
+            state.clock.now(),
+        )
+        .await
+    }
+    .await;
+    match result {
+        Ok(()) => see_other("/accounts"),
+        Err(e) if crate::pages::is_form_error(&e) => {
+            accounts_page(state, &actor, Some(e.public_message()), e.status()).await
+        }
+        Err(e) => Err(fail(e)),
+    }
+}
+
+#[derive(Template)]
+#[template(path = "accounts/reset_request.html")]
+struct ResetRequestPage {
+    layout: Layout,
+    sent: bool,
+}
+
+#[derive(Template)]
+#[template(path = "accounts/reset_form.html")]
+struct ResetFormPage {
+    layout: Layout,
+    token: String,
+    message: Option<String>,
+}
+
+#[handler]
+pub async fn reset_request_form(req: &Request) -> PageResult {
+    render_with_status(
+        &ResetRequestPage {
+            layout: Layout::new("パスワードの再設定"),
+            sent: req.uri().query() == Some("sent=1"),
+        },
+        StatusCode::OK,
+    )
+}
+
+#[derive(Deserialize)]
+pub struct ResetRequestForm {
+    #[serde(default)]
+    email: String,
+}
+
+/// Mails a one-time link when the address has an account; answers the same
+/// either way.
+#[handler]
+pub async fn reset_request(
+    Data(state): Data<&AppState>,
+    Form(form): Form<ResetRequestForm>,
+) -> PageResult {
+    let now = state.clock.now();
+    if let Some((to, token)) = store::create_reset(&state.db, &form.email, now)
+        .await
+        .map_err(fail)?
+    {
+        let link = format!(
+            "{}/password-reset/{token}",
+            state.config.base_url.trim_end_matches('/')
+        );
+        let text = format!(
+            "在宅医療・介護連携推進事業 進捗管理のパスワード再設定の依頼を受け付けました。\n\n\
+             次のリンクから1時間以内に新しいパスワードを設定してください（1回限り有効）。\n{link}\n\n\
+             心当たりがない場合は、このメールを破棄してください。\n"
+        );
+        let html = format!(
+            "<p>在宅医療・介護連携推進事業 進捗管理のパスワード再設定の依頼を受け付けました。</p>\
+             <p>次のリンクから1時間以内に新しいパスワードを設定してください（1回限り有効）。</p>\
+             <p><a href=\"{link}\">{link}</a></p><p>心当たりがない場合は、このメールを破棄してください。</p>"
+        );
+        let message_id = format!(
+            "<reset-{}@renkei>",
+            super::secret::random_token().map_err(fail)?
+        );
+        let sent = match crate::reminders::sender::Mailer::new(
+            &state.config.smtp_url,
+            &state.config.mail_from,
+        ) {
+            Ok(mailer) => mailer
+                .send(&to, &message_id, "パスワード再設定のご案内", &text, &html)
+                .await
+                .map_err(|e| e.message),
+            Err(e) => Err(e.to_string()),
+        };
+        if let Err(reason) = sent {
+            // No address in the log: only that it failed, and why.
+            tracing::warn!(error = %reason, "password reset mail not sent");
+        }
+    }
+    see_other("/password-reset?sent=1")
+}
+
+fn reset_form(token: String, message: Option<String>, status: StatusCode) -> PageResult {
+    render_with_status(
+        &ResetFormPage {
+            layout: Layout::new("新しいパスワードの設定"),
+            token,
+            message,
+        },
+        status,
+    )
+}
+
+const RESET_INVALID: &str =
+    "このリンクは無効か、有効期限が切れています。もう一度再設定を依頼してください";
+
+#[handler]
+pub async fn reset_form_page(
+    Data(state): Data<&AppState>,
+    poem::web::Path(token): poem::web::Path<String>,
+) -> PageResult {
+    match store::reset_account(&state.db, &token, state.clock.now())
+        .await
+        .map_err(fail)?
+    {
+        Some(_) => reset_form(token, None, StatusCode::OK),
+        None => Err(poem::Error::from_response(crate::pages::error_page(
+            StatusCode::NOT_FOUND,
+            RESET_INVALID,
+        ))),
+    }
+}
+
+#[derive(Deserialize)]
+pub struct ResetForm {
+    #[serde(default)]
+    new: String,
+    #[serde(default)]
+    confirm: String,
+}
+
+#[handler]
+pub async fn reset_complete(
+    Data(state): Data<&AppState>,
+    poem::web::Path(token): poem::web::Path<String>,
+    Form(form): Form<ResetForm>,
+) -> PageResult {
+    let now = state.clock.now();
+    if store::reset_account(&state.db, &token, now)
+        .await
+        .map_err(fail)?
+        .is_none()
+    {
+        return Err(poem::Error::from_response(crate::pages::error_page(
+            StatusCode::NOT_FOUND,
+            RESET_INVALID,
+        )));
+    }
+    if form.new != form.confirm {
+        return reset_form(
+            token,
+            Some("確認用のパスワードが一致しません".into()),
+            StatusCode::UNPROCESSABLE_ENTITY,
+        );
+    }
+    if let Err(e) = super::secret::check_password_rules(&form.new) {
+        return reset_form(
+            token,
+            Some(e.public_message()),
+            StatusCode::UNPROCESSABLE_ENTITY,
+        );
+    }
+    let hash = super::secret::hash_password(form.new).await.map_err(fail)?;
+    match store::complete_reset(&state.db, &token, &hash, now).await {
+        Ok(()) => see_other("/login"),
+        Err(crate::error::AppError::NotFound(_)) => Err(poem::Error::from_response(
+            crate::pages::error_page(StatusCode::NOT_FOUND, RESET_INVALID),
+        )),
+        Err(e) => Err(fail(e)),
+    }
+}
