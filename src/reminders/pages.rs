@@ -41,8 +41,13 @@ struct JobsPage {
 }
 
 #[handler]
-pub async fn jobs_page(Data(state): Data<&AppState>) -> PageResult {
+pub async fn jobs_page(Data(state): Data<&AppState>, uri: &Uri) -> PageResult {
     let now = state.clock.now();
+    // The access gate pins municipality_id to a city account's own, so the
+    // counts and settings links below cover that city only.
+    let scope = FormData::parse(uri.query().unwrap_or("").as_bytes())
+        .non_empty("municipality_id")
+        .and_then(|m| m.parse::<i64>().ok());
     let (loaded, problem) = match jobs::load_dir(&state.config.jobs_dir) {
         Ok(j) => (j, None),
         Err(e) => (Vec::new(), Some(e.to_string())),
@@ -69,11 +74,12 @@ pub async fn jobs_page(Data(state): Data<&AppState>) -> PageResult {
         .await
         .map_err(fail)?
         .into_iter()
+        .filter(|m| scope.is_none_or(|id| id == m.id))
         .map(|m| (m.id, m.name))
         .collect();
     let failed = store::deliveries(
         &state.db,
-        None,
+        scope,
         None,
         Some("failed"),
         Paging::new(Some(1), None),
@@ -83,7 +89,7 @@ pub async fn jobs_page(Data(state): Data<&AppState>) -> PageResult {
     .total;
     let mut pending = 0;
     for s in ["queued", "retrying", "sending"] {
-        pending += store::deliveries(&state.db, None, None, Some(s), Paging::new(Some(1), None))
+        pending += store::deliveries(&state.db, scope, None, Some(s), Paging::new(Some(1), None))
             .await
             .map_err(fail)?
             .total;

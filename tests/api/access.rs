@@ -827,6 +827,18 @@ async fn city_wide_views_show_only_the_accounts_own_city() {
         .await
         .unwrap();
     assert_eq!(r.status(), 200);
+    let jobs = city
+        .get(w.app.url("/jobs"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        jobs.contains("甲市 の通知設定") && !jobs.contains("乙市"),
+        "{jobs}"
+    );
 }
 
 #[tokio::test]
