@@ -493,14 +493,21 @@ pub async fn history(db: &Db, id: i64) -> AppResult<Vec<HistoryEntry>> {
         .map_err(AppError::from)
 }
 
-/// The most advanced stage per (ward, topic), over all countermeasures.
-pub async fn stages_by_topic(db: &Db) -> AppResult<Vec<(i64, i64, Stage)>> {
-    let rows = sqlx::query(
+/// The most advanced stage per (ward, topic) over all countermeasures;
+/// `ward_id` None means every ward.
+pub async fn stages_by_topic(db: &Db, ward_id: Option<i64>) -> AppResult<Vec<(i64, i64, Stage)>> {
+    let mut filter = Filter::default();
+    if let Some(w) = ward_id {
+        filter.and("ward_id = ?", [Bind::Int(w)]);
+    }
+    let sql = format!(
         "SELECT ward_id, topic, MAX(CASE stage WHEN '評価改善' THEN 2 WHEN '具体化' THEN 1 ELSE 0 END) AS rank \
-         FROM countermeasures GROUP BY ward_id, topic",
-    )
-    .fetch_all(&db.pool)
-    .await?;
+         FROM countermeasures{} GROUP BY ward_id, topic",
+        filter.where_sql()
+    );
+    let rows = bind_all(sqlx::query(sqlx::AssertSqlSafe(sql)), filter.binds())
+        .fetch_all(&db.pool)
+        .await?;
     rows.iter()
         .map(|r| {
             let rank: i64 = r.try_get("rank")?;

@@ -21,12 +21,20 @@ pub async fn for_wards(
     with_lists: bool,
 ) -> AppResult<Vec<WardDashboard>> {
     let period = Period::containing(today);
+    // One ward (its dashboard) reads only its own rows; a list reads them all at once.
+    let single = if wards.len() == 1 {
+        Some(wards[0].id)
+    } else {
+        None
+    };
     let mut covered: HashMap<i64, HashSet<i64>> = HashMap::new();
-    for (ward, topic) in meetings::store::covered_topics(db, period.start(), period.end()).await? {
+    for (ward, topic) in
+        meetings::store::covered_topics(db, single, period.start(), period.end()).await?
+    {
         covered.entry(ward).or_default().insert(topic);
     }
     let mut stages: HashMap<i64, HashMap<i64, Stage>> = HashMap::new();
-    for (ward, topic, stage) in countermeasures::store::stages_by_topic(db).await? {
+    for (ward, topic, stage) in countermeasures::store::stages_by_topic(db, single).await? {
         stages.entry(ward).or_default().insert(topic, stage);
     }
     let until = today

@@ -298,17 +298,28 @@ pub async fn delete(db: &Db, id: i64, now: DateTime<Utc>) -> AppResult<()> {
     Ok(())
 }
 
-/// Topics covered by a ward's meetings between two dates (inclusive), per ward:
-/// `(ward_id, topic)` pairs, for the dashboard.
-pub async fn covered_topics(db: &Db, from: NaiveDate, to: NaiveDate) -> AppResult<Vec<(i64, i64)>> {
-    let rows = sqlx::query(
-        "SELECT DISTINCT m.ward_id, t.topic FROM meetings m JOIN meeting_topics t ON t.meeting_id = m.id \
-         WHERE m.held_on >= $1 AND m.held_on <= $2",
-    )
-    .bind(from.to_string())
-    .bind(to.to_string())
-    .fetch_all(&db.pool)
-    .await?;
+/// Topics covered by meetings between two dates (inclusive), as
+/// `(ward_id, topic)` pairs, for the dashboard and the survey; `ward_id`
+/// None means every ward.
+pub async fn covered_topics(
+    db: &Db,
+    ward_id: Option<i64>,
+    from: NaiveDate,
+    to: NaiveDate,
+) -> AppResult<Vec<(i64, i64)>> {
+    let mut filter = Filter::default();
+    filter.and("m.held_on >= ?", [Bind::Text(from.to_string())]);
+    filter.and("m.held_on <= ?", [Bind::Text(to.to_string())]);
+    if let Some(w) = ward_id {
+        filter.and("m.ward_id = ?", [Bind::Int(w)]);
+    }
+    let sql = format!(
+        "SELECT DISTINCT m.ward_id, t.topic FROM meetings m JOIN meeting_topics t ON t.meeting_id = m.id{}",
+        filter.where_sql()
+    );
+    let rows = bind_all(sqlx::query(sqlx::AssertSqlSafe(sql)), filter.binds())
+        .fetch_all(&db.pool)
+        .await?;
     Ok(rows
         .iter()
         .map(|r| Ok((r.try_get("ward_id")?, r.try_get("topic")?)))
@@ -353,23 +364,4 @@ pub async fn create_in(
     };
     audit::record(tx, entry, now).await?;
     Ok(meeting)
-}
-
-/// [`covered_topics`] for one ward only: what its survey page needs,
-/// without reading every ward's meetings.
-pub async fn covered_topics_of_ward(
-    db: &Db,
-    ward_id: i64,
-    from: NaiveDate,
-    to: NaiveDate,
-) -> AppResult<Vec<i64>> {
-    Ok(sqlx::query_scalar(
-        "SELECT DISTINCT t.topic FROM meetings m JOIN meeting_topics t ON t.meeting_id = m.id \
-         WHERE m.ward_id = $1 AND m.held_on >= $2 AND m.held_on <= $3 ORDER BY t.topic",
-    )
-    .bind(ward_id)
-    .bind(from.to_string())
-    .bind(to.to_string())
-    .fetch_all(&db.pool)
-    .await?)
 }

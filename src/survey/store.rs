@@ -66,7 +66,7 @@ async fn load(
 pub async fn derived(db: &Db, period: Period) -> AppResult<HashMap<i64, Vec<DerivedTopic>>> {
     let mut covered: HashMap<i64, BTreeSet<i64>> = HashMap::new();
     for (ward, topic) in
-        crate::meetings::store::covered_topics(db, period.start(), period.end()).await?
+        crate::meetings::store::covered_topics(db, None, period.start(), period.end()).await?
     {
         covered.entry(ward).or_default().insert(topic);
     }
@@ -125,10 +125,10 @@ pub async fn derived_for_ward(
     period: Period,
 ) -> AppResult<Vec<DerivedTopic>> {
     let topics =
-        crate::meetings::store::covered_topics_of_ward(db, ward_id, period.start(), period.end())
+        crate::meetings::store::covered_topics(db, Some(ward_id), period.start(), period.end())
             .await?;
     let mut covered: HashMap<i64, BTreeSet<i64>> = HashMap::new();
-    covered.insert(ward_id, topics.into_iter().collect());
+    covered.insert(ward_id, topics.into_iter().map(|(_, t)| t).collect());
     let stages: HashMap<(i64, i64), Stage> =
         crate::countermeasures::store::stages_at(db, Some(ward_id), period.end())
             .await?
