@@ -156,19 +156,34 @@ pub async fn update(
 /// Checks, inside a transaction, that every id is a member of `ward_id`;
 /// `field` names the input for the error message.
 pub async fn ensure_in_ward(tx: &mut Tx, ward_id: i64, ids: &[i64], field: &str) -> AppResult<()> {
+    if ids.is_empty() {
+        return Ok(());
+    }
+    // One query for the whole list (a meeting's attendees), not one per id.
+    let placeholders: Vec<String> = (1..=ids.len()).map(|n| format!("${n}")).collect();
+    let sql = format!(
+        "SELECT id, ward_id FROM members WHERE id IN ({})",
+        placeholders.join(", ")
+    );
+    let mut query = sqlx::query(sqlx::AssertSqlSafe(sql));
     for id in ids {
-        let found: Option<i64> = sqlx::query_scalar("SELECT ward_id FROM members WHERE id = $1")
-            .bind(*id)
-            .fetch_optional(&mut **tx)
-            .await?;
-        match found {
+        query = query.bind(*id);
+    }
+    let wards: std::collections::HashMap<i64, i64> = query
+        .fetch_all(&mut **tx)
+        .await?
+        .iter()
+        .map(|r| Ok((r.try_get("id")?, r.try_get("ward_id")?)))
+        .collect::<Result<_, sqlx::Error>>()?;
+    for id in ids {
+        match wards.get(id) {
             None => {
                 return Err(AppError::invalid(
                     field,
                     format!("委員(ID {id})は存在しません"),
                 ));
             }
-            Some(w) if w != ward_id => {
+            Some(w) if *w != ward_id => {
                 return Err(AppError::invalid(
                     field,
                     format!("委員(ID {id})はこの区の委員ではありません"),
