@@ -1,12 +1,23 @@
-//! Benchmark: queue and send 10,000 reminders to a local SMTP sink.
+//! Benchmark: the overdue scan, queueing reminders, and sending them to a
+//! local SMTP sink.
 //!
-//! `cargo run --release --example bench_reminders [-- COUNT]`
+//! `cargo run --release --example bench_reminders [-- COUNT [TOTAL]]`
 //!
-//! Builds a temporary SQLite database with COUNT members (default 10,000),
-//! each owning one overdue countermeasure, starts an in-process SMTP sink
-//! (mailin-embedded) on a loopback port, then times one job pass (compute,
+//! Builds a database with COUNT members (default 10,000), each owning one
+//! overdue countermeasure, among TOTAL countermeasures (default COUNT; the
+//! others split between 未具体化, 評価改善 and 具体化 due next year), starts an
+//! in-process SMTP sink (mailin-embedded) on a loopback port, then times the
+//! overdue scan (`reminders::store::candidates`), one job pass (compute,
 //! render and queue every digest in one transaction) and the sender
-//! draining the outbox over SMTP. Target: under 60 s on a 2-core machine.
+//! draining the outbox over SMTP (skipped with `BENCH_SEND=0`).
+//!
+//! The database is a temporary SQLite file, or `BENCH_DATABASE_URL` (an
+//! empty PostgreSQL database, e.g.). When that database already holds data
+//! (the national dataset of `renkei seed`), nothing is added: the scan and
+//! a dry run of the job are timed on it.
+//!
+//! Targets: the scan over 500,000 countermeasures under 1 s, queueing
+//! 100,000 reminders under 30 s (`-- 100000 500000`).
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -33,10 +44,21 @@ async fn main() -> anyhow::Result<()> {
         Some(n) => n.parse()?,
         None => 10_000,
     };
+    let total: usize = match std::env::args().nth(2) {
+        Some(n) => n.parse()?,
+        None => count,
+    };
     let dir = tempfile::tempdir()?;
-    let url = format!("sqlite://{}", dir.path().join("bench.db").display());
+    let url = std::env::var("BENCH_DATABASE_URL")
+        .unwrap_or_else(|_| format!("sqlite://{}", dir.path().join("bench.db").display()));
     let db = Db::connect(&url, 4).await?;
     db.migrate().await?;
+    let existing: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM countermeasures")
+        .fetch_one(&db.pool)
+        .await?;
+    if existing > 0 {
+        return scan_existing(&db, existing).await;
+    }
 
     let received = Arc::new(AtomicUsize::new(0));
     let listener = std::net::TcpListener::bind("127.0.0.1:0")?;
@@ -49,10 +71,18 @@ async fn main() -> anyhow::Result<()> {
 
     let now: chrono::DateTime<chrono::Utc> = "2026-11-24T00:00:00Z".parse()?;
     let setup = Instant::now();
-    seed(&db, count).await?;
+    seed(&db, count, total).await?;
     println!(
-        "seeded {count} members and countermeasures in {:.1?}",
+        "seeded {count} members and {total} countermeasures ({count} overdue) in {:.1?}",
         setup.elapsed()
+    );
+
+    let scan = Instant::now();
+    let candidates = renkei::reminders::store::candidates(&db).await?;
+    println!(
+        "overdue scan: {} candidates of {total} countermeasures in {:.1?}",
+        candidates.len(),
+        scan.elapsed()
     );
 
     let job = bench_job()?;
@@ -67,6 +97,13 @@ async fn main() -> anyhow::Result<()> {
     )
     .await?;
     let queued_in = started.elapsed();
+    if std::env::var("BENCH_SEND").as_deref() == Ok("0") {
+        println!(
+            "queued {} in {queued_in:.1?}; not sent (BENCH_SEND=0)",
+            report.queued
+        );
+        return Ok(());
+    }
     let mailer = Mailer::new(&format!("smtp://127.0.0.1:{port}"), "renkei@example.jp")?;
     let sent = send_pending_once(&db, &mailer, now).await?;
     let total = started.elapsed();
@@ -103,9 +140,43 @@ max_attempts = 3
     )?)
 }
 
-async fn seed(db: &Db, count: usize) -> anyhow::Result<()> {
-    let mut tx = db.begin_write().await?;
+/// The scan and a dry run of the job on data already there.
+async fn scan_existing(db: &Db, existing: i64) -> anyhow::Result<()> {
+    let now = chrono::Utc::now();
+    let today = renkei::calendar::today(now);
+    for _ in 0..3 {
+        let scan = Instant::now();
+        let candidates = renkei::reminders::store::candidates(db).await?;
+        println!(
+            "overdue scan: {} candidates of {existing} countermeasures in {:.1?}",
+            candidates.len(),
+            scan.elapsed()
+        );
+    }
+    let started = Instant::now();
+    let report = jobs::run_job_once(
+        db,
+        &bench_job()?,
+        "https://renkei.example.jp",
+        today,
+        now,
+        true,
+    )
+    .await?;
+    println!(
+        "dry run of the job (scan, plan, render, check keys): {} digests in {:.1?}",
+        report.owed.len(),
+        started.elapsed()
+    );
+    Ok(())
+}
+
+/// Members and countermeasures as multi-row INSERTs in one transaction
+/// (setting up is not what is measured).
+async fn seed(db: &Db, count: usize, total: usize) -> anyhow::Result<()> {
+    use renkei::seed::{COUNTERMEASURES, Loader, MEMBERS, Sink, Value};
     let ts = "2026-01-01T00:00:00Z";
+    let mut tx = db.begin_write().await?;
     sqlx::query("INSERT INTO municipalities (id, name, created_at) VALUES (1, 'ベンチ市', $1)")
         .bind(ts)
         .execute(&mut *tx)
@@ -116,28 +187,66 @@ async fn seed(db: &Db, count: usize) -> anyhow::Result<()> {
     .bind(ts)
     .execute(&mut *tx)
     .await?;
+    let mut loader = Loader::new(tx);
     for i in 1..=count as i64 {
-        sqlx::query(
-            "INSERT INTO members (id, ward_id, name, organization, organization_kind, email, \
-                 created_at, updated_at) VALUES ($1, 1, $2, 'ベンチ医師会', '医師会', $3, $4, $4)",
-        )
-        .bind(i)
-        .bind(format!("委員{i}"))
-        .bind(format!("member{i}@bench.example.jp"))
-        .bind(ts)
-        .execute(&mut *tx)
-        .await?;
-        sqlx::query(
-            "INSERT INTO countermeasures (ward_id, topic, title, owner_member_id, \
-                 evaluation_due_on, stage, created_at, updated_at) \
-             VALUES (1, 3, $1, $2, '2026-11-01', '具体化', $3, $3)",
-        )
-        .bind(format!("対応策{i}"))
-        .bind(i)
-        .bind(ts)
-        .execute(&mut *tx)
-        .await?;
+        loader
+            .push(
+                MEMBERS,
+                vec![
+                    i.into(),
+                    Value::Int(1),
+                    format!("委員{i}").into(),
+                    "ベンチ医師会".into(),
+                    "医師会".into(),
+                    format!("member{i}@bench.example.jp").into(),
+                    Value::Int(1),
+                    ts.into(),
+                    ts.into(),
+                ],
+            )
+            .await?;
     }
-    tx.commit().await?;
+    for i in 1..=total.max(count) as i64 {
+        let overdue = i <= count as i64;
+        let (stage, owner, due) = match (overdue, i % 3) {
+            (true, _) => ("具体化", Some(i), Some("2026-11-01")),
+            (false, 0) => (
+                "具体化",
+                Some(1 + i % count.max(1) as i64),
+                Some("2027-11-01"),
+            ),
+            (false, 1) => (
+                "評価改善",
+                Some(1 + i % count.max(1) as i64),
+                Some("2026-06-01"),
+            ),
+            (false, _) => ("未具体化", None, None),
+        };
+        let text = |s: &str| Value::Text(s.to_string());
+        loader
+            .push(
+                COUNTERMEASURES,
+                vec![
+                    i.into(),
+                    Value::Int(1),
+                    Value::Int(3),
+                    Value::NullText,
+                    format!("対応策{i}").into(),
+                    text(""),
+                    text(""),
+                    owner.into(),
+                    due.map(str::to_string).into(),
+                    Value::NullInt,
+                    text(stage),
+                    (stage == "評価改善").then(|| "評価".to_string()).into(),
+                    (stage == "評価改善").then(|| "改善".to_string()).into(),
+                    Value::Int(0),
+                    text(ts),
+                    text(ts),
+                ],
+            )
+            .await?;
+    }
+    loader.commit().await?;
     Ok(())
 }

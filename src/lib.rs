@@ -17,7 +17,8 @@
 //!   `http::auth` is the gate that applies them to every request.
 //! - [`audit`]: the trail every write leaves in its own transaction.
 //! - [`db`], [`config`], [`error`], [`http`], [`pages`], [`app`]: plumbing.
-//! - [`demo`]: the demo data of the 24 wards of Osaka City.
+//! - [`demo`]: the demo data of the 24 wards of Osaka City; [`seed`]: generated
+//!   national-scale data for benchmarks.
 
 pub mod accounts;
 pub mod app;
@@ -38,6 +39,7 @@ pub mod pages;
 pub mod paging;
 pub mod reminders;
 pub mod report;
+pub mod seed;
 pub mod spreadsheet;
 pub mod survey;
 pub mod topics;

@@ -77,6 +77,24 @@ enum Command {
     /// API bearer tokens.
     #[command(subcommand)]
     Token(TokenCommand),
+    /// Fill a new database with generated data, for benchmarks (see BENCHMARKS.md).
+    Seed {
+        /// `national` (about 1,900 areas, 500,000 countermeasures) or `city` (24 wards).
+        #[arg(long, value_enum, default_value = "national")]
+        scale: SeedScale,
+        /// The same number gives the same data.
+        #[arg(long, default_value_t = 1)]
+        seed: u64,
+        /// The last day of the generated five years (default: today in Asia/Tokyo).
+        #[arg(long)]
+        today: Option<chrono::NaiveDate>,
+    },
+}
+
+#[derive(Clone, Copy, clap::ValueEnum)]
+enum SeedScale {
+    National,
+    City,
 }
 
 #[derive(Subcommand)]
@@ -330,6 +348,45 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
                 .await
                 .map_err(user_error)?;
             println!("token {id} revoked");
+        }
+        Command::Seed { scale, seed, today } => {
+            let db = open(&config).await?;
+            let now = Clock::System.now();
+            let today = today.unwrap_or_else(|| renkei::calendar::today(now));
+            let mut rng = renkei::seed::Rng::new(seed);
+            let scale = match scale {
+                SeedScale::National => renkei::seed::Scale::national(&mut rng),
+                SeedScale::City => renkei::seed::Scale::city(),
+            };
+            let started = std::time::Instant::now();
+            let mut progress = |line: &str| {
+                eprintln!("[{:>6.1} s] {line}", started.elapsed().as_secs_f64());
+            };
+            let t = renkei::seed::load(&db, &scale, seed, today, now, &mut progress)
+                .await
+                .map_err(user_error)?;
+            let [
+                municipalities,
+                wards,
+                _,
+                members,
+                meetings,
+                topics,
+                attendees,
+                cms,
+                events,
+            ] = t.rows;
+            println!(
+                "seeded in {:.1} s: {municipalities} municipalities, {wards} areas, {members} members, \
+                 {meetings} meetings ({topics} topics, {attendees} attendees), {cms} countermeasures \
+                 (未具体化 {}, 具体化 {}, 評価改善 {}; {} overdue, {} archived), {events} history rows",
+                started.elapsed().as_secs_f64(),
+                t.by_stage[0],
+                t.by_stage[1],
+                t.by_stage[2],
+                t.overdue,
+                t.archived,
+            );
         }
         Command::Migrate => {
             open(&config).await?;

@@ -13,6 +13,7 @@ mod pages;
 mod process;
 mod reminders;
 mod report;
+mod seed;
 mod survey;
 mod transfer;
 mod wards;
