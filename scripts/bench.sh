@@ -123,7 +123,7 @@ BENCH_THREADS=1 BENCH_CONNECTIONS=4 BENCH_RATE="$write_rate" \
     run writes wrk -t1 -c4 -d"$duration" --latency -s scripts/bench/transition.lua "http://127.0.0.1:$port" &
 writer=$!
 run dashboard "$oha" --no-tui -z "$duration" -q "$dashboard_rate" -c 50 --latency-correction \
-    -H "Authorization: Bearer $token" --rand-regex-url "http://127.0.0.1:$port/wards/([1-9][0-9]{0,2}|1[0-8][0-9]{2})"
+    -H "Authorization: Bearer $token" --rand-regex-url "http://127\\.0\\.0\\.1:$port/wards/([1-9][0-9]{0,2}|1[0-8][0-9]{2})"
 wait "$writer"
 
 log "results in $out"

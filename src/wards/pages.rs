@@ -8,9 +8,8 @@ use poem::{IntoResponse, handler};
 use crate::app::AppState;
 use crate::countermeasures::Countermeasure;
 use crate::pages::{
-    Badge, Layout, PageResult, badge, date_label, fail, member_names, path_id, render, topic_label,
+    Badge, Layout, PageResult, badge, date_label, fail, path_id, render, topic_label,
 };
-use crate::paging::Paging;
 
 struct TopicRow {
     number: i64,
@@ -52,10 +51,17 @@ pub async fn dashboard(Data(state): Data<&AppState>, Path(id): Path<String>) -> 
     let board = crate::dashboard::store::for_ward(&state.db, id, today)
         .await
         .map_err(fail)?;
-    let members = crate::members::store::list(&state.db, id, false, Paging::all())
+    let mut owners: Vec<i64> = board
+        .overdue
+        .iter()
+        .chain(&board.upcoming)
+        .filter_map(|c| c.owner_member_id)
+        .collect();
+    owners.sort_unstable();
+    owners.dedup();
+    let names = crate::members::store::names(&state.db, &owners)
         .await
         .map_err(fail)?;
-    let names = member_names(&members.items);
     let row = |c: &Countermeasure| DueRow {
         id: c.id,
         title: c.title.clone(),
