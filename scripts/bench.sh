@@ -11,9 +11,11 @@
 # 3. starts `renkei serve` on it and the bare handler, and a bearer token;
 # 4. runs, one after the other on the same machine:
 #    - wrk, maximum throughput: the bare handler (baseline), then the
-#      countermeasure list API (random ward, stage filter, 50 a page);
+#      countermeasure list API (random ward, stage filter, 50 a page), then
+#      the ward dashboard page (random ward);
 #    - the ward dashboard page at a fixed 1,000 req/s (oha -q, latency
-#      corrected; `cargo install oha`), with, alongside, ~100 stage
+#      corrected; `cargo install oha`; ward ids 100–1889 from oha's
+#      --rand-regex-url, where `[.]` stands for a dot), with, alongside, ~100 stage
 #      transitions/s (wrk with a Lua script alternating advance / step back
 #      on open 具体化 countermeasures, paced by delay());
 # 5. writes every tool's output under target/bench/<db>-<time>/ with
@@ -80,7 +82,7 @@ fi
 # An admin account and a fresh token (the account survives between runs).
 RENKEI_NEW_PASSWORD=bench-password-not-secret \
     "$bin" user add --email bench@bench.example.jp --role admin >/dev/null 2>&1 || true
-token="$("$bin" token create --email bench@bench.example.jp --name "bench $(date -u +%s)" 2>/dev/null)"
+token="$("$bin" token create --email bench@bench.example.jp --name "bench $(date -u +%s)" 2>/dev/null | tail -n 1)"
 wards="$(ids_sql "SELECT COUNT(*) FROM wards")"
 ids_sql "SELECT id FROM countermeasures WHERE stage = '具体化' AND archived = 0 ORDER BY id LIMIT 20000" >"$out/ids.txt"
 export BENCH_TOKEN="$token" BENCH_WARDS="$wards" BENCH_IDS="$out/ids.txt"
@@ -117,13 +119,14 @@ wrk -t1 -c8 -d5s -s scripts/bench/list.lua "http://127.0.0.1:$port" >/dev/null
 
 run bare wrk -t"$threads" -c"$connections" -d"$duration" --latency "http://127.0.0.1:$bare_port/"
 run list wrk -t"$threads" -c"$connections" -d"$duration" --latency -s scripts/bench/list.lua "http://127.0.0.1:$port"
+run dashboard-max wrk -t"$threads" -c"$connections" -d"$duration" --latency -s scripts/bench/dashboard.lua "http://127.0.0.1:$port"
 
 # The fixed-rate dashboard run with the writes alongside.
 BENCH_THREADS=1 BENCH_CONNECTIONS=4 BENCH_RATE="$write_rate" \
     run writes wrk -t1 -c4 -d"$duration" --latency -s scripts/bench/transition.lua "http://127.0.0.1:$port" &
 writer=$!
 run dashboard "$oha" --no-tui -z "$duration" -q "$dashboard_rate" -c 50 --latency-correction \
-    -H "Authorization: Bearer $token" --rand-regex-url "http://127\\.0\\.0\\.1:$port/wards/([1-9][0-9]{0,2}|1[0-8][0-9]{2})"
+    -H "Authorization: Bearer $token" --rand-regex-url "http://127[.]0[.]0[.]1:$port/wards/([1-9][0-9]{2}|1[0-7][0-9]{2}|18[0-8][0-9])"
 wait "$writer"
 
 log "results in $out"

@@ -231,10 +231,12 @@ async fn compute_and_queue(
         let r = render_digest(d, base_url)?;
         rendered.push((d, key, r));
     }
-    let mut owed = Vec::with_capacity(rendered.len());
-    for (d, key, r) in &rendered {
-        owed.push(owed_of(d, &r.subject, store::key_exists(db, key).await?));
-    }
+    let keys: Vec<&str> = rendered.iter().map(|(_, key, _)| key.as_str()).collect();
+    let existing = store::existing_keys(db, &keys).await?;
+    let owed: Vec<_> = rendered
+        .iter()
+        .map(|(d, key, r)| owed_of(d, &r.subject, existing.contains(key)))
+        .collect();
     let queued = if dry_run {
         0
     } else {
