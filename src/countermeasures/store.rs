@@ -567,36 +567,40 @@ pub async fn stages_at(
         "e.to_stage IS NOT NULL AND e.occurred_on <= ?",
         [Bind::Text(until.to_string())],
     );
-    if let Some(w) = ward_id {
-        filter.and("c.ward_id = ?", [Bind::Int(w)]);
-    }
+    let join = match ward_id {
+        Some(w) => {
+            filter.and("c.ward_id = ?", [Bind::Int(w)]);
+            " JOIN countermeasures c ON c.id = e.countermeasure_id"
+        }
+        None => "",
+    };
+    // The last stage-setting row per countermeasure wins (the highest id:
+    // rows are in the order they were recorded, so a step back-dated with
+    // `on` still follows its creation); then the most advanced per ward
+    // and topic. Both reductions run in SQL: over every ward that is a
+    // million history rows, which took seconds to carry into Rust.
     let sql = format!(
-        "SELECT c.ward_id, c.topic, e.countermeasure_id, e.to_stage FROM countermeasure_events e \
-         JOIN countermeasures c ON c.id = e.countermeasure_id{} \
-         ORDER BY e.countermeasure_id, e.id",
+        "SELECT c.ward_id, c.topic, \
+                MAX(CASE e.to_stage WHEN '評価改善' THEN 2 WHEN '具体化' THEN 1 ELSE 0 END) AS rank \
+         FROM countermeasure_events e JOIN countermeasures c ON c.id = e.countermeasure_id \
+         WHERE e.id IN (SELECT MAX(e.id) FROM countermeasure_events e{join}{} GROUP BY e.countermeasure_id) \
+         GROUP BY c.ward_id, c.topic ORDER BY c.ward_id, c.topic",
         filter.where_sql()
     );
     let rows = bind_all(sqlx::query(sqlx::AssertSqlSafe(sql)), filter.binds())
         .fetch_all(&db.pool)
         .await?;
-    // The last row per countermeasure wins: rows are in the order they were
-    // recorded, so a step back-dated with `on` still follows its creation.
-    let mut last: std::collections::BTreeMap<i64, (i64, i64, Stage)> = Default::default();
-    for r in &rows {
-        let stage = stage_of("to_stage", &r.try_get::<String, _>("to_stage")?)?;
-        last.insert(
-            r.try_get("countermeasure_id")?,
-            (r.try_get("ward_id")?, r.try_get("topic")?, stage),
-        );
-    }
-    let mut best: std::collections::BTreeMap<(i64, i64), Stage> = Default::default();
-    for (ward, topic, stage) in last.into_values() {
-        let entry = best.entry((ward, topic)).or_insert(stage);
-        if stage > *entry {
-            *entry = stage;
-        }
-    }
-    Ok(best.into_iter().map(|((w, t), s)| (w, t, s)).collect())
+    rows.iter()
+        .map(|r| {
+            let stage = match r.try_get::<i64, _>("rank")? {
+                2 => Stage::Evaluated,
+                1 => Stage::Planned,
+                _ => Stage::Identified,
+            };
+            Ok((r.try_get("ward_id")?, r.try_get("topic")?, stage))
+        })
+        .collect::<Result<Vec<_>, sqlx::Error>>()
+        .map_err(AppError::from)
 }
 
 /// Records an already validated countermeasure (from
