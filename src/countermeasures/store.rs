@@ -562,28 +562,28 @@ pub async fn stages_at(
     ward_id: Option<i64>,
     until: NaiveDate,
 ) -> AppResult<Vec<(i64, i64, Stage)>> {
+    let until = until.to_string();
     let mut filter = Filter::default();
+    // The last stage-setting row per countermeasure wins: no later such row
+    // (a higher id: rows are in the order they were recorded, so a step
+    // back-dated with `on` still follows its creation) up to that day.
     filter.and(
-        "e.to_stage IS NOT NULL AND e.occurred_on <= ?",
-        [Bind::Text(until.to_string())],
+        "e.to_stage IS NOT NULL AND e.occurred_on <= ? AND NOT EXISTS (\
+         SELECT 1 FROM countermeasure_events l WHERE l.countermeasure_id = e.countermeasure_id \
+         AND l.id > e.id AND l.to_stage IS NOT NULL AND l.occurred_on <= ?)",
+        [Bind::Text(until.clone()), Bind::Text(until)],
     );
-    let join = match ward_id {
-        Some(w) => {
-            filter.and("c.ward_id = ?", [Bind::Int(w)]);
-            " JOIN countermeasures c ON c.id = e.countermeasure_id"
-        }
-        None => "",
-    };
-    // The last stage-setting row per countermeasure wins (the highest id:
-    // rows are in the order they were recorded, so a step back-dated with
-    // `on` still follows its creation); then the most advanced per ward
-    // and topic. Both reductions run in SQL: over every ward that is a
-    // million history rows, which took seconds to carry into Rust.
+    if let Some(w) = ward_id {
+        filter.and("c.ward_id = ?", [Bind::Int(w)]);
+    }
+    // Then the most advanced per ward and topic. Both reductions run in SQL:
+    // over every ward that is a million history rows, which took seconds to
+    // carry into Rust. (`e.id IN (SELECT MAX(id) … GROUP BY …)` is a little
+    // faster on SQLite but five times slower on PostgreSQL; see BENCHMARKS.md.)
     let sql = format!(
         "SELECT c.ward_id, c.topic, \
                 MAX(CASE e.to_stage WHEN '評価改善' THEN 2 WHEN '具体化' THEN 1 ELSE 0 END) AS rank \
-         FROM countermeasure_events e JOIN countermeasures c ON c.id = e.countermeasure_id \
-         WHERE e.id IN (SELECT MAX(e.id) FROM countermeasure_events e{join}{} GROUP BY e.countermeasure_id) \
+         FROM countermeasure_events e JOIN countermeasures c ON c.id = e.countermeasure_id{} \
          GROUP BY c.ward_id, c.topic ORDER BY c.ward_id, c.topic",
         filter.where_sql()
     );
