@@ -8,6 +8,7 @@ pub mod store;
 use chrono::NaiveDate;
 use poem_openapi::types::MaybeUndefined;
 
+use crate::countermeasures::{Stage, TransitionRequest};
 use crate::error::{AppError, AppResult, FieldError};
 use crate::labels::label_enum;
 use crate::topics;
@@ -119,6 +120,121 @@ impl Meeting {
             MaybeUndefined::Undefined => {}
         }
         next.normalized()
+    }
+}
+
+/// A step up the PDCA ladder that a meeting decides for one of its ward's
+/// open countermeasures (the form's review of countermeasures carried over).
+/// The ladder's own rules decide whether it is allowed and what it needs.
+#[derive(Debug, Clone, poem_openapi::Object)]
+pub struct StageChange {
+    pub countermeasure_id: i64,
+    /// The next stage: a meeting only advances; a re-plan stays on the
+    /// countermeasure's own page, where its reason is asked for.
+    pub to: Stage,
+    /// For 具体化 (kept from the countermeasure when absent).
+    pub owner_member_id: Option<i64>,
+    /// For 具体化 (kept from the countermeasure when absent).
+    pub evaluation_due_on: Option<NaiveDate>,
+    /// Required for 評価改善.
+    pub evaluation: Option<String>,
+    /// Required for 評価改善.
+    pub improvement: Option<String>,
+    pub note: Option<String>,
+}
+
+impl StageChange {
+    /// The ladder's request, dated the day the meeting was held.
+    pub fn request(&self, held_on: NaiveDate) -> TransitionRequest {
+        TransitionRequest {
+            to: self.to,
+            on: Some(held_on),
+            note: self.note.clone(),
+            evaluation: self.evaluation.clone(),
+            improvement: self.improvement.clone(),
+            owner_member_id: self.owner_member_id,
+            evaluation_due_on: self.evaluation_due_on,
+            actor: None,
+        }
+    }
+}
+
+/// The name of a stage change's field, as the meeting form names its inputs
+/// and errors: `cm-{countermeasure_id}-{field}`.
+pub fn change_field(countermeasure_id: i64, field: &str) -> String {
+    format!("cm-{countermeasure_id}-{field}")
+}
+
+/// Every problem of a meeting and its stage changes, gathered so the form
+/// shows them all at once. 422 when any input is malformed, else 409 (the
+/// ladder's refusals).
+#[derive(Debug, Default)]
+pub struct Problems {
+    fields: Vec<FieldError>,
+    malformed: bool,
+}
+
+impl Problems {
+    /// Keeps a form error's messages; any other error is handed back.
+    pub fn add(&mut self, err: AppError) -> AppResult<()> {
+        match err {
+            AppError::Invalid(fields) => {
+                self.malformed = true;
+                self.fields.extend(fields);
+            }
+            AppError::Rule(fields) => self.fields.extend(fields),
+            other => return Err(other),
+        }
+        Ok(())
+    }
+
+    /// Keeps the errors of one stage change under its countermeasure's names;
+    /// a refusal without a field (an archived one …) goes beside its
+    /// 「この会議で進める」 choice, and a meeting dated after today beside 開催日.
+    pub fn add_change(&mut self, countermeasure_id: i64, err: AppError) -> AppResult<()> {
+        let fields = match err {
+            AppError::Conflict(message) => {
+                vec![FieldError::new("countermeasure_id", message)]
+            }
+            AppError::Invalid(fields) => {
+                self.malformed = true;
+                fields
+            }
+            AppError::Rule(fields) => fields,
+            other => return Err(other),
+        };
+        for f in fields {
+            let renamed = match f.field.as_str() {
+                "on" => FieldError::new(
+                    "held_on",
+                    "開催日が今日より後の会議では対応策の段階を進められません",
+                ),
+                "countermeasure_id" | "to" => {
+                    FieldError::new(&change_field(countermeasure_id, "to"), f.message)
+                }
+                other => FieldError::new(&change_field(countermeasure_id, other), f.message),
+            };
+            if !self
+                .fields
+                .iter()
+                .any(|x| x.field == renamed.field && x.message == renamed.message)
+            {
+                self.fields.push(renamed);
+            }
+        }
+        Ok(())
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.fields.is_empty()
+    }
+
+    pub fn into_error(self) -> AppError {
+        if self.malformed {
+            AppError::Invalid(self.fields)
+        } else {
+            AppError::Rule(self.fields)
+        }
     }
 }
 
