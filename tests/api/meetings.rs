@@ -788,3 +788,54 @@ async fn a_countermeasure_of_another_ward_is_refused_and_nothing_is_saved() {
     assert_eq!(resp.status(), StatusCode::FORBIDDEN);
     assert_eq!(app.counts().await, before);
 }
+
+#[tokio::test]
+async fn the_api_records_a_meetings_stage_changes_all_or_nothing() {
+    let app = TestApp::spawn().await;
+    let (ward, member, identified, planned) = review_ward(&app).await;
+    let before = app.counts().await;
+    let r = app
+        .post(
+            &format!("/api/wards/{ward}/meetings"),
+            json!({
+                "held_on": "2026-11-20", "title": "第3回推進会議", "kind": "推進会議",
+                "stage_changes": [
+                    {"countermeasure_id": identified, "to": "具体化", "owner_member_id": member, "evaluation_due_on": "2027-03-31"},
+                    {"countermeasure_id": planned, "to": "評価改善", "evaluation": "満足度85%"}
+                ]
+            }),
+        )
+        .await;
+    assert_problem(&r, 409);
+    assert_eq!(error_fields(&r), vec![format!("cm-{planned}-improvement")]);
+    assert_eq!(app.counts().await, before);
+
+    let r = app
+        .post(
+            &format!("/api/wards/{ward}/meetings"),
+            json!({
+                "held_on": "2026-11-20", "title": "第3回推進会議", "kind": "推進会議",
+                "stage_changes": [
+                    {"countermeasure_id": identified, "to": "具体化", "owner_member_id": member, "evaluation_due_on": "2027-03-31"}
+                ]
+            }),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.text);
+    let meeting = r.body["id"].as_i64().unwrap();
+    assert_eq!(stage_of(&app, identified).await["stage"], "具体化");
+    assert_eq!(
+        history_of(&app, identified).await.last().unwrap()["meeting_id"],
+        meeting
+    );
+
+    // The same step twice is refused: the ladder is climbed one step at a time.
+    let r = app
+        .patch(
+            &format!("/api/meetings/{meeting}"),
+            json!({ "stage_changes": [{"countermeasure_id": identified, "to": "具体化"}] }),
+        )
+        .await;
+    assert_problem(&r, 409);
+    assert_eq!(error_fields(&r), vec![format!("cm-{identified}-to")]);
+}
