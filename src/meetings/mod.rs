@@ -277,6 +277,43 @@ mod tests {
     }
 
     #[test]
+    fn a_stage_changes_errors_are_named_after_its_countermeasure() {
+        let mut p = Problems::default();
+        p.add_change(
+            12,
+            AppError::Rule(vec![FieldError::new("owner_member_id", "担当者")]),
+        )
+        .unwrap();
+        p.add_change(13, AppError::Conflict("終了した対応策".into()))
+            .unwrap();
+        // A meeting after today: the step's date is the meeting's, so 開催日 is at fault, once.
+        for id in [12, 13] {
+            p.add_change(id, AppError::invalid("on", "未来")).unwrap();
+        }
+        assert!(p.add_change(14, AppError::NotFound("対応策")).is_err());
+        let err = p.into_error();
+        assert_eq!(
+            err.status(),
+            422,
+            "malformed input wins over a ladder refusal"
+        );
+        let fields: Vec<_> = err
+            .field_errors()
+            .iter()
+            .map(|e| e.field.as_str())
+            .collect();
+        assert_eq!(fields, ["cm-12-owner_member_id", "cm-13-to", "held_on"]);
+
+        let mut p = Problems::default();
+        p.add_change(
+            12,
+            AppError::Rule(vec![FieldError::new("evaluation", "評価")]),
+        )
+        .unwrap();
+        assert_eq!(p.into_error().status(), 409);
+    }
+
+    #[test]
     fn lists_are_sorted_and_deduplicated_and_title_trimmed() {
         let m = new(vec![5, 2, 5]).to_meeting(1).unwrap();
         assert_eq!(m.topics, vec![2, 5]);
