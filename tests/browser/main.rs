@@ -380,7 +380,7 @@ async fn a_secretariat_day_and_the_city_report_work_in_a_real_browser_and_pass_a
         .await;
     assert!(b.exists("form.stacked").await, "the survey form");
     b.axe("半期調査の回答").await;
-    b.screenshot("12-survey-form").await;
+    b.screenshot("13-survey-form").await;
     for (path, name) in [
         (format!("/wards/{ward}/meetings"), "会議一覧"),
         (format!("/wards/{ward}/countermeasures"), "対応策一覧"),
@@ -451,6 +451,17 @@ async fn a_secretariat_day_and_the_city_report_work_in_a_real_browser_and_pass_a
     sign_out(&b, &app).await;
     b.axe("ログイン（ログアウト後）").await;
 
+    // --- A wrong password is announced, then the city signs in.
+    b.fill("#email", "shi@example.jp").await;
+    b.fill("#password", "まちがったパスワード").await;
+    b.submit("form.stacked button[type=submit]").await;
+    assert_eq!(
+        b.text("[role=alert]").await,
+        "メールアドレスまたはパスワードが正しくありません"
+    );
+    b.axe("ログイン（失敗）").await;
+    b.screenshot("14-login-failed").await;
+
     // --- The city: the report and its print view.
     sign_in(&b, &app, "shi@example.jp").await;
     b.goto(&app.url("/report/2017H1")).await;
@@ -459,7 +470,7 @@ async fn a_secretariat_day_and_the_city_report_work_in_a_real_browser_and_pass_a
         "the report counts the 24 wards"
     );
     b.axe("資料1（報告書）").await;
-    b.screenshot("13-report").await;
+    b.screenshot("15-report").await;
     assert!(
         b.find(".site-header")
             .await
@@ -477,7 +488,7 @@ async fn a_secretariat_day_and_the_city_report_work_in_a_real_browser_and_pass_a
             .expect("shown"),
         "the print view hides the site header"
     );
-    b.screenshot("14-report-print").await;
+    b.screenshot("16-report-print").await;
     b.emulate_media("").await;
     let pdf = b
         .client
@@ -488,10 +499,10 @@ async fn a_secretariat_day_and_the_city_report_work_in_a_real_browser_and_pass_a
     b.save_artifact("report-2017H1.pdf", &pdf);
     b.goto(&app.url("/surveys/2017H1")).await;
     b.axe("提出状況").await;
-    b.screenshot("15-survey-statuses").await;
+    b.screenshot("17-survey-statuses").await;
     b.goto(&app.url(&format!("/city/{m}"))).await;
     b.axe("市の一覧").await;
-    b.screenshot("16-city").await;
+    b.screenshot("18-city").await;
     for (path, name) in [
         (format!("/city/{m}/surveys/2017H1/summaries"), "市のまとめ"),
         (format!("/city/{m}/reminders"), "通知設定"),
@@ -508,7 +519,7 @@ async fn a_secretariat_day_and_the_city_report_work_in_a_real_browser_and_pass_a
         );
         b.axe(name).await;
     }
-    b.screenshot("17-deliveries").await;
+    b.screenshot("19-deliveries").await;
 
     // The check itself can fail: a field without a label is reported.
     b.client
