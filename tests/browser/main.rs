@@ -142,6 +142,22 @@ async fn a_secretariat_day_and_the_city_report_work_in_a_real_browser_and_pass_a
     b.goto(&app.url("/login")).await;
     b.axe("ログイン").await;
     b.screenshot("01-login").await;
+    // The first Tab reaches the skip link, which then shows on screen.
+    b.press(&[Key::Tab]).await;
+    let skip = b
+        .client
+        .execute(
+            "const a = document.activeElement, r = a.getBoundingClientRect();
+             return [a.classList.contains('skip-link'), r.left >= 0 && r.top >= 0 && r.width > 0];",
+            vec![],
+        )
+        .await
+        .expect("skip link");
+    assert_eq!(
+        skip,
+        serde_json::json!([true, true]),
+        "skip link first and visible"
+    );
     let mut tabs = 0;
     while b.focused_id().await != "email" {
         tabs += 1;
@@ -266,6 +282,24 @@ async fn a_secretariat_day_and_the_city_report_work_in_a_real_browser_and_pass_a
     );
     assert!(errors.iter().any(|(id, _)| id == "topic"), "{errors:?}");
     b.axe("対応策の登録（入力エラー）").await;
+    // By keyboard from the focused summary: Tab to its first link, Enter
+    // takes the focus to the field it names.
+    b.press(&[Key::Tab]).await;
+    let first = b
+        .client
+        .execute(
+            "return document.activeElement.closest('.error-summary') ? document.activeElement.getAttribute('href') : null;",
+            vec![],
+        )
+        .await
+        .expect("focused link");
+    let target = first
+        .as_str()
+        .unwrap_or_else(|| panic!("Tab from the summary did not reach its link: {first}"))
+        .trim_start_matches('#')
+        .to_string();
+    b.press(&[Key::Enter]).await;
+    assert_eq!(b.focused_id().await, target, "Enter on the summary's link");
     b.screenshot("06-countermeasure-errors").await;
     b.select("#topic", "1").await;
     b.fill("#title", "退院前カンファレンスの手順書を作る").await;
