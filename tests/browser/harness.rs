@@ -2,6 +2,7 @@
 //! installed by scripts/browser.sh), with axe-core injected into pages and
 //! screenshots saved to target/screenshots/ for review.
 
+use std::os::unix::process::CommandExt;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::Duration;
@@ -70,8 +71,11 @@ pub struct Browser {
 impl Browser {
     pub async fn start() -> Browser {
         let port = free_port();
+        // Its own process group, which Chromium joins: ending the group
+        // ends the browser too, even when a failed test skips `close`.
         let mut driver = Command::new(CHROMEDRIVER)
             .arg(format!("--port={port}"))
+            .process_group(0)
             .stdout(Stdio::null())
             .stderr(Stdio::null())
             .spawn()
@@ -89,7 +93,7 @@ impl Browser {
             tokio::time::sleep(Duration::from_millis(100)).await;
         }
         if !ready {
-            let _ = driver.kill();
+            end_group(&mut driver);
             panic!("chromedriver did not listen on port {port}");
         }
         let profile = tempfile::tempdir().expect("profile dir");
@@ -121,7 +125,7 @@ impl Browser {
         {
             Ok(c) => c,
             Err(e) => {
-                let _ = driver.kill();
+                end_group(&mut driver);
                 panic!("cannot start a Chromium session: {e}");
             }
         };
@@ -392,20 +396,27 @@ impl Browser {
             .expect("emulate media");
     }
 
-    pub async fn close(mut self) {
-        let client = self.client.clone();
-        let _ = client.close().await;
-        let _ = self.driver.kill();
-        let _ = self.driver.wait();
+    /// Ends the session (Chromium quits), then chromedriver on drop.
+    pub async fn close(self) {
+        let _ = self.client.clone().close().await;
     }
 }
 
 impl Drop for Browser {
     fn drop(&mut self) {
-        // A failed test still ends chromedriver (and with it Chromium).
-        let _ = self.driver.kill();
-        let _ = self.driver.wait();
+        end_group(&mut self.driver);
     }
+}
+
+/// Kills chromedriver's process group (chromedriver and the Chromium it
+/// started) and reaps chromedriver.
+fn end_group(driver: &mut Child) {
+    let _ = Command::new("kill")
+        .args(["-KILL", "--", &format!("-{}", driver.id())])
+        .stderr(Stdio::null())
+        .status();
+    let _ = driver.kill();
+    let _ = driver.wait();
 }
 
 /// chromedriver's `goog/cdp/execute`: a DevTools command for the session.
