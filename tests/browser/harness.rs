@@ -82,7 +82,7 @@ impl Browser {
             .expect("start chromedriver");
         // chromedriver has no readiness signal but its port: poll it.
         let mut ready = false;
-        for _ in 0..100 {
+        for _ in 0..300 {
             if tokio::net::TcpStream::connect(("127.0.0.1", port))
                 .await
                 .is_ok()
@@ -219,7 +219,8 @@ impl Browser {
     }
 
     pub async fn wait_new_page(&self) {
-        for _ in 0..200 {
+        // Generous: CI shares two cores with the rest of the suite.
+        for _ in 0..600 {
             let v = self
                 .client
                 .execute(
@@ -232,7 +233,7 @@ impl Browser {
             }
             tokio::time::sleep(Duration::from_millis(50)).await;
         }
-        panic!("no new page loaded within 10 s");
+        panic!("no new page loaded within 30 s");
     }
 
     /// Presses keys on the keyboard, one after the other.
