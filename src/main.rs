@@ -59,6 +59,9 @@ enum Command {
     },
     /// Bring the database schema up to date and exit.
     Migrate,
+    /// Write a consistent copy of the SQLite database to PATH (a new file),
+    /// also while `serve` runs. For PostgreSQL it names the pg_dump command.
+    Backup { path: std::path::PathBuf },
     /// Manage municipalities.
     #[command(subcommand)]
     Municipality(MunicipalityCommand),
@@ -330,6 +333,10 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
                 .await
                 .map_err(user_error)?;
             println!("token {id} revoked");
+        }
+        Command::Backup { path } => {
+            let written = renkei::backup::write(&config.database_url, &path).await?;
+            println!("backup written to {}", written.display());
         }
         Command::Migrate => {
             open(&config).await?;
