@@ -149,6 +149,8 @@ pub struct NewMessage<'a> {
 /// several instances run the job at the same time: `ON CONFLICT DO NOTHING`
 /// waits for a concurrent transaction inserting the same key and then skips
 /// it (or inserts it if that one rolled back), so each digest is queued once.
+/// Every run inserts in the same order (by recipient), so two runs wait on
+/// each other's keys in one direction and cannot deadlock.
 pub async fn queue(
     db: &Db,
     job: &str,
