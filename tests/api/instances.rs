@@ -388,7 +388,7 @@ impl Instance {
             .env("RENKEI_BASE_URL", "https://renkei.example.jp")
             .env("RENKEI_JOBS_DIR", jobs_dir)
             .env("RENKEI_SMTP_URL", smtp_url)
-            .env("RENKEI_SEND_LEASE_SECS", "10")
+            .env("RENKEI_SEND_LEASE_SECS", "15")
             .env("RENKEI_DB_MAX_CONNECTIONS", "20")
             .env("NO_COLOR", "1")
             .stdout(Stdio::null())
@@ -717,7 +717,7 @@ async fn an_instance_killed_mid_send_loses_nothing() {
     a.kill();
     smtp.open();
 
-    // B sends the rest, then A's messages once their lease (10 s) runs out.
+    // B sends the rest, then A's messages once their lease (15 s) runs out.
     wait_for("B delivers everything", &[&b], async || {
         let states = outbox_by_state(&app.db).await;
         states.get("sent").map_or(0, Vec::len) == expected
