@@ -73,11 +73,13 @@ async fn a_backup_taken_while_serving_restores_every_row() {
 
     // Members are added through the API all the while the backup runs.
     let stop = Arc::new(AtomicBool::new(false));
+    let writing = Arc::new(tokio::sync::Notify::new());
     let writer = {
-        let (client, url, stop) = (
+        let (client, url, stop, writing) = (
             app.client.clone(),
             app.url(&format!("/api/wards/{ward}/members")),
             stop.clone(),
+            writing.clone(),
         );
         tokio::spawn(async move {
             let mut n = 0;
@@ -92,12 +94,13 @@ async fn a_backup_taken_while_serving_restores_every_row() {
                     .await
                     .unwrap();
                 assert_eq!(r.status(), StatusCode::CREATED);
+                writing.notify_one();
                 n += 1;
             }
             n
         })
     };
-    tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    writing.notified().await;
     let (db_url, target) = (app.db_url.clone(), path.clone());
     let out = tokio::task::spawn_blocking(move || backup(&db_url, &target))
         .await
