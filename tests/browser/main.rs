@@ -391,17 +391,78 @@ async fn a_secretariat_day_and_the_city_report_work_in_a_real_browser_and_pass_a
         "{errors:?}"
     );
     b.axe("対応策（評価改善の入力エラー）").await;
-    b.fill("#adv-evaluation", "手順書を3病院で試行し、連絡漏れが減った")
+
+    // The evaluation itself is decided at the next meeting: its form lists
+    // the open countermeasure (carry-forward) and records the step with the
+    // meeting, after showing what is missing beside the fields.
+    let cm_id: i64 = cm_page
+        .trim_start_matches("/countermeasures/")
+        .parse()
+        .expect("countermeasure id");
+    b.goto(&app.url(&format!("/wards/{ward}/meetings/new")))
         .await;
-    b.fill("#adv-improvement", "訪問看護ステーションの様式も加える")
-        .await;
-    b.submit("form:has(input[value=advance]) button[type=submit]")
-        .await;
-    assert!(!b.exists(".field-error").await, "評価改善 was refused");
+    let review = b.text(&format!("#cm-{cm_id}")).await;
+    assert!(
+        review.contains("退院前カンファレンスの手順書を作る") && review.contains("評価期限超過"),
+        "the open countermeasure is on the meeting form: {review}"
+    );
+    b.set_date("#held_on", "2026-11-24").await;
+    b.fill("#title", "第3回 在宅医療・介護連携推進会議").await;
+    b.find("#kind option:nth-child(2)")
+        .await
+        .click()
+        .await
+        .expect("kind");
+    b.click("#topic-1").await;
+    b.click(&format!("#cm-{cm_id}-to")).await;
+    b.submit("form.stacked button[type=submit]").await;
+    assert_error_summary(&b).await;
+    let errors = field_errors(&b).await;
+    assert!(
+        errors
+            .iter()
+            .any(|(id, _)| id == &format!("cm-{cm_id}-evaluation")),
+        "{errors:?}"
+    );
+    assert!(
+        errors
+            .iter()
+            .any(|(id, _)| id == &format!("cm-{cm_id}-improvement")),
+        "{errors:?}"
+    );
+    b.axe("会議の記録（対応策の評価の入力エラー）").await;
+    b.screenshot("11-meeting-review-errors").await;
+    b.fill(
+        &format!("#cm-{cm_id}-evaluation"),
+        "手順書を3病院で試行し、連絡漏れが減った",
+    )
+    .await;
+    b.fill(
+        &format!("#cm-{cm_id}-improvement"),
+        "訪問看護ステーションの様式も加える",
+    )
+    .await;
+    b.submit("form.stacked button[type=submit]").await;
+    assert!(!b.exists(".field-error").await, "the meeting was refused");
+    assert!(b.path().await.starts_with("/meetings/"));
+    let body = b.text("main").await;
+    assert!(
+        body.contains("この会議で段階を変更した対応策")
+            && body.contains("退院前カンファレンスの手順書を作る"),
+        "{body}"
+    );
+    b.axe("会議（段階の変更あり）").await;
+    b.goto(&app.url(&cm_page)).await;
     assert!(b.text("main .badge").await.contains("評価改善"));
     assert!(!b.exists(".notice.danger").await, "no longer overdue");
+    assert!(
+        b.text("main")
+            .await
+            .contains("第3回 在宅医療・介護連携推進会議で決定"),
+        "the history names the meeting"
+    );
     b.axe("対応策（評価改善）").await;
-    b.screenshot("11-countermeasure-evaluated").await;
+    b.screenshot("12-countermeasure-evaluated").await;
     let cm = app.get(&format!("/api{cm_page}")).await;
     assert_eq!(cm.body["stage"], "評価改善", "{}", cm.text);
 
@@ -409,12 +470,12 @@ async fn a_secretariat_day_and_the_city_report_work_in_a_real_browser_and_pass_a
     b.goto(&app.url(&format!("/wards/{ward}/report/2017H1")))
         .await;
     b.axe("区の集計").await;
-    b.screenshot("12-ward-report").await;
+    b.screenshot("13-ward-report").await;
     b.goto(&app.url(&format!("/wards/{ward}/surveys/2026H2")))
         .await;
     assert!(b.exists("form.stacked").await, "the survey form");
     b.axe("半期調査の回答").await;
-    b.screenshot("13-survey-form").await;
+    b.screenshot("14-survey-form").await;
     for (path, name) in [
         (format!("/wards/{ward}/meetings"), "会議一覧"),
         (format!("/wards/{ward}/countermeasures"), "対応策一覧"),
@@ -494,7 +555,7 @@ async fn a_secretariat_day_and_the_city_report_work_in_a_real_browser_and_pass_a
         "メールアドレスまたはパスワードが正しくありません"
     );
     b.axe("ログイン（失敗）").await;
-    b.screenshot("14-login-failed").await;
+    b.screenshot("15-login-failed").await;
 
     // --- The city: the report and its print view.
     sign_in(&b, &app, "shi@example.jp").await;
@@ -504,7 +565,7 @@ async fn a_secretariat_day_and_the_city_report_work_in_a_real_browser_and_pass_a
         "the report counts the 24 wards"
     );
     b.axe("資料1（報告書）").await;
-    b.screenshot("15-report").await;
+    b.screenshot("16-report").await;
     assert!(
         b.find(".site-header")
             .await
@@ -522,7 +583,7 @@ async fn a_secretariat_day_and_the_city_report_work_in_a_real_browser_and_pass_a
             .expect("shown"),
         "the print view hides the site header"
     );
-    b.screenshot("16-report-print").await;
+    b.screenshot("17-report-print").await;
     b.emulate_media("").await;
     let pdf = b
         .client
@@ -533,10 +594,10 @@ async fn a_secretariat_day_and_the_city_report_work_in_a_real_browser_and_pass_a
     b.save_artifact("report-2017H1.pdf", &pdf);
     b.goto(&app.url("/surveys/2017H1")).await;
     b.axe("提出状況").await;
-    b.screenshot("17-survey-statuses").await;
+    b.screenshot("18-survey-statuses").await;
     b.goto(&app.url(&format!("/city/{m}"))).await;
     b.axe("市の一覧").await;
-    b.screenshot("18-city").await;
+    b.screenshot("19-city").await;
     for (path, name) in [
         (format!("/city/{m}/surveys/2017H1/summaries"), "市のまとめ"),
         (format!("/city/{m}/reminders"), "通知設定"),
@@ -553,7 +614,7 @@ async fn a_secretariat_day_and_the_city_report_work_in_a_real_browser_and_pass_a
         );
         b.axe(name).await;
     }
-    b.screenshot("19-deliveries").await;
+    b.screenshot("20-deliveries").await;
 
     // The check itself can fail: a field without a label is reported.
     b.client
