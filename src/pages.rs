@@ -596,6 +596,19 @@ impl Errors {
             String::new()
         }
     }
+
+    /// As `aria`, for an input that also has a hint (`hint_id`): the hint
+    /// stays described alongside the message instead of being replaced.
+    pub fn aria_with_hint(&self, field: &str, hint_id: &str) -> String {
+        if self.fields.iter().any(|f| f.field == field) {
+            format!(
+                r#" aria-invalid="true" aria-describedby="{hint_id} {}""#,
+                self.err_id(field)
+            )
+        } else {
+            format!(r#" aria-describedby="{hint_id}""#)
+        }
+    }
 }
 
 /// Field names as HTML ids: ASCII letters, digits, `_` and `-` only.
@@ -868,6 +881,14 @@ mod tests {
             r#" aria-invalid="true" aria-describedby="adv-title-error""#
         );
         assert_eq!(e.aria("minutes"), "");
+        assert_eq!(
+            e.aria_with_hint("title", "title-hint"),
+            r#" aria-invalid="true" aria-describedby="title-hint adv-title-error""#
+        );
+        assert_eq!(
+            e.aria_with_hint("minutes", "minutes-hint"),
+            r#" aria-describedby="minutes-hint""#
+        );
         assert_eq!(e.get("title").as_deref(), Some("会議名を入力してください"));
         assert_eq!(e.err_id("wards[0]"), "adv-wards_0_-error");
     }
