@@ -170,6 +170,11 @@ pub fn routes(state: AppState) -> impl Endpoint + 'static {
             get(crate::reminders::pages::deliveries),
         )
         .at("/calendar.ics", get(crate::reminders::pages::calendar))
+        .at(
+            "/wards/:id/calendar-feed",
+            get(crate::reminders::pages::calendar_feed_form)
+                .post(crate::reminders::pages::issue_calendar_feed),
+        )
         .data(state)
         .catch_error(|_: NotFoundError| async {
             error_page(StatusCode::NOT_FOUND, "ページが見つかりません")

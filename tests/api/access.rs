@@ -205,6 +205,18 @@ fn ward_operations(w: &Ward) -> Vec<(Kind, Method, String, Option<Value>)> {
         (Read, Method::GET, format!("/countermeasures/{c}"), None),
         (Read, Method::GET, format!("/wards/{id}/members.csv"), None),
         (Read, Method::GET, format!("/wards/{id}/report"), None),
+        (
+            Read,
+            Method::GET,
+            format!("/wards/{id}/calendar-feed"),
+            None,
+        ),
+        (
+            Write,
+            Method::POST,
+            format!("/wards/{id}/calendar-feed"),
+            None,
+        ),
         (Write, Method::POST, format!("/members/{m}/edit"), None),
         (
             Write,
