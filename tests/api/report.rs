@@ -326,3 +326,21 @@ async fn a_ward_sees_its_own_charts_from_its_draft_and_records() {
     assert_eq!(app.get("/api/report/2017H1").await.body["n"], 0);
     app.stop().await;
 }
+
+#[tokio::test]
+async fn the_demo_report_for_the_last_completed_half_year_has_the_sample_answers() {
+    let app = TestApp::spawn_with_demo().await;
+    // NOW is in 2026H2: the last completed half-year is 2026H1.
+    let r = app.get("/api/report/2026H1").await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+    // 22 wards submitted; 平野区 is drafting and 西成区 has not started.
+    assert_eq!(r.body["n"], 22);
+    assert_eq!(r.body["not_submitted"], json!(["平野区", "西成区"]));
+    // The seed's figures carry over where the sample reaches them (22 wards).
+    assert_eq!(r.body["training"]["held"], 20);
+    let (status, html) = app.page("/report/2026H1").await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(html.contains("N=22"), "{html}");
+    assert!(html.contains("<svg"));
+    app.stop().await;
+}
