@@ -37,11 +37,22 @@ struct World {
 }
 
 async fn seed_ward(app: &TestApp, id: i64) -> Ward {
+    let meeting = app.meeting(id, "2026-10-01", &[1]).await;
+    let countermeasure = app.countermeasure(id, 1, "対応策").await;
+    // Decided at the meeting: deleting the meeting is then refused (409)
+    // after the gate, so the allowed deletes leave the world as it was.
+    let r = app
+        .patch(
+            &format!("/api/countermeasures/{countermeasure}"),
+            json!({ "meeting_id": meeting }),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text);
     Ward {
         id,
         member: app.member(id, "委員").await,
-        meeting: app.meeting(id, "2026-10-01", &[1]).await,
-        countermeasure: app.countermeasure(id, 1, "対応策").await,
+        meeting,
+        countermeasure,
     }
 }
 
@@ -179,6 +190,20 @@ fn ward_operations(w: &Ward) -> Vec<(Kind, Method, String, Option<Value>)> {
             format!("/api/wards/{id}/surveys/2026H2"),
             j(json!({})),
         ),
+        (Write, Method::DELETE, format!("/api/meetings/{mt}"), None),
+        // CSV imports (a header-only file: 422 once past the gate).
+        (
+            Write,
+            Method::POST,
+            format!("/api/wards/{id}/meetings/import"),
+            None,
+        ),
+        (
+            Write,
+            Method::POST,
+            format!("/api/wards/{id}/countermeasures/import"),
+            None,
+        ),
         (
             Write,
             Method::POST,
@@ -205,6 +230,9 @@ fn ward_operations(w: &Ward) -> Vec<(Kind, Method, String, Option<Value>)> {
         (Read, Method::GET, format!("/countermeasures/{c}"), None),
         (Read, Method::GET, format!("/wards/{id}/members.csv"), None),
         (Read, Method::GET, format!("/wards/{id}/report"), None),
+        (Read, Method::GET, format!("/wards/{id}/import"), None),
+        (Write, Method::POST, format!("/wards/{id}/import"), None),
+        (Write, Method::POST, format!("/meetings/{mt}/delete"), None),
         (Write, Method::POST, format!("/members/{m}/edit"), None),
         (
             Write,
@@ -231,6 +259,7 @@ async fn outcome(
     let mut req = client.request(method, format!("{base}{path}"));
     req = match body {
         Some(b) => req.json(&b),
+        None if path.ends_with("/import") => csv_upload(req, path.starts_with("/api/")),
         None => req.form(&[("x", "")]),
     };
     let status = req.send().await.unwrap().status();
@@ -241,6 +270,28 @@ async fn outcome(
         _ => Allowed,
     };
     (o, status.as_u16())
+}
+
+/// A header-only CSV, as the API takes it or as the import page's form
+/// sends it: past the gate it is refused (no data rows), so nothing changes.
+fn csv_upload(req: reqwest::RequestBuilder, api: bool) -> reqwest::RequestBuilder {
+    let csv = "開催日,会議名,種別,会議の内容,議事録\r\n";
+    if api {
+        return req
+            .header("content-type", "application/octet-stream")
+            .body(csv);
+    }
+    let boundary = "----renkeiAccessBoundary";
+    let body = format!(
+        "--{boundary}\r\nContent-Disposition: form-data; name=\"kind\"\r\n\r\nmeetings\r\n\
+         --{boundary}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"m.csv\"\r\n\
+         Content-Type: text/csv\r\n\r\n{csv}\r\n--{boundary}--\r\n"
+    );
+    req.header(
+        "content-type",
+        format!("multipart/form-data; boundary={boundary}"),
+    )
+    .body(body)
 }
 
 /// The rules, written out as the issue states them.
@@ -289,6 +340,22 @@ async fn every_role_reaches_exactly_its_own_scope_in_the_api_and_the_pages() {
                     if got != want {
                         failures.push(format!(
                             "{role:?} (ward {ward:?}) {method} {path}: want {want:?}, got {got:?} ({status})"
+                        ));
+                    }
+                    // Past the gate, the imports and deletes are refused by
+                    // their own rules: the world stays as seeded.
+                    let refused = match method {
+                        Method::POST if path.ends_with("/import") => Some(422),
+                        Method::POST if path.ends_with("/delete") => Some(409),
+                        Method::DELETE => Some(409),
+                        _ => None,
+                    };
+                    if let Some(code) = refused
+                        && got == Allowed
+                        && status != code
+                    {
+                        failures.push(format!(
+                            "{role:?} (ward {ward:?}) {method} {path}: passed the gate with {status}, want {code}"
                         ));
                     }
                 }
