@@ -585,6 +585,8 @@ pub struct Listed {
     /// The committee member record linked to the account.
     pub member_id: Option<i64>,
     pub disabled: bool,
+    /// No password yet (invited, not accepted; or a token-only account).
+    pub no_password: bool,
 }
 
 /// Accounts of a municipality (every account when None).
@@ -596,7 +598,8 @@ pub async fn list(db: &Db, municipality_id: Option<i64>) -> AppResult<Vec<Listed
     }
     let sql = format!(
         "SELECT a.id, a.email, a.display_name, a.role, a.municipality_id, a.ward_id, \
-         COALESCE(w.name, '') AS ward_name, a.member_id, a.disabled FROM accounts a LEFT JOIN wards w ON w.id = a.ward_id{} \
+         COALESCE(w.name, '') AS ward_name, a.member_id, a.disabled, \
+         CAST(CASE WHEN a.password_hash IS NULL THEN 1 ELSE 0 END AS BIGINT) AS no_password FROM accounts a LEFT JOIN wards w ON w.id = a.ward_id{} \
          ORDER BY a.id",
         filter.where_sql()
     );
@@ -619,6 +622,7 @@ pub async fn list(db: &Db, municipality_id: Option<i64>) -> AppResult<Vec<Listed
                 ward_name: r.try_get("ward_name")?,
                 member_id: r.try_get("member_id")?,
                 disabled: disabled != 0,
+                no_password: r.try_get::<i64, _>("no_password")? != 0,
             })
         })
         .collect()

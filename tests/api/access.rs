@@ -1326,7 +1326,7 @@ async fn an_invited_account_signs_in_only_after_setting_a_password_through_a_one
         .await
         .unwrap();
     assert!(page.contains("招待メールを送信しました"), "{page}");
-    assert!(page.contains("jimu@example.jp"));
+    assert!(page.contains("jimu@example.jp <span class=\"hint\">（パスワード未設定）</span>"));
     let (role, hash): (String, Option<String>) =
         sqlx::query_as("SELECT role, password_hash FROM accounts WHERE email = 'jimu@example.jp'")
             .fetch_one(&app.db.pool)
