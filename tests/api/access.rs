@@ -1398,6 +1398,29 @@ async fn an_invited_account_signs_in_only_after_setting_a_password_through_a_one
             .await
             .unwrap();
     assert!(hash.is_none());
+    // 「パスワードを忘れた場合」 then mails a fresh link that works.
+    let r = b
+        .post(app.url("/password-reset"))
+        .form(&[("email", "late@example.jp")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 303);
+    let mails = sink.to("late@example.jp");
+    assert_eq!(mails.len(), 2);
+    let path = link_path(&mails[1].text(), "/password-reset/");
+    let r = b
+        .post(app.url(&path))
+        .form(&[
+            ("new", "おくれたパスワード1234"),
+            ("confirm", "おくれたパスワード1234"),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 303);
+    let r = sign_in(&app, &b, "late@example.jp", "おくれたパスワード1234").await;
+    assert_eq!(r.status(), 303);
 
     // An address that has an account already: nothing created, nothing sent.
     let before = sink.received().len();
