@@ -80,6 +80,17 @@ pub struct Config {
     /// How long a sign-in lasts, in hours, before the user must sign in again.
     #[arg(long, env = "RENKEI_SESSION_HOURS", default_value_t = 8, global = true)]
     pub session_hours: i64,
+
+    /// Seconds a reminder being sent stays leased to the instance sending
+    /// it; if that instance dies, another sends the message after this. A
+    /// send is cut off at the lease (and at 60 s in any case).
+    #[arg(
+        long,
+        env = "RENKEI_SEND_LEASE_SECS",
+        default_value_t = 300,
+        global = true
+    )]
+    pub send_lease_secs: u64,
 }
 
 impl Config {
@@ -95,6 +106,7 @@ impl Config {
             mail_from: "renkei@localhost".into(),
             cookie_secure: None,
             session_hours: 8,
+            send_lease_secs: 300,
         }
     }
 }
@@ -126,6 +138,7 @@ impl std::fmt::Debug for Config {
             .field("mail_from", &self.mail_from)
             .field("cookie_secure", &self.cookie_secure())
             .field("session_hours", &self.session_hours)
+            .field("send_lease_secs", &self.send_lease_secs)
             .finish()
     }
 }

@@ -398,6 +398,11 @@ impl FormData {
             .collect()
     }
 
+    /// Every key, in order (repeated keys repeat).
+    pub fn keys(&self) -> impl Iterator<Item = &str> {
+        self.pairs.iter().map(|(k, _)| k.as_str())
+    }
+
     /// Whether a checkbox was ticked (present with any value).
     pub fn checked(&self, key: &str) -> bool {
         self.pairs.iter().any(|(k, _)| k == key)
