@@ -44,6 +44,19 @@ pub fn routes(state: AppState) -> impl Endpoint + 'static {
         )
         .at("/accounts", get(crate::accounts::pages::accounts_list))
         .at(
+            "/accounts/invite",
+            post(crate::accounts::pages::account_invite),
+        )
+        .at(
+            "/accounts/:id/member",
+            post(crate::accounts::pages::account_member),
+        )
+        .at(
+            "/invitation/:token",
+            get(crate::accounts::pages::invitation_form_page)
+                .post(crate::accounts::pages::invitation_complete),
+        )
+        .at(
             "/accounts/new",
             post(crate::accounts::pages::account_create),
         )

@@ -343,6 +343,35 @@ pub async fn create(
     Ok(cm)
 }
 
+/// Closes (archives) a countermeasure in the caller's transaction, with its
+/// history and audit rows: the CSV import's last step for a row marked 終了.
+pub async fn archive_in(
+    tx: &mut Tx,
+    mut cm: Countermeasure,
+    actor: Option<&str>,
+    now: DateTime<Utc>,
+) -> AppResult<Countermeasure> {
+    if cm.archived {
+        return Ok(cm);
+    }
+    cm.archived = true;
+    write_row(tx, &cm, now).await?;
+    let event = Event {
+        kind: EventKind::Archived,
+        from: None,
+        to: None,
+        on: calendar::today(now),
+        actor,
+        note: "CSV取込",
+        evaluation: None,
+        improvement: None,
+        changes: json!({ "archived": { "before": false, "after": true } }),
+    };
+    record(tx, &cm, event, now).await?;
+    cm.overdue = false;
+    Ok(cm)
+}
+
 /// Edits fields and/or archives or reopens; each is its own history entry.
 pub async fn update(
     db: &Db,
