@@ -91,6 +91,19 @@ pub struct Config {
         global = true
     )]
     pub send_lease_secs: u64,
+
+    /// Addresses of the reverse proxies or load balancers in front of the
+    /// instances, comma-separated. Requests from them are attributed to the
+    /// client named in their `X-Forwarded-For`, so that sign-in throttling
+    /// and reset limits count per user, not per proxy. Empty: the header is
+    /// ignored (anyone could forge it).
+    #[arg(
+        long,
+        env = "RENKEI_TRUSTED_PROXIES",
+        value_delimiter = ',',
+        global = true
+    )]
+    pub trusted_proxies: Vec<std::net::IpAddr>,
 }
 
 impl Config {
@@ -107,6 +120,7 @@ impl Config {
             cookie_secure: None,
             session_hours: 8,
             send_lease_secs: 300,
+            trusted_proxies: Vec::new(),
         }
     }
 }
@@ -139,6 +153,7 @@ impl std::fmt::Debug for Config {
             .field("cookie_secure", &self.cookie_secure())
             .field("session_hours", &self.session_hours)
             .field("send_lease_secs", &self.send_lease_secs)
+            .field("trusted_proxies", &self.trusted_proxies)
             .finish()
     }
 }

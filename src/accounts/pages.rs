@@ -8,7 +8,7 @@
 use askama::Template;
 use poem::http::StatusCode;
 use poem::http::header;
-use poem::web::{Data, Form, RemoteAddr};
+use poem::web::{Data, Form};
 use poem::{IntoResponse, Request, handler};
 use serde::Deserialize;
 
@@ -57,7 +57,6 @@ const LOCKED: &str =
 #[handler]
 pub async fn login(
     Data(state): Data<&AppState>,
-    remote: &RemoteAddr,
     req: &Request,
     Form(form): Form<LoginForm>,
 ) -> PageResult {
@@ -65,13 +64,7 @@ pub async fn login(
     let email = store::normalize_email(&form.email);
     // Keys carry no address in clear.
     let email_key = format!("email:{}", token_hash(&email));
-    let addr_key = format!(
-        "addr:{}",
-        remote
-            .as_socket_addr()
-            .map(|a| a.ip().to_string())
-            .unwrap_or_default()
-    );
+    let addr_key = client_key(state, req);
     for key in [&email_key, &addr_key] {
         if store::recent_failures(&state.db, key, now)
             .await
@@ -664,15 +657,11 @@ fn link(state: &AppState, path: &str) -> String {
     format!("{}{path}", state.config.base_url.trim_end_matches('/'))
 }
 
-/// The client's IP, the per-client throttle key.
-fn client_key(prefix: &str, remote: &RemoteAddr) -> String {
-    format!(
-        "{prefix}addr:{}",
-        remote
-            .as_socket_addr()
-            .map(|a| a.ip().to_string())
-            .unwrap_or_default()
-    )
+/// The client's IP (behind a trusted proxy, the one it forwards for), the
+/// per-client throttle key.
+fn client_key(state: &AppState, req: &Request) -> String {
+    let ip = crate::http::client::client_ip(req, &state.config.trusted_proxies);
+    format!("addr:{}", ip.map(|a| a.to_string()).unwrap_or_default())
 }
 
 /// Mails a one-time link when the address has an account; answers the same
@@ -682,7 +671,7 @@ fn client_key(prefix: &str, remote: &RemoteAddr) -> String {
 #[handler]
 pub async fn reset_request(
     Data(state): Data<&AppState>,
-    remote: &RemoteAddr,
+    req: &Request,
     Form(form): Form<ResetRequestForm>,
 ) -> PageResult {
     let now = state.clock.now();
@@ -692,7 +681,7 @@ pub async fn reset_request(
             format!("email:{}", token_hash(&email)),
             store::RESET_MAX_PER_ADDRESS,
         ),
-        (client_key("", remote), store::RESET_MAX_PER_CLIENT),
+        (client_key(state, req), store::RESET_MAX_PER_CLIENT),
     ];
     if !store::allow_reset_request(&state.db, &keys, now)
         .await

@@ -628,6 +628,12 @@ async fn a_revoked_token_no_longer_works() {
 /// that carries no token.
 async fn with_password_account() -> (TestApp, reqwest::Client, i64) {
     let app = TestApp::spawn().await;
+    let (browser, m) = add_password_account(&app).await;
+    (app, browser, m)
+}
+
+/// Adds the city account of `with_password_account` to `app`.
+async fn add_password_account(app: &TestApp) -> (reqwest::Client, i64) {
     let ids = app.municipality_with_wards("甲市", &["北区"]).await;
     let m = app.get(&format!("/api/wards/{}", ids[0])).await.body["municipality_id"]
         .as_i64()
@@ -656,7 +662,7 @@ async fn with_password_account() -> (TestApp, reqwest::Client, i64) {
         .cookie_store(true)
         .build()
         .unwrap();
-    (app, browser, m)
+    (browser, m)
 }
 
 async fn sign_in(
@@ -812,6 +818,51 @@ async fn repeated_failures_lock_sign_in_without_revealing_which_addresses_exist(
     assert_eq!(app.count("sessions").await, 0);
     // The counts live in the database, not in the process.
     assert!(app.count("login_failures").await >= 5);
+}
+
+#[tokio::test]
+async fn behind_a_trusted_proxy_throttling_counts_each_forwarded_client() {
+    async fn attempt(app: &TestApp, client: &str, email: &str, password: &str) -> u16 {
+        reqwest::Client::builder()
+            .redirect(reqwest::redirect::Policy::none())
+            .build()
+            .unwrap()
+            .post(app.url("/login"))
+            .header("x-forwarded-for", client)
+            .form(&[("email", email), ("password", password)])
+            .send()
+            .await
+            .unwrap()
+            .status()
+            .as_u16()
+    }
+    // Five failures from one client, each for a different address, so only
+    // the per-client count can lock; then the right password from it and
+    // from another client.
+    async fn after_one_client_fails(app: &TestApp) -> (u16, u16) {
+        for n in 0..5 {
+            let email = format!("nobody{n}@example.jp");
+            assert_eq!(attempt(app, "203.0.113.1", &email, "x").await, 401);
+        }
+        let right = "正しいパスワード12345";
+        (
+            attempt(app, "203.0.113.1", "city@example.jp", right).await,
+            attempt(app, "203.0.113.2", "city@example.jp", right).await,
+        )
+    }
+
+    let proxied = TestApp::spawn_configured(NOW.parse().unwrap(), false, |c| {
+        c.trusted_proxies = vec!["127.0.0.1".parse().unwrap()];
+    })
+    .await;
+    add_password_account(&proxied).await;
+    assert_eq!(after_one_client_fails(&proxied).await, (429, 303));
+
+    // Without the setting the header is anyone's to forge: every request
+    // is the peer's, so the one lock holds for both.
+    let direct = TestApp::spawn().await;
+    add_password_account(&direct).await;
+    assert_eq!(after_one_client_fails(&direct).await, (429, 429));
 }
 
 #[tokio::test]
