@@ -398,6 +398,41 @@ fn grantable(role: &str) -> Result<super::Role, crate::error::AppError> {
         .ok_or_else(|| crate::error::AppError::invalid("role", "役割を選んでください"))
 }
 
+/// The account a city user is creating (or inviting) from the form.
+fn new_account(
+    form: &crate::pages::FormData,
+    actor: &super::Actor,
+    password_hash: Option<String>,
+) -> Result<store::NewAccount, crate::error::AppError> {
+    Ok(store::NewAccount {
+        email: form.non_empty("email").unwrap_or("").to_string(),
+        display_name: form
+            .non_empty("display_name")
+            .unwrap_or("")
+            .trim()
+            .to_string(),
+        role: grantable(form.non_empty("role").unwrap_or(""))?,
+        municipality_id: actor.municipality_id,
+        ward_id: form.non_empty("ward_id").and_then(|w| w.parse().ok()),
+        member_id: None,
+        password_hash,
+    })
+}
+
+/// An account of the actor's own municipality; others do not exist for it.
+async fn own_account(
+    state: &AppState,
+    actor: &super::Actor,
+    id: i64,
+) -> Result<store::Listed, poem::Error> {
+    store::list(&state.db, actor.municipality_id)
+        .await
+        .map_err(fail)?
+        .into_iter()
+        .find(|a| a.id == id)
+        .ok_or_else(|| fail(crate::error::AppError::NotFound("アカウント")))
+}
+
 #[handler]
 pub async fn account_create(
     Data(state): Data<&AppState>,
@@ -407,22 +442,10 @@ pub async fn account_create(
     let actor = crate::http::auth::actor(req).map_err(fail)?;
     let form = crate::pages::FormData::parse(&body.into_vec().await?);
     let result = async {
-        let role = grantable(form.non_empty("role").unwrap_or(""))?;
+        let mut new = new_account(&form, &actor, None)?;
         let password = form.non_empty("password").unwrap_or("").to_string();
         super::secret::check_password_rules(&password)?;
-        let new = store::NewAccount {
-            email: form.non_empty("email").unwrap_or("").to_string(),
-            display_name: form
-                .non_empty("display_name")
-                .unwrap_or("")
-                .trim()
-                .to_string(),
-            role,
-            municipality_id: actor.municipality_id,
-            ward_id: form.non_empty("ward_id").and_then(|w| w.parse().ok()),
-            member_id: None,
-            password_hash: Some(super::secret::hash_password(password).await?),
-        };
+        new.password_hash = Some(super::secret::hash_password(password).await?);
         store::create(&state.db, &new, None, state.clock.now()).await
     }
     .await;
@@ -447,20 +470,7 @@ pub async fn account_invite(
     let actor = crate::http::auth::actor(req).map_err(fail)?;
     let form = crate::pages::FormData::parse(&body.into_vec().await?);
     let result = async {
-        let role = grantable(form.non_empty("role").unwrap_or(""))?;
-        let new = store::NewAccount {
-            email: form.non_empty("email").unwrap_or("").to_string(),
-            display_name: form
-                .non_empty("display_name")
-                .unwrap_or("")
-                .trim()
-                .to_string(),
-            role,
-            municipality_id: actor.municipality_id,
-            ward_id: form.non_empty("ward_id").and_then(|w| w.parse().ok()),
-            member_id: None,
-            password_hash: None,
-        };
+        let new = new_account(&form, &actor, None)?;
         store::invite(&state.db, &new, None, state.clock.now()).await
     }
     .await;
@@ -507,12 +517,10 @@ pub async fn account_member(
 ) -> PageResult {
     let actor = crate::http::auth::actor(req).map_err(fail)?;
     let form = crate::pages::FormData::parse(&body.into_vec().await?);
-    let target = store::list(&state.db, actor.municipality_id)
-        .await
-        .map_err(fail)?
-        .into_iter()
-        .find(|a| a.id == id && a.role != super::Role::Admin)
-        .ok_or_else(|| fail(crate::error::AppError::NotFound("アカウント")))?;
+    let target = own_account(state, &actor, id).await?;
+    if target.role == super::Role::Admin {
+        return Err(fail(crate::error::AppError::NotFound("アカウント")));
+    }
     let member_id = match form.non_empty("member_id") {
         None => Ok(None),
         Some(v) => v
@@ -543,13 +551,7 @@ pub async fn account_update(
 ) -> PageResult {
     let actor = crate::http::auth::actor(req).map_err(fail)?;
     let form = crate::pages::FormData::parse(&body.into_vec().await?);
-    // Only accounts of the actor's own municipality; others do not exist for it.
-    let target = store::list(&state.db, actor.municipality_id)
-        .await
-        .map_err(fail)?
-        .into_iter()
-        .find(|a| a.id == id)
-        .ok_or_else(|| fail(crate::error::AppError::NotFound("アカウント")))?;
+    let target = own_account(state, &actor, id).await?;
     let result = async {
         if target.role == super::Role::Admin {
             return Err(crate::error::AppError::Forbidden);
