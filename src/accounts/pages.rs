@@ -482,18 +482,13 @@ pub async fn account_invite(
         Err(e) => return Err(fail(e)),
     };
     let link = link(state, &format!("/invitation/{token}"));
-    let text = format!(
-        "在宅医療・介護連携推進事業 進捗管理のアカウントが作成されました。\n\n\
-         次のリンクから72時間以内にパスワードを設定すると、このメールアドレスでログインできます（1回限り有効）。\n{link}\n\n\
-         心当たりがない場合は、このメールを破棄してください。\n"
-    );
-    let html = format!(
-        "<p>在宅医療・介護連携推進事業 進捗管理のアカウントが作成されました。</p>\
-         <p>次のリンクから72時間以内にパスワードを設定すると、このメールアドレスでログインできます（1回限り有効）。</p>\
-         <p><a href=\"{link}\">{link}</a></p><p>心当たりがない場合は、このメールを破棄してください。</p>"
-    );
-    if send_link_mail(state, &to, "invite", "アカウント招待のご案内", &text, &html).await
-    {
+    let mail = LinkMail {
+        subject: "アカウント招待のご案内",
+        intro: "在宅医療・介護連携推進事業 進捗管理のアカウントが作成されました。",
+        instruction: "次のリンクから72時間以内にパスワードを設定すると、このメールアドレスでログインできます（1回限り有効）。",
+        link,
+    };
+    if send_link_mail(state, &to, "invite", &mail).await {
         see_other("/accounts?invited=1")
     } else {
         accounts_page(
@@ -621,18 +616,17 @@ pub struct ResetRequestForm {
 /// Sends a mail with a one-time link the way the reminders do (the same
 /// SMTP settings and mailer); false when it could not be handed over. The
 /// log names neither the address nor the link.
-async fn send_link_mail(
-    state: &AppState,
-    to: &str,
-    kind: &str,
-    subject: &str,
-    text: &str,
-    html: &str,
-) -> bool {
-    let message_id = match super::secret::random_token() {
-        Ok(t) => format!("<{kind}-{t}@renkei>"),
+async fn send_link_mail(state: &AppState, to: &str, kind: &str, mail: &LinkMail) -> bool {
+    let rendered = (|| {
+        let text = LinkMailText { mail }.render()?;
+        let html = LinkMailHtml { mail }.render()?;
+        let id = super::secret::random_token().map_err(|e| anyhow::anyhow!(e.public_message()))?;
+        anyhow::Ok((text, html, format!("<{kind}-{id}@renkei>")))
+    })();
+    let (text, html, message_id) = match rendered {
+        Ok(r) => r,
         Err(e) => {
-            tracing::warn!(error = %e.public_message(), kind, "link mail not sent");
+            tracing::warn!(error = %e, kind, "link mail not sent");
             return false;
         }
     };
@@ -641,15 +635,17 @@ async fn send_link_mail(
         &state.config.mail_from,
     ) {
         Ok(mailer) => mailer
-            .send(to, &message_id, subject, text, html)
+            .send(to, &message_id, mail.subject, &text, &html)
             .await
-            .map_err(|e| e.message),
+            .map_err(|e| e.code.unwrap_or_else(|| "-".into())),
         Err(e) => Err(e.to_string()),
     };
     match sent {
         Ok(()) => true,
         Err(reason) => {
-            tracing::warn!(error = %reason, kind, "link mail not sent");
+            // The server's own text may quote the address: only its code
+            // (or the configuration problem) is logged.
+            tracing::warn!(reason = %reason, kind, "link mail not sent");
             false
         }
     }
@@ -697,27 +693,35 @@ pub async fn reset_request(
         .map_err(fail)?
     {
         let link = link(state, &format!("/password-reset/{token}"));
-        let text = format!(
-            "在宅医療・介護連携推進事業 進捗管理のパスワード再設定の依頼を受け付けました。\n\n\
-             次のリンクから1時間以内に新しいパスワードを設定してください（1回限り有効）。\n{link}\n\n\
-             心当たりがない場合は、このメールを破棄してください。\n"
-        );
-        let html = format!(
-            "<p>在宅医療・介護連携推進事業 進捗管理のパスワード再設定の依頼を受け付けました。</p>\
-             <p>次のリンクから1時間以内に新しいパスワードを設定してください（1回限り有効）。</p>\
-             <p><a href=\"{link}\">{link}</a></p><p>心当たりがない場合は、このメールを破棄してください。</p>"
-        );
-        send_link_mail(
-            state,
-            &to,
-            "reset",
-            "パスワード再設定のご案内",
-            &text,
-            &html,
-        )
-        .await;
+        let mail = LinkMail {
+            subject: "パスワード再設定のご案内",
+            intro: "在宅医療・介護連携推進事業 進捗管理のパスワード再設定の依頼を受け付けました。",
+            instruction: "次のリンクから1時間以内に新しいパスワードを設定してください（1回限り有効）。",
+            link,
+        };
+        send_link_mail(state, &to, "reset", &mail).await;
     }
     see_other("/password-reset?sent=1")
+}
+
+/// A mail carrying a one-time link (invitation, password reset).
+struct LinkMail {
+    subject: &'static str,
+    intro: &'static str,
+    instruction: &'static str,
+    link: String,
+}
+
+#[derive(Template)]
+#[template(path = "mail/account_link.txt")]
+struct LinkMailText<'a> {
+    mail: &'a LinkMail,
+}
+
+#[derive(Template)]
+#[template(path = "mail/account_link.html")]
+struct LinkMailHtml<'a> {
+    mail: &'a LinkMail,
 }
 
 /// The two one-time links: a password reset and an invitation. Both set
