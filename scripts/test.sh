@@ -11,6 +11,8 @@
 #   needed and starts it on 127.0.0.1 (this is what CI does);
 # - otherwise the PostgreSQL run is skipped with a notice, except on CI
 #   (CI set), where it is required.
+# The browser tests (tests/browser: headless Chromium, axe-core) run in the
+# SQLite run only; scripts/browser.sh installs what they need (as root).
 # RENKEI_TEST_DATABASE=sqlite or =postgres runs on that one database only.
 # Arguments go to both `cargo test` runs (e.g. a test name filter).
 set -euo pipefail
@@ -21,6 +23,17 @@ case "$only" in
     "" | sqlite | postgres) ;;
     *) echo "RENKEI_TEST_DATABASE=$only: use sqlite or postgres" >&2; exit 2 ;;
 esac
+
+# The browser tests (tests/browser, in the SQLite run only) need Chromium,
+# chromedriver and axe-core: scripts/browser.sh installs them as root. When
+# it cannot, the tests skip with a notice, except on CI, where it fails.
+if [ "$only" != postgres ] && ! bash scripts/browser.sh; then
+    if [ -n "${CI:-}" ]; then
+        echo "test.sh: the browser tests are required here: run as root (scripts/browser.sh)" >&2
+        exit 1
+    fi
+    echo "test.sh: browser tests will be skipped (Chromium or axe-core missing, not root)" >&2
+fi
 
 if [ "$only" != postgres ]; then
     start=$SECONDS

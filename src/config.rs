@@ -80,6 +80,30 @@ pub struct Config {
     /// How long a sign-in lasts, in hours, before the user must sign in again.
     #[arg(long, env = "RENKEI_SESSION_HOURS", default_value_t = 8, global = true)]
     pub session_hours: i64,
+
+    /// Seconds a reminder being sent stays leased to the instance sending
+    /// it; if that instance dies, another sends the message after this. A
+    /// send is cut off at the lease (and at 60 s in any case).
+    #[arg(
+        long,
+        env = "RENKEI_SEND_LEASE_SECS",
+        default_value_t = 300,
+        global = true
+    )]
+    pub send_lease_secs: u64,
+
+    /// Addresses of the reverse proxies or load balancers in front of the
+    /// instances, comma-separated. Requests from them are attributed to the
+    /// client named in their `X-Forwarded-For`, so that sign-in throttling
+    /// and reset limits count per user, not per proxy. Empty: the header is
+    /// ignored (anyone could forge it).
+    #[arg(
+        long,
+        env = "RENKEI_TRUSTED_PROXIES",
+        value_delimiter = ',',
+        global = true
+    )]
+    pub trusted_proxies: Vec<std::net::IpAddr>,
 }
 
 impl Config {
@@ -95,6 +119,8 @@ impl Config {
             mail_from: "renkei@localhost".into(),
             cookie_secure: None,
             session_hours: 8,
+            send_lease_secs: 300,
+            trusted_proxies: Vec::new(),
         }
     }
 }
@@ -126,6 +152,8 @@ impl std::fmt::Debug for Config {
             .field("mail_from", &self.mail_from)
             .field("cookie_secure", &self.cookie_secure())
             .field("session_hours", &self.session_hours)
+            .field("send_lease_secs", &self.send_lease_secs)
+            .field("trusted_proxies", &self.trusted_proxies)
             .finish()
     }
 }

@@ -5,7 +5,8 @@
 //! a `postgres://` URL). What differs between the dialects lives here, one
 //! helper per concept: the URL ([`normalize_url`]), the per-connection
 //! settings ([`Dialect::session_settings`]), the migration folder
-//! ([`Db::migrate`]) and how a write transaction starts ([`Db::begin_write`]);
+//! ([`Db::migrate`]), how a write transaction starts ([`Db::begin_write`],
+//! [`Db::begin_row_locked`]) and how a queue row is claimed ([`Dialect::skip_locked`]);
 //! the schema itself is written twice, in `migrations/sqlite` and
 //! `migrations/postgres`. One difference is not SQL: PostgreSQL text cannot hold
 //! U+0000, so input carrying it is refused for both (`http::refuse_nul`,
@@ -40,6 +41,18 @@ impl Dialect {
             // The schema stores instants as UTC text and reads no server
             // clock, and the server's defaults (UTF-8, read committed) suit.
             Dialect::Postgres => None,
+        }
+    }
+
+    /// The locking clause that makes `SELECT … LIMIT 1` take the first row no
+    /// other transaction holds, skipping (not waiting for) locked ones, so
+    /// concurrent claimers, in this process or another instance, each get a
+    /// different row at once. SQLite needs none: its write transaction holds
+    /// the whole database (`BEGIN IMMEDIATE`).
+    pub fn skip_locked(self) -> &'static str {
+        match self {
+            Dialect::Sqlite => "",
+            Dialect::Postgres => " FOR UPDATE SKIP LOCKED",
         }
     }
 }
@@ -152,6 +165,20 @@ impl Db {
             sqlx::query(lock).execute(&mut *tx).await?;
         }
         Ok(tx)
+    }
+
+    /// Starts a write transaction that does not take the global write lock
+    /// on PostgreSQL: for writes whose correctness rests on row locks and
+    /// unique keys instead (claiming outbox rows with [`Dialect::skip_locked`],
+    /// `INSERT … ON CONFLICT DO NOTHING` on the outbox's idempotency key,
+    /// finishing a message the caller holds the lease on), so that several
+    /// instances' senders work side by side instead of one at a time. On
+    /// SQLite it is [`Db::begin_write`]: the database has one writer anyway.
+    pub async fn begin_row_locked(&self) -> Result<Tx, AppError> {
+        match self.dialect {
+            Dialect::Sqlite => self.begin_write().await,
+            Dialect::Postgres => Ok(self.pool.begin_with("BEGIN").await?),
+        }
     }
 }
 

@@ -12,6 +12,7 @@ use crate::error::AppResult;
 use crate::meetings::{self, MeetingKind, NewMeeting};
 use crate::members::{self, NewMember, OrganizationKind};
 use crate::municipalities::{self, NewMunicipality};
+use crate::survey;
 
 pub const MUNICIPALITY: &str = "大阪市";
 
@@ -264,6 +265,28 @@ async fn load(db: &Db, now: DateTime<Utc>) -> AppResult<()> {
                 )
                 .await?;
             }
+        }
+    }
+    load_surveys(db, &wards, period.previous(), now).await
+}
+
+/// The last completed half-year's survey: the seed's sample answers,
+/// submitted by 22 wards, so the report (資料1) for that period has data;
+/// one ward is still drafting and one has not started, to show both.
+async fn load_surveys(
+    db: &Db,
+    wards: &[crate::wards::Ward],
+    period: Period,
+    now: DateTime<Utc>,
+) -> AppResult<()> {
+    for (i, ward) in wards.iter().enumerate().take(survey::sample::WARDS) {
+        if i == 23 {
+            continue;
+        }
+        let answers = survey::sample::typed(i, period)?;
+        survey::store::save_draft(db, ward.id, period, answers, now).await?;
+        if i != 22 {
+            survey::store::submit(db, ward.id, period, now).await?;
         }
     }
     Ok(())

@@ -16,6 +16,7 @@
 //! - [`accounts`]: accounts, roles and the access rules (pure, unit-tested);
 //!   `http::auth` is the gate that applies them to every request.
 //! - [`audit`]: the trail every write leaves in its own transaction.
+//! - [`backup`]: `renkei backup`, a consistent copy of a running SQLite database.
 //! - [`db`], [`config`], [`error`], [`http`], [`pages`], [`app`]: plumbing.
 //! - [`demo`]: the demo data of the 24 wards of Osaka City; [`seed`]: generated
 //!   national-scale data for benchmarks.
@@ -23,6 +24,7 @@
 pub mod accounts;
 pub mod app;
 pub mod audit;
+pub mod backup;
 pub mod calendar;
 pub mod config;
 pub mod countermeasures;

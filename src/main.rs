@@ -59,6 +59,9 @@ enum Command {
     },
     /// Bring the database schema up to date and exit.
     Migrate,
+    /// Write a consistent copy of the SQLite database to PATH (a new file),
+    /// also while `serve` runs. For PostgreSQL it names the pg_dump command.
+    Backup { path: std::path::PathBuf },
     /// Manage municipalities.
     #[command(subcommand)]
     Municipality(MunicipalityCommand),
@@ -245,7 +248,7 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             // Checked before anything is served: a bad job file or mail
             // setting must stop startup, not fail silently at 09:00.
             let jobs = load_jobs(&config)?;
-            let mailer = Mailer::new(&config.smtp_url, &config.mail_from)?;
+            let mailer = mailer(&config)?;
             let state = AppState {
                 db,
                 clock: Clock::System,
@@ -388,6 +391,10 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
                 t.archived,
             );
         }
+        Command::Backup { path } => {
+            let written = renkei::backup::write(&config.database_url, &path).await?;
+            println!("backup written to {}", written.display());
+        }
         Command::Migrate => {
             open(&config).await?;
             println!("database is up to date");
@@ -503,7 +510,7 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
                     report.undeliverable
                 );
             } else {
-                let mailer = Mailer::new(&config.smtp_url, &config.mail_from)?;
+                let mailer = mailer(&config)?;
                 let sent = send_pending_once(&db, &mailer, now)
                     .await
                     .map_err(user_error)?;
@@ -540,6 +547,12 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
         }
     }
     Ok(())
+}
+
+/// The reminder sender's mailer, with the configured lease.
+fn mailer(config: &Config) -> anyhow::Result<Mailer> {
+    Ok(Mailer::new(&config.smtp_url, &config.mail_from)?
+        .with_lease(std::time::Duration::from_secs(config.send_lease_secs)))
 }
 
 fn load_jobs(config: &Config) -> anyhow::Result<Vec<jobs::Job>> {

@@ -44,6 +44,19 @@ pub fn routes(state: AppState) -> impl Endpoint + 'static {
         )
         .at("/accounts", get(crate::accounts::pages::accounts_list))
         .at(
+            "/accounts/invite",
+            post(crate::accounts::pages::account_invite),
+        )
+        .at(
+            "/accounts/:id/member",
+            post(crate::accounts::pages::account_member),
+        )
+        .at(
+            "/invitation/:token",
+            get(crate::accounts::pages::invitation_form_page)
+                .post(crate::accounts::pages::invitation_complete),
+        )
+        .at(
             "/accounts/new",
             post(crate::accounts::pages::account_create),
         )
@@ -170,6 +183,11 @@ pub fn routes(state: AppState) -> impl Endpoint + 'static {
             get(crate::reminders::pages::deliveries),
         )
         .at("/calendar.ics", get(crate::reminders::pages::calendar))
+        .at(
+            "/wards/:id/calendar-feed",
+            get(crate::reminders::pages::calendar_feed_form)
+                .post(crate::reminders::pages::issue_calendar_feed),
+        )
         .data(state)
         .catch_error(|_: NotFoundError| async {
             error_page(StatusCode::NOT_FOUND, "ページが見つかりません")
@@ -385,6 +403,11 @@ impl FormData {
             .collect()
     }
 
+    /// Every key, in order (repeated keys repeat).
+    pub fn keys(&self) -> impl Iterator<Item = &str> {
+        self.pairs.iter().map(|(k, _)| k.as_str())
+    }
+
     /// Whether a checkbox was ticked (present with any value).
     pub fn checked(&self, key: &str) -> bool {
         self.pairs.iter().any(|(k, _)| k == key)
@@ -589,6 +612,19 @@ impl Errors {
             )
         } else {
             String::new()
+        }
+    }
+
+    /// As `aria`, for an input that also has a hint (`hint_id`): the hint
+    /// stays described alongside the message instead of being replaced.
+    pub fn aria_with_hint(&self, field: &str, hint_id: &str) -> String {
+        if self.fields.iter().any(|f| f.field == field) {
+            format!(
+                r#" aria-invalid="true" aria-describedby="{hint_id} {}""#,
+                self.err_id(field)
+            )
+        } else {
+            format!(r#" aria-describedby="{hint_id}""#)
         }
     }
 }
@@ -863,6 +899,14 @@ mod tests {
             r#" aria-invalid="true" aria-describedby="adv-title-error""#
         );
         assert_eq!(e.aria("minutes"), "");
+        assert_eq!(
+            e.aria_with_hint("title", "title-hint"),
+            r#" aria-invalid="true" aria-describedby="title-hint adv-title-error""#
+        );
+        assert_eq!(
+            e.aria_with_hint("minutes", "minutes-hint"),
+            r#" aria-describedby="minutes-hint""#
+        );
         assert_eq!(e.get("title").as_deref(), Some("会議名を入力してください"));
         assert_eq!(e.err_id("wards[0]"), "adv-wards_0_-error");
     }

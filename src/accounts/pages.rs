@@ -8,7 +8,7 @@
 use askama::Template;
 use poem::http::StatusCode;
 use poem::http::header;
-use poem::web::{Data, Form, RemoteAddr};
+use poem::web::{Data, Form};
 use poem::{IntoResponse, Request, handler};
 use serde::Deserialize;
 
@@ -57,7 +57,6 @@ const LOCKED: &str =
 #[handler]
 pub async fn login(
     Data(state): Data<&AppState>,
-    remote: &RemoteAddr,
     req: &Request,
     Form(form): Form<LoginForm>,
 ) -> PageResult {
@@ -65,13 +64,7 @@ pub async fn login(
     let email = store::normalize_email(&form.email);
     // Keys carry no address in clear.
     let email_key = format!("email:{}", token_hash(&email));
-    let addr_key = format!(
-        "addr:{}",
-        remote
-            .as_socket_addr()
-            .map(|a| a.ip().to_string())
-            .unwrap_or_default()
-    );
+    let addr_key = client_key(state, req);
     for key in [&email_key, &addr_key] {
         if store::recent_failures(&state.db, key, now)
             .await
@@ -294,14 +287,23 @@ pub async fn change_password(
     see_other("/account/password?done=1")
 }
 
+/// An account row with the members of its ward it can be linked to.
+struct AccountRow {
+    a: store::Listed,
+    /// (id, 氏名) of the members of the account's ward; empty for city-level.
+    members: Vec<(i64, String)>,
+}
+
 #[derive(Template)]
 #[template(path = "accounts/list.html")]
 struct AccountsPage {
     layout: Layout,
-    accounts: Vec<store::Listed>,
+    accounts: Vec<AccountRow>,
     wards: Vec<(i64, String)>,
     roles: Vec<(&'static str, &'static str)>,
     message: Option<String>,
+    /// What was just done (an invitation sent …).
+    notice: Option<String>,
 }
 
 /// The roles a city account may give (not the operator's).
@@ -316,11 +318,36 @@ async fn accounts_page(
     state: &AppState,
     actor: &super::Actor,
     message: Option<String>,
+    notice: Option<String>,
     status: StatusCode,
 ) -> PageResult {
-    let accounts = store::list(&state.db, actor.municipality_id)
+    let listed = store::list(&state.db, actor.municipality_id)
         .await
         .map_err(fail)?;
+    let mut by_ward: std::collections::HashMap<i64, Vec<(i64, String)>> =
+        std::collections::HashMap::new();
+    let mut accounts = Vec::with_capacity(listed.len());
+    for a in listed {
+        let members = match a.ward_id {
+            Some(w) => match by_ward.entry(w) {
+                std::collections::hash_map::Entry::Occupied(e) => e.get().clone(),
+                std::collections::hash_map::Entry::Vacant(e) => {
+                    let list = crate::members::store::list(
+                        &state.db,
+                        w,
+                        false,
+                        crate::paging::Paging::all(),
+                    )
+                    .await
+                    .map_err(fail)?;
+                    e.insert(list.items.into_iter().map(|m| (m.id, m.name)).collect())
+                        .clone()
+                }
+            },
+            None => Vec::new(),
+        };
+        accounts.push(AccountRow { a, members });
+    }
     let wards = crate::wards::store::list(&state.db, actor.municipality_id)
         .await
         .map_err(fail)?
@@ -334,9 +361,25 @@ async fn accounts_page(
             wards,
             roles: GRANTABLE.iter().map(|r| (r.as_str(), r.label())).collect(),
             message,
+            notice,
         },
         status,
     )
+}
+
+/// What went wrong with a form of the accounts page, in Japanese: the
+/// fields' own messages when there are any.
+fn form_message(e: &crate::error::AppError) -> String {
+    let fields: Vec<&str> = e
+        .field_errors()
+        .iter()
+        .map(|f| f.message.as_str())
+        .collect();
+    if fields.is_empty() {
+        e.public_message()
+    } else {
+        fields.join("／")
+    }
 }
 
 /// Accounts of the city account's municipality (the gate admits city and
@@ -344,13 +387,50 @@ async fn accounts_page(
 #[handler]
 pub async fn accounts_list(Data(state): Data<&AppState>, req: &Request) -> PageResult {
     let actor = crate::http::auth::actor(req).map_err(fail)?;
-    accounts_page(state, &actor, None, StatusCode::OK).await
+    let notice = (req.uri().query() == Some("invited=1"))
+        .then(|| "招待メールを送信しました。リンクの有効期限は72時間です。".to_string());
+    accounts_page(state, &actor, None, notice, StatusCode::OK).await
 }
 
 fn grantable(role: &str) -> Result<super::Role, crate::error::AppError> {
     super::Role::parse(role)
         .filter(|r| GRANTABLE.contains(r))
         .ok_or_else(|| crate::error::AppError::invalid("role", "役割を選んでください"))
+}
+
+/// The account a city user is creating (or inviting) from the form.
+fn new_account(
+    form: &crate::pages::FormData,
+    actor: &super::Actor,
+    password_hash: Option<String>,
+) -> Result<store::NewAccount, crate::error::AppError> {
+    Ok(store::NewAccount {
+        email: form.non_empty("email").unwrap_or("").to_string(),
+        display_name: form
+            .non_empty("display_name")
+            .unwrap_or("")
+            .trim()
+            .to_string(),
+        role: grantable(form.non_empty("role").unwrap_or(""))?,
+        municipality_id: actor.municipality_id,
+        ward_id: form.non_empty("ward_id").and_then(|w| w.parse().ok()),
+        member_id: None,
+        password_hash,
+    })
+}
+
+/// An account of the actor's own municipality; others do not exist for it.
+async fn own_account(
+    state: &AppState,
+    actor: &super::Actor,
+    id: i64,
+) -> Result<store::Listed, poem::Error> {
+    store::list(&state.db, actor.municipality_id)
+        .await
+        .map_err(fail)?
+        .into_iter()
+        .find(|a| a.id == id)
+        .ok_or_else(|| fail(crate::error::AppError::NotFound("アカウント")))
 }
 
 #[handler]
@@ -362,29 +442,96 @@ pub async fn account_create(
     let actor = crate::http::auth::actor(req).map_err(fail)?;
     let form = crate::pages::FormData::parse(&body.into_vec().await?);
     let result = async {
-        let role = grantable(form.non_empty("role").unwrap_or(""))?;
+        let mut new = new_account(&form, &actor, None)?;
         let password = form.non_empty("password").unwrap_or("").to_string();
         super::secret::check_password_rules(&password)?;
-        let new = store::NewAccount {
-            email: form.non_empty("email").unwrap_or("").to_string(),
-            display_name: form
-                .non_empty("display_name")
-                .unwrap_or("")
-                .trim()
-                .to_string(),
-            role,
-            municipality_id: actor.municipality_id,
-            ward_id: form.non_empty("ward_id").and_then(|w| w.parse().ok()),
-            member_id: None,
-            password_hash: Some(super::secret::hash_password(password).await?),
-        };
+        new.password_hash = Some(super::secret::hash_password(password).await?);
         store::create(&state.db, &new, None, state.clock.now()).await
     }
     .await;
     match result {
         Ok(_) => see_other("/accounts"),
         Err(e) if crate::pages::is_form_error(&e) => {
-            accounts_page(state, &actor, Some(e.public_message()), e.status()).await
+            accounts_page(state, &actor, Some(form_message(&e)), None, e.status()).await
+        }
+        Err(e) => Err(fail(e)),
+    }
+}
+
+/// Invites a new account by e-mail: the account exists at once but cannot
+/// sign in until its owner sets a password through the mailed one-time link
+/// (72 hours; afterwards 「パスワードを忘れた場合」 mails a new link).
+#[handler]
+pub async fn account_invite(
+    Data(state): Data<&AppState>,
+    req: &Request,
+    body: poem::Body,
+) -> PageResult {
+    let actor = crate::http::auth::actor(req).map_err(fail)?;
+    let form = crate::pages::FormData::parse(&body.into_vec().await?);
+    let result = async {
+        let new = new_account(&form, &actor, None)?;
+        store::invite(&state.db, &new, None, state.clock.now()).await
+    }
+    .await;
+    let (to, token) = match result {
+        Ok((_, to, token)) => (to, token),
+        Err(e) if crate::pages::is_form_error(&e) => {
+            return accounts_page(state, &actor, Some(form_message(&e)), None, e.status()).await;
+        }
+        Err(e) => return Err(fail(e)),
+    };
+    let link = link(state, &format!("/invitation/{token}"));
+    let mail = LinkMail {
+        subject: "アカウント招待のご案内",
+        intro: "在宅医療・介護連携推進事業 進捗管理のアカウントが作成されました。",
+        instruction: "次のリンクから72時間以内にパスワードを設定すると、このメールアドレスでログインできます（1回限り有効）。",
+        link,
+    };
+    if send_link_mail(state, &to, "invite", &mail).await {
+        see_other("/accounts?invited=1")
+    } else {
+        accounts_page(
+            state,
+            &actor,
+            Some("アカウントは作成しましたが、招待メールを送信できませんでした。メールの設定を確認し、本人に「パスワードを忘れた場合」から設定してもらってください".into()),
+            None,
+            StatusCode::BAD_GATEWAY,
+        )
+        .await
+    }
+}
+
+/// Links an account to a committee member of its ward (or unlinks it).
+#[handler]
+pub async fn account_member(
+    Data(state): Data<&AppState>,
+    req: &Request,
+    poem::web::Path(id): poem::web::Path<i64>,
+    body: poem::Body,
+) -> PageResult {
+    let actor = crate::http::auth::actor(req).map_err(fail)?;
+    let form = crate::pages::FormData::parse(&body.into_vec().await?);
+    let target = own_account(state, &actor, id).await?;
+    if target.role == super::Role::Admin {
+        return Err(fail(crate::error::AppError::NotFound("アカウント")));
+    }
+    let member_id = match form.non_empty("member_id") {
+        None => Ok(None),
+        Some(v) => v
+            .trim()
+            .parse::<i64>()
+            .map(Some)
+            .map_err(|_| crate::error::AppError::invalid("member_id", "委員を選んでください")),
+    };
+    let result = match member_id {
+        Ok(m) => store::link_member(&state.db, &target, m, state.clock.now()).await,
+        Err(e) => Err(e),
+    };
+    match result {
+        Ok(()) => see_other("/accounts"),
+        Err(e) if crate::pages::is_form_error(&e) => {
+            accounts_page(state, &actor, Some(form_message(&e)), None, e.status()).await
         }
         Err(e) => Err(fail(e)),
     }
@@ -399,13 +546,7 @@ pub async fn account_update(
 ) -> PageResult {
     let actor = crate::http::auth::actor(req).map_err(fail)?;
     let form = crate::pages::FormData::parse(&body.into_vec().await?);
-    // Only accounts of the actor's own municipality; others do not exist for it.
-    let target = store::list(&state.db, actor.municipality_id)
-        .await
-        .map_err(fail)?
-        .into_iter()
-        .find(|a| a.id == id)
-        .ok_or_else(|| fail(crate::error::AppError::NotFound("アカウント")))?;
+    let target = own_account(state, &actor, id).await?;
     let result = async {
         if target.role == super::Role::Admin {
             return Err(crate::error::AppError::Forbidden);
@@ -432,7 +573,7 @@ pub async fn account_update(
     match result {
         Ok(()) => see_other("/accounts"),
         Err(e) if crate::pages::is_form_error(&e) => {
-            accounts_page(state, &actor, Some(e.public_message()), e.status()).await
+            accounts_page(state, &actor, Some(form_message(&e)), None, e.status()).await
         }
         Err(e) => Err(fail(e)),
     }
@@ -449,7 +590,9 @@ struct ResetRequestPage {
 #[template(path = "accounts/reset_form.html")]
 struct ResetFormPage {
     layout: Layout,
-    token: String,
+    /// Where the form posts: `/password-reset/{token}` or `/invitation/{token}`.
+    action: String,
+    invitation: bool,
     message: Option<String>,
 }
 
@@ -470,83 +613,221 @@ pub struct ResetRequestForm {
     email: String,
 }
 
+/// Sends a mail with a one-time link the way the reminders do (the same
+/// SMTP settings and mailer); false when it could not be handed over. The
+/// log names neither the address nor the link.
+async fn send_link_mail(state: &AppState, to: &str, kind: &str, mail: &LinkMail) -> bool {
+    let rendered = (|| {
+        let text = LinkMailText { mail }.render()?;
+        let html = LinkMailHtml { mail }.render()?;
+        let id = super::secret::random_token().map_err(|e| anyhow::anyhow!(e.public_message()))?;
+        anyhow::Ok((text, html, format!("<{kind}-{id}@renkei>")))
+    })();
+    let (text, html, message_id) = match rendered {
+        Ok(r) => r,
+        Err(e) => {
+            tracing::warn!(error = %e, kind, "link mail not sent");
+            return false;
+        }
+    };
+    let sent = match crate::reminders::sender::Mailer::new(
+        &state.config.smtp_url,
+        &state.config.mail_from,
+    ) {
+        Ok(mailer) => mailer
+            .send(to, &message_id, mail.subject, &text, &html)
+            .await
+            .map_err(|e| e.code.unwrap_or_else(|| "-".into())),
+        Err(e) => Err(e.to_string()),
+    };
+    match sent {
+        Ok(()) => true,
+        Err(reason) => {
+            // The server's own text may quote the address: only its code
+            // (or the configuration problem) is logged.
+            tracing::warn!(reason = %reason, kind, "link mail not sent");
+            false
+        }
+    }
+}
+
+fn link(state: &AppState, path: &str) -> String {
+    format!("{}{path}", state.config.base_url.trim_end_matches('/'))
+}
+
+/// The client's IP (behind a trusted proxy, the one it forwards for), the
+/// per-client throttle key.
+fn client_key(state: &AppState, req: &Request) -> String {
+    let ip = crate::http::client::client_ip(req, &state.config.trusted_proxies);
+    format!("addr:{}", ip.map(|a| a.to_string()).unwrap_or_default())
+}
+
 /// Mails a one-time link when the address has an account; answers the same
-/// either way.
+/// either way. Past [`store::RESET_MAX_PER_ADDRESS`] requests for an
+/// address or [`store::RESET_MAX_PER_CLIENT`] from a client within the
+/// hour, it still answers the same but sends nothing.
 #[handler]
 pub async fn reset_request(
     Data(state): Data<&AppState>,
+    req: &Request,
     Form(form): Form<ResetRequestForm>,
 ) -> PageResult {
     let now = state.clock.now();
-    if let Some((to, token)) = store::create_reset(&state.db, &form.email, now)
+    let email = store::normalize_email(&form.email);
+    let keys = [
+        (
+            format!("email:{}", token_hash(&email)),
+            store::RESET_MAX_PER_ADDRESS,
+        ),
+        (client_key(state, req), store::RESET_MAX_PER_CLIENT),
+    ];
+    if !store::allow_reset_request(&state.db, &keys, now)
         .await
         .map_err(fail)?
     {
-        let link = format!(
-            "{}/password-reset/{token}",
-            state.config.base_url.trim_end_matches('/')
-        );
-        let text = format!(
-            "在宅医療・介護連携推進事業 進捗管理のパスワード再設定の依頼を受け付けました。\n\n\
-             次のリンクから1時間以内に新しいパスワードを設定してください（1回限り有効）。\n{link}\n\n\
-             心当たりがない場合は、このメールを破棄してください。\n"
-        );
-        let html = format!(
-            "<p>在宅医療・介護連携推進事業 進捗管理のパスワード再設定の依頼を受け付けました。</p>\
-             <p>次のリンクから1時間以内に新しいパスワードを設定してください（1回限り有効）。</p>\
-             <p><a href=\"{link}\">{link}</a></p><p>心当たりがない場合は、このメールを破棄してください。</p>"
-        );
-        let message_id = format!(
-            "<reset-{}@renkei>",
-            super::secret::random_token().map_err(fail)?
-        );
-        let sent = match crate::reminders::sender::Mailer::new(
-            &state.config.smtp_url,
-            &state.config.mail_from,
-        ) {
-            Ok(mailer) => mailer
-                .send(&to, &message_id, "パスワード再設定のご案内", &text, &html)
-                .await
-                .map_err(|e| e.message),
-            Err(e) => Err(e.to_string()),
+        tracing::warn!("password reset request over the limit: no mail");
+        return see_other("/password-reset?sent=1");
+    }
+    if let Some((to, token)) = store::create_reset(&state.db, &email, now)
+        .await
+        .map_err(fail)?
+    {
+        let link = link(state, &format!("/password-reset/{token}"));
+        let mail = LinkMail {
+            subject: "パスワード再設定のご案内",
+            intro: "在宅医療・介護連携推進事業 進捗管理のパスワード再設定の依頼を受け付けました。",
+            instruction: "次のリンクから1時間以内に新しいパスワードを設定してください（1回限り有効）。",
+            link,
         };
-        if let Err(reason) = sent {
-            // No address in the log: only that it failed, and why.
-            tracing::warn!(error = %reason, "password reset mail not sent");
-        }
+        send_link_mail(state, &to, "reset", &mail).await;
     }
     see_other("/password-reset?sent=1")
 }
 
-fn reset_form(token: String, message: Option<String>, status: StatusCode) -> PageResult {
+/// A mail carrying a one-time link (invitation, password reset).
+struct LinkMail {
+    subject: &'static str,
+    intro: &'static str,
+    instruction: &'static str,
+    link: String,
+}
+
+#[derive(Template)]
+#[template(path = "mail/account_link.txt")]
+struct LinkMailText<'a> {
+    mail: &'a LinkMail,
+}
+
+#[derive(Template)]
+#[template(path = "mail/account_link.html")]
+struct LinkMailHtml<'a> {
+    mail: &'a LinkMail,
+}
+
+/// The two one-time links: a password reset and an invitation. Both set
+/// the password of the account the link was mailed for.
+#[derive(Clone, Copy)]
+enum LinkKind {
+    Reset,
+    Invitation,
+}
+
+impl LinkKind {
+    fn path(self, token: &str) -> String {
+        match self {
+            LinkKind::Reset => format!("/password-reset/{token}"),
+            LinkKind::Invitation => format!("/invitation/{token}"),
+        }
+    }
+
+    fn invalid(self) -> poem::Error {
+        let message = match self {
+            LinkKind::Reset => {
+                "このリンクは無効か、有効期限が切れています。もう一度再設定を依頼してください"
+            }
+            LinkKind::Invitation => {
+                "この招待リンクは無効か、有効期限が切れています。市の担当課に招待のやり直しを依頼するか、「パスワードを忘れた場合」から設定してください"
+            }
+        };
+        poem::Error::from_response(crate::pages::error_page(StatusCode::NOT_FOUND, message))
+    }
+}
+
+fn reset_form(
+    kind: LinkKind,
+    token: &str,
+    message: Option<String>,
+    status: StatusCode,
+) -> PageResult {
+    let title = match kind {
+        LinkKind::Reset => "新しいパスワードの設定",
+        LinkKind::Invitation => "アカウントの利用開始（パスワードの設定）",
+    };
     render_with_status(
         &ResetFormPage {
-            layout: Layout::new("新しいパスワードの設定"),
-            token,
+            layout: Layout::new(title),
+            action: kind.path(token),
+            invitation: matches!(kind, LinkKind::Invitation),
             message,
         },
         status,
     )
 }
 
-const RESET_INVALID: &str =
-    "このリンクは無効か、有効期限が切れています。もう一度再設定を依頼してください";
+async fn link_form(state: &AppState, kind: LinkKind, token: String) -> PageResult {
+    match store::reset_account(&state.db, &token, state.clock.now())
+        .await
+        .map_err(fail)?
+    {
+        Some(_) => reset_form(kind, &token, None, StatusCode::OK),
+        None => Err(kind.invalid()),
+    }
+}
+
+async fn link_complete(
+    state: &AppState,
+    kind: LinkKind,
+    token: String,
+    form: ResetForm,
+) -> PageResult {
+    let now = state.clock.now();
+    if store::reset_account(&state.db, &token, now)
+        .await
+        .map_err(fail)?
+        .is_none()
+    {
+        return Err(kind.invalid());
+    }
+    if form.new != form.confirm {
+        return reset_form(
+            kind,
+            &token,
+            Some("確認用のパスワードが一致しません".into()),
+            StatusCode::UNPROCESSABLE_ENTITY,
+        );
+    }
+    if let Err(e) = super::secret::check_password_rules(&form.new) {
+        return reset_form(
+            kind,
+            &token,
+            Some(e.public_message()),
+            StatusCode::UNPROCESSABLE_ENTITY,
+        );
+    }
+    let hash = super::secret::hash_password(form.new).await.map_err(fail)?;
+    match store::complete_reset(&state.db, &token, &hash, now).await {
+        Ok(()) => see_other("/login"),
+        Err(crate::error::AppError::NotFound(_)) => Err(kind.invalid()),
+        Err(e) => Err(fail(e)),
+    }
+}
 
 #[handler]
 pub async fn reset_form_page(
     Data(state): Data<&AppState>,
     poem::web::Path(token): poem::web::Path<String>,
 ) -> PageResult {
-    match store::reset_account(&state.db, &token, state.clock.now())
-        .await
-        .map_err(fail)?
-    {
-        Some(_) => reset_form(token, None, StatusCode::OK),
-        None => Err(poem::Error::from_response(crate::pages::error_page(
-            StatusCode::NOT_FOUND,
-            RESET_INVALID,
-        ))),
-    }
+    link_form(state, LinkKind::Reset, token).await
 }
 
 #[derive(Deserialize)]
@@ -563,37 +844,23 @@ pub async fn reset_complete(
     poem::web::Path(token): poem::web::Path<String>,
     Form(form): Form<ResetForm>,
 ) -> PageResult {
-    let now = state.clock.now();
-    if store::reset_account(&state.db, &token, now)
-        .await
-        .map_err(fail)?
-        .is_none()
-    {
-        return Err(poem::Error::from_response(crate::pages::error_page(
-            StatusCode::NOT_FOUND,
-            RESET_INVALID,
-        )));
-    }
-    if form.new != form.confirm {
-        return reset_form(
-            token,
-            Some("確認用のパスワードが一致しません".into()),
-            StatusCode::UNPROCESSABLE_ENTITY,
-        );
-    }
-    if let Err(e) = super::secret::check_password_rules(&form.new) {
-        return reset_form(
-            token,
-            Some(e.public_message()),
-            StatusCode::UNPROCESSABLE_ENTITY,
-        );
-    }
-    let hash = super::secret::hash_password(form.new).await.map_err(fail)?;
-    match store::complete_reset(&state.db, &token, &hash, now).await {
-        Ok(()) => see_other("/login"),
-        Err(crate::error::AppError::NotFound(_)) => Err(poem::Error::from_response(
-            crate::pages::error_page(StatusCode::NOT_FOUND, RESET_INVALID),
-        )),
-        Err(e) => Err(fail(e)),
-    }
+    link_complete(state, LinkKind::Reset, token, form).await
+}
+
+/// `/invitation/{token}`: an invited account sets its first password.
+#[handler]
+pub async fn invitation_form_page(
+    Data(state): Data<&AppState>,
+    poem::web::Path(token): poem::web::Path<String>,
+) -> PageResult {
+    link_form(state, LinkKind::Invitation, token).await
+}
+
+#[handler]
+pub async fn invitation_complete(
+    Data(state): Data<&AppState>,
+    poem::web::Path(token): poem::web::Path<String>,
+    Form(form): Form<ResetForm>,
+) -> PageResult {
+    link_complete(state, LinkKind::Invitation, token, form).await
 }

@@ -71,6 +71,46 @@ pub async fn create(
     actor: Option<&str>,
     now: DateTime<Utc>,
 ) -> AppResult<i64> {
+    check_new(db, new).await?;
+    let mut tx = db.begin_write().await?;
+    let id = insert(&mut tx, new, actor, "create", now).await?;
+    tx.commit().await?;
+    Ok(id)
+}
+
+/// How long an invitation link works.
+pub const INVITATION_TTL_SECS: i64 = 72 * 60 * 60;
+
+/// Creates an account that cannot sign in yet and a one-time link to set
+/// its password, in one transaction; returns the account id, its
+/// normalised address and the link value (mailed, never stored in clear).
+pub async fn invite(
+    db: &Db,
+    new: &NewAccount,
+    actor: Option<&str>,
+    now: DateTime<Utc>,
+) -> AppResult<(i64, String, String)> {
+    let new = NewAccount {
+        password_hash: None,
+        ..new.clone()
+    };
+    check_new(db, &new).await?;
+    let token = random_token()?;
+    let mut tx = db.begin_write().await?;
+    let id = insert(&mut tx, &new, actor, "invite", now).await?;
+    sqlx::query(
+        "INSERT INTO password_resets (token_hash, account_id, expires_at) VALUES ($1, $2, $3)",
+    )
+    .bind(token_hash(&token))
+    .bind(id)
+    .bind(now.timestamp() + INVITATION_TTL_SECS)
+    .execute(&mut *tx)
+    .await?;
+    tx.commit().await?;
+    Ok((id, normalize_email(&new.email), token))
+}
+
+async fn check_new(db: &Db, new: &NewAccount) -> AppResult<()> {
     let email = normalize_email(&new.email);
     if !email.contains('@') || email.len() > 254 {
         return Err(AppError::invalid(
@@ -78,8 +118,18 @@ pub async fn create(
             "メールアドレスの形式が正しくありません",
         ));
     }
-    check_scope(db, new).await?;
-    let mut tx = db.begin_write().await?;
+    check_scope(db, new).await
+}
+
+/// Inserts a checked account with its audit row, in the caller's transaction.
+async fn insert(
+    tx: &mut crate::db::Tx,
+    new: &NewAccount,
+    actor: Option<&str>,
+    action: &'static str,
+    now: DateTime<Utc>,
+) -> AppResult<i64> {
+    let email = normalize_email(&new.email);
     let id: i64 = sqlx::query_scalar(
         "INSERT INTO accounts (email, display_name, role, municipality_id, ward_id, member_id, password_hash, created_at) \
          VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING id",
@@ -92,16 +142,16 @@ pub async fn create(
     .bind(new.member_id)
     .bind(new.password_hash.clone())
     .bind(timestamp(now))
-    .fetch_one(&mut *tx)
+    .fetch_one(&mut **tx)
     .await
     .map_err(unique_violation("このメールアドレスのアカウントは既にあります"))?;
     audit::record(
-        &mut tx,
+        tx,
         Entry {
             ward_id: new.ward_id,
             entity: "account",
             entity_id: id,
-            action: "create",
+            action,
             actor,
             // No address or name: the audit log outlives corrections.
             changes: serde_json::json!({
@@ -113,7 +163,6 @@ pub async fn create(
         now,
     )
     .await?;
-    tx.commit().await?;
     Ok(id)
 }
 
@@ -373,6 +422,47 @@ pub async fn clear_failures(db: &Db, key: &str) -> AppResult<()> {
     Ok(())
 }
 
+/// Password-reset requests counted within this window.
+pub const RESET_WINDOW_SECS: i64 = 60 * 60;
+/// Reset mails per address within the window.
+pub const RESET_MAX_PER_ADDRESS: i64 = 3;
+/// Reset requests per client within the window (any address).
+pub const RESET_MAX_PER_CLIENT: i64 = 10;
+
+/// Records a reset request under each key and tells whether every key was
+/// still under its limit before it (the caller then mails the link). The
+/// request is counted either way, so a flood keeps the limit closed.
+pub async fn allow_reset_request(
+    db: &Db,
+    keys: &[(String, i64)],
+    now: DateTime<Utc>,
+) -> AppResult<bool> {
+    let since = now.timestamp() - RESET_WINDOW_SECS;
+    let mut tx = db.begin_write().await?;
+    sqlx::query("DELETE FROM reset_requests WHERE requested_at <= $1")
+        .bind(since)
+        .execute(&mut *tx)
+        .await?;
+    let mut allowed = true;
+    for (key, max) in keys {
+        let count: i64 = sqlx::query_scalar(
+            "SELECT COUNT(*) FROM reset_requests WHERE throttle_key = $1 AND requested_at > $2",
+        )
+        .bind(key.clone())
+        .bind(since)
+        .fetch_one(&mut *tx)
+        .await?;
+        allowed &= count < *max;
+        sqlx::query("INSERT INTO reset_requests (throttle_key, requested_at) VALUES ($1, $2)")
+            .bind(key.clone())
+            .bind(now.timestamp())
+            .execute(&mut *tx)
+            .await?;
+    }
+    tx.commit().await?;
+    Ok(allowed)
+}
+
 // ---------------------------------------------------------------------------
 // Scope look-ups for the access check
 
@@ -492,7 +582,11 @@ pub struct Listed {
     pub municipality_id: Option<i64>,
     pub ward_id: Option<i64>,
     pub ward_name: String,
+    /// The committee member record linked to the account.
+    pub member_id: Option<i64>,
     pub disabled: bool,
+    /// No password yet (invited, not accepted; or a token-only account).
+    pub no_password: bool,
 }
 
 /// Accounts of a municipality (every account when None).
@@ -504,7 +598,8 @@ pub async fn list(db: &Db, municipality_id: Option<i64>) -> AppResult<Vec<Listed
     }
     let sql = format!(
         "SELECT a.id, a.email, a.display_name, a.role, a.municipality_id, a.ward_id, \
-         COALESCE(w.name, '') AS ward_name, a.disabled FROM accounts a LEFT JOIN wards w ON w.id = a.ward_id{} \
+         COALESCE(w.name, '') AS ward_name, a.member_id, a.disabled, \
+         CAST(CASE WHEN a.password_hash IS NULL THEN 1 ELSE 0 END AS BIGINT) AS no_password FROM accounts a LEFT JOIN wards w ON w.id = a.ward_id{} \
          ORDER BY a.id",
         filter.where_sql()
     );
@@ -525,7 +620,9 @@ pub async fn list(db: &Db, municipality_id: Option<i64>) -> AppResult<Vec<Listed
                 municipality_id: r.try_get("municipality_id")?,
                 ward_id: r.try_get("ward_id")?,
                 ward_name: r.try_get("ward_name")?,
+                member_id: r.try_get("member_id")?,
                 disabled: disabled != 0,
+                no_password: r.try_get::<i64, _>("no_password")? != 0,
             })
         })
         .collect()
@@ -555,13 +652,18 @@ pub async fn update_access(
     )
     .await?;
     let mut tx = db.begin_write().await?;
-    sqlx::query("UPDATE accounts SET role = $1, ward_id = $2, disabled = $3 WHERE id = $4")
-        .bind(role.as_str())
-        .bind(ward_id)
-        .bind(i64::from(disabled))
-        .bind(account.id)
-        .execute(&mut *tx)
-        .await?;
+    // A member record belongs to one ward: moving the account unlinks it.
+    let member_id = account.member_id.filter(|_| ward_id == account.ward_id);
+    sqlx::query(
+        "UPDATE accounts SET role = $1, ward_id = $2, disabled = $3, member_id = $4 WHERE id = $5",
+    )
+    .bind(role.as_str())
+    .bind(ward_id)
+    .bind(i64::from(disabled))
+    .bind(member_id)
+    .bind(account.id)
+    .execute(&mut *tx)
+    .await?;
     if disabled {
         sqlx::query("DELETE FROM sessions WHERE account_id = $1")
             .bind(account.id)
@@ -577,8 +679,8 @@ pub async fn update_access(
             action: "update",
             actor: None,
             changes: audit::diff(
-                &serde_json::json!({"role": account.role.as_str(), "ward_id": account.ward_id, "disabled": account.disabled}),
-                &serde_json::json!({"role": role.as_str(), "ward_id": ward_id, "disabled": disabled}),
+                &serde_json::json!({"role": account.role.as_str(), "ward_id": account.ward_id, "disabled": account.disabled, "member_id": account.member_id}),
+                &serde_json::json!({"role": role.as_str(), "ward_id": ward_id, "disabled": disabled, "member_id": member_id}),
             ),
         },
         now,
@@ -662,6 +764,59 @@ pub async fn complete_reset(db: &Db, token: &str, hash: &str, now: DateTime<Utc>
             action: "password_reset",
             actor: Some("password-reset-link"),
             changes: serde_json::json!({}),
+        },
+        now,
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(())
+}
+
+/// Links an account to a committee member record of its own ward (None
+/// unlinks): the link lets a `member` account record evaluations on the
+/// countermeasures that member owns.
+pub async fn link_member(
+    db: &Db,
+    account: &Listed,
+    member_id: Option<i64>,
+    now: DateTime<Utc>,
+) -> AppResult<()> {
+    if let Some(m) = member_id {
+        let scope = member_scope(db, m).await?;
+        match (account.ward_id, scope) {
+            (None, _) => {
+                return Err(AppError::invalid(
+                    "member_id",
+                    "市全体のアカウントは委員に紐づけられません。先に区を設定してください",
+                ));
+            }
+            (Some(w), Some(s)) if s.ward_id == w => {}
+            _ => {
+                return Err(AppError::invalid(
+                    "member_id",
+                    "委員はこのアカウントの区の委員から選んでください",
+                ));
+            }
+        }
+    }
+    let mut tx = db.begin_write().await?;
+    sqlx::query("UPDATE accounts SET member_id = $1 WHERE id = $2")
+        .bind(member_id)
+        .bind(account.id)
+        .execute(&mut *tx)
+        .await?;
+    audit::record(
+        &mut tx,
+        Entry {
+            ward_id: account.ward_id,
+            entity: "account",
+            entity_id: account.id,
+            action: "link_member",
+            actor: None,
+            changes: audit::diff(
+                &serde_json::json!({ "member_id": account.member_id }),
+                &serde_json::json!({ "member_id": member_id }),
+            ),
         },
         now,
     )

@@ -411,6 +411,8 @@ struct HistoryRow {
     evaluation: String,
     improvement: String,
     changes: Vec<String>,
+    /// The meeting that decided the step (id, title).
+    meeting: Option<(i64, String)>,
 }
 
 /// Field names of the history's `changes`, in Japanese.
@@ -475,6 +477,9 @@ fn history_row(h: &HistoryEntry, names: &BTreeMap<i64, String>) -> HistoryRow {
         evaluation: h.evaluation.clone().unwrap_or_default(),
         improvement: h.improvement.clone().unwrap_or_default(),
         changes,
+        meeting: h
+            .meeting_id
+            .map(|m| (m, h.meeting_title.clone().unwrap_or_default())),
     }
 }
 

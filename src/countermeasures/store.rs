@@ -215,10 +215,21 @@ async fn record(
     event: Event<'_>,
     now: DateTime<Utc>,
 ) -> AppResult<()> {
+    record_at_meeting(tx, cm, event, None, now).await
+}
+
+/// [`record`], naming the meeting that decided the step (if any).
+async fn record_at_meeting(
+    tx: &mut Tx,
+    cm: &Countermeasure,
+    event: Event<'_>,
+    meeting_id: Option<i64>,
+    now: DateTime<Utc>,
+) -> AppResult<()> {
     sqlx::query(
         "INSERT INTO countermeasure_events (countermeasure_id, kind, from_stage, to_stage, occurred_on, actor, note, \
-         evaluation, improvement, changes, recorded_at, recorded_by_account_id) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)",
+         evaluation, improvement, changes, recorded_at, recorded_by_account_id, meeting_id) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)",
     )
     .bind(cm.id)
     .bind(event.kind.as_str())
@@ -235,6 +246,7 @@ async fn record(
         crate::audit::current_actor()
             .and_then(|a| a.strip_prefix("account:").and_then(|id| id.parse::<i64>().ok())),
     )
+    .bind(meeting_id)
     .execute(&mut **tx)
     .await?;
     let action = match event.kind {
@@ -331,6 +343,35 @@ pub async fn create(
     Ok(cm)
 }
 
+/// Closes (archives) a countermeasure in the caller's transaction, with its
+/// history and audit rows: the CSV import's last step for a row marked 終了.
+pub async fn archive_in(
+    tx: &mut Tx,
+    mut cm: Countermeasure,
+    actor: Option<&str>,
+    now: DateTime<Utc>,
+) -> AppResult<Countermeasure> {
+    if cm.archived {
+        return Ok(cm);
+    }
+    cm.archived = true;
+    write_row(tx, &cm, now).await?;
+    let event = Event {
+        kind: EventKind::Archived,
+        from: None,
+        to: None,
+        on: calendar::today(now),
+        actor,
+        note: "CSV取込",
+        evaluation: None,
+        improvement: None,
+        changes: json!({ "archived": { "before": false, "after": true } }),
+    };
+    record(tx, &cm, event, now).await?;
+    cm.overdue = false;
+    Ok(cm)
+}
+
 /// Edits fields and/or archives or reopens; each is its own history entry.
 pub async fn update(
     db: &Db,
@@ -395,38 +436,9 @@ pub async fn transition(
     req: &TransitionRequest,
     now: DateTime<Utc>,
 ) -> AppResult<Countermeasure> {
-    let today = calendar::today(now);
     let mut tx = db.begin_write().await?;
-    let before = load(&mut tx, id, today).await?;
-    let step: Step = plan_transition(&before, req, today)?;
-    let mut after = before.clone();
-    after.stage = step.to;
-    after.owner_member_id = step.owner_member_id;
-    after.evaluation_due_on = step.evaluation_due_on;
-    if step.to == super::Stage::Evaluated {
-        after.evaluation = step.evaluation.clone();
-        after.improvement = step.improvement.clone();
-    } else {
-        // The evaluation of an earlier round stays in the history, not on the row.
-        after.evaluation = None;
-        after.improvement = None;
-    }
-    check_references(&mut tx, &after).await?;
-    write_row(&mut tx, &after, now).await?;
-    let event = Event {
-        kind: step.kind,
-        from: Some(step.from),
-        to: Some(step.to),
-        on: step.on,
-        actor: actor_of(&req.actor),
-        note: &step.note,
-        evaluation: step.evaluation.as_deref(),
-        improvement: step.improvement.as_deref(),
-        changes: audit::diff(&audit_view(&before), &audit_view(&after)),
-    };
-    record(&mut tx, &after, event, now).await?;
+    let after = transition_in(&mut tx, id, req, None, now).await?;
     tx.commit().await?;
-    after.overdue = is_overdue(after.stage, after.archived, after.evaluation_due_on, today);
     Ok(after)
 }
 
@@ -450,6 +462,10 @@ pub struct HistoryEntry {
     /// The signed-in account that recorded it (its display name, or its
     /// address when it has none); absent for rows from before accounts.
     pub recorded_by: Option<String>,
+    /// The meeting that decided the step (recorded from the meeting form).
+    pub meeting_id: Option<i64>,
+    /// That meeting's title, for the timeline.
+    pub meeting_title: Option<String>,
 }
 
 /// The timeline, oldest first.
@@ -457,8 +473,10 @@ pub async fn history(db: &Db, id: i64) -> AppResult<Vec<HistoryEntry>> {
     get(db, id, NaiveDate::MIN).await?;
     let rows = sqlx::query(
         "SELECT e.id, e.kind, e.from_stage, e.to_stage, e.occurred_on, e.actor, e.note, e.evaluation, e.improvement, \
-         e.changes, e.recorded_at, COALESCE(NULLIF(a.display_name, ''), a.email) AS recorded_by \
+         e.changes, e.recorded_at, COALESCE(NULLIF(a.display_name, ''), a.email) AS recorded_by, \
+         e.meeting_id, m.title AS meeting_title \
          FROM countermeasure_events e LEFT JOIN accounts a ON a.id = e.recorded_by_account_id \
+         LEFT JOIN meetings m ON m.id = e.meeting_id \
          WHERE e.countermeasure_id = $1 ORDER BY e.id",
     )
     .bind(id)
@@ -487,6 +505,8 @@ pub async fn history(db: &Db, id: i64) -> AppResult<Vec<HistoryEntry>> {
                 changes: serde_json::from_str(&changes).unwrap_or(serde_json::Value::Null),
                 recorded_at: r.try_get("recorded_at")?,
                 recorded_by: r.try_get("recorded_by")?,
+                meeting_id: r.try_get("meeting_id")?,
+                meeting_title: r.try_get("meeting_title")?,
             })
         })
         .collect::<Result<_, sqlx::Error>>()
@@ -672,4 +692,122 @@ pub async fn create_in(
     }
     cm.overdue = is_overdue(cm.stage, cm.archived, cm.evaluation_due_on, today);
     Ok(cm)
+}
+
+// ---------------------------------------------------------------------------
+// Steps in a caller's transaction: the meeting form records the steps its
+// meeting decided together with the meeting itself, and commits once.
+
+/// Checks a step as [`transition_in`] would, writing nothing. The
+/// countermeasure must belong to `ward_id`; an unknown one and another
+/// ward's are refused alike (field `countermeasure_id`), so the answer does
+/// not tell whether another ward's id exists.
+pub async fn check_transition_in(
+    tx: &mut Tx,
+    ward_id: i64,
+    id: i64,
+    req: &TransitionRequest,
+    today: NaiveDate,
+) -> AppResult<Step> {
+    let before = match load(tx, id, today).await {
+        Ok(c) if c.ward_id == ward_id => c,
+        Ok(_) | Err(AppError::NotFound(_)) => {
+            return Err(AppError::invalid(
+                "countermeasure_id",
+                format!("対応策(ID {id})はこの区の対応策ではありません"),
+            ));
+        }
+        Err(e) => return Err(e),
+    };
+    let (after, step) = planned(&before, req, today)?;
+    check_references(tx, &after).await?;
+    Ok(step)
+}
+
+/// The countermeasure after a step, and the step, as the ladder decides it.
+fn planned(
+    before: &Countermeasure,
+    req: &TransitionRequest,
+    today: NaiveDate,
+) -> AppResult<(Countermeasure, Step)> {
+    let step: Step = plan_transition(before, req, today)?;
+    let mut after = before.clone();
+    after.stage = step.to;
+    after.owner_member_id = step.owner_member_id;
+    after.evaluation_due_on = step.evaluation_due_on;
+    if step.to == Stage::Evaluated {
+        after.evaluation = step.evaluation.clone();
+        after.improvement = step.improvement.clone();
+    } else {
+        // The evaluation of an earlier round stays in the history, not on the row.
+        after.evaluation = None;
+        after.improvement = None;
+    }
+    Ok((after, step))
+}
+
+/// [`transition`] in the caller's transaction; `meeting_id` names the
+/// meeting that decided the step in its history row.
+pub async fn transition_in(
+    tx: &mut Tx,
+    id: i64,
+    req: &TransitionRequest,
+    meeting_id: Option<i64>,
+    now: DateTime<Utc>,
+) -> AppResult<Countermeasure> {
+    let today = calendar::today(now);
+    let before = load(tx, id, today).await?;
+    let (mut after, step) = planned(&before, req, today)?;
+    check_references(tx, &after).await?;
+    write_row(tx, &after, now).await?;
+    let event = Event {
+        kind: step.kind,
+        from: Some(step.from),
+        to: Some(step.to),
+        on: step.on,
+        actor: actor_of(&req.actor),
+        note: &step.note,
+        evaluation: step.evaluation.as_deref(),
+        improvement: step.improvement.as_deref(),
+        changes: audit::diff(&audit_view(&before), &audit_view(&after)),
+    };
+    record_at_meeting(tx, &after, event, meeting_id, now).await?;
+    after.overdue = is_overdue(after.stage, after.archived, after.evaluation_due_on, today);
+    Ok(after)
+}
+
+/// A step decided at a meeting, for the meeting's page.
+#[derive(Debug, Clone)]
+pub struct MeetingStep {
+    pub countermeasure_id: i64,
+    pub title: String,
+    pub from: Option<Stage>,
+    pub to: Option<Stage>,
+}
+
+/// The steps a meeting decided, in the order they were recorded.
+pub async fn steps_at_meeting(db: &Db, meeting_id: i64) -> AppResult<Vec<MeetingStep>> {
+    let rows = sqlx::query(
+        "SELECT e.countermeasure_id, c.title, e.from_stage, e.to_stage FROM countermeasure_events e \
+         JOIN countermeasures c ON c.id = e.countermeasure_id WHERE e.meeting_id = $1 ORDER BY e.id",
+    )
+    .bind(meeting_id)
+    .fetch_all(&db.pool)
+    .await?;
+    rows.iter()
+        .map(|r| {
+            let from: Option<String> = r.try_get("from_stage")?;
+            let to: Option<String> = r.try_get("to_stage")?;
+            Ok(MeetingStep {
+                countermeasure_id: r.try_get("countermeasure_id")?,
+                title: r.try_get("title")?,
+                from: from
+                    .as_deref()
+                    .map(|s| stage_of("from_stage", s))
+                    .transpose()?,
+                to: to.as_deref().map(|s| stage_of("to_stage", s)).transpose()?,
+            })
+        })
+        .collect::<Result<_, sqlx::Error>>()
+        .map_err(AppError::from)
 }

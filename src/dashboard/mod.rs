@@ -72,6 +72,17 @@ pub struct WardDashboard {
     pub upcoming: Vec<Countermeasure>,
 }
 
+/// The report's charts that apply to one ward alone, for its dashboard:
+/// the 100 % bars that its answers (or, for (イ), its records) fill. The
+/// (オ) count tables and charts without a count stay on the ward's report page.
+pub fn ward_charts(report: &crate::report::Report) -> Vec<&crate::report::Chart> {
+    report
+        .charts
+        .iter()
+        .filter(|c| c.stacked && c.rows.iter().any(|r| r.counts.iter().any(|&k| k > 0)))
+        .collect()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -11,6 +11,12 @@
 //!   `X-CSRF-Token` header). Every HTML form of a signed-in page gets the
 //!   hidden field added on the way out, so no form can forget it. Bearer
 //!   requests carry no ambient credential and need no CSRF token.
+//! - Login CSRF: the public forms (sign-in, password reset, invitation)
+//!   have no session to tie a token to, so a POST there must come from this
+//!   site: `Sec-Fetch-Site` must be `same-origin` (or `none`, typed by the
+//!   user) when the browser sends it, else `Origin`, when sent, must be this
+//!   site's (OWASP's "verifying origin with standard headers"). Clients that
+//!   send neither (scripts) carry no ambient credential a forger could use.
 //! - Lists spanning municipalities get `municipality_id` forced to the
 //!   actor's own; handlers narrow ward lists with [`Actor::sees`].
 
@@ -64,7 +70,9 @@ fn classify(path: &str, api: bool) -> Named {
         "" => Named::Fixed(Target::Anyone),
         "health" if api => Named::Public,
         "topics" if api => Named::Fixed(Target::Anyone),
-        "login" | "static" | "calendar.ics" | "password-reset" if !api => Named::Public,
+        "login" | "static" | "calendar.ics" | "password-reset" | "invitation" if !api => {
+            Named::Public
+        }
         "logout" if !api => Named::Fixed(Target::Anyone),
         "account" if !api => Named::Fixed(Target::Anyone),
         "municipalities" if segs.len() == 1 => Named::Fixed(Target::Installation),
@@ -137,6 +145,29 @@ fn error_response(api: bool, err: AppError) -> Response {
     } else {
         crate::pages::error_page(err.status(), &err.public_message())
     }
+}
+
+/// Whether a request to a public form comes from another site (login CSRF).
+fn cross_site(req: &Request, base_url: &str) -> bool {
+    let header = |name: &str| {
+        req.headers()
+            .get(name)
+            .and_then(|v| v.to_str().ok())
+            .map(|v| v.trim().to_ascii_lowercase())
+    };
+    if let Some(site) = header("sec-fetch-site") {
+        return !matches!(site.as_str(), "same-origin" | "none");
+    }
+    let Some(origin) = header("origin") else {
+        return false;
+    };
+    // "null" (a sandboxed or privacy-stripped origin) is not this site.
+    let base = base_url.trim_end_matches('/').to_ascii_lowercase();
+    let host = header("host").unwrap_or_default();
+    let same_host = origin
+        .split_once("://")
+        .is_some_and(|(_, authority)| !host.is_empty() && authority == host);
+    !(origin == base || same_host)
 }
 
 /// Finds `csrf_token` in a URL-encoded or multipart body.
@@ -213,6 +244,14 @@ impl<E: Endpoint> Endpoint for Gate<E> {
         }
         let named = classify(&path, api);
         if named == Named::Public {
+            if !api && req.method() == Method::POST && cross_site(&req, &self.state.config.base_url)
+            {
+                tracing::warn!("cross-site POST to a public form refused");
+                return Ok(crate::pages::error_page(
+                    StatusCode::FORBIDDEN,
+                    "別のサイトからの送信は受け付けられません。このサイトのページを開いてから、もう一度操作してください",
+                ));
+            }
             return self.inner.call(req).await.map(IntoResponse::into_response);
         }
         let now = self.state.clock.now();
@@ -391,10 +430,48 @@ mod tests {
         assert_eq!(classify("/health", true), Named::Public);
         assert_eq!(classify("/login", false), Named::Public);
         assert_eq!(classify("/calendar.ics", false), Named::Public);
+        assert_eq!(classify("/invitation/abc", false), Named::Public);
+        assert_eq!(
+            classify("/accounts/3/member", false),
+            Named::Fixed(Target::Accounts)
+        );
+        assert_eq!(
+            classify("/accounts/invite", false),
+            Named::Fixed(Target::Accounts)
+        );
         assert_eq!(
             classify("/report/2026H1", false),
             Named::Fixed(Target::CityLevel)
         );
+    }
+
+    #[test]
+    fn public_form_posts_from_another_site_are_cross_site() {
+        let base = "https://renkei.example.jp";
+        let post = |headers: &[(&str, &str)]| {
+            let mut b = Request::builder().method(Method::POST).uri_str("/login");
+            for (k, v) in headers {
+                b = b.header(*k, *v);
+            }
+            cross_site(&b.finish(), base)
+        };
+        assert!(!post(&[]), "scripts send neither header");
+        assert!(!post(&[("sec-fetch-site", "same-origin")]));
+        assert!(!post(&[("sec-fetch-site", "none")]));
+        assert!(post(&[("sec-fetch-site", "cross-site")]));
+        assert!(post(&[("sec-fetch-site", "same-site")]));
+        assert!(!post(&[("origin", "https://renkei.example.jp")]));
+        assert!(!post(&[
+            ("origin", "http://127.0.0.1:8080"),
+            ("host", "127.0.0.1:8080")
+        ]));
+        assert!(post(&[("origin", "https://evil.example")]));
+        assert!(post(&[("origin", "null")]));
+        // Fetch metadata, when sent, decides.
+        assert!(post(&[
+            ("sec-fetch-site", "cross-site"),
+            ("origin", "https://renkei.example.jp")
+        ]));
     }
 
     #[test]

@@ -6,7 +6,7 @@ use poem_openapi::payload::Json;
 use poem_openapi::{Object, OpenApi};
 
 use super::store::{self, MeetingQuery};
-use super::{Meeting, MeetingPatch, NewMeeting};
+use super::{Meeting, MeetingPatch, NewMeeting, StageChange};
 use crate::app::AppState;
 use crate::http::api::{ApiTags, Created, NoContent, PageInfo};
 use crate::http::problem::ApiResult;
@@ -21,6 +21,28 @@ struct MeetingList {
     items: Vec<Meeting>,
     #[oai(flatten)]
     page: PageInfo,
+}
+
+/// A meeting to record, with the ladder steps it decided.
+#[derive(Object)]
+struct NewMeetingRequest {
+    #[oai(flatten)]
+    meeting: NewMeeting,
+    /// Steps up the ladder this meeting decided for open countermeasures of
+    /// its ward, recorded with it in one transaction (all or nothing); the
+    /// errors of a step name their fields `cm-{countermeasure_id}-{field}`.
+    #[oai(default)]
+    stage_changes: Vec<StageChange>,
+}
+
+/// Changes to a meeting, with the ladder steps it decided.
+#[derive(Object)]
+struct MeetingPatchRequest {
+    #[oai(flatten)]
+    patch: MeetingPatch,
+    /// As for a new meeting; the steps are dated the meeting's `held_on`.
+    #[oai(default)]
+    stage_changes: Vec<StageChange>,
 }
 
 #[OpenApi(tag = "ApiTags::Meetings")]
@@ -57,6 +79,7 @@ impl MeetingsApi {
         }))
     }
 
+    /// Records a meeting, with `stage_changes` for the ladder steps it decided.
     #[oai(
         path = "/wards/:ward_id/meetings",
         method = "post",
@@ -65,9 +88,16 @@ impl MeetingsApi {
     async fn create(
         &self,
         ward_id: Path<i64>,
-        body: Json<NewMeeting>,
+        body: Json<NewMeetingRequest>,
     ) -> ApiResult<Created<Meeting>> {
-        let m = store::create(&self.state.db, ward_id.0, &body.0, self.state.clock.now()).await?;
+        let m = store::create_deciding(
+            &self.state.db,
+            ward_id.0,
+            &body.0.meeting,
+            &body.0.stage_changes,
+            self.state.clock.now(),
+        )
+        .await?;
         Ok(Created::Created(Json(m)))
     }
 
@@ -76,15 +106,27 @@ impl MeetingsApi {
         Ok(Json(store::get(&self.state.db, id.0).await?))
     }
 
-    /// Updates some fields; `topics` and `attendee_ids`, when given, replace the lists.
+    /// Updates some fields; `topics` and `attendee_ids`, when given, replace
+    /// the lists; `stage_changes` records the ladder steps the meeting decided.
     #[oai(
         path = "/meetings/:id",
         method = "patch",
         operation_id = "updateMeeting"
     )]
-    async fn update(&self, id: Path<i64>, body: Json<MeetingPatch>) -> ApiResult<Json<Meeting>> {
+    async fn update(
+        &self,
+        id: Path<i64>,
+        body: Json<MeetingPatchRequest>,
+    ) -> ApiResult<Json<Meeting>> {
         Ok(Json(
-            store::update(&self.state.db, id.0, &body.0, self.state.clock.now()).await?,
+            store::update_deciding(
+                &self.state.db,
+                id.0,
+                &body.0.patch,
+                &body.0.stage_changes,
+                self.state.clock.now(),
+            )
+            .await?,
         ))
     }
 

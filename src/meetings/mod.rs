@@ -8,6 +8,7 @@ pub mod store;
 use chrono::NaiveDate;
 use poem_openapi::types::MaybeUndefined;
 
+use crate::countermeasures::{Stage, TransitionRequest};
 use crate::error::{AppError, AppResult, FieldError};
 use crate::labels::label_enum;
 use crate::topics;
@@ -122,6 +123,121 @@ impl Meeting {
     }
 }
 
+/// A step up the PDCA ladder that a meeting decides for one of its ward's
+/// open countermeasures (the form's review of countermeasures carried over).
+/// The ladder's own rules decide whether it is allowed and what it needs.
+#[derive(Debug, Clone, poem_openapi::Object)]
+pub struct StageChange {
+    pub countermeasure_id: i64,
+    /// The next stage: a meeting only advances; a re-plan stays on the
+    /// countermeasure's own page, where its reason is asked for.
+    pub to: Stage,
+    /// For 具体化 (kept from the countermeasure when absent).
+    pub owner_member_id: Option<i64>,
+    /// For 具体化 (kept from the countermeasure when absent).
+    pub evaluation_due_on: Option<NaiveDate>,
+    /// Required for 評価改善.
+    pub evaluation: Option<String>,
+    /// Required for 評価改善.
+    pub improvement: Option<String>,
+    pub note: Option<String>,
+}
+
+impl StageChange {
+    /// The ladder's request, dated the day the meeting was held.
+    pub fn request(&self, held_on: NaiveDate) -> TransitionRequest {
+        TransitionRequest {
+            to: self.to,
+            on: Some(held_on),
+            note: self.note.clone(),
+            evaluation: self.evaluation.clone(),
+            improvement: self.improvement.clone(),
+            owner_member_id: self.owner_member_id,
+            evaluation_due_on: self.evaluation_due_on,
+            actor: None,
+        }
+    }
+}
+
+/// The name of a stage change's field, as the meeting form names its inputs
+/// and errors: `cm-{countermeasure_id}-{field}`.
+pub fn change_field(countermeasure_id: i64, field: &str) -> String {
+    format!("cm-{countermeasure_id}-{field}")
+}
+
+/// Every problem of a meeting and its stage changes, gathered so the form
+/// shows them all at once. 422 when any input is malformed, else 409 (the
+/// ladder's refusals).
+#[derive(Debug, Default)]
+pub struct Problems {
+    fields: Vec<FieldError>,
+    malformed: bool,
+}
+
+impl Problems {
+    /// Keeps a form error's messages; any other error is handed back.
+    pub fn add(&mut self, err: AppError) -> AppResult<()> {
+        match err {
+            AppError::Invalid(fields) => {
+                self.malformed = true;
+                self.fields.extend(fields);
+            }
+            AppError::Rule(fields) => self.fields.extend(fields),
+            other => return Err(other),
+        }
+        Ok(())
+    }
+
+    /// Keeps the errors of one stage change under its countermeasure's names;
+    /// a refusal without a field (an archived one …) goes beside its
+    /// 「この会議で進める」 choice, and a meeting dated after today beside 開催日.
+    pub fn add_change(&mut self, countermeasure_id: i64, err: AppError) -> AppResult<()> {
+        let fields = match err {
+            AppError::Conflict(message) => {
+                vec![FieldError::new("countermeasure_id", message)]
+            }
+            AppError::Invalid(fields) => {
+                self.malformed = true;
+                fields
+            }
+            AppError::Rule(fields) => fields,
+            other => return Err(other),
+        };
+        for f in fields {
+            let renamed = match f.field.as_str() {
+                "on" => FieldError::new(
+                    "held_on",
+                    "開催日が今日より後の会議では対応策の段階を進められません",
+                ),
+                "countermeasure_id" | "to" => {
+                    FieldError::new(&change_field(countermeasure_id, "to"), f.message)
+                }
+                other => FieldError::new(&change_field(countermeasure_id, other), f.message),
+            };
+            if !self
+                .fields
+                .iter()
+                .any(|x| x.field == renamed.field && x.message == renamed.message)
+            {
+                self.fields.push(renamed);
+            }
+        }
+        Ok(())
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.fields.is_empty()
+    }
+
+    pub fn into_error(self) -> AppError {
+        if self.malformed {
+            AppError::Invalid(self.fields)
+        } else {
+            AppError::Rule(self.fields)
+        }
+    }
+}
+
 impl NewMeeting {
     pub fn to_meeting(&self, ward_id: i64) -> AppResult<Meeting> {
         Meeting {
@@ -158,6 +274,43 @@ mod tests {
         let err = new(vec![1, 11]).to_meeting(1).unwrap_err();
         assert_eq!(err.field_errors()[0].field, "topics");
         assert!(new(vec![0]).to_meeting(1).is_err());
+    }
+
+    #[test]
+    fn a_stage_changes_errors_are_named_after_its_countermeasure() {
+        let mut p = Problems::default();
+        p.add_change(
+            12,
+            AppError::Rule(vec![FieldError::new("owner_member_id", "担当者")]),
+        )
+        .unwrap();
+        p.add_change(13, AppError::Conflict("終了した対応策".into()))
+            .unwrap();
+        // A meeting after today: the step's date is the meeting's, so 開催日 is at fault, once.
+        for id in [12, 13] {
+            p.add_change(id, AppError::invalid("on", "未来")).unwrap();
+        }
+        assert!(p.add_change(14, AppError::NotFound("対応策")).is_err());
+        let err = p.into_error();
+        assert_eq!(
+            err.status(),
+            422,
+            "malformed input wins over a ladder refusal"
+        );
+        let fields: Vec<_> = err
+            .field_errors()
+            .iter()
+            .map(|e| e.field.as_str())
+            .collect();
+        assert_eq!(fields, ["cm-12-owner_member_id", "cm-13-to", "held_on"]);
+
+        let mut p = Problems::default();
+        p.add_change(
+            12,
+            AppError::Rule(vec![FieldError::new("evaluation", "評価")]),
+        )
+        .unwrap();
+        assert_eq!(p.into_error().status(), 409);
     }
 
     #[test]

@@ -8,10 +8,12 @@ use poem::{IntoResponse, handler};
 use poem_openapi::types::MaybeUndefined;
 
 use super::store::MeetingQuery;
-use super::{Meeting, MeetingKind, MeetingPatch, NewMeeting};
+use super::{Meeting, MeetingKind, MeetingPatch, NewMeeting, StageChange, change_field};
 use crate::app::AppState;
 use crate::countermeasures::store::CountermeasureQuery;
+use crate::countermeasures::{Countermeasure, Stage};
 use crate::error::AppError;
+use crate::members::Member;
 use crate::pages::{
     Badge, Choice, Errors, FieldParser, FormData, Layout, PageResult, badge, choices, date_label,
     fail, is_form_error, member_names, path_id, render, render_with_status, see_other,
@@ -73,7 +75,133 @@ struct FormPage {
     kinds: Vec<Choice>,
     topics: Vec<Choice>,
     attendees: Vec<Choice>,
+    /// The ward's open countermeasures the meeting may advance.
+    review: Vec<ReviewRow>,
     errors: Errors,
+}
+
+/// One input of a countermeasure under review, named `cm-{id}-{field}`.
+struct ReviewField {
+    name: String,
+    value: String,
+    error: Option<String>,
+    /// `aria-invalid` and `aria-describedby` when it has an error.
+    aria: String,
+    err_id: String,
+}
+
+impl ReviewField {
+    fn new(form: &FormData, errors: &Errors, id: i64, field: &str) -> Self {
+        let name = change_field(id, field);
+        Self {
+            value: form.value(&name).to_string(),
+            error: errors.get(&name),
+            aria: errors.aria(&name),
+            err_id: errors.err_id(&name),
+            name,
+        }
+    }
+}
+
+/// An open countermeasure on the meeting form, with the inputs of its next step.
+struct ReviewRow {
+    id: i64,
+    title: String,
+    topic: String,
+    badge: Badge,
+    owner: String,
+    due: String,
+    overdue: bool,
+    /// The stage a step would reach.
+    next: Badge,
+    to: ReviewField,
+    checked: bool,
+    owner_member_id: ReviewField,
+    owners: Vec<Choice>,
+    evaluation_due_on: ReviewField,
+    evaluation: ReviewField,
+    improvement: ReviewField,
+    note: ReviewField,
+}
+
+/// The ward's countermeasures a meeting can carry forward: open, and with a
+/// next stage on the ladder (評価改善 has none: a new round is a re-plan,
+/// done on the countermeasure's page with its reason).
+async fn reviewable(state: &AppState, ward_id: i64) -> poem::Result<Vec<Countermeasure>> {
+    let open = crate::countermeasures::store::list(
+        &state.db,
+        ward_id,
+        CountermeasureQuery::default(),
+        state.clock.today(),
+        Paging::all(),
+    )
+    .await
+    .map_err(fail)?;
+    Ok(open
+        .items
+        .into_iter()
+        .filter(|c| c.stage.next().is_some())
+        .collect())
+}
+
+/// Each reviewable countermeasure's current owner and due date, as the
+/// initial values of its 具体化 inputs.
+fn review_defaults(form: &mut FormData, open: &[Countermeasure]) {
+    for c in open {
+        if let Some(o) = c.owner_member_id {
+            form.set(&change_field(c.id, "owner_member_id"), o.to_string());
+        }
+        if let Some(d) = c.evaluation_due_on {
+            form.set(&change_field(c.id, "evaluation_due_on"), d.to_string());
+        }
+    }
+}
+
+fn review_rows(
+    form: &FormData,
+    errors: &Errors,
+    open: &[Countermeasure],
+    members: &[Member],
+) -> Vec<ReviewRow> {
+    let names = member_names(members);
+    open.iter()
+        .filter_map(|c| {
+            let next = c.stage.next()?;
+            let owner_key = change_field(c.id, "owner_member_id");
+            let owners = choices(
+                form,
+                &owner_key,
+                members
+                    .iter()
+                    .filter(|m| m.active || Some(m.id) == c.owner_member_id)
+                    .map(|m| (m.id.to_string(), m.name.clone())),
+            );
+            Some(ReviewRow {
+                id: c.id,
+                title: c.title.clone(),
+                topic: topic_label(c.topic),
+                badge: badge(c.stage),
+                owner: c
+                    .owner_member_id
+                    .and_then(|o| names.get(&o).cloned())
+                    .unwrap_or_else(|| "未設定".into()),
+                due: c
+                    .evaluation_due_on
+                    .map(date_label)
+                    .unwrap_or_else(|| "未設定".into()),
+                overdue: c.overdue,
+                next: badge(next),
+                checked: form.non_empty(&change_field(c.id, "to")).is_some(),
+                to: ReviewField::new(form, errors, c.id, "to"),
+                owner_member_id: ReviewField::new(form, errors, c.id, "owner_member_id"),
+                owners,
+                evaluation_due_on: ReviewField::new(form, errors, c.id, "evaluation_due_on"),
+                evaluation: ReviewField::new(form, errors, c.id, "evaluation"),
+                improvement: ReviewField::new(form, errors, c.id, "improvement"),
+                note: ReviewField::new(form, errors, c.id, "note"),
+            })
+        })
+        .collect()
 }
 
 async fn form_page(
@@ -114,6 +242,8 @@ async fn form_page(
             format!("/wards/{}/meetings", ward.id),
         ),
     };
+    let open = reviewable(state, ward.id).await?;
+    let review = review_rows(&form, &errors, &open, &members.items);
     let page = FormPage {
         layout: Layout::in_ward(title, ward, "meetings")
             .crumb(format!("/wards/{}/meetings", ward.id), "会議"),
@@ -128,6 +258,7 @@ async fn form_page(
         ),
         topics: topic_choices(&form, "topics"),
         attendees: choices(&form, "attendee_ids", attendee_options),
+        review,
         form,
         errors,
     };
@@ -175,14 +306,75 @@ fn read_form(
     }
 }
 
+/// The stage changes ticked on the form: every `cm-{id}-to` with a value,
+/// whichever countermeasure it names (the store refuses another ward's).
+fn read_changes(form: &FormData) -> Result<Vec<StageChange>, AppError> {
+    let mut p = FieldParser::default();
+    let mut changes = Vec::new();
+    let mut ids: Vec<i64> = Vec::new();
+    for id in form
+        .keys()
+        .filter_map(|k| k.strip_prefix("cm-")?.strip_suffix("-to")?.parse().ok())
+    {
+        if !ids.contains(&id) {
+            ids.push(id);
+        }
+    }
+    for id in ids {
+        let key = |field: &str| change_field(id, field);
+        if form.non_empty(&key("to")).is_none() {
+            continue;
+        }
+        let to = p.label(form, &key("to"), "進める段階", Stage::parse);
+        let owner_member_id = p.number(form, &key("owner_member_id"), "担当者");
+        let evaluation_due_on = p.date(form, &key("evaluation_due_on"), "評価予定日");
+        if let Some(to) = to {
+            changes.push(StageChange {
+                countermeasure_id: id,
+                to,
+                owner_member_id,
+                evaluation_due_on,
+                evaluation: form.non_empty(&key("evaluation")).map(str::to_string),
+                improvement: form.non_empty(&key("improvement")).map(str::to_string),
+                note: form.non_empty(&key("note")).map(str::to_string),
+            });
+        }
+    }
+    if p.is_ok() {
+        Ok(changes)
+    } else {
+        Err(p.into_error(Ok::<(), AppError>(())))
+    }
+}
+
+/// The meeting and its stage changes as read from the form, or every
+/// problem of both at once.
+fn read_all(
+    form: &FormData,
+    ward_id: i64,
+    today: chrono::NaiveDate,
+) -> Result<(NewMeeting, Vec<StageChange>), AppError> {
+    match (read_form(form, ward_id, today), read_changes(form)) {
+        (Ok(m), Ok(c)) => Ok((m, c)),
+        (m, c) => {
+            let mut fields = Vec::new();
+            for e in [m.err(), c.err()].into_iter().flatten() {
+                fields.extend(e.field_errors().iter().cloned());
+            }
+            Err(AppError::Invalid(fields))
+        }
+    }
+}
+
 #[handler]
 pub async fn new_form(Data(state): Data<&AppState>, Path(id): Path<String>) -> PageResult {
     let id = path_id(&id)?;
     let ward = wards::store::get(&state.db, id).await.map_err(fail)?;
-    let form = FormData::from_pairs([
+    let mut form = FormData::from_pairs([
         ("held_on", state.clock.today().to_string()),
         ("kind", MeetingKind::Council.as_str().to_string()),
     ]);
+    review_defaults(&mut form, &reviewable(state, ward.id).await?);
     form_page(state, &ward, None, form, Errors::none(""), StatusCode::OK).await
 }
 
@@ -195,8 +387,10 @@ pub async fn create(
     let id = path_id(&id)?;
     let ward = wards::store::get(&state.db, id).await.map_err(fail)?;
     let form = FormData::parse(&body);
-    let result = match read_form(&form, id, state.clock.today()) {
-        Ok(new) => super::store::create(&state.db, id, &new, state.clock.now()).await,
+    let result = match read_all(&form, id, state.clock.today()) {
+        Ok((new, changes)) => {
+            super::store::create_deciding(&state.db, id, &new, &changes, state.clock.now()).await
+        }
         Err(e) => Err(e),
     };
     match result {
@@ -216,7 +410,8 @@ pub async fn edit_form(Data(state): Data<&AppState>, Path(id): Path<String>) -> 
     let ward = wards::store::get(&state.db, meeting.ward_id)
         .await
         .map_err(fail)?;
-    let form = meeting_values(&meeting);
+    let mut form = meeting_values(&meeting);
+    review_defaults(&mut form, &reviewable(state, ward.id).await?);
     form_page(
         state,
         &ward,
@@ -240,8 +435,8 @@ pub async fn update(
         .await
         .map_err(fail)?;
     let form = FormData::parse(&body);
-    let result = match read_form(&form, ward.id, state.clock.today()) {
-        Ok(new) => {
+    let result = match read_all(&form, ward.id, state.clock.today()) {
+        Ok((new, changes)) => {
             let patch = MeetingPatch {
                 held_on: Some(new.held_on),
                 title: Some(new.title),
@@ -250,7 +445,7 @@ pub async fn update(
                 attendee_ids: Some(new.attendee_ids),
                 minutes: MaybeUndefined::Value(new.minutes),
             };
-            super::store::update(&state.db, id, &patch, state.clock.now()).await
+            super::store::update_deciding(&state.db, id, &patch, &changes, state.clock.now()).await
         }
         Err(e) => Err(e),
     };
@@ -271,6 +466,13 @@ struct DecidedRow {
     archived: bool,
 }
 
+struct StepRow {
+    id: i64,
+    title: String,
+    from: Option<Badge>,
+    to: Option<Badge>,
+}
+
 #[derive(Template)]
 #[template(path = "meetings/detail.html")]
 struct DetailPage {
@@ -280,6 +482,8 @@ struct DetailPage {
     topics: Vec<String>,
     attendees: Vec<String>,
     decided: Vec<DecidedRow>,
+    /// Countermeasures whose stage this meeting changed.
+    steps: Vec<StepRow>,
     /// Why the last delete request was refused.
     refusal: Option<String>,
 }
@@ -301,7 +505,19 @@ async fn detail_page(state: &AppState, id: i64, refusal: Option<&AppError>) -> P
     let all = crate::countermeasures::store::list(&state.db, ward.id, query, today, Paging::all())
         .await
         .map_err(fail)?;
+    let steps = crate::countermeasures::store::steps_at_meeting(&state.db, id)
+        .await
+        .map_err(fail)?;
     let page = DetailPage {
+        steps: steps
+            .into_iter()
+            .map(|s| StepRow {
+                id: s.countermeasure_id,
+                title: s.title,
+                from: s.from.map(badge),
+                to: s.to.map(badge),
+            })
+            .collect(),
         layout: Layout::in_ward(meeting.title.clone(), &ward, "meetings")
             .crumb(format!("/wards/{}/meetings", ward.id), "会議"),
         held_on: date_label(meeting.held_on),

@@ -7,8 +7,10 @@ use serde_json::json;
 use sqlx::Row;
 use sqlx::any::AnyRow;
 
-use super::{Meeting, MeetingKind, MeetingPatch, NewMeeting};
+use super::{Meeting, MeetingKind, MeetingPatch, NewMeeting, Problems, StageChange};
 use crate::audit;
+use crate::calendar;
+use crate::countermeasures::EventKind;
 use crate::db::{Bind, Db, Filter, Tx, bind_all, parse_date, timestamp};
 use crate::error::{AppError, AppResult};
 use crate::paging::{Page, Paging};
@@ -195,12 +197,43 @@ pub async fn create(
     new: &NewMeeting,
     now: DateTime<Utc>,
 ) -> AppResult<Meeting> {
+    create_deciding(db, ward_id, new, &[], now).await
+}
+
+/// Records a meeting with the ladder steps it decided for its ward's
+/// countermeasures, in one transaction: the meeting, its lists, each step
+/// with its history row (naming the meeting) and every audit row — or
+/// nothing. Every problem is reported at once; a step's fields are named
+/// `cm-{id}-{field}` ([`super::change_field`]).
+pub async fn create_deciding(
+    db: &Db,
+    ward_id: i64,
+    new: &NewMeeting,
+    changes: &[StageChange],
+    now: DateTime<Utc>,
+) -> AppResult<Meeting> {
     // An unknown ward is a 404 whatever the input says.
     crate::wards::store::get(db, ward_id).await?;
-    let mut meeting = new.to_meeting(ward_id)?;
+    let mut problems = Problems::default();
+    let checked = match new.to_meeting(ward_id) {
+        Ok(m) => Some(m),
+        Err(e) => {
+            problems.add(e)?;
+            None
+        }
+    };
     let mut tx = db.begin_write().await?;
-    crate::members::store::ensure_in_ward(&mut tx, ward_id, &meeting.attendee_ids, "attendee_ids")
-        .await?;
+    if let Some(m) = &checked
+        && let Err(e) =
+            crate::members::store::ensure_in_ward(&mut tx, ward_id, &m.attendee_ids, "attendee_ids")
+                .await
+    {
+        problems.add(e)?;
+    }
+    check_changes(&mut tx, ward_id, new.held_on, changes, now, &mut problems).await?;
+    let Some(mut meeting) = checked.filter(|_| problems.is_empty()) else {
+        return Err(problems.into_error());
+    };
     meeting.id = sqlx::query_scalar(
         "INSERT INTO meetings (ward_id, held_on, title, kind, minutes, created_at, updated_at) \
          VALUES ($1, $2, $3, $4, $5, $6, $6) RETURNING id",
@@ -223,6 +256,7 @@ pub async fn create(
         changes: audit_view(&meeting),
     };
     audit::record(&mut tx, entry, now).await?;
+    write_changes(&mut tx, &meeting, changes, now).await?;
     tx.commit().await?;
     Ok(meeting)
 }
@@ -233,16 +267,52 @@ pub async fn update(
     patch: &MeetingPatch,
     now: DateTime<Utc>,
 ) -> AppResult<Meeting> {
+    update_deciding(db, id, patch, &[], now).await
+}
+
+/// Edits a meeting and records the ladder steps it decided, as
+/// [`create_deciding`] does.
+pub async fn update_deciding(
+    db: &Db,
+    id: i64,
+    patch: &MeetingPatch,
+    changes: &[StageChange],
+    now: DateTime<Utc>,
+) -> AppResult<Meeting> {
     let mut tx = db.begin_write().await?;
     let before = load(&mut tx, id).await?;
-    let after = before.patched(patch)?;
-    crate::members::store::ensure_in_ward(
+    let mut problems = Problems::default();
+    let checked = match before.patched(patch) {
+        Ok(m) => Some(m),
+        Err(e) => {
+            problems.add(e)?;
+            None
+        }
+    };
+    if let Some(m) = &checked
+        && let Err(e) = crate::members::store::ensure_in_ward(
+            &mut tx,
+            m.ward_id,
+            &m.attendee_ids,
+            "attendee_ids",
+        )
+        .await
+    {
+        problems.add(e)?;
+    }
+    let held_on = patch.held_on.unwrap_or(before.held_on);
+    check_changes(
         &mut tx,
-        after.ward_id,
-        &after.attendee_ids,
-        "attendee_ids",
+        before.ward_id,
+        held_on,
+        changes,
+        now,
+        &mut problems,
     )
     .await?;
+    let Some(after) = checked.filter(|_| problems.is_empty()) else {
+        return Err(problems.into_error());
+    };
     sqlx::query("UPDATE meetings SET held_on = $1, title = $2, kind = $3, minutes = $4, updated_at = $5 WHERE id = $6")
         .bind(after.held_on.to_string())
         .bind(after.title.as_str())
@@ -262,8 +332,73 @@ pub async fn update(
         changes: audit::diff(&audit_view(&before), &audit_view(&after)),
     };
     audit::record(&mut tx, entry, now).await?;
+    write_changes(&mut tx, &after, changes, now).await?;
     tx.commit().await?;
     Ok(after)
+}
+
+/// Checks each stage change against the ladder (writing nothing), keeping
+/// the problems under the countermeasure's field names.
+async fn check_changes(
+    tx: &mut Tx,
+    ward_id: i64,
+    held_on: NaiveDate,
+    changes: &[StageChange],
+    now: DateTime<Utc>,
+    problems: &mut Problems,
+) -> AppResult<()> {
+    let today = calendar::today(now);
+    let mut seen = std::collections::HashSet::new();
+    for c in changes {
+        let id = c.countermeasure_id;
+        if !seen.insert(id) {
+            problems.add_change(
+                id,
+                AppError::Conflict("同じ対応策の段階変更が二つ指定されています".into()),
+            )?;
+            continue;
+        }
+        let checked = crate::countermeasures::store::check_transition_in(
+            tx,
+            ward_id,
+            id,
+            &c.request(held_on),
+            today,
+        )
+        .await;
+        match checked {
+            Ok(step) if step.kind == EventKind::Advanced => {}
+            Ok(_) => problems.add_change(
+                id,
+                AppError::Conflict(
+                    "会議では段階を進めることだけを記録できます。戻す場合は対応策のページで理由を添えてください"
+                        .into(),
+                ),
+            )?,
+            Err(e) => problems.add_change(id, e)?,
+        }
+    }
+    Ok(())
+}
+
+/// Writes the checked stage changes, each with its history row naming the meeting.
+async fn write_changes(
+    tx: &mut Tx,
+    meeting: &Meeting,
+    changes: &[StageChange],
+    now: DateTime<Utc>,
+) -> AppResult<()> {
+    for c in changes {
+        crate::countermeasures::store::transition_in(
+            tx,
+            c.countermeasure_id,
+            &c.request(meeting.held_on),
+            Some(meeting.id),
+            now,
+        )
+        .await?;
+    }
+    Ok(())
 }
 
 /// Deletes a meeting; refused while countermeasures name it as the meeting
@@ -279,6 +414,17 @@ pub async fn delete(db: &Db, id: i64, now: DateTime<Utc>) -> AppResult<()> {
     if decided > 0 {
         return Err(AppError::Conflict(format!(
             "この会議で決定した対応策が{decided}件あるため削除できません。先に対応策の「決定した会議」を変更してください"
+        )));
+    }
+    // The steps it decided name it in their history, which is never rewritten.
+    let steps: i64 =
+        sqlx::query_scalar("SELECT COUNT(*) FROM countermeasure_events WHERE meeting_id = $1")
+            .bind(id)
+            .fetch_one(&mut *tx)
+            .await?;
+    if steps > 0 {
+        return Err(AppError::Conflict(format!(
+            "この会議で対応策の段階を{steps}件変更しているため削除できません（対応策の経過に記録されています）"
         )));
     }
     sqlx::query("DELETE FROM meetings WHERE id = $1")

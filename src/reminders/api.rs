@@ -55,10 +55,7 @@ impl RemindersApi {
     async fn feed(&self, scope: super::ical::Scope) -> ApiResult<Json<CalendarFeed>> {
         let token = super::ical::issue(&self.state.db, scope, self.state.clock.now()).await?;
         Ok(Json(CalendarFeed {
-            url: format!(
-                "{}/calendar.ics?token={token}",
-                self.state.config.base_url.trim_end_matches('/')
-            ),
+            url: super::ical::feed_url(&self.state.config.base_url, &token),
         }))
     }
 }

@@ -33,6 +33,14 @@ fn new_token() -> AppResult<String> {
     Ok(bytes.iter().map(|b| format!("{b:02x}")).collect())
 }
 
+/// The subscription URL of a token.
+pub fn feed_url(base_url: &str, token: &str) -> String {
+    format!(
+        "{}/calendar.ics?token={token}",
+        base_url.trim_end_matches('/')
+    )
+}
+
 /// Issues a new token for the scope (replacing any earlier one) and returns it.
 pub async fn issue(db: &Db, scope: Scope, now: DateTime<Utc>) -> AppResult<String> {
     let (ward_id, member_id) = match scope {

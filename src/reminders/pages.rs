@@ -321,3 +321,59 @@ pub async fn calendar(Data(state): Data<&AppState>, uri: &Uri) -> PageResult {
         .header("cache-control", "private, max-age=900")
         .body(body))
 }
+
+#[derive(Template)]
+#[template(path = "reminders/calendar_feed.html")]
+struct CalendarFeedPage {
+    layout: Layout,
+    ward_id: i64,
+    /// The URL just issued: shown once, as the token is not kept readable.
+    url: Option<String>,
+}
+
+fn calendar_feed_page(ward: &crate::wards::Ward, url: Option<String>) -> PageResult {
+    let page = CalendarFeedPage {
+        layout: Layout::in_ward(format!("{} カレンダー購読", ward.name), ward, "dashboard").crumb(
+            format!("/wards/{}/calendar-feed", ward.id),
+            "カレンダー購読",
+        ),
+        ward_id: ward.id,
+        url,
+    };
+    Ok(render(&page)?.into_response())
+}
+
+/// `/wards/{id}/calendar-feed`: explains the ward's calendar subscription
+/// and offers to issue its URL.
+#[handler]
+pub async fn calendar_feed_form(
+    Data(state): Data<&AppState>,
+    Path(id): Path<String>,
+) -> PageResult {
+    let ward = crate::wards::store::get(&state.db, path_id(&id)?)
+        .await
+        .map_err(fail)?;
+    calendar_feed_page(&ward, None)
+}
+
+/// Issues a new URL for the ward's feed (the previous one stops working).
+#[handler]
+pub async fn issue_calendar_feed(
+    Data(state): Data<&AppState>,
+    Path(id): Path<String>,
+) -> PageResult {
+    let ward = crate::wards::store::get(&state.db, path_id(&id)?)
+        .await
+        .map_err(fail)?;
+    let token = super::ical::issue(
+        &state.db,
+        super::ical::Scope::Ward(ward.id),
+        state.clock.now(),
+    )
+    .await
+    .map_err(fail)?;
+    calendar_feed_page(
+        &ward,
+        Some(super::ical::feed_url(&state.config.base_url, &token)),
+    )
+}

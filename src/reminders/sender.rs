@@ -21,9 +21,10 @@ use crate::error::{AppError, AppResult};
 /// How long one SMTP send may take in all. lettre's own timeout covers each
 /// command but not the whole exchange, so each send is wrapped in this too.
 const SEND_TIMEOUT: Duration = Duration::from_secs(60);
-/// How long a claimed message stays leased to this sender: if the process
-/// dies mid-send, the message is due again after this.
-const LEASE: chrono::TimeDelta = chrono::TimeDelta::minutes(5);
+/// How long a claimed message stays leased to this sender unless set
+/// otherwise (`RENKEI_SEND_LEASE_SECS`): if the process dies mid-send, the
+/// message is due again after this, for this or another instance.
+pub const DEFAULT_LEASE: Duration = Duration::from_secs(300);
 /// The first retry waits this long; each further one twice as long, up to [`MAX_BACKOFF`].
 const FIRST_BACKOFF_SECS: i64 = 60;
 const MAX_BACKOFF_SECS: i64 = 3600;
@@ -53,11 +54,13 @@ pub struct SendError {
     pub code: Option<String>,
 }
 
-/// An SMTP connection pool plus the sender address.
+/// An SMTP connection pool, the sender address and the lease a claimed
+/// message is held for.
 #[derive(Clone)]
 pub struct Mailer {
     transport: AsyncSmtpTransport<Tokio1Executor>,
     from: Mailbox,
+    lease: Duration,
 }
 
 impl Mailer {
@@ -76,7 +79,23 @@ impl Mailer {
                     .max_size(CONCURRENCY as u32),
             )
             .build();
-        Ok(Self { transport, from })
+        Ok(Self {
+            transport,
+            from,
+            lease: DEFAULT_LEASE,
+        })
+    }
+
+    /// Holds claimed messages this long (at least a second). A send is cut
+    /// off when the lease runs out, so a message is not still being sent by
+    /// one instance when another may claim it again.
+    pub fn with_lease(mut self, lease: Duration) -> Self {
+        self.lease = lease.max(Duration::from_secs(1));
+        self
+    }
+
+    fn lease_delta(&self) -> chrono::TimeDelta {
+        chrono::TimeDelta::from_std(self.lease).unwrap_or(chrono::TimeDelta::minutes(5))
     }
 
     /// Sends one message (plain text and HTML alternatives) with the given Message-ID.
@@ -116,7 +135,8 @@ impl Mailer {
                 message: format!("メールを組み立てられません: {e}"),
                 code: None,
             })?;
-        match tokio::time::timeout(SEND_TIMEOUT, self.transport.send(email)).await {
+        let limit = SEND_TIMEOUT.min(self.lease);
+        match tokio::time::timeout(limit, self.transport.send(email)).await {
             Ok(Ok(_)) => Ok(()),
             Ok(Err(e)) => Err(SendError {
                 permanent: e.is_permanent(),
@@ -165,7 +185,7 @@ pub async fn send_pending_once(
     loop {
         let mut batch = Vec::with_capacity(CONCURRENCY);
         while batch.len() < CONCURRENCY {
-            match store::claim(db, now, now + LEASE).await? {
+            match store::claim(db, now, now + mailer.lease_delta()).await? {
                 Some(msg) => batch.push(msg),
                 None => break,
             }
@@ -223,14 +243,14 @@ async fn deliver(
         .await
     {
         Ok(()) => {
-            store::finish(db, msg, Outcome::Sent, now).await?;
+            record(db, msg, Outcome::Sent, now).await?;
             tracing::info!(outbox_id = msg.id, attempt = msg.attempt, "reminder sent");
             Ok(Delivered::Sent)
         }
         Err(e) if e.permanent || msg.attempt >= msg.max_attempts => {
             // The server's text may quote the address: it goes to the
             // outbox (shown to the secretariat), not to the log.
-            store::finish(db, msg, Outcome::Failed { error: &e.message }, now).await?;
+            record(db, msg, Outcome::Failed { error: &e.message }, now).await?;
             tracing::warn!(
                 outbox_id = msg.id,
                 attempt = msg.attempt,
@@ -242,7 +262,7 @@ async fn deliver(
         }
         Err(e) => {
             let at = now + backoff(msg.attempt);
-            store::finish(
+            record(
                 db,
                 msg,
                 Outcome::Retry {
@@ -262,6 +282,21 @@ async fn deliver(
             Ok(Delivered::Retrying)
         }
     }
+}
+
+/// Records an attempt's outcome. When this attempt's lease ran out and
+/// another sender has claimed the message since, the outbox keeps the newer
+/// attempt's record: the message may then go out twice, with the same
+/// Message-ID (SMTP delivery is at least once at that boundary).
+async fn record(db: &Db, msg: &Claimed, outcome: Outcome<'_>, now: DateTime<Utc>) -> AppResult<()> {
+    if !store::finish(db, msg, outcome, now).await? {
+        tracing::warn!(
+            outbox_id = msg.id,
+            attempt = msg.attempt,
+            "lease ran out before the attempt ended; another attempt owns the message now"
+        );
+    }
+    Ok(())
 }
 
 #[cfg(test)]

@@ -144,6 +144,13 @@ pub struct NewMessage<'a> {
 
 /// Writes all of a run's messages in one transaction; a message whose key
 /// is already in the outbox is skipped. Returns how many were new.
+///
+/// The unique idempotency key, not a lock, is what makes this safe when
+/// several instances run the job at the same time: `ON CONFLICT DO NOTHING`
+/// waits for a concurrent transaction inserting the same key and then skips
+/// it (or inserts it if that one rolled back), so each digest is queued once.
+/// Every run inserts in the same order (by recipient), so two runs wait on
+/// each other's keys in one direction and cannot deadlock.
 pub async fn queue(
     db: &Db,
     job: &str,
@@ -151,7 +158,7 @@ pub async fn queue(
     messages: &[NewMessage<'_>],
     now: DateTime<Utc>,
 ) -> AppResult<usize> {
-    let mut tx = db.begin_write().await?;
+    let mut tx = db.begin_row_locked().await?;
     let mut queued = 0;
     let ts = timestamp(now);
     for m in messages {
@@ -259,20 +266,31 @@ pub struct Claimed {
 /// Takes the oldest message due at `now` and leases it until `lease_until`:
 /// a sender that dies mid-send leaves it `sending`, and it is due again
 /// when the lease runs out.
+///
+/// One statement picks and updates the row. On PostgreSQL the pick skips rows
+/// another transaction holds ([`crate::db::Dialect::skip_locked`]) and the
+/// transaction takes no global lock, so senders of several instances claim
+/// different messages at the same time; a row another sender has just
+/// claimed is re-checked after its commit and, leased now, passed over.
 pub async fn claim(
     db: &Db,
     now: DateTime<Utc>,
     lease_until: DateTime<Utc>,
 ) -> AppResult<Option<Claimed>> {
-    let mut tx = db.begin_write().await?;
-    let row = sqlx::query(
-        "SELECT id, message_id, recipient, subject, body_text, body_html, attempts, max_attempts \
-         FROM outbox WHERE state IN ('queued', 'retrying', 'sending') AND next_attempt_at <= $1 \
-         ORDER BY next_attempt_at, id LIMIT 1",
-    )
-    .bind(timestamp(now))
-    .fetch_optional(&mut *tx)
-    .await?;
+    let mut tx = db.begin_row_locked().await?;
+    let sql = format!(
+        "UPDATE outbox SET state = 'sending', attempts = attempts + 1, next_attempt_at = $1 \
+         WHERE id = (SELECT id FROM outbox \
+             WHERE state IN ('queued', 'retrying', 'sending') AND next_attempt_at <= $2 \
+             ORDER BY next_attempt_at, id LIMIT 1{}) \
+         RETURNING id, message_id, recipient, subject, body_text, body_html, attempts, max_attempts",
+        db.dialect.skip_locked()
+    );
+    let row = sqlx::query(sqlx::AssertSqlSafe(sql))
+        .bind(timestamp(lease_until))
+        .bind(timestamp(now))
+        .fetch_optional(&mut *tx)
+        .await?;
     let Some(row) = row else {
         return Ok(None);
     };
@@ -283,17 +301,9 @@ pub async fn claim(
         subject: row.try_get("subject")?,
         text: row.try_get("body_text")?,
         html: row.try_get("body_html")?,
-        attempt: row.try_get::<i64, _>("attempts")? + 1,
+        attempt: row.try_get("attempts")?,
         max_attempts: row.try_get("max_attempts")?,
     };
-    sqlx::query(
-        "UPDATE outbox SET state = 'sending', attempts = $1, next_attempt_at = $2 WHERE id = $3",
-    )
-    .bind(claimed.attempt)
-    .bind(timestamp(lease_until))
-    .bind(claimed.id)
-    .execute(&mut *tx)
-    .await?;
     event(&mut tx, claimed.id, "sending", claimed.attempt, None, now).await?;
     tx.commit().await?;
     Ok(Some(claimed))
@@ -306,32 +316,41 @@ pub enum Outcome<'a> {
     Failed { error: &'a str },
 }
 
+/// Records an attempt's outcome, if the attempt still holds the message:
+/// when its lease ran out and another sender claimed the message again, the
+/// newer attempt records its own outcome and this one changes nothing.
+/// Returns whether it was recorded.
 pub async fn finish(
     db: &Db,
     claimed: &Claimed,
     outcome: Outcome<'_>,
     now: DateTime<Utc>,
-) -> AppResult<()> {
-    let mut tx = db.begin_write().await?;
+) -> AppResult<bool> {
+    let mut tx = db.begin_row_locked().await?;
     let (state, error, next) = match &outcome {
         Outcome::Sent => ("sent", None, now),
         Outcome::Retry { error, at } => ("retrying", Some(*error), *at),
         Outcome::Failed { error } => ("failed", Some(*error), now),
     };
-    sqlx::query(
+    let updated = sqlx::query(
         "UPDATE outbox SET state = $1, last_error = COALESCE($2, last_error), next_attempt_at = $3, \
-             sent_at = CASE WHEN $1 = 'sent' THEN $4 ELSE sent_at END WHERE id = $5",
+             sent_at = CASE WHEN $1 = 'sent' THEN $4 ELSE sent_at END \
+         WHERE id = $5 AND state = 'sending' AND attempts = $6",
     )
     .bind(state)
     .bind(error.map(str::to_string))
     .bind(timestamp(next))
     .bind(timestamp(now))
     .bind(claimed.id)
+    .bind(claimed.attempt)
     .execute(&mut *tx)
     .await?;
+    if updated.rows_affected() == 0 {
+        return Ok(false);
+    }
     event(&mut tx, claimed.id, state, claimed.attempt, error, now).await?;
     tx.commit().await?;
-    Ok(())
+    Ok(true)
 }
 
 // ---------------------------------------------------------------------------

@@ -6,6 +6,7 @@
 
 pub mod api;
 pub mod pages;
+pub mod sample;
 pub mod store;
 
 use chrono::NaiveDate;

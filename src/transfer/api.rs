@@ -46,7 +46,8 @@ impl TransferApi {
     ) -> ApiResult<Json<ImportResult>> {
         crate::wards::store::get(&self.state.db, ward_id.0).await?;
         let table = read(&body.0, encoding.0.as_deref())?;
-        let list = super::parse_meetings(&table, ward_id.0)?;
+        let members = super::all_members(&self.state.db, ward_id.0).await?;
+        let list = super::parse_meetings(&table, ward_id.0, &members)?;
         let ids = super::import_meetings(&self.state.db, list, self.state.clock.now()).await?;
         Ok(Json(ImportResult {
             imported: ids.len() as i64,
@@ -71,8 +72,14 @@ impl TransferApi {
         crate::wards::store::get(&self.state.db, ward_id.0).await?;
         let table = read(&body.0, encoding.0.as_deref())?;
         let members = super::all_members(&self.state.db, ward_id.0).await?;
-        let list =
-            super::parse_countermeasures(&table, ward_id.0, &members, self.state.clock.today())?;
+        let meetings = super::all_meetings(&self.state.db, ward_id.0).await?;
+        let list = super::parse_countermeasures(
+            &table,
+            ward_id.0,
+            &members,
+            &meetings,
+            self.state.clock.today(),
+        )?;
         let ids =
             super::import_countermeasures(&self.state.db, list, self.state.clock.now()).await?;
         Ok(Json(ImportResult {

@@ -8,10 +8,12 @@
 //! by row and column in Japanese. Any error imports nothing; a good file is
 //! written in one transaction with the usual history and audit rows.
 //!
-//! Ids are ward-local, so the files name members, not ids: 担当委員 is a
-//! member's 氏名 in the importing ward. Attendees and the deciding meeting
-//! are not carried (they name rows of the exporting ward). Archived
-//! countermeasures are not exported.
+//! Ids are ward-local, so the files name rows, not ids: 担当委員 and 出席者
+//! are members' 氏名 in the importing ward, 決定した会議 is a meeting's
+//! 開催日 and 会議名 (import the meetings first). Archived countermeasures
+//! are exported with 状態 終了 and imported closed, so export → import →
+//! export gives the same file. The columns added for that (出席者,
+//! 決定した会議, 状態) may be missing from older files.
 
 pub mod api;
 pub mod pages;
@@ -32,9 +34,13 @@ use crate::spreadsheet::Table;
 
 pub const MEMBER_COLUMNS: [&str; 5] = ["氏名", "所属", "所属区分", "メールアドレス", "状態"];
 
-pub const MEETING_COLUMNS: [&str; 5] = ["開催日", "会議名", "種別", "会議の内容", "議事録"];
+pub const MEETING_COLUMNS: [&str; 6] =
+    ["開催日", "会議名", "種別", "会議の内容", "議事録", "出席者"];
 
-pub const COUNTERMEASURE_COLUMNS: [&str; 11] = [
+/// The meeting columns a file must have (出席者 may be missing).
+const MEETING_REQUIRED: usize = 5;
+
+pub const COUNTERMEASURE_COLUMNS: [&str; 13] = [
     "会議の内容（番号）",
     "場面",
     "対応策",
@@ -46,7 +52,24 @@ pub const COUNTERMEASURE_COLUMNS: [&str; 11] = [
     "評価",
     "改善",
     "段階の日付",
+    "決定した会議",
+    "状態",
 ];
+
+/// The countermeasure columns a file must have (the rest may be missing).
+const COUNTERMEASURE_REQUIRED: usize = 8;
+
+/// 状態 of an archived countermeasure; an open one is 対応中.
+const ARCHIVED: &str = "終了";
+const OPEN: &str = "対応中";
+
+/// Separator of several names in one cell: 「委員 一郎;委員 二子」.
+const LIST_SEPARATORS: [char; 2] = [';', '；'];
+
+/// A meeting as a cell: 「2026-05-10 第1回推進会議」.
+fn meeting_cell(m: &Meeting) -> String {
+    format!("{} {}", m.held_on, m.title)
+}
 
 /// Topics as a cell: 「1;3;7」.
 fn topics_cell(topics: &[i64]) -> String {
@@ -71,15 +94,25 @@ pub fn members_table(members: &[Member]) -> Table {
     t
 }
 
-pub fn meetings_table(list: &[Meeting]) -> Table {
+/// Meetings with their attendees by name (sorted, so the cell does not
+/// depend on the ids of the ward the file came from).
+pub fn meetings_table(list: &[Meeting], members: &[Member]) -> Table {
+    let names: HashMap<i64, &str> = members.iter().map(|m| (m.id, m.name.as_str())).collect();
     let mut t = Table::new(&MEETING_COLUMNS);
     for m in list {
+        let mut attendees: Vec<&str> = m
+            .attendee_ids
+            .iter()
+            .filter_map(|id| names.get(id).copied())
+            .collect();
+        attendees.sort_unstable();
         t.push(vec![
             m.held_on.to_string(),
             m.title.clone(),
             m.kind.as_str().into(),
             topics_cell(&m.topics),
             m.minutes.clone(),
+            attendees.join(";"),
         ]);
     }
     t
@@ -88,8 +121,10 @@ pub fn meetings_table(list: &[Meeting]) -> Table {
 pub fn countermeasures_table(
     list: &[(Countermeasure, Option<NaiveDate>)],
     members: &[Member],
+    meetings: &[Meeting],
 ) -> Table {
     let names: HashMap<i64, &str> = members.iter().map(|m| (m.id, m.name.as_str())).collect();
+    let meetings: HashMap<i64, &Meeting> = meetings.iter().map(|m| (m.id, m)).collect();
     let mut t = Table::new(&COUNTERMEASURE_COLUMNS);
     for (c, stage_on) in list {
         t.push(vec![
@@ -109,6 +144,11 @@ pub fn countermeasures_table(
             c.evaluation.clone().unwrap_or_default(),
             c.improvement.clone().unwrap_or_default(),
             stage_on.map(|d| d.to_string()).unwrap_or_default(),
+            c.meeting_id
+                .and_then(|id| meetings.get(&id))
+                .map(|m| meeting_cell(m))
+                .unwrap_or_default(),
+            if c.archived { ARCHIVED } else { OPEN }.into(),
         ]);
     }
     t
@@ -155,6 +195,30 @@ impl Row<'_> {
                     column,
                     format!(
                         "「{raw}」は日付として読めません（2017-06-01 の形式で入力してください）"
+                    ),
+                );
+                None
+            }
+        }
+    }
+
+    /// The member of the importing ward with this 氏名, or an error on `column`.
+    fn member(&mut self, column: &str, name: &str, members: &[Member]) -> Option<i64> {
+        let found: Vec<&Member> = members.iter().filter(|m| m.name == name).collect();
+        match found.as_slice() {
+            [m] => Some(m.id),
+            [] => {
+                self.error(
+                    column,
+                    format!("「{name}」はこの区の委員に登録されていません"),
+                );
+                None
+            }
+            _ => {
+                self.error(
+                    column,
+                    format!(
+                        "「{name}」という委員が複数います。委員名を区別できるようにしてください"
                     ),
                 );
                 None
@@ -219,8 +283,8 @@ fn check_rows(table: &Table) -> AppResult<()> {
 }
 
 /// Every row of a meetings file as a checked meeting, or every error.
-pub fn parse_meetings(table: &Table, ward_id: i64) -> AppResult<Vec<Meeting>> {
-    let header = header_index(table, &MEETING_COLUMNS)?;
+pub fn parse_meetings(table: &Table, ward_id: i64, members: &[Member]) -> AppResult<Vec<Meeting>> {
+    let header = header_index(table, &MEETING_COLUMNS[..MEETING_REQUIRED])?;
     check_rows(table)?;
     let mut errors = Vec::new();
     let mut out = Vec::new();
@@ -260,6 +324,16 @@ pub fn parse_meetings(table: &Table, ward_id: i64) -> AppResult<Vec<Meeting>> {
                 ),
             }
         }
+        let mut attendee_ids = Vec::new();
+        let attendees_text = row.get("出席者").to_string();
+        for name in attendees_text.split(LIST_SEPARATORS).map(str::trim) {
+            if name.is_empty() {
+                continue;
+            }
+            if let Some(id) = row.member("出席者", name, members) {
+                attendee_ids.push(id);
+            }
+        }
         let (Some(held_on), Some(kind)) = (held_on, kind) else {
             continue;
         };
@@ -268,7 +342,7 @@ pub fn parse_meetings(table: &Table, ward_id: i64) -> AppResult<Vec<Meeting>> {
             title: row.get("会議名").to_string(),
             kind,
             topics,
-            attendee_ids: Vec::new(),
+            attendee_ids,
             minutes: row.get("議事録").to_string(),
         };
         match new.to_meeting(ward_id) {
@@ -279,6 +353,7 @@ pub fn parse_meetings(table: &Table, ward_id: i64) -> AppResult<Vec<Meeting>> {
                     ("title", "会議名"),
                     ("topics", "会議の内容"),
                     ("minutes", "議事録"),
+                    ("attendee_ids", "出席者"),
                 ],
             ),
         }
@@ -294,9 +369,11 @@ pub fn parse_meetings(table: &Table, ward_id: i64) -> AppResult<Vec<Meeting>> {
 pub struct ImportedCountermeasure {
     pub cm: Countermeasure,
     pub steps: Vec<TransitionRequest>,
+    /// Closed after the steps (状態 終了).
+    pub archived: bool,
 }
 
-const CM_FIELDS: [(&str, &str); 8] = [
+const CM_FIELDS: [(&str, &str); 9] = [
     ("topic", "会議の内容（番号）"),
     ("title", "対応策"),
     ("issue", "課題"),
@@ -305,6 +382,7 @@ const CM_FIELDS: [(&str, &str); 8] = [
     ("evaluation_due_on", "評価予定日"),
     ("evaluation", "評価"),
     ("improvement", "改善"),
+    ("meeting_id", "決定した会議"),
 ];
 
 /// Every row of a countermeasures file, checked against the ladder's
@@ -313,9 +391,10 @@ pub fn parse_countermeasures(
     table: &Table,
     ward_id: i64,
     members: &[Member],
+    meetings: &[Meeting],
     today: NaiveDate,
 ) -> AppResult<Vec<ImportedCountermeasure>> {
-    let header = header_index(table, &COUNTERMEASURE_COLUMNS[..8])?;
+    let header = header_index(table, &COUNTERMEASURE_COLUMNS[..COUNTERMEASURE_REQUIRED])?;
     check_rows(table)?;
     let mut errors = Vec::new();
     let mut out = Vec::new();
@@ -350,23 +429,44 @@ pub fn parse_countermeasures(
         let owner = if owner_name.is_empty() {
             None
         } else {
-            let found: Vec<&Member> = members.iter().filter(|m| m.name == owner_name).collect();
+            row.member("担当委員", &owner_name, members)
+        };
+        let meeting_text = row.get("決定した会議").to_string();
+        let meeting_id = if meeting_text.is_empty() {
+            None
+        } else {
+            let found: Vec<&Meeting> = meetings
+                .iter()
+                .filter(|m| meeting_cell(m) == meeting_text)
+                .collect();
             match found.as_slice() {
                 [m] => Some(m.id),
                 [] => {
                     row.error(
-                        "担当委員",
-                        format!("「{owner_name}」はこの区の委員に登録されていません"),
+                        "決定した会議",
+                        format!("「{meeting_text}」（開催日 会議名）はこの区の会議にありません。先に会議のCSVを取り込んでください"),
                     );
                     None
                 }
                 _ => {
                     row.error(
-                        "担当委員",
-                        format!("「{owner_name}」という委員が複数います。委員名を区別できるようにしてください"),
+                        "決定した会議",
+                        format!("「{meeting_text}」という会議が複数あります。会議名を区別できるようにしてください"),
                     );
                     None
                 }
+            }
+        };
+        let status = row.get("状態").to_string();
+        let archived = match status.as_str() {
+            "" | OPEN => false,
+            ARCHIVED => true,
+            other => {
+                row.error(
+                    "状態",
+                    format!("「{other}」は選べません（{OPEN}・{ARCHIVED}のいずれか、または空欄）"),
+                );
+                false
             }
         };
         let due = row.date("評価予定日", false);
@@ -399,7 +499,7 @@ pub fn parse_countermeasures(
             plan: row.get("計画").to_string(),
             owner_member_id: owner,
             evaluation_due_on: due,
-            meeting_id: None,
+            meeting_id,
             actor: None,
         };
         let cm = match new.to_countermeasure(ward_id) {
@@ -441,7 +541,11 @@ pub fn parse_countermeasures(
         // (Rows after an error are still checked, for the full list; nothing
         // is written unless the whole file is clean.)
         if at.stage == stage {
-            out.push(ImportedCountermeasure { cm, steps });
+            out.push(ImportedCountermeasure {
+                cm,
+                steps,
+                archived,
+            });
         }
     }
     if errors.is_empty() {
@@ -475,12 +579,30 @@ pub async fn import_countermeasures(
     let mut tx = db.begin_write().await?;
     let mut ids = Vec::new();
     for c in list {
-        let cm = countermeasures::store::create_in(&mut tx, c.cm, Some("CSV取込"), &c.steps, now)
-            .await?;
+        let actor = Some("CSV取込");
+        let mut cm = countermeasures::store::create_in(&mut tx, c.cm, actor, &c.steps, now).await?;
+        if c.archived {
+            cm = countermeasures::store::archive_in(&mut tx, cm, actor, now).await?;
+        }
         ids.push(cm.id);
     }
     tx.commit().await?;
     Ok(ids)
+}
+
+/// A ward's meetings, all of them, oldest first (as a sheet is kept), for
+/// exports and look-ups of the deciding meeting.
+pub async fn all_meetings(db: &Db, ward_id: i64) -> AppResult<Vec<Meeting>> {
+    let mut items = crate::meetings::store::list(
+        db,
+        ward_id,
+        crate::meetings::store::MeetingQuery::default(),
+        Paging::all(),
+    )
+    .await?
+    .items;
+    items.reverse();
+    Ok(items)
 }
 
 /// A ward's members, all of them, for exports and owner look-ups.

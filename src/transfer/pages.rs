@@ -10,7 +10,6 @@ use crate::app::AppState;
 use crate::countermeasures::EventKind;
 use crate::countermeasures::store::CountermeasureQuery;
 use crate::error::AppResult;
-use crate::meetings::store::MeetingQuery;
 use crate::pages::{fail, path_id};
 use crate::paging::Paging;
 use crate::report::pages::csv_fail;
@@ -55,14 +54,7 @@ pub async fn meetings_csv(
     let ward = crate::wards::store::get(&state.db, id)
         .await
         .map_err(fail)?;
-    let table = crate::meetings::store::list(&state.db, id, MeetingQuery::default(), Paging::all())
-        .await
-        .map(|page| {
-            // Oldest first, as a sheet is kept.
-            let mut items = page.items;
-            items.reverse();
-            super::meetings_table(&items)
-        });
+    let table = meetings_rows(state, id).await;
     send(table, &q, format!("{}_会議.csv", ward.name))
 }
 
@@ -80,12 +72,21 @@ pub async fn countermeasures_csv(
     send(table, &q, format!("{}_対応策.csv", ward.name))
 }
 
+async fn meetings_rows(state: &AppState, ward_id: i64) -> AppResult<Table> {
+    let meetings = super::all_meetings(&state.db, ward_id).await?;
+    let members = super::all_members(&state.db, ward_id).await?;
+    Ok(super::meetings_table(&meetings, &members))
+}
+
 async fn countermeasure_rows(state: &AppState, ward_id: i64) -> AppResult<Table> {
     let today = state.clock.today();
     let mut list = crate::countermeasures::store::list(
         &state.db,
         ward_id,
-        CountermeasureQuery::default(),
+        CountermeasureQuery {
+            include_archived: true,
+            ..CountermeasureQuery::default()
+        },
         today,
         Paging::all(),
     )
@@ -106,7 +107,8 @@ async fn countermeasure_rows(state: &AppState, ward_id: i64) -> AppResult<Table>
         rows.push((c, on));
     }
     let members = super::all_members(&state.db, ward_id).await?;
-    Ok(super::countermeasures_table(&rows, &members))
+    let meetings = super::all_meetings(&state.db, ward_id).await?;
+    Ok(super::countermeasures_table(&rows, &members, &meetings))
 }
 
 #[derive(askama::Template)]
@@ -235,13 +237,20 @@ async fn import(
     let table = spreadsheet::parse(&text)?;
     match kind {
         "meetings" => {
-            let list = super::parse_meetings(&table, ward_id)?;
+            let members = super::all_members(&state.db, ward_id).await?;
+            let list = super::parse_meetings(&table, ward_id, &members)?;
             Ok(super::import_meetings(&state.db, list, now).await?.len())
         }
         "countermeasures" => {
             let members = super::all_members(&state.db, ward_id).await?;
-            let list =
-                super::parse_countermeasures(&table, ward_id, &members, state.clock.today())?;
+            let meetings = super::all_meetings(&state.db, ward_id).await?;
+            let list = super::parse_countermeasures(
+                &table,
+                ward_id,
+                &members,
+                &meetings,
+                state.clock.today(),
+            )?;
             Ok(super::import_countermeasures(&state.db, list, now)
                 .await?
                 .len())

@@ -28,6 +28,13 @@ struct DueRow {
     days: i64,
 }
 
+struct ChartView {
+    title: String,
+    n: i64,
+    svg: String,
+    csv_href: String,
+}
+
 #[derive(Template)]
 #[template(path = "wards/dashboard.html")]
 struct DashboardPage {
@@ -39,6 +46,13 @@ struct DashboardPage {
     topics: Vec<TopicRow>,
     overdue: Vec<DueRow>,
     upcoming: Vec<DueRow>,
+    /// The half-year the ward last answered the survey for (`2026H1`).
+    charts_period: String,
+    charts_period_label: String,
+    /// The ward has saved answers (draft or submitted) for that half-year.
+    answered: bool,
+    /// The report's charts for this ward alone (see `dashboard::ward_charts`).
+    charts: Vec<ChartView>,
     /// Reminder mails of this ward that could not be delivered.
     failed_mail: Vec<crate::reminders::store::Delivery>,
     failed_mail_total: i64,
@@ -85,6 +99,25 @@ pub async fn dashboard(Data(state): Data<&AppState>, Path(id): Path<String>) -> 
     )
     .await
     .map_err(fail)?;
+    // The survey's half-year is the one that ended last, as on the ward's report page.
+    let charts_period = crate::calendar::Period::containing(today).previous();
+    let report = crate::report::load_for_ward(&state.db, id, charts_period)
+        .await
+        .map_err(fail)?;
+    let answered = crate::survey::store::get(&state.db, id, charts_period)
+        .await
+        .map_err(fail)?
+        .answers
+        != crate::survey::SurveyAnswers::default();
+    let charts = crate::dashboard::ward_charts(&report)
+        .into_iter()
+        .map(|c| ChartView {
+            title: c.title.clone(),
+            n: c.n,
+            svg: c.svg(),
+            csv_href: format!("/wards/{id}/report/{}/csv/{}", report.period, c.id),
+        })
+        .collect();
     let page = DashboardPage {
         layout: Layout::in_ward(
             format!("{} の状況", board.ward.name),
@@ -107,6 +140,10 @@ pub async fn dashboard(Data(state): Data<&AppState>, Path(id): Path<String>) -> 
             .collect(),
         overdue: board.overdue.iter().map(row).collect(),
         upcoming: board.upcoming.iter().map(row).collect(),
+        charts_period: report.period.clone(),
+        charts_period_label: report.period_label.clone(),
+        answered,
+        charts,
         failed_mail_total: failed.total,
         failed_mail: failed.items,
     };

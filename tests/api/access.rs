@@ -37,11 +37,22 @@ struct World {
 }
 
 async fn seed_ward(app: &TestApp, id: i64) -> Ward {
+    let meeting = app.meeting(id, "2026-10-01", &[1]).await;
+    let countermeasure = app.countermeasure(id, 1, "対応策").await;
+    // Decided at the meeting: deleting the meeting is then refused (409)
+    // after the gate, so the allowed deletes leave the world as it was.
+    let r = app
+        .patch(
+            &format!("/api/countermeasures/{countermeasure}"),
+            json!({ "meeting_id": meeting }),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text);
     Ward {
         id,
         member: app.member(id, "委員").await,
-        meeting: app.meeting(id, "2026-10-01", &[1]).await,
-        countermeasure: app.countermeasure(id, 1, "対応策").await,
+        meeting,
+        countermeasure,
     }
 }
 
@@ -179,6 +190,20 @@ fn ward_operations(w: &Ward) -> Vec<(Kind, Method, String, Option<Value>)> {
             format!("/api/wards/{id}/surveys/2026H2"),
             j(json!({})),
         ),
+        (Write, Method::DELETE, format!("/api/meetings/{mt}"), None),
+        // CSV imports (a header-only file: 422 once past the gate).
+        (
+            Write,
+            Method::POST,
+            format!("/api/wards/{id}/meetings/import"),
+            None,
+        ),
+        (
+            Write,
+            Method::POST,
+            format!("/api/wards/{id}/countermeasures/import"),
+            None,
+        ),
         (
             Write,
             Method::POST,
@@ -205,6 +230,21 @@ fn ward_operations(w: &Ward) -> Vec<(Kind, Method, String, Option<Value>)> {
         (Read, Method::GET, format!("/countermeasures/{c}"), None),
         (Read, Method::GET, format!("/wards/{id}/members.csv"), None),
         (Read, Method::GET, format!("/wards/{id}/report"), None),
+        (
+            Read,
+            Method::GET,
+            format!("/wards/{id}/calendar-feed"),
+            None,
+        ),
+        (
+            Write,
+            Method::POST,
+            format!("/wards/{id}/calendar-feed"),
+            None,
+        ),
+        (Read, Method::GET, format!("/wards/{id}/import"), None),
+        (Write, Method::POST, format!("/wards/{id}/import"), None),
+        (Write, Method::POST, format!("/meetings/{mt}/delete"), None),
         (Write, Method::POST, format!("/members/{m}/edit"), None),
         (
             Write,
@@ -231,6 +271,7 @@ async fn outcome(
     let mut req = client.request(method, format!("{base}{path}"));
     req = match body {
         Some(b) => req.json(&b),
+        None if path.ends_with("/import") => csv_upload(req, path.starts_with("/api/")),
         None => req.form(&[("x", "")]),
     };
     let status = req.send().await.unwrap().status();
@@ -241,6 +282,28 @@ async fn outcome(
         _ => Allowed,
     };
     (o, status.as_u16())
+}
+
+/// A header-only CSV, as the API takes it or as the import page's form
+/// sends it: past the gate it is refused (no data rows), so nothing changes.
+fn csv_upload(req: reqwest::RequestBuilder, api: bool) -> reqwest::RequestBuilder {
+    let csv = "開催日,会議名,種別,会議の内容,議事録\r\n";
+    if api {
+        return req
+            .header("content-type", "application/octet-stream")
+            .body(csv);
+    }
+    let boundary = "----renkeiAccessBoundary";
+    let body = format!(
+        "--{boundary}\r\nContent-Disposition: form-data; name=\"kind\"\r\n\r\nmeetings\r\n\
+         --{boundary}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"m.csv\"\r\n\
+         Content-Type: text/csv\r\n\r\n{csv}\r\n--{boundary}--\r\n"
+    );
+    req.header(
+        "content-type",
+        format!("multipart/form-data; boundary={boundary}"),
+    )
+    .body(body)
 }
 
 /// The rules, written out as the issue states them.
@@ -289,6 +352,22 @@ async fn every_role_reaches_exactly_its_own_scope_in_the_api_and_the_pages() {
                     if got != want {
                         failures.push(format!(
                             "{role:?} (ward {ward:?}) {method} {path}: want {want:?}, got {got:?} ({status})"
+                        ));
+                    }
+                    // Past the gate, the imports and deletes are refused by
+                    // their own rules: the world stays as seeded.
+                    let refused = match method {
+                        Method::POST if path.ends_with("/import") => Some(422),
+                        Method::POST if path.ends_with("/delete") => Some(409),
+                        Method::DELETE => Some(409),
+                        _ => None,
+                    };
+                    if let Some(code) = refused
+                        && got == Allowed
+                        && status != code
+                    {
+                        failures.push(format!(
+                            "{role:?} (ward {ward:?}) {method} {path}: passed the gate with {status}, want {code}"
                         ));
                     }
                 }
@@ -549,6 +628,12 @@ async fn a_revoked_token_no_longer_works() {
 /// that carries no token.
 async fn with_password_account() -> (TestApp, reqwest::Client, i64) {
     let app = TestApp::spawn().await;
+    let (browser, m) = add_password_account(&app).await;
+    (app, browser, m)
+}
+
+/// Adds the city account of `with_password_account` to `app`.
+async fn add_password_account(app: &TestApp) -> (reqwest::Client, i64) {
     let ids = app.municipality_with_wards("甲市", &["北区"]).await;
     let m = app.get(&format!("/api/wards/{}", ids[0])).await.body["municipality_id"]
         .as_i64()
@@ -577,7 +662,7 @@ async fn with_password_account() -> (TestApp, reqwest::Client, i64) {
         .cookie_store(true)
         .build()
         .unwrap();
-    (app, browser, m)
+    (browser, m)
 }
 
 async fn sign_in(
@@ -733,6 +818,51 @@ async fn repeated_failures_lock_sign_in_without_revealing_which_addresses_exist(
     assert_eq!(app.count("sessions").await, 0);
     // The counts live in the database, not in the process.
     assert!(app.count("login_failures").await >= 5);
+}
+
+#[tokio::test]
+async fn behind_a_trusted_proxy_throttling_counts_each_forwarded_client() {
+    async fn attempt(app: &TestApp, client: &str, email: &str, password: &str) -> u16 {
+        reqwest::Client::builder()
+            .redirect(reqwest::redirect::Policy::none())
+            .build()
+            .unwrap()
+            .post(app.url("/login"))
+            .header("x-forwarded-for", client)
+            .form(&[("email", email), ("password", password)])
+            .send()
+            .await
+            .unwrap()
+            .status()
+            .as_u16()
+    }
+    // Five failures from one client, each for a different address, so only
+    // the per-client count can lock; then the right password from it and
+    // from another client.
+    async fn after_one_client_fails(app: &TestApp) -> (u16, u16) {
+        for n in 0..5 {
+            let email = format!("nobody{n}@example.jp");
+            assert_eq!(attempt(app, "203.0.113.1", &email, "x").await, 401);
+        }
+        let right = "正しいパスワード12345";
+        (
+            attempt(app, "203.0.113.1", "city@example.jp", right).await,
+            attempt(app, "203.0.113.2", "city@example.jp", right).await,
+        )
+    }
+
+    let proxied = TestApp::spawn_configured(NOW.parse().unwrap(), false, |c| {
+        c.trusted_proxies = vec!["127.0.0.1".parse().unwrap()];
+    })
+    .await;
+    add_password_account(&proxied).await;
+    assert_eq!(after_one_client_fails(&proxied).await, (429, 303));
+
+    // Without the setting the header is anyone's to forge: every request
+    // is the peer's, so the one lock holds for both.
+    let direct = TestApp::spawn().await;
+    add_password_account(&direct).await;
+    assert_eq!(after_one_client_fails(&direct).await, (429, 429));
 }
 
 #[tokio::test]
@@ -1184,4 +1314,452 @@ async fn a_member_records_steps_only_on_countermeasures_it_owns() {
         .await
         .unwrap();
     assert_eq!(r.status(), 403);
+}
+
+/// An app whose mail goes to a real SMTP sink, with a city and a city
+/// account (bearer client) that manages accounts.
+async fn with_mail() -> (crate::support::SmtpSink, TestApp, reqwest::Client, i64) {
+    let sink = crate::support::SmtpSink::start();
+    let smtp = sink.url();
+    let app = TestApp::spawn_configured(NOW.parse().unwrap(), false, move |c| {
+        c.smtp_url = smtp;
+        c.base_url = "https://renkei.example.jp".into();
+    })
+    .await;
+    let ids = app.municipality_with_wards("甲市", &["北区"]).await;
+    let m = app.get(&format!("/api/wards/{}", ids[0])).await.body["municipality_id"]
+        .as_i64()
+        .unwrap();
+    let token = create_account_token(
+        &app.db,
+        "shi@example.jp",
+        Role::City,
+        Some(m),
+        None,
+        NOW.parse().unwrap(),
+    )
+    .await;
+    (sink, app, bearer_client(&token), ids[0])
+}
+
+fn browser() -> reqwest::Client {
+    reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .cookie_store(true)
+        .build()
+        .unwrap()
+}
+
+/// The path of the first link to `prefix` in a mail's text.
+fn link_path(text: &str, prefix: &str) -> String {
+    let at = text
+        .find(&format!("https://renkei.example.jp{prefix}"))
+        .unwrap_or_else(|| panic!("no {prefix} link in {text}"));
+    text[at..]
+        .split_whitespace()
+        .next()
+        .unwrap()
+        .trim_start_matches("https://renkei.example.jp")
+        .to_string()
+}
+
+#[tokio::test]
+async fn an_invited_account_signs_in_only_after_setting_a_password_through_a_one_time_link() {
+    let (sink, app, city, ward) = with_mail().await;
+    let ward = ward.to_string();
+    let invite = |email: &'static str| {
+        city.post(app.url("/accounts/invite"))
+            .form(&[
+                ("email", email),
+                ("display_name", "北区 事務局"),
+                ("role", "secretariat"),
+                ("ward_id", ward.as_str()),
+            ])
+            .send()
+    };
+    let r = invite("Jimu@Example.jp").await.unwrap();
+    assert_eq!(r.status(), 303);
+    assert_eq!(r.headers()["location"], "/accounts?invited=1");
+    let page = city
+        .get(app.url("/accounts?invited=1"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(page.contains("招待メールを送信しました"), "{page}");
+    assert!(page.contains("jimu@example.jp <span class=\"hint\">（パスワード未設定）</span>"));
+    let (role, hash): (String, Option<String>) =
+        sqlx::query_as("SELECT role, password_hash FROM accounts WHERE email = 'jimu@example.jp'")
+            .fetch_one(&app.db.pool)
+            .await
+            .unwrap();
+    assert_eq!((role.as_str(), hash), ("secretariat", None));
+    let audit: i64 = sqlx::query_scalar(
+        "SELECT COUNT(*) FROM audit_log WHERE entity = 'account' AND action = 'invite'",
+    )
+    .fetch_one(&app.db.pool)
+    .await
+    .unwrap();
+    assert_eq!(audit, 1);
+
+    let mails = sink.to("jimu@example.jp");
+    assert_eq!(mails.len(), 1);
+    assert_eq!(mails[0].subject(), "アカウント招待のご案内");
+    let path = link_path(&mails[0].text(), "/invitation/");
+    assert!(mails[0].html().contains(&path));
+
+    // Not usable before the password is set.
+    let b = browser();
+    let r = sign_in(&app, &b, "jimu@example.jp", "").await;
+    assert_eq!(r.status(), 401);
+
+    let r = b.get(app.url(&path)).send().await.unwrap();
+    assert_eq!(r.status(), 200);
+    assert!(r.text().await.unwrap().contains("アカウントの利用開始"));
+    let set = |p: &'static str| {
+        b.post(app.url(&path))
+            .form(&[("new", p), ("confirm", p)])
+            .send()
+    };
+    assert_eq!(set("短い").await.unwrap().status(), 422);
+    let r = set("はじめてのパスワード1234").await.unwrap();
+    assert_eq!(r.status(), 303);
+    assert_eq!(r.headers()["location"], "/login");
+    // Once only.
+    assert_eq!(set("もういちどパスワード5678").await.unwrap().status(), 404);
+    assert_eq!(b.get(app.url(&path)).send().await.unwrap().status(), 404);
+    let r = sign_in(&app, &b, "jimu@example.jp", "もういちどパスワード5678").await;
+    assert_eq!(r.status(), 401);
+    let r = sign_in(&app, &b, "jimu@example.jp", "はじめてのパスワード1234").await;
+    assert_eq!(r.status(), 303);
+    assert_eq!(r.headers()["location"], "/");
+
+    // An expired invitation is refused, and the account stays unusable.
+    let r = invite("late@example.jp").await.unwrap();
+    assert_eq!(r.status(), 303);
+    let path = link_path(&sink.to("late@example.jp")[0].text(), "/invitation/");
+    sqlx::query("UPDATE password_resets SET expires_at = 0 WHERE used_at IS NULL")
+        .execute(&app.db.pool)
+        .await
+        .unwrap();
+    assert_eq!(b.get(app.url(&path)).send().await.unwrap().status(), 404);
+    let r = b
+        .post(app.url(&path))
+        .form(&[
+            ("new", "まにあわないパスワード1234"),
+            ("confirm", "まにあわないパスワード1234"),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 404);
+    let hash: Option<String> =
+        sqlx::query_scalar("SELECT password_hash FROM accounts WHERE email = 'late@example.jp'")
+            .fetch_one(&app.db.pool)
+            .await
+            .unwrap();
+    assert!(hash.is_none());
+    // 「パスワードを忘れた場合」 then mails a fresh link that works.
+    let r = b
+        .post(app.url("/password-reset"))
+        .form(&[("email", "late@example.jp")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 303);
+    let mails = sink.to("late@example.jp");
+    assert_eq!(mails.len(), 2);
+    let path = link_path(&mails[1].text(), "/password-reset/");
+    let r = b
+        .post(app.url(&path))
+        .form(&[
+            ("new", "おくれたパスワード1234"),
+            ("confirm", "おくれたパスワード1234"),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 303);
+    let r = sign_in(&app, &b, "late@example.jp", "おくれたパスワード1234").await;
+    assert_eq!(r.status(), 303);
+
+    // An address that has an account already: nothing created, nothing sent.
+    let before = sink.received().len();
+    let r = invite("jimu@example.jp").await.unwrap();
+    assert_eq!(r.status(), 409);
+    assert!(
+        r.text()
+            .await
+            .unwrap()
+            .contains("このメールアドレスのアカウントは既にあります")
+    );
+    assert_eq!(sink.received().len(), before);
+    // Only city accounts invite (the secretariat signed in above, with its
+    // session's CSRF token).
+    let home = b
+        .get(app.url("/"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    let r = b
+        .post(app.url("/accounts/invite"))
+        .form(&[
+            ("email", "x@example.jp"),
+            ("role", "viewer"),
+            ("csrf_token", csrf_of(&home).as_str()),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 403);
+    assert_eq!(sink.received().len(), before);
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn reset_requests_beyond_the_hourly_limit_answer_the_same_and_send_nothing() {
+    let (sink, app, _, ward) = with_mail().await;
+    let m: i64 = sqlx::query_scalar("SELECT municipality_id FROM wards WHERE id = $1")
+        .bind(ward)
+        .fetch_one(&app.db.pool)
+        .await
+        .unwrap();
+    for email in ["jimu@example.jp", "other@example.jp"] {
+        create_account_token(
+            &app.db,
+            email,
+            Role::City,
+            Some(m),
+            None,
+            NOW.parse().unwrap(),
+        )
+        .await;
+    }
+    let b = browser();
+    let request = |email: &'static str| {
+        b.post(app.url("/password-reset"))
+            .form(&[("email", email)])
+            .send()
+    };
+    // Per address: three mails within the hour, then the same answer only.
+    for _ in 0..5 {
+        let r = request("jimu@example.jp").await.unwrap();
+        assert_eq!(r.status(), 303);
+        assert_eq!(r.headers()["location"], "/password-reset?sent=1");
+    }
+    assert_eq!(sink.to("jimu@example.jp").len(), 3);
+    // Per client: ten requests within the hour, whatever the address
+    // (five above, four for unknown addresses, then one for a known one).
+    for _ in 0..4 {
+        request("nobody@example.jp").await.unwrap();
+    }
+    request("other@example.jp").await.unwrap();
+    assert_eq!(sink.to("other@example.jp").len(), 1, "the tenth request");
+    let r = request("other@example.jp").await.unwrap();
+    assert_eq!(r.status(), 303);
+    assert_eq!(r.headers()["location"], "/password-reset?sent=1");
+    assert_eq!(sink.to("other@example.jp").len(), 1, "the eleventh: none");
+    // The counts are in the database (they hold across instances).
+    assert_eq!(app.count("reset_requests").await, 2 * 11);
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn sign_in_and_reset_forms_posted_from_another_site_are_refused() {
+    let (app, browser, _) = with_password_account().await;
+    let post = |path: &'static str, headers: &[(&'static str, &'static str)]| {
+        let mut req = browser.post(app.url(path)).form(&[
+            ("email", "city@example.jp"),
+            ("password", "正しいパスワード12345"),
+        ]);
+        for (k, v) in headers {
+            req = req.header(*k, *v);
+        }
+        req.send()
+    };
+    for headers in [
+        vec![("origin", "https://evil.example")],
+        vec![("sec-fetch-site", "cross-site")],
+        vec![
+            ("sec-fetch-site", "same-site"),
+            ("origin", "https://sub.example.jp"),
+        ],
+        vec![("origin", "null")],
+    ] {
+        let r = post("/login", &headers).await.unwrap();
+        assert_eq!(r.status(), 403, "{headers:?}");
+        assert!(r.headers().get("set-cookie").is_none());
+        assert!(
+            r.text()
+                .await
+                .unwrap()
+                .contains("別のサイトからの送信は受け付けられません")
+        );
+        let r = post("/password-reset", &headers).await.unwrap();
+        assert_eq!(r.status(), 403, "{headers:?}");
+    }
+    assert_eq!(app.count("sessions").await, 0);
+    assert_eq!(app.count("reset_requests").await, 0);
+    assert_eq!(app.count("login_failures").await, 0);
+
+    // From the site itself (as a browser sends it), signing in works.
+    let origin = app.base_url.clone();
+    let r = browser
+        .post(app.url("/login"))
+        .header("origin", origin.as_str())
+        .header("sec-fetch-site", "same-origin")
+        .form(&[
+            ("email", "city@example.jp"),
+            ("password", "正しいパスワード12345"),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 303);
+    assert_eq!(app.count("sessions").await, 1);
+    let r = browser
+        .post(app.url("/password-reset"))
+        .header("origin", origin.as_str())
+        .form(&[("email", "city@example.jp")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 303);
+}
+
+#[tokio::test]
+async fn a_city_account_links_a_member_account_to_its_member_record_on_the_accounts_page() {
+    let w = world().await;
+    let owned = w
+        .app
+        .planned_countermeasure(w.own.id, 2, w.own.member, "2026-12-31")
+        .await;
+    // The member's account, not linked yet, with a token to act through.
+    let account = renkei::accounts::store::create(
+        &w.app.db,
+        &renkei::accounts::store::NewAccount {
+            email: "iin@example.jp".into(),
+            display_name: String::new(),
+            role: Role::Member,
+            municipality_id: Some(w.municipality_a),
+            ward_id: Some(w.own.id),
+            member_id: None,
+            password_hash: None,
+        },
+        None,
+        NOW.parse().unwrap(),
+    )
+    .await
+    .unwrap();
+    let (_, token) =
+        renkei::accounts::store::create_token(&w.app.db, account, "t", None, NOW.parse().unwrap())
+            .await
+            .unwrap();
+    let member = bearer_client(&token);
+    let step = json!({ "to": "評価改善", "on": "2026-11-24", "evaluation": "参加者が増えた", "improvement": "継続" });
+    let evaluate = || {
+        member
+            .post(
+                w.app
+                    .url(&format!("/api/countermeasures/{owned}/transitions")),
+            )
+            .json(&step)
+            .send()
+    };
+    assert_eq!(evaluate().await.unwrap().status(), 403, "not linked yet");
+
+    // A city user signed in with a password, through the page's form.
+    let hash = renkei::accounts::secret::hash_password("正しいパスワード12345".into())
+        .await
+        .unwrap();
+    renkei::accounts::store::create(
+        &w.app.db,
+        &renkei::accounts::store::NewAccount {
+            email: "city@example.jp".into(),
+            display_name: String::new(),
+            role: Role::City,
+            municipality_id: Some(w.municipality_a),
+            ward_id: None,
+            member_id: None,
+            password_hash: Some(hash),
+        },
+        None,
+        NOW.parse().unwrap(),
+    )
+    .await
+    .unwrap();
+    let b = browser();
+    assert_eq!(
+        sign_in(&w.app, &b, "city@example.jp", "正しいパスワード12345")
+            .await
+            .status(),
+        303
+    );
+    let html = b
+        .get(w.app.url("/accounts"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    let action = format!(r#"<form method="post" action="/accounts/{account}/member">"#);
+    let at = html.find(&action).expect("a link form for the account");
+    let form = &html[at..at + html[at..].find("</form>").unwrap()];
+    // Its ward's members are offered, not another ward's.
+    assert!(form.contains(&format!(
+        r#"<option value="{}">委員</option>"#,
+        w.own.member
+    )));
+    assert!(!form.contains(&format!(r#"value="{}""#, w.other.member)));
+    let csrf = csrf_of(form);
+    let link = |member_id: String| {
+        b.post(w.app.url(&format!("/accounts/{account}/member")))
+            .form(&[("member_id", member_id), ("csrf_token", csrf.clone())])
+            .send()
+    };
+    // Another ward's member: refused beside the form, nothing changed.
+    let r = link(w.other.member.to_string()).await.unwrap();
+    assert_eq!(r.status(), 422);
+    let text = r.text().await.unwrap();
+    assert!(
+        text.contains("委員はこのアカウントの区の委員から選んでください"),
+        "{text}"
+    );
+    let linked: Option<i64> = sqlx::query_scalar("SELECT member_id FROM accounts WHERE id = $1")
+        .bind(account)
+        .fetch_one(&w.app.db.pool)
+        .await
+        .unwrap();
+    assert_eq!(linked, None);
+
+    let r = link(w.own.member.to_string()).await.unwrap();
+    assert_eq!(r.status(), 303);
+    let html = b
+        .get(w.app.url("/accounts"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(html.contains(&format!(
+        r#"<option value="{}" selected>委員</option>"#,
+        w.own.member
+    )));
+    let r = evaluate().await.unwrap();
+    assert_eq!(r.status(), 200, "{}", r.text().await.unwrap());
+    let audit: i64 = sqlx::query_scalar(
+        "SELECT COUNT(*) FROM audit_log WHERE entity = 'account' AND action = 'link_member' AND entity_id = $1",
+    )
+    .bind(account)
+    .fetch_one(&w.app.db.pool)
+    .await
+    .unwrap();
+    assert_eq!(audit, 1, "the refused attempt left no row");
 }

@@ -5,8 +5,10 @@
 mod support;
 
 mod access;
+mod backup;
 mod catalogue;
 mod countermeasures;
+mod instances;
 mod meetings;
 mod members;
 mod pages;

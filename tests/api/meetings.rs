@@ -1,10 +1,11 @@
 //! Meetings of a ward: topics covered, attendees, date filters and paging,
 //! deletion guarded by the countermeasures a meeting decided.
 
+use renkei::accounts::Role;
 use reqwest::StatusCode;
 use serde_json::{Value, json};
 
-use crate::support::{TestApp, assert_problem, error_fields};
+use crate::support::{NOW, TestApp, assert_problem, create_account_token, error_fields};
 
 fn ids(list: &Value) -> Vec<i64> {
     list["items"]
@@ -398,4 +399,443 @@ async fn twenty_meetings_posted_at_once_are_all_recorded() {
             .iter()
             .all(|t| t["covered"] == true)
     );
+}
+
+// ---------------------------------------------------------------------------
+// The meeting form's review of open countermeasures (carry-forward): the
+// meeting records ladder steps for its ward's countermeasures in the same
+// submit, through the real pages (URL-encoded posts, as without JavaScript).
+
+/// A ward with a member, a 未具体化 and a 具体化 countermeasure.
+async fn review_ward(app: &TestApp) -> (i64, i64, i64, i64) {
+    let ward = app.municipality_with_wards("大阪市", &["北区"]).await[0];
+    let member = app.member(ward, "見本 花子").await;
+    let identified = app
+        .countermeasure(ward, 3, "入退院時の情報共有シートの作成")
+        .await;
+    let planned = app
+        .planned_countermeasure(ward, 5, member, "2026-10-31")
+        .await;
+    (ward, member, identified, planned)
+}
+
+async fn stage_of(app: &TestApp, id: i64) -> Value {
+    let r = app.get(&format!("/api/countermeasures/{id}")).await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+    r.body
+}
+
+async fn history_of(app: &TestApp, id: i64) -> Vec<Value> {
+    let r = app.get(&format!("/api/countermeasures/{id}/history")).await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+    r.body["items"].as_array().cloned().unwrap_or_default()
+}
+
+#[tokio::test]
+async fn a_meeting_saved_with_two_stage_changes_advances_both_with_history_and_audit_rows() {
+    let app = TestApp::spawn().await;
+    let (ward, member, identified, planned) = review_ward(&app).await;
+
+    let (status, form) = app.page(&format!("/wards/{ward}/meetings/new")).await;
+    assert_eq!(status, StatusCode::OK, "{form}");
+    assert!(
+        form.contains("<legend>継続審議中の対応策</legend>"),
+        "{form}"
+    );
+    assert!(form.contains("入退院時の情報共有シートの作成"));
+    assert!(form.contains(&format!(r#"name="cm-{identified}-to" value="具体化""#)));
+    assert!(form.contains(&format!(r#"name="cm-{planned}-to" value="評価改善""#)));
+    assert!(form.contains(&format!(r#"href="/countermeasures/{planned}""#)));
+    // The planned one was due on 2026-10-31: overdue on the test's today.
+    assert!(form.contains("評価期限超過"), "{form}");
+
+    let audit_before = app.count("audit_log").await;
+    let events_before = app.count("countermeasure_events").await;
+    let member_s = member.to_string();
+    let to_a = format!("cm-{identified}-to");
+    let owner_a = format!("cm-{identified}-owner_member_id");
+    let due_a = format!("cm-{identified}-evaluation_due_on");
+    let to_b = format!("cm-{planned}-to");
+    let eval_b = format!("cm-{planned}-evaluation");
+    let impr_b = format!("cm-{planned}-improvement");
+    let resp = app
+        .post_form(
+            &format!("/wards/{ward}/meetings/new"),
+            &[
+                ("held_on", "2026-11-20"),
+                ("title", "第3回推進会議"),
+                ("kind", "推進会議"),
+                ("topics", "3"),
+                ("topics", "5"),
+                ("attendee_ids", member_s.as_str()),
+                (to_a.as_str(), "具体化"),
+                (owner_a.as_str(), member_s.as_str()),
+                (due_a.as_str(), "2027-03-31"),
+                (to_b.as_str(), "評価改善"),
+                (eval_b.as_str(), "研修参加者の満足度85%"),
+                (impr_b.as_str(), "病院側の参加を増やす"),
+            ],
+        )
+        .await;
+    let status = resp.status();
+    let location = resp
+        .headers()
+        .get("location")
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("")
+        .to_string();
+    let body = resp.text().await.unwrap();
+    assert_eq!(status, StatusCode::SEE_OTHER, "{body}");
+    let meeting: i64 = location
+        .strip_prefix("/meetings/")
+        .and_then(|s| s.parse().ok())
+        .unwrap_or_else(|| panic!("redirect to {location}"));
+
+    let a = stage_of(&app, identified).await;
+    assert_eq!(a["stage"], "具体化");
+    assert_eq!(a["owner_member_id"], member);
+    assert_eq!(a["evaluation_due_on"], "2027-03-31");
+    let b = stage_of(&app, planned).await;
+    assert_eq!(b["stage"], "評価改善");
+    assert_eq!(b["evaluation"], "研修参加者の満足度85%");
+    assert_eq!(b["improvement"], "病院側の参加を増やす");
+
+    for (id, from, to) in [
+        (identified, "未具体化", "具体化"),
+        (planned, "具体化", "評価改善"),
+    ] {
+        let h = history_of(&app, id).await;
+        let last = h.last().unwrap();
+        assert_eq!(last["kind"], "段階を進めた");
+        assert_eq!(
+            (&last["from_stage"], &last["to_stage"]),
+            (&json!(from), &json!(to))
+        );
+        assert_eq!(last["on"], "2026-11-20", "dated the day of the meeting");
+        assert_eq!(last["meeting_id"], meeting);
+        assert_eq!(last["meeting_title"], "第3回推進会議");
+    }
+    // The meeting and two steps: one history row per step, an audit row each.
+    assert_eq!(app.count("countermeasure_events").await, events_before + 2);
+    assert_eq!(app.count("audit_log").await, audit_before + 3);
+    let actions: Vec<(String, i64, String)> =
+        sqlx::query_as("SELECT entity, entity_id, action FROM audit_log ORDER BY id DESC LIMIT 3")
+            .fetch_all(&app.db.pool)
+            .await
+            .unwrap();
+    let mut actions: Vec<_> = actions.into_iter().rev().collect();
+    actions.sort();
+    assert_eq!(
+        actions,
+        vec![
+            (
+                "countermeasure".to_string(),
+                identified,
+                "transition".to_string()
+            ),
+            (
+                "countermeasure".to_string(),
+                planned,
+                "transition".to_string()
+            ),
+            ("meeting".to_string(), meeting, "create".to_string()),
+        ]
+    );
+
+    let (status, detail) = app.page(&format!("/meetings/{meeting}")).await;
+    assert_eq!(status, StatusCode::OK);
+    let section = detail
+        .split("この会議で段階を変更した対応策")
+        .nth(1)
+        .unwrap_or("");
+    assert!(section.contains(&format!(r#"href="/countermeasures/{identified}""#)));
+    assert!(section.contains(&format!(r#"href="/countermeasures/{planned}""#)));
+    let (_, cm_page) = app.page(&format!("/countermeasures/{planned}")).await;
+    assert!(
+        cm_page.contains(&format!(
+            r#"<a href="/meetings/{meeting}">第3回推進会議</a>で決定"#
+        )),
+        "{cm_page}"
+    );
+    // The history names the meeting, so it stays.
+    let r = app.delete(&format!("/api/meetings/{meeting}")).await;
+    assert_problem(&r, 409);
+}
+
+#[tokio::test]
+async fn editing_a_meeting_can_advance_a_countermeasure_and_unticked_ones_stay() {
+    let app = TestApp::spawn().await;
+    let (ward, _member, identified, planned) = review_ward(&app).await;
+    let meeting = app.meeting(ward, "2026-11-10", &[3]).await;
+    let (status, form) = app.page(&format!("/meetings/{meeting}/edit")).await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(form.contains(&format!(r#"id="cm-{planned}-to""#)));
+    let to = format!("cm-{planned}-to");
+    let eval = format!("cm-{planned}-evaluation");
+    let impr = format!("cm-{planned}-improvement");
+    // Fields of an unticked countermeasure are ignored.
+    let ignored = format!("cm-{identified}-evaluation_due_on");
+    let resp = app
+        .post_form(
+            &format!("/meetings/{meeting}/edit"),
+            &[
+                ("held_on", "2026-11-10"),
+                ("title", "推進会議 2026-11-10"),
+                ("kind", "推進会議"),
+                ("topics", "3"),
+                (to.as_str(), "評価改善"),
+                (eval.as_str(), "評価"),
+                (impr.as_str(), "改善"),
+                (ignored.as_str(), "2027-01-31"),
+            ],
+        )
+        .await;
+    assert_eq!(resp.status(), StatusCode::SEE_OTHER);
+    assert_eq!(stage_of(&app, planned).await["stage"], "評価改善");
+    let a = stage_of(&app, identified).await;
+    assert_eq!(a["stage"], "未具体化");
+    assert!(a["evaluation_due_on"].is_null());
+    assert_eq!(
+        history_of(&app, planned).await.last().unwrap()["meeting_id"],
+        meeting
+    );
+    // Reached 評価改善: no next step, so it is no longer listed for review.
+    let (_, form) = app.page(&format!("/meetings/{meeting}/edit")).await;
+    assert!(!form.contains(&format!(r#"id="cm-{planned}-to""#)));
+    assert!(form.contains(&format!(r#"id="cm-{identified}-to""#)));
+}
+
+#[tokio::test]
+async fn a_missing_required_field_of_a_stage_change_saves_nothing_and_is_shown_beside_it() {
+    let app = TestApp::spawn().await;
+    let (ward, member, identified, planned) = review_ward(&app).await;
+    let before = app.counts().await;
+    let member_s = member.to_string();
+    let to_a = format!("cm-{identified}-to");
+    let due_a = format!("cm-{identified}-evaluation_due_on");
+    let to_b = format!("cm-{planned}-to");
+    let eval_b = format!("cm-{planned}-evaluation");
+    let impr_b = format!("cm-{planned}-improvement");
+    let resp = app
+        .post_form(
+            &format!("/wards/{ward}/meetings/new"),
+            &[
+                ("held_on", "2026-11-20"),
+                ("title", "第3回推進会議"),
+                ("kind", "推進会議"),
+                ("attendee_ids", member_s.as_str()),
+                // 具体化 without an owner.
+                (to_a.as_str(), "具体化"),
+                (due_a.as_str(), "2027-03-31"),
+                // A valid step: not written either, since the other fails.
+                (to_b.as_str(), "評価改善"),
+                (eval_b.as_str(), "満足度85%"),
+                (impr_b.as_str(), "病院側の参加を増やす"),
+            ],
+        )
+        .await;
+    let status = resp.status();
+    let page = resp.text().await.unwrap();
+    assert_eq!(status, StatusCode::CONFLICT, "{page}");
+    assert_eq!(app.counts().await, before, "nothing was written");
+    assert_eq!(stage_of(&app, identified).await["stage"], "未具体化");
+    assert_eq!(stage_of(&app, planned).await["stage"], "具体化");
+
+    // The message beside the owner's select, linked to it.
+    let err_id = format!("cm-{identified}-owner_member_id-error");
+    assert!(
+        page.contains(&format!(
+            r#"<p class="field-error" id="{err_id}">具体化するには担当者を指定してください</p>"#
+        )),
+        "{page}"
+    );
+    assert!(page.contains(&format!(
+        r#"id="cm-{identified}-owner_member_id" name="cm-{identified}-owner_member_id" aria-invalid="true" aria-describedby="{err_id}""#
+    )));
+    assert!(page.contains(&format!(r##"href="#cm-{identified}-owner_member_id""##)));
+    // Every entered value is kept.
+    assert!(page.contains(r#"value="第3回推進会議""#));
+    assert!(page.contains(r#"value="2027-03-31""#));
+    assert!(page.contains(">満足度85%</textarea>"));
+    assert!(page.contains(&format!(
+        r#"name="cm-{identified}-to" value="具体化" checked"#
+    )));
+    assert!(page.contains(&format!(
+        r#"name="cm-{planned}-to" value="評価改善" checked"#
+    )));
+
+    // A meeting error and a step error are shown together.
+    let resp = app
+        .post_form(
+            &format!("/wards/{ward}/meetings/new"),
+            &[
+                ("held_on", "2026-11-20"),
+                ("title", ""),
+                ("kind", "推進会議"),
+                (to_b.as_str(), "評価改善"),
+                (eval_b.as_str(), "満足度85%"),
+            ],
+        )
+        .await;
+    assert_eq!(resp.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let page = resp.text().await.unwrap();
+    assert!(
+        page.contains(r#"id="title-error">会議名を入力してください"#),
+        "{page}"
+    );
+    assert!(page.contains(&format!(
+        r#"id="cm-{planned}-improvement-error">評価改善に進めるには改善の内容を入力してください"#
+    )));
+    assert_eq!(app.counts().await, before);
+}
+
+#[tokio::test]
+async fn a_countermeasure_of_another_ward_is_refused_and_nothing_is_saved() {
+    let app = TestApp::spawn().await;
+    let wards = app
+        .municipality_with_wards("大阪市", &["北区", "都島区"])
+        .await;
+    let (kita, miyakojima) = (wards[0], wards[1]);
+    let municipality = app.get(&format!("/api/wards/{kita}")).await.body["municipality_id"]
+        .as_i64()
+        .unwrap();
+    let other_owner = app.member(miyakojima, "都島 委員").await;
+    let other = app.countermeasure(miyakojima, 2, "都島区の対応策").await;
+    let secretariat = create_account_token(
+        &app.db,
+        "jimu.kita@example.jp",
+        Role::Secretariat,
+        Some(municipality),
+        Some(kita),
+        NOW.parse().unwrap(),
+    )
+    .await;
+    let member_token = create_account_token(
+        &app.db,
+        "iin.kita@example.jp",
+        Role::Member,
+        Some(municipality),
+        Some(kita),
+        NOW.parse().unwrap(),
+    )
+    .await;
+    let client = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap();
+    let before = app.counts().await;
+    let owner = other_owner.to_string();
+    let to = format!("cm-{other}-to");
+    let owner_key = format!("cm-{other}-owner_member_id");
+    let due = format!("cm-{other}-evaluation_due_on");
+    let fields = [
+        ("held_on", "2026-11-20"),
+        ("title", "北区の会議"),
+        ("kind", "推進会議"),
+        (to.as_str(), "具体化"),
+        (owner_key.as_str(), owner.as_str()),
+        (due.as_str(), "2027-03-31"),
+    ];
+    let resp = client
+        .post(app.url(&format!("/wards/{kita}/meetings/new")))
+        .bearer_auth(&secretariat)
+        .form(&fields)
+        .send()
+        .await
+        .unwrap();
+    let status = resp.status();
+    let page = resp.text().await.unwrap();
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{page}");
+    assert!(
+        page.contains(&format!("対応策(ID {other})はこの区の対応策ではありません")),
+        "{page}"
+    );
+    // Another ward's countermeasure is never offered on the form either.
+    assert!(!page.contains("都島区の対応策"));
+    assert_eq!(app.counts().await, before);
+    assert_eq!(stage_of(&app, other).await["stage"], "未具体化");
+
+    // An unknown id reads the same (nothing tells whether it exists).
+    let unknown = format!("cm-{}-to", other + 1000);
+    let resp = client
+        .post(app.url(&format!("/wards/{kita}/meetings/new")))
+        .bearer_auth(&secretariat)
+        .form(&[
+            ("held_on", "2026-11-20"),
+            ("title", "北区の会議"),
+            ("kind", "推進会議"),
+            (unknown.as_str(), "具体化"),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(
+        resp.text()
+            .await
+            .unwrap()
+            .contains("この区の対応策ではありません")
+    );
+
+    // A ward member's account may not write meetings at all.
+    let resp = client
+        .post(app.url(&format!("/wards/{kita}/meetings/new")))
+        .bearer_auth(&member_token)
+        .form(&fields)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), StatusCode::FORBIDDEN);
+    assert_eq!(app.counts().await, before);
+}
+
+#[tokio::test]
+async fn the_api_records_a_meetings_stage_changes_all_or_nothing() {
+    let app = TestApp::spawn().await;
+    let (ward, member, identified, planned) = review_ward(&app).await;
+    let before = app.counts().await;
+    let r = app
+        .post(
+            &format!("/api/wards/{ward}/meetings"),
+            json!({
+                "held_on": "2026-11-20", "title": "第3回推進会議", "kind": "推進会議",
+                "stage_changes": [
+                    {"countermeasure_id": identified, "to": "具体化", "owner_member_id": member, "evaluation_due_on": "2027-03-31"},
+                    {"countermeasure_id": planned, "to": "評価改善", "evaluation": "満足度85%"}
+                ]
+            }),
+        )
+        .await;
+    assert_problem(&r, 409);
+    assert_eq!(error_fields(&r), vec![format!("cm-{planned}-improvement")]);
+    assert_eq!(app.counts().await, before);
+
+    let r = app
+        .post(
+            &format!("/api/wards/{ward}/meetings"),
+            json!({
+                "held_on": "2026-11-20", "title": "第3回推進会議", "kind": "推進会議",
+                "stage_changes": [
+                    {"countermeasure_id": identified, "to": "具体化", "owner_member_id": member, "evaluation_due_on": "2027-03-31"}
+                ]
+            }),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.text);
+    let meeting = r.body["id"].as_i64().unwrap();
+    assert_eq!(stage_of(&app, identified).await["stage"], "具体化");
+    assert_eq!(
+        history_of(&app, identified).await.last().unwrap()["meeting_id"],
+        meeting
+    );
+
+    // The same step twice is refused: the ladder is climbed one step at a time.
+    let r = app
+        .patch(
+            &format!("/api/meetings/{meeting}"),
+            json!({ "stage_changes": [{"countermeasure_id": identified, "to": "具体化"}] }),
+        )
+        .await;
+    assert_problem(&r, 409);
+    assert_eq!(error_fields(&r), vec![format!("cm-{identified}-to")]);
 }

@@ -215,7 +215,7 @@ async fn a_member_added_and_edited_through_the_forms_is_stored() {
         body.contains(r#"id="email-error">メールアドレスの形式が正しくありません"#),
         "{body}"
     );
-    assert!(body.contains(r#"aria-invalid="true" aria-describedby="email-error""#));
+    assert!(body.contains(r#"aria-invalid="true" aria-describedby="email-hint email-error""#));
     assert!(
         body.contains(r#"value="例示 次郎""#),
         "typed values are kept"

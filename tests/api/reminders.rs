@@ -850,6 +850,36 @@ async fn ward_and_member_ical_feeds_list_meetings_and_due_dates_behind_a_token()
     assert!(!unfolded.contains("多職種研修"), "{ics}");
 }
 
+#[tokio::test]
+async fn the_ward_page_issues_a_calendar_url_that_replaces_the_previous_one() {
+    let f = fixture().await;
+    let path = format!("/wards/{}/calendar-feed", f.kita);
+    let (status, page) = f.app.page(&path).await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(page.contains("購読用URLを発行する"), "{page}");
+    assert!(
+        !page.contains("calendar.ics?token="),
+        "no URL before issuing"
+    );
+    let (_, dashboard) = f.app.page(&format!("/wards/{}", f.kita)).await;
+    assert!(dashboard.contains(&path), "the dashboard links to it");
+
+    let issued = |html: String| {
+        let start = html.find("/calendar.ics?token=").expect("the URL is shown");
+        let rest = &html[start..];
+        rest[..rest.find('"').expect("end of the value")].to_string()
+    };
+    let first = issued(f.app.post_form(&path, &[]).await.text().await.unwrap());
+    let (status, ics) = f.app.page(&first).await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(ics.starts_with("BEGIN:VCALENDAR"), "{ics}");
+
+    let second = issued(f.app.post_form(&path, &[]).await.text().await.unwrap());
+    assert_ne!(first, second);
+    assert_eq!(f.app.page(&first).await.0, StatusCode::NOT_FOUND);
+    assert_eq!(f.app.page(&second).await.0, StatusCode::OK);
+}
+
 #[test]
 fn operators_can_list_jobs_and_send_a_test_mail_from_the_cli() {
     let out = Command::new(env!("CARGO_BIN_EXE_renkei"))

@@ -326,3 +326,72 @@ async fn a_ward_sees_its_own_charts_from_its_draft_and_records() {
     assert_eq!(app.get("/api/report/2017H1").await.body["n"], 0);
     app.stop().await;
 }
+
+#[tokio::test]
+async fn the_demo_report_for_the_last_completed_half_year_has_the_sample_answers() {
+    let app = TestApp::spawn_with_demo().await;
+    // NOW is in 2026H2: the last completed half-year is 2026H1.
+    let r = app.get("/api/report/2026H1").await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+    // 22 wards submitted; 平野区 is drafting and 西成区 has not started.
+    assert_eq!(r.body["n"], 22);
+    assert_eq!(r.body["not_submitted"], json!(["平野区", "西成区"]));
+    // The seed's figures carry over where the sample reaches them (22 wards).
+    assert_eq!(r.body["training"]["held"], 20);
+    let (status, html) = app.page("/report/2026H1").await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(html.contains("N=22"), "{html}");
+    assert!(html.contains("<svg"));
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn the_ward_dashboard_embeds_the_charts_of_its_own_answers() {
+    let app = spawn().await;
+    let wards = app.osaka().await;
+    let (w, other) = (wards[22], wards[0]);
+    // Nothing answered yet: only (イ)'s charts, derived from the records.
+    let (status, html) = app.page(&format!("/wards/{w}")).await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(
+        html.contains("平成29年度上半期の回答はまだありません"),
+        "{html}"
+    );
+    assert!(html.contains(r#"aria-labelledby="i-topics-title""#));
+    assert!(!html.contains(r#"aria-labelledby="a-maps-title""#));
+
+    // 平野区's draft (no 相談支援室) and one meeting.
+    app.save_survey(w, "2017H1", seed_answers(22)).await;
+    app.save_survey(other, "2017H1", seed_answers(0)).await;
+    app.meeting(w, "2017-07-01", &[4]).await;
+    let (status, html) = app.page(&format!("/wards/{w}")).await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(!html.contains("回答はまだありません"));
+    assert!(html.contains("半期調査の集計グラフ（平成29年度上半期・この区の回答）"));
+    // The same SVG as the ward's report page, for this ward alone (N=1).
+    let (_, report) = app.page(&format!("/wards/{w}/report/2017H1")).await;
+    let svg_of = |page: &str, id: &str| -> String {
+        let start = page
+            .find(&format!(r#"aria-labelledby="{id}-title""#))
+            .unwrap_or_else(|| panic!("no chart {id}"));
+        let open = page[..start].rfind("<svg").unwrap();
+        let close = start + page[start..].find("</svg>").unwrap();
+        page[open..close].to_string()
+    };
+    for id in ["a-maps", "i-topics", "ka-sessions", "ki-awareness"] {
+        assert_eq!(svg_of(&html, id), svg_of(&report, id), "{id}");
+    }
+    let topics = svg_of(&html, "i-topics");
+    assert!(topics.contains("（N=1）"));
+    assert!(
+        topics.contains("あてはまる：1（100.0%）"),
+        "topic 4 covered"
+    );
+    // No office: (ウ)(エ) and the count tables are not on the dashboard.
+    assert!(!html.contains(r#"aria-labelledby="u-seamless-title""#));
+    assert!(!html.contains("o-requesters"));
+    assert!(html.contains(&format!(
+        "/wards/{w}/report/2017H1/csv/ka-sessions?encoding=sjis"
+    )));
+    app.stop().await;
+}

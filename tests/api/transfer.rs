@@ -6,19 +6,48 @@ use serde_json::json;
 
 use crate::support::{TestApp, assert_problem, error_fields};
 
-/// A ward with a member, two meetings and countermeasures on each stage.
+/// The members of a ward that the files name (the importing ward needs
+/// the same names); returns their ids.
+async fn roster(app: &TestApp, ward: i64) -> Vec<i64> {
+    vec![
+        app.member(ward, "委員 一郎").await,
+        app.member(ward, "委員 二子").await,
+        app.member(ward, "委員 三郎").await,
+    ]
+}
+
+/// A ward with members, two meetings (with attendees) and countermeasures
+/// on each stage, one decided at the first meeting and one archived.
 async fn ward_with_records(app: &TestApp, ward: i64, title: &str) -> i64 {
-    let owner = app.member(ward, "委員 一郎").await;
+    let members = roster(app, ward).await;
+    let owner = members[0];
     let r = app
         .post(
             &format!("/api/wards/{ward}/meetings"),
             json!({ "held_on": "2026-05-10", "title": title, "kind": "推進会議",
-                    "topics": [7, 3], "minutes": "4月〜9月の取組を確認。\n\"引用\", カンマ" }),
+                    "topics": [7, 3], "attendee_ids": [members[2], members[0]],
+                    "minutes": "4月〜9月の取組を確認。\n\"引用\", カンマ" }),
         )
         .await;
     assert_eq!(r.status, StatusCode::CREATED, "{}", r.text);
+    let first = r.body["id"].as_i64().unwrap();
     app.meeting(ward, "2026-10-01", &[1]).await;
-    app.countermeasure(ward, 2, "課題の整理").await;
+    let open = app.countermeasure(ward, 2, "課題の整理").await;
+    let r = app
+        .patch(
+            &format!("/api/countermeasures/{open}"),
+            json!({ "meeting_id": first }),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+    let closed = app.countermeasure(ward, 5, "終了した対応策").await;
+    let r = app
+        .patch(
+            &format!("/api/countermeasures/{closed}"),
+            json!({ "archived": true, "note": "目的を達成" }),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text);
     app.planned_countermeasure(ward, 3, owner, "2027-03-31")
         .await;
     let done = app
@@ -57,11 +86,27 @@ async fn utf8_export_imports_back_to_the_same_data_even_outside_jis() {
         .municipality_with_wards("大阪市", &["北区", "都島区"])
         .await;
     ward_with_records(&app, wards[0], "𠮷田先生を囲む推進会議😀").await;
-    app.member(wards[1], "委員 一郎").await;
+    // The same names in the importing ward, under other ids.
+    let copy_roster = roster(&app, wards[1]).await;
 
     for what in ["meetings", "countermeasures"] {
         let file = export(&app, wards[0], what, false).await;
         assert!(file.starts_with(b"\xEF\xBB\xBF"));
+        let text = String::from_utf8(file[3..].to_vec()).unwrap();
+        if what == "meetings" {
+            assert!(text.starts_with("開催日,会議名,種別,会議の内容,議事録,出席者\r\n"));
+            assert!(text.contains(",委員 一郎;委員 三郎\r\n"), "{text}");
+        } else {
+            assert!(text.contains(",段階の日付,決定した会議,状態\r\n"), "{text}");
+            assert!(
+                text.contains(",2026-05-10 𠮷田先生を囲む推進会議😀,対応中\r\n"),
+                "{text}"
+            );
+            assert!(
+                text.contains("終了した対応策,,,,,未具体化,,,,,終了\r\n"),
+                "{text}"
+            );
+        }
         let r = app
             .post_bytes(
                 &format!("/api/wards/{}/{what}/import", wards[1]),
@@ -69,7 +114,7 @@ async fn utf8_export_imports_back_to_the_same_data_even_outside_jis() {
             )
             .await;
         assert_eq!(r.status, StatusCode::OK, "{}", r.text);
-        assert_eq!(r.body["imported"], if what == "meetings" { 2 } else { 3 });
+        assert_eq!(r.body["imported"], if what == "meetings" { 2 } else { 4 });
         let again = export(&app, wards[1], what, false).await;
         assert_eq!(
             String::from_utf8(again).unwrap(),
@@ -89,6 +134,29 @@ async fn utf8_export_imports_back_to_the_same_data_even_outside_jis() {
     assert!(
         stages.contains(&"評価改善") && stages.contains(&"具体化") && stages.contains(&"未具体化")
     );
+    // The references point at the importing ward's own rows.
+    let meetings = app.get(&format!("/api/wards/{}/meetings", wards[1])).await;
+    let first = &meetings.body["items"][1];
+    assert_eq!(first["held_on"], "2026-05-10");
+    assert_eq!(
+        first["attendee_ids"],
+        json!([copy_roster[0], copy_roster[2]])
+    );
+    let decided: Vec<i64> = sqlx::query_scalar(
+        "SELECT meeting_id FROM countermeasures WHERE ward_id = $1 AND meeting_id IS NOT NULL",
+    )
+    .bind(wards[1])
+    .fetch_all(&app.db.pool)
+    .await
+    .unwrap();
+    assert_eq!(decided, vec![first["id"].as_i64().unwrap()]);
+    let archived: Vec<String> =
+        sqlx::query_scalar("SELECT title FROM countermeasures WHERE ward_id = $1 AND archived = 1")
+            .bind(wards[1])
+            .fetch_all(&app.db.pool)
+            .await
+            .unwrap();
+    assert_eq!(archived, vec!["終了した対応策".to_string()]);
     let imported_events: i64 = sqlx::query_scalar(
         "SELECT COUNT(*) FROM audit_log WHERE ward_id = $1 AND entity = 'countermeasure'",
     )
@@ -96,7 +164,11 @@ async fn utf8_export_imports_back_to_the_same_data_even_outside_jis() {
     .fetch_one(&app.db.pool)
     .await
     .unwrap();
-    assert_eq!(imported_events, 3 + 1 + 2, "create + each step");
+    assert_eq!(
+        imported_events,
+        4 + 1 + 2 + 1,
+        "create + each step + archive"
+    );
     app.stop().await;
 }
 
@@ -107,7 +179,7 @@ async fn shift_jis_names_what_it_cannot_carry_and_round_trips_the_rest() {
         .municipality_with_wards("大阪市", &["北区", "都島区"])
         .await;
     ward_with_records(&app, wards[0], "𠮷田先生を囲む推進会議").await;
-    app.member(wards[1], "委員 一郎").await;
+    roster(&app, wards[1]).await;
 
     // 𠮷 is outside JIS X 0208: a clear error naming the row and column.
     let (status, _, body) = app
@@ -236,6 +308,39 @@ async fn a_file_with_any_bad_row_imports_nothing_and_lists_every_error() {
         assert!(fields.contains(&f.to_string()), "{f} in {fields:?}");
     }
     assert!(!fields.iter().any(|f| f.starts_with("2行目")), "{fields:?}");
+    assert_eq!(app.counts().await, before, "nothing imported");
+
+    // Attendees, the deciding meeting and 状態 name rows of this ward.
+    let meetings = "開催日,会議名,種別,会議の内容,議事録,出席者\r\n\
+        2026-04-10,第1回推進会議,推進会議,1,,委員 一郎;委員 九郎\r\n";
+    let r = app
+        .post_bytes(
+            &format!("/api/wards/{}/meetings/import", wards[0]),
+            meetings.as_bytes().to_vec(),
+        )
+        .await;
+    assert_problem(&r, 422);
+    assert_eq!(error_fields(&r), ["2行目「出席者」"], "{}", r.text);
+    assert!(
+        r.text
+            .contains("「委員 九郎」はこの区の委員に登録されていません")
+    );
+    let cms = "会議の内容（番号）,場面,対応策,課題,計画,担当委員,評価予定日,段階,評価,改善,段階の日付,決定した会議,状態\r\n\
+        3,,退院調整ルール,,,,,未具体化,,,,2026-04-10 第1回推進会議,対応中\r\n\
+        4,,急変時の連絡票,,,,,未具体化,,,,,完了\r\n";
+    let r = app
+        .post_bytes(
+            &format!("/api/wards/{}/countermeasures/import", wards[0]),
+            cms.as_bytes().to_vec(),
+        )
+        .await;
+    assert_problem(&r, 422);
+    assert_eq!(
+        error_fields(&r),
+        ["2行目「決定した会議」", "3行目「状態」"],
+        "{}",
+        r.text
+    );
     assert_eq!(app.counts().await, before, "nothing imported");
 
     // The header must match the export's.

@@ -1,0 +1,654 @@
+//! End-to-end tests in a real browser: headless Chromium drives the real app
+//! (booted as in the API tests, `support::TestApp`, on its own SQLite file
+//! and a fixed clock of 2026-11-24) through a secretariat's and a city's
+//! day, runs axe-core (WCAG 2.1 AA) on every page and saves screenshots to
+//! target/screenshots/. SQLite only: the pages do not depend on the database.
+
+#[path = "../api/support.rs"]
+mod support;
+
+mod harness;
+
+use fantoccini::key::Key;
+use renkei::accounts::Role;
+use renkei::accounts::store::{self as accounts, NewAccount};
+use support::{NOW, TestApp};
+
+use harness::Browser;
+
+const PASSWORD: &str = "ブラウザ試験のパスワード2026";
+
+/// Creates an account that signs in with [`PASSWORD`].
+async fn account(app: &TestApp, email: &str, role: Role, m: i64, ward: Option<i64>) {
+    let hash = renkei::accounts::secret::hash_password(PASSWORD.into())
+        .await
+        .expect("hash");
+    accounts::create(
+        &app.db,
+        &NewAccount {
+            email: email.into(),
+            display_name: String::new(),
+            role,
+            municipality_id: Some(m),
+            ward_id: ward,
+            member_id: None,
+            password_hash: Some(hash),
+        },
+        None,
+        NOW.parse().unwrap(),
+    )
+    .await
+    .expect("create account");
+}
+
+/// Signs in with the mouse (click and type).
+async fn sign_in(b: &Browser, app: &TestApp, email: &str) {
+    b.goto(&app.url("/login")).await;
+    b.fill("#email", email).await;
+    b.fill("#password", PASSWORD).await;
+    b.submit("form.stacked button[type=submit]").await;
+    assert_eq!(b.path().await, "/", "signed in and sent home");
+}
+
+async fn sign_out(b: &Browser, app: &TestApp) {
+    b.submit("form.logout button").await;
+    assert_eq!(b.path().await, "/login");
+    // The session is gone: a page asks for signing in again.
+    b.goto(&app.url("/")).await;
+    assert!(
+        b.path().await.starts_with("/login"),
+        "after sign-out: {}",
+        b.path().await
+    );
+}
+
+/// The messages shown beside the fields of the page (`.field-error`), by
+/// the id of the input they describe; also checks the input points to its
+/// message (aria-describedby, aria-invalid) and the summary links to it.
+async fn field_errors(b: &Browser) -> Vec<(String, String)> {
+    let v = b
+        .client
+        .execute(
+            "return [...document.querySelectorAll('.field-error')].map(p => {
+                 const input = document.querySelector(`[aria-describedby~='${p.id}']`);
+                 const link = document.querySelector(`.error-summary a[href='#${input ? input.id : ''}']`);
+                 return [input ? input.id : '', p.textContent.trim(),
+                         input ? input.getAttribute('aria-invalid') || (input.tagName === 'FIELDSET' ? 'true' : '') : '',
+                         !!link];
+             });",
+            vec![],
+        )
+        .await
+        .expect("field errors");
+    v.as_array()
+        .expect("array")
+        .iter()
+        .map(|e| {
+            let id = e[0].as_str().unwrap_or_default().to_string();
+            let msg = e[1].as_str().unwrap_or_default().to_string();
+            assert!(!id.is_empty(), "message {msg:?} is not linked to a field");
+            assert_eq!(e[2], "true", "{id} is not marked aria-invalid");
+            assert_eq!(e[3], true, "the summary does not link to #{id}");
+            (id, msg.trim_start_matches("⚠").trim().to_string())
+        })
+        .collect()
+}
+
+/// After a rejected form: the summary is an alert and has the focus, so a
+/// screen reader announces it and the keyboard starts from it.
+async fn assert_error_summary(b: &Browser) {
+    assert!(
+        b.exists(".error-summary[role=alert]").await,
+        "no alert summary on {}: {}",
+        b.path().await,
+        b.text("main").await
+    );
+    let focused = b
+        .client
+        .execute(
+            "return document.activeElement.classList.contains('error-summary');",
+            vec![],
+        )
+        .await
+        .expect("focus");
+    assert_eq!(focused, true, "the error summary does not have the focus");
+}
+
+#[tokio::test]
+async fn a_secretariat_day_and_the_city_report_work_in_a_real_browser_and_pass_axe() {
+    if !harness::available() {
+        return;
+    }
+    let app = TestApp::spawn().await;
+    // Osaka's 24 wards with their 2017H1 surveys submitted: the report has data.
+    let wards = app.seed_2017h1().await;
+    let ward = wards[0];
+    let m = app.get(&format!("/api/wards/{ward}")).await.body["municipality_id"]
+        .as_i64()
+        .expect("municipality id");
+    account(
+        &app,
+        "jimu.kita@example.jp",
+        Role::Secretariat,
+        m,
+        Some(ward),
+    )
+    .await;
+    account(&app, "shi@example.jp", Role::City, m, None).await;
+
+    let mut b = Browser::start().await;
+
+    // --- Sign in by keyboard only: Tab to the fields, type, Enter.
+    b.goto(&app.url("/login")).await;
+    b.axe("ログイン").await;
+    b.screenshot("01-login").await;
+    // The first Tab reaches the skip link, which then shows on screen.
+    b.press(&[Key::Tab]).await;
+    let skip = b
+        .client
+        .execute(
+            "const a = document.activeElement, r = a.getBoundingClientRect();
+             return [a.classList.contains('skip-link'), r.left >= 0 && r.top >= 0 && r.width > 0];",
+            vec![],
+        )
+        .await
+        .expect("skip link");
+    assert_eq!(
+        skip,
+        serde_json::json!([true, true]),
+        "skip link first and visible"
+    );
+    let mut tabs = 0;
+    while b.focused_id().await != "email" {
+        tabs += 1;
+        assert!(tabs < 10, "Tab never reached the e-mail field");
+        b.press(&[Key::Tab]).await;
+    }
+    let (style, width, ratio) = b.focus_outline().await;
+    assert!(
+        style != "none" && width >= 2.0 && ratio >= 3.0,
+        "keyboard focus is not visible: outline {style} {width}px, contrast {ratio:.2}:1"
+    );
+    b.client
+        .active_element()
+        .await
+        .expect("focused")
+        .send_keys("jimu.kita@example.jp")
+        .await
+        .expect("type");
+    b.press(&[Key::Tab]).await;
+    assert_eq!(b.focused_id().await, "password");
+    b.client
+        .active_element()
+        .await
+        .expect("focused")
+        .send_keys(PASSWORD)
+        .await
+        .expect("type");
+    b.mark_page().await;
+    b.press(&[Key::Enter]).await;
+    b.wait_new_page().await;
+    assert_eq!(b.path().await, "/", "signed in by keyboard");
+    b.axe("ホーム").await;
+    b.screenshot("02-home").await;
+
+    // --- The ward's dashboard, from the home page's link.
+    b.submit(&format!("a[href='/wards/{ward}']")).await;
+    assert_eq!(b.path().await, format!("/wards/{ward}"));
+    b.axe("区の概要").await;
+
+    // --- Add a member: first without the required fields.
+    b.goto(&app.url(&format!("/wards/{ward}/members/new")))
+        .await;
+    b.axe("委員の追加").await;
+    b.submit("form.stacked button[type=submit]").await;
+    assert_error_summary(&b).await;
+    let errors = field_errors(&b).await;
+    assert!(
+        errors.contains(&("name".into(), "氏名を入力してください".into())),
+        "{errors:?}"
+    );
+    assert!(
+        errors.iter().any(|(id, _)| id == "organization_kind"),
+        "{errors:?}"
+    );
+    b.axe("委員の追加（入力エラー）").await;
+    b.screenshot("03-member-errors").await;
+    b.fill("#name", "在宅 花子").await;
+    b.fill("#organization", "北区医師会").await;
+    b.select("#organization_kind", "医師会").await;
+    b.submit("form.stacked button[type=submit]").await;
+    assert!(
+        !b.exists(".field-error").await,
+        "the corrected member form was refused"
+    );
+    b.goto(&app.url(&format!("/wards/{ward}/members"))).await;
+    assert!(b.text("main").await.contains("在宅 花子"));
+    b.axe("委員").await;
+    b.screenshot("04-members").await;
+    let member: i64 = app.get(&format!("/api/wards/{ward}/members")).await.body["items"][0]["id"]
+        .as_i64()
+        .expect("the member was stored");
+
+    // --- Record a meeting, ticking topics.
+    b.goto(&app.url(&format!("/wards/{ward}/meetings/new")))
+        .await;
+    b.axe("会議の記録").await;
+    b.submit("form.stacked button[type=submit]").await;
+    assert_error_summary(&b).await;
+    let errors = field_errors(&b).await;
+    assert!(
+        errors.contains(&("title".into(), "会議名を入力してください".into())),
+        "{errors:?}"
+    );
+    b.axe("会議の記録（入力エラー）").await;
+    b.set_date("#held_on", "2026-11-20").await;
+    b.fill("#title", "第2回 在宅医療・介護連携推進会議").await;
+    b.find("#kind option:nth-child(2)")
+        .await
+        .click()
+        .await
+        .expect("kind");
+    b.click(&format!("#attendee-{member}")).await;
+    b.click("#topic-1").await;
+    b.click("#topic-3").await;
+    b.submit("form.stacked button[type=submit]").await;
+    let meeting_page = b.path().await;
+    assert!(
+        meeting_page.starts_with("/meetings/"),
+        "saved meeting: {meeting_page}"
+    );
+    let body = b.text("main").await;
+    assert!(body.contains("第2回 在宅医療・介護連携推進会議"), "{body}");
+    assert!(body.contains("在宅 花子"), "attendee shown: {body}");
+    b.axe("会議").await;
+    b.screenshot("05-meeting").await;
+    let meetings = app.get(&format!("/api/wards/{ward}/meetings")).await;
+    assert_eq!(
+        meetings.body["items"][0]["topics"],
+        serde_json::json!([1, 3])
+    );
+
+    // --- A countermeasure: required fields first missing, then given.
+    b.goto(&app.url(&format!("/wards/{ward}/countermeasures/new")))
+        .await;
+    b.axe("対応策の登録").await;
+    b.submit("form.stacked button[type=submit]").await;
+    assert_error_summary(&b).await;
+    let errors = field_errors(&b).await;
+    assert!(
+        errors.contains(&("title".into(), "対応策の名称を入力してください".into())),
+        "{errors:?}"
+    );
+    assert!(errors.iter().any(|(id, _)| id == "topic"), "{errors:?}");
+    b.axe("対応策の登録（入力エラー）").await;
+    // By keyboard from the focused summary: Tab to its first link, Enter
+    // takes the focus to the field it names.
+    b.press(&[Key::Tab]).await;
+    let first = b
+        .client
+        .execute(
+            "return document.activeElement.closest('.error-summary') ? document.activeElement.getAttribute('href') : null;",
+            vec![],
+        )
+        .await
+        .expect("focused link");
+    let target = first
+        .as_str()
+        .unwrap_or_else(|| panic!("Tab from the summary did not reach its link: {first}"))
+        .trim_start_matches('#')
+        .to_string();
+    b.press(&[Key::Enter]).await;
+    assert_eq!(b.focused_id().await, target, "Enter on the summary's link");
+    b.screenshot("06-countermeasure-errors").await;
+    b.select("#topic", "1").await;
+    b.fill("#title", "退院前カンファレンスの手順書を作る").await;
+    b.submit("form.stacked button[type=submit]").await;
+    let cm_page = b.path().await;
+    assert!(cm_page.starts_with("/countermeasures/"), "{cm_page}");
+    assert!(b.text("main .badge").await.contains("未具体化"));
+    b.axe("対応策（未具体化）").await;
+
+    // 未具体化 → 具体化: owner and due date missing, then given (the due
+    // date before the fixed today, so it becomes overdue).
+    let advance = "form input[name=form][value=advance]";
+    assert!(b.exists(advance).await);
+    b.submit("form:has(input[value=advance]) button[type=submit]")
+        .await;
+    assert_error_summary(&b).await;
+    let errors = field_errors(&b).await;
+    assert!(
+        errors.contains(&(
+            "adv-owner_member_id".into(),
+            "具体化するには担当者を指定してください".into()
+        )),
+        "{errors:?}"
+    );
+    assert!(
+        errors.contains(&(
+            "adv-evaluation_due_on".into(),
+            "具体化するには評価予定日を指定してください".into()
+        )),
+        "{errors:?}"
+    );
+    b.axe("対応策（具体化の入力エラー）").await;
+    b.screenshot("07-plan-errors").await;
+    b.select("#adv-owner_member_id", &member.to_string()).await;
+    b.set_date("#adv-evaluation_due_on", "2026-11-10").await;
+    b.fill("#adv-actor", "事務局 北").await;
+    b.submit("form:has(input[value=advance]) button[type=submit]")
+        .await;
+    assert!(!b.exists(".field-error").await, "具体化 was refused");
+    assert!(b.text("main .badge").await.contains("具体化"));
+    assert!(
+        b.text(".notice.danger")
+            .await
+            .contains("評価期限を過ぎています"),
+        "overdue notice"
+    );
+    b.axe("対応策（具体化・期限超過）").await;
+    b.screenshot("08-countermeasure-overdue").await;
+
+    // The overdue list and the dashboard show it.
+    b.goto(&app.url(&format!("/wards/{ward}/countermeasures?overdue=1")))
+        .await;
+    let list = b.text("main").await;
+    assert!(
+        list.contains("退院前カンファレンスの手順書を作る"),
+        "{list}"
+    );
+    assert!(list.contains("評価期限超過"), "{list}");
+    b.axe("対応策一覧（期限超過）").await;
+    b.screenshot("09-overdue-list").await;
+    b.goto(&app.url(&format!("/wards/{ward}"))).await;
+    let dash = b.text("main").await;
+    assert!(
+        dash.contains("評価期限を過ぎた対応策（1件）")
+            && dash.contains("退院前カンファレンスの手順書を作る"),
+        "{dash}"
+    );
+    b.axe("区の概要（期限超過あり）").await;
+    b.screenshot("10-dashboard").await;
+
+    // 具体化 → 評価改善: evaluation and improvement missing, then given.
+    b.goto(&app.url(&cm_page)).await;
+    b.submit("form:has(input[value=advance]) button[type=submit]")
+        .await;
+    assert_error_summary(&b).await;
+    let errors = field_errors(&b).await;
+    assert!(
+        errors.contains(&(
+            "adv-evaluation".into(),
+            "評価改善に進めるには評価の内容を入力してください".into()
+        )),
+        "{errors:?}"
+    );
+    assert!(
+        errors.contains(&(
+            "adv-improvement".into(),
+            "評価改善に進めるには改善の内容を入力してください".into()
+        )),
+        "{errors:?}"
+    );
+    b.axe("対応策（評価改善の入力エラー）").await;
+
+    // The evaluation itself is decided at the next meeting: its form lists
+    // the open countermeasure (carry-forward) and records the step with the
+    // meeting, after showing what is missing beside the fields.
+    let cm_id: i64 = cm_page
+        .trim_start_matches("/countermeasures/")
+        .parse()
+        .expect("countermeasure id");
+    b.goto(&app.url(&format!("/wards/{ward}/meetings/new")))
+        .await;
+    let review = b.text(&format!("#cm-{cm_id}")).await;
+    assert!(
+        review.contains("退院前カンファレンスの手順書を作る") && review.contains("評価期限超過"),
+        "the open countermeasure is on the meeting form: {review}"
+    );
+    b.set_date("#held_on", "2026-11-24").await;
+    b.fill("#title", "第3回 在宅医療・介護連携推進会議").await;
+    b.find("#kind option:nth-child(2)")
+        .await
+        .click()
+        .await
+        .expect("kind");
+    b.click("#topic-1").await;
+    b.click(&format!("#cm-{cm_id}-to")).await;
+    b.submit("form.stacked button[type=submit]").await;
+    assert_error_summary(&b).await;
+    let errors = field_errors(&b).await;
+    assert!(
+        errors
+            .iter()
+            .any(|(id, _)| id == &format!("cm-{cm_id}-evaluation")),
+        "{errors:?}"
+    );
+    assert!(
+        errors
+            .iter()
+            .any(|(id, _)| id == &format!("cm-{cm_id}-improvement")),
+        "{errors:?}"
+    );
+    b.axe("会議の記録（対応策の評価の入力エラー）").await;
+    b.screenshot("11-meeting-review-errors").await;
+    b.fill(
+        &format!("#cm-{cm_id}-evaluation"),
+        "手順書を3病院で試行し、連絡漏れが減った",
+    )
+    .await;
+    b.fill(
+        &format!("#cm-{cm_id}-improvement"),
+        "訪問看護ステーションの様式も加える",
+    )
+    .await;
+    b.submit("form.stacked button[type=submit]").await;
+    assert!(!b.exists(".field-error").await, "the meeting was refused");
+    assert!(b.path().await.starts_with("/meetings/"));
+    let body = b.text("main").await;
+    assert!(
+        body.contains("この会議で段階を変更した対応策")
+            && body.contains("退院前カンファレンスの手順書を作る"),
+        "{body}"
+    );
+    b.axe("会議（段階の変更あり）").await;
+    b.goto(&app.url(&cm_page)).await;
+    assert!(b.text("main .badge").await.contains("評価改善"));
+    assert!(!b.exists(".notice.danger").await, "no longer overdue");
+    assert!(
+        b.text("main")
+            .await
+            .contains("第3回 在宅医療・介護連携推進会議で決定"),
+        "the history names the meeting"
+    );
+    b.axe("対応策（評価改善）").await;
+    b.screenshot("12-countermeasure-evaluated").await;
+    let cm = app.get(&format!("/api{cm_page}")).await;
+    assert_eq!(cm.body["stage"], "評価改善", "{}", cm.text);
+
+    // --- The ward's report and a CSV downloaded by the page itself.
+    b.goto(&app.url(&format!("/wards/{ward}/report/2017H1")))
+        .await;
+    b.axe("区の集計").await;
+    b.screenshot("13-ward-report").await;
+    b.goto(&app.url(&format!("/wards/{ward}/surveys/2026H2")))
+        .await;
+    assert!(b.exists("form.stacked").await, "the survey form");
+    b.axe("半期調査の回答").await;
+    b.screenshot("14-survey-form").await;
+    for (path, name) in [
+        (format!("/wards/{ward}/meetings"), "会議一覧"),
+        (format!("/wards/{ward}/countermeasures"), "対応策一覧"),
+        (format!("/members/{member}/edit"), "委員の編集"),
+        (format!("{cm_page}/edit"), "対応策の編集"),
+        (format!("/wards/{ward}/import"), "CSVの取り込み"),
+        ("/account/password".to_string(), "パスワードの変更"),
+    ] {
+        b.goto(&app.url(&path)).await;
+        assert!(
+            !b.exists(".error-page").await,
+            "{path}: {}",
+            b.text("main").await
+        );
+        b.axe(name).await;
+    }
+    b.goto(&app.url(&format!("/wards/{ward}"))).await;
+    let csv = b
+        .client
+        .execute_async(
+            "const done = arguments[arguments.length - 1];
+             const a = document.querySelector(arguments[0]);
+             fetch(a.href).then(async r => done({
+                 status: r.status, type: r.headers.get('content-type'),
+                 disposition: r.headers.get('content-disposition'),
+                 bytes: [...new Uint8Array(await r.arrayBuffer())] }))
+               .catch(e => done({ error: String(e) }));",
+            vec![serde_json::json!(format!(
+                "a[href='/wards/{ward}/countermeasures.csv']"
+            ))],
+        )
+        .await
+        .expect("fetch the CSV");
+    assert_eq!(csv["status"], 200, "{csv}");
+    assert!(
+        csv["type"]
+            .as_str()
+            .unwrap_or_default()
+            .starts_with("text/csv"),
+        "{}",
+        csv["type"]
+    );
+    assert!(
+        csv["disposition"]
+            .as_str()
+            .unwrap_or_default()
+            .contains("attachment"),
+        "{}",
+        csv["disposition"]
+    );
+    let bytes: Vec<u8> = csv["bytes"]
+        .as_array()
+        .expect("bytes")
+        .iter()
+        .map(|v| v.as_u64().unwrap_or_default() as u8)
+        .collect();
+    assert!(
+        bytes.starts_with(b"\xEF\xBB\xBF"),
+        "UTF-8 with BOM for Excel"
+    );
+    let text = String::from_utf8(bytes[3..].to_vec()).expect("UTF-8");
+    assert!(
+        text.contains("退院前カンファレンスの手順書を作る") && text.contains("評価改善"),
+        "{text}"
+    );
+    b.save_artifact("countermeasures.csv", &csv_bytes_for_review(&text));
+
+    sign_out(&b, &app).await;
+    b.axe("ログイン（ログアウト後）").await;
+
+    // --- A wrong password is announced, then the city signs in.
+    b.fill("#email", "shi@example.jp").await;
+    b.fill("#password", "まちがったパスワード").await;
+    b.submit("form.stacked button[type=submit]").await;
+    assert_eq!(
+        b.text("[role=alert]").await,
+        "メールアドレスまたはパスワードが正しくありません"
+    );
+    b.axe("ログイン（失敗）").await;
+    b.screenshot("15-login-failed").await;
+
+    // --- The city: the report and its print view.
+    sign_in(&b, &app, "shi@example.jp").await;
+    b.goto(&app.url("/report/2017H1")).await;
+    assert!(
+        b.text("main").await.contains("N=24"),
+        "the report counts the 24 wards"
+    );
+    b.axe("資料1（報告書）").await;
+    b.screenshot("16-report").await;
+    assert!(
+        b.find(".site-header")
+            .await
+            .is_displayed()
+            .await
+            .expect("shown"),
+        "the header shows on screen"
+    );
+    b.emulate_media("print").await;
+    assert!(
+        !b.find(".site-header")
+            .await
+            .is_displayed()
+            .await
+            .expect("shown"),
+        "the print view hides the site header"
+    );
+    b.screenshot("17-report-print").await;
+    b.emulate_media("").await;
+    let pdf = b
+        .client
+        .print(fantoccini::wd::PrintConfiguration::default())
+        .await
+        .expect("print to PDF");
+    assert!(pdf.starts_with(b"%PDF"), "a PDF");
+    b.save_artifact("report-2017H1.pdf", &pdf);
+    b.goto(&app.url("/surveys/2017H1")).await;
+    b.axe("提出状況").await;
+    b.screenshot("18-survey-statuses").await;
+    b.goto(&app.url(&format!("/city/{m}"))).await;
+    b.axe("市の一覧").await;
+    b.screenshot("19-city").await;
+    for (path, name) in [
+        (format!("/city/{m}/surveys/2017H1/summaries"), "市のまとめ"),
+        (format!("/city/{m}/reminders"), "通知設定"),
+        ("/accounts".to_string(), "アカウント"),
+        ("/audit".to_string(), "操作履歴"),
+        ("/jobs".to_string(), "定期処理"),
+        ("/reminders/deliveries".to_string(), "通知メールの送信履歴"),
+    ] {
+        b.goto(&app.url(&path)).await;
+        assert!(
+            !b.exists(".error-page").await,
+            "{path}: {}",
+            b.text("main").await
+        );
+        b.axe(name).await;
+    }
+    b.screenshot("20-deliveries").await;
+
+    // The check itself can fail: a field without a label is reported.
+    b.client
+        .execute(
+            "document.querySelector('main').insertAdjacentHTML('beforeend', '<input type=text id=unlabelled>');",
+            vec![],
+        )
+        .await
+        .expect("add an unlabelled field");
+    let before = b.violations.len();
+    b.axe("自己診断").await;
+    let caught: Vec<String> = b.violations.drain(before..).collect();
+    assert!(
+        caught
+            .iter()
+            .any(|v| v.contains("label") && v.contains("#unlabelled")),
+        "axe-core missed an unlabelled field: {caught:?}"
+    );
+    sign_out(&b, &app).await;
+
+    let violations = std::mem::take(&mut b.violations);
+    b.close().await;
+    app.stop().await;
+    assert!(
+        violations.is_empty(),
+        "axe-core (WCAG 2.1 AA) found {} violation(s):\n{}",
+        violations.len(),
+        violations.join("\n")
+    );
+}
+
+/// The CSV as a reviewer opens it (the BOM restored).
+fn csv_bytes_for_review(text: &str) -> Vec<u8> {
+    let mut out = b"\xEF\xBB\xBF".to_vec();
+    out.extend_from_slice(text.as_bytes());
+    out
+}
