@@ -197,6 +197,9 @@ fn main() -> ExitCode {
             tracing_subscriber::EnvFilter::try_from_env("RENKEI_LOG")
                 .unwrap_or_else(|_| "info,sqlx=warn".into()),
         )
+        // Logs on stderr: stdout is the commands' output (a token, a list),
+        // which scripts capture.
+        .with_writer(std::io::stderr)
         .init();
     let cli = Cli::parse();
     let runtime = match tokio::runtime::Builder::new_multi_thread()
