@@ -17,17 +17,17 @@ async fn serve_demo_creates_the_database_serves_and_stops_cleanly_on_sigterm() {
         .env("RENKEI_ADDR", "127.0.0.1:0")
         .env("NO_COLOR", "1")
         .env("RENKEI_LOG", "info")
-        .stdout(Stdio::piped())
-        .stderr(Stdio::inherit())
+        .stdout(Stdio::inherit())
+        .stderr(Stdio::piped())
         .spawn()
         .expect("start renkei");
 
-    // The log line announcing the bound address tells the port.
-    let stdout = child.stdout.take().unwrap();
+    // The log line (on stderr) announcing the bound address tells the port.
+    let log_stream = child.stderr.take().unwrap();
     let (tx, rx) = std::sync::mpsc::channel::<String>();
     let reader = std::thread::spawn(move || {
         let mut all = String::new();
-        for line in BufReader::new(stdout).lines().map_while(Result::ok) {
+        for line in BufReader::new(log_stream).lines().map_while(Result::ok) {
             // Our own "serving" line; poem logs its listener too, in another form.
             if let Some(addr) = line
                 .contains("serving")
