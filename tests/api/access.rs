@@ -99,6 +99,32 @@ fn bearer_client(token: &str) -> reqwest::Client {
         .unwrap()
 }
 
+/// A `member` account of the own ward (linked to `member_id`, if any) and
+/// a client acting through its token.
+async fn member_account(w: &World, member_id: Option<i64>) -> (i64, reqwest::Client) {
+    let account = renkei::accounts::store::create(
+        &w.app.db,
+        &renkei::accounts::store::NewAccount {
+            email: "iin@example.jp".into(),
+            display_name: String::new(),
+            role: Role::Member,
+            municipality_id: Some(w.municipality_a),
+            ward_id: Some(w.own.id),
+            member_id,
+            password_hash: None,
+        },
+        None,
+        NOW.parse().unwrap(),
+    )
+    .await
+    .unwrap();
+    let (_, token) =
+        renkei::accounts::store::create_token(&w.app.db, account, "t", None, NOW.parse().unwrap())
+            .await
+            .unwrap();
+    (account, bearer_client(&token))
+}
+
 #[derive(Clone, Copy)]
 enum Kind {
     Read,
@@ -1265,27 +1291,7 @@ async fn a_member_records_steps_only_on_countermeasures_it_owns() {
         .app
         .planned_countermeasure(w.own.id, 3, someone_else, "2026-12-31")
         .await;
-    let account = renkei::accounts::store::create(
-        &w.app.db,
-        &renkei::accounts::store::NewAccount {
-            email: "iin@example.jp".into(),
-            display_name: String::new(),
-            role: Role::Member,
-            municipality_id: Some(w.municipality_a),
-            ward_id: Some(w.own.id),
-            member_id: Some(w.own.member),
-            password_hash: None,
-        },
-        None,
-        NOW.parse().unwrap(),
-    )
-    .await
-    .unwrap();
-    let (_, token) =
-        renkei::accounts::store::create_token(&w.app.db, account, "t", None, NOW.parse().unwrap())
-            .await
-            .unwrap();
-    let member = bearer_client(&token);
+    let (_, member) = member_account(&w, Some(w.own.member)).await;
     let step = json!({ "to": "評価改善", "on": "2026-11-24", "evaluation": "参加者が増えた", "improvement": "継続" });
     let r = member
         .post(
@@ -1640,27 +1646,7 @@ async fn a_city_account_links_a_member_account_to_its_member_record_on_the_accou
         .planned_countermeasure(w.own.id, 2, w.own.member, "2026-12-31")
         .await;
     // The member's account, not linked yet, with a token to act through.
-    let account = renkei::accounts::store::create(
-        &w.app.db,
-        &renkei::accounts::store::NewAccount {
-            email: "iin@example.jp".into(),
-            display_name: String::new(),
-            role: Role::Member,
-            municipality_id: Some(w.municipality_a),
-            ward_id: Some(w.own.id),
-            member_id: None,
-            password_hash: None,
-        },
-        None,
-        NOW.parse().unwrap(),
-    )
-    .await
-    .unwrap();
-    let (_, token) =
-        renkei::accounts::store::create_token(&w.app.db, account, "t", None, NOW.parse().unwrap())
-            .await
-            .unwrap();
-    let member = bearer_client(&token);
+    let (account, member) = member_account(&w, None).await;
     let step = json!({ "to": "評価改善", "on": "2026-11-24", "evaluation": "参加者が増えた", "improvement": "継続" });
     let evaluate = || {
         member
