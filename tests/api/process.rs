@@ -11,7 +11,7 @@ use crate::support::TestDatabase;
 #[tokio::test]
 async fn serve_demo_creates_the_database_serves_and_stops_cleanly_on_sigterm() {
     let database = TestDatabase::create().await;
-    let mut child = Command::new(env!("CARGO_BIN_EXE_renkei"))
+    let child = Command::new(env!("CARGO_BIN_EXE_renkei"))
         .args(["serve", "--demo"])
         .env("DATABASE_URL", &database.url)
         .env("RENKEI_ADDR", "127.0.0.1:0")
@@ -21,9 +21,11 @@ async fn serve_demo_creates_the_database_serves_and_stops_cleanly_on_sigterm() {
         .stderr(Stdio::piped())
         .spawn()
         .expect("start renkei");
+    // A failed assertion must not leave the server running.
+    let mut child = KillOnDrop(child);
 
     // The log line (on stderr) announcing the bound address tells the port.
-    let log_stream = child.stderr.take().unwrap();
+    let log_stream = child.0.stderr.take().unwrap();
     let (tx, rx) = std::sync::mpsc::channel::<String>();
     let reader = std::thread::spawn(move || {
         let mut all = String::new();
@@ -105,11 +107,11 @@ async fn serve_demo_creates_the_database_serves_and_stops_cleanly_on_sigterm() {
     let first_member = members["items"][0].clone();
 
     let status = Command::new("kill")
-        .args(["-TERM", &child.id().to_string()])
+        .args(["-TERM", &child.0.id().to_string()])
         .status()
         .unwrap();
     assert!(status.success());
-    let exit = child.wait().unwrap();
+    let exit = child.0.wait().unwrap();
     assert!(exit.success(), "exit status {exit:?}");
     if let Some(file) = database.sqlite_path() {
         assert!(file.exists(), "the SQLite file was created");
@@ -127,4 +129,14 @@ async fn serve_demo_creates_the_database_serves_and_stops_cleanly_on_sigterm() {
         !log.contains(name) && !log.contains(email),
         "personal data leaked into the log"
     );
+}
+
+struct KillOnDrop(std::process::Child);
+
+impl Drop for KillOnDrop {
+    fn drop(&mut self) {
+        // Already exited when the test got that far: both calls then fail harmlessly.
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
 }
