@@ -398,6 +398,22 @@ fn grantable(role: &str) -> Result<super::Role, crate::error::AppError> {
         .ok_or_else(|| crate::error::AppError::invalid("role", "役割を選んでください"))
 }
 
+/// After a change on /accounts: back to the list, or the list again with
+/// the form's problem shown.
+async fn back_to_accounts<T>(
+    state: &AppState,
+    actor: &super::Actor,
+    result: Result<T, crate::error::AppError>,
+) -> PageResult {
+    match result {
+        Ok(_) => see_other("/accounts"),
+        Err(e) if crate::pages::is_form_error(&e) => {
+            accounts_page(state, actor, Some(form_message(&e)), None, e.status()).await
+        }
+        Err(e) => Err(fail(e)),
+    }
+}
+
 /// The account a city user is creating (or inviting) from the form.
 fn new_account(
     form: &crate::pages::FormData,
@@ -449,13 +465,7 @@ pub async fn account_create(
         store::create(&state.db, &new, None, state.clock.now()).await
     }
     .await;
-    match result {
-        Ok(_) => see_other("/accounts"),
-        Err(e) if crate::pages::is_form_error(&e) => {
-            accounts_page(state, &actor, Some(form_message(&e)), None, e.status()).await
-        }
-        Err(e) => Err(fail(e)),
-    }
+    back_to_accounts(state, &actor, result).await
 }
 
 /// Invites a new account by e-mail: the account exists at once but cannot
@@ -528,13 +538,7 @@ pub async fn account_member(
         Ok(m) => store::link_member(&state.db, &target, m, state.clock.now()).await,
         Err(e) => Err(e),
     };
-    match result {
-        Ok(()) => see_other("/accounts"),
-        Err(e) if crate::pages::is_form_error(&e) => {
-            accounts_page(state, &actor, Some(form_message(&e)), None, e.status()).await
-        }
-        Err(e) => Err(fail(e)),
-    }
+    back_to_accounts(state, &actor, result).await
 }
 
 #[handler]
@@ -570,13 +574,7 @@ pub async fn account_update(
         .await
     }
     .await;
-    match result {
-        Ok(()) => see_other("/accounts"),
-        Err(e) if crate::pages::is_form_error(&e) => {
-            accounts_page(state, &actor, Some(form_message(&e)), None, e.status()).await
-        }
-        Err(e) => Err(fail(e)),
-    }
+    back_to_accounts(state, &actor, result).await
 }
 
 #[derive(Template)]

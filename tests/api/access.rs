@@ -661,28 +661,9 @@ async fn with_password_account() -> (TestApp, reqwest::Client, i64) {
 /// Adds the city account of `with_password_account` to `app`.
 async fn add_password_account(app: &TestApp) -> (reqwest::Client, i64) {
     let ids = app.municipality_with_wards("甲市", &["北区"]).await;
-    let m = app.get(&format!("/api/wards/{}", ids[0])).await.body["municipality_id"]
-        .as_i64()
-        .unwrap();
-    let hash = renkei::accounts::secret::hash_password("正しいパスワード12345".into())
-        .await
-        .unwrap();
-    renkei::accounts::store::create(
-        &app.db,
-        &renkei::accounts::store::NewAccount {
-            email: "City@Example.jp".into(),
-            display_name: String::new(),
-            role: Role::City,
-            municipality_id: Some(m),
-            ward_id: None,
-            member_id: None,
-            password_hash: Some(hash),
-        },
-        None,
-        NOW.parse().unwrap(),
-    )
-    .await
-    .unwrap();
+    let m = app
+        .city_account_with_password(ids[0], "City@Example.jp", "正しいパスワード12345")
+        .await;
     let browser = reqwest::Client::builder()
         .redirect(reqwest::redirect::Policy::none())
         .cookie_store(true)

@@ -253,28 +253,9 @@ async fn a_claim_skips_rows_other_senders_hold_and_takes_no_global_lock() {
 async fn sessions_csrf_and_sign_in_throttling_are_shared_by_instances() {
     let app = TestApp::spawn().await;
     let ids = app.municipality_with_wards("甲市", &["北区"]).await;
-    let m = app.get(&format!("/api/wards/{}", ids[0])).await.body["municipality_id"]
-        .as_i64()
-        .unwrap();
-    let hash = renkei::accounts::secret::hash_password("正しいパスワード12345".into())
-        .await
-        .unwrap();
-    renkei::accounts::store::create(
-        &app.db,
-        &renkei::accounts::store::NewAccount {
-            email: "city@example.jp".into(),
-            display_name: String::new(),
-            role: renkei::accounts::Role::City,
-            municipality_id: Some(m),
-            ward_id: None,
-            member_id: None,
-            password_hash: Some(hash),
-        },
-        None,
-        now(),
-    )
-    .await
-    .unwrap();
+    let m = app
+        .city_account_with_password(ids[0], "city@example.jp", "正しいパスワード12345")
+        .await;
     let (b, b_db) = second_instance(&app).await;
     let (a_url, b_url) = (app.base_url.clone(), b.base_url());
     // No cookie store: the cookie is carried by hand, so it is plain which

@@ -286,6 +286,39 @@ impl TestApp {
         (status, resp.text().await.expect("page body"))
     }
 
+    /// A city account of the municipality of `ward_id` that signs in with
+    /// `email` and `password`; returns the municipality's id.
+    pub async fn city_account_with_password(
+        &self,
+        ward_id: i64,
+        email: &str,
+        password: &str,
+    ) -> i64 {
+        let m = self.get(&format!("/api/wards/{ward_id}")).await.body["municipality_id"]
+            .as_i64()
+            .unwrap();
+        let hash = renkei::accounts::secret::hash_password(password.into())
+            .await
+            .unwrap();
+        renkei::accounts::store::create(
+            &self.db,
+            &renkei::accounts::store::NewAccount {
+                email: email.into(),
+                display_name: String::new(),
+                role: renkei::accounts::Role::City,
+                municipality_id: Some(m),
+                ward_id: None,
+                member_id: None,
+                password_hash: Some(hash),
+            },
+            None,
+            NOW.parse().unwrap(),
+        )
+        .await
+        .unwrap();
+        m
+    }
+
     /// Creates a municipality with the given wards; returns the ward ids in order.
     pub async fn municipality_with_wards(&self, name: &str, wards: &[&str]) -> Vec<i64> {
         let r = self

@@ -94,6 +94,19 @@ async fn field_errors(b: &Browser) -> Vec<(String, String)> {
         .collect()
 }
 
+/// Asserts each (field id, message) pair is among the page's field errors,
+/// and returns them all.
+async fn expect_field_errors(b: &Browser, expected: &[(&str, &str)]) -> Vec<(String, String)> {
+    let errors = field_errors(b).await;
+    for (id, msg) in expected {
+        assert!(
+            errors.contains(&(id.to_string(), msg.to_string())),
+            "{id}: {msg} not in {errors:?}"
+        );
+    }
+    errors
+}
+
 /// After a rejected form: the summary is an alert and has the focus, so a
 /// screen reader announces it and the keyboard starts from it.
 async fn assert_error_summary(b: &Browser) {
@@ -203,11 +216,7 @@ async fn a_secretariat_day_and_the_city_report_work_in_a_real_browser_and_pass_a
     b.axe("委員の追加").await;
     b.submit("form.stacked button[type=submit]").await;
     assert_error_summary(&b).await;
-    let errors = field_errors(&b).await;
-    assert!(
-        errors.contains(&("name".into(), "氏名を入力してください".into())),
-        "{errors:?}"
-    );
+    let errors = expect_field_errors(&b, &[("name", "氏名を入力してください")]).await;
     assert!(
         errors.iter().any(|(id, _)| id == "organization_kind"),
         "{errors:?}"
@@ -236,11 +245,7 @@ async fn a_secretariat_day_and_the_city_report_work_in_a_real_browser_and_pass_a
     b.axe("会議の記録").await;
     b.submit("form.stacked button[type=submit]").await;
     assert_error_summary(&b).await;
-    let errors = field_errors(&b).await;
-    assert!(
-        errors.contains(&("title".into(), "会議名を入力してください".into())),
-        "{errors:?}"
-    );
+    expect_field_errors(&b, &[("title", "会議名を入力してください")]).await;
     b.axe("会議の記録（入力エラー）").await;
     b.set_date("#held_on", "2026-11-20").await;
     b.fill("#title", "第2回 在宅医療・介護連携推進会議").await;
@@ -275,11 +280,7 @@ async fn a_secretariat_day_and_the_city_report_work_in_a_real_browser_and_pass_a
     b.axe("対応策の登録").await;
     b.submit("form.stacked button[type=submit]").await;
     assert_error_summary(&b).await;
-    let errors = field_errors(&b).await;
-    assert!(
-        errors.contains(&("title".into(), "対応策の名称を入力してください".into())),
-        "{errors:?}"
-    );
+    let errors = expect_field_errors(&b, &[("title", "対応策の名称を入力してください")]).await;
     assert!(errors.iter().any(|(id, _)| id == "topic"), "{errors:?}");
     b.axe("対応策の登録（入力エラー）").await;
     // By keyboard from the focused summary: Tab to its first link, Enter
@@ -316,21 +317,20 @@ async fn a_secretariat_day_and_the_city_report_work_in_a_real_browser_and_pass_a
     b.submit("form:has(input[value=advance]) button[type=submit]")
         .await;
     assert_error_summary(&b).await;
-    let errors = field_errors(&b).await;
-    assert!(
-        errors.contains(&(
-            "adv-owner_member_id".into(),
-            "具体化するには担当者を指定してください".into()
-        )),
-        "{errors:?}"
-    );
-    assert!(
-        errors.contains(&(
-            "adv-evaluation_due_on".into(),
-            "具体化するには評価予定日を指定してください".into()
-        )),
-        "{errors:?}"
-    );
+    expect_field_errors(
+        &b,
+        &[
+            (
+                "adv-owner_member_id",
+                "具体化するには担当者を指定してください",
+            ),
+            (
+                "adv-evaluation_due_on",
+                "具体化するには評価予定日を指定してください",
+            ),
+        ],
+    )
+    .await;
     b.axe("対応策（具体化の入力エラー）").await;
     b.screenshot("07-plan-errors").await;
     b.select("#adv-owner_member_id", &member.to_string()).await;
@@ -375,21 +375,20 @@ async fn a_secretariat_day_and_the_city_report_work_in_a_real_browser_and_pass_a
     b.submit("form:has(input[value=advance]) button[type=submit]")
         .await;
     assert_error_summary(&b).await;
-    let errors = field_errors(&b).await;
-    assert!(
-        errors.contains(&(
-            "adv-evaluation".into(),
-            "評価改善に進めるには評価の内容を入力してください".into()
-        )),
-        "{errors:?}"
-    );
-    assert!(
-        errors.contains(&(
-            "adv-improvement".into(),
-            "評価改善に進めるには改善の内容を入力してください".into()
-        )),
-        "{errors:?}"
-    );
+    expect_field_errors(
+        &b,
+        &[
+            (
+                "adv-evaluation",
+                "評価改善に進めるには評価の内容を入力してください",
+            ),
+            (
+                "adv-improvement",
+                "評価改善に進めるには改善の内容を入力してください",
+            ),
+        ],
+    )
+    .await;
     b.axe("対応策（評価改善の入力エラー）").await;
 
     // The evaluation itself is decided at the next meeting: its form lists
