@@ -1177,6 +1177,17 @@ pub async fn load(
         loader.commit().await?;
         totals
     };
+    // The rows were loaded without `last_stage_on`; date them as migration
+    // 0008 does for existing data (`stages_at` relies on it).
+    progress("dating the last stage change of each countermeasure");
+    sqlx::query(
+        "UPDATE countermeasures SET last_stage_on = (SELECT MAX(e.occurred_on) \
+         FROM countermeasure_events e \
+         WHERE e.countermeasure_id = countermeasures.id AND e.to_stage IS NOT NULL) \
+         WHERE last_stage_on IS NULL",
+    )
+    .execute(&mut conn)
+    .await?;
     if db.dialect == Dialect::Postgres {
         for table in [
             "municipalities",

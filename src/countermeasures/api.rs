@@ -47,7 +47,6 @@ impl CountermeasuresApi {
         limit: Query<Option<i64>>,
         offset: Query<Option<i64>>,
     ) -> ApiResult<Json<CountermeasureList>> {
-        crate::wards::store::get(&self.state.db, ward_id.0).await?;
         if let Some(t) = topic.0
             && crate::topics::topic(t).is_none()
         {

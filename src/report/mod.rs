@@ -719,19 +719,23 @@ pub async fn load(db: &Db, municipality_id: Option<i64>, period: Period) -> AppR
 
 /// The same report for one ward alone, over its saved answers whether
 /// submitted or still a draft (the ward's own view on its dashboard).
-pub async fn load_for_ward(db: &Db, ward_id: i64, period: Period) -> AppResult<Report> {
-    let ward = crate::wards::store::get(db, ward_id).await?;
-    let survey = survey::store::get(db, ward_id, period).await?;
+pub async fn load_for_ward(db: &Db, ward: &Ward, period: Period) -> AppResult<Report> {
+    let survey = survey::store::get_for(db, ward, period).await?;
+    Ok(for_ward(ward, survey, period))
+}
+
+/// [`load_for_ward`] over a survey already read.
+pub fn for_ward(ward: &Ward, survey: survey::Survey, period: Period) -> Report {
     let mut derived = HashMap::new();
-    derived.insert(ward_id, survey.derived);
-    let answers = [(ward, survey.answers)];
-    Ok(build(Input {
+    derived.insert(ward.id, survey.derived);
+    let answers = [(ward.clone(), survey.answers)];
+    build(Input {
         period,
         submitted: &answers,
         not_submitted: Vec::new(),
         derived: &derived,
         summaries: &[],
-    }))
+    })
 }
 
 #[cfg(test)]

@@ -91,7 +91,7 @@ pub async fn ward_report(
     let ward = crate::wards::store::get(&state.db, id)
         .await
         .map_err(fail)?;
-    let report = super::load_for_ward(&state.db, id, period)
+    let report = super::load_for_ward(&state.db, &ward, period)
         .await
         .map_err(fail)?;
     let layout = Layout::in_ward(
@@ -200,7 +200,10 @@ pub async fn ward_chart_csv(
     let encoding = Encoding::from_param(q.encoding.as_deref())
         .map_err(csv_fail)?
         .unwrap_or(Encoding::Utf8);
-    let report = super::load_for_ward(&state.db, id, period)
+    let ward = crate::wards::store::get(&state.db, id)
+        .await
+        .map_err(fail)?;
+    let report = super::load_for_ward(&state.db, &ward, period)
         .await
         .map_err(fail)?;
     send_chart(&report, &chart, encoding)

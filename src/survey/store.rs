@@ -146,11 +146,16 @@ pub fn empty_derived() -> Vec<DerivedTopic> {
 /// A ward's survey for a period; a blank draft when nothing is saved yet.
 pub async fn get(db: &Db, ward_id: i64, period: Period) -> AppResult<Survey> {
     let ward = crate::wards::store::get(db, ward_id).await?;
+    get_for(db, &ward, period).await
+}
+
+/// [`get`] for a ward already read.
+pub async fn get_for(db: &Db, ward: &Ward, period: Period) -> AppResult<Survey> {
     let mut conn = db.pool.acquire().await?;
-    let stored = load(&mut conn, ward_id, period).await?;
+    let stored = load(&mut conn, ward.id, period).await?;
     drop(conn);
-    let derived = derived_for_ward(db, ward_id, period).await?;
-    Ok(survey_of(&ward, period, stored, derived))
+    let derived = derived_for_ward(db, ward.id, period).await?;
+    Ok(survey_of(ward, period, stored, derived))
 }
 
 fn survey_of(

@@ -101,14 +101,11 @@ pub async fn dashboard(Data(state): Data<&AppState>, Path(id): Path<String>) -> 
     .map_err(fail)?;
     // The survey's half-year is the one that ended last, as on the ward's report page.
     let charts_period = crate::calendar::Period::containing(today).previous();
-    let report = crate::report::load_for_ward(&state.db, id, charts_period)
+    let survey = crate::survey::store::get_for(&state.db, &board.ward, charts_period)
         .await
         .map_err(fail)?;
-    let answered = crate::survey::store::get(&state.db, id, charts_period)
-        .await
-        .map_err(fail)?
-        .answers
-        != crate::survey::SurveyAnswers::default();
+    let answered = survey.answers != crate::survey::SurveyAnswers::default();
+    let report = crate::report::for_ward(&board.ward, survey, charts_period);
     let charts = crate::dashboard::ward_charts(&report)
         .into_iter()
         .map(|c| ChartView {

@@ -128,3 +128,77 @@ async fn a_seeded_database_is_listed_by_the_api_and_accepts_new_writes() {
     );
     app.stop().await;
 }
+
+/// The stages of a past half-year (資料1's (イ)) take a shortcut through
+/// each countermeasure's `last_stage_on`; over seeded years of history they
+/// equal the definition: per countermeasure the last stage-setting row up to
+/// the day, then the most advanced per ward and topic.
+#[tokio::test]
+async fn past_stages_from_the_shortcut_equal_a_replay_of_the_whole_history() {
+    use renkei::calendar::Period;
+    use renkei::countermeasures::Stage;
+    use sqlx::Row;
+    use std::collections::BTreeMap;
+
+    let app = TestApp::spawn().await;
+    seed::load(
+        &app.db,
+        &Scale::tiny(),
+        7,
+        today(),
+        NOW.parse().unwrap(),
+        &mut |_| {},
+    )
+    .await
+    .expect("seed");
+    let rows = sqlx::query(
+        "SELECT c.ward_id, c.topic, e.countermeasure_id, e.to_stage, e.occurred_on \
+         FROM countermeasure_events e JOIN countermeasures c ON c.id = e.countermeasure_id \
+         WHERE e.to_stage IS NOT NULL ORDER BY e.id",
+    )
+    .fetch_all(&app.db.pool)
+    .await
+    .unwrap();
+    let rank = |s: &str| match Stage::parse(s).unwrap() {
+        Stage::Identified => 0,
+        Stage::Planned => 1,
+        Stage::Evaluated => 2,
+    };
+    let mut period = Period::containing(today());
+    let mut changed_after = 0;
+    for _ in 0..10 {
+        let until = period.end();
+        // The replay: rows in id order, the last one up to the day wins.
+        let mut last: BTreeMap<i64, (i64, i64, i64)> = BTreeMap::new();
+        for r in &rows {
+            let on: String = r.get("occurred_on");
+            if on.as_str() <= until.to_string().as_str() {
+                let stage: String = r.get("to_stage");
+                last.insert(
+                    r.get("countermeasure_id"),
+                    (r.get("ward_id"), r.get("topic"), rank(&stage)),
+                );
+            } else {
+                changed_after += 1;
+            }
+        }
+        let mut expected: BTreeMap<(i64, i64), i64> = BTreeMap::new();
+        for (ward, topic, rank) in last.into_values() {
+            let best = expected.entry((ward, topic)).or_insert(rank);
+            *best = (*best).max(rank);
+        }
+        let actual: BTreeMap<(i64, i64), i64> =
+            renkei::countermeasures::store::stages_at(&app.db, None, until)
+                .await
+                .unwrap()
+                .into_iter()
+                .map(|(w, t, s)| ((w, t), rank(s.as_str())))
+                .collect();
+        assert_eq!(actual, expected, "stages at {until}");
+        assert!(!expected.is_empty(), "stages at {until}");
+        period = period.previous();
+    }
+    // The periods did exercise both paths.
+    assert!(changed_after > 0);
+    app.stop().await;
+}

@@ -187,6 +187,93 @@ async fn topics_and_stages_of_i_are_derived_from_the_records_of_the_period() {
 }
 
 #[tokio::test]
+async fn a_later_step_does_not_rewrite_the_stages_of_a_past_half_year() {
+    // 2017-11-20: inside 平成29年度下半期; the steps of the first half-year
+    // are back-dated into it.
+    let app = TestApp::spawn_at("2017-11-20T03:00:00Z".parse().unwrap(), false).await;
+    let wards = app.municipality_with_wards("大阪市", &["北区"]).await;
+    let w = wards[0];
+    let owner = app.member(w, "委員 一郎").await;
+    let step = |id: i64, body: serde_json::Value| {
+        let app = &app;
+        async move {
+            let r = app.transition(id, body).await;
+            assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+        }
+    };
+    // Topic 4: planned in the first half-year, evaluated in the second.
+    let evaluated = app.countermeasure(w, 4, "研修会を開く").await;
+    step(
+        evaluated,
+        json!({ "to": "具体化", "on": "2017-08-01", "owner_member_id": owner, "evaluation_due_on": "2017-11-01" }),
+    )
+    .await;
+    step(
+        evaluated,
+        json!({ "to": "評価改善", "on": "2017-11-10", "evaluation": "参加者が増えた", "improvement": "回数を増やす" }),
+    )
+    .await;
+    // Topic 6: planned in the first half-year, re-planned in the second.
+    let replanned = app.countermeasure(w, 6, "連絡票を作る").await;
+    step(
+        replanned,
+        json!({ "to": "具体化", "on": "2017-07-01", "owner_member_id": owner, "evaluation_due_on": "2017-12-01" }),
+    )
+    .await;
+    step(
+        replanned,
+        json!({ "to": "未具体化", "on": "2017-10-15", "note": "計画を見直す" }),
+    )
+    .await;
+    // Topic 9: planned in the second half-year only.
+    let later = app.countermeasure(w, 9, "相談窓口を周知する").await;
+    step(
+        later,
+        json!({ "to": "具体化", "on": "2017-10-02", "owner_member_id": owner, "evaluation_due_on": "2018-03-01" }),
+    )
+    .await;
+
+    let stages = |period: &'static str| {
+        let app = &app;
+        async move {
+            let s = app.get(&format!("/api/wards/{w}/surveys/{period}")).await;
+            assert_eq!(s.status, StatusCode::OK, "{}", s.text);
+            s.body["derived"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|t| t["stage"].as_str().unwrap().to_string())
+                .collect::<Vec<_>>()
+        }
+    };
+    let first = stages("2017H1").await;
+    assert_eq!(
+        (&*first[3], &*first[5], &*first[8]),
+        ("具体化", "具体化", "未具体化")
+    );
+    let second = stages("2017H2").await;
+    assert_eq!(
+        (&*second[3], &*second[5], &*second[8]),
+        ("評価改善", "未具体化", "具体化")
+    );
+
+    // The city's report over every ward reads the same.
+    app.submit_survey(w, "2017H1", seed_answers(0)).await;
+    let rep = app.get("/api/report/2017H1").await;
+    let chart = rep.body["charts"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["id"] == "i-stages")
+        .unwrap()
+        .clone();
+    assert_eq!(chart["rows"][3]["counts"], json!([0, 1, 0]));
+    assert_eq!(chart["rows"][5]["counts"], json!([0, 1, 0]));
+    assert_eq!(chart["rows"][8]["counts"], json!([1, 0, 0]));
+    app.stop().await;
+}
+
+#[tokio::test]
 async fn the_survey_form_saves_a_draft_shows_errors_beside_fields_and_submits() {
     let app = TestApp::spawn_at(AFTER_2017H1.parse().unwrap(), false).await;
     let wards = app
