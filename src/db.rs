@@ -12,6 +12,8 @@
 //! U+0000, so input carrying it is refused for both (`http::refuse_nul`,
 //! `spreadsheet::parse`).
 
+use std::collections::HashMap;
+use std::sync::{Arc, RwLock};
 use std::time::Duration;
 
 use sqlx::any::{AnyPoolOptions, install_default_drivers};
@@ -34,9 +36,13 @@ impl Dialect {
             // WAL lets readers run beside the writer; the busy timeout makes
             // a second writer wait instead of failing with "database is locked".
             // SQLite enforces foreign keys only when asked, per connection.
+            // Reading through a memory map (up to 1 GiB of the file, shared
+            // by every connection through the OS page cache) spares a read()
+            // and a copy per page.
             Dialect::Sqlite => Some(
                 "PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; \
-                 PRAGMA foreign_keys = ON; PRAGMA busy_timeout = 10000;",
+                 PRAGMA foreign_keys = ON; PRAGMA busy_timeout = 10000; \
+                 PRAGMA mmap_size = 1073741824;",
             ),
             // The schema stores instants as UTC text and reads no server
             // clock, and the server's defaults (UTF-8, read committed) suit.
@@ -62,6 +68,34 @@ impl Dialect {
 pub struct Db {
     pub pool: AnyPool,
     pub dialect: Dialect,
+    /// Facts read from this database that never change once the row exists.
+    pub fixed: Arc<Fixed>,
+}
+
+/// Facts that never change once their row exists, remembered per database
+/// so that the access check of every request need not ask again: a ward's
+/// municipality (wards are neither moved nor deleted, and only committed
+/// rows are remembered). Only hits are kept, so the map holds at most one
+/// entry per ward.
+#[derive(Debug, Default)]
+pub struct Fixed {
+    ward_municipality: RwLock<HashMap<i64, i64>>,
+}
+
+impl Fixed {
+    pub fn ward_municipality(&self, ward_id: i64) -> Option<i64> {
+        // A poisoned lock only loses the shortcut: the caller asks the database.
+        self.ward_municipality
+            .read()
+            .ok()
+            .and_then(|m| m.get(&ward_id).copied())
+    }
+
+    pub fn remember_ward_municipality(&self, ward_id: i64, municipality_id: i64) {
+        if let Ok(mut m) = self.ward_municipality.write() {
+            m.insert(ward_id, municipality_id);
+        }
+    }
 }
 
 pub type Tx = Transaction<'static, Any>;
@@ -122,7 +156,11 @@ impl Db {
                 url: redact_url(raw_url),
                 source,
             })?;
-        Ok(Self { pool, dialect })
+        Ok(Self {
+            pool,
+            dialect,
+            fixed: Arc::default(),
+        })
     }
 
     /// Brings the schema up to date from the dialect's own migration folder.

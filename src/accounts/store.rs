@@ -478,12 +478,23 @@ async fn scope_of(db: &Db, sql: &'static str, id: i64) -> AppResult<Option<WardS
 }
 
 pub async fn ward_scope(db: &Db, ward_id: i64) -> AppResult<Option<WardScope>> {
-    scope_of(
+    if let Some(municipality_id) = db.fixed.ward_municipality(ward_id) {
+        return Ok(Some(WardScope {
+            ward_id,
+            municipality_id,
+        }));
+    }
+    let scope = scope_of(
         db,
         "SELECT id, municipality_id FROM wards WHERE id = $1",
         ward_id,
     )
-    .await
+    .await?;
+    if let Some(s) = scope {
+        db.fixed
+            .remember_ward_municipality(s.ward_id, s.municipality_id);
+    }
+    Ok(scope)
 }
 
 pub async fn member_scope(db: &Db, member_id: i64) -> AppResult<Option<WardScope>> {

@@ -115,11 +115,14 @@ pub async fn list(
         }
         None => {}
     }
+    // The count rides along as an uncorrelated subquery (evaluated once, from
+    // the list index): one round trip instead of two.
     let n = filter.next_placeholder();
     let sql = format!(
-        "SELECT {COLUMNS} FROM countermeasures{} ORDER BY topic, id LIMIT ${n} OFFSET ${}",
-        filter.where_sql(),
-        n + 1
+        "SELECT {COLUMNS}, (SELECT COUNT(*) FROM countermeasures{where_sql}) AS total \
+         FROM countermeasures{where_sql} ORDER BY topic, id LIMIT ${n} OFFSET ${}",
+        n + 1,
+        where_sql = filter.where_sql(),
     );
     let mut binds = filter.binds().to_vec();
     binds.push(Bind::Int(paging.limit));
@@ -131,18 +134,22 @@ pub async fn list(
         .iter()
         .map(|r| from_row(r, today))
         .collect::<Result<_, _>>()?;
-    // The count also tells an unknown ward (no row) from an empty one.
-    let total: i64 = bind_all(
-        sqlx::query(sqlx::AssertSqlSafe(format!(
-            "SELECT (SELECT COUNT(*) FROM countermeasures{}) AS n FROM wards WHERE id = $1",
-            filter.where_sql(),
-        ))),
-        filter.binds(),
-    )
-    .fetch_optional(&db.pool)
-    .await?
-    .ok_or(AppError::NotFound("区"))?
-    .try_get("n")?;
+    let total: i64 = match rows.first() {
+        Some(r) => r.try_get("total")?,
+        // An empty page: past the end, nothing matches, or no such ward; the
+        // count tells the last (no row) from the others.
+        None => bind_all(
+            sqlx::query(sqlx::AssertSqlSafe(format!(
+                "SELECT (SELECT COUNT(*) FROM countermeasures{}) AS n FROM wards WHERE id = $1",
+                filter.where_sql(),
+            ))),
+            filter.binds(),
+        )
+        .fetch_optional(&db.pool)
+        .await?
+        .ok_or(AppError::NotFound("区"))?
+        .try_get("n")?,
+    };
     Ok(Page {
         items,
         total,
@@ -557,13 +564,14 @@ pub async fn stages_by_topic(db: &Db, ward_id: Option<i64>) -> AppResult<Vec<(i6
 }
 
 /// Open 具体化 countermeasures due before `until` (inclusive), by due date:
-/// the overdue ones and those coming due. `ward_id` None means every ward.
+/// the overdue ones and those coming due, each with its owner's name (the
+/// dashboard lists them by name). `ward_id` None means every ward.
 pub async fn due_before(
     db: &Db,
     ward_id: Option<i64>,
     until: NaiveDate,
     today: NaiveDate,
-) -> AppResult<Vec<Countermeasure>> {
+) -> AppResult<Vec<(Countermeasure, Option<String>)>> {
     let mut filter = Filter::default();
     filter.and(
         "stage = '具体化' AND archived = 0 AND evaluation_due_on <= ?",
@@ -573,7 +581,8 @@ pub async fn due_before(
         filter.and("ward_id = ?", [Bind::Int(w)]);
     }
     let sql = format!(
-        "SELECT {COLUMNS} FROM countermeasures{} ORDER BY evaluation_due_on, id",
+        "SELECT {COLUMNS}, (SELECT m.name FROM members m WHERE m.id = owner_member_id) AS owner_name \
+         FROM countermeasures{} ORDER BY evaluation_due_on, id",
         filter.where_sql()
     );
     let rows = bind_all(sqlx::query(sqlx::AssertSqlSafe(sql)), filter.binds())
@@ -581,8 +590,8 @@ pub async fn due_before(
         .await?;
     Ok(rows
         .iter()
-        .map(|r| from_row(r, today))
-        .collect::<Result<_, _>>()?)
+        .map(|r| Ok((from_row(r, today)?, r.try_get("owner_name")?)))
+        .collect::<Result<_, sqlx::Error>>()?)
 }
 
 /// The most advanced stage per (ward, topic) as it stood at the end of

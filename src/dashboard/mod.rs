@@ -70,6 +70,11 @@ pub struct WardDashboard {
     pub overdue: Vec<Countermeasure>,
     /// Evaluations due from today to `UPCOMING_DAYS` ahead.
     pub upcoming: Vec<Countermeasure>,
+    /// The owners' names of the listed countermeasures, by member id, for
+    /// the page (the API names owners by id).
+    #[oai(skip)]
+    #[serde(skip)]
+    pub owner_names: HashMap<i64, String>,
 }
 
 /// The report's charts that apply to one ward alone, for its dashboard:

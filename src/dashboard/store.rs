@@ -46,7 +46,11 @@ pub async fn for_wards(
         None
     };
     let mut due: HashMap<i64, Vec<countermeasures::Countermeasure>> = HashMap::new();
-    for cm in countermeasures::store::due_before(db, single, until, today).await? {
+    let mut owner_names: HashMap<i64, HashMap<i64, String>> = HashMap::new();
+    for (cm, owner_name) in countermeasures::store::due_before(db, single, until, today).await? {
+        if let (Some(id), Some(name)) = (cm.owner_member_id, owner_name) {
+            owner_names.entry(cm.ward_id).or_default().insert(id, name);
+        }
         due.entry(cm.ward_id).or_default().push(cm);
     }
     let empty_set = HashSet::new();
@@ -74,6 +78,11 @@ pub async fn for_wards(
                 upcoming_count: upcoming.len() as i64,
                 overdue: if with_lists { overdue } else { Vec::new() },
                 upcoming: if with_lists { upcoming } else { Vec::new() },
+                owner_names: if with_lists {
+                    owner_names.remove(&ward.id).unwrap_or_default()
+                } else {
+                    HashMap::new()
+                },
                 ward,
             }
         })

@@ -153,30 +153,6 @@ pub async fn update(
     Ok(after)
 }
 
-/// The names of the given members, by id, in one query: pages that show a
-/// few owners need not load a whole ward's roster (hundreds of rows at
-/// national scale).
-pub async fn names(db: &Db, ids: &[i64]) -> AppResult<std::collections::BTreeMap<i64, String>> {
-    if ids.is_empty() {
-        return Ok(Default::default());
-    }
-    let placeholders: Vec<String> = (1..=ids.len()).map(|n| format!("${n}")).collect();
-    let sql = format!(
-        "SELECT id, name FROM members WHERE id IN ({})",
-        placeholders.join(", ")
-    );
-    let mut query = sqlx::query(sqlx::AssertSqlSafe(sql));
-    for id in ids {
-        query = query.bind(*id);
-    }
-    Ok(query
-        .fetch_all(&db.pool)
-        .await?
-        .iter()
-        .map(|r| Ok((r.try_get("id")?, r.try_get("name")?)))
-        .collect::<Result<_, sqlx::Error>>()?)
-}
-
 /// Checks, inside a transaction, that every id is a member of `ward_id`;
 /// `field` names the input for the error message.
 pub async fn ensure_in_ward(tx: &mut Tx, ward_id: i64, ids: &[i64], field: &str) -> AppResult<()> {

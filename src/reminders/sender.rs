@@ -201,10 +201,14 @@ pub async fn send_pending_once(
         // Every task runs to the end even if one fails, so no claimed
         // message is left half-recorded by an early return.
         let mut first_error = None;
+        let mut unreachable = false;
         while let Some(joined) = tasks.join_next().await {
             match joined {
                 Ok(Ok(Delivered::Sent)) => report.sent += 1,
-                Ok(Ok(Delivered::Retrying)) => report.retrying += 1,
+                Ok(Ok(Delivered::Retrying { unreachable: u })) => {
+                    report.retrying += 1;
+                    unreachable |= u;
+                }
                 Ok(Ok(Delivered::Failed)) => report.failed += 1,
                 Ok(Err(e)) => first_error = first_error.or(Some(e)),
                 Err(e) => {
@@ -217,12 +221,25 @@ pub async fn send_pending_once(
         if let Some(e) = first_error {
             return Err(e);
         }
+        if unreachable {
+            // The server is down, not the messages: the rest would fail the
+            // same way and spend an attempt each. They stay queued, untried,
+            // for the next pass, which probes with one batch again.
+            tracing::warn!(
+                retrying = report.retrying,
+                "SMTP server unreachable; the other queued reminders wait for the next pass"
+            );
+            return Ok(report);
+        }
     }
 }
 
 enum Delivered {
     Sent,
-    Retrying,
+    /// `unreachable`: no SMTP answer at all (connection refused, timeout).
+    Retrying {
+        unreachable: bool,
+    },
     Failed,
 }
 
@@ -279,7 +296,9 @@ async fn deliver(
                 retry_at = %at,
                 "reminder not delivered; will retry"
             );
-            Ok(Delivered::Retrying)
+            Ok(Delivered::Retrying {
+                unreachable: e.code.is_none(),
+            })
         }
     }
 }

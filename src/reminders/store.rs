@@ -502,27 +502,33 @@ pub async fn deliveries(
     if let Some(s) = state {
         filter.and("state = ?", [Bind::Text(s.to_string())]);
     }
-    let total: i64 = {
-        let sql = format!("SELECT COUNT(*) AS n FROM outbox{}", filter.where_sql());
-        bind_all(sqlx::query(sqlx::AssertSqlSafe(sql)), filter.binds())
-            .fetch_one(&db.pool)
-            .await?
-            .try_get("n")?
-    };
+    // The count rides along as an uncorrelated subquery (evaluated once).
     let n = filter.next_placeholder();
     let sql = format!(
         "SELECT id, ward_id, recipient_kind, recipient, subject, items, state, attempts, last_error, \
-             reminder_date, created_at, sent_at, message_id FROM outbox{} \
+             reminder_date, created_at, sent_at, message_id, \
+             (SELECT COUNT(*) FROM outbox{where_sql}) AS total FROM outbox{where_sql} \
          ORDER BY id DESC LIMIT ${} OFFSET ${}",
-        filter.where_sql(),
         n,
-        n + 1
+        n + 1,
+        where_sql = filter.where_sql(),
     );
     let rows = bind_all(sqlx::query(sqlx::AssertSqlSafe(sql)), filter.binds())
         .bind(paging.limit)
         .bind(paging.offset)
         .fetch_all(&db.pool)
         .await?;
+    let total: i64 = match rows.first() {
+        Some(r) => r.try_get("total")?,
+        None if paging.offset == 0 => 0,
+        None => {
+            let sql = format!("SELECT COUNT(*) AS n FROM outbox{}", filter.where_sql());
+            bind_all(sqlx::query(sqlx::AssertSqlSafe(sql)), filter.binds())
+                .fetch_one(&db.pool)
+                .await?
+                .try_get("n")?
+        }
+    };
     Ok(Page {
         items: rows
             .iter()

@@ -7,7 +7,7 @@
 //! print keeps the order) from a blue–orange scheme safe for the common
 //! colour-vision deficiencies, and by a pattern per level.
 
-use std::fmt::Write;
+use std::fmt::{self, Write};
 
 use super::Chart;
 
@@ -132,13 +132,14 @@ pub fn stacked_bars(chart: &Chart) -> String {
     for (level, lines) in legend_rows.iter().enumerate() {
         let _ = write!(
             s,
-            r##"<rect x="10" y="{y:.1}" width="14" height="12" fill="url(#{id}-p{level})" stroke="#333" stroke-width="0.5"/>"##
+            r##"<rect x="10" y="{:.1}" width="14" height="12" fill="url(#{id}-p{level})" stroke="#333" stroke-width="0.5"/>"##,
+            Px(y)
         );
         for (k, line) in lines.iter().enumerate() {
             let _ = write!(
                 s,
                 r#"<text x="30" y="{:.1}">{}</text>"#,
-                y + 10.0 + k as f64 * LINE_H,
+                Px(y + 10.0 + k as f64 * LINE_H),
                 escape(line)
             );
         }
@@ -147,20 +148,22 @@ pub fn stacked_bars(chart: &Chart) -> String {
 
     // 0–100 % axis with grid lines.
     for tick in 0..=10 {
-        let x = BAR_X + BAR_W * f64::from(tick) / 10.0;
+        let x = Px(BAR_X + BAR_W * f64::from(tick) / 10.0);
         let _ = write!(
             s,
-            r##"<text x="{x:.1}" y="{axis_y:.1}" text-anchor="middle" font-size="10">{}%</text><line x1="{x:.1}" y1="{:.1}" x2="{x:.1}" y2="{:.1}" stroke="#bbb" stroke-width="0.5"/>"##,
+            r##"<text x="{x:.1}" y="{:.1}" text-anchor="middle" font-size="10">{}%</text><line x1="{x:.1}" y1="{:.1}" x2="{x:.1}" y2="{:.1}" stroke="#bbb" stroke-width="0.5"/>"##,
+            Px(axis_y),
             tick * 10,
-            axis_y + 3.0,
-            height - 10.0
+            Px(axis_y + 3.0),
+            Px(height - 10.0)
         );
     }
     let _ = write!(
         s,
-        r#"<text x="{:.1}" y="{axis_y:.1}" font-size="11" text-anchor="end">N={}</text>"#,
+        r#"<text x="{:.1}" y="{:.1}" font-size="11" text-anchor="end">N={}</text>"#,
         // Clear of the centred "0%" tick label at BAR_X.
-        BAR_X - 18.0,
+        Px(BAR_X - 18.0),
+        Px(axis_y),
         chart.n
     );
 
@@ -171,7 +174,7 @@ pub fn stacked_bars(chart: &Chart) -> String {
             let _ = write!(
                 s,
                 r#"<text x="4" y="{:.1}">{}</text>"#,
-                text_top + k as f64 * LINE_H,
+                Px(text_top + k as f64 * LINE_H),
                 escape(line)
             );
         }
@@ -189,9 +192,13 @@ pub fn stacked_bars(chart: &Chart) -> String {
             let (_, _, ink) = STYLES[level % STYLES.len()];
             let _ = write!(
                 s,
-                r##"<g><title>{}：{count}（{:.1}%）</title><rect x="{x:.2}" y="{bar_y:.1}" width="{w:.2}" height="{bar_h:.1}" fill="url(#{id}-p{level})" stroke="#333" stroke-width="0.5"/>"##,
+                r##"<g><title>{}：{count}（{:.1}%）</title><rect x="{:.2}" y="{:.1}" width="{:.2}" height="{:.1}" fill="url(#{id}-p{level})" stroke="#333" stroke-width="0.5"/>"##,
                 escape(level_name),
-                share * 100.0
+                share * 100.0,
+                Px(x),
+                Px(bar_y),
+                Px(w),
+                Px(bar_h)
             );
             if w >= 16.0 {
                 // Printed pages have no tooltips: wide segments carry the
@@ -205,8 +212,8 @@ pub fn stacked_bars(chart: &Chart) -> String {
                 let _ = write!(
                     s,
                     r#"<text x="{:.2}" y="{:.1}" text-anchor="middle" font-weight="bold" fill="{ink}" stroke="{}" stroke-width="2.5" paint-order="stroke">{text}</text>"#,
-                    x + w / 2.0,
-                    bar_y + bar_h / 2.0 + 4.0,
+                    Px(x + w / 2.0),
+                    Px(bar_y + bar_h / 2.0 + 4.0),
                     if ink == "#ffffff" {
                         "#000000"
                     } else {
@@ -221,6 +228,29 @@ pub fn stacked_bars(chart: &Chart) -> String {
     }
     s.push_str("</svg>");
     s
+}
+
+/// A coordinate, printed with the precision the format asks for (`{:.1}`)
+/// from an integer: `f64`'s own fixed-precision formatting took its slow
+/// exact path for most chart coordinates, a few percent of a dashboard
+/// request (BENCHMARKS.md). Coordinates stay far below 2^53; a value a
+/// rounding error away from a tie may round the other way, a 0.01 px shift.
+#[derive(Clone, Copy)]
+struct Px(f64);
+
+impl fmt::Display for Px {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let decimals = f.precision().unwrap_or(0).min(3);
+        let scale = 10_i64.pow(decimals as u32);
+        let n = (self.0 * scale as f64).round_ties_even() as i64;
+        let sign = if n < 0 { "-" } else { "" };
+        let (whole, frac) = (n.abs() / scale, n.abs() % scale);
+        if decimals == 0 {
+            write!(f, "{sign}{whole}")
+        } else {
+            write!(f, "{sign}{whole}.{frac:0decimals$}")
+        }
+    }
 }
 
 #[cfg(test)]
@@ -254,6 +284,16 @@ mod tests {
         assert!(svg.contains(">6（25%）</text>"));
         assert!(svg.contains("研修会&lt;実施&gt;"));
         assert!(svg.contains("100%"));
+    }
+
+    #[test]
+    fn coordinates_print_like_floats_with_that_precision() {
+        for v in [0.0, 0.04, 1.25, 12.5, 104.999, 315.0, 729.996, 1234.5678] {
+            assert_eq!(format!("{:.1}", Px(v)), format!("{:.1}", v), "{v}");
+            assert_eq!(format!("{:.2}", Px(v)), format!("{:.2}", v), "{v}");
+        }
+        assert_eq!(format!("{:.2}", Px(-12.346)), "-12.35");
+        assert_eq!(format!("{}", Px(41.6)), "42");
     }
 
     #[test]

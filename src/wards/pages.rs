@@ -65,24 +65,13 @@ pub async fn dashboard(Data(state): Data<&AppState>, Path(id): Path<String>) -> 
     let board = crate::dashboard::store::for_ward(&state.db, id, today)
         .await
         .map_err(fail)?;
-    let mut owners: Vec<i64> = board
-        .overdue
-        .iter()
-        .chain(&board.upcoming)
-        .filter_map(|c| c.owner_member_id)
-        .collect();
-    owners.sort_unstable();
-    owners.dedup();
-    let names = crate::members::store::names(&state.db, &owners)
-        .await
-        .map_err(fail)?;
     let row = |c: &Countermeasure| DueRow {
         id: c.id,
         title: c.title.clone(),
         topic: topic_label(c.topic),
         owner: c
             .owner_member_id
-            .and_then(|o| names.get(&o).cloned())
+            .and_then(|o| board.owner_names.get(&o).cloned())
             .unwrap_or_else(|| "未設定".into()),
         due: c.evaluation_due_on.map(date_label).unwrap_or_default(),
         days: c

@@ -347,6 +347,59 @@ async fn temporary_4xx_replies_delay_delivery_and_lose_nothing() {
 }
 
 #[tokio::test]
+async fn an_unreachable_server_is_probed_with_one_batch_per_pass_not_every_message() {
+    let app = TestApp::spawn().await;
+    let ward = app.municipality_with_wards("大阪市", &["北区"]).await[0];
+    for i in 0..20 {
+        let owner = app
+            .member_with_email(
+                ward,
+                &format!("委員 {i}"),
+                &format!("m{i}@clinic.example.jp"),
+            )
+            .await;
+        app.planned(
+            ward,
+            1 + i % 10,
+            &format!("対応策 {i}"),
+            owner,
+            "2026-11-01",
+        )
+        .await;
+    }
+    assert_eq!(app.run_job(&job(), now()).await.queued, 20);
+    let port = free_port();
+    let m = mailer(&format!("smtp://127.0.0.1:{port}"));
+    let down = send_pending_once(&app.db, &m, now()).await.unwrap();
+    // One batch of 16 tried and rescheduled; the other 4 not tried at all.
+    assert_eq!((down.sent, down.retrying, down.failed), (0, 16, 0));
+    let states = app.outbox_states().await;
+    assert_eq!(
+        states
+            .iter()
+            .filter(|(s, a)| s == "retrying" && *a == 1)
+            .count(),
+        16
+    );
+    assert_eq!(
+        states
+            .iter()
+            .filter(|(s, a)| s == "queued" && *a == 0)
+            .count(),
+        4
+    );
+
+    // Back up: everything goes out, once each.
+    let smtp = SmtpSink::start_on(port);
+    let back = send_pending_once(&app.db, &m, now() + TimeDelta::minutes(2))
+        .await
+        .unwrap();
+    assert_eq!((back.sent, back.retrying, back.failed), (20, 0, 0));
+    assert_eq!(smtp.received().len(), 20);
+    app.stop().await;
+}
+
+#[tokio::test]
 async fn a_transient_failure_that_outlasts_max_attempts_is_marked_failed() {
     let f = fixture().await;
     let m = mailer(&format!("smtp://127.0.0.1:{}", free_port()));
