@@ -46,7 +46,7 @@ impl Dialect {
             ),
             // The schema stores instants as UTC text and reads no server
             // clock, and the server's defaults (UTF-8, read committed) suit.
-            Dialect::Postgres => None,
+            Dialect::Postgres => Some("SET plan_cache_mode = force_generic_plan"),
         }
     }
 

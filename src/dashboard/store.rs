@@ -7,11 +7,65 @@ use chrono::{Days, NaiveDate};
 
 use super::{UPCOMING_DAYS, WardDashboard, topic_statuses};
 use crate::calendar::Period;
-use crate::countermeasures::{self, Stage};
+use crate::countermeasures::{self, Countermeasure, Stage};
 use crate::db::Db;
 use crate::error::AppResult;
 use crate::meetings;
+use crate::survey::{self, Survey};
 use crate::wards::{self, Ward};
+
+/// Open 具体化 countermeasures due up to `UPCOMING_DAYS` ahead, by ward,
+/// with their owners' names by ward.
+type Due = (
+    HashMap<i64, Vec<Countermeasure>>,
+    HashMap<i64, HashMap<i64, String>>,
+);
+
+async fn due(db: &Db, ward_id: Option<i64>, today: NaiveDate) -> AppResult<Due> {
+    let until = today
+        .checked_add_days(Days::new(UPCOMING_DAYS))
+        .unwrap_or(today);
+    let (mut due, mut owner_names): Due = Default::default();
+    for (cm, owner_name) in countermeasures::store::due_before(db, ward_id, until, today).await? {
+        if let (Some(id), Some(name)) = (cm.owner_member_id, owner_name) {
+            owner_names.entry(cm.ward_id).or_default().insert(id, name);
+        }
+        due.entry(cm.ward_id).or_default().push(cm);
+    }
+    Ok((due, owner_names))
+}
+
+/// One ward's dashboard from what was read for it.
+fn assemble(
+    ward: Ward,
+    today: NaiveDate,
+    covered: &HashSet<i64>,
+    stages: &HashMap<i64, Stage>,
+    due: Vec<Countermeasure>,
+    owner_names: HashMap<i64, String>,
+    with_lists: bool,
+) -> WardDashboard {
+    let period = Period::containing(today);
+    let (overdue, upcoming): (Vec<_>, Vec<_>) = due.into_iter().partition(|c| c.overdue);
+    WardDashboard {
+        period: period.code(),
+        period_label: period.label(),
+        period_start: period.start(),
+        period_end: period.end(),
+        today,
+        topics: topic_statuses(covered, stages),
+        overdue_count: overdue.len() as i64,
+        upcoming_count: upcoming.len() as i64,
+        overdue: if with_lists { overdue } else { Vec::new() },
+        upcoming: if with_lists { upcoming } else { Vec::new() },
+        owner_names: if with_lists {
+            owner_names
+        } else {
+            HashMap::new()
+        },
+        ward,
+    }
+}
 
 /// Dashboards for the given wards, in the same order.
 pub async fn for_wards(
@@ -37,54 +91,22 @@ pub async fn for_wards(
     for (ward, topic, stage) in countermeasures::store::stages_by_topic(db, single).await? {
         stages.entry(ward).or_default().insert(topic, stage);
     }
-    let until = today
-        .checked_add_days(Days::new(UPCOMING_DAYS))
-        .unwrap_or(today);
-    let single = if wards.len() == 1 {
-        Some(wards[0].id)
-    } else {
-        None
-    };
-    let mut due: HashMap<i64, Vec<countermeasures::Countermeasure>> = HashMap::new();
-    let mut owner_names: HashMap<i64, HashMap<i64, String>> = HashMap::new();
-    for (cm, owner_name) in countermeasures::store::due_before(db, single, until, today).await? {
-        if let (Some(id), Some(name)) = (cm.owner_member_id, owner_name) {
-            owner_names.entry(cm.ward_id).or_default().insert(id, name);
-        }
-        due.entry(cm.ward_id).or_default().push(cm);
-    }
+    let (mut due, mut owner_names) = due(db, single, today).await?;
     let empty_set = HashSet::new();
     let empty_map = HashMap::new();
     Ok(wards
         .into_iter()
         .map(|ward| {
-            let (overdue, upcoming): (Vec<_>, Vec<_>) = due
-                .remove(&ward.id)
-                .unwrap_or_default()
-                .into_iter()
-                .partition(|c| c.overdue);
-            let topics = topic_statuses(
-                covered.get(&ward.id).unwrap_or(&empty_set),
-                stages.get(&ward.id).unwrap_or(&empty_map),
-            );
-            WardDashboard {
-                period: period.code(),
-                period_label: period.label(),
-                period_start: period.start(),
-                period_end: period.end(),
-                today,
-                topics,
-                overdue_count: overdue.len() as i64,
-                upcoming_count: upcoming.len() as i64,
-                overdue: if with_lists { overdue } else { Vec::new() },
-                upcoming: if with_lists { upcoming } else { Vec::new() },
-                owner_names: if with_lists {
-                    owner_names.remove(&ward.id).unwrap_or_default()
-                } else {
-                    HashMap::new()
-                },
+            let id = ward.id;
+            assemble(
                 ward,
-            }
+                today,
+                covered.get(&id).unwrap_or(&empty_set),
+                stages.get(&id).unwrap_or(&empty_map),
+                due.remove(&id).unwrap_or_default(),
+                owner_names.remove(&id).unwrap_or_default(),
+                with_lists,
+            )
         })
         .collect())
 }
@@ -93,4 +115,37 @@ pub async fn for_ward(db: &Db, ward_id: i64, today: NaiveDate) -> AppResult<Ward
     let ward = wards::store::get(db, ward_id).await?;
     let mut all = for_wards(db, vec![ward], today, true).await?;
     Ok(all.remove(0))
+}
+
+/// The ward's dashboard page: its dashboard and its survey of the
+/// half-year that ended last, whose charts the page embeds. The two
+/// half-years' topics and stages are read together (two queries, not four:
+/// this page is the one every secretariat opens; BENCHMARKS.md).
+pub async fn for_ward_page(
+    db: &Db,
+    ward_id: i64,
+    today: NaiveDate,
+) -> AppResult<(WardDashboard, Survey)> {
+    let ward = wards::store::get(db, ward_id).await?;
+    let period = Period::containing(today);
+    let previous = period.previous();
+    let mut topics =
+        meetings::store::ward_topics_by_period(db, ward_id, &[period, previous]).await?;
+    let (now, then) =
+        countermeasures::store::ward_stages_now_and_at(db, ward_id, previous.end()).await?;
+    let (mut due, mut owner_names) = due(db, Some(ward_id), today).await?;
+    let previous_topics = topics.pop().unwrap_or_default();
+    let current_topics: HashSet<i64> = topics.pop().unwrap_or_default().into_iter().collect();
+    let derived = survey::store::derived_from(&previous_topics, &then);
+    let survey = survey::store::get_with_derived(db, &ward, previous, derived).await?;
+    let board = assemble(
+        ward,
+        today,
+        &current_topics,
+        &now,
+        due.remove(&ward_id).unwrap_or_default(),
+        owner_names.remove(&ward_id).unwrap_or_default(),
+        true,
+    );
+    Ok((board, survey))
 }

@@ -472,6 +472,42 @@ pub async fn covered_topics(
         .collect::<Result<_, sqlx::Error>>()?)
 }
 
+/// The topics one ward's meetings covered in each of `periods` (a set per
+/// period, in order), in one query: the dashboard shows the running
+/// half-year and charts the one before.
+pub async fn ward_topics_by_period(
+    db: &Db,
+    ward_id: i64,
+    periods: &[calendar::Period],
+) -> AppResult<Vec<std::collections::BTreeSet<i64>>> {
+    let mut sets = vec![std::collections::BTreeSet::new(); periods.len()];
+    let (Some(from), Some(to)) = (
+        periods.iter().map(|p| p.start()).min(),
+        periods.iter().map(|p| p.end()).max(),
+    ) else {
+        return Ok(sets);
+    };
+    let rows = sqlx::query(
+        "SELECT DISTINCT t.topic, m.held_on FROM meetings m JOIN meeting_topics t ON t.meeting_id = m.id \
+         WHERE m.ward_id = $1 AND m.held_on >= $2 AND m.held_on <= $3",
+    )
+    .bind(ward_id)
+    .bind(from.to_string())
+    .bind(to.to_string())
+    .fetch_all(&db.pool)
+    .await?;
+    for r in &rows {
+        let held_on = parse_date("held_on", &r.try_get::<String, _>("held_on")?)?;
+        let topic: i64 = r.try_get("topic")?;
+        for (set, period) in sets.iter_mut().zip(periods) {
+            if period.start() <= held_on && held_on <= period.end() {
+                set.insert(topic);
+            }
+        }
+    }
+    Ok(sets)
+}
+
 /// Records an already validated meeting (from [`NewMeeting::to_meeting`])
 /// in the caller's transaction, with its audit row: the CSV import writes
 /// a whole file this way and commits once.

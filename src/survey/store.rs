@@ -151,11 +151,28 @@ pub async fn get(db: &Db, ward_id: i64, period: Period) -> AppResult<Survey> {
 
 /// [`get`] for a ward already read.
 pub async fn get_for(db: &Db, ward: &Ward, period: Period) -> AppResult<Survey> {
+    let derived = derived_for_ward(db, ward.id, period).await?;
+    get_with_derived(db, ward, period, derived).await
+}
+
+/// [`get_for`] with (イ) already derived (see [`derived_from`]).
+pub async fn get_with_derived(
+    db: &Db,
+    ward: &Ward,
+    period: Period,
+    derived: Vec<DerivedTopic>,
+) -> AppResult<Survey> {
     let mut conn = db.pool.acquire().await?;
     let stored = load(&mut conn, ward.id, period).await?;
     drop(conn);
-    let derived = derived_for_ward(db, ward.id, period).await?;
     Ok(survey_of(ward, period, stored, derived))
+}
+
+/// One ward's (イ) from the topics its meetings of the period covered and
+/// its most advanced stage per topic at the period's end.
+pub fn derived_from(covered: &BTreeSet<i64>, stages: &HashMap<i64, Stage>) -> Vec<DerivedTopic> {
+    let stages = stages.iter().map(|(t, s)| ((0, *t), *s)).collect();
+    derived_rows(0, &HashMap::from([(0, covered.clone())]), &stages)
 }
 
 fn survey_of(

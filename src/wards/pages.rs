@@ -62,7 +62,7 @@ struct DashboardPage {
 pub async fn dashboard(Data(state): Data<&AppState>, Path(id): Path<String>) -> PageResult {
     let id = path_id(&id)?;
     let today = state.clock.today();
-    let board = crate::dashboard::store::for_ward(&state.db, id, today)
+    let (board, survey) = crate::dashboard::store::for_ward_page(&state.db, id, today)
         .await
         .map_err(fail)?;
     let row = |c: &Countermeasure| DueRow {
@@ -90,9 +90,6 @@ pub async fn dashboard(Data(state): Data<&AppState>, Path(id): Path<String>) -> 
     .map_err(fail)?;
     // The survey's half-year is the one that ended last, as on the ward's report page.
     let charts_period = crate::calendar::Period::containing(today).previous();
-    let survey = crate::survey::store::get_for(&state.db, &board.ward, charts_period)
-        .await
-        .map_err(fail)?;
     let answered = survey.answers != crate::survey::SurveyAnswers::default();
     let report = crate::report::for_ward(&board.ward, survey, charts_period);
     let charts = crate::dashboard::ward_charts(&report)

@@ -200,5 +200,34 @@ async fn past_stages_from_the_shortcut_equal_a_replay_of_the_whole_history() {
     }
     // The periods did exercise both paths.
     assert!(changed_after > 0);
+
+    // The dashboard page reads both half-years at once; it shows what the
+    // dashboard API and the survey read one by one.
+    let previous = Period::containing(today()).previous();
+    let wards: Vec<i64> = sqlx::query_scalar("SELECT id FROM wards ORDER BY id")
+        .fetch_all(&app.db.pool)
+        .await
+        .unwrap();
+    for w in wards {
+        let (board, survey) = renkei::dashboard::store::for_ward_page(&app.db, w, today())
+            .await
+            .unwrap();
+        let alone = renkei::dashboard::store::for_ward(&app.db, w, today())
+            .await
+            .unwrap();
+        assert_eq!(
+            serde_json::to_value(&board).unwrap(),
+            serde_json::to_value(&alone).unwrap(),
+            "ward {w}"
+        );
+        let survey_alone = renkei::survey::store::get(&app.db, w, previous)
+            .await
+            .unwrap();
+        assert_eq!(
+            serde_json::to_value(&survey).unwrap(),
+            serde_json::to_value(&survey_alone).unwrap(),
+            "ward {w}"
+        );
+    }
     app.stop().await;
 }
