@@ -8,6 +8,7 @@ pub mod pages;
 pub mod svg;
 
 use std::collections::{BTreeMap, HashMap};
+use std::sync::{Arc, LazyLock};
 
 use chrono::{Datelike, NaiveDate};
 use serde::Serialize;
@@ -25,7 +26,7 @@ use crate::topics::TOPICS;
 use crate::wards::Ward;
 
 /// One bar: an item and the number of wards per level.
-#[derive(Debug, Clone, Serialize, poem_openapi::Object)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, poem_openapi::Object)]
 pub struct ChartRow {
     pub label: String,
     /// Wards per level, in the order of the chart's `levels`.
@@ -33,7 +34,7 @@ pub struct ChartRow {
 }
 
 /// A 100 % stacked horizontal bar chart (or, for (オ), a table of counts).
-#[derive(Debug, Clone, Serialize, poem_openapi::Object)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, poem_openapi::Object)]
 pub struct Chart {
     /// Stable id, used in the CSV download's URL.
     pub id: String,
@@ -72,8 +73,20 @@ impl Chart {
         t
     }
 
-    pub fn svg(&self) -> String {
-        svg::stacked_bars(self)
+    /// The chart as SVG. Drawing is a pure function of the chart, so
+    /// drawings are remembered by the chart itself (the key is the whole
+    /// chart, not a hash of it): a ward's dashboard embeds eight charts of
+    /// a closed half-year that rarely change, and drawing them was a fifth
+    /// of the page's time (BENCHMARKS.md).
+    pub fn svg(&self) -> Arc<str> {
+        static DRAWN: LazyLock<quick_cache::sync::Cache<Chart, Arc<str>>> =
+            LazyLock::new(|| quick_cache::sync::Cache::new(4096));
+        if let Some(svg) = DRAWN.get(self) {
+            return svg;
+        }
+        let svg: Arc<str> = svg::stacked_bars(self).into();
+        DRAWN.insert(self.clone(), svg.clone());
+        svg
     }
 }
 
@@ -770,6 +783,30 @@ mod tests {
         assert_eq!(months_open(p, d("2017-07-15")), 3);
         let q = Period::parse("2017H2").unwrap();
         assert_eq!(months_open(q, d("2018-02-01")), 2);
+    }
+
+    #[test]
+    fn a_chart_is_drawn_once_and_a_changed_chart_again() {
+        let chart = Chart {
+            id: "memo".into(),
+            section: Section::A,
+            title: "描画の再利用".into(),
+            n: 3,
+            levels: vec!["はい".into(), "いいえ".into()],
+            rows: vec![ChartRow {
+                label: "項目".into(),
+                counts: vec![2, 1],
+            }],
+            stacked: true,
+        };
+        let first = chart.svg();
+        assert!(Arc::ptr_eq(&first, &chart.clone().svg()));
+        assert_eq!(&*first, svg::stacked_bars(&chart));
+        let mut changed = chart.clone();
+        changed.rows[0].counts = vec![1, 2];
+        let redrawn = changed.svg();
+        assert!(!Arc::ptr_eq(&first, &redrawn));
+        assert_eq!(&*redrawn, svg::stacked_bars(&changed));
     }
 
     #[test]

@@ -22,7 +22,7 @@ pub struct ReportQuery {
 
 struct ChartView {
     chart: Chart,
-    svg: String,
+    svg: std::sync::Arc<str>,
     csv_href: String,
 }
 

@@ -31,7 +31,7 @@ struct DueRow {
 struct ChartView {
     title: String,
     n: i64,
-    svg: String,
+    svg: std::sync::Arc<str>,
     csv_href: String,
 }
 
