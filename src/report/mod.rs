@@ -79,14 +79,28 @@ impl Chart {
     /// a closed half-year that rarely change, and drawing them was a fifth
     /// of the page's time (BENCHMARKS.md).
     pub fn svg(&self) -> Arc<str> {
-        static DRAWN: LazyLock<quick_cache::sync::Cache<Chart, Arc<str>>> =
-            LazyLock::new(|| quick_cache::sync::Cache::new(4096));
+        static DRAWN: LazyLock<quick_cache::sync::Cache<Chart, Arc<str>, DrawingSize>> =
+            LazyLock::new(|| {
+                // 64 MiB of drawings (about 9,000 charts: every ward's own
+                // charts in a national service).
+                quick_cache::sync::Cache::with_weighter(9_000, 64 << 20, DrawingSize)
+            });
         if let Some(svg) = DRAWN.get(self) {
             return svg;
         }
         let svg: Arc<str> = svg::stacked_bars(self).into();
         DRAWN.insert(self.clone(), svg.clone());
         svg
+    }
+}
+
+/// Weighs a remembered drawing by its length in bytes.
+#[derive(Clone)]
+struct DrawingSize;
+
+impl quick_cache::Weighter<Chart, Arc<str>> for DrawingSize {
+    fn weight(&self, _chart: &Chart, svg: &Arc<str>) -> u64 {
+        svg.len() as u64
     }
 }
 
