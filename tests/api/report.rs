@@ -10,7 +10,8 @@ async fn spawn() -> TestApp {
     TestApp::spawn_at(AFTER_2017H1.parse().unwrap(), false).await
 }
 
-fn chart<'a>(report: &'a Value, id: &str) -> &'a Value {
+/// A report's chart by id.
+pub fn chart<'a>(report: &'a Value, id: &str) -> &'a Value {
     report["charts"]
         .as_array()
         .unwrap()
