@@ -124,18 +124,19 @@ pub async fn derived_for_ward(
     ward_id: i64,
     period: Period,
 ) -> AppResult<Vec<DerivedTopic>> {
-    let topics =
+    let covered: BTreeSet<i64> =
         crate::meetings::store::covered_topics(db, Some(ward_id), period.start(), period.end())
-            .await?;
-    let mut covered: HashMap<i64, BTreeSet<i64>> = HashMap::new();
-    covered.insert(ward_id, topics.into_iter().map(|(_, t)| t).collect());
-    let stages: HashMap<(i64, i64), Stage> =
+            .await?
+            .into_iter()
+            .map(|(_, t)| t)
+            .collect();
+    let stages: HashMap<i64, Stage> =
         crate::countermeasures::store::stages_at(db, Some(ward_id), period.end())
             .await?
             .into_iter()
-            .map(|(w, t, s)| ((w, t), s))
+            .map(|(_, t, s)| (t, s))
             .collect();
-    Ok(derived_rows(ward_id, &covered, &stages))
+    Ok(derived_from(&covered, &stages))
 }
 
 /// The derived rows of a ward with no meetings or countermeasures.

@@ -6,19 +6,23 @@ use serde_json::json;
 
 use crate::support::{NOW, TestApp, today};
 
-#[tokio::test]
-async fn a_seeded_database_is_listed_by_the_api_and_accepts_new_writes() {
-    let app = TestApp::spawn().await;
-    let totals = seed::load(
+/// The tiny scale, generated as of the tests' fixed clock.
+async fn load_tiny(app: &TestApp, seed: u64) -> Result<seed::Totals, renkei::error::AppError> {
+    seed::load(
         &app.db,
         &Scale::tiny(),
-        42,
+        seed,
         today(),
         NOW.parse().unwrap(),
         &mut |_| {},
     )
     .await
-    .expect("seed");
+}
+
+#[tokio::test]
+async fn a_seeded_database_is_listed_by_the_api_and_accepts_new_writes() {
+    let app = TestApp::spawn().await;
+    let totals = load_tiny(&app, 42).await.expect("seed");
 
     let wards = app.get("/api/wards").await;
     assert_eq!(wards.status, 200, "{}", wards.text);
@@ -112,15 +116,7 @@ async fn a_seeded_database_is_listed_by_the_api_and_accepts_new_writes() {
     assert!(member > totals.rows[seed::MEMBERS] as i64);
 
     // A second seed into the same database changes nothing.
-    let again = seed::load(
-        &app.db,
-        &Scale::tiny(),
-        42,
-        today(),
-        NOW.parse().unwrap(),
-        &mut |_| {},
-    )
-    .await;
+    let again = load_tiny(&app, 42).await;
     assert!(again.is_err());
     assert_eq!(
         app.count("countermeasures").await,
@@ -141,16 +137,7 @@ async fn past_stages_from_the_shortcut_equal_a_replay_of_the_whole_history() {
     use std::collections::BTreeMap;
 
     let app = TestApp::spawn().await;
-    seed::load(
-        &app.db,
-        &Scale::tiny(),
-        7,
-        today(),
-        NOW.parse().unwrap(),
-        &mut |_| {},
-    )
-    .await
-    .expect("seed");
+    load_tiny(&app, 7).await.expect("seed");
     let rows = sqlx::query(
         "SELECT c.ward_id, c.topic, e.countermeasure_id, e.to_stage, e.occurred_on \
          FROM countermeasure_events e JOIN countermeasures c ON c.id = e.countermeasure_id \
