@@ -10,9 +10,10 @@
 #    delete the file / drop the database to seed again;
 # 3. starts `renkei serve` on it and the bare handler, and a bearer token;
 # 4. runs, one after the other on the same machine:
-#    - wrk, maximum throughput: the bare handler (baseline), then the
-#      countermeasure list API (random ward, stage filter, 50 a page), then
-#      the ward dashboard page (random ward);
+#    - wrk, maximum throughput: the bare handler (baseline); the bare
+#      handler sending a real list page of the median size as a constant
+#      (what the bytes alone cost); the countermeasure list API (random
+#      ward, stage filter, 50 a page); the ward dashboard page (random ward);
 #    - the ward dashboard page at a fixed 1,000 req/s (oha -q, latency
 #      corrected; `cargo install oha`; ward ids 100–1889 from oha's
 #      --rand-regex-url, where `[.]` stands for a dot), with, alongside, ~100 stage
@@ -92,10 +93,26 @@ cleanup() { for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done; wait 
 trap cleanup EXIT
 "$bin" serve >"$out/server.log" 2>&1 &
 pids+=($!)
-"$bare" "127.0.0.1:$bare_port" >"$out/bare.log" 2>&1 &
+for _ in $(seq 1 100); do
+    curl -fs "http://127.0.0.1:$port/api/health" >/dev/null && break
+    sleep 0.2
+done
+
+# The second baseline's body: a real list page of the median size, drawn
+# the way scripts/bench/list.lua draws its requests.
+stages=(%E6%9C%AA%E5%85%B7%E4%BD%93%E5%8C%96 %E5%85%B7%E4%BD%93%E5%8C%96 %E8%A9%95%E4%BE%A1%E6%94%B9%E5%96%84)
+mkdir -p "$out/pages"
+for i in $(seq 1 101); do
+    curl -fs -H "Authorization: Bearer $token" -o "$out/pages/$i.json" \
+        "http://127.0.0.1:$port/api/wards/$((RANDOM % wards + 1))/countermeasures?stage=${stages[RANDOM % 3]}&limit=50&offset=$((50 * (RANDOM % 2)))"
+done
+median="$(ls -S "$out/pages" | sed -n 51p)"
+cp "$out/pages/$median" "$out/page.json"
+rm -r "$out/pages"
+"$bare" "127.0.0.1:$bare_port" "$out/page.json" >"$out/bare.log" 2>&1 &
 pids+=($!)
 for _ in $(seq 1 100); do
-    curl -fs "http://127.0.0.1:$port/api/health" >/dev/null && curl -fs "http://127.0.0.1:$bare_port/" >/dev/null && break
+    curl -fs "http://127.0.0.1:$bare_port/" >/dev/null && break
     sleep 0.2
 done
 
@@ -104,6 +121,7 @@ done
     echo "database: $db_kind ($wards wards)"
     echo "cpu: $(nproc) x $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs)"
     echo "ram: $(free -g | awk '/Mem:/ {print $2}') GiB"
+    echo "bare-page body: $(wc -c <"$out/page.json") bytes (a list page of the median size)"
 } | tee "$out/machine.txt" >&2
 
 run() { # name, command…
@@ -118,6 +136,7 @@ run() { # name, command…
 wrk -t1 -c8 -d5s -s scripts/bench/list.lua "http://127.0.0.1:$port" >/dev/null
 
 run bare wrk -t"$threads" -c"$connections" -d"$duration" --latency "http://127.0.0.1:$bare_port/"
+run bare-page wrk -t"$threads" -c"$connections" -d"$duration" --latency "http://127.0.0.1:$bare_port/page"
 run list wrk -t"$threads" -c"$connections" -d"$duration" --latency -s scripts/bench/list.lua "http://127.0.0.1:$port"
 run dashboard-max wrk -t"$threads" -c"$connections" -d"$duration" --latency -s scripts/bench/dashboard.lua "http://127.0.0.1:$port"
 

@@ -17,7 +17,7 @@ use std::sync::{Arc, RwLock};
 use std::time::Duration;
 
 use sqlx::any::{AnyPoolOptions, install_default_drivers};
-use sqlx::{Any, AnyPool, Executor, Transaction};
+use sqlx::{Any, AnyPool, Connection, Executor, Transaction};
 
 use crate::config::redact_url;
 use crate::error::AppError;
@@ -132,6 +132,9 @@ pub fn normalize_url(raw: &str) -> Result<(String, Dialect), OpenError> {
     Ok((url, Dialect::Sqlite))
 }
 
+/// How long a pooled connection may sit idle before it is pinged when taken.
+const IDLE_BEFORE_PING: Duration = Duration::from_secs(30);
+
 impl Db {
     /// Opens the pool and applies the per-connection settings.
     pub async fn connect(raw_url: &str, max_connections: u32) -> Result<Self, OpenError> {
@@ -140,6 +143,20 @@ impl Db {
         let pool = AnyPoolOptions::new()
             .max_connections(max_connections.max(1))
             .acquire_timeout(Duration::from_secs(30))
+            // sqlx pings every connection it hands out by default: a second
+            // round trip per query (a hand-off to SQLite's worker thread, a
+            // network round trip to PostgreSQL). Only a connection that sat
+            // idle long enough for a restart or a firewall to cut it is worth
+            // checking; a busy one proves itself with every query.
+            .test_before_acquire(false)
+            .before_acquire(|conn, meta| {
+                Box::pin(async move {
+                    if meta.idle_for < IDLE_BEFORE_PING {
+                        return Ok(true);
+                    }
+                    Ok(conn.ping().await.is_ok())
+                })
+            })
             .after_connect(move |conn, _meta| {
                 Box::pin(async move {
                     if let Some(settings) = dialect.session_settings() {

@@ -16,6 +16,11 @@ use renkei::reminders::jobs::{self, Scheduler};
 use renkei::reminders::sender::{Mailer, send_pending_once};
 use renkei::wards::{self, NewWard};
 
+// The rows and pages of every request are many small strings; glibc's
+// allocator spent a fifth of the server's time on them (BENCHMARKS.md).
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 /// renkei — 在宅医療・介護連携推進事業の会議と対応策（PDCA）の進捗管理
 #[derive(Parser)]
 #[command(version, about)]
