@@ -78,7 +78,8 @@ async fn main() -> anyhow::Result<()> {
     );
 
     let scan = Instant::now();
-    let candidates = renkei::reminders::store::candidates(&db).await?;
+    let today = renkei::calendar::today(now);
+    let (candidates, _) = jobs::overdue_scan(&db, bench_job()?.params, today).await?;
     println!(
         "overdue scan: {} candidates of {total} countermeasures in {:.1?}",
         candidates.len(),
@@ -146,7 +147,7 @@ async fn scan_existing(db: &Db, existing: i64) -> anyhow::Result<()> {
     let today = renkei::calendar::today(now);
     for _ in 0..3 {
         let scan = Instant::now();
-        let candidates = renkei::reminders::store::candidates(db).await?;
+        let (candidates, _) = jobs::overdue_scan(db, bench_job()?.params, today).await?;
         println!(
             "overdue scan: {} candidates of {existing} countermeasures in {:.1?}",
             candidates.len(),

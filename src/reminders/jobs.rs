@@ -5,6 +5,7 @@
 //! expression stops the service with a message naming the file, rather
 //! than a schedule that silently never fires.
 
+use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::str::FromStr;
 use std::time::Duration;
@@ -16,7 +17,7 @@ use tokio::sync::watch;
 use super::mail::render_digest;
 use super::sender::{Mailer, send_pending_once};
 use super::store::{self, NewMessage};
-use super::{Digest, Params, RecipientKind, plan};
+use super::{Candidate, Digest, Overrides, Params, RecipientKind, horizon, plan};
 use crate::app::Clock;
 use crate::db::Db;
 use crate::error::{AppError, AppResult};
@@ -211,6 +212,18 @@ pub async fn run_job_once(
     result
 }
 
+/// The countermeasures a run may remind of today, with every municipality's
+/// overrides of `base` (the horizon depends on them).
+pub async fn overdue_scan(
+    db: &Db,
+    base: Params,
+    today: NaiveDate,
+) -> AppResult<(Vec<Candidate>, HashMap<i64, Overrides>)> {
+    let overrides = store::all_overrides(db).await?;
+    let until = horizon(today, base, overrides.values());
+    Ok((store::candidates(db, until).await?, overrides))
+}
+
 async fn compute_and_queue(
     db: &Db,
     job: &Job,
@@ -219,9 +232,8 @@ async fn compute_and_queue(
     now: DateTime<Utc>,
     dry_run: bool,
 ) -> AppResult<RunReport> {
-    let candidates = store::candidates(db).await?;
-    let overrides = store::all_overrides(db).await?;
     let base = job.params;
+    let (candidates, overrides) = overdue_scan(db, base, today).await?;
     let plan = plan(today, &candidates, |m| {
         overrides.get(&m).map(|o| o.apply(base)).unwrap_or(base)
     });

@@ -235,6 +235,22 @@ impl Digest {
     }
 }
 
+/// The last due date any item can be reminded of today: the earliest notice
+/// comes `days_before_due` before the due date, under the base parameters or
+/// a municipality's override; everything later can wait, so the scan need not
+/// read it (most open countermeasures are due months ahead).
+pub fn horizon<'a>(
+    today: NaiveDate,
+    base: Params,
+    overrides: impl IntoIterator<Item = &'a Overrides>,
+) -> NaiveDate {
+    let days = overrides
+        .into_iter()
+        .map(|o| o.apply(base).days_before_due)
+        .fold(base.days_before_due, i64::max);
+    today + chrono::Days::new(days.max(0).unsigned_abs())
+}
+
 /// What a run owes today.
 #[derive(Debug, Default)]
 pub struct Plan {
@@ -335,6 +351,30 @@ mod tests {
 
     fn d(s: &str) -> NaiveDate {
         s.parse().unwrap()
+    }
+
+    #[test]
+    fn the_horizon_is_the_longest_notice_of_the_base_and_every_override() {
+        let base = Params::default(); // 7 days
+        let today = d("2026-11-24");
+        assert_eq!(horizon(today, base, []), d("2026-12-01"));
+        let shorter = Overrides {
+            days_before_due: Some(3),
+            ..Overrides::default()
+        };
+        let longer = Overrides {
+            days_before_due: Some(30),
+            ..Overrides::default()
+        };
+        let silent = Overrides::default();
+        assert_eq!(horizon(today, base, [&shorter, &silent]), d("2026-12-01"));
+        assert_eq!(horizon(today, base, [&shorter, &longer]), d("2026-12-24"));
+        let no_notice = Params {
+            days_before_due: 0,
+            ..base
+        };
+        assert_eq!(horizon(today, no_notice, [&shorter]), d("2026-11-27"));
+        assert_eq!(horizon(today, no_notice, []), today, "overdue items only");
     }
 
     fn cand(id: i64, due: &str, owner: Option<&str>) -> Candidate {

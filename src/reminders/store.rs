@@ -15,9 +15,9 @@ use crate::db::{Bind, Db, Filter, Tx, bind_all, parse_date, timestamp};
 use crate::error::{AppError, AppResult};
 use crate::paging::{Page, Paging};
 
-/// Every 具体化, not archived countermeasure with a due date: the rules
-/// decide which of them are due for a reminder today.
-pub async fn candidates(db: &Db) -> AppResult<Vec<Candidate>> {
+/// Every 具体化, not archived countermeasure due on or before `until`: the
+/// rules decide which of them are due for a reminder today.
+pub async fn candidates(db: &Db, until: NaiveDate) -> AppResult<Vec<Candidate>> {
     let rows = sqlx::query(
         "SELECT c.id, c.ward_id, w.name AS ward_name, w.municipality_id, c.topic, c.title, \
                 c.evaluation_due_on, c.owner_member_id, m.name AS owner_name, \
@@ -25,9 +25,10 @@ pub async fn candidates(db: &Db) -> AppResult<Vec<Candidate>> {
          FROM countermeasures c \
          JOIN wards w ON w.id = c.ward_id \
          LEFT JOIN members m ON m.id = c.owner_member_id \
-         WHERE c.stage = '具体化' AND c.archived = 0 AND c.evaluation_due_on IS NOT NULL \
+         WHERE c.stage = '具体化' AND c.archived = 0 AND c.evaluation_due_on <= $1 \
          ORDER BY c.evaluation_due_on, c.id",
     )
+    .bind(until.to_string())
     .fetch_all(&db.pool)
     .await?;
     let non_empty = |v: Option<String>| v.map(|s| s.trim().to_string()).filter(|s| !s.is_empty());

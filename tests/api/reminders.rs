@@ -654,6 +654,35 @@ async fn the_jobs_page_shows_next_runs_in_tokyo_and_the_last_result() {
 }
 
 #[tokio::test]
+async fn a_municipality_that_gives_longer_notice_hears_of_items_further_ahead() {
+    // The scan reads only what can be reminded of today; a municipality's
+    // longer notice must widen it. 遠い期限の対応策 is due in 68 days.
+    let f = fixture().await;
+    let m_id = f.app.get(&format!("/api/wards/{}", f.kita)).await.body["municipality_id"]
+        .as_i64()
+        .unwrap();
+    let smtp = SmtpSink::start();
+    let r = f
+        .app
+        .request(
+            reqwest::Method::PUT,
+            &format!("/api/municipalities/{m_id}/reminder-settings"),
+            Some(json!({ "days_before_due": 90 })),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+    f.app.run_job(&job(), now()).await;
+    send_pending_once(&f.app.db, &mailer(&smtp.url()), now())
+        .await
+        .unwrap();
+    let to_sato = smtp.to(SATO);
+    assert_eq!(to_sato.len(), 1);
+    let text = to_sato[0].text();
+    assert!(text.contains("遠い期限の対応策（あと68日）"), "{text}");
+    assert!(!text.contains("評価済みの対応策"), "{text}");
+}
+
+#[tokio::test]
 async fn a_municipality_changes_its_reminder_settings_from_the_ui() {
     let f = fixture().await;
     let m_id = f.app.get(&format!("/api/wards/{}", f.kita)).await.body["municipality_id"]
