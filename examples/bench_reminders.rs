@@ -188,7 +188,7 @@ async fn seed(db: &Db, count: usize, total: usize) -> anyhow::Result<()> {
     .bind(ts)
     .execute(&mut *tx)
     .await?;
-    let mut loader = Loader::new(tx);
+    let mut loader = Loader::new(tx, db.dialect);
     for i in 1..=count as i64 {
         loader
             .push(

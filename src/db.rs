@@ -59,6 +59,20 @@ impl Dialect {
             Dialect::Postgres => " FOR UPDATE SKIP LOCKED",
         }
     }
+
+    /// How many values one multi-row statement should bind. Each statement
+    /// is a round trip to PostgreSQL, so large ones pay there. sqlx binds
+    /// each SQLite parameter by looking up its name (`$n`), and SQLite finds
+    /// a name by walking the statement's list of them: the cost of a
+    /// statement grows with the square of its parameters, so small ones pay
+    /// there (8,000 binds a statement queued 100,000 reminders in 20 s, 72 %
+    /// of it in `sqlite3_bind_parameter_name`).
+    pub fn binds_per_statement(self) -> usize {
+        match self {
+            Dialect::Sqlite => 256,
+            Dialect::Postgres => 8_000,
+        }
+    }
 }
 
 /// The database: a pool plus the dialect it speaks.
@@ -240,6 +254,12 @@ mod tests {
     use super::*;
 
     #[test]
+    fn values_lists_number_placeholders_row_by_row() {
+        assert_eq!(values_list(1, 1), "($1)");
+        assert_eq!(values_list(2, 3), "($1, $2, $3), ($4, $5, $6)");
+    }
+
+    #[test]
     fn plain_paths_become_sqlite_urls_that_create_the_file() {
         let (url, dialect) = normalize_url("renkei.db").unwrap();
         assert_eq!(url, "sqlite://renkei.db?mode=rwc");
@@ -343,6 +363,26 @@ impl Filter {
     pub fn binds(&self) -> &[Bind] {
         &self.binds
     }
+}
+
+/// The VALUES list of a multi-row INSERT: `($1, $2, …), ($n+1, …), …` for
+/// `rows` rows of `columns` placeholders each, numbered from 1.
+pub fn values_list(rows: usize, columns: usize) -> String {
+    let mut sql = String::with_capacity(rows * columns * 5);
+    for r in 0..rows {
+        if r > 0 {
+            sql.push_str(", ");
+        }
+        sql.push('(');
+        for c in 0..columns {
+            if c > 0 {
+                sql.push_str(", ");
+            }
+            sql.push_str(&format!("${}", r * columns + c + 1));
+        }
+        sql.push(')');
+    }
+    sql
 }
 
 /// Applies binds in order to a query built from a [`Filter`].

@@ -1030,10 +1030,6 @@ pub async fn generate<S: Sink>(
     Ok(totals)
 }
 
-/// Most bound values in one statement: under SQLite's 32,766 and
-/// PostgreSQL's 65,535, and large enough that per-statement costs vanish.
-const MAX_BINDS: usize = 8_000;
-
 /// Writes rows as multi-row INSERTs inside one transaction. A child table's
 /// batch is only written after its parents' pending rows, so foreign keys
 /// hold at every statement.
@@ -1046,29 +1042,18 @@ pub struct Loader<'c> {
 
 fn insert_sql(table: usize, rows: usize) -> String {
     let (name, columns) = TABLES[table];
-    let mut sql = format!("INSERT INTO {name} ({}) VALUES ", columns.join(", "));
-    let mut n = 0;
-    for r in 0..rows {
-        if r > 0 {
-            sql.push_str(", ");
-        }
-        sql.push('(');
-        for c in 0..columns.len() {
-            if c > 0 {
-                sql.push_str(", ");
-            }
-            n += 1;
-            sql.push_str(&format!("${n}"));
-        }
-        sql.push(')');
-    }
-    sql
+    format!(
+        "INSERT INTO {name} ({}) VALUES {}",
+        columns.join(", "),
+        crate::db::values_list(rows, columns.len())
+    )
 }
 
 impl<'c> Loader<'c> {
-    pub fn new(tx: sqlx::Transaction<'c, Any>) -> Self {
-        let batch_rows: [usize; 9] =
-            std::array::from_fn(|t| (MAX_BINDS / TABLES[t].1.len()).min(1000));
+    pub fn new(tx: sqlx::Transaction<'c, Any>, dialect: Dialect) -> Self {
+        let batch_rows: [usize; 9] = std::array::from_fn(|t| {
+            (dialect.binds_per_statement() / TABLES[t].1.len()).clamp(1, 1000)
+        });
         Loader {
             tx,
             pending: Default::default(),
@@ -1171,7 +1156,7 @@ pub async fn load(
                 tx
             }
         };
-        let mut loader = Loader::new(tx);
+        let mut loader = Loader::new(tx, db.dialect);
         let totals = generate(&mut loader, scale, seed, today, now, progress).await?;
         progress("committing");
         loader.commit().await?;

@@ -269,6 +269,94 @@ async fn a_second_run_the_same_day_queues_and_sends_nothing_new() {
             .contains("入退院時の情報共有ルールの評価（8日超過）")
     );
     assert!(!sato[1].text().contains("多職種研修"));
+    // That run's batch held keys already queued and one new: only the new
+    // message got its history row.
+    let without_one_queued_row: i64 = sqlx::query_scalar(
+        "SELECT COUNT(*) FROM outbox o WHERE (SELECT COUNT(*) FROM outbox_events e \
+         WHERE e.outbox_id = o.id AND e.state = 'queued') <> 1",
+    )
+    .fetch_one(&f.app.db.pool)
+    .await
+    .unwrap();
+    assert_eq!(without_one_queued_row, 0);
+    let queued_rows: i64 =
+        sqlx::query_scalar("SELECT COUNT(*) FROM outbox_events WHERE state = 'queued'")
+            .fetch_one(&f.app.db.pool)
+            .await
+            .unwrap();
+    assert_eq!(queued_rows, 4);
+}
+
+#[tokio::test]
+async fn a_large_run_is_queued_in_batches_each_message_with_its_history_row() {
+    // More messages than one statement holds on either database (SQLite
+    // 15, PostgreSQL 470), half of them already queued by an earlier run.
+    use renkei::reminders::store::{NewMessage, queue};
+    use renkei::reminders::{Digest, RecipientKind};
+    let app = TestApp::spawn().await;
+    let ward = app.municipality_with_wards("テスト市", &["北区"]).await[0];
+    let digests: Vec<Digest> = (0..1000)
+        .map(|n| Digest {
+            kind: RecipientKind::Owner,
+            recipient: format!("member{n}@example.jp"),
+            member_id: None,
+            ward_id: ward,
+            items: vec![],
+        })
+        .collect();
+    let messages = |upto: usize| -> Vec<NewMessage<'_>> {
+        digests[..upto]
+            .iter()
+            .enumerate()
+            .map(|(n, digest)| NewMessage {
+                digest,
+                idempotency_key: format!("key-{n}"),
+                message_id: format!("<m{n}@renkei.example.jp>"),
+                subject: format!("件名{n}"),
+                text: format!("本文{n}"),
+                html: format!("<p>本文{n}</p>"),
+                max_attempts: 3,
+            })
+            .collect()
+    };
+    let today = renkei::calendar::today(now());
+    assert_eq!(
+        queue(&app.db, "job", today, &messages(500), now())
+            .await
+            .unwrap(),
+        500
+    );
+    assert_eq!(
+        queue(&app.db, "job", today, &messages(1000), now())
+            .await
+            .unwrap(),
+        500
+    );
+    assert_eq!(app.count("outbox").await, 1000);
+    assert_eq!(app.count("outbox_events").await, 1000);
+    let with_history: i64 = sqlx::query_scalar(
+        "SELECT COUNT(DISTINCT outbox_id) FROM outbox_events WHERE state = 'queued'",
+    )
+    .fetch_one(&app.db.pool)
+    .await
+    .unwrap();
+    assert_eq!(with_history, 1000);
+    let row: (String, String, String, String, String) = sqlx::query_as(
+        "SELECT recipient, message_id, subject, body_html, state FROM outbox WHERE idempotency_key = 'key-777'",
+    )
+    .fetch_one(&app.db.pool)
+    .await
+    .unwrap();
+    assert_eq!(
+        row,
+        (
+            "member777@example.jp".to_string(),
+            "<m777@renkei.example.jp>".to_string(),
+            "件名777".to_string(),
+            "<p>本文777</p>".to_string(),
+            "queued".to_string()
+        )
+    );
 }
 
 #[tokio::test]
