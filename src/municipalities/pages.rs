@@ -9,7 +9,7 @@ use poem_openapi::types::MaybeUndefined;
 
 use super::{NewMunicipality, store};
 use crate::app::AppState;
-use crate::error::AppError;
+use crate::error::{AppError, FieldError};
 use crate::pages::{
     Errors, FormData, Layout, PageResult, fail, is_form_error, path_id, render_with_status,
     see_other,
@@ -34,28 +34,49 @@ pub async fn new_form() -> PageResult {
     render_with_status(&page, StatusCode::OK)
 }
 
-/// Ward names, one per line; blank lines are ignored.
-fn ward_lines(text: &str) -> Vec<String> {
+/// Ward names, one per line, each with the line number it was typed on;
+/// blank lines are ignored.
+fn ward_lines(text: &str) -> Vec<(usize, String)> {
     text.lines()
-        .map(str::trim)
-        .filter(|l| !l.is_empty())
-        .map(str::to_string)
+        .enumerate()
+        .map(|(i, l)| (i + 1, l.trim()))
+        .filter(|(_, l)| !l.is_empty())
+        .map(|(n, l)| (n, l.to_string()))
         .collect()
+}
+
+/// The rules name a bad ward by its place in the list (`wards[2]`); the form
+/// shows it beside the text area, by the line it was typed on.
+fn errors_by_line(err: &AppError, lines: &[(usize, String)]) -> Errors {
+    let mut errors = Errors::from_error(err, "");
+    for f in &mut errors.fields {
+        let index = f
+            .field
+            .strip_prefix("wards[")
+            .and_then(|rest| rest.strip_suffix(']'))
+            .and_then(|i| i.parse::<usize>().ok());
+        if let Some(i) = index {
+            let line = lines.get(i).map_or(i + 1, |(n, _)| *n);
+            *f = FieldError::new("wards", format!("{line}行目: {}", f.message));
+        }
+    }
+    errors
 }
 
 #[handler]
 pub async fn create(Data(state): Data<&AppState>, body: Body) -> PageResult {
     let form = FormData::parse(&body.into_vec().await?);
+    let lines = ward_lines(form.value("wards"));
     let new = NewMunicipality {
         name: form.value("name").to_string(),
-        wards: ward_lines(form.value("wards")),
+        wards: lines.iter().map(|(_, name)| name.clone()).collect(),
     };
     match store::create(&state.db, &new, state.clock.now()).await {
         Ok(m) => see_other(format!("/city/{}", m.id)),
         Err(e) if is_form_error(&e) => {
             let page = MunicipalityForm {
                 layout: Layout::new("自治体の登録"),
-                errors: Errors::from_error(&e, ""),
+                errors: errors_by_line(&e, &lines),
                 form,
             };
             render_with_status(&page, e.status())
@@ -190,6 +211,9 @@ mod tests {
 
     #[test]
     fn ward_names_come_one_per_line() {
-        assert_eq!(ward_lines("北区\r\n\n 都島区 \n"), vec!["北区", "都島区"]);
+        assert_eq!(
+            ward_lines("北区\r\n\n 都島区 \n"),
+            vec![(1, "北区".to_string()), (3, "都島区".to_string())]
+        );
     }
 }

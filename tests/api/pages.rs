@@ -634,6 +634,26 @@ async fn the_city_sets_up_a_municipality_and_its_wards_through_the_forms() {
     assert_eq!(resp.status(), StatusCode::UNPROCESSABLE_ENTITY);
     let html = resp.text().await.unwrap();
     assert!(html.contains("名称を入力してください") && html.contains(r#"aria-invalid="true""#));
+    // A repeated ward is named by the line it was typed on (blank lines
+    // count), beside the text area and linked from the summary.
+    let resp = app
+        .post_form(
+            "/municipalities/new",
+            &[("name", "岸和田市"), ("wards", "北区\r\n\r\n南区\r\n北区")],
+        )
+        .await;
+    assert_eq!(resp.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let html = resp.text().await.unwrap();
+    assert!(html.contains("4行目: 区の名称が重複しています"), "{html}");
+    assert!(
+        html.contains(r#"aria-invalid="true" aria-describedby="wards-hint wards-error""#),
+        "{html}"
+    );
+    assert!(html.contains(r#"id="wards-error""#) && html.contains(r##"href="#wards""##));
+    assert!(
+        html.contains(">北区\r\n\r\n南区\r\n北区</textarea>"),
+        "the text is kept"
+    );
     assert_eq!(app.count("municipalities").await, before);
 
     // A ward added later, then renamed and reordered.
