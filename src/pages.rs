@@ -381,6 +381,11 @@ impl FormData {
     }
 
     /// The first value of a key, or "" (what a text input shows).
+    /// Where the first value of `key` was sent among all the form's values.
+    pub fn position(&self, key: &str) -> Option<usize> {
+        self.pairs.iter().position(|(k, _)| k == key)
+    }
+
     pub fn value(&self, key: &str) -> &str {
         self.pairs
             .iter()
@@ -522,8 +527,10 @@ impl FieldParser {
     }
 
     /// The parse errors merged with the domain's own checks of a stand-in
-    /// value, so the user sees every problem at once.
-    pub fn into_error<T>(self, checked: Result<T, AppError>) -> AppError {
+    /// value, so the user sees every problem at once, listed in the order
+    /// the form's fields were sent (the page's order); fields the form did
+    /// not send keep their order after those.
+    pub fn into_error<T>(self, form: &FormData, checked: Result<T, AppError>) -> AppError {
         let mut errors = self.errors;
         if let Err(e) = checked {
             for f in e.field_errors() {
@@ -532,6 +539,7 @@ impl FieldParser {
                 }
             }
         }
+        errors.sort_by_key(|f| form.position(&f.field).unwrap_or(usize::MAX));
         AppError::Invalid(errors)
     }
 

@@ -283,7 +283,7 @@ fn read_form(form: &FormData, ward_id: i64) -> Result<NewCountermeasure, AppErro
     if p.is_ok() {
         Ok(new)
     } else {
-        Err(p.into_error(new.to_countermeasure(ward_id)))
+        Err(p.into_error(form, new.to_countermeasure(ward_id)))
     }
 }
 
@@ -623,7 +623,7 @@ fn read_transition(form: &FormData) -> Result<TransitionRequest, AppError> {
             evaluation_due_on,
             actor: form.non_empty("actor").map(str::to_string),
         }),
-        _ => Err(p.into_error(Ok::<(), AppError>(()))),
+        _ => Err(p.into_error(form, Ok::<(), AppError>(()))),
     }
 }
 

@@ -302,7 +302,7 @@ fn read_form(
     if p.is_ok() {
         Ok(new)
     } else {
-        Err(p.into_error(new.to_meeting(ward_id)))
+        Err(p.into_error(form, new.to_meeting(ward_id)))
     }
 }
 
@@ -343,7 +343,7 @@ fn read_changes(form: &FormData) -> Result<Vec<StageChange>, AppError> {
     if p.is_ok() {
         Ok(changes)
     } else {
-        Err(p.into_error(Ok::<(), AppError>(())))
+        Err(p.into_error(form, Ok::<(), AppError>(())))
     }
 }
 

@@ -120,7 +120,7 @@ fn read_form(form: &FormData) -> Result<NewMember, AppError> {
     if p.is_ok() {
         Ok(new)
     } else {
-        Err(p.into_error(new.to_member(0)))
+        Err(p.into_error(form, new.to_member(0)))
     }
 }
 

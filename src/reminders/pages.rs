@@ -192,7 +192,7 @@ pub async fn save_settings(
     let result = if p.is_ok() {
         super::save_overrides(&state.db, &state.config, id, &o, state.clock.now()).await
     } else {
-        Err(p.into_error::<()>(Ok(())))
+        Err(p.into_error::<()>(&form, Ok(())))
     };
     match result {
         Ok(()) => see_other(format!("/city/{id}/reminders?saved=1")),

@@ -315,7 +315,7 @@ fn read_form(form: &FormData, period: Period) -> Result<SurveyAnswers, AppError>
     if p.is_ok() {
         Ok(answers)
     } else {
-        Err(p.into_error(answers.clone().normalized(period, false)))
+        Err(p.into_error(form, answers.clone().normalized(period, false)))
     }
 }
 

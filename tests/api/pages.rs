@@ -220,6 +220,31 @@ async fn a_member_added_and_edited_through_the_forms_is_stored() {
         body.contains(r#"value="例示 次郎""#),
         "typed values are kept"
     );
+    // Every problem at once, the summary in the form's order: the name (a
+    // rule) before the kind (unreadable) before the address (a rule).
+    let resp = app
+        .post_form(
+            &format!("/wards/{ward}/members/new"),
+            &[
+                ("name", ""),
+                ("organization", "例示病院"),
+                ("organization_kind", ""),
+                ("email", "not-an-address"),
+            ],
+        )
+        .await;
+    assert_eq!(resp.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let body = resp.text().await.unwrap();
+    let summary = &body[body.find("error-summary").expect("summary")..];
+    let at = |anchor: &str| {
+        summary
+            .find(&format!(r##"href="#{anchor}""##))
+            .unwrap_or_else(|| panic!("{anchor} missing: {summary}"))
+    };
+    assert!(
+        at("name") < at("organization_kind") && at("organization_kind") < at("email"),
+        "{summary}"
+    );
     assert_eq!(app.count("members").await, 1);
     app.stop().await;
 }
