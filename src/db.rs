@@ -13,6 +13,7 @@
 //! `spreadsheet::parse`).
 
 use std::collections::HashMap;
+use std::fmt::Write as _;
 use std::sync::{Arc, RwLock};
 use std::time::Duration;
 
@@ -378,7 +379,7 @@ pub fn values_list(rows: usize, columns: usize) -> String {
             if c > 0 {
                 sql.push_str(", ");
             }
-            sql.push_str(&format!("${}", r * columns + c + 1));
+            let _ = write!(sql, "${}", r * columns + c + 1);
         }
         sql.push(')');
     }

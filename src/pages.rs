@@ -380,12 +380,12 @@ impl FormData {
         }
     }
 
-    /// The first value of a key, or "" (what a text input shows).
     /// Where the first value of `key` was sent among all the form's values.
     pub fn position(&self, key: &str) -> Option<usize> {
         self.pairs.iter().position(|(k, _)| k == key)
     }
 
+    /// The first value of a key, or "" (what a text input shows).
     pub fn value(&self, key: &str) -> &str {
         self.pairs
             .iter()
