@@ -237,11 +237,11 @@ fn digest_items(digest: &Digest) -> String {
 }
 
 /// Which of `keys` were ever queued (for the run report and dry runs): one
-/// query per thousand keys, not one per key — a national run computes about
+/// query per thousand keys (SQLite: 256), not one per key — a national run computes about
 /// 100,000 digests, and a round trip each cost PostgreSQL 20 s.
 pub async fn existing_keys(db: &Db, keys: &[&str]) -> AppResult<std::collections::HashSet<String>> {
     let mut found = std::collections::HashSet::new();
-    for chunk in keys.chunks(1000) {
+    for chunk in keys.chunks(db.dialect.binds_per_statement().min(1000)) {
         let placeholders: Vec<String> = (1..=chunk.len()).map(|n| format!("${n}")).collect();
         let sql = format!(
             "SELECT idempotency_key FROM outbox WHERE idempotency_key IN ({})",
