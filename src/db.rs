@@ -148,7 +148,7 @@ pub fn normalize_url(raw: &str) -> Result<(String, Dialect), OpenError> {
 }
 
 /// How long a pooled connection may sit idle before it is pinged when taken.
-const IDLE_BEFORE_PING: Duration = Duration::from_secs(30);
+const IDLE_BEFORE_PING: Duration = Duration::from_secs(1);
 
 impl Db {
     /// Opens the pool and applies the per-connection settings.
@@ -160,9 +160,10 @@ impl Db {
             .acquire_timeout(Duration::from_secs(30))
             // sqlx pings every connection it hands out by default: a second
             // round trip per query (a hand-off to SQLite's worker thread, a
-            // network round trip to PostgreSQL). Only a connection that sat
-            // idle long enough for a restart or a firewall to cut it is worth
-            // checking; a busy one proves itself with every query.
+            // network round trip to PostgreSQL). Under load a connection is
+            // taken again within milliseconds of its last query (after which
+            // sqlx pinged it on release); one idle for a second may have been
+            // cut by a database restart or a firewall, and is checked.
             .test_before_acquire(false)
             .before_acquire(|conn, meta| {
                 Box::pin(async move {

@@ -749,3 +749,42 @@ async fn an_instance_killed_mid_send_loses_nothing() {
     );
     drop(b);
 }
+
+#[tokio::test]
+async fn connections_the_database_cut_are_replaced_without_an_error() {
+    // The pool skips the ping before a query under load; a connection idle
+    // for a second is checked, so one cut meanwhile (a restart, a firewall)
+    // is replaced instead of failing a request.
+    if skipped_on_sqlite("connections_the_database_cut_are_replaced_without_an_error") {
+        return;
+    }
+    let app = TestApp::spawn().await;
+    let held: Vec<_> = pool_connections(&app.db, 4).await;
+    drop(held);
+    tokio::time::sleep(Duration::from_millis(200)).await;
+    let mut admin = <sqlx::AnyConnection as sqlx::Connection>::connect(&app.db_url)
+        .await
+        .unwrap();
+    let cut: i64 = sqlx::query_scalar(
+        "SELECT COUNT(*) FROM (SELECT pg_terminate_backend(pid) FROM pg_stat_activity \
+         WHERE datname = current_database() AND pid <> pg_backend_pid()) AS t",
+    )
+    .fetch_one(&mut admin)
+    .await
+    .unwrap();
+    assert!(cut >= 4, "the pool's idle connections: {cut}");
+    tokio::time::sleep(Duration::from_millis(1200)).await;
+    for _ in 0..16 {
+        let r = app.get("/api/topics").await;
+        assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+    }
+}
+
+/// `n` connections taken from the pool at once (so it opens that many).
+async fn pool_connections(db: &Db, n: usize) -> Vec<sqlx::pool::PoolConnection<sqlx::Any>> {
+    let mut held = Vec::new();
+    for _ in 0..n {
+        held.push(db.pool.acquire().await.unwrap());
+    }
+    held
+}
