@@ -201,20 +201,7 @@ pub async fn queue(
         if ids.is_empty() {
             continue;
         }
-        let sql = format!(
-            "INSERT INTO outbox_events (outbox_id, state, attempt, error, recorded_at) VALUES {}",
-            values_list(ids.len(), 5)
-        );
-        let mut history = sqlx::query(sqlx::AssertSqlSafe(sql));
-        for id in &ids {
-            history = history
-                .bind(*id)
-                .bind("queued")
-                .bind(0_i64)
-                .bind(None::<String>)
-                .bind(ts.as_str());
-        }
-        history.execute(&mut *tx).await?;
+        events(&mut tx, &ids, "queued", 0, None, now).await?;
         queued += ids.len();
     }
     tx.commit().await?;
@@ -264,17 +251,33 @@ async fn event(
     error: Option<&str>,
     now: DateTime<Utc>,
 ) -> AppResult<()> {
-    sqlx::query(
-        "INSERT INTO outbox_events (outbox_id, state, attempt, error, recorded_at) \
-         VALUES ($1, $2, $3, $4, $5)",
-    )
-    .bind(outbox_id)
-    .bind(state)
-    .bind(attempt)
-    .bind(error.map(str::to_string))
-    .bind(timestamp(now))
-    .execute(&mut **tx)
-    .await?;
+    events(tx, &[outbox_id], state, attempt, error, now).await
+}
+
+/// The same history row for each of `outbox_ids`, in one statement.
+async fn events(
+    tx: &mut Tx,
+    outbox_ids: &[i64],
+    state: &str,
+    attempt: i64,
+    error: Option<&str>,
+    now: DateTime<Utc>,
+) -> AppResult<()> {
+    let sql = format!(
+        "INSERT INTO outbox_events (outbox_id, state, attempt, error, recorded_at) VALUES {}",
+        values_list(outbox_ids.len(), 5)
+    );
+    let recorded_at = timestamp(now);
+    let mut query = sqlx::query(sqlx::AssertSqlSafe(sql));
+    for id in outbox_ids {
+        query = query
+            .bind(*id)
+            .bind(state)
+            .bind(attempt)
+            .bind(error)
+            .bind(recorded_at.as_str());
+    }
+    query.execute(&mut **tx).await?;
     Ok(())
 }
 
