@@ -160,7 +160,8 @@ async fn run(wards: usize) -> anyhow::Result<()> {
         .unwrap_or_else(|_| format!("sqlite://{}", dir.path().join("bench.db").display()));
     let db = Db::connect(&url, 8).await?;
     db.migrate().await?;
-    let existing = renkei::wards::store::list(&db, None).await?;
+    let existing =
+        renkei::wards::store::list(&db, renkei::access::operator().all_wards(), None).await?;
     let (now, period) = if existing.is_empty() {
         let now: DateTime<Utc> = "2017-10-05T03:00:00Z".parse()?;
         (now, renkei::calendar::Period::parse("2017H1"))
@@ -176,19 +177,25 @@ async fn run(wards: usize) -> anyhow::Result<()> {
     };
     let period = period.ok_or_else(|| anyhow::anyhow!("period"))?;
     let setup = Instant::now();
-    let ids = if existing.is_empty() {
-        seed(&db, wards, now).await?
+    // The benchmark seeds its own municipality 1 when the database is new.
+    let ids: Vec<(i64, i64)> = if existing.is_empty() {
+        seed(&db, wards, now)
+            .await?
+            .into_iter()
+            .map(|id| (id, 1))
+            .collect()
     } else {
-        existing.iter().map(|w| w.id).collect()
+        existing.iter().map(|w| (w.id, w.municipality_id)).collect()
     };
     let wards = ids.len();
-    for (i, id) in ids.iter().enumerate() {
-        let survey = renkei::survey::store::get(&db, *id, period).await?;
+    for (i, (id, municipality)) in ids.iter().enumerate() {
+        let scope = renkei::access::operator().ward_write(*id, *municipality);
+        let survey = renkei::survey::store::get(&db, &scope.read(), period).await?;
         if survey.status == renkei::survey::SurveyStatus::Submitted {
             continue;
         }
-        renkei::survey::store::save_draft(&db, *id, period, answers(i), now).await?;
-        renkei::survey::store::submit(&db, *id, period, now).await?;
+        renkei::survey::store::save_draft(&db, &scope, period, answers(i), now).await?;
+        renkei::survey::store::submit(&db, &scope, period, now).await?;
     }
     let setup = setup.elapsed();
     let state = AppState {

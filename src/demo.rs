@@ -68,8 +68,10 @@ fn days_after(d: NaiveDate, n: u64) -> NaiveDate {
 async fn load(db: &Db, now: DateTime<Utc>) -> AppResult<()> {
     let today = calendar::today(now);
     let period = Period::containing(today);
+    let operator = crate::access::operator();
     let city = municipalities::store::create(
         db,
+        &operator.installation(),
         &NewMunicipality {
             name: MUNICIPALITY.into(),
             wards: OSAKA_WARDS.iter().map(|w| w.to_string()).collect(),
@@ -77,9 +79,10 @@ async fn load(db: &Db, now: DateTime<Utc>) -> AppResult<()> {
         now,
     )
     .await?;
-    let wards = crate::wards::store::list(db, Some(city.id)).await?;
+    let wards = crate::wards::store::list(db, operator.all_wards(), Some(city.id)).await?;
     for (i, ward) in wards.iter().enumerate() {
         let n = i as u64;
+        let scope = operator.ward_write(ward.id, ward.municipality_id);
         let roster = [
             (
                 "見本 一郎",
@@ -128,7 +131,7 @@ async fn load(db: &Db, now: DateTime<Utc>) -> AppResult<()> {
                 // One former member per few wards, to show the active flag.
                 active: !(j == 5 && i % 4 == 3),
             };
-            member_ids.push(members::store::create(db, ward.id, &new, now).await?.id);
+            member_ids.push(members::store::create(db, &scope, &new, now).await?.id);
         }
 
         // Two meetings this half-year (fewer topics in some wards), one last half-year.
@@ -138,7 +141,7 @@ async fn load(db: &Db, now: DateTime<Utc>) -> AppResult<()> {
             .collect();
         let m1 = meetings::store::create(
             db,
-            ward.id,
+            &scope,
             &NewMeeting {
                 held_on: first,
                 title: format!("{}在宅医療・介護連携推進会議（第1回）", ward.name),
@@ -153,7 +156,7 @@ async fn load(db: &Db, now: DateTime<Utc>) -> AppResult<()> {
         if i % 2 == 0 {
             meetings::store::create(
                 db,
-                ward.id,
+                &scope,
                 &NewMeeting {
                     held_on: days_before(today, 3 + n % 5).max(period.start()),
                     title: format!("{}実務者会議", ward.name),
@@ -168,7 +171,7 @@ async fn load(db: &Db, now: DateTime<Utc>) -> AppResult<()> {
         }
         meetings::store::create(
             db,
-            ward.id,
+            &scope,
             &NewMeeting {
                 held_on: days_before(period.start(), 60),
                 title: format!("{}在宅医療・介護連携推進会議（前期）", ward.name),
@@ -207,7 +210,7 @@ async fn load(db: &Db, now: DateTime<Utc>) -> AppResult<()> {
             let owner = member_ids[k % member_ids.len()];
             let cm = countermeasures::store::create(
                 db,
-                ward.id,
+                &scope,
                 &NewCountermeasure {
                     topic: *topic,
                     scene: *scene,
@@ -249,9 +252,10 @@ async fn load(db: &Db, now: DateTime<Utc>) -> AppResult<()> {
                 evaluation_due_on: Some(due),
                 actor: Some(ACTOR.into()),
             };
+            let cm_scope = operator.countermeasure_step(cm.id, &scope);
             countermeasures::store::transition(
                 db,
-                cm.id,
+                &cm_scope,
                 &step(Stage::Planned, days_before(today, 40).max(first)),
                 now,
             )
@@ -259,7 +263,7 @@ async fn load(db: &Db, now: DateTime<Utc>) -> AppResult<()> {
             if target == Stage::Evaluated {
                 countermeasures::store::transition(
                     db,
-                    cm.id,
+                    &cm_scope,
                     &step(Stage::Evaluated, days_before(today, 2)),
                     now,
                 )
@@ -284,9 +288,10 @@ async fn load_surveys(
             continue;
         }
         let answers = survey::sample::typed(i, period)?;
-        survey::store::save_draft(db, ward.id, period, answers, now).await?;
+        let scope = crate::access::operator().ward_write(ward.id, ward.municipality_id);
+        survey::store::save_draft(db, &scope, period, answers, now).await?;
         if i != 22 {
-            survey::store::submit(db, ward.id, period, now).await?;
+            survey::store::submit(db, &scope, period, now).await?;
         }
     }
     Ok(())
@@ -309,7 +314,8 @@ pub async fn create_accounts(db: &Db, now: DateTime<Utc>) -> AppResult<Vec<DemoA
     let Some(municipality_id) = municipalities::store::find_by_name(db, MUNICIPALITY).await? else {
         return Ok(Vec::new());
     };
-    let wards = crate::wards::store::list(db, Some(municipality_id)).await?;
+    let all = crate::access::operator().all_wards();
+    let wards = crate::wards::store::list(db, all, Some(municipality_id)).await?;
     let mut plan: Vec<(String, Role, Option<i64>)> = vec![
         ("city@demo.example.jp".into(), Role::City, None),
         ("viewer@demo.example.jp".into(), Role::Viewer, None),

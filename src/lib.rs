@@ -21,6 +21,7 @@
 //! - [`demo`]: the demo data of the 24 wards of Osaka City; [`seed`]: generated
 //!   national-scale data for benchmarks.
 
+pub mod access;
 pub mod accounts;
 pub mod app;
 pub mod audit;

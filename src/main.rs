@@ -297,7 +297,7 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             };
             let ward_id = match (&ward, municipality_id) {
                 (Some(w), Some(m)) => Some(
-                    wards::store::list(&db, Some(m))
+                    wards::store::list(&db, renkei::access::operator().all_wards(), Some(m))
                         .await?
                         .into_iter()
                         .find(|x| &x.name == w)
@@ -409,7 +409,9 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
         }
         Command::Municipality(MunicipalityCommand::List) => {
             let db = open(&config).await?;
-            for m in municipalities::store::list(&db).await? {
+            for m in
+                municipalities::store::list(&db, renkei::access::operator().all_wards()).await?
+            {
                 println!("{}\t{}\t{} area(s)", m.id, m.name, m.ward_count);
             }
         }
@@ -417,6 +419,7 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             let db = open(&config).await?;
             let m = municipalities::store::create(
                 &db,
+                &renkei::access::operator().installation(),
                 &NewMunicipality { name, wards },
                 Clock::System.now(),
             )
@@ -429,7 +432,7 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
         }
         Command::Ward(WardCommand::List) => {
             let db = open(&config).await?;
-            for w in wards::store::list(&db, None).await? {
+            for w in wards::store::list(&db, renkei::access::operator().all_wards(), None).await? {
                 println!("{}\t{}\t{}", w.id, w.municipality_name, w.name);
             }
         }
@@ -440,6 +443,7 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
                 .with_context(|| format!("no municipality named {municipality:?}"))?;
             let w = wards::store::create(
                 &db,
+                &renkei::access::operator().city_of(municipality_id),
                 &NewWard {
                     municipality_id,
                     name,

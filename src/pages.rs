@@ -11,194 +11,16 @@ use std::collections::BTreeMap;
 
 use askama::Template;
 use chrono::NaiveDate;
-use poem::error::{MethodNotAllowedError, NotFoundError};
 use poem::http::StatusCode;
 use poem::web::{Data, Html, Redirect};
-use poem::{Endpoint, EndpointExt, IntoResponse, Response, Route, get, handler, post};
+use poem::{IntoResponse, Response, handler};
 
 use crate::app::AppState;
 use crate::calendar::wareki_date;
 use crate::countermeasures::Stage;
 use crate::error::{AppError, FieldError};
 use crate::topics::TOPICS;
-use crate::{countermeasures, meetings, members, municipalities, wards};
-
-pub fn routes(state: AppState) -> impl Endpoint + 'static {
-    Route::new()
-        .at("/", get(home))
-        .at(
-            "/login",
-            get(crate::accounts::pages::login_form).post(crate::accounts::pages::login),
-        )
-        .at("/logout", post(crate::accounts::pages::logout))
-        .at("/audit", get(crate::accounts::pages::audit_page))
-        .at(
-            "/password-reset",
-            get(crate::accounts::pages::reset_request_form)
-                .post(crate::accounts::pages::reset_request),
-        )
-        .at(
-            "/password-reset/:token",
-            get(crate::accounts::pages::reset_form_page)
-                .post(crate::accounts::pages::reset_complete),
-        )
-        .at("/accounts", get(crate::accounts::pages::accounts_list))
-        .at(
-            "/accounts/invite",
-            post(crate::accounts::pages::account_invite),
-        )
-        .at(
-            "/accounts/:id/member",
-            post(crate::accounts::pages::account_member),
-        )
-        .at(
-            "/invitation/:token",
-            get(crate::accounts::pages::invitation_form_page)
-                .post(crate::accounts::pages::invitation_complete),
-        )
-        .at(
-            "/accounts/new",
-            post(crate::accounts::pages::account_create),
-        )
-        .at(
-            "/accounts/:id",
-            post(crate::accounts::pages::account_update),
-        )
-        .at(
-            "/account/password",
-            get(crate::accounts::pages::password_form)
-                .post(crate::accounts::pages::change_password),
-        )
-        .at("/static/style.css", get(stylesheet))
-        .at("/city/:id", get(city))
-        .at(
-            "/municipalities/new",
-            get(municipalities::pages::new_form).post(municipalities::pages::create),
-        )
-        .at(
-            "/city/:id/wards/new",
-            get(municipalities::pages::new_ward_form).post(municipalities::pages::create_ward),
-        )
-        .at(
-            "/wards/:id/edit",
-            get(municipalities::pages::edit_ward_form).post(municipalities::pages::update_ward),
-        )
-        .at("/wards/:id", get(wards::pages::dashboard))
-        .at("/wards/:id/members", get(members::pages::list))
-        .at(
-            "/wards/:id/members/new",
-            get(members::pages::new_form).post(members::pages::create),
-        )
-        .at(
-            "/members/:id/edit",
-            get(members::pages::edit_form).post(members::pages::update),
-        )
-        .at("/wards/:id/meetings", get(meetings::pages::list))
-        .at(
-            "/wards/:id/meetings/new",
-            get(meetings::pages::new_form).post(meetings::pages::create),
-        )
-        .at("/meetings/:id", get(meetings::pages::detail))
-        .at(
-            "/meetings/:id/edit",
-            get(meetings::pages::edit_form).post(meetings::pages::update),
-        )
-        .at("/meetings/:id/delete", post(meetings::pages::delete))
-        .at(
-            "/wards/:id/countermeasures",
-            get(countermeasures::pages::list),
-        )
-        .at(
-            "/wards/:id/countermeasures/new",
-            get(countermeasures::pages::new_form).post(countermeasures::pages::create),
-        )
-        .at("/countermeasures/:id", get(countermeasures::pages::detail))
-        .at(
-            "/countermeasures/:id/edit",
-            get(countermeasures::pages::edit_form).post(countermeasures::pages::update),
-        )
-        .at(
-            "/countermeasures/:id/transition",
-            post(countermeasures::pages::transition),
-        )
-        .at(
-            "/countermeasures/:id/archive",
-            post(countermeasures::pages::archive),
-        )
-        .at("/report/:period", get(crate::report::pages::report_page))
-        .at("/surveys/:period", get(crate::survey::pages::statuses))
-        .at("/wards/:id/surveys", get(crate::survey::pages::latest))
-        .at(
-            "/city/:id/surveys/:period/summaries",
-            get(crate::survey::pages::summaries_form).post(crate::survey::pages::summaries_save),
-        )
-        .at(
-            "/wards/:id/import",
-            get(crate::transfer::pages::import_form).post(crate::transfer::pages::import_upload),
-        )
-        .at(
-            "/wards/:id/report",
-            get(crate::report::pages::ward_report_latest),
-        )
-        .at(
-            "/wards/:id/report/:period",
-            get(crate::report::pages::ward_report),
-        )
-        .at(
-            "/wards/:id/report/:period/csv/:chart",
-            get(crate::report::pages::ward_chart_csv),
-        )
-        .at(
-            "/wards/:id/surveys/:period",
-            get(crate::survey::pages::form_handler).post(crate::survey::pages::save),
-        )
-        .at(
-            "/wards/:id/surveys/:period/reopen",
-            post(crate::survey::pages::reopen),
-        )
-        .at(
-            "/wards/:id/members.csv",
-            get(crate::transfer::pages::members_csv),
-        )
-        .at(
-            "/wards/:id/meetings.csv",
-            get(crate::transfer::pages::meetings_csv),
-        )
-        .at(
-            "/wards/:id/countermeasures.csv",
-            get(crate::transfer::pages::countermeasures_csv),
-        )
-        .at(
-            "/report/:period/csv/:chart",
-            get(crate::report::pages::chart_csv),
-        )
-        .at("/jobs", get(crate::reminders::pages::jobs_page))
-        .at(
-            "/city/:id/reminders",
-            get(crate::reminders::pages::settings_form)
-                .post(crate::reminders::pages::save_settings),
-        )
-        .at(
-            "/reminders/deliveries",
-            get(crate::reminders::pages::deliveries),
-        )
-        .at("/calendar.ics", get(crate::reminders::pages::calendar))
-        .at(
-            "/wards/:id/calendar-feed",
-            get(crate::reminders::pages::calendar_feed_form)
-                .post(crate::reminders::pages::issue_calendar_feed),
-        )
-        .data(state)
-        .catch_error(|_: NotFoundError| async {
-            error_page(StatusCode::NOT_FOUND, "ページが見つかりません")
-        })
-        .catch_error(|_: MethodNotAllowedError| async {
-            error_page(
-                StatusCode::METHOD_NOT_ALLOWED,
-                "この操作はこのページでは行えません",
-            )
-        })
-}
+use crate::{members, municipalities, wards};
 
 /// What every page handler returns: a page, a redirect, or an error page
 /// carried as a `poem::Error` (so `?` works).
@@ -337,14 +159,14 @@ pub fn is_form_error(err: &AppError) -> bool {
 }
 
 /// A path id; anything that is not a number is an unknown page.
-pub fn path_id(raw: &str) -> poem::Result<i64> {
-    raw.parse::<i64>().map_err(|_| {
-        poem::Error::from_response(error_page(StatusCode::NOT_FOUND, "ページが見つかりません"))
-    })
+/// A route parameter other than the `:id` its rule decided on (a period,
+/// a chart name), as the router decoded it; empty when absent.
+pub fn path_param(req: &poem::Request, name: &str) -> String {
+    req.raw_path_param(name).unwrap_or("").to_string()
 }
 
 #[handler]
-async fn stylesheet() -> Response {
+pub async fn stylesheet() -> Response {
     Response::builder()
         .content_type("text/css; charset=utf-8")
         .header("cache-control", "public, max-age=3600")
@@ -747,27 +569,15 @@ struct HomePage {
 }
 
 #[handler]
-async fn home(Data(state): Data<&AppState>, req: &poem::Request) -> PageResult {
+pub async fn home(Data(state): Data<&AppState>, req: &poem::Request) -> PageResult {
     let actor = crate::http::auth::actor(req).map_err(fail)?;
-    let all_wards: Vec<_> = wards::store::list(&state.db, None)
+    let visible = crate::access::visible(&actor);
+    let all_wards = wards::store::list(&state.db, visible, None)
         .await
-        .map_err(fail)?
-        .into_iter()
-        .filter(|w| {
-            actor.sees(crate::accounts::WardScope {
-                ward_id: w.id,
-                municipality_id: w.municipality_id,
-            })
-        })
-        .collect();
-    let list: Vec<_> = municipalities::store::list(&state.db)
+        .map_err(fail)?;
+    let list = municipalities::store::list(&state.db, visible)
         .await
-        .map_err(fail)?
-        .into_iter()
-        .filter(|m| {
-            actor.role == crate::accounts::Role::Admin || actor.municipality_id == Some(m.id)
-        })
-        .collect();
+        .map_err(fail)?;
     let municipalities = list
         .into_iter()
         .map(|m| HomeMunicipality {
@@ -815,15 +625,12 @@ struct CityPage {
 }
 
 #[handler]
-async fn city(
-    Data(state): Data<&AppState>,
-    poem::web::Path(id): poem::web::Path<String>,
-) -> PageResult {
-    let id = path_id(&id)?;
-    let municipality = municipalities::store::get(&state.db, id)
+pub async fn city(Data(state): Data<&AppState>, scope: crate::access::CityRead) -> PageResult {
+    let id = scope.municipality_id();
+    let municipality = municipalities::store::get(&state.db, &scope)
         .await
         .map_err(fail)?;
-    let ward_list = wards::store::list(&state.db, Some(id))
+    let ward_list = wards::store::list(&state.db, scope.wards(), None)
         .await
         .map_err(fail)?;
     let today = state.clock.today();

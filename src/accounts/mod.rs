@@ -1,10 +1,9 @@
 //! Accounts, roles and who may do what: the access rules, with no I/O.
 //!
 //! Every request is made by an [`Actor`] (a signed-in account or the owner of
-//! an API token). `http::auth` turns the request into a [`Target`] (the ward
-//! or municipality it touches, resolved from the path) and asks [`decide`];
-//! nothing else grants access. Lists that span wards are narrowed with
-//! [`Actor::ward_filter`].
+//! an API token). The rules of who reads and changes what are the `can_*`
+//! methods below; `crate::access` applies them to typed ids and hands out
+//! the scope values the stores require: nothing else grants access.
 
 pub mod pages;
 pub mod secret;
@@ -84,48 +83,6 @@ pub struct WardScope {
     pub municipality_id: i64,
 }
 
-/// What a request touches, resolved from its path.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Target {
-    /// Open to anyone signed in (health, topic catalogue, own account pages).
-    Anyone,
-    /// Data of one ward.
-    Ward(WardScope),
-    /// A countermeasure, with its owner (members may record evaluations on
-    /// their own).
-    Countermeasure {
-        ward: WardScope,
-        owner_member_id: Option<i64>,
-    },
-    /// Data spanning a municipality (its wards' list, settings, summaries).
-    Municipality(i64),
-    /// Lists spanning every municipality the actor can see; narrowed by the
-    /// handler with [`Actor::ward_filter`]. Reading is allowed to everyone.
-    ScopedList,
-    /// Cross-ward views and settings that only city-level accounts use.
-    CityLevel,
-    /// Creating municipalities: the installation operator only.
-    Installation,
-    /// Account administration and the audit log.
-    Accounts,
-}
-
-/// Reading or changing.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Access {
-    Read,
-    Write,
-    /// A PDCA transition on a countermeasure (the one write members may make).
-    Transition,
-}
-
-/// The outcome of an access check.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Decision {
-    Allow,
-    Deny,
-}
-
 impl Actor {
     pub fn is_city_level(&self) -> bool {
         self.ward_id.is_none()
@@ -163,59 +120,6 @@ impl Actor {
 
     pub fn can_manage_accounts(&self) -> bool {
         matches!(self.role, Role::Admin | Role::City)
-    }
-
-    /// For lists spanning wards: `None` = no narrowing (admin), otherwise the
-    /// municipality and, for ward-level accounts, the one ward.
-    pub fn ward_filter(&self) -> Option<(i64, Option<i64>)> {
-        match self.role {
-            Role::Admin => None,
-            _ => Some((self.municipality_id.unwrap_or(-1), self.ward_id)),
-        }
-    }
-
-    /// Whether a ward in a list is visible to this actor.
-    pub fn sees(&self, ward: WardScope) -> bool {
-        self.can_read_ward(ward)
-    }
-}
-
-/// The one access decision.
-pub fn decide(actor: &Actor, target: Target, access: Access) -> Decision {
-    let allowed = match (target, access) {
-        (Target::Anyone, _) => true,
-        (Target::Ward(w), Access::Read) => actor.can_read_ward(w),
-        (Target::Ward(w), _) => actor.can_write_ward(w),
-        (Target::Countermeasure { ward, .. }, Access::Read) => actor.can_read_ward(ward),
-        (
-            Target::Countermeasure {
-                ward,
-                owner_member_id,
-            },
-            Access::Transition,
-        ) => {
-            actor.can_write_ward(ward)
-                || (actor.role == Role::Member
-                    && actor.can_read_ward(ward)
-                    && actor.member_id.is_some()
-                    && actor.member_id == owner_member_id)
-        }
-        (Target::Countermeasure { ward, .. }, Access::Write) => actor.can_write_ward(ward),
-        (Target::Municipality(m), Access::Read) => actor.can_read_municipality(m),
-        (Target::Municipality(m), _) => actor.can_write_municipality(m),
-        (Target::ScopedList, Access::Read) => true,
-        // Creating a ward: the handler checks the municipality named in the body.
-        (Target::ScopedList, _) => matches!(actor.role, Role::Admin | Role::City),
-        (Target::CityLevel, Access::Read) => actor.is_city_level(),
-        (Target::CityLevel, _) => matches!(actor.role, Role::Admin | Role::City),
-        (Target::Installation, Access::Read) => true,
-        (Target::Installation, _) => actor.role == Role::Admin,
-        (Target::Accounts, _) => actor.can_manage_accounts(),
-    };
-    if allowed {
-        Decision::Allow
-    } else {
-        Decision::Deny
     }
 }
 
@@ -264,20 +168,9 @@ mod tests {
     }
 
     #[test]
-    fn member_reads_its_ward_and_evaluates_only_what_it_owns() {
+    fn member_reads_its_ward_and_writes_nothing() {
         let a = actor(Role::Member, Some(1));
         assert!(a.can_read_ward(OWN) && !a.can_write_ward(OWN));
-        let own = Target::Countermeasure {
-            ward: OWN,
-            owner_member_id: Some(7),
-        };
-        let not_own = Target::Countermeasure {
-            ward: OWN,
-            owner_member_id: Some(8),
-        };
-        assert_eq!(decide(&a, own, Access::Transition), Decision::Allow);
-        assert_eq!(decide(&a, own, Access::Write), Decision::Deny);
-        assert_eq!(decide(&a, not_own, Access::Transition), Decision::Deny);
     }
 
     #[test]
@@ -289,19 +182,6 @@ mod tests {
         assert!(city_viewer.can_read_ward(OTHER_WARD) && !city_viewer.can_read_ward(OTHER_CITY));
         assert!(city_viewer.can_read_municipality(10) && !city_viewer.can_write_municipality(10));
         assert!(!city_viewer.can_manage_accounts());
-    }
-
-    #[test]
-    fn only_the_operator_creates_municipalities() {
-        for role in Role::ALL {
-            let a = actor(role, None);
-            let expected = if role == Role::Admin {
-                Decision::Allow
-            } else {
-                Decision::Deny
-            };
-            assert_eq!(decide(&a, Target::Installation, Access::Write), expected);
-        }
     }
 
     #[test]

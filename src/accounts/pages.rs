@@ -14,6 +14,7 @@ use serde::Deserialize;
 
 use super::secret::{dummy_hash, token_hash, verify_password};
 use super::store::{self, THROTTLE_MAX_FAILURES};
+use crate::access::AccountsAdmin;
 use crate::app::AppState;
 use crate::http::auth::{SessionInfo, session_cookie, session_cookie_value};
 use crate::pages::{Layout, PageResult, fail, render_with_status, see_other};
@@ -154,7 +155,11 @@ struct AuditPage {
 
 /// The audit log, for city accounts (their municipality) and the operator.
 #[handler]
-pub async fn audit_page(Data(state): Data<&AppState>, req: &Request) -> PageResult {
+pub async fn audit_page(
+    Data(state): Data<&AppState>,
+    _admin: AccountsAdmin,
+    req: &Request,
+) -> PageResult {
     // The gate admits only accounts that may manage accounts.
     let actor = crate::http::auth::actor(req).map_err(fail)?;
     let form = crate::pages::FormData::parse(req.uri().query().unwrap_or("").as_bytes());
@@ -172,7 +177,7 @@ pub async fn audit_page(Data(state): Data<&AppState>, req: &Request) -> PageResu
         to: date("to"),
     };
     let rows = crate::audit::list(&state.db, &q).await.map_err(fail)?;
-    let wards = crate::wards::store::list(&state.db, actor.municipality_id)
+    let wards = crate::wards::store::list(&state.db, crate::access::visible(&actor), None)
         .await
         .map_err(fail)?
         .into_iter()
@@ -332,9 +337,12 @@ async fn accounts_page(
             Some(w) => match by_ward.entry(w) {
                 std::collections::hash_map::Entry::Occupied(e) => e.get().clone(),
                 std::collections::hash_map::Entry::Vacant(e) => {
+                    let ward = crate::access::ward_read(&state.db, actor, w)
+                        .await
+                        .map_err(fail)?;
                     let list = crate::members::store::list(
                         &state.db,
-                        w,
+                        &ward,
                         false,
                         crate::paging::Paging::all(),
                     )
@@ -348,7 +356,7 @@ async fn accounts_page(
         };
         accounts.push(AccountRow { a, members });
     }
-    let wards = crate::wards::store::list(&state.db, actor.municipality_id)
+    let wards = crate::wards::store::list(&state.db, crate::access::visible(actor), None)
         .await
         .map_err(fail)?
         .into_iter()
@@ -385,7 +393,11 @@ fn form_message(e: &crate::error::AppError) -> String {
 /// Accounts of the city account's municipality (the gate admits city and
 /// the operator only).
 #[handler]
-pub async fn accounts_list(Data(state): Data<&AppState>, req: &Request) -> PageResult {
+pub async fn accounts_list(
+    Data(state): Data<&AppState>,
+    _admin: AccountsAdmin,
+    req: &Request,
+) -> PageResult {
     let actor = crate::http::auth::actor(req).map_err(fail)?;
     let notice = (req.uri().query() == Some("invited=1"))
         .then(|| "招待メールを送信しました。リンクの有効期限は72時間です。".to_string());
@@ -438,20 +450,22 @@ fn new_account(
 /// An account of the actor's own municipality; others do not exist for it.
 async fn own_account(
     state: &AppState,
-    actor: &super::Actor,
-    id: i64,
+    admin: &AccountsAdmin,
+    req: &Request,
 ) -> Result<store::Listed, poem::Error> {
-    store::list(&state.db, actor.municipality_id)
+    let id = crate::pages::path_param(req, "id").parse::<i64>().ok();
+    store::list(&state.db, admin.municipality_id())
         .await
         .map_err(fail)?
         .into_iter()
-        .find(|a| a.id == id)
+        .find(|a| Some(a.id) == id)
         .ok_or_else(|| fail(crate::error::AppError::NotFound("アカウント")))
 }
 
 #[handler]
 pub async fn account_create(
     Data(state): Data<&AppState>,
+    _admin: AccountsAdmin,
     req: &Request,
     body: poem::Body,
 ) -> PageResult {
@@ -474,6 +488,7 @@ pub async fn account_create(
 #[handler]
 pub async fn account_invite(
     Data(state): Data<&AppState>,
+    _admin: AccountsAdmin,
     req: &Request,
     body: poem::Body,
 ) -> PageResult {
@@ -516,13 +531,13 @@ pub async fn account_invite(
 #[handler]
 pub async fn account_member(
     Data(state): Data<&AppState>,
+    admin: AccountsAdmin,
     req: &Request,
-    poem::web::Path(id): poem::web::Path<i64>,
     body: poem::Body,
 ) -> PageResult {
     let actor = crate::http::auth::actor(req).map_err(fail)?;
     let form = crate::pages::FormData::parse(&body.into_vec().await?);
-    let target = own_account(state, &actor, id).await?;
+    let target = own_account(state, &admin, req).await?;
     if target.role == super::Role::Admin {
         return Err(fail(crate::error::AppError::NotFound("アカウント")));
     }
@@ -544,13 +559,13 @@ pub async fn account_member(
 #[handler]
 pub async fn account_update(
     Data(state): Data<&AppState>,
+    admin: AccountsAdmin,
     req: &Request,
-    poem::web::Path(id): poem::web::Path<i64>,
     body: poem::Body,
 ) -> PageResult {
     let actor = crate::http::auth::actor(req).map_err(fail)?;
     let form = crate::pages::FormData::parse(&body.into_vec().await?);
-    let target = own_account(state, &actor, id).await?;
+    let target = own_account(state, &admin, req).await?;
     let result = async {
         if target.role == super::Role::Admin {
             return Err(crate::error::AppError::Forbidden);

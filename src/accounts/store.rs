@@ -54,14 +54,18 @@ async fn check_scope(db: &Db, new: &NewAccount) -> AppResult<()> {
             "ward",
             "市担当課のアカウントは区を指定しません",
         )),
-        (_, Some(m), Some(w)) => {
-            let ward = crate::wards::store::get(db, w).await?;
-            if ward.municipality_id != m {
-                return Err(AppError::invalid("ward", "区がその市区町村にありません"));
+        (_, Some(m), Some(w)) => match ward_scope(db, w).await? {
+            Some(ward) if ward.municipality_id == m => Ok(()),
+            Some(_) => Err(AppError::invalid("ward", "区がその市区町村にありません")),
+            None => Err(AppError::NotFound("区")),
+        },
+        (_, Some(m), None) => {
+            if crate::municipalities::store::exists(db, m).await? {
+                Ok(())
+            } else {
+                Err(AppError::NotFound("自治体"))
             }
-            Ok(())
         }
-        (_, Some(m), None) => crate::municipalities::store::get(db, m).await.map(|_| ()),
     }
 }
 

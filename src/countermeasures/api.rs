@@ -7,8 +7,10 @@ use poem_openapi::{Object, OpenApi};
 
 use super::store::{self, CountermeasureQuery, HistoryEntry};
 use super::{Countermeasure, CountermeasurePatch, NewCountermeasure, Stage, TransitionRequest};
+use crate::access;
 use crate::app::AppState;
 use crate::http::api::{ApiTags, Created, PageInfo};
+use crate::http::auth::Checked;
 use crate::http::problem::ApiResult;
 use crate::paging::Paging;
 
@@ -39,7 +41,8 @@ impl CountermeasuresApi {
     )]
     async fn list(
         &self,
-        ward_id: Path<i64>,
+        ward: Checked<access::WardRead>,
+        #[oai(name = "ward_id")] _ward_id: Path<i64>,
         stage: Query<Option<Stage>>,
         topic: Query<Option<i64>>,
         overdue: Query<Option<bool>>,
@@ -63,10 +66,11 @@ impl CountermeasuresApi {
             archived: archived.0,
             include_archived: false,
         };
+        let ward = ward.0;
         let today = self.state.clock.today();
         let page = store::list(
             &self.state.db,
-            ward_id.0,
+            &ward,
             query,
             today,
             Paging::new(limit.0, offset.0),
@@ -86,10 +90,12 @@ impl CountermeasuresApi {
     )]
     async fn create(
         &self,
-        ward_id: Path<i64>,
+        ward: Checked<access::WardWrite>,
+        #[oai(name = "ward_id")] _ward_id: Path<i64>,
         body: Json<NewCountermeasure>,
     ) -> ApiResult<Created<Countermeasure>> {
-        let c = store::create(&self.state.db, ward_id.0, &body.0, self.state.clock.now()).await?;
+        let ward = ward.0;
+        let c = store::create(&self.state.db, &ward, &body.0, self.state.clock.now()).await?;
         Ok(Created::Created(Json(c)))
     }
 
@@ -98,14 +104,20 @@ impl CountermeasuresApi {
         method = "get",
         operation_id = "getCountermeasure"
     )]
-    async fn get(&self, id: Path<i64>) -> ApiResult<Json<Countermeasure>> {
+    async fn get(
+        &self,
+        scope: Checked<access::CountermeasureRead>,
+        #[oai(name = "id")] _id: Path<i64>,
+    ) -> ApiResult<Json<Countermeasure>> {
+        let scope = scope.0;
         Ok(Json(
-            store::get(&self.state.db, id.0, self.state.clock.today()).await?,
+            store::get(&self.state.db, &scope, self.state.clock.today()).await?,
         ))
     }
 
     /// Edits fields, or archives (`archived: true`) / reopens it. The stage
-    /// changes only through transitions.
+    /// changes only through transitions. For the ward's secretariat and the
+    /// city (an owner changes neither owner nor due date: 403).
     #[oai(
         path = "/countermeasures/:id",
         method = "patch",
@@ -113,17 +125,21 @@ impl CountermeasuresApi {
     )]
     async fn update(
         &self,
-        id: Path<i64>,
+        scope: Checked<access::CountermeasureWrite>,
+        #[oai(name = "id")] _id: Path<i64>,
         body: Json<CountermeasurePatch>,
     ) -> ApiResult<Json<Countermeasure>> {
+        let scope = scope.0;
         Ok(Json(
-            store::update(&self.state.db, id.0, &body.0, self.state.clock.now()).await?,
+            store::update(&self.state.db, &scope, &body.0, self.state.clock.now()).await?,
         ))
     }
 
     /// Moves it one step up the ladder (未具体化 → 具体化 needs an owner and
     /// an evaluation due date; 具体化 → 評価改善 needs evaluation and
-    /// improvement texts) or one step back with a reason in `note`.
+    /// improvement texts) or one step back with a reason in `note`. The
+    /// owner (a `member`) records the step to 評価改善 only; the rest is for
+    /// the ward's secretariat and the city (403).
     #[oai(
         path = "/countermeasures/:id/transitions",
         method = "post",
@@ -131,11 +147,13 @@ impl CountermeasuresApi {
     )]
     async fn transition(
         &self,
-        id: Path<i64>,
+        scope: Checked<access::CountermeasureStep>,
+        #[oai(name = "id")] _id: Path<i64>,
         body: Json<TransitionRequest>,
     ) -> ApiResult<Json<Countermeasure>> {
+        let scope = scope.0;
         Ok(Json(
-            store::transition(&self.state.db, id.0, &body.0, self.state.clock.now()).await?,
+            store::transition(&self.state.db, &scope, &body.0, self.state.clock.now()).await?,
         ))
     }
 
@@ -145,9 +163,14 @@ impl CountermeasuresApi {
         method = "get",
         operation_id = "countermeasureHistory"
     )]
-    async fn history(&self, id: Path<i64>) -> ApiResult<Json<History>> {
+    async fn history(
+        &self,
+        scope: Checked<access::CountermeasureRead>,
+        #[oai(name = "id")] _id: Path<i64>,
+    ) -> ApiResult<Json<History>> {
+        let scope = scope.0;
         Ok(Json(History {
-            items: store::history(&self.state.db, id.0).await?,
+            items: store::history(&self.state.db, &scope).await?,
         }))
     }
 }

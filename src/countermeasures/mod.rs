@@ -271,6 +271,25 @@ pub fn plan_transition(
     }
 }
 
+/// What a countermeasure's owner (a `member`, not managing the ward) may
+/// record: the step to 評価改善 with its texts and a note. Changing the
+/// owner or the evaluation due date, stepping back (re-plan) and starting
+/// the next cycle are the secretariat's and the city's, so that no one can
+/// postpone their own evaluation. Errors: 403 for anything else.
+pub fn check_owner_step(current: &Countermeasure, req: &TransitionRequest) -> AppResult<()> {
+    let keeps_owner = req
+        .owner_member_id
+        .is_none_or(|o| Some(o) == current.owner_member_id);
+    let keeps_due = req
+        .evaluation_due_on
+        .is_none_or(|d| Some(d) == current.evaluation_due_on);
+    if req.to == Stage::Evaluated && keeps_owner && keeps_due {
+        Ok(())
+    } else {
+        Err(AppError::Forbidden)
+    }
+}
+
 /// Checks a countermeasure's own fields (not the references, which need the database).
 pub fn validate(cm: &Countermeasure) -> AppResult<()> {
     let mut errors = Vec::new();

@@ -8,7 +8,7 @@ use std::collections::BTreeMap;
 use askama::Template;
 use chrono::NaiveDate;
 use poem::http::{StatusCode, Uri};
-use poem::web::{Data, Path};
+use poem::web::Data;
 use poem::{IntoResponse, handler};
 use poem_openapi::types::MaybeUndefined;
 
@@ -16,14 +16,17 @@ use super::store::{CountermeasureQuery, HistoryEntry};
 use super::{
     Countermeasure, CountermeasurePatch, NewCountermeasure, Scene, Stage, TransitionRequest,
 };
+use crate::access::{
+    CountermeasureRead, CountermeasureStep, CountermeasureWrite, WardRead, WardWrite,
+};
 use crate::app::AppState;
 use crate::error::AppError;
 use crate::meetings::store::MeetingQuery;
 use crate::members::Member;
 use crate::pages::{
     Badge, Choice, Errors, FieldParser, FormData, Layout, PageResult, badge, choices, date_label,
-    fail, is_form_error, member_names, path_id, render, render_with_status, see_other,
-    topic_choices, topic_label,
+    fail, is_form_error, member_names, render, render_with_status, see_other, topic_choices,
+    topic_label,
 };
 use crate::paging::Paging;
 use crate::wards::{self, Ward};
@@ -62,9 +65,9 @@ fn member_choices(
     )
 }
 
-async fn ward_members(state: &AppState, ward_id: i64) -> poem::Result<Vec<Member>> {
+async fn ward_members(state: &AppState, ward: &WardRead) -> poem::Result<Vec<Member>> {
     Ok(
-        crate::members::store::list(&state.db, ward_id, false, Paging::all())
+        crate::members::store::list(&state.db, ward, false, Paging::all())
             .await
             .map_err(fail)?
             .items,
@@ -99,9 +102,9 @@ struct ListPage {
 }
 
 #[handler]
-pub async fn list(Data(state): Data<&AppState>, Path(id): Path<String>, uri: &Uri) -> PageResult {
-    let id = path_id(&id)?;
-    let ward = wards::store::get(&state.db, id).await.map_err(fail)?;
+pub async fn list(Data(state): Data<&AppState>, scope: WardRead, uri: &Uri) -> PageResult {
+    let id = scope.ward_id();
+    let ward = wards::store::get(&state.db, &scope).await.map_err(fail)?;
     let filter = FormData::parse(uri.query().unwrap_or("").as_bytes());
     // Unreadable filter values are ignored: a filter is never an error.
     let archived = filter.value("archived");
@@ -117,10 +120,10 @@ pub async fn list(Data(state): Data<&AppState>, Path(id): Path<String>, uri: &Ur
         include_archived: archived == "all",
     };
     let today = state.clock.today();
-    let items = super::store::list(&state.db, id, query, today, Paging::all())
+    let items = super::store::list(&state.db, &scope, query, today, Paging::all())
         .await
         .map_err(fail)?;
-    let names = member_names(&ward_members(state, id).await?);
+    let names = member_names(&ward_members(state, &scope).await?);
     let rows = items
         .items
         .iter()
@@ -178,15 +181,16 @@ struct FormPage {
 
 async fn form_page(
     state: &AppState,
+    scope: &WardRead,
     ward: &Ward,
     cm: Option<&Countermeasure>,
     form: FormData,
     errors: Errors,
     status: StatusCode,
 ) -> PageResult {
-    let members = ward_members(state, ward.id).await?;
+    let members = ward_members(state, scope).await?;
     let meetings =
-        crate::meetings::store::list(&state.db, ward.id, MeetingQuery::default(), Paging::all())
+        crate::meetings::store::list(&state.db, scope, MeetingQuery::default(), Paging::all())
             .await
             .map_err(fail)?;
     let (title, action, cancel) = match cm {
@@ -295,56 +299,60 @@ fn set_or_clear<T>(v: Option<T>) -> MaybeUndefined<T> {
 }
 
 #[handler]
-pub async fn new_form(
-    Data(state): Data<&AppState>,
-    Path(id): Path<String>,
-    uri: &Uri,
-) -> PageResult {
-    let id = path_id(&id)?;
-    let ward = wards::store::get(&state.db, id).await.map_err(fail)?;
+pub async fn new_form(Data(state): Data<&AppState>, scope: WardWrite, uri: &Uri) -> PageResult {
+    let scope = scope.read();
+    let ward = wards::store::get(&state.db, &scope).await.map_err(fail)?;
     // `?meeting_id=…&topic=…` pre-fills from a meeting page or the dashboard.
     let query = FormData::parse(uri.query().unwrap_or("").as_bytes());
     let form = FormData::from_pairs([
         ("topic", query.value("topic")),
         ("meeting_id", query.value("meeting_id")),
     ]);
-    form_page(state, &ward, None, form, Errors::none(""), StatusCode::OK).await
+    form_page(
+        state,
+        &scope,
+        &ward,
+        None,
+        form,
+        Errors::none(""),
+        StatusCode::OK,
+    )
+    .await
 }
 
 #[handler]
-pub async fn create(
-    Data(state): Data<&AppState>,
-    Path(id): Path<String>,
-    body: Vec<u8>,
-) -> PageResult {
-    let id = path_id(&id)?;
-    let ward = wards::store::get(&state.db, id).await.map_err(fail)?;
+pub async fn create(Data(state): Data<&AppState>, scope: WardWrite, body: Vec<u8>) -> PageResult {
+    let id = scope.ward_id();
+    let ward = wards::store::get(&state.db, &scope.read())
+        .await
+        .map_err(fail)?;
     let form = FormData::parse(&body);
     let result = match read_form(&form, id) {
-        Ok(new) => super::store::create(&state.db, id, &new, state.clock.now()).await,
+        Ok(new) => super::store::create(&state.db, &scope, &new, state.clock.now()).await,
         Err(e) => Err(e),
     };
     match result {
         Ok(c) => see_other(format!("/countermeasures/{}", c.id)),
         Err(e) if is_form_error(&e) => {
             let errors = Errors::from_error(&e, "");
-            form_page(state, &ward, None, form, errors, e.status()).await
+            form_page(state, &scope.read(), &ward, None, form, errors, e.status()).await
         }
         Err(e) => Err(fail(e)),
     }
 }
 
 #[handler]
-pub async fn edit_form(Data(state): Data<&AppState>, Path(id): Path<String>) -> PageResult {
-    let id = path_id(&id)?;
-    let cm = super::store::get(&state.db, id, state.clock.today())
+pub async fn edit_form(Data(state): Data<&AppState>, scope: CountermeasureWrite) -> PageResult {
+    let cm = super::store::get(&state.db, &scope.read(), state.clock.today())
         .await
         .map_err(fail)?;
-    let ward = wards::store::get(&state.db, cm.ward_id)
+    let ward_scope = scope.ward_read();
+    let ward = wards::store::get(&state.db, &ward_scope)
         .await
         .map_err(fail)?;
     form_page(
         state,
+        &ward_scope,
         &ward,
         Some(&cm),
         values(&cm),
@@ -357,14 +365,15 @@ pub async fn edit_form(Data(state): Data<&AppState>, Path(id): Path<String>) -> 
 #[handler]
 pub async fn update(
     Data(state): Data<&AppState>,
-    Path(id): Path<String>,
+    scope: CountermeasureWrite,
     body: Vec<u8>,
 ) -> PageResult {
-    let id = path_id(&id)?;
-    let cm = super::store::get(&state.db, id, state.clock.today())
+    let id = scope.id();
+    let cm = super::store::get(&state.db, &scope.read(), state.clock.today())
         .await
         .map_err(fail)?;
-    let ward = wards::store::get(&state.db, cm.ward_id)
+    let ward_scope = scope.ward_read();
+    let ward = wards::store::get(&state.db, &ward_scope)
         .await
         .map_err(fail)?;
     let form = FormData::parse(&body);
@@ -383,7 +392,7 @@ pub async fn update(
                 note: form.non_empty("note").map(str::to_string),
                 actor: new.actor,
             };
-            super::store::update(&state.db, id, &patch, state.clock.now()).await
+            super::store::update(&state.db, &scope, &patch, state.clock.now()).await
         }
         Err(e) => Err(e),
     };
@@ -391,7 +400,16 @@ pub async fn update(
         Ok(_) => see_other(format!("/countermeasures/{id}")),
         Err(e) if is_form_error(&e) => {
             let errors = Errors::from_error(&e, "");
-            form_page(state, &ward, Some(&cm), form, errors, e.status()).await
+            form_page(
+                state,
+                &ward_scope,
+                &ward,
+                Some(&cm),
+                form,
+                errors,
+                e.status(),
+            )
+            .await
         }
         Err(e) => Err(fail(e)),
     }
@@ -488,6 +506,10 @@ fn history_row(h: &HistoryEntry, names: &BTreeMap<i64, String>) -> HistoryRow {
 struct DetailPage {
     layout: Layout,
     cm: Countermeasure,
+    /// The actor manages the ward (edit, step back, archive, any step).
+    manages: bool,
+    /// The actor may record a step (its owner: to 評価改善 only).
+    may_step: bool,
     badge: Badge,
     topic: String,
     owner: String,
@@ -515,22 +537,37 @@ struct Failed<'a> {
     err: &'a AppError,
 }
 
-async fn detail_page(state: &AppState, id: i64, failed: Option<Failed<'_>>) -> PageResult {
+async fn detail_page(
+    state: &AppState,
+    req: &poem::Request,
+    scope: &CountermeasureRead,
+    failed: Option<Failed<'_>>,
+) -> PageResult {
     let today = state.clock.today();
-    let cm = super::store::get(&state.db, id, today)
+    let cm = super::store::get(&state.db, scope, today)
         .await
         .map_err(fail)?;
-    let ward = wards::store::get(&state.db, cm.ward_id)
+    let ward_scope = scope.ward_read();
+    let ward = wards::store::get(&state.db, &ward_scope)
         .await
         .map_err(fail)?;
-    let members = ward_members(state, ward.id).await?;
+    let members = ward_members(state, &ward_scope).await?;
     let names = member_names(&members);
-    let history = super::store::history(&state.db, id).await.map_err(fail)?;
+    let history = super::store::history(&state.db, scope)
+        .await
+        .map_err(fail)?;
+    let actor = crate::http::auth::actor(req).map_err(fail)?;
+    let step = crate::access::countermeasure_step(&state.db, &actor, scope.id())
+        .await
+        .ok();
     let meeting = match cm.meeting_id {
-        Some(m) => crate::meetings::store::get(&state.db, m)
-            .await
-            .ok()
-            .map(|m| (m.id, format!("{} {}", date_label(m.held_on), m.title))),
+        Some(m) => match crate::access::meeting_read(&state.db, &actor, m).await {
+            Ok(m) => crate::meetings::store::get(&state.db, &m)
+                .await
+                .ok()
+                .map(|m| (m.id, format!("{} {}", date_label(m.held_on), m.title))),
+            Err(_) => None,
+        },
         None => None,
     };
     let mut adv_form = FormData::from_pairs([
@@ -595,15 +632,20 @@ async fn detail_page(state: &AppState, id: i64, failed: Option<Failed<'_>>) -> P
         back,
         arch_form,
         arch,
+        manages: step.is_some_and(|s| s.manages()),
+        may_step: step.is_some(),
         cm,
     };
     render_with_status(&page, status)
 }
 
 #[handler]
-pub async fn detail(Data(state): Data<&AppState>, Path(id): Path<String>) -> PageResult {
-    let id = path_id(&id)?;
-    detail_page(state, id, None).await
+pub async fn detail(
+    Data(state): Data<&AppState>,
+    scope: CountermeasureRead,
+    req: &poem::Request,
+) -> PageResult {
+    detail_page(state, req, &scope, None).await
 }
 
 fn read_transition(form: &FormData) -> Result<TransitionRequest, AppError> {
@@ -630,10 +672,11 @@ fn read_transition(form: &FormData) -> Result<TransitionRequest, AppError> {
 #[handler]
 pub async fn transition(
     Data(state): Data<&AppState>,
-    Path(id): Path<String>,
+    scope: CountermeasureStep,
+    req: &poem::Request,
     body: Vec<u8>,
 ) -> PageResult {
-    let id = path_id(&id)?;
+    let id = scope.id();
     let form = FormData::parse(&body);
     let which = if form.value("form") == "back" {
         "back"
@@ -641,7 +684,7 @@ pub async fn transition(
         "advance"
     };
     let result = match read_transition(&form) {
-        Ok(req) => super::store::transition(&state.db, id, &req, state.clock.now()).await,
+        Ok(step) => super::store::transition(&state.db, &scope, &step, state.clock.now()).await,
         Err(e) => Err(e),
     };
     match result {
@@ -649,7 +692,8 @@ pub async fn transition(
         Err(e) if is_form_error(&e) => {
             detail_page(
                 state,
-                id,
+                req,
+                &scope.read(),
                 Some(Failed {
                     which,
                     form,
@@ -665,10 +709,11 @@ pub async fn transition(
 #[handler]
 pub async fn archive(
     Data(state): Data<&AppState>,
-    Path(id): Path<String>,
+    scope: CountermeasureWrite,
+    req: &poem::Request,
     body: Vec<u8>,
 ) -> PageResult {
-    let id = path_id(&id)?;
+    let id = scope.id();
     let form = FormData::parse(&body);
     let result = match form.value("archived") {
         "true" | "false" => {
@@ -678,7 +723,7 @@ pub async fn archive(
                 actor: form.non_empty("actor").map(str::to_string),
                 ..Default::default()
             };
-            super::store::update(&state.db, id, &patch, state.clock.now()).await
+            super::store::update(&state.db, &scope, &patch, state.clock.now()).await
         }
         _ => Err(AppError::invalid(
             "archived",
@@ -690,7 +735,8 @@ pub async fn archive(
         Err(e) if is_form_error(&e) => {
             detail_page(
                 state,
-                id,
+                req,
+                &scope.read(),
                 Some(Failed {
                     which: "archive",
                     form,

@@ -11,6 +11,9 @@ use super::{
     Countermeasure, CountermeasurePatch, EventKind, NewCountermeasure, Scene, Stage, Step,
     TransitionRequest, is_overdue, plan_transition,
 };
+use crate::access::{
+    CountermeasureRead, CountermeasureStep, CountermeasureWrite, MeetingRead, WardRead, WardWrite,
+};
 use crate::audit;
 use crate::calendar;
 use crate::db::{Bind, Db, Filter, Tx, bind_all, parse_date, timestamp};
@@ -86,13 +89,15 @@ pub struct CountermeasureQuery {
 const OVERDUE_SQL: &str = "(stage = '具体化' AND archived = 0 AND evaluation_due_on < ?)";
 const NOT_OVERDUE_SQL: &str = "NOT (stage = '具体化' AND archived = 0 AND evaluation_due_on IS NOT NULL AND evaluation_due_on < ?)";
 
+/// A ward's countermeasures by topic, filtered and paged.
 pub async fn list(
     db: &Db,
-    ward_id: i64,
+    ward: &WardRead,
     query: CountermeasureQuery,
     today: NaiveDate,
     paging: Paging,
 ) -> AppResult<Page<Countermeasure>> {
+    let ward_id = ward.ward_id();
     let mut filter = Filter::default();
     // `$1`: the count below reuses it.
     filter.and("ward_id = ?", [Bind::Int(ward_id)]);
@@ -174,9 +179,14 @@ async fn load(
     Ok(from_row(&row, today)?)
 }
 
-pub async fn get(db: &Db, id: i64, today: NaiveDate) -> AppResult<Countermeasure> {
+/// The countermeasure `scope` names.
+pub async fn get(
+    db: &Db,
+    scope: &CountermeasureRead,
+    today: NaiveDate,
+) -> AppResult<Countermeasure> {
     let mut conn = db.pool.acquire().await?;
-    load(&mut conn, id, today).await
+    load(&mut conn, scope.id(), today).await
 }
 
 /// Owner and meeting, when given, must belong to the countermeasure's ward.
@@ -189,20 +199,12 @@ async fn check_references(tx: &mut Tx, cm: &Countermeasure) -> AppResult<()> {
             .bind(meeting)
             .fetch_optional(&mut **tx)
             .await?;
-        match ward {
-            None => {
-                return Err(AppError::invalid(
-                    "meeting_id",
-                    format!("会議(ID {meeting})は存在しません"),
-                ));
-            }
-            Some(w) if w != cm.ward_id => {
-                return Err(AppError::invalid(
-                    "meeting_id",
-                    format!("会議(ID {meeting})はこの区の会議ではありません"),
-                ));
-            }
-            Some(_) => {}
+        // Another ward's meeting answers like a missing one.
+        if ward != Some(cm.ward_id) {
+            return Err(AppError::invalid(
+                "meeting_id",
+                format!("会議(ID {meeting})はこの区の会議ではありません"),
+            ));
         }
     }
     Ok(())
@@ -319,14 +321,14 @@ fn actor_of(actor: &Option<String>) -> Option<&str> {
     actor.as_deref().map(str::trim).filter(|s| !s.is_empty())
 }
 
+/// Records a countermeasure in the ward. Errors: 422, 409.
 pub async fn create(
     db: &Db,
-    ward_id: i64,
+    ward: &WardWrite,
     new: &NewCountermeasure,
     now: DateTime<Utc>,
 ) -> AppResult<Countermeasure> {
-    // An unknown ward is a 404 whatever the input says.
-    crate::wards::store::get(db, ward_id).await?;
+    let ward_id = ward.ward_id();
     let mut cm = new.to_countermeasure(ward_id)?;
     let today = calendar::today(now);
     let mut tx = db.begin_write().await?;
@@ -398,10 +400,11 @@ pub async fn archive_in(
 /// Edits fields and/or archives or reopens; each is its own history entry.
 pub async fn update(
     db: &Db,
-    id: i64,
+    scope: &CountermeasureWrite,
     patch: &CountermeasurePatch,
     now: DateTime<Utc>,
 ) -> AppResult<Countermeasure> {
+    let id = scope.id();
     let today = calendar::today(now);
     let mut tx = db.begin_write().await?;
     let before = load(&mut tx, id, today).await?;
@@ -453,13 +456,20 @@ pub async fn update(
 }
 
 /// Moves a countermeasure one step on the ladder, with its history row.
+/// The owner (a `member`) may only record the step to 評価改善
+/// ([`super::check_owner_step`]). Errors: 403, 409, 422.
 pub async fn transition(
     db: &Db,
-    id: i64,
+    scope: &CountermeasureStep,
     req: &TransitionRequest,
     now: DateTime<Utc>,
 ) -> AppResult<Countermeasure> {
+    let id = scope.id();
     let mut tx = db.begin_write().await?;
+    if !scope.manages() {
+        let current = load(&mut tx, id, calendar::today(now)).await?;
+        super::check_owner_step(&current, req)?;
+    }
     let after = transition_in(&mut tx, id, req, None, now).await?;
     tx.commit().await?;
     Ok(after)
@@ -492,17 +502,28 @@ pub struct HistoryEntry {
 }
 
 /// The timeline, oldest first.
-pub async fn history(db: &Db, id: i64) -> AppResult<Vec<HistoryEntry>> {
-    get(db, id, NaiveDate::MIN).await?;
+pub async fn history(db: &Db, scope: &CountermeasureRead) -> AppResult<Vec<HistoryEntry>> {
+    history_of(db, scope.ward_id(), scope.id()).await
+}
+
+/// The timeline of countermeasure `id` of the ward (a listed one, for the
+/// CSV export); one of another ward has none.
+pub async fn history_in_ward(db: &Db, ward: &WardRead, id: i64) -> AppResult<Vec<HistoryEntry>> {
+    history_of(db, ward.ward_id(), id).await
+}
+
+async fn history_of(db: &Db, ward_id: i64, id: i64) -> AppResult<Vec<HistoryEntry>> {
     let rows = sqlx::query(
         "SELECT e.id, e.kind, e.from_stage, e.to_stage, e.occurred_on, e.actor, e.note, e.evaluation, e.improvement, \
          e.changes, e.recorded_at, COALESCE(NULLIF(a.display_name, ''), a.email) AS recorded_by, \
          e.meeting_id, m.title AS meeting_title \
          FROM countermeasure_events e LEFT JOIN accounts a ON a.id = e.recorded_by_account_id \
          LEFT JOIN meetings m ON m.id = e.meeting_id \
-         WHERE e.countermeasure_id = $1 ORDER BY e.id",
+         WHERE e.countermeasure_id = $1 \
+         AND EXISTS (SELECT 1 FROM countermeasures c WHERE c.id = $1 AND c.ward_id = $2) ORDER BY e.id",
     )
     .bind(id)
+    .bind(ward_id)
     .fetch_all(&db.pool)
     .await?;
     rows.iter()
@@ -850,7 +871,8 @@ pub struct MeetingStep {
 }
 
 /// The steps a meeting decided, in the order they were recorded.
-pub async fn steps_at_meeting(db: &Db, meeting_id: i64) -> AppResult<Vec<MeetingStep>> {
+pub async fn steps_at_meeting(db: &Db, meeting: &MeetingRead) -> AppResult<Vec<MeetingStep>> {
+    let meeting_id = meeting.id();
     let rows = sqlx::query(
         "SELECT e.countermeasure_id, c.title, e.from_stage, e.to_stage FROM countermeasure_events e \
          JOIN countermeasures c ON c.id = e.countermeasure_id WHERE e.meeting_id = $1 ORDER BY e.id",

@@ -6,6 +6,7 @@ use std::collections::{HashMap, HashSet};
 use chrono::{Days, NaiveDate};
 
 use super::{UPCOMING_DAYS, WardDashboard, topic_statuses};
+use crate::access::WardRead;
 use crate::calendar::Period;
 use crate::countermeasures::{self, Countermeasure, Stage};
 use crate::db::Db;
@@ -111,8 +112,9 @@ pub async fn for_wards(
         .collect())
 }
 
-pub async fn for_ward(db: &Db, ward_id: i64, today: NaiveDate) -> AppResult<WardDashboard> {
-    let ward = wards::store::get(db, ward_id).await?;
+/// One ward's dashboard, with its overdue and upcoming lists.
+pub async fn for_ward(db: &Db, scope: &WardRead, today: NaiveDate) -> AppResult<WardDashboard> {
+    let ward = wards::store::get(db, scope).await?;
     let mut all = for_wards(db, vec![ward], today, true).await?;
     Ok(all.remove(0))
 }
@@ -123,10 +125,11 @@ pub async fn for_ward(db: &Db, ward_id: i64, today: NaiveDate) -> AppResult<Ward
 /// this page is the one every secretariat opens; BENCHMARKS.md).
 pub async fn for_ward_page(
     db: &Db,
-    ward_id: i64,
+    scope: &WardRead,
     today: NaiveDate,
 ) -> AppResult<(WardDashboard, Survey)> {
-    let ward = wards::store::get(db, ward_id).await?;
+    let ward = wards::store::get(db, scope).await?;
+    let ward_id = ward.id;
     let period = Period::containing(today);
     let previous = period.previous();
     let mut topics =

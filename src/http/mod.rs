@@ -5,6 +5,7 @@ pub mod api;
 pub mod auth;
 pub mod client;
 pub mod problem;
+pub mod routes;
 
 use std::time::Instant;
 
@@ -80,14 +81,18 @@ pub fn routes(state: AppState) -> impl Endpoint + 'static {
     Route::new()
         .nest(
             "/api",
-            api.into_endpoint()
-                .catch_all_error(problem::catch_api_error),
+            auth::ApiGate {
+                inner: api
+                    .into_endpoint()
+                    .catch_all_error(problem::catch_api_error),
+                state: state.clone(),
+            },
         )
+        // The spec and Swagger UI are public documentation.
         .at("/openapi.json", spec)
         .nest("/docs", docs)
-        .nest("/", crate::pages::routes(state.clone()))
+        .nest("/", routes::router(state))
         .around(refuse_nul)
-        .with(GateLayer(state))
         .around(log_request)
         .into_endpoint()
 }
@@ -130,20 +135,6 @@ fn spec_with_security(spec: &str) -> impl Endpoint + 'static {
             .content_type("application/json")
             .body(body.clone())
     })
-}
-
-/// Wraps the routes in [`auth::Gate`].
-struct GateLayer(AppState);
-
-impl<E: Endpoint> poem::Middleware<E> for GateLayer {
-    type Output = auth::Gate<E>;
-
-    fn transform(&self, ep: E) -> Self::Output {
-        auth::Gate {
-            inner: ep,
-            state: self.0.clone(),
-        }
-    }
 }
 
 /// One log line per request: method, path (ids only, never query strings or

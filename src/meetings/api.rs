@@ -7,8 +7,10 @@ use poem_openapi::{Object, OpenApi};
 
 use super::store::{self, MeetingQuery};
 use super::{Meeting, MeetingPatch, NewMeeting, StageChange};
+use crate::access;
 use crate::app::AppState;
 use crate::http::api::{ApiTags, Created, NoContent, PageInfo};
+use crate::http::auth::Checked;
 use crate::http::problem::ApiResult;
 use crate::paging::Paging;
 
@@ -55,24 +57,20 @@ impl MeetingsApi {
     )]
     async fn list(
         &self,
-        ward_id: Path<i64>,
+        ward: Checked<access::WardRead>,
+        #[oai(name = "ward_id")] _ward_id: Path<i64>,
         from: Query<Option<NaiveDate>>,
         to: Query<Option<NaiveDate>>,
         limit: Query<Option<i64>>,
         offset: Query<Option<i64>>,
     ) -> ApiResult<Json<MeetingList>> {
-        crate::wards::store::get(&self.state.db, ward_id.0).await?;
+        let ward = ward.0;
         let query = MeetingQuery {
             from: from.0,
             to: to.0,
         };
-        let page = store::list(
-            &self.state.db,
-            ward_id.0,
-            query,
-            Paging::new(limit.0, offset.0),
-        )
-        .await?;
+        let page =
+            store::list(&self.state.db, &ward, query, Paging::new(limit.0, offset.0)).await?;
         Ok(Json(MeetingList {
             page: PageInfo::from(&page),
             items: page.items,
@@ -87,12 +85,14 @@ impl MeetingsApi {
     )]
     async fn create(
         &self,
-        ward_id: Path<i64>,
+        ward: Checked<access::WardWrite>,
+        #[oai(name = "ward_id")] _ward_id: Path<i64>,
         body: Json<NewMeetingRequest>,
     ) -> ApiResult<Created<Meeting>> {
+        let ward = ward.0;
         let m = store::create_deciding(
             &self.state.db,
-            ward_id.0,
+            &ward,
             &body.0.meeting,
             &body.0.stage_changes,
             self.state.clock.now(),
@@ -102,8 +102,13 @@ impl MeetingsApi {
     }
 
     #[oai(path = "/meetings/:id", method = "get", operation_id = "getMeeting")]
-    async fn get(&self, id: Path<i64>) -> ApiResult<Json<Meeting>> {
-        Ok(Json(store::get(&self.state.db, id.0).await?))
+    async fn get(
+        &self,
+        meeting: Checked<access::MeetingRead>,
+        #[oai(name = "id")] _id: Path<i64>,
+    ) -> ApiResult<Json<Meeting>> {
+        let meeting = meeting.0;
+        Ok(Json(store::get(&self.state.db, &meeting).await?))
     }
 
     /// Updates some fields; `topics` and `attendee_ids`, when given, replace
@@ -115,13 +120,15 @@ impl MeetingsApi {
     )]
     async fn update(
         &self,
-        id: Path<i64>,
+        meeting: Checked<access::MeetingWrite>,
+        #[oai(name = "id")] _id: Path<i64>,
         body: Json<MeetingPatchRequest>,
     ) -> ApiResult<Json<Meeting>> {
+        let meeting = meeting.0;
         Ok(Json(
             store::update_deciding(
                 &self.state.db,
-                id.0,
+                &meeting,
                 &body.0.patch,
                 &body.0.stage_changes,
                 self.state.clock.now(),
@@ -136,8 +143,13 @@ impl MeetingsApi {
         method = "delete",
         operation_id = "deleteMeeting"
     )]
-    async fn delete(&self, id: Path<i64>) -> ApiResult<NoContent> {
-        store::delete(&self.state.db, id.0, self.state.clock.now()).await?;
+    async fn delete(
+        &self,
+        meeting: Checked<access::MeetingWrite>,
+        #[oai(name = "id")] _id: Path<i64>,
+    ) -> ApiResult<NoContent> {
+        let meeting = meeting.0;
+        store::delete(&self.state.db, &meeting, self.state.clock.now()).await?;
         Ok(NoContent::NoContent)
     }
 }

@@ -3,12 +3,13 @@
 
 use askama::Template;
 use poem::http::StatusCode;
-use poem::web::{Data, Path};
+use poem::web::Data;
 use poem::{IntoResponse, handler};
 use poem_openapi::types::MaybeUndefined;
 
 use super::store::MeetingQuery;
 use super::{Meeting, MeetingKind, MeetingPatch, NewMeeting, StageChange, change_field};
+use crate::access::{MeetingRead, MeetingWrite, WardRead, WardWrite};
 use crate::app::AppState;
 use crate::countermeasures::store::CountermeasureQuery;
 use crate::countermeasures::{Countermeasure, Stage};
@@ -16,8 +17,8 @@ use crate::error::AppError;
 use crate::members::Member;
 use crate::pages::{
     Badge, Choice, Errors, FieldParser, FormData, Layout, PageResult, badge, choices, date_label,
-    fail, is_form_error, member_names, path_id, render, render_with_status, see_other,
-    topic_choices, topic_label,
+    fail, is_form_error, member_names, render, render_with_status, see_other, topic_choices,
+    topic_label,
 };
 use crate::paging::Paging;
 use crate::wards::{self, Ward};
@@ -40,10 +41,10 @@ struct ListPage {
 }
 
 #[handler]
-pub async fn list(Data(state): Data<&AppState>, Path(id): Path<String>) -> PageResult {
-    let id = path_id(&id)?;
-    let ward = wards::store::get(&state.db, id).await.map_err(fail)?;
-    let meetings = super::store::list(&state.db, id, MeetingQuery::default(), Paging::all())
+pub async fn list(Data(state): Data<&AppState>, scope: WardRead) -> PageResult {
+    let id = scope.ward_id();
+    let ward = wards::store::get(&state.db, &scope).await.map_err(fail)?;
+    let meetings = super::store::list(&state.db, &scope, MeetingQuery::default(), Paging::all())
         .await
         .map_err(fail)?;
     let page = ListPage {
@@ -127,10 +128,10 @@ struct ReviewRow {
 /// The ward's countermeasures a meeting can carry forward: open, and with a
 /// next stage on the ladder (評価改善 has none: a new round is a re-plan,
 /// done on the countermeasure's page with its reason).
-async fn reviewable(state: &AppState, ward_id: i64) -> poem::Result<Vec<Countermeasure>> {
+async fn reviewable(state: &AppState, ward: &WardRead) -> poem::Result<Vec<Countermeasure>> {
     let open = crate::countermeasures::store::list(
         &state.db,
-        ward_id,
+        ward,
         CountermeasureQuery::default(),
         state.clock.today(),
         Paging::all(),
@@ -206,13 +207,14 @@ fn review_rows(
 
 async fn form_page(
     state: &AppState,
+    scope: &WardRead,
     ward: &Ward,
     meeting: Option<&Meeting>,
     form: FormData,
     errors: Errors,
     status: StatusCode,
 ) -> PageResult {
-    let members = crate::members::store::list(&state.db, ward.id, false, Paging::all())
+    let members = crate::members::store::list(&state.db, scope, false, Paging::all())
         .await
         .map_err(fail)?;
     // Active members, plus former members already recorded as attending.
@@ -242,7 +244,7 @@ async fn form_page(
             format!("/wards/{}/meetings", ward.id),
         ),
     };
-    let open = reviewable(state, ward.id).await?;
+    let open = reviewable(state, scope).await?;
     let review = review_rows(&form, &errors, &open, &members.items);
     let page = FormPage {
         layout: Layout::in_ward(title, ward, "meetings")
@@ -367,29 +369,37 @@ fn read_all(
 }
 
 #[handler]
-pub async fn new_form(Data(state): Data<&AppState>, Path(id): Path<String>) -> PageResult {
-    let id = path_id(&id)?;
-    let ward = wards::store::get(&state.db, id).await.map_err(fail)?;
+pub async fn new_form(Data(state): Data<&AppState>, scope: WardWrite) -> PageResult {
+    let scope = scope.read();
+    let ward = wards::store::get(&state.db, &scope).await.map_err(fail)?;
     let mut form = FormData::from_pairs([
         ("held_on", state.clock.today().to_string()),
         ("kind", MeetingKind::Council.as_str().to_string()),
     ]);
-    review_defaults(&mut form, &reviewable(state, ward.id).await?);
-    form_page(state, &ward, None, form, Errors::none(""), StatusCode::OK).await
+    review_defaults(&mut form, &reviewable(state, &scope).await?);
+    form_page(
+        state,
+        &scope,
+        &ward,
+        None,
+        form,
+        Errors::none(""),
+        StatusCode::OK,
+    )
+    .await
 }
 
 #[handler]
-pub async fn create(
-    Data(state): Data<&AppState>,
-    Path(id): Path<String>,
-    body: Vec<u8>,
-) -> PageResult {
-    let id = path_id(&id)?;
-    let ward = wards::store::get(&state.db, id).await.map_err(fail)?;
+pub async fn create(Data(state): Data<&AppState>, scope: WardWrite, body: Vec<u8>) -> PageResult {
+    let id = scope.ward_id();
+    let ward = wards::store::get(&state.db, &scope.read())
+        .await
+        .map_err(fail)?;
     let form = FormData::parse(&body);
     let result = match read_all(&form, id, state.clock.today()) {
         Ok((new, changes)) => {
-            super::store::create_deciding(&state.db, id, &new, &changes, state.clock.now()).await
+            super::store::create_deciding(&state.db, &scope, &new, &changes, state.clock.now())
+                .await
         }
         Err(e) => Err(e),
     };
@@ -397,23 +407,26 @@ pub async fn create(
         Ok(m) => see_other(format!("/meetings/{}", m.id)),
         Err(e) if is_form_error(&e) => {
             let errors = Errors::from_error(&e, "");
-            form_page(state, &ward, None, form, errors, e.status()).await
+            form_page(state, &scope.read(), &ward, None, form, errors, e.status()).await
         }
         Err(e) => Err(fail(e)),
     }
 }
 
 #[handler]
-pub async fn edit_form(Data(state): Data<&AppState>, Path(id): Path<String>) -> PageResult {
-    let id = path_id(&id)?;
-    let meeting = super::store::get(&state.db, id).await.map_err(fail)?;
-    let ward = wards::store::get(&state.db, meeting.ward_id)
+pub async fn edit_form(Data(state): Data<&AppState>, scope: MeetingWrite) -> PageResult {
+    let meeting = super::store::get(&state.db, &scope.read())
+        .await
+        .map_err(fail)?;
+    let ward_scope = scope.ward_read();
+    let ward = wards::store::get(&state.db, &ward_scope)
         .await
         .map_err(fail)?;
     let mut form = meeting_values(&meeting);
-    review_defaults(&mut form, &reviewable(state, ward.id).await?);
+    review_defaults(&mut form, &reviewable(state, &ward_scope).await?);
     form_page(
         state,
+        &ward_scope,
         &ward,
         Some(&meeting),
         form,
@@ -426,12 +439,14 @@ pub async fn edit_form(Data(state): Data<&AppState>, Path(id): Path<String>) -> 
 #[handler]
 pub async fn update(
     Data(state): Data<&AppState>,
-    Path(id): Path<String>,
+    scope: MeetingWrite,
     body: Vec<u8>,
 ) -> PageResult {
-    let id = path_id(&id)?;
-    let meeting = super::store::get(&state.db, id).await.map_err(fail)?;
-    let ward = wards::store::get(&state.db, meeting.ward_id)
+    let id = scope.id();
+    let meeting = super::store::get(&state.db, &scope.read())
+        .await
+        .map_err(fail)?;
+    let ward = wards::store::get(&state.db, &scope.ward_read())
         .await
         .map_err(fail)?;
     let form = FormData::parse(&body);
@@ -445,7 +460,8 @@ pub async fn update(
                 attendee_ids: Some(new.attendee_ids),
                 minutes: MaybeUndefined::Value(new.minutes),
             };
-            super::store::update_deciding(&state.db, id, &patch, &changes, state.clock.now()).await
+            super::store::update_deciding(&state.db, &scope, &patch, &changes, state.clock.now())
+                .await
         }
         Err(e) => Err(e),
     };
@@ -453,7 +469,17 @@ pub async fn update(
         Ok(_) => see_other(format!("/meetings/{id}")),
         Err(e) if is_form_error(&e) => {
             let errors = Errors::from_error(&e, "");
-            form_page(state, &ward, Some(&meeting), form, errors, e.status()).await
+            let ward_scope = scope.ward_read();
+            form_page(
+                state,
+                &ward_scope,
+                &ward,
+                Some(&meeting),
+                form,
+                errors,
+                e.status(),
+            )
+            .await
         }
         Err(e) => Err(fail(e)),
     }
@@ -488,12 +514,18 @@ struct DetailPage {
     refusal: Option<String>,
 }
 
-async fn detail_page(state: &AppState, id: i64, refusal: Option<&AppError>) -> PageResult {
-    let meeting = super::store::get(&state.db, id).await.map_err(fail)?;
-    let ward = wards::store::get(&state.db, meeting.ward_id)
+async fn detail_page(
+    state: &AppState,
+    scope: &MeetingRead,
+    refusal: Option<&AppError>,
+) -> PageResult {
+    let id = scope.id();
+    let meeting = super::store::get(&state.db, scope).await.map_err(fail)?;
+    let ward_scope = scope.ward_read();
+    let ward = wards::store::get(&state.db, &ward_scope)
         .await
         .map_err(fail)?;
-    let members = crate::members::store::list(&state.db, ward.id, false, Paging::all())
+    let members = crate::members::store::list(&state.db, &ward_scope, false, Paging::all())
         .await
         .map_err(fail)?;
     let names = member_names(&members.items);
@@ -502,10 +534,11 @@ async fn detail_page(state: &AppState, id: i64, refusal: Option<&AppError>) -> P
         include_archived: true,
         ..Default::default()
     };
-    let all = crate::countermeasures::store::list(&state.db, ward.id, query, today, Paging::all())
-        .await
-        .map_err(fail)?;
-    let steps = crate::countermeasures::store::steps_at_meeting(&state.db, id)
+    let all =
+        crate::countermeasures::store::list(&state.db, &ward_scope, query, today, Paging::all())
+            .await
+            .map_err(fail)?;
+    let steps = crate::countermeasures::store::steps_at_meeting(&state.db, scope)
         .await
         .map_err(fail)?;
     let page = DetailPage {
@@ -551,18 +584,15 @@ async fn detail_page(state: &AppState, id: i64, refusal: Option<&AppError>) -> P
 }
 
 #[handler]
-pub async fn detail(Data(state): Data<&AppState>, Path(id): Path<String>) -> PageResult {
-    let id = path_id(&id)?;
-    detail_page(state, id, None).await
+pub async fn detail(Data(state): Data<&AppState>, scope: MeetingRead) -> PageResult {
+    detail_page(state, &scope, None).await
 }
 
 #[handler]
-pub async fn delete(Data(state): Data<&AppState>, Path(id): Path<String>) -> PageResult {
-    let id = path_id(&id)?;
-    let meeting = super::store::get(&state.db, id).await.map_err(fail)?;
-    match super::store::delete(&state.db, id, state.clock.now()).await {
-        Ok(()) => see_other(format!("/wards/{}/meetings", meeting.ward_id)),
-        Err(e) if is_form_error(&e) => detail_page(state, id, Some(&e)).await,
+pub async fn delete(Data(state): Data<&AppState>, scope: MeetingWrite) -> PageResult {
+    match super::store::delete(&state.db, &scope, state.clock.now()).await {
+        Ok(()) => see_other(format!("/wards/{}/meetings", scope.ward_id())),
+        Err(e) if is_form_error(&e) => detail_page(state, &scope.read(), Some(&e)).await,
         Err(e) => Err(fail(e)),
     }
 }

@@ -8,6 +8,7 @@ use sqlx::Row;
 use sqlx::any::AnyRow;
 
 use super::{Meeting, MeetingKind, MeetingPatch, NewMeeting, Problems, StageChange};
+use crate::access::{MeetingRead, MeetingWrite, WardRead, WardWrite};
 use crate::audit;
 use crate::calendar;
 use crate::countermeasures::EventKind;
@@ -53,10 +54,11 @@ pub struct MeetingQuery {
 /// A ward's meetings, newest first, with topics and attendees (three queries per page).
 pub async fn list(
     db: &Db,
-    ward_id: i64,
+    ward: &WardRead,
     query: MeetingQuery,
     paging: Paging,
 ) -> AppResult<Page<Meeting>> {
+    let ward_id = ward.ward_id();
     let mut filter = Filter::default();
     filter.and("ward_id = ?", [Bind::Int(ward_id)]);
     if let Some(from) = query.from {
@@ -160,9 +162,10 @@ async fn load(executor: &mut sqlx::AnyConnection, id: i64) -> AppResult<Meeting>
     Ok(m)
 }
 
-pub async fn get(db: &Db, id: i64) -> AppResult<Meeting> {
+/// The meeting `meeting` names, with its topics and attendees.
+pub async fn get(db: &Db, meeting: &MeetingRead) -> AppResult<Meeting> {
     let mut conn = db.pool.acquire().await?;
-    load(&mut conn, id).await
+    load(&mut conn, meeting.id()).await
 }
 
 async fn write_lists(tx: &mut Tx, m: &Meeting) -> AppResult<()> {
@@ -191,13 +194,14 @@ async fn write_lists(tx: &mut Tx, m: &Meeting) -> AppResult<()> {
     Ok(())
 }
 
+/// Records a meeting that decided no steps.
 pub async fn create(
     db: &Db,
-    ward_id: i64,
+    ward: &WardWrite,
     new: &NewMeeting,
     now: DateTime<Utc>,
 ) -> AppResult<Meeting> {
-    create_deciding(db, ward_id, new, &[], now).await
+    create_deciding(db, ward, new, &[], now).await
 }
 
 /// Records a meeting with the ladder steps it decided for its ward's
@@ -207,13 +211,12 @@ pub async fn create(
 /// `cm-{id}-{field}` ([`super::change_field`]).
 pub async fn create_deciding(
     db: &Db,
-    ward_id: i64,
+    ward: &WardWrite,
     new: &NewMeeting,
     changes: &[StageChange],
     now: DateTime<Utc>,
 ) -> AppResult<Meeting> {
-    // An unknown ward is a 404 whatever the input says.
-    crate::wards::store::get(db, ward_id).await?;
+    let ward_id = ward.ward_id();
     let mut problems = Problems::default();
     let checked = match new.to_meeting(ward_id) {
         Ok(m) => Some(m),
@@ -261,24 +264,26 @@ pub async fn create_deciding(
     Ok(meeting)
 }
 
+/// Edits a meeting, deciding no steps.
 pub async fn update(
     db: &Db,
-    id: i64,
+    meeting: &MeetingWrite,
     patch: &MeetingPatch,
     now: DateTime<Utc>,
 ) -> AppResult<Meeting> {
-    update_deciding(db, id, patch, &[], now).await
+    update_deciding(db, meeting, patch, &[], now).await
 }
 
 /// Edits a meeting and records the ladder steps it decided, as
 /// [`create_deciding`] does.
 pub async fn update_deciding(
     db: &Db,
-    id: i64,
+    meeting: &MeetingWrite,
     patch: &MeetingPatch,
     changes: &[StageChange],
     now: DateTime<Utc>,
 ) -> AppResult<Meeting> {
+    let id = meeting.id();
     let mut tx = db.begin_write().await?;
     let before = load(&mut tx, id).await?;
     let mut problems = Problems::default();
@@ -403,7 +408,8 @@ async fn write_changes(
 
 /// Deletes a meeting; refused while countermeasures name it as the meeting
 /// that decided them, so no countermeasure loses its origin silently.
-pub async fn delete(db: &Db, id: i64, now: DateTime<Utc>) -> AppResult<()> {
+pub async fn delete(db: &Db, meeting: &MeetingWrite, now: DateTime<Utc>) -> AppResult<()> {
+    let id = meeting.id();
     let mut tx = db.begin_write().await?;
     let before = load(&mut tx, id).await?;
     let decided: i64 =

@@ -5,8 +5,10 @@ use poem_openapi::payload::Json;
 use poem_openapi::{Object, OpenApi};
 
 use super::{Member, MemberPatch, NewMember, store};
+use crate::access;
 use crate::app::AppState;
 use crate::http::api::{ApiTags, Created, PageInfo};
+use crate::http::auth::Checked;
 use crate::http::problem::ApiResult;
 use crate::paging::Paging;
 
@@ -31,15 +33,16 @@ impl MembersApi {
     )]
     async fn list(
         &self,
-        ward_id: Path<i64>,
+        ward: Checked<access::WardRead>,
+        #[oai(name = "ward_id")] _ward_id: Path<i64>,
         active_only: Query<Option<bool>>,
         limit: Query<Option<i64>>,
         offset: Query<Option<i64>>,
     ) -> ApiResult<Json<MemberList>> {
-        crate::wards::store::get(&self.state.db, ward_id.0).await?;
+        let ward = ward.0;
         let page = store::list(
             &self.state.db,
-            ward_id.0,
+            &ward,
             active_only.0.unwrap_or(false),
             Paging::new(limit.0, offset.0),
         )
@@ -57,23 +60,36 @@ impl MembersApi {
     )]
     async fn create(
         &self,
-        ward_id: Path<i64>,
+        ward: Checked<access::WardWrite>,
+        #[oai(name = "ward_id")] _ward_id: Path<i64>,
         body: Json<NewMember>,
     ) -> ApiResult<Created<Member>> {
-        let m = store::create(&self.state.db, ward_id.0, &body.0, self.state.clock.now()).await?;
+        let ward = ward.0;
+        let m = store::create(&self.state.db, &ward, &body.0, self.state.clock.now()).await?;
         Ok(Created::Created(Json(m)))
     }
 
     #[oai(path = "/members/:id", method = "get", operation_id = "getMember")]
-    async fn get(&self, id: Path<i64>) -> ApiResult<Json<Member>> {
-        Ok(Json(store::get(&self.state.db, id.0).await?))
+    async fn get(
+        &self,
+        member: Checked<access::MemberRead>,
+        #[oai(name = "id")] _id: Path<i64>,
+    ) -> ApiResult<Json<Member>> {
+        let member = member.0;
+        Ok(Json(store::get(&self.state.db, &member).await?))
     }
 
     /// Updates some fields; `email: null` removes the address, `active: false` retires the member.
     #[oai(path = "/members/:id", method = "patch", operation_id = "updateMember")]
-    async fn update(&self, id: Path<i64>, body: Json<MemberPatch>) -> ApiResult<Json<Member>> {
+    async fn update(
+        &self,
+        member: Checked<access::MemberWrite>,
+        #[oai(name = "id")] _id: Path<i64>,
+        body: Json<MemberPatch>,
+    ) -> ApiResult<Json<Member>> {
+        let member = member.0;
         Ok(Json(
-            store::update(&self.state.db, id.0, &body.0, self.state.clock.now()).await?,
+            store::update(&self.state.db, &member, &body.0, self.state.clock.now()).await?,
         ))
     }
 }

@@ -2,16 +2,17 @@
 
 use askama::Template;
 use poem::http::StatusCode;
-use poem::web::{Data, Path};
+use poem::web::Data;
 use poem::{IntoResponse, handler};
 use poem_openapi::types::MaybeUndefined;
 
 use super::{Member, MemberPatch, NewMember, OrganizationKind};
+use crate::access::{MemberWrite, WardRead, WardWrite};
 use crate::app::AppState;
 use crate::error::AppError;
 use crate::pages::{
     Choice, Errors, FieldParser, FormData, Layout, PageResult, choices, fail, is_form_error,
-    path_id, render, render_with_status, see_other,
+    render, render_with_status, see_other,
 };
 use crate::paging::Paging;
 use crate::wards::{self, Ward};
@@ -25,15 +26,14 @@ struct ListPage {
 }
 
 #[handler]
-pub async fn list(Data(state): Data<&AppState>, Path(id): Path<String>) -> PageResult {
-    let id = path_id(&id)?;
-    let ward = wards::store::get(&state.db, id).await.map_err(fail)?;
-    let members = super::store::list(&state.db, id, false, Paging::all())
+pub async fn list(Data(state): Data<&AppState>, scope: WardRead) -> PageResult {
+    let ward = wards::store::get(&state.db, &scope).await.map_err(fail)?;
+    let members = super::store::list(&state.db, &scope, false, Paging::all())
         .await
         .map_err(fail)?;
     let page = ListPage {
         layout: Layout::in_ward(format!("{} 委員", ward.name), &ward, "members"),
-        ward_id: id,
+        ward_id: scope.ward_id(),
         members: members.items,
     };
     Ok(render(&page)?.into_response())
@@ -125,24 +125,23 @@ fn read_form(form: &FormData) -> Result<NewMember, AppError> {
 }
 
 #[handler]
-pub async fn new_form(Data(state): Data<&AppState>, Path(id): Path<String>) -> PageResult {
-    let id = path_id(&id)?;
-    let ward = wards::store::get(&state.db, id).await.map_err(fail)?;
+pub async fn new_form(Data(state): Data<&AppState>, scope: WardWrite) -> PageResult {
+    let ward = wards::store::get(&state.db, &scope.read())
+        .await
+        .map_err(fail)?;
     let form = FormData::from_pairs([("active", "1")]);
     form_page(&ward, None, form, Errors::none(""), StatusCode::OK)
 }
 
 #[handler]
-pub async fn create(
-    Data(state): Data<&AppState>,
-    Path(id): Path<String>,
-    body: Vec<u8>,
-) -> PageResult {
-    let id = path_id(&id)?;
-    let ward = wards::store::get(&state.db, id).await.map_err(fail)?;
+pub async fn create(Data(state): Data<&AppState>, scope: WardWrite, body: Vec<u8>) -> PageResult {
+    let id = scope.ward_id();
+    let ward = wards::store::get(&state.db, &scope.read())
+        .await
+        .map_err(fail)?;
     let form = FormData::parse(&body);
     let result = match read_form(&form) {
-        Ok(new) => super::store::create(&state.db, id, &new, state.clock.now()).await,
+        Ok(new) => super::store::create(&state.db, &scope, &new, state.clock.now()).await,
         Err(e) => Err(e),
     };
     match result {
@@ -155,10 +154,11 @@ pub async fn create(
 }
 
 #[handler]
-pub async fn edit_form(Data(state): Data<&AppState>, Path(id): Path<String>) -> PageResult {
-    let id = path_id(&id)?;
-    let member = super::store::get(&state.db, id).await.map_err(fail)?;
-    let ward = wards::store::get(&state.db, member.ward_id)
+pub async fn edit_form(Data(state): Data<&AppState>, scope: MemberWrite) -> PageResult {
+    let member = super::store::get(&state.db, &scope.read())
+        .await
+        .map_err(fail)?;
+    let ward = wards::store::get(&state.db, &scope.ward_read())
         .await
         .map_err(fail)?;
     let form = member_values(&member);
@@ -166,14 +166,11 @@ pub async fn edit_form(Data(state): Data<&AppState>, Path(id): Path<String>) -> 
 }
 
 #[handler]
-pub async fn update(
-    Data(state): Data<&AppState>,
-    Path(id): Path<String>,
-    body: Vec<u8>,
-) -> PageResult {
-    let id = path_id(&id)?;
-    let member = super::store::get(&state.db, id).await.map_err(fail)?;
-    let ward = wards::store::get(&state.db, member.ward_id)
+pub async fn update(Data(state): Data<&AppState>, scope: MemberWrite, body: Vec<u8>) -> PageResult {
+    let member = super::store::get(&state.db, &scope.read())
+        .await
+        .map_err(fail)?;
+    let ward = wards::store::get(&state.db, &scope.ward_read())
         .await
         .map_err(fail)?;
     let form = FormData::parse(&body);
@@ -189,7 +186,7 @@ pub async fn update(
                 },
                 active: Some(new.active),
             };
-            super::store::update(&state.db, id, &patch, state.clock.now()).await
+            super::store::update(&state.db, &scope, &patch, state.clock.now()).await
         }
         Err(e) => Err(e),
     };

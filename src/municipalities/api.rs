@@ -75,13 +75,7 @@ impl CatalogueApi {
     )]
     async fn list_municipalities(&self, req: &poem::Request) -> ApiResult<Json<MunicipalityList>> {
         let actor = crate::http::auth::actor(req)?;
-        let items: Vec<_> = store::list(&self.state.db)
-            .await?
-            .into_iter()
-            .filter(|m| {
-                actor.role == crate::accounts::Role::Admin || actor.municipality_id == Some(m.id)
-            })
-            .collect();
+        let items = store::list(&self.state.db, crate::access::visible(&actor)).await?;
         Ok(Json(MunicipalityList {
             total: items.len() as i64,
             items,
@@ -97,9 +91,11 @@ impl CatalogueApi {
     )]
     async fn create_municipality(
         &self,
+        operator: crate::http::auth::Checked<crate::access::Installation>,
         body: Json<NewMunicipality>,
     ) -> ApiResult<Created<Municipality>> {
-        let m = store::create(&self.state.db, &body.0, self.state.clock.now()).await?;
+        let operator = operator.0;
+        let m = store::create(&self.state.db, &operator, &body.0, self.state.clock.now()).await?;
         Ok(Created::Created(Json(m)))
     }
 }

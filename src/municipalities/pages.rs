@@ -3,16 +3,16 @@
 
 use askama::Template;
 use poem::http::StatusCode;
-use poem::web::{Data, Path};
+use poem::web::Data;
 use poem::{Body, handler};
 use poem_openapi::types::MaybeUndefined;
 
 use super::{NewMunicipality, store};
+use crate::access::{CityOf, WardWrite};
 use crate::app::AppState;
 use crate::error::{AppError, FieldError};
 use crate::pages::{
-    Errors, FormData, Layout, PageResult, fail, is_form_error, path_id, render_with_status,
-    see_other,
+    Errors, FormData, Layout, PageResult, fail, is_form_error, render_with_status, see_other,
 };
 use crate::wards::{self, NewWard, WardPatch};
 
@@ -64,14 +64,18 @@ fn errors_by_line(err: &AppError, lines: &[(usize, String)]) -> Errors {
 }
 
 #[handler]
-pub async fn create(Data(state): Data<&AppState>, body: Body) -> PageResult {
+pub async fn create(
+    Data(state): Data<&AppState>,
+    operator: crate::access::Installation,
+    body: Body,
+) -> PageResult {
     let form = FormData::parse(&body.into_vec().await?);
     let lines = ward_lines(form.value("wards"));
     let new = NewMunicipality {
         name: form.value("name").to_string(),
         wards: lines.iter().map(|(_, name)| name.clone()).collect(),
     };
-    match store::create(&state.db, &new, state.clock.now()).await {
+    match store::create(&state.db, &operator, &new, state.clock.now()).await {
         Ok(m) => see_other(format!("/city/{}", m.id)),
         Err(e) if is_form_error(&e) => {
             let page = MunicipalityForm {
@@ -93,19 +97,22 @@ struct WardForm {
     cancel: String,
     /// Editing an existing ward (shows the display order too).
     editing: bool,
+    /// The name field is shown: adding a ward, or the city editing one (a
+    /// secretariat changes the display order and its address only).
+    can_rename: bool,
     form: FormData,
     errors: Errors,
 }
 
 #[handler]
-pub async fn new_ward_form(Data(state): Data<&AppState>, Path(id): Path<String>) -> PageResult {
-    let id = path_id(&id)?;
-    let m = store::get(&state.db, id).await.map_err(fail)?;
+pub async fn new_ward_form(Data(state): Data<&AppState>, city: CityOf) -> PageResult {
+    let m = store::get(&state.db, &city.read()).await.map_err(fail)?;
     let page = WardForm {
         layout: Layout::new("区の追加").crumb(format!("/city/{}", m.id), m.name.clone()),
         action: format!("/city/{}/wards/new", m.id),
         cancel: format!("/city/{}", m.id),
         editing: false,
+        can_rename: true,
         form: FormData::default(),
         errors: Errors::none(""),
     };
@@ -113,19 +120,14 @@ pub async fn new_ward_form(Data(state): Data<&AppState>, Path(id): Path<String>)
 }
 
 #[handler]
-pub async fn create_ward(
-    Data(state): Data<&AppState>,
-    Path(id): Path<String>,
-    body: Body,
-) -> PageResult {
-    let id = path_id(&id)?;
-    let m = store::get(&state.db, id).await.map_err(fail)?;
+pub async fn create_ward(Data(state): Data<&AppState>, city: CityOf, body: Body) -> PageResult {
+    let m = store::get(&state.db, &city.read()).await.map_err(fail)?;
     let form = FormData::parse(&body.into_vec().await?);
     let new = NewWard {
         municipality_id: m.id,
         name: form.value("name").to_string(),
     };
-    match wards::store::create(&state.db, &new, state.clock.now()).await {
+    match wards::store::create(&state.db, &city, &new, state.clock.now()).await {
         Ok(w) => see_other(format!("/wards/{}", w.id)),
         Err(e) if is_form_error(&e) => {
             let page = WardForm {
@@ -133,6 +135,7 @@ pub async fn create_ward(
                 action: format!("/city/{}/wards/new", m.id),
                 cancel: format!("/city/{}", m.id),
                 editing: false,
+                can_rename: true,
                 errors: Errors::from_error(&e, ""),
                 form,
             };
@@ -144,6 +147,7 @@ pub async fn create_ward(
 
 fn ward_edit_page(
     ward: &wards::Ward,
+    can_rename: bool,
     form: FormData,
     errors: Errors,
     status: StatusCode,
@@ -153,16 +157,29 @@ fn ward_edit_page(
         action: format!("/wards/{}/edit", ward.id),
         cancel: format!("/wards/{}", ward.id),
         editing: true,
+        can_rename,
         form,
         errors,
     };
     render_with_status(&page, status)
 }
 
+/// The city's scope over the ward, when the actor has it (it may rename).
+fn renamer(req: &poem::Request, ward: &WardWrite) -> Option<CityOf> {
+    let actor = crate::http::auth::actor(req).ok()?;
+    crate::access::city_of(&actor, ward.municipality_id()).ok()
+}
+
 #[handler]
-pub async fn edit_ward_form(Data(state): Data<&AppState>, Path(id): Path<String>) -> PageResult {
-    let id = path_id(&id)?;
-    let ward = wards::store::get(&state.db, id).await.map_err(fail)?;
+pub async fn edit_ward_form(
+    Data(state): Data<&AppState>,
+    scope: WardWrite,
+    req: &poem::Request,
+) -> PageResult {
+    let ward = wards::store::get(&state.db, &scope.read())
+        .await
+        .map_err(fail)?;
+    let can_rename = renamer(req, &scope).is_some();
     let form = FormData::from_pairs([
         ("name", ward.name.clone()),
         ("sort_order", ward.sort_order.to_string()),
@@ -171,36 +188,59 @@ pub async fn edit_ward_form(Data(state): Data<&AppState>, Path(id): Path<String>
             ward.secretariat_email.clone().unwrap_or_default(),
         ),
     ]);
-    ward_edit_page(&ward, form, Errors::none(""), StatusCode::OK)
+    ward_edit_page(&ward, can_rename, form, Errors::none(""), StatusCode::OK)
 }
 
 #[handler]
 pub async fn update_ward(
     Data(state): Data<&AppState>,
-    Path(id): Path<String>,
+    scope: WardWrite,
+    req: &poem::Request,
     body: Body,
 ) -> PageResult {
-    let id = path_id(&id)?;
-    let ward = wards::store::get(&state.db, id).await.map_err(fail)?;
+    let ward = wards::store::get(&state.db, &scope.read())
+        .await
+        .map_err(fail)?;
+    let renamer = renamer(req, &scope);
+    let can_rename = renamer.is_some();
     let form = FormData::parse(&body.into_vec().await?);
     let sort_order = match form.non_empty("sort_order").map(str::parse::<i64>) {
         None => None,
         Some(Ok(n)) => Some(n),
         Some(Err(_)) => {
             let e = AppError::invalid("sort_order", "表示順は整数で入力してください");
-            return ward_edit_page(&ward, form, Errors::from_error(&e, ""), e.status());
+            return ward_edit_page(
+                &ward,
+                can_rename,
+                form,
+                Errors::from_error(&e, ""),
+                e.status(),
+            );
         }
     };
     let patch = WardPatch {
-        name: Some(form.value("name").to_string()),
+        // The name field is on the city's form only.
+        name: can_rename.then(|| form.value("name").to_string()),
         sort_order,
         secretariat_email: MaybeUndefined::Value(form.value("secretariat_email").to_string()),
     };
-    match wards::store::update(&state.db, id, &patch, state.clock.now()).await {
+    match wards::store::update(
+        &state.db,
+        &scope,
+        renamer.as_ref(),
+        &patch,
+        state.clock.now(),
+    )
+    .await
+    {
         Ok(w) => see_other(format!("/wards/{}", w.id)),
-        Err(e) if is_form_error(&e) => {
-            ward_edit_page(&ward, form, Errors::from_error(&e, ""), e.status())
-        }
+        Err(e) if is_form_error(&e) => ward_edit_page(
+            &ward,
+            can_rename,
+            form,
+            Errors::from_error(&e, ""),
+            e.status(),
+        ),
         Err(e) => Err(fail(e)),
     }
 }

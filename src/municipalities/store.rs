@@ -7,6 +7,7 @@ use sqlx::any::AnyRow;
 use serde_json::json;
 
 use super::{Municipality, NewMunicipality};
+use crate::access::{CityRead, Installation, Visible};
 use crate::audit;
 use crate::db::{Db, timestamp};
 use crate::error::{AppError, AppResult, unique_violation};
@@ -27,14 +28,33 @@ fn from_row(row: &AnyRow) -> Result<Municipality, sqlx::Error> {
     })
 }
 
-pub async fn list(db: &Db) -> AppResult<Vec<Municipality>> {
+/// The municipalities whose wards `visible` shows (admin: all).
+pub async fn list(db: &Db, visible: Visible) -> AppResult<Vec<Municipality>> {
     let rows = sqlx::query(sqlx::AssertSqlSafe(format!("{SELECT} ORDER BY m.id")))
         .fetch_all(&db.pool)
         .await?;
-    Ok(rows.iter().map(from_row).collect::<Result<_, _>>()?)
+    let all: Vec<Municipality> = rows.iter().map(from_row).collect::<Result<_, _>>()?;
+    Ok(all
+        .into_iter()
+        .filter(|m| visible.municipality_id().is_none_or(|v| v == m.id))
+        .collect())
 }
 
-pub async fn get(db: &Db, id: i64) -> AppResult<Municipality> {
+/// The municipality `city` names. Errors: 404 when it does not exist.
+pub async fn get(db: &Db, city: &CityRead) -> AppResult<Municipality> {
+    get_by_id(db, city.municipality_id()).await
+}
+
+/// Whether municipality `id` exists (for checks on ids in bodies).
+pub async fn exists(db: &Db, id: i64) -> AppResult<bool> {
+    let n: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM municipalities WHERE id = $1")
+        .bind(id)
+        .fetch_one(&db.pool)
+        .await?;
+    Ok(n > 0)
+}
+
+async fn get_by_id(db: &Db, id: i64) -> AppResult<Municipality> {
     let row = sqlx::query(sqlx::AssertSqlSafe(format!("{SELECT} WHERE m.id = $1")))
         .bind(id)
         .fetch_optional(&db.pool)
@@ -44,7 +64,12 @@ pub async fn get(db: &Db, id: i64) -> AppResult<Municipality> {
 }
 
 /// Creates the municipality and its wards (or its single area) in one transaction.
-pub async fn create(db: &Db, new: &NewMunicipality, now: DateTime<Utc>) -> AppResult<Municipality> {
+pub async fn create(
+    db: &Db,
+    _operator: &Installation,
+    new: &NewMunicipality,
+    now: DateTime<Utc>,
+) -> AppResult<Municipality> {
     new.validate()?;
     let name = new.name.trim();
     let mut tx = db.begin_write().await?;
@@ -80,7 +105,7 @@ pub async fn create(db: &Db, new: &NewMunicipality, now: DateTime<Utc>) -> AppRe
     };
     audit::record(&mut tx, entry, now).await?;
     tx.commit().await?;
-    get(db, id).await
+    get_by_id(db, id).await
 }
 
 /// Finds a municipality by its exact name (for the CLI).

@@ -7,9 +7,11 @@ use poem_openapi::{Object, OpenApi, Tags};
 
 use super::store::{self, Delivery};
 use super::{Overrides, base_params};
+use crate::access::{self, CityRead};
 use crate::app::AppState;
 use crate::error::AppError;
 use crate::http::api::PageInfo;
+use crate::http::auth::{Checked, actor};
 use crate::http::problem::ApiResult;
 use crate::paging::Paging;
 
@@ -71,7 +73,8 @@ impl RemindersApi {
     )]
     async fn deliveries(
         &self,
-        /// Only this municipality's deliveries (pinned to a city account's own).
+        req: &poem::Request,
+        /// Only this municipality's deliveries (`admin`; a city account sees its own).
         municipality_id: Query<Option<i64>>,
         ward_id: Query<Option<i64>>,
         /// queued, sending, sent, retrying or failed.
@@ -79,6 +82,7 @@ impl RemindersApi {
         limit: Query<Option<i64>>,
         offset: Query<Option<i64>>,
     ) -> ApiResult<Json<DeliveryList>> {
+        let view = access::city_view(&actor(req)?, municipality_id.0)?;
         if let Some(s) = &state.0
             && !STATES.contains(&s.as_str())
         {
@@ -90,7 +94,7 @@ impl RemindersApi {
         }
         let page = store::deliveries(
             &self.state.db,
-            municipality_id.0,
+            view.wards(),
             ward_id.0,
             state.0.as_deref(),
             Paging::new(limit.0, offset.0),
@@ -107,17 +111,12 @@ impl RemindersApi {
         method = "get",
         operation_id = "getReminderSettings"
     )]
-    async fn settings(&self, id: Path<i64>) -> ApiResult<Json<ReminderSettings>> {
-        crate::municipalities::store::get(&self.state.db, id.0).await?;
-        let overrides = store::overrides(&self.state.db, id.0).await?;
-        let p = overrides.apply(base_params(&self.state.config)?);
-        Ok(Json(ReminderSettings {
-            municipality_id: id.0,
-            overrides,
-            days_before_due: p.days_before_due,
-            repeat_interval_days: p.repeat_interval_days,
-            escalation_after_days: p.escalation_after_days,
-        }))
+    async fn settings(
+        &self,
+        city: Checked<access::CityRead>,
+        #[oai(name = "id")] _id: Path<i64>,
+    ) -> ApiResult<Json<ReminderSettings>> {
+        self.settings_of(&city.0).await
     }
 
     /// Issues the ward's iCal feed URL (meetings and evaluation due dates);
@@ -127,8 +126,13 @@ impl RemindersApi {
         method = "post",
         operation_id = "issueWardCalendarFeed"
     )]
-    async fn ward_feed(&self, ward_id: Path<i64>) -> ApiResult<Json<CalendarFeed>> {
-        self.feed(super::ical::Scope::Ward(ward_id.0)).await
+    async fn ward_feed(
+        &self,
+        ward: Checked<access::WardWrite>,
+        #[oai(name = "ward_id")] _ward_id: Path<i64>,
+    ) -> ApiResult<Json<CalendarFeed>> {
+        let ward = ward.0;
+        self.feed(super::ical::Scope::Ward(ward)).await
     }
 
     /// Issues a member's iCal feed URL (meetings attended, own due dates);
@@ -138,8 +142,13 @@ impl RemindersApi {
         method = "post",
         operation_id = "issueMemberCalendarFeed"
     )]
-    async fn member_feed(&self, member_id: Path<i64>) -> ApiResult<Json<CalendarFeed>> {
-        self.feed(super::ical::Scope::Member(member_id.0)).await
+    async fn member_feed(
+        &self,
+        member: Checked<access::MemberWrite>,
+        #[oai(name = "member_id")] _member_id: Path<i64>,
+    ) -> ApiResult<Json<CalendarFeed>> {
+        let member = member.0;
+        self.feed(super::ical::Scope::Member(member)).await
     }
 
     /// Replaces the municipality's overrides (`null` fields: the job file's value).
@@ -150,17 +159,34 @@ impl RemindersApi {
     )]
     async fn set_settings(
         &self,
-        id: Path<i64>,
+        city: Checked<access::CityOf>,
+        #[oai(name = "id")] _id: Path<i64>,
         body: Json<Overrides>,
     ) -> ApiResult<Json<ReminderSettings>> {
+        let city = city.0;
         super::save_overrides(
             &self.state.db,
             &self.state.config,
-            id.0,
+            &city,
             &body.0,
             self.state.clock.now(),
         )
         .await?;
-        self.settings(id).await
+        self.settings_of(&city.read()).await
+    }
+}
+
+impl RemindersApi {
+    async fn settings_of(&self, city: &CityRead) -> ApiResult<Json<ReminderSettings>> {
+        crate::municipalities::store::get(&self.state.db, city).await?;
+        let overrides = store::overrides(&self.state.db, city.municipality_id()).await?;
+        let p = overrides.apply(base_params(&self.state.config)?);
+        Ok(Json(ReminderSettings {
+            municipality_id: city.municipality_id(),
+            overrides,
+            days_before_due: p.days_before_due,
+            repeat_interval_days: p.repeat_interval_days,
+            escalation_after_days: p.escalation_after_days,
+        }))
     }
 }

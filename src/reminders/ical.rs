@@ -6,6 +6,7 @@ use chrono::{DateTime, NaiveDate, Utc};
 use serde_json::json;
 use sqlx::Row;
 
+use crate::access::{MemberWrite, WardWrite};
 use crate::audit;
 use crate::db::{Db, parse_date, timestamp};
 use crate::error::{AppError, AppResult};
@@ -13,8 +14,8 @@ use crate::error::{AppError, AppResult};
 /// Whose feed.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Scope {
-    Ward(i64),
-    Member(i64),
+    Ward(WardWrite),
+    Member(MemberWrite),
 }
 
 /// One all-day event.
@@ -44,14 +45,8 @@ pub fn feed_url(base_url: &str, token: &str) -> String {
 /// Issues a new token for the scope (replacing any earlier one) and returns it.
 pub async fn issue(db: &Db, scope: Scope, now: DateTime<Utc>) -> AppResult<String> {
     let (ward_id, member_id) = match scope {
-        Scope::Ward(w) => {
-            crate::wards::store::get(db, w).await?;
-            (Some(w), None)
-        }
-        Scope::Member(m) => {
-            crate::members::store::get(db, m).await?;
-            (None, Some(m))
-        }
+        Scope::Ward(w) => (Some(w.ward_id()), None),
+        Scope::Member(m) => (None, Some(m.id())),
     };
     let token = new_token()?;
     let mut tx = db.begin_write().await?;

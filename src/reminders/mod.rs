@@ -133,13 +133,13 @@ pub fn base_params(config: &crate::config::Config) -> AppResult<Params> {
 pub async fn save_overrides(
     db: &crate::db::Db,
     config: &crate::config::Config,
-    municipality_id: i64,
+    city: &crate::access::CityOf,
     overrides: &Overrides,
     now: chrono::DateTime<chrono::Utc>,
 ) -> AppResult<()> {
-    crate::municipalities::store::get(db, municipality_id).await?;
+    crate::municipalities::store::get(db, &city.read()).await?;
     overrides.apply(base_params(config)?).validate()?;
-    store::set_overrides(db, municipality_id, overrides, now).await
+    store::set_overrides(db, city.municipality_id(), overrides, now).await
 }
 
 /// A 具体化 countermeasure with a due date, not archived: what the rules look at.

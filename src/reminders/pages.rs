@@ -3,16 +3,17 @@
 
 use askama::Template;
 use poem::http::{StatusCode, Uri};
-use poem::web::{Data, Path};
+use poem::web::Data;
 use poem::{Body, IntoResponse, handler};
 
 use super::jobs;
 use super::store::{self, Delivery};
 use super::{Overrides, base_params};
+use crate::access::{CityOf, CityView, WardRead, WardWrite};
 use crate::app::AppState;
 use crate::error::AppError;
 use crate::pages::{
-    Errors, FieldParser, FormData, Layout, PageResult, fail, is_form_error, path_id, render,
+    Errors, FieldParser, FormData, Layout, PageResult, fail, is_form_error, render,
     render_with_status, see_other,
 };
 use crate::paging::Paging;
@@ -41,13 +42,10 @@ struct JobsPage {
 }
 
 #[handler]
-pub async fn jobs_page(Data(state): Data<&AppState>, uri: &Uri) -> PageResult {
+pub async fn jobs_page(Data(state): Data<&AppState>, view: CityView) -> PageResult {
     let now = state.clock.now();
-    // The access gate pins municipality_id to a city account's own, so the
-    // counts and settings links below cover that city only.
-    let scope = FormData::parse(uri.query().unwrap_or("").as_bytes())
-        .non_empty("municipality_id")
-        .and_then(|m| m.parse::<i64>().ok());
+    // The counts and settings links below cover the actor's city only
+    // (`admin`: every city, or the one named).
     let (loaded, problem) = match jobs::load_dir(&state.config.jobs_dir) {
         Ok(j) => (j, None),
         Err(e) => (Vec::new(), Some(e.to_string())),
@@ -70,16 +68,15 @@ pub async fn jobs_page(Data(state): Data<&AppState>, uri: &Uri) -> PageResult {
             last,
         });
     }
-    let municipalities = crate::municipalities::store::list(&state.db)
+    let municipalities = crate::municipalities::store::list(&state.db, view.wards())
         .await
         .map_err(fail)?
         .into_iter()
-        .filter(|m| scope.is_none_or(|id| id == m.id))
         .map(|m| (m.id, m.name))
         .collect();
     let failed = store::deliveries(
         &state.db,
-        scope,
+        view.wards(),
         None,
         Some("failed"),
         Paging::new(Some(1), None),
@@ -89,10 +86,16 @@ pub async fn jobs_page(Data(state): Data<&AppState>, uri: &Uri) -> PageResult {
     .total;
     let mut pending = 0;
     for s in ["queued", "retrying", "sending"] {
-        pending += store::deliveries(&state.db, scope, None, Some(s), Paging::new(Some(1), None))
-            .await
-            .map_err(fail)?
-            .total;
+        pending += store::deliveries(
+            &state.db,
+            view.wards(),
+            None,
+            Some(s),
+            Paging::new(Some(1), None),
+        )
+        .await
+        .map_err(fail)?
+        .total;
     }
     Ok(render(&JobsPage {
         layout: Layout::new("定期処理と通知メール"),
@@ -143,14 +146,10 @@ fn opt(v: Option<i64>) -> String {
 }
 
 #[handler]
-pub async fn settings_form(
-    Data(state): Data<&AppState>,
-    Path(id): Path<String>,
-    uri: &Uri,
-) -> PageResult {
+pub async fn settings_form(Data(state): Data<&AppState>, city: CityOf, uri: &Uri) -> PageResult {
     let saved = uri.query().is_some_and(|q| q.contains("saved=1"));
-    let id = path_id(&id)?;
-    let m = crate::municipalities::store::get(&state.db, id)
+    let id = city.municipality_id();
+    let m = crate::municipalities::store::get(&state.db, &city.read())
         .await
         .map_err(fail)?;
     let o = store::overrides(&state.db, id).await.map_err(fail)?;
@@ -172,13 +171,9 @@ pub async fn settings_form(
 }
 
 #[handler]
-pub async fn save_settings(
-    Data(state): Data<&AppState>,
-    Path(id): Path<String>,
-    body: Body,
-) -> PageResult {
-    let id = path_id(&id)?;
-    let m = crate::municipalities::store::get(&state.db, id)
+pub async fn save_settings(Data(state): Data<&AppState>, city: CityOf, body: Body) -> PageResult {
+    let id = city.municipality_id();
+    let m = crate::municipalities::store::get(&state.db, &city.read())
         .await
         .map_err(fail)?;
     let base = base_params(&state.config).map_err(fail)?;
@@ -190,7 +185,7 @@ pub async fn save_settings(
         escalation_after_days: p.number(&form, "escalation_after_days", "事務局への通知までの日数"),
     };
     let result = if p.is_ok() {
-        super::save_overrides(&state.db, &state.config, id, &o, state.clock.now()).await
+        super::save_overrides(&state.db, &state.config, &city, &o, state.clock.now()).await
     } else {
         Err(p.into_error::<()>(&form, Ok(())))
     };
@@ -241,7 +236,7 @@ pub fn state_label(state: &str) -> &'static str {
 }
 
 #[handler]
-pub async fn deliveries(Data(state): Data<&AppState>, uri: &Uri) -> PageResult {
+pub async fn deliveries(Data(state): Data<&AppState>, view: CityView, uri: &Uri) -> PageResult {
     let filter = FormData::parse(uri.query().unwrap_or("").as_bytes());
     let ward_id = filter
         .non_empty("ward_id")
@@ -249,13 +244,9 @@ pub async fn deliveries(Data(state): Data<&AppState>, uri: &Uri) -> PageResult {
     let st = filter
         .non_empty("state")
         .filter(|s| state_label(s) != "不明");
-    // The access gate pins municipality_id to a city account's own.
-    let municipality_id = filter
-        .non_empty("municipality_id")
-        .and_then(|m| m.parse::<i64>().ok());
     let page = store::deliveries(
         &state.db,
-        municipality_id,
+        view.wards(),
         ward_id,
         st,
         Paging::new(Some(200), None),
@@ -346,11 +337,8 @@ fn calendar_feed_page(ward: &crate::wards::Ward, url: Option<String>) -> PageRes
 /// `/wards/{id}/calendar-feed`: explains the ward's calendar subscription
 /// and offers to issue its URL.
 #[handler]
-pub async fn calendar_feed_form(
-    Data(state): Data<&AppState>,
-    Path(id): Path<String>,
-) -> PageResult {
-    let ward = crate::wards::store::get(&state.db, path_id(&id)?)
+pub async fn calendar_feed_form(Data(state): Data<&AppState>, scope: WardRead) -> PageResult {
+    let ward = crate::wards::store::get(&state.db, &scope)
         .await
         .map_err(fail)?;
     calendar_feed_page(&ward, None)
@@ -358,16 +346,13 @@ pub async fn calendar_feed_form(
 
 /// Issues a new URL for the ward's feed (the previous one stops working).
 #[handler]
-pub async fn issue_calendar_feed(
-    Data(state): Data<&AppState>,
-    Path(id): Path<String>,
-) -> PageResult {
-    let ward = crate::wards::store::get(&state.db, path_id(&id)?)
+pub async fn issue_calendar_feed(Data(state): Data<&AppState>, scope: WardWrite) -> PageResult {
+    let ward = crate::wards::store::get(&state.db, &scope.read())
         .await
         .map_err(fail)?;
     let token = super::ical::issue(
         &state.db,
-        super::ical::Scope::Ward(ward.id),
+        super::ical::Scope::Ward(scope),
         state.clock.now(),
     )
     .await

@@ -516,16 +516,20 @@ fn delivery_from_row(row: &AnyRow) -> Result<Delivery, sqlx::Error> {
     })
 }
 
-/// The outbox, newest first, optionally of one ward and/or one state.
+/// The outbox of the wards `visible` shows, newest first, optionally of
+/// one ward (none outside the view) and/or one state.
 pub async fn deliveries(
     db: &Db,
-    municipality_id: Option<i64>,
+    visible: crate::access::Visible,
     ward_id: Option<i64>,
     state: Option<&str>,
     paging: Paging,
 ) -> AppResult<Page<Delivery>> {
     let mut filter = Filter::default();
-    if let Some(m) = municipality_id {
+    if let Some(w) = visible.ward_id() {
+        filter.and("ward_id = ?", [Bind::Int(w)]);
+    }
+    if let Some(m) = visible.municipality_id() {
         filter.and(
             "ward_id IN (SELECT id FROM wards WHERE municipality_id = ?)",
             [Bind::Int(m)],

@@ -17,19 +17,17 @@ pub struct ReportApi {
 #[OpenApi(tag = "SurveyTags::Report")]
 impl ReportApi {
     /// The report (資料1) of a period (`2017H1`) over the wards that
-    /// submitted (`n`); every ward, or those of `municipality_id`.
+    /// submitted (`n`): those of the actor's municipality (`admin`: every
+    /// ward, or those of `municipality_id`).
     #[oai(path = "/report/:period", method = "get", operation_id = "getReport")]
     async fn get(
         &self,
+        req: &poem::Request,
         period: Path<String>,
         municipality_id: Query<Option<i64>>,
     ) -> ApiResult<Json<Report>> {
+        let view = crate::access::city_view(&crate::http::auth::actor(req)?, municipality_id.0)?;
         let period = parse_period(&period.0)?;
-        if let Some(m) = municipality_id.0 {
-            crate::municipalities::store::get(&self.state.db, m).await?;
-        }
-        Ok(Json(
-            super::load(&self.state.db, municipality_id.0, period).await?,
-        ))
+        Ok(Json(super::load(&self.state.db, &view, period).await?))
     }
 }

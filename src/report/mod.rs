@@ -13,6 +13,7 @@ use std::sync::{Arc, LazyLock};
 use chrono::{Datelike, NaiveDate};
 use serde::Serialize;
 
+use crate::access::CityView;
 use crate::calendar::{self, Period};
 use crate::countermeasures::Stage;
 use crate::db::Db;
@@ -720,19 +721,23 @@ fn consultation_summary(
     }
 }
 
-/// Loads what a period's report needs and builds it. `municipality_id`
-/// None covers every ward.
-pub async fn load(db: &Db, municipality_id: Option<i64>, period: Period) -> AppResult<Report> {
-    let submitted = survey::store::submitted(db, municipality_id, period).await?;
-    let statuses = survey::store::statuses(db, municipality_id, period).await?;
+/// Loads what a period's report needs and builds it, over the wards of
+/// `view` (one municipality, or every ward for `admin`). Errors: 404 when
+/// the municipality does not exist.
+pub async fn load(db: &Db, view: &CityView, period: Period) -> AppResult<Report> {
+    if let Some(city) = view.city() {
+        crate::municipalities::store::get(db, &city).await?;
+    }
+    let submitted = survey::store::submitted(db, view, period).await?;
+    let statuses = survey::store::statuses(db, view, period).await?;
     let not_submitted = statuses
         .into_iter()
         .filter(|(_, s)| *s != Some(survey::SurveyStatus::Submitted))
         .map(|(w, _)| w.name)
         .collect();
     let derived = survey::store::derived(db, period).await?;
-    let summaries = match municipality_id {
-        Some(m) => survey::store::summaries(db, m, period).await?,
+    let summaries = match view.city() {
+        Some(city) => survey::store::summaries(db, &city, period).await?,
         None => Vec::new(),
     };
     Ok(build(Input {

@@ -3,20 +3,20 @@
 
 use askama::Template;
 use poem::http::StatusCode;
-use poem::web::{Data, Path, Query};
+use poem::web::{Data, Query};
 use poem::{Response, handler};
 use serde::Deserialize;
 
 use super::{Chart, Report};
+use crate::access::{CityView, WardRead};
 use crate::app::AppState;
 use crate::error::AppError;
-use crate::pages::{Layout, PageResult, error_page, fail, render};
+use crate::pages::{Layout, PageResult, error_page, fail, path_param, render};
 use crate::spreadsheet::{self, Encoding};
 use crate::survey::parse_period;
 
 #[derive(Debug, Deserialize)]
 pub struct ReportQuery {
-    municipality_id: Option<i64>,
     encoding: Option<String>,
 }
 
@@ -51,23 +51,21 @@ struct ReportPage {
 #[handler]
 pub async fn report_page(
     Data(state): Data<&AppState>,
-    Path(period): Path<String>,
-    Query(q): Query<ReportQuery>,
+    view: CityView,
+    req: &poem::Request,
 ) -> PageResult {
-    let period = parse_period(&period).map_err(fail)?;
-    let report = super::load(&state.db, q.municipality_id, period)
-        .await
-        .map_err(fail)?;
-    let query = q
-        .municipality_id
+    let period = parse_period(&path_param(req, "period")).map_err(fail)?;
+    let report = super::load(&state.db, &view, period).await.map_err(fail)?;
+    let query = view
+        .municipality_id()
         .map(|m| format!("municipality_id={m}&"))
         .unwrap_or_default();
     let title = format!(
         "{} 在宅医療・介護連携推進事業 取組み状況 結果",
         report.period_label
     );
-    let summaries_href = q
-        .municipality_id
+    let summaries_href = view
+        .municipality_id()
         .map(|m| format!("/city/{m}/surveys/{}/summaries", report.period));
     page(
         report,
@@ -84,11 +82,12 @@ pub async fn report_page(
 #[handler]
 pub async fn ward_report(
     Data(state): Data<&AppState>,
-    Path((id, period)): Path<(String, String)>,
+    scope: WardRead,
+    req: &poem::Request,
 ) -> PageResult {
-    let id = crate::pages::path_id(&id)?;
-    let period = parse_period(&period).map_err(fail)?;
-    let ward = crate::wards::store::get(&state.db, id)
+    let id = scope.ward_id();
+    let period = parse_period(&path_param(req, "period")).map_err(fail)?;
+    let ward = crate::wards::store::get(&state.db, &scope)
         .await
         .map_err(fail)?;
     let report = super::load_for_ward(&state.db, &ward, period)
@@ -111,14 +110,8 @@ pub async fn ward_report(
 
 /// `/wards/{id}/report`: the ward's charts of the half-year that ended last.
 #[handler]
-pub async fn ward_report_latest(
-    Data(state): Data<&AppState>,
-    Path(id): Path<String>,
-) -> PageResult {
-    let id = crate::pages::path_id(&id)?;
-    crate::wards::store::get(&state.db, id)
-        .await
-        .map_err(fail)?;
+pub async fn ward_report_latest(Data(state): Data<&AppState>, scope: WardRead) -> PageResult {
+    let id = scope.ward_id();
     let period = crate::calendar::Period::containing(state.clock.today()).previous();
     crate::pages::see_other(format!("/wards/{id}/report/{}", period.code()))
 }
@@ -176,31 +169,32 @@ pub fn csv_fail(err: AppError) -> poem::Error {
 #[handler]
 pub async fn chart_csv(
     Data(state): Data<&AppState>,
-    Path((period, chart)): Path<(String, String)>,
+    view: CityView,
+    req: &poem::Request,
     Query(q): Query<ReportQuery>,
 ) -> poem::Result<Response> {
-    let period = parse_period(&period).map_err(fail)?;
+    let period = parse_period(&path_param(req, "period")).map_err(fail)?;
+    let chart = path_param(req, "chart");
     let encoding = Encoding::from_param(q.encoding.as_deref())
         .map_err(csv_fail)?
         .unwrap_or(Encoding::Utf8);
-    let report = super::load(&state.db, q.municipality_id, period)
-        .await
-        .map_err(fail)?;
+    let report = super::load(&state.db, &view, period).await.map_err(fail)?;
     send_chart(&report, &chart, encoding)
 }
 
 #[handler]
 pub async fn ward_chart_csv(
     Data(state): Data<&AppState>,
-    Path((id, period, chart)): Path<(String, String, String)>,
+    scope: WardRead,
+    req: &poem::Request,
     Query(q): Query<ReportQuery>,
 ) -> poem::Result<Response> {
-    let id = crate::pages::path_id(&id)?;
-    let period = parse_period(&period).map_err(fail)?;
+    let period = parse_period(&path_param(req, "period")).map_err(fail)?;
+    let chart = path_param(req, "chart");
     let encoding = Encoding::from_param(q.encoding.as_deref())
         .map_err(csv_fail)?
         .unwrap_or(Encoding::Utf8);
-    let ward = crate::wards::store::get(&state.db, id)
+    let ward = crate::wards::store::get(&state.db, &scope)
         .await
         .map_err(fail)?;
     let report = super::load_for_ward(&state.db, &ward, period)

@@ -7,7 +7,9 @@ use poem_openapi::payload::Json;
 use poem_openapi::{Object, OpenApi, Tags};
 
 use super::{SectionText, Survey, SurveyAnswers, parse_period, store};
+use crate::access;
 use crate::app::AppState;
+use crate::http::auth::{Checked, actor};
 use crate::http::problem::ApiResult;
 
 #[derive(Tags)]
@@ -58,9 +60,15 @@ impl SurveyApi {
         method = "get",
         operation_id = "getSurvey"
     )]
-    async fn get(&self, ward_id: Path<i64>, period: Path<String>) -> ApiResult<Json<Survey>> {
+    async fn get(
+        &self,
+        ward: Checked<access::WardRead>,
+        #[oai(name = "ward_id")] _ward_id: Path<i64>,
+        period: Path<String>,
+    ) -> ApiResult<Json<Survey>> {
+        let ward = ward.0;
         let period = parse_period(&period.0)?;
-        Ok(Json(store::get(&self.state.db, ward_id.0, period).await?))
+        Ok(Json(store::get(&self.state.db, &ward, period).await?))
     }
 
     /// Saves the answers as a draft (lists may be empty, not partial).
@@ -72,14 +80,16 @@ impl SurveyApi {
     )]
     async fn put(
         &self,
-        ward_id: Path<i64>,
+        ward: Checked<access::WardWrite>,
+        #[oai(name = "ward_id")] _ward_id: Path<i64>,
         period: Path<String>,
         body: Json<SurveyAnswers>,
     ) -> ApiResult<Json<Survey>> {
+        let ward = ward.0;
         let period = parse_period(&period.0)?;
         let now = self.state.clock.now();
         Ok(Json(
-            store::save_draft(&self.state.db, ward_id.0, period, body.0, now).await?,
+            store::save_draft(&self.state.db, &ward, period, body.0, now).await?,
         ))
     }
 
@@ -89,25 +99,38 @@ impl SurveyApi {
         method = "post",
         operation_id = "submitSurvey"
     )]
-    async fn submit(&self, ward_id: Path<i64>, period: Path<String>) -> ApiResult<Json<Survey>> {
+    async fn submit(
+        &self,
+        ward: Checked<access::WardWrite>,
+        #[oai(name = "ward_id")] _ward_id: Path<i64>,
+        period: Path<String>,
+    ) -> ApiResult<Json<Survey>> {
+        let ward = ward.0;
         let period = parse_period(&period.0)?;
         let now = self.state.clock.now();
         Ok(Json(
-            store::submit(&self.state.db, ward_id.0, period, now).await?,
+            store::submit(&self.state.db, &ward, period, now).await?,
         ))
     }
 
-    /// The city sends a submitted survey back to the ward as a draft.
+    /// The city sends a submitted survey back to the ward as a draft (the
+    /// city of the ward's municipality only: 403 for the ward's accounts).
     #[oai(
         path = "/wards/:ward_id/surveys/:period/reopen",
         method = "post",
         operation_id = "reopenSurvey"
     )]
-    async fn reopen(&self, ward_id: Path<i64>, period: Path<String>) -> ApiResult<Json<Survey>> {
+    async fn reopen(
+        &self,
+        req: &poem::Request,
+        ward_id: Path<i64>,
+        period: Path<String>,
+    ) -> ApiResult<Json<Survey>> {
+        let (ward, city) = access::ward_by_city(&self.state.db, &actor(req)?, ward_id.0).await?;
         let period = parse_period(&period.0)?;
         let now = self.state.clock.now();
         Ok(Json(
-            store::reopen(&self.state.db, ward_id.0, period, now).await?,
+            store::reopen(&self.state.db, &ward, &city, period, now).await?,
         ))
     }
 
@@ -119,11 +142,13 @@ impl SurveyApi {
     )]
     async fn statuses(
         &self,
+        req: &poem::Request,
         period: Path<String>,
         municipality_id: Query<Option<i64>>,
     ) -> ApiResult<Json<StatusList>> {
+        let view = access::city_view(&actor(req)?, municipality_id.0)?;
         let period = parse_period(&period.0)?;
-        let rows = store::statuses(&self.state.db, municipality_id.0, period).await?;
+        let rows = store::statuses(&self.state.db, &view, period).await?;
         let items: Vec<WardStatus> = rows
             .into_iter()
             .map(|(w, s)| WardStatus {
@@ -152,10 +177,16 @@ impl SurveyApi {
         method = "get",
         operation_id = "getSurveySummaries"
     )]
-    async fn summaries(&self, id: Path<i64>, period: Path<String>) -> ApiResult<Json<Summaries>> {
+    async fn summaries(
+        &self,
+        city: Checked<access::CityRead>,
+        #[oai(name = "id")] _id: Path<i64>,
+        period: Path<String>,
+    ) -> ApiResult<Json<Summaries>> {
+        let city = city.0;
         let period = parse_period(&period.0)?;
-        crate::municipalities::store::get(&self.state.db, id.0).await?;
-        let items = store::summaries(&self.state.db, id.0, period).await?;
+        crate::municipalities::store::get(&self.state.db, &city).await?;
+        let items = store::summaries(&self.state.db, &city, period).await?;
         Ok(Json(Summaries {
             period: period.code(),
             items,
@@ -170,13 +201,15 @@ impl SurveyApi {
     )]
     async fn save_summaries(
         &self,
-        id: Path<i64>,
+        city: Checked<access::CityOf>,
+        #[oai(name = "id")] _id: Path<i64>,
         period: Path<String>,
         body: Json<Vec<SectionText>>,
     ) -> ApiResult<Json<Summaries>> {
+        let city = city.0;
         let period = parse_period(&period.0)?;
         let now = self.state.clock.now();
-        let items = store::save_summaries(&self.state.db, id.0, period, &body.0, now).await?;
+        let items = store::save_summaries(&self.state.db, &city, period, &body.0, now).await?;
         Ok(Json(Summaries {
             period: period.code(),
             items,

@@ -3,7 +3,7 @@
 
 use askama::Template;
 use poem::http::StatusCode;
-use poem::web::{Data, Path};
+use poem::web::Data;
 use poem::{IntoResponse, handler};
 
 use super::{
@@ -12,12 +12,13 @@ use super::{
     Section, SectionText, Survey, SurveyAnswers, SurveyStatus, Training, parse_period,
     period_months, store,
 };
+use crate::access::{CityOf, CityView, WardRead, WardWrite};
 use crate::app::AppState;
 use crate::calendar::Period;
 use crate::error::{AppError, FieldError};
 use crate::pages::{
     Choice, Errors, FieldParser, FormData, Layout, PageResult, choices, fail, is_form_error,
-    path_id, render, render_with_status, see_other,
+    path_param, render, render_with_status, see_other,
 };
 
 /// A select per item of a question; `field` is where the domain reports
@@ -414,14 +415,14 @@ fn form_page(
 #[handler]
 pub async fn form_handler(
     Data(state): Data<&AppState>,
-    Path((id, period)): Path<(String, String)>,
+    scope: WardRead,
+    req: &poem::Request,
 ) -> PageResult {
-    let id = path_id(&id)?;
-    let period = parse_period(&period).map_err(fail)?;
-    let ward = crate::wards::store::get(&state.db, id)
+    let period = parse_period(&path_param(req, "period")).map_err(fail)?;
+    let ward = crate::wards::store::get(&state.db, &scope)
         .await
         .map_err(fail)?;
-    let survey = store::get(&state.db, id, period).await.map_err(fail)?;
+    let survey = store::get(&state.db, &scope, period).await.map_err(fail)?;
     let form = answer_values(&survey.answers);
     form_page(
         survey,
@@ -437,20 +438,23 @@ pub async fn form_handler(
 #[handler]
 pub async fn save(
     Data(state): Data<&AppState>,
-    Path((id, period)): Path<(String, String)>,
+    scope: WardWrite,
+    req: &poem::Request,
     body: Vec<u8>,
 ) -> PageResult {
-    let id = path_id(&id)?;
-    let period = parse_period(&period).map_err(fail)?;
-    let ward = crate::wards::store::get(&state.db, id)
+    let id = scope.ward_id();
+    let period = parse_period(&path_param(req, "period")).map_err(fail)?;
+    let ward = crate::wards::store::get(&state.db, &scope.read())
         .await
         .map_err(fail)?;
     let form = FormData::parse(&body);
     let now = state.clock.now();
     let result = match read_form(&form, period) {
-        Ok(answers) => match store::save_draft(&state.db, id, period, answers, now).await {
+        Ok(answers) => match store::save_draft(&state.db, &scope, period, answers, now).await {
             Ok(s) if form.value("action") == "submit" => {
-                store::submit(&state.db, id, period, now).await.map(|_| s)
+                store::submit(&state.db, &scope, period, now)
+                    .await
+                    .map(|_| s)
             }
             other => other,
         },
@@ -459,7 +463,9 @@ pub async fn save(
     match result {
         Ok(_) => see_other(format!("/wards/{id}/surveys/{}", period.code())),
         Err(e) if is_form_error(&e) => {
-            let survey = store::get(&state.db, id, period).await.map_err(fail)?;
+            let survey = store::get(&state.db, &scope.read(), period)
+                .await
+                .map_err(fail)?;
             let mut errors = Errors::from_error(&e, "");
             // The domain names the maps by meaning; the form by position.
             for f in &mut errors.fields {
@@ -479,11 +485,12 @@ pub async fn save(
 #[handler]
 pub async fn reopen(
     Data(state): Data<&AppState>,
-    Path((id, period)): Path<(String, String)>,
+    scope: WardWrite,
+    city: CityOf,
+    req: &poem::Request,
 ) -> PageResult {
-    let id = path_id(&id)?;
-    let period = parse_period(&period).map_err(fail)?;
-    store::reopen(&state.db, id, period, state.clock.now())
+    let period = parse_period(&path_param(req, "period")).map_err(fail)?;
+    store::reopen(&state.db, &scope, &city, period, state.clock.now())
         .await
         .map_err(fail)?;
     see_other(format!("/surveys/{}", period.code()))
@@ -505,21 +512,26 @@ struct StatusPage {
     next: String,
     rows: Vec<StatusRow>,
     submitted: usize,
+    /// The actor may send a submitted survey back (the city).
+    can_reopen: bool,
 }
 
 /// Every ward's status for a period, for the city.
 #[handler]
 pub async fn statuses(
     Data(state): Data<&AppState>,
-    Path(period): Path<String>,
-    uri: &poem::http::Uri,
+    view: CityView,
+    req: &poem::Request,
 ) -> PageResult {
-    let period = parse_period(&period).map_err(fail)?;
-    // The access gate pins municipality_id to a city account's own.
-    let municipality_id = form_urlencoded::parse(uri.query().unwrap_or("").as_bytes())
-        .find(|(k, _)| k == "municipality_id")
-        .and_then(|(_, v)| v.parse::<i64>().ok());
-    let rows: Vec<StatusRow> = store::statuses(&state.db, municipality_id, period)
+    let period = parse_period(&path_param(req, "period")).map_err(fail)?;
+    // Only the city sends a survey back: the button is the city's.
+    let can_reopen = crate::http::auth::actor(req).is_ok_and(|a| {
+        matches!(
+            a.role,
+            crate::accounts::Role::City | crate::accounts::Role::Admin
+        )
+    });
+    let rows: Vec<StatusRow> = store::statuses(&state.db, &view, period)
         .await
         .map_err(fail)?
         .into_iter()
@@ -548,6 +560,7 @@ pub async fn statuses(
         previous: period.previous().code(),
         next: next.code(),
         submitted: rows.iter().filter(|r| r.submitted).count(),
+        can_reopen,
         rows,
     };
     Ok(render(&page)?.into_response())
@@ -556,11 +569,8 @@ pub async fn statuses(
 /// `/wards/{id}/surveys`: the survey of the half-year that ended last
 /// (the one being collected), so the dashboard can link without a period.
 #[handler]
-pub async fn latest(Data(state): Data<&AppState>, Path(id): Path<String>) -> PageResult {
-    let id = path_id(&id)?;
-    crate::wards::store::get(&state.db, id)
-        .await
-        .map_err(fail)?;
+pub async fn latest(Data(state): Data<&AppState>, scope: WardRead) -> PageResult {
+    let id = scope.ward_id();
     let period = Period::containing(state.clock.today()).previous();
     see_other(format!("/wards/{id}/surveys/{}", period.code()))
 }
@@ -619,14 +629,15 @@ fn summary_page(
 #[handler]
 pub async fn summaries_form(
     Data(state): Data<&AppState>,
-    Path((id, period)): Path<(String, String)>,
+    city: CityOf,
+    req: &poem::Request,
 ) -> PageResult {
-    let id = path_id(&id)?;
-    let period = parse_period(&period).map_err(fail)?;
-    crate::municipalities::store::get(&state.db, id)
+    let id = city.municipality_id();
+    let period = parse_period(&path_param(req, "period")).map_err(fail)?;
+    crate::municipalities::store::get(&state.db, &city.read())
         .await
         .map_err(fail)?;
-    let texts = store::summaries(&state.db, id, period)
+    let texts = store::summaries(&state.db, &city.read(), period)
         .await
         .map_err(fail)?;
     summary_page(id, period, &texts, Errors::none(""), StatusCode::OK)
@@ -635,11 +646,12 @@ pub async fn summaries_form(
 #[handler]
 pub async fn summaries_save(
     Data(state): Data<&AppState>,
-    Path((id, period)): Path<(String, String)>,
+    city: CityOf,
+    req: &poem::Request,
     body: Vec<u8>,
 ) -> PageResult {
-    let id = path_id(&id)?;
-    let period = parse_period(&period).map_err(fail)?;
+    let id = city.municipality_id();
+    let period = parse_period(&path_param(req, "period")).map_err(fail)?;
     let form = FormData::parse(&body);
     let texts: Vec<SectionText> = Section::ALL
         .iter()
@@ -648,7 +660,7 @@ pub async fn summaries_save(
             text: form.value(&issue_name(*s)).to_string(),
         })
         .collect();
-    match store::save_summaries(&state.db, id, period, &texts, state.clock.now()).await {
+    match store::save_summaries(&state.db, &city, period, &texts, state.clock.now()).await {
         Ok(_) => see_other(format!("/report/{}?municipality_id={id}", period.code())),
         Err(e) if is_form_error(&e) => {
             let errors = Errors::from_error(&e, "");

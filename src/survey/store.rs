@@ -9,6 +9,7 @@ use serde_json::json;
 use sqlx::Row;
 
 use super::{DerivedTopic, Section, SectionText, Survey, SurveyAnswers, SurveyStatus};
+use crate::access::{CityOf, CityRead, CityView, WardRead, WardWrite};
 use crate::audit;
 use crate::calendar::Period;
 use crate::countermeasures::Stage;
@@ -145,8 +146,8 @@ pub fn empty_derived() -> Vec<DerivedTopic> {
 }
 
 /// A ward's survey for a period; a blank draft when nothing is saved yet.
-pub async fn get(db: &Db, ward_id: i64, period: Period) -> AppResult<Survey> {
-    let ward = crate::wards::store::get(db, ward_id).await?;
+pub async fn get(db: &Db, scope: &WardRead, period: Period) -> AppResult<Survey> {
+    let ward = crate::wards::store::get(db, scope).await?;
     get_for(db, &ward, period).await
 }
 
@@ -202,12 +203,12 @@ fn survey_of(
 /// the city reopens it, so the report does not change under the city's feet.
 pub async fn save_draft(
     db: &Db,
-    ward_id: i64,
+    scope: &WardWrite,
     period: Period,
     answers: SurveyAnswers,
     now: DateTime<Utc>,
 ) -> AppResult<Survey> {
-    crate::wards::store::get(db, ward_id).await?;
+    let ward_id = scope.ward_id();
     let answers = answers.normalized(period, false)?;
     let mut tx = db.begin_write().await?;
     let before = load(&mut tx, ward_id, period).await?;
@@ -258,17 +259,17 @@ pub async fn save_draft(
     )
     .await?;
     tx.commit().await?;
-    get(db, ward_id, period).await
+    get(db, &scope.read(), period).await
 }
 
 /// Submits the saved answers, which must then be complete.
 pub async fn submit(
     db: &Db,
-    ward_id: i64,
+    scope: &WardWrite,
     period: Period,
     now: DateTime<Utc>,
 ) -> AppResult<Survey> {
-    crate::wards::store::get(db, ward_id).await?;
+    let ward_id = scope.ward_id();
     let mut tx = db.begin_write().await?;
     let stored = load(&mut tx, ward_id, period).await?.ok_or_else(|| {
         AppError::Conflict("回答が保存されていません。先に下書きを保存してください".into())
@@ -298,17 +299,23 @@ pub async fn submit(
     )
     .await?;
     tx.commit().await?;
-    get(db, ward_id, period).await
+    get(db, &scope.read(), period).await
 }
 
-/// The city sends a submitted survey back to the ward as a draft.
+/// The city sends a submitted survey back to the ward as a draft: only the
+/// city of the ward's municipality (`city`), never the ward itself.
+/// Errors: 403 for another municipality's scope, 409 when not submitted.
 pub async fn reopen(
     db: &Db,
-    ward_id: i64,
+    scope: &WardWrite,
+    city: &CityOf,
     period: Period,
     now: DateTime<Utc>,
 ) -> AppResult<Survey> {
-    crate::wards::store::get(db, ward_id).await?;
+    if city.municipality_id() != scope.municipality_id() {
+        return Err(AppError::Forbidden);
+    }
+    let ward_id = scope.ward_id();
     let mut tx = db.begin_write().await?;
     let stored = load(&mut tx, ward_id, period).await?;
     let Some(stored) = stored.filter(|s| s.status == SurveyStatus::Submitted) else {
@@ -337,17 +344,17 @@ pub async fn reopen(
     )
     .await?;
     tx.commit().await?;
-    get(db, ward_id, period).await
+    get(db, &scope.read(), period).await
 }
 
 /// Every ward (of one municipality, or all) with its survey status for a
 /// period; wards without a row are drafts not yet started.
 pub async fn statuses(
     db: &Db,
-    municipality_id: Option<i64>,
+    view: &CityView,
     period: Period,
 ) -> AppResult<Vec<(Ward, Option<SurveyStatus>)>> {
-    let wards = crate::wards::store::list(db, municipality_id).await?;
+    let wards = crate::wards::store::list(db, view.wards(), None).await?;
     let rows = sqlx::query("SELECT ward_id, status FROM surveys WHERE period = $1")
         .bind(period.code())
         .fetch_all(&db.pool)
@@ -371,10 +378,10 @@ pub async fn statuses(
 /// The submitted answers of a period, in ward display order.
 pub async fn submitted(
     db: &Db,
-    municipality_id: Option<i64>,
+    view: &CityView,
     period: Period,
 ) -> AppResult<Vec<(Ward, SurveyAnswers)>> {
-    let wards = crate::wards::store::list(db, municipality_id).await?;
+    let wards = crate::wards::store::list(db, view.wards(), None).await?;
     let rows =
         sqlx::query("SELECT ward_id, answers FROM surveys WHERE period = $1 AND status = '提出済'")
             .bind(period.code())
@@ -392,11 +399,8 @@ pub async fn submitted(
 }
 
 /// The city's summaries of a period, per section.
-pub async fn summaries(
-    db: &Db,
-    municipality_id: i64,
-    period: Period,
-) -> AppResult<Vec<SectionText>> {
+pub async fn summaries(db: &Db, city: &CityRead, period: Period) -> AppResult<Vec<SectionText>> {
+    let municipality_id = city.municipality_id();
     let rows = sqlx::query(
         "SELECT section, text FROM survey_summaries WHERE municipality_id = $1 AND period = $2",
     )
@@ -421,19 +425,20 @@ pub async fn summaries(
 /// Replaces the city's summaries of a period (an empty text removes one).
 pub async fn save_summaries(
     db: &Db,
-    municipality_id: i64,
+    city: &CityOf,
     period: Period,
     texts: &[SectionText],
     now: DateTime<Utc>,
 ) -> AppResult<Vec<SectionText>> {
-    crate::municipalities::store::get(db, municipality_id).await?;
+    crate::municipalities::store::get(db, &city.read()).await?;
+    let municipality_id = city.municipality_id();
     if texts.iter().any(|t| t.text.chars().count() > 2000) {
         return Err(AppError::invalid(
             "text",
             "まとめは2000文字以内で入力してください",
         ));
     }
-    let before = summaries(db, municipality_id, period).await?;
+    let before = summaries(db, &city.read(), period).await?;
     let mut tx = db.begin_write().await?;
     for t in texts {
         sqlx::query(
@@ -480,5 +485,5 @@ pub async fn save_summaries(
     )
     .await?;
     tx.commit().await?;
-    summaries(db, municipality_id, period).await
+    summaries(db, &city.read(), period).await
 }

@@ -6,7 +6,9 @@ use poem_openapi::param::{Path, Query};
 use poem_openapi::payload::{Binary, Json};
 use poem_openapi::{Object, OpenApi};
 
+use crate::access;
 use crate::app::AppState;
+use crate::http::auth::Checked;
 use crate::http::problem::ApiResult;
 use crate::spreadsheet::{self, Encoding};
 use crate::survey::api::SurveyTags;
@@ -40,15 +42,17 @@ impl TransferApi {
     )]
     async fn import_meetings(
         &self,
-        ward_id: Path<i64>,
+        ward: Checked<access::WardWrite>,
+        #[oai(name = "ward_id")] _ward_id: Path<i64>,
         encoding: Query<Option<String>>,
         body: Binary<Vec<u8>>,
     ) -> ApiResult<Json<ImportResult>> {
-        crate::wards::store::get(&self.state.db, ward_id.0).await?;
+        let ward = ward.0;
         let table = read(&body.0, encoding.0.as_deref())?;
-        let members = super::all_members(&self.state.db, ward_id.0).await?;
-        let list = super::parse_meetings(&table, ward_id.0, &members)?;
-        let ids = super::import_meetings(&self.state.db, list, self.state.clock.now()).await?;
+        let members = super::all_members(&self.state.db, &ward.read()).await?;
+        let list = super::parse_meetings(&table, ward.ward_id(), &members)?;
+        let now = self.state.clock.now();
+        let ids = super::import_meetings(&self.state.db, &ward, list, now).await?;
         Ok(Json(ImportResult {
             imported: ids.len() as i64,
             ids,
@@ -65,23 +69,24 @@ impl TransferApi {
     )]
     async fn import_countermeasures(
         &self,
-        ward_id: Path<i64>,
+        ward: Checked<access::WardWrite>,
+        #[oai(name = "ward_id")] _ward_id: Path<i64>,
         encoding: Query<Option<String>>,
         body: Binary<Vec<u8>>,
     ) -> ApiResult<Json<ImportResult>> {
-        crate::wards::store::get(&self.state.db, ward_id.0).await?;
+        let ward = ward.0;
         let table = read(&body.0, encoding.0.as_deref())?;
-        let members = super::all_members(&self.state.db, ward_id.0).await?;
-        let meetings = super::all_meetings(&self.state.db, ward_id.0).await?;
+        let members = super::all_members(&self.state.db, &ward.read()).await?;
+        let meetings = super::all_meetings(&self.state.db, &ward.read()).await?;
         let list = super::parse_countermeasures(
             &table,
-            ward_id.0,
+            ward.ward_id(),
             &members,
             &meetings,
             self.state.clock.today(),
         )?;
-        let ids =
-            super::import_countermeasures(&self.state.db, list, self.state.clock.now()).await?;
+        let now = self.state.clock.now();
+        let ids = super::import_countermeasures(&self.state.db, &ward, list, now).await?;
         Ok(Json(ImportResult {
             imported: ids.len() as i64,
             ids,

@@ -22,6 +22,7 @@ use std::collections::HashMap;
 
 use chrono::{DateTime, NaiveDate, Utc};
 
+use crate::access::{WardRead, WardWrite};
 use crate::countermeasures::{
     self, Countermeasure, NewCountermeasure, Scene, Stage, TransitionRequest,
 };
@@ -555,12 +556,17 @@ pub fn parse_countermeasures(
     }
 }
 
-/// Writes checked meetings in one transaction.
+/// Writes checked meetings into the ward in one transaction; a row of
+/// another ward is refused (the parse sets each row's ward from `ward`).
 pub async fn import_meetings(
     db: &Db,
+    ward: &WardWrite,
     list: Vec<Meeting>,
     now: DateTime<Utc>,
 ) -> AppResult<Vec<i64>> {
+    if list.iter().any(|m| m.ward_id != ward.ward_id()) {
+        return Err(AppError::NotFound("区"));
+    }
     let mut tx = db.begin_write().await?;
     let mut ids = Vec::new();
     for m in list {
@@ -570,12 +576,17 @@ pub async fn import_meetings(
     Ok(ids)
 }
 
-/// Writes checked countermeasures in one transaction.
+/// Writes checked countermeasures into the ward in one transaction (as
+/// [`import_meetings`]).
 pub async fn import_countermeasures(
     db: &Db,
+    ward: &WardWrite,
     list: Vec<ImportedCountermeasure>,
     now: DateTime<Utc>,
 ) -> AppResult<Vec<i64>> {
+    if list.iter().any(|c| c.cm.ward_id != ward.ward_id()) {
+        return Err(AppError::NotFound("区"));
+    }
     let mut tx = db.begin_write().await?;
     let mut ids = Vec::new();
     for c in list {
@@ -592,10 +603,10 @@ pub async fn import_countermeasures(
 
 /// A ward's meetings, all of them, oldest first (as a sheet is kept), for
 /// exports and look-ups of the deciding meeting.
-pub async fn all_meetings(db: &Db, ward_id: i64) -> AppResult<Vec<Meeting>> {
+pub async fn all_meetings(db: &Db, ward: &WardRead) -> AppResult<Vec<Meeting>> {
     let mut items = crate::meetings::store::list(
         db,
-        ward_id,
+        ward,
         crate::meetings::store::MeetingQuery::default(),
         Paging::all(),
     )
@@ -606,10 +617,8 @@ pub async fn all_meetings(db: &Db, ward_id: i64) -> AppResult<Vec<Meeting>> {
 }
 
 /// A ward's members, all of them, for exports and owner look-ups.
-pub async fn all_members(db: &Db, ward_id: i64) -> AppResult<Vec<Member>> {
-    Ok(
-        crate::members::store::list(db, ward_id, false, Paging::all())
-            .await?
-            .items,
-    )
+pub async fn all_members(db: &Db, ward: &WardRead) -> AppResult<Vec<Member>> {
+    Ok(crate::members::store::list(db, ward, false, Paging::all())
+        .await?
+        .items)
 }

@@ -2,15 +2,16 @@
 //! `/wards/{id}/meetings.csv`, `/wards/{id}/countermeasures.csv`
 //! (`?encoding=sjis` for Shift_JIS).
 
-use poem::web::{Data, Path, Query};
+use poem::web::{Data, Query};
 use poem::{Response, handler};
 use serde::Deserialize;
 
+use crate::access::{WardRead, WardWrite};
 use crate::app::AppState;
 use crate::countermeasures::EventKind;
 use crate::countermeasures::store::CountermeasureQuery;
 use crate::error::AppResult;
-use crate::pages::{fail, path_id};
+use crate::pages::fail;
 use crate::paging::Paging;
 use crate::report::pages::csv_fail;
 use crate::spreadsheet::{self, Encoding, Table};
@@ -31,14 +32,13 @@ fn send(table: AppResult<Table>, q: &EncodingQuery, name: String) -> poem::Resul
 #[handler]
 pub async fn members_csv(
     Data(state): Data<&AppState>,
-    Path(id): Path<String>,
+    scope: WardRead,
     Query(q): Query<EncodingQuery>,
 ) -> poem::Result<Response> {
-    let id = path_id(&id)?;
-    let ward = crate::wards::store::get(&state.db, id)
+    let ward = crate::wards::store::get(&state.db, &scope)
         .await
         .map_err(fail)?;
-    let table = super::all_members(&state.db, id)
+    let table = super::all_members(&state.db, &scope)
         .await
         .map(|m| super::members_table(&m));
     send(table, &q, format!("{}_委員.csv", ward.name))
@@ -47,42 +47,40 @@ pub async fn members_csv(
 #[handler]
 pub async fn meetings_csv(
     Data(state): Data<&AppState>,
-    Path(id): Path<String>,
+    scope: WardRead,
     Query(q): Query<EncodingQuery>,
 ) -> poem::Result<Response> {
-    let id = path_id(&id)?;
-    let ward = crate::wards::store::get(&state.db, id)
+    let ward = crate::wards::store::get(&state.db, &scope)
         .await
         .map_err(fail)?;
-    let table = meetings_rows(state, id).await;
+    let table = meetings_rows(state, &scope).await;
     send(table, &q, format!("{}_会議.csv", ward.name))
 }
 
 #[handler]
 pub async fn countermeasures_csv(
     Data(state): Data<&AppState>,
-    Path(id): Path<String>,
+    scope: WardRead,
     Query(q): Query<EncodingQuery>,
 ) -> poem::Result<Response> {
-    let id = path_id(&id)?;
-    let ward = crate::wards::store::get(&state.db, id)
+    let ward = crate::wards::store::get(&state.db, &scope)
         .await
         .map_err(fail)?;
-    let table = countermeasure_rows(state, id).await;
+    let table = countermeasure_rows(state, &scope).await;
     send(table, &q, format!("{}_対応策.csv", ward.name))
 }
 
-async fn meetings_rows(state: &AppState, ward_id: i64) -> AppResult<Table> {
-    let meetings = super::all_meetings(&state.db, ward_id).await?;
-    let members = super::all_members(&state.db, ward_id).await?;
+async fn meetings_rows(state: &AppState, ward: &WardRead) -> AppResult<Table> {
+    let meetings = super::all_meetings(&state.db, ward).await?;
+    let members = super::all_members(&state.db, ward).await?;
     Ok(super::meetings_table(&meetings, &members))
 }
 
-async fn countermeasure_rows(state: &AppState, ward_id: i64) -> AppResult<Table> {
+async fn countermeasure_rows(state: &AppState, ward: &WardRead) -> AppResult<Table> {
     let today = state.clock.today();
     let mut list = crate::countermeasures::store::list(
         &state.db,
-        ward_id,
+        ward,
         CountermeasureQuery {
             include_archived: true,
             ..CountermeasureQuery::default()
@@ -97,7 +95,7 @@ async fn countermeasure_rows(state: &AppState, ward_id: i64) -> AppResult<Table>
     for c in list {
         // The day the current stage was reached, so an import keeps the
         // half-year it belongs to.
-        let history = crate::countermeasures::store::history(&state.db, c.id).await?;
+        let history = crate::countermeasures::store::history_in_ward(&state.db, ward, c.id).await?;
         let on = history
             .iter()
             .rev()
@@ -106,8 +104,8 @@ async fn countermeasure_rows(state: &AppState, ward_id: i64) -> AppResult<Table>
             .filter(|_| c.stage != crate::countermeasures::Stage::Identified);
         rows.push((c, on));
     }
-    let members = super::all_members(&state.db, ward_id).await?;
-    let meetings = super::all_meetings(&state.db, ward_id).await?;
+    let members = super::all_members(&state.db, ward).await?;
+    let meetings = super::all_meetings(&state.db, ward).await?;
     Ok(super::countermeasures_table(&rows, &members, &meetings))
 }
 
@@ -145,10 +143,9 @@ fn import_page(
 #[handler]
 pub async fn import_form(
     Data(state): Data<&AppState>,
-    Path(id): Path<String>,
+    scope: WardWrite,
 ) -> crate::pages::PageResult {
-    let id = path_id(&id)?;
-    let ward = crate::wards::store::get(&state.db, id)
+    let ward = crate::wards::store::get(&state.db, &scope.read())
         .await
         .map_err(fail)?;
     import_page(
@@ -164,11 +161,10 @@ pub async fn import_form(
 #[handler]
 pub async fn import_upload(
     Data(state): Data<&AppState>,
-    Path(id): Path<String>,
+    scope: WardWrite,
     mut multipart: poem::web::Multipart,
 ) -> crate::pages::PageResult {
-    let id = path_id(&id)?;
-    let ward = crate::wards::store::get(&state.db, id)
+    let ward = crate::wards::store::get(&state.db, &scope.read())
         .await
         .map_err(fail)?;
     let (mut kind, mut encoding, mut file) = (String::new(), String::new(), Vec::new());
@@ -200,7 +196,7 @@ pub async fn import_upload(
     let now = state.clock.now();
     let result = match read_error {
         Some(e) => Err(e),
-        None => import(state, id, &kind, &encoding, &file, now).await,
+        None => import(state, &scope, &kind, &encoding, &file, now).await,
     };
     match result {
         Ok(n) => import_page(
@@ -221,7 +217,7 @@ pub async fn import_upload(
 
 async fn import(
     state: &AppState,
-    ward_id: i64,
+    ward: &WardWrite,
     kind: &str,
     encoding: &str,
     file: &[u8],
@@ -237,21 +233,23 @@ async fn import(
     let table = spreadsheet::parse(&text)?;
     match kind {
         "meetings" => {
-            let members = super::all_members(&state.db, ward_id).await?;
-            let list = super::parse_meetings(&table, ward_id, &members)?;
-            Ok(super::import_meetings(&state.db, list, now).await?.len())
+            let members = super::all_members(&state.db, &ward.read()).await?;
+            let list = super::parse_meetings(&table, ward.ward_id(), &members)?;
+            Ok(super::import_meetings(&state.db, ward, list, now)
+                .await?
+                .len())
         }
         "countermeasures" => {
-            let members = super::all_members(&state.db, ward_id).await?;
-            let meetings = super::all_meetings(&state.db, ward_id).await?;
+            let members = super::all_members(&state.db, &ward.read()).await?;
+            let meetings = super::all_meetings(&state.db, &ward.read()).await?;
             let list = super::parse_countermeasures(
                 &table,
-                ward_id,
+                ward.ward_id(),
                 &members,
                 &meetings,
                 state.clock.today(),
             )?;
-            Ok(super::import_countermeasures(&state.db, list, now)
+            Ok(super::import_countermeasures(&state.db, ward, list, now)
                 .await?
                 .len())
         }

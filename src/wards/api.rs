@@ -5,9 +5,12 @@ use poem_openapi::payload::Json;
 use poem_openapi::{Object, OpenApi};
 
 use super::{NewWard, WardPatch, store};
+use crate::access;
 use crate::app::AppState;
 use crate::dashboard::{self, WardDashboard};
+use crate::error::AppError;
 use crate::http::api::{ApiTags, Created};
+use crate::http::auth::Checked;
 use crate::http::problem::ApiResult;
 
 pub struct WardsApi {
@@ -32,16 +35,12 @@ impl WardsApi {
         municipality_id: Query<Option<i64>>,
     ) -> ApiResult<Json<WardList>> {
         let actor = crate::http::auth::actor(req)?;
-        let wards: Vec<_> = store::list(&self.state.db, municipality_id.0)
-            .await?
-            .into_iter()
-            .filter(|w| {
-                actor.sees(crate::accounts::WardScope {
-                    ward_id: w.id,
-                    municipality_id: w.municipality_id,
-                })
-            })
-            .collect();
+        let wards = store::list(
+            &self.state.db,
+            crate::access::visible(&actor),
+            municipality_id.0,
+        )
+        .await?;
         let items =
             dashboard::store::for_wards(&self.state.db, wards, self.state.clock.today(), false)
                 .await?;
@@ -57,21 +56,32 @@ impl WardsApi {
         req: &poem::Request,
         body: Json<NewWard>,
     ) -> ApiResult<Created<WardDashboard>> {
-        if !crate::http::auth::actor(req)?.can_write_municipality(body.0.municipality_id) {
-            return Err(crate::error::AppError::Forbidden.into());
-        }
-        let ward = store::create(&self.state.db, &body.0, self.state.clock.now()).await?;
+        let actor = crate::http::auth::actor(req)?;
+        // Another municipality answers like one that does not exist.
+        let city = access::city_of(&actor, body.0.municipality_id).map_err(|e| match e {
+            AppError::NotFound(_) => {
+                AppError::invalid("municipality_id", "指定された自治体は存在しません")
+            }
+            other => other,
+        })?;
+        let ward = store::create(&self.state.db, &city, &body.0, self.state.clock.now()).await?;
+        let scope = access::ward_read(&self.state.db, &actor, ward.id).await?;
         Ok(Created::Created(Json(
-            dashboard::store::for_ward(&self.state.db, ward.id, self.state.clock.today()).await?,
+            dashboard::store::for_ward(&self.state.db, &scope, self.state.clock.today()).await?,
         )))
     }
 
     /// One ward with its dashboard: topics 1–10 (coverage in the current
     /// fiscal half-year, stage), overdue and upcoming evaluations.
     #[oai(path = "/wards/:ward_id", method = "get", operation_id = "getWard")]
-    async fn get(&self, ward_id: Path<i64>) -> ApiResult<Json<WardDashboard>> {
+    async fn get(
+        &self,
+        ward: Checked<access::WardRead>,
+        #[oai(name = "ward_id")] _ward_id: Path<i64>,
+    ) -> ApiResult<Json<WardDashboard>> {
+        let ward = ward.0;
         Ok(Json(
-            dashboard::store::for_ward(&self.state.db, ward_id.0, self.state.clock.today()).await?,
+            dashboard::store::for_ward(&self.state.db, &ward, self.state.clock.today()).await?,
         ))
     }
 
@@ -80,14 +90,23 @@ impl WardsApi {
         method = "patch",
         operation_id = "updateWard"
     )]
+    /// Renaming is for the city (and `admin`); the ward's secretariat
+    /// changes `sort_order` and `secretariat_email` only (403 otherwise).
     async fn update(
         &self,
-        ward_id: Path<i64>,
+        req: &poem::Request,
+        ward: Checked<access::WardWrite>,
+        #[oai(name = "ward_id")] _ward_id: Path<i64>,
         body: Json<WardPatch>,
     ) -> ApiResult<Json<WardDashboard>> {
-        store::update(&self.state.db, ward_id.0, &body.0, self.state.clock.now()).await?;
+        let actor = crate::http::auth::actor(req)?;
+        let ward = ward.0;
+        let renamer = access::city_of(&actor, ward.municipality_id()).ok();
+        let now = self.state.clock.now();
+        store::update(&self.state.db, &ward, renamer.as_ref(), &body.0, now).await?;
         Ok(Json(
-            dashboard::store::for_ward(&self.state.db, ward_id.0, self.state.clock.today()).await?,
+            dashboard::store::for_ward(&self.state.db, &ward.read(), self.state.clock.today())
+                .await?,
         ))
     }
 }

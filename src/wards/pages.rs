@@ -2,14 +2,13 @@
 //! overdue and upcoming evaluations.
 
 use askama::Template;
-use poem::web::{Data, Path};
+use poem::web::Data;
 use poem::{IntoResponse, handler};
 
+use crate::access::WardRead;
 use crate::app::AppState;
 use crate::countermeasures::Countermeasure;
-use crate::pages::{
-    Badge, Layout, PageResult, badge, date_label, fail, path_id, render, topic_label,
-};
+use crate::pages::{Badge, Layout, PageResult, badge, date_label, fail, render, topic_label};
 
 struct TopicRow {
     number: i64,
@@ -59,10 +58,10 @@ struct DashboardPage {
 }
 
 #[handler]
-pub async fn dashboard(Data(state): Data<&AppState>, Path(id): Path<String>) -> PageResult {
-    let id = path_id(&id)?;
+pub async fn dashboard(Data(state): Data<&AppState>, scope: WardRead) -> PageResult {
+    let id = scope.ward_id();
     let today = state.clock.today();
-    let (board, survey) = crate::dashboard::store::for_ward_page(&state.db, id, today)
+    let (board, survey) = crate::dashboard::store::for_ward_page(&state.db, &scope, today)
         .await
         .map_err(fail)?;
     let row = |c: &Countermeasure| DueRow {
@@ -81,8 +80,8 @@ pub async fn dashboard(Data(state): Data<&AppState>, Path(id): Path<String>) -> 
     };
     let failed = crate::reminders::store::deliveries(
         &state.db,
+        scope.wards(),
         None,
-        Some(id),
         Some("failed"),
         crate::paging::Paging::new(Some(10), None),
     )

@@ -7,6 +7,7 @@ use sqlx::Row;
 use sqlx::any::AnyRow;
 
 use super::{NewWard, Ward, WardPatch};
+use crate::access::{CityOf, Visible, WardRead, WardWrite};
 use crate::audit;
 use crate::db::{Bind, Db, Filter, bind_all, timestamp};
 use crate::error::{AppError, AppResult, unique_violation};
@@ -25,11 +26,18 @@ fn from_row(row: &AnyRow) -> Result<Ward, sqlx::Error> {
     })
 }
 
-/// Wards, optionally of one municipality, in their display order.
-pub async fn list(db: &Db, municipality_id: Option<i64>) -> AppResult<Vec<Ward>> {
+/// The wards `visible` shows, optionally only those of one municipality,
+/// in their display order.
+pub async fn list(db: &Db, visible: Visible, municipality_id: Option<i64>) -> AppResult<Vec<Ward>> {
     let mut filter = Filter::default();
     if let Some(m) = municipality_id {
         filter.and("w.municipality_id = ?", [Bind::Int(m)]);
+    }
+    if let Some(m) = visible.municipality_id() {
+        filter.and("w.municipality_id = ?", [Bind::Int(m)]);
+    }
+    if let Some(w) = visible.ward_id() {
+        filter.and("w.id = ?", [Bind::Int(w)]);
     }
     let sql = format!(
         "{SELECT}{} ORDER BY w.municipality_id, w.sort_order, w.id",
@@ -41,7 +49,12 @@ pub async fn list(db: &Db, municipality_id: Option<i64>) -> AppResult<Vec<Ward>>
     Ok(rows.iter().map(from_row).collect::<Result<_, _>>()?)
 }
 
-pub async fn get(db: &Db, id: i64) -> AppResult<Ward> {
+/// The ward `ward` names.
+pub async fn get(db: &Db, ward: &WardRead) -> AppResult<Ward> {
+    get_by_id(db, ward.ward_id()).await
+}
+
+async fn get_by_id(db: &Db, id: i64) -> AppResult<Ward> {
     let row = sqlx::query(sqlx::AssertSqlSafe(format!("{SELECT} WHERE w.id = $1")))
         .bind(id)
         .fetch_optional(&db.pool)
@@ -50,16 +63,23 @@ pub async fn get(db: &Db, id: i64) -> AppResult<Ward> {
     Ok(from_row(&row)?)
 }
 
-pub async fn create(db: &Db, new: &NewWard, now: DateTime<Utc>) -> AppResult<Ward> {
+/// Adds a ward to the municipality `city` changes (`new.municipality_id`
+/// must be the same one). Errors: 422 on a bad name or another
+/// municipality, 409 on a duplicate name.
+pub async fn create(db: &Db, city: &CityOf, new: &NewWard, now: DateTime<Utc>) -> AppResult<Ward> {
     new.validate()?;
-    crate::municipalities::store::get(db, new.municipality_id)
-        .await
-        .map_err(|e| match e {
-            AppError::NotFound(_) => {
-                AppError::invalid("municipality_id", "指定された自治体は存在しません")
-            }
-            other => other,
-        })?;
+    if city.municipality_id() != new.municipality_id {
+        return Err(AppError::invalid(
+            "municipality_id",
+            "指定された自治体は存在しません",
+        ));
+    }
+    if !crate::municipalities::store::exists(db, new.municipality_id).await? {
+        return Err(AppError::invalid(
+            "municipality_id",
+            "指定された自治体は存在しません",
+        ));
+    }
     let mut tx = db.begin_write().await?;
     let id: i64 = sqlx::query_scalar(
         "INSERT INTO wards (municipality_id, name, sort_order, created_at) \
@@ -82,11 +102,22 @@ pub async fn create(db: &Db, new: &NewWard, now: DateTime<Utc>) -> AppResult<War
     };
     audit::record(&mut tx, entry, now).await?;
     tx.commit().await?;
-    get(db, id).await
+    get_by_id(db, id).await
 }
 
-pub async fn update(db: &Db, id: i64, patch: &WardPatch, now: DateTime<Utc>) -> AppResult<Ward> {
+/// Changes a ward's name, display order or secretariat address. Renaming
+/// needs the city's scope (`renamer`): a secretariat changes the other two
+/// only (403 when it sends another name). Errors: 422, 409 on a duplicate
+/// name, 403.
+pub async fn update(
+    db: &Db,
+    ward: &WardWrite,
+    renamer: Option<&CityOf>,
+    patch: &WardPatch,
+    now: DateTime<Utc>,
+) -> AppResult<Ward> {
     patch.validate()?;
+    let id = ward.ward_id();
     let mut tx = db.begin_write().await?;
     let before = sqlx::query("SELECT name, sort_order, secretariat_email FROM wards WHERE id = $1")
         .bind(id)
@@ -95,6 +126,10 @@ pub async fn update(db: &Db, id: i64, patch: &WardPatch, now: DateTime<Utc>) -> 
         .ok_or(AppError::NotFound("区"))?;
     let old_name: String = before.try_get("name")?;
     let old_order: i64 = before.try_get("sort_order")?;
+    let renames = patch.name.as_deref().is_some_and(|n| n.trim() != old_name);
+    if renames && renamer.is_none_or(|c| c.municipality_id() != ward.municipality_id()) {
+        return Err(AppError::Forbidden);
+    }
     let name = patch
         .name
         .as_deref()
@@ -132,5 +167,5 @@ pub async fn update(db: &Db, id: i64, patch: &WardPatch, now: DateTime<Utc>) -> 
     };
     audit::record(&mut tx, entry, now).await?;
     tx.commit().await?;
-    get(db, id).await
+    get_by_id(db, id).await
 }

@@ -268,7 +268,8 @@ fn ward_operations(w: &Ward) -> Vec<(Kind, Method, String, Option<Value>)> {
             format!("/wards/{id}/calendar-feed"),
             None,
         ),
-        (Read, Method::GET, format!("/wards/{id}/import"), None),
+        // The upload form is for those who may upload.
+        (Write, Method::GET, format!("/wards/{id}/import"), None),
         (Write, Method::POST, format!("/wards/{id}/import"), None),
         (Write, Method::POST, format!("/meetings/{mt}/delete"), None),
         (Write, Method::POST, format!("/members/{m}/edit"), None),
@@ -527,7 +528,7 @@ async fn lists_never_include_another_wards_rows() {
         .await
         .unwrap();
     assert_eq!(ids(&body), vec![w.municipality_a]);
-    // Asking for another city by its id changes nothing.
+    // Filtering by another city's id lists nothing of it.
     let foreign_m = w
         .app
         .get(&format!("/api/wards/{}", w.foreign.id))
@@ -546,7 +547,7 @@ async fn lists_never_include_another_wards_rows() {
         .json()
         .await
         .unwrap();
-    assert_eq!(ids(&body), vec![w.own.id, w.other.id]);
+    assert_eq!(ids(&body), Vec::<i64>::new());
 
     let secretariat = as_role(&w, Role::Secretariat, Some(w.own.id), 1).await;
     let body: Value = secretariat
@@ -930,11 +931,19 @@ async fn the_audit_log_and_the_history_name_the_account_that_acted() {
 async fn city_wide_views_show_only_the_accounts_own_city() {
     let w = world().await;
     let city = as_role(&w, Role::City, None, 0).await;
+    // Naming another (or no such) municipality answers as if it did not exist.
+    for other in ["999", "%39%39%39"] {
+        let r = city
+            .get(w.app.url(&format!(
+                "/api/surveys/2026H2/statuses?municipality_id={other}"
+            )))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), 404);
+    }
     let statuses: Value = city
-        .get(
-            w.app
-                .url("/api/surveys/2026H2/statuses?municipality_id=999"),
-        )
+        .get(w.app.url("/api/surveys/2026H2/statuses"))
         .send()
         .await
         .unwrap()

@@ -191,15 +191,17 @@ async fn past_stages_from_the_shortcut_equal_a_replay_of_the_whole_history() {
     // The dashboard page reads both half-years at once; it shows what the
     // dashboard API and the survey read one by one.
     let previous = Period::containing(today()).previous();
-    let wards: Vec<i64> = sqlx::query_scalar("SELECT id FROM wards ORDER BY id")
-        .fetch_all(&app.db.pool)
-        .await
-        .unwrap();
-    for w in wards {
-        let (board, survey) = renkei::dashboard::store::for_ward_page(&app.db, w, today())
+    let wards: Vec<(i64, i64)> =
+        sqlx::query_as("SELECT id, municipality_id FROM wards ORDER BY id")
+            .fetch_all(&app.db.pool)
             .await
             .unwrap();
-        let alone = renkei::dashboard::store::for_ward(&app.db, w, today())
+    for (w, m) in wards {
+        let scope = renkei::access::operator().ward_read(w, m);
+        let (board, survey) = renkei::dashboard::store::for_ward_page(&app.db, &scope, today())
+            .await
+            .unwrap();
+        let alone = renkei::dashboard::store::for_ward(&app.db, &scope, today())
             .await
             .unwrap();
         assert_eq!(
@@ -207,7 +209,7 @@ async fn past_stages_from_the_shortcut_equal_a_replay_of_the_whole_history() {
             serde_json::to_value(&alone).unwrap(),
             "ward {w}"
         );
-        let survey_alone = renkei::survey::store::get(&app.db, w, previous)
+        let survey_alone = renkei::survey::store::get(&app.db, &scope, previous)
             .await
             .unwrap();
         assert_eq!(
