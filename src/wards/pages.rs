@@ -46,6 +46,7 @@ struct DashboardPage {
     topics: Vec<TopicRow>,
     overdue: Vec<DueRow>,
     upcoming: Vec<DueRow>,
+    postponed: Vec<crate::dashboard::Postponement>,
     /// The half-year the ward last answered the survey for (`2026H1`).
     charts_period: String,
     charts_period_label: String,
@@ -123,6 +124,7 @@ pub async fn dashboard(Data(state): Data<&AppState>, Path(id): Path<String>) -> 
             .collect(),
         overdue: board.overdue.iter().map(row).collect(),
         upcoming: board.upcoming.iter().map(row).collect(),
+        postponed: board.postponed.clone(),
         charts_period: report.period.clone(),
         charts_period_label: report.period_label.clone(),
         answered,
