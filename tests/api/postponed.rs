@@ -366,7 +366,9 @@ async fn the_dashboard_page_shows_the_postponements_or_says_there_are_none() {
     assert!(page.contains("北区事務局 山田"));
     // Recorded at 03:00 UTC: noon in Tokyo.
     assert!(
-        page.contains("2026-11-24（令和8年11月24日） 12:00"),
+        page.contains(
+            "<time datetime=\"2026-11-24T03:00:00Z\"><span class=\"nowrap\">2026-11-24（令和8年11月24日）</span> 12:00</time>"
+        ),
         "{page}"
     );
     assert!(!page.contains("<<<<<<<") && !page.contains(">>>>>>>"));
