@@ -2,12 +2,27 @@
 //! half-years (上半期 April–September, 下半期 October–March) and era years.
 //! Nothing here reads the clock; callers pass "now" in.
 
-use chrono::{DateTime, Datelike, NaiveDate, Utc};
+use chrono::{DateTime, Datelike, NaiveDate, NaiveTime, TimeZone, Utc};
 use chrono_tz::Asia::Tokyo;
 
 /// The Asia/Tokyo calendar date at `now`, whatever the server's time zone.
 pub fn today(now: DateTime<Utc>) -> NaiveDate {
     now.with_timezone(&Tokyo).date_naive()
+}
+
+/// The instant a calendar day begins in Asia/Tokyo.
+pub fn day_start(date: NaiveDate) -> DateTime<Utc> {
+    let midnight = date.and_time(NaiveTime::MIN);
+    // Tokyo keeps one offset (no summer time since 1951): its midnight exists once.
+    Tokyo
+        .from_local_datetime(&midnight)
+        .earliest()
+        .map_or_else(|| midnight.and_utc(), |t| t.with_timezone(&Utc))
+}
+
+/// The Asia/Tokyo wall-clock time at `instant`: `14:05`.
+pub fn clock_time(instant: DateTime<Utc>) -> String {
+    instant.with_timezone(&Tokyo).format("%H:%M").to_string()
 }
 
 /// Which half of a fiscal year.
@@ -98,6 +113,26 @@ impl Period {
                 half: Half::First,
             },
         }
+    }
+
+    /// The half-year after this one.
+    pub fn next(self) -> Self {
+        match self.half {
+            Half::First => Self {
+                fiscal_year: self.fiscal_year,
+                half: Half::Second,
+            },
+            Half::Second => Self {
+                fiscal_year: self.fiscal_year + 1,
+                half: Half::First,
+            },
+        }
+    }
+
+    /// The instants it spans in Tokyo: from its first day's midnight up to
+    /// (not including) the next half-year's.
+    pub fn instants(self) -> (DateTime<Utc>, DateTime<Utc>) {
+        (day_start(self.start()), day_start(self.next().start()))
     }
 
     /// Whole months in the period (always 6): the denominator of 件/月.
@@ -234,6 +269,20 @@ mod tests {
         assert_eq!(today(late_utc), d("2026-11-24"));
         let midnight_jst: DateTime<Utc> = "2026-11-24T15:00:00Z".parse().unwrap();
         assert_eq!(today(midnight_jst), d("2026-11-25"));
+    }
+
+    #[test]
+    fn a_half_year_runs_from_tokyo_midnight_to_the_next_ones() {
+        let t = |s: &str| s.parse::<DateTime<Utc>>().unwrap();
+        let p = Period::parse("2026H2").unwrap();
+        assert_eq!(
+            p.instants(),
+            (t("2026-09-30T15:00:00Z"), t("2027-03-31T15:00:00Z"))
+        );
+        assert_eq!(p.next().code(), "2027H1");
+        assert_eq!(p.next().previous(), p);
+        assert_eq!(Period::parse("2026H1").unwrap().next(), p);
+        assert_eq!(clock_time(t("2026-09-30T15:04:00Z")), "00:04");
     }
 
     #[test]

@@ -532,6 +532,8 @@ pub const TABLES: [(&str, &[&str]); 9] = [
             "improvement",
             "changes",
             "recorded_at",
+            "due_from",
+            "due_to",
         ],
     ),
 ];
@@ -809,6 +811,12 @@ pub async fn generate<S: Sink>(
                              improvement: Option<String>,
                              changes: serde_json::Value| {
                 event_id += 1;
+                // A generated history never clears a due date, so the
+                // `before` of a date change is the date it replaced.
+                let (due_from, due_to) = match crate::countermeasures::store::due_set(&changes) {
+                    Some((before, after)) => (before, Some(after)),
+                    None => (None, None),
+                };
                 events.push(vec![
                     event_id.into(),
                     cm_id.into(),
@@ -822,6 +830,8 @@ pub async fn generate<S: Sink>(
                     improvement.into(),
                     changes.to_string().into(),
                     stamp(on).into(),
+                    due_from.into(),
+                    due_to.into(),
                 ]);
             };
             event(
@@ -1293,6 +1303,25 @@ mod tests {
                 assert!(text(&cm[11]).is_some() && text(&cm[12]).is_some());
             }
         }
+    }
+
+    /// Each generated date change carries the date it set and the one it
+    /// replaced, as the app records them; some move a date later (the
+    /// dashboard's 延期された評価).
+    #[tokio::test]
+    async fn history_rows_carry_the_due_dates_their_changes_set() {
+        let (mem, _) = tiny(3).await;
+        let mut later = 0;
+        for e in &mem.rows[EVENTS] {
+            let changes: serde_json::Value = serde_json::from_str(text(&e[10]).unwrap()).unwrap();
+            let due = &changes["evaluation_due_on"];
+            assert_eq!(text(&e[12]), due["before"].as_str(), "{changes}");
+            assert_eq!(text(&e[13]), due["after"].as_str(), "{changes}");
+            if let (Some(from), Some(to)) = (text(&e[12]), text(&e[13])) {
+                later += usize::from(to > from);
+            }
+        }
+        assert!(later > 0);
     }
 
     /// References stay inside the area: owners and attendees are members

@@ -240,10 +240,17 @@ async fn record_at_meeting(
     meeting_id: Option<i64>,
     now: DateTime<Utc>,
 ) -> AppResult<()> {
+    // The due date this row sets and the one it replaces (migration 0011):
+    // a date cleared at 未具体化 and set again replaces the last one it had.
+    let (due_from, due_to) = match due_set(&event.changes) {
+        Some((Some(before), after)) => (Some(before), Some(after)),
+        Some((None, after)) => (last_due(tx, cm.id).await?, Some(after)),
+        None => (None, None),
+    };
     sqlx::query(
         "INSERT INTO countermeasure_events (countermeasure_id, kind, from_stage, to_stage, occurred_on, actor, note, \
-         evaluation, improvement, changes, recorded_at, recorded_by_account_id, meeting_id) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)",
+         evaluation, improvement, changes, recorded_at, recorded_by_account_id, meeting_id, due_from, due_to) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15)",
     )
     .bind(cm.id)
     .bind(event.kind.as_str())
@@ -261,6 +268,8 @@ async fn record_at_meeting(
             .and_then(|a| a.strip_prefix("account:").and_then(|id| id.parse::<i64>().ok())),
     )
     .bind(meeting_id)
+    .bind(due_from)
+    .bind(due_to)
     .execute(&mut **tx)
     .await?;
     if event.to.is_some() {
@@ -290,6 +299,30 @@ async fn record_at_meeting(
         changes: event.changes,
     };
     audit::record(tx, entry, now).await
+}
+
+/// The evaluation due date a history row's `changes` set, with the one in
+/// force before it (none: the date was unset).
+pub(crate) fn due_set(changes: &serde_json::Value) -> Option<(Option<String>, String)> {
+    let due = changes.get("evaluation_due_on")?;
+    let after = due.get("after")?.as_str()?.to_string();
+    let before = due
+        .get("before")
+        .and_then(|b| b.as_str())
+        .map(str::to_string);
+    Some((before, after))
+}
+
+/// The last evaluation due date a countermeasure's history set.
+async fn last_due(tx: &mut Tx, id: i64) -> AppResult<Option<String>> {
+    let due: Option<Option<String>> = sqlx::query_scalar(
+        "SELECT due_to FROM countermeasure_events WHERE countermeasure_id = $1 AND due_to IS NOT NULL \
+         ORDER BY id DESC LIMIT 1",
+    )
+    .bind(id)
+    .fetch_optional(&mut **tx)
+    .await?;
+    Ok(due.flatten())
 }
 
 async fn write_row(tx: &mut Tx, c: &Countermeasure, now: DateTime<Utc>) -> AppResult<()> {

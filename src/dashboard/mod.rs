@@ -1,19 +1,24 @@
 //! The ward dashboard and the city view: for each of the ten topics,
 //! whether a meeting of the current fiscal half-year covered it and the
-//! ward's stage for it; the overdue and upcoming evaluations.
+//! ward's stage for it; the overdue and upcoming evaluations; the
+//! evaluations postponed this half-year (延期された評価).
 
 pub mod store;
 
 use std::collections::{HashMap, HashSet};
 
-use chrono::NaiveDate;
+use chrono::{DateTime, NaiveDate, Utc};
 
-use crate::countermeasures::{Countermeasure, Stage};
+use crate::countermeasures::{Countermeasure, EventKind, Stage};
 use crate::topics::TOPICS;
 use crate::wards::Ward;
 
 /// How far ahead "upcoming" due dates look.
 pub const UPCOMING_DAYS: u64 = 30;
+
+/// At most this many postponements are listed (newest first); a ward
+/// postpones a few a half-year, so the cap only bounds the unusual.
+pub const POSTPONED_LIMIT: i64 = 100;
 
 pub const COVERED: &str = "あてはまる";
 pub const NOT_COVERED: &str = "あてはまらない";
@@ -49,6 +54,46 @@ pub fn topic_statuses(covered: &HashSet<i64>, stages: &HashMap<i64, Stage>) -> V
         .collect()
 }
 
+/// One change that moved a countermeasure's evaluation due date later:
+/// an edit, or a step on the ladder that set a new date (a re-plan).
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, poem_openapi::Object)]
+pub struct Postponement {
+    pub countermeasure_id: i64,
+    /// The countermeasure's title as it is now.
+    pub title: String,
+    /// The due date before the change. For a date cleared at 未具体化 and
+    /// set again by the re-plan, the last date it had.
+    pub previous_due_on: NaiveDate,
+    /// The later due date the change set.
+    pub new_due_on: NaiveDate,
+    /// How: 編集 (an edit), or 段階を戻した / 段階を進めた (a re-plan).
+    pub kind: EventKind,
+    /// Who: the signed-in account's display name (its address when it has
+    /// none), as the history shows it; for a change made without an account
+    /// (CLI, demo data), the actor recorded with it.
+    pub changed_by: Option<String>,
+    /// When it was recorded (UTC, RFC 3339, as the history's `recorded_at`).
+    pub changed_at: String,
+    /// The same instant, typed, for the page.
+    #[oai(skip)]
+    #[serde(skip)]
+    pub changed_instant: DateTime<Utc>,
+    /// Its entry in the countermeasure's history.
+    pub event_id: i64,
+}
+
+impl Postponement {
+    /// The Asia/Tokyo day of the change, for the page.
+    pub fn changed_on(&self) -> NaiveDate {
+        crate::calendar::today(self.changed_instant)
+    }
+
+    /// The Asia/Tokyo time of the change (`14:05`), for the page.
+    pub fn changed_time(&self) -> String {
+        crate::calendar::clock_time(self.changed_instant)
+    }
+}
+
 /// One ward's dashboard.
 #[derive(Debug, Clone, serde::Serialize, poem_openapi::Object)]
 pub struct WardDashboard {
@@ -70,6 +115,13 @@ pub struct WardDashboard {
     pub overdue: Vec<Countermeasure>,
     /// Evaluations due from today to `UPCOMING_DAYS` ahead.
     pub upcoming: Vec<Countermeasure>,
+    /// 延期された評価: every change recorded in the current fiscal
+    /// half-year (`period_start`..=`period_end`, Asia/Tokyo) that moved one
+    /// of the ward's countermeasures' evaluation due date later, by an edit
+    /// or a re-plan; a date moved earlier is not listed. Newest first, at
+    /// most `POSTPONED_LIMIT`. Empty in the ward list (`GET /api/wards`),
+    /// as `overdue` and `upcoming` are.
+    pub postponed: Vec<Postponement>,
     /// The owners' names of the listed countermeasures, by member id, for
     /// the page (the API names owners by id).
     #[oai(skip)]

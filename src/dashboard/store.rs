@@ -3,13 +3,14 @@
 
 use std::collections::{HashMap, HashSet};
 
-use chrono::{Days, NaiveDate};
+use chrono::{DateTime, Days, NaiveDate, Utc};
+use sqlx::Row;
 
-use super::{UPCOMING_DAYS, WardDashboard, topic_statuses};
+use super::{POSTPONED_LIMIT, Postponement, UPCOMING_DAYS, WardDashboard, topic_statuses};
 use crate::access::WardRead;
 use crate::calendar::Period;
-use crate::countermeasures::{self, Countermeasure, Stage};
-use crate::db::Db;
+use crate::countermeasures::{self, Countermeasure, EventKind, Stage};
+use crate::db::{Db, parse_date, timestamp};
 use crate::error::AppResult;
 use crate::meetings;
 use crate::survey::{self, Survey};
@@ -36,6 +37,54 @@ async fn due(db: &Db, ward_id: Option<i64>, today: NaiveDate) -> AppResult<Due> 
     Ok((due, owner_names))
 }
 
+/// The ward's postponed evaluations of `period` (see
+/// [`WardDashboard::postponed`]), from the due dates each history row
+/// records beside its `changes` (migration 0011).
+async fn postponed(db: &Db, ward_id: i64, period: Period) -> AppResult<Vec<Postponement>> {
+    let (from, until) = period.instants();
+    // `due_to > due_from` is the partial index's condition, repeated so
+    // that SQLite uses it; NULLs (no date set, or a first date) fail it.
+    let rows = sqlx::query(
+        "SELECT e.id, e.countermeasure_id, c.title, e.kind, e.due_from, e.due_to, e.recorded_at, \
+         COALESCE(NULLIF(a.display_name, ''), a.email, e.actor) AS changed_by \
+         FROM countermeasures c JOIN countermeasure_events e ON e.countermeasure_id = c.id \
+         LEFT JOIN accounts a ON a.id = e.recorded_by_account_id \
+         WHERE c.ward_id = $1 AND e.due_to > e.due_from AND e.recorded_at >= $2 AND e.recorded_at < $3 \
+         ORDER BY e.recorded_at DESC, e.id DESC LIMIT $4",
+    )
+    .bind(ward_id)
+    .bind(timestamp(from))
+    .bind(timestamp(until))
+    .bind(POSTPONED_LIMIT)
+    .fetch_all(&db.pool)
+    .await?;
+    Ok(rows
+        .iter()
+        .map(|r| {
+            let kind: String = r.try_get("kind")?;
+            let due_from: String = r.try_get("due_from")?;
+            let due_to: String = r.try_get("due_to")?;
+            let at: String = r.try_get("recorded_at")?;
+            Ok(Postponement {
+                countermeasure_id: r.try_get("countermeasure_id")?,
+                title: r.try_get("title")?,
+                previous_due_on: parse_date("due_from", &due_from)?,
+                new_due_on: parse_date("due_to", &due_to)?,
+                kind: EventKind::parse(&kind).unwrap_or(EventKind::Edited),
+                changed_by: r.try_get("changed_by")?,
+                changed_instant: DateTime::parse_from_rfc3339(&at)
+                    .map_err(|e| sqlx::Error::ColumnDecode {
+                        index: "recorded_at".into(),
+                        source: e.into(),
+                    })?
+                    .with_timezone(&Utc),
+                changed_at: at,
+                event_id: r.try_get("id")?,
+            })
+        })
+        .collect::<Result<_, sqlx::Error>>()?)
+}
+
 /// One ward's dashboard from what was read for it.
 fn assemble(
     ward: Ward,
@@ -59,6 +108,8 @@ fn assemble(
         upcoming_count: upcoming.len() as i64,
         overdue: if with_lists { overdue } else { Vec::new() },
         upcoming: if with_lists { upcoming } else { Vec::new() },
+        // Read for a single ward only; the caller sets them.
+        postponed: Vec::new(),
         owner_names: if with_lists {
             owner_names
         } else {
@@ -93,13 +144,19 @@ pub async fn for_wards(
         stages.entry(ward).or_default().insert(topic, stage);
     }
     let (mut due, mut owner_names) = due(db, single, today).await?;
+    // Only a single ward's dashboard lists them: the ward list leaves them
+    // out, as it does the overdue and upcoming ones.
+    let mut postponed_by_ward = match single {
+        Some(w) if with_lists => HashMap::from([(w, postponed(db, w, period).await?)]),
+        _ => HashMap::new(),
+    };
     let empty_set = HashSet::new();
     let empty_map = HashMap::new();
     Ok(wards
         .into_iter()
         .map(|ward| {
             let id = ward.id;
-            assemble(
+            let mut board = assemble(
                 ward,
                 today,
                 covered.get(&id).unwrap_or(&empty_set),
@@ -107,7 +164,9 @@ pub async fn for_wards(
                 due.remove(&id).unwrap_or_default(),
                 owner_names.remove(&id).unwrap_or_default(),
                 with_lists,
-            )
+            );
+            board.postponed = postponed_by_ward.remove(&id).unwrap_or_default();
+            board
         })
         .collect())
 }
@@ -137,11 +196,12 @@ pub async fn for_ward_page(
     let (now, then) =
         countermeasures::store::ward_stages_now_and_at(db, ward_id, previous.end()).await?;
     let (mut due, mut owner_names) = due(db, Some(ward_id), today).await?;
+    let postponed = postponed(db, ward_id, period).await?;
     let previous_topics = topics.pop().unwrap_or_default();
     let current_topics: HashSet<i64> = topics.pop().unwrap_or_default().into_iter().collect();
     let derived = survey::store::derived_from(&previous_topics, &then);
     let survey = survey::store::get_with_derived(db, &ward, previous, derived).await?;
-    let board = assemble(
+    let mut board = assemble(
         ward,
         today,
         &current_topics,
@@ -150,5 +210,6 @@ pub async fn for_ward_page(
         owner_names.remove(&ward_id).unwrap_or_default(),
         true,
     );
+    board.postponed = postponed;
     Ok((board, survey))
 }

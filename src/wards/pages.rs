@@ -45,6 +45,7 @@ struct DashboardPage {
     topics: Vec<TopicRow>,
     overdue: Vec<DueRow>,
     upcoming: Vec<DueRow>,
+    postponed: Vec<crate::dashboard::Postponement>,
     /// The half-year the ward last answered the survey for (`2026H1`).
     charts_period: String,
     charts_period_label: String,
@@ -122,6 +123,7 @@ pub async fn dashboard(Data(state): Data<&AppState>, scope: WardRead) -> PageRes
             .collect(),
         overdue: board.overdue.iter().map(row).collect(),
         upcoming: board.upcoming.iter().map(row).collect(),
+        postponed: board.postponed.clone(),
         charts_period: report.period.clone(),
         charts_period_label: report.period_label.clone(),
         answered,

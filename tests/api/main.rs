@@ -12,6 +12,7 @@ mod instances;
 mod meetings;
 mod members;
 mod pages;
+mod postponed;
 mod process;
 mod reminders;
 mod report;

@@ -651,3 +651,113 @@ fn csv_bytes_for_review(text: &str) -> Vec<u8> {
     out.extend_from_slice(text.as_bytes());
     out
 }
+
+/// 延期された評価 on the ward dashboard: a secretariat moves a due date
+/// later on the edit form, a re-plan moves another; the dashboard lists
+/// both, newest first, with the dates, who and when, and passes axe.
+#[tokio::test]
+async fn the_dashboard_lists_the_evaluations_postponed_this_half_year() {
+    if !harness::available() {
+        return;
+    }
+    let app = TestApp::spawn().await;
+    let ward = app.municipality_with_wards("大阪市", &["北区"]).await[0];
+    let m = app.get(&format!("/api/wards/{ward}")).await.body["municipality_id"]
+        .as_i64()
+        .expect("municipality id");
+    let hash = renkei::accounts::secret::hash_password(PASSWORD.into())
+        .await
+        .expect("hash");
+    accounts::create(
+        &app.db,
+        &NewAccount {
+            email: "yamada.kita@example.jp".into(),
+            display_name: "北区事務局 山田".into(),
+            role: Role::Secretariat,
+            municipality_id: Some(m),
+            ward_id: Some(ward),
+            member_id: None,
+            password_hash: Some(hash),
+        },
+        None,
+        NOW.parse().unwrap(),
+    )
+    .await
+    .expect("create account");
+    let owner = app.member(ward, "在宅 花子").await;
+    // Re-planned through the API (the tests' operator account) first.
+    let replanned = app
+        .planned_countermeasure(ward, 4, owner, "2026-12-10")
+        .await;
+    for body in [
+        serde_json::json!({ "to": "未具体化", "note": "病院側の体制が整うまで見直す" }),
+        serde_json::json!({ "to": "具体化", "evaluation_due_on": "2027-03-31" }),
+    ] {
+        let r = app.transition(replanned, body).await;
+        assert!(r.status.is_success(), "{}", r.text);
+    }
+    let edited = app
+        .planned_countermeasure(ward, 3, owner, "2026-12-01")
+        .await;
+
+    let mut b = Browser::start().await;
+    sign_in(&b, &app, "yamada.kita@example.jp").await;
+    b.goto(&app.url(&format!("/countermeasures/{edited}/edit")))
+        .await;
+    b.fill("#title", "入退院時の情報共有シートの作成").await;
+    b.set_date("#evaluation_due_on", "2027-01-15").await;
+    b.submit("form.stacked button[type=submit]").await;
+    assert_eq!(b.path().await, format!("/countermeasures/{edited}"));
+
+    b.goto(&app.url(&format!("/wards/{ward}"))).await;
+    let dash = b.text("main").await;
+    assert!(dash.contains("延期された評価（2件）"), "{dash}");
+    let rows = b
+        .client
+        .execute(
+            "const h = [...document.querySelectorAll('h2')].find(h => h.textContent.startsWith('延期された評価'));
+             return [...h.parentElement.querySelectorAll('tbody tr')].map(r => r.innerText);",
+            vec![],
+        )
+        .await
+        .expect("rows");
+    let rows: Vec<String> = rows
+        .as_array()
+        .expect("rows")
+        .iter()
+        .map(|r| r.as_str().unwrap_or_default().to_string())
+        .collect();
+    assert_eq!(rows.len(), 2, "{rows:?}");
+    for (row, expected) in rows.iter().zip([
+        [
+            "入退院時の情報共有シートの作成",
+            "2026-12-01（令和8年12月1日）",
+            "2027-01-15（令和9年1月15日）",
+            "北区事務局 山田",
+            "2026-11-24（令和8年11月24日） 12:00",
+        ],
+        [
+            "具体化する対応策",
+            "2026-12-10（令和8年12月10日）",
+            "2027-03-31（令和9年3月31日）",
+            "operator@example.jp",
+            "2026-11-24（令和8年11月24日） 12:00",
+        ],
+    ]) {
+        for text in expected {
+            assert!(row.contains(text), "{text} in {row}");
+        }
+    }
+    b.axe("区の概要（延期された評価あり）").await;
+    b.screenshot("21-dashboard-postponed").await;
+
+    let violations = std::mem::take(&mut b.violations);
+    b.close().await;
+    app.stop().await;
+    assert!(
+        violations.is_empty(),
+        "axe-core (WCAG 2.1 AA) found {} violation(s):\n{}",
+        violations.len(),
+        violations.join("\n")
+    );
+}
