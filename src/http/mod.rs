@@ -4,6 +4,7 @@
 pub mod api;
 pub mod auth;
 pub mod client;
+pub mod limits;
 pub mod problem;
 
 use std::time::Instant;
@@ -88,6 +89,9 @@ pub fn routes(state: AppState) -> impl Endpoint + 'static {
         .nest("/", crate::pages::routes(state.clone()))
         .around(refuse_nul)
         .with(GateLayer(state))
+        // Outside everything that reads a body; inside the log, which
+        // records the 413s too.
+        .with(limits::BodyLimit)
         .around(log_request)
         .into_endpoint()
 }
