@@ -1,6 +1,9 @@
 //! Bounded request bodies (64 KiB anonymous and public forms, 1 MiB forms
-//! and JSON, 16 MiB CSV imports; 413 before buffering, also chunked).
+//! and JSON, 16 MiB CSV imports; 413 before buffering, also chunked) and a
+//! request log that never holds a live reset token.
 
+use std::io::{BufRead, BufReader};
+use std::process::{Command, Stdio};
 use std::time::Duration;
 
 use reqwest::StatusCode;
@@ -8,7 +11,7 @@ use serde_json::json;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
 
-use crate::support::{TestApp, assert_problem};
+use crate::support::{SmtpSink, TestApp, TestDatabase, assert_problem};
 
 const KIB: usize = 1024;
 const MIB: usize = 1024 * 1024;
@@ -369,4 +372,229 @@ async fn bodies_up_to_the_limits_are_read_whole() {
         .unwrap();
     assert_eq!(r.status(), StatusCode::CREATED);
     app.stop().await;
+}
+
+// ---------------------------------------------------------------------------
+// The request log of the real binary.
+
+/// Runs `renkei serve --demo` with a mail server and the given log format;
+/// calls `scenario` with the address; returns the process's whole log.
+async fn served_log<F, Fut>(format: &str, sink: &SmtpSink, scenario: F) -> String
+where
+    F: FnOnce(String) -> Fut,
+    Fut: std::future::Future<Output = ()>,
+{
+    let database = TestDatabase::create().await;
+    let child = Command::new(env!("CARGO_BIN_EXE_renkei"))
+        .args(["serve", "--demo"])
+        .env("DATABASE_URL", &database.url)
+        .env("RENKEI_ADDR", "127.0.0.1:0")
+        .env("RENKEI_BASE_URL", "https://renkei.example.jp")
+        .env("RENKEI_SMTP_URL", sink.url())
+        .env("RENKEI_LOG_FORMAT", format)
+        .env("RENKEI_LOG", "info")
+        .env("NO_COLOR", "1")
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("start renkei");
+    let mut child = KillOnDrop(child);
+    let log_stream = child.0.stderr.take().unwrap();
+    let (tx, rx) = std::sync::mpsc::channel::<String>();
+    let reader = std::thread::spawn(move || {
+        let mut all = String::new();
+        for line in BufReader::new(log_stream).lines().map_while(Result::ok) {
+            if line.contains("serving") {
+                let addr = match serde_json::from_str::<serde_json::Value>(&line) {
+                    Ok(v) => v["fields"]["addr"].as_str().unwrap_or("").to_string(),
+                    Err(_) => line
+                        .split("addr=")
+                        .nth(1)
+                        .and_then(|a| a.split_whitespace().next())
+                        .unwrap_or("")
+                        .to_string(),
+                };
+                let _ = tx.send(addr);
+            }
+            all.push_str(&line);
+            all.push('\n');
+        }
+        all
+    });
+    let addr = rx
+        .recv_timeout(Duration::from_secs(120))
+        .expect("server announced its address");
+    scenario(addr).await;
+    let status = Command::new("kill")
+        .args(["-TERM", &child.0.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(status.success());
+    assert!(child.0.wait().unwrap().success());
+    reader.join().unwrap()
+}
+
+struct KillOnDrop(std::process::Child);
+
+impl Drop for KillOnDrop {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+/// Requests a reset link and uses it in every way that logs its path (the
+/// page, variants no route matches, a refused cross-site post, an oversized
+/// post, a wrong form) before setting the password with it, so the token
+/// was live for all of them. Returns the token.
+async fn use_a_reset_link(addr: &str, sink: &SmtpSink) -> String {
+    let base = format!("http://{addr}");
+    let client = anonymous();
+    let r = client
+        .post(format!("{base}/password-reset"))
+        .form(&[("email", "viewer.kita@demo.example.jp")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    let mails = sink.to("viewer.kita@demo.example.jp");
+    assert_eq!(mails.len(), 1, "the reset mail was sent before the answer");
+    let text = mails[0].text();
+    let prefix = "https://renkei.example.jp/password-reset/";
+    let at = text.find(prefix).expect("a reset link") + prefix.len();
+    let token: String = text[at..]
+        .chars()
+        .take_while(char::is_ascii_hexdigit)
+        .collect();
+    assert_eq!(token.len(), 64, "{text}");
+    let link = format!("{base}/password-reset/{token}");
+    let encoded: String = token.bytes().map(|b| format!("%{b:02x}")).collect();
+
+    let get = |url: String| {
+        let client = client.clone();
+        async move { client.get(url).send().await.unwrap().status() }
+    };
+    assert_eq!(get(link.clone()).await, StatusCode::OK);
+    assert_eq!(
+        get(format!("{base}/password-reset/{encoded}")).await,
+        StatusCode::OK,
+        "the router decodes the token"
+    );
+    assert_eq!(get(format!("{link}/")).await, StatusCode::NOT_FOUND);
+    assert_eq!(get(format!("{link}%E3%80%82")).await, StatusCode::NOT_FOUND);
+    get(format!("{base}//password-reset/{token}")).await;
+    let post = |body: String, extra: Option<(&'static str, &'static str)>| {
+        let mut b = client
+            .post(link.clone())
+            .header("content-type", "application/x-www-form-urlencoded")
+            .body(body);
+        if let Some((k, v)) = extra {
+            b = b.header(k, v);
+        }
+        b.send()
+    };
+    let r = post(
+        "new=a&confirm=b".into(),
+        Some(("sec-fetch-site", "cross-site")),
+    )
+    .await
+    .unwrap();
+    assert_eq!(r.status(), StatusCode::FORBIDDEN);
+    let r = post(format!("new={}", "x".repeat(100 * KIB)), None)
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::PAYLOAD_TOO_LARGE);
+    let r = post("new=a&confirm=b".into(), None).await.unwrap();
+    assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let r = post(
+        "new=log-reader-cannot-1&confirm=log-reader-cannot-1".into(),
+        None,
+    )
+    .await
+    .unwrap();
+    assert_eq!(r.status(), StatusCode::SEE_OTHER, "the token was live");
+    token
+}
+
+fn assert_no_token(log: &str, token: &str) {
+    let encoded: String = token.bytes().map(|b| format!("%{b:02x}")).collect();
+    for line in log.lines() {
+        assert!(
+            !line.contains(&token[..24]) && !line.to_lowercase().contains(&encoded[..48]),
+            "a token in the log: {line}"
+        );
+    }
+}
+
+#[tokio::test]
+async fn no_log_line_holds_a_reset_token() {
+    let sink = SmtpSink::start();
+    let token = std::sync::Arc::new(std::sync::Mutex::new(String::new()));
+    let log = served_log("text", &sink, |addr| {
+        let token = token.clone();
+        let sink = &sink;
+        async move {
+            *token.lock().unwrap() = use_a_reset_link(&addr, sink).await;
+        }
+    })
+    .await;
+    let token = token.lock().unwrap().clone();
+    assert_no_token(&log, &token);
+    let requests: Vec<&str> = log.lines().filter(|l| l.contains(" request ")).collect();
+    for logged in [
+        "method=GET path=/password-reset/[redacted] status=200",
+        "method=GET path=/password-reset/[redacted]/ status=404",
+        "method=GET path=//password-reset/[redacted] status=",
+        "method=POST path=/password-reset/[redacted] status=403",
+        "method=POST path=/password-reset/[redacted] status=413",
+        "method=POST path=/password-reset/[redacted] status=422",
+        "method=POST path=/password-reset/[redacted] status=303",
+        "method=POST path=/password-reset status=303",
+    ] {
+        assert!(
+            requests.iter().any(|l| l.contains(logged)),
+            "no line with {logged}:\n{}",
+            requests.join("\n")
+        );
+    }
+}
+
+#[tokio::test]
+async fn no_json_log_line_holds_a_reset_token() {
+    let sink = SmtpSink::start();
+    let token = std::sync::Arc::new(std::sync::Mutex::new(String::new()));
+    let log = served_log("json", &sink, |addr| {
+        let token = token.clone();
+        let sink = &sink;
+        async move {
+            *token.lock().unwrap() = use_a_reset_link(&addr, sink).await;
+        }
+    })
+    .await;
+    let token = token.lock().unwrap().clone();
+    assert_no_token(&log, &token);
+    let paths: Vec<(String, i64)> = log
+        .lines()
+        // `--demo` prints its accounts for the person who started it.
+        .filter(|l| !l.starts_with("demo account: "))
+        .map(|l| serde_json::from_str::<serde_json::Value>(l).expect("every log line is JSON"))
+        .filter(|v| v["fields"]["message"] == "request")
+        .map(|v| {
+            (
+                v["fields"]["path"].as_str().unwrap().to_string(),
+                v["fields"]["status"].as_i64().unwrap(),
+            )
+        })
+        .collect();
+    for logged in [
+        ("/password-reset/[redacted]", 200),
+        ("/password-reset/[redacted]/", 404),
+        ("/password-reset/[redacted]", 413),
+        ("/password-reset/[redacted]", 303),
+    ] {
+        assert!(
+            paths.iter().any(|(p, s)| p == logged.0 && *s == logged.1),
+            "no line for {logged:?}: {paths:?}"
+        );
+    }
 }
