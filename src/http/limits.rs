@@ -65,8 +65,11 @@ pub struct BodyLimitEndpoint<E> {
 /// Which limit applies, and how the answer names it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Limit {
+    /// [`PUBLIC_FORM_LIMIT`]: public forms, and anyone without a credential.
     PublicForm,
+    /// [`GENERAL_LIMIT`]: signed-in forms and JSON.
     General,
+    /// [`CSV_IMPORT_LIMIT`]: signed-in CSV uploads.
     CsvImport,
 }
 
