@@ -197,16 +197,26 @@ enum WardCommand {
 }
 
 fn main() -> ExitCode {
-    tracing_subscriber::fmt()
-        .with_env_filter(
-            tracing_subscriber::EnvFilter::try_from_env("RENKEI_LOG")
-                .unwrap_or_else(|_| "info,sqlx=warn".into()),
-        )
-        // Logs on stderr: stdout is the commands' output (a token, a list),
-        // which scripts capture.
-        .with_writer(std::io::stderr)
-        .init();
     let cli = Cli::parse();
+    let filter = match tracing_subscriber::EnvFilter::try_new(&cli.log) {
+        Ok(f) => f,
+        Err(e) => {
+            eprintln!(
+                "error: RENKEI_LOG (--log) {:?} is not a log filter: {e}",
+                cli.log
+            );
+            return ExitCode::FAILURE;
+        }
+    };
+    // Logs on stderr: stdout is the commands' output (a token, a list),
+    // which scripts capture.
+    let logs = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr);
+    match cli.log_format {
+        LogFormat::Text => logs.init(),
+        LogFormat::Json => logs.json().init(),
+    }
     let runtime = match tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()

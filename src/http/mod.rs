@@ -4,10 +4,10 @@
 pub mod api;
 pub mod auth;
 pub mod client;
+pub mod limits;
+pub mod log;
 pub mod problem;
 pub mod routes;
-
-use std::time::Instant;
 
 use poem::{Endpoint, EndpointExt, IntoEndpoint, IntoResponse, Request, Response, Route};
 use poem_openapi::OpenApiService;
@@ -93,7 +93,10 @@ pub fn routes(state: AppState) -> impl Endpoint + 'static {
         .nest("/docs", docs)
         .nest("/", routes::router(state))
         .around(refuse_nul)
-        .around(log_request)
+        // Outside everything that reads a body; inside the log, which
+        // records the 413s too.
+        .with(limits::BodyLimit)
+        .around(log::log_request)
         .into_endpoint()
 }
 
@@ -135,26 +138,6 @@ fn spec_with_security(spec: &str) -> impl Endpoint + 'static {
             .content_type("application/json")
             .body(body.clone())
     })
-}
-
-/// One log line per request: method, path (ids only, never query strings or
-/// bodies, which may carry personal data), status and latency.
-async fn log_request<E: Endpoint>(next: E, req: Request) -> poem::Result<Response> {
-    let start = Instant::now();
-    let method = req.method().clone();
-    let path = req.uri().path().to_string();
-    let resp = match next.call(req).await {
-        Ok(r) => r.into_response(),
-        Err(e) => e.into_response(),
-    };
-    tracing::info!(
-        method = %method,
-        path = %path,
-        status = resp.status().as_u16(),
-        latency_ms = start.elapsed().as_secs_f64() * 1000.0,
-        "request"
-    );
-    Ok(resp)
 }
 
 /// PostgreSQL's text cannot hold the character U+0000 (SQLite's can), so a

@@ -9,6 +9,7 @@ mod backup;
 mod catalogue;
 mod countermeasures;
 mod instances;
+mod limits;
 mod meetings;
 mod members;
 mod pages;
