@@ -75,12 +75,17 @@ pub fn api_service(state: &AppState) -> OpenApiService<Apis, ()> {
 
 pub fn routes(state: AppState) -> impl Endpoint + 'static {
     let api = api_service(&state);
-    let spec = spec_with_security(&api.spec());
+    let spec_text = api.spec();
+    let text_fields = std::sync::Arc::new(problem::TextFields::from_spec(
+        &serde_json::from_str(&spec_text).unwrap_or_default(),
+    ));
+    let spec = spec_with_security(&spec_text);
     let docs = api.swagger_ui();
     Route::new()
         .nest(
             "/api",
             api.into_endpoint()
+                .around(move |next, req| problem::name_refused_text(next, req, text_fields.clone()))
                 .catch_all_error(problem::catch_api_error),
         )
         .at("/openapi.json", spec)
