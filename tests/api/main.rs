@@ -17,5 +17,6 @@ mod reminders;
 mod report;
 mod seed;
 mod survey;
+mod text;
 mod transfer;
 mod wards;
