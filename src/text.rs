@@ -42,6 +42,7 @@ pub enum TextError {
 }
 
 impl TextError {
+    /// Both errors, for searching a message.
     pub const ALL: [TextError; 2] = [TextError::NotSingleLine, TextError::ControlCharacter];
 
     /// The Japanese message (the same as `Display`).
@@ -81,6 +82,7 @@ pub trait Kind: sealed::Sealed + Send + Sync + 'static {
     const FORMAT: &'static str;
     /// The rule as an ECMA-262 pattern, for the spec's readers.
     const PATTERN: &'static str;
+    /// The schema's description (a field's own doc comment replaces it).
     const DESCRIPTION: &'static str;
     /// Puts `text` in canonical form, or says why it is refused.
     fn accept(text: String) -> Result<String, TextError>;
@@ -219,10 +221,12 @@ impl<K: Kind> Text<K> {
         }
     }
 
+    /// The text, as `Deref` gives it.
     pub fn as_str(&self) -> &str {
         &self.text
     }
 
+    /// The text, owned (as `String::from`).
     pub fn into_string(self) -> String {
         self.text
     }
