@@ -58,13 +58,13 @@ fn answers(i: usize) -> SurveyAnswers {
             planned_this_year: i.is_multiple_of(8),
             organizers: Organizer::ALL.iter().copied().take(i % 6 + 1).collect(),
             reasons: if i.is_multiple_of(4) {
-                "他の業務取組み優先".into()
+                "他の業務取組み優先".parse().expect("fixed text")
             } else {
-                String::new()
+                Default::default()
             },
         },
         awareness: (0..3).map(|k| Awareness::ALL[(i + k) % 3]).collect(),
-        awareness_reasons: "他の業務取組み優先".into(),
+        awareness_reasons: "他の業務取組み優先".parse().expect("fixed text"),
         issues: vec![],
     }
 }

@@ -9,8 +9,8 @@
 //! [`Db::begin_row_locked`]) and how a queue row is claimed ([`Dialect::skip_locked`]);
 //! the schema itself is written twice, in `migrations/sqlite` and
 //! `migrations/postgres`. One difference is not SQL: PostgreSQL text cannot hold
-//! U+0000, so input carrying it is refused for both (`http::refuse_nul`,
-//! `spreadsheet::parse`).
+//! U+0000, so input carrying it is refused for both: client text by its type
+//! (`text::SingleLine`, `text::MultiLine`), query strings by `http::refuse_nul`.
 
 use std::collections::HashMap;
 use std::fmt::Write as _;

@@ -8,11 +8,12 @@ use chrono::{DateTime, Days, NaiveDate, Utc};
 use crate::calendar::{self, Period};
 use crate::countermeasures::{self, NewCountermeasure, Scene, Stage, TransitionRequest};
 use crate::db::Db;
-use crate::error::AppResult;
+use crate::error::{AppError, AppResult};
 use crate::meetings::{self, MeetingKind, NewMeeting};
 use crate::members::{self, NewMember, OrganizationKind};
 use crate::municipalities::{self, NewMunicipality};
 use crate::survey;
+use crate::text::{Kind, Text};
 
 pub const MUNICIPALITY: &str = "大阪市";
 
@@ -45,6 +46,11 @@ pub const OSAKA_WARDS: [&str; 24] = [
 
 const ACTOR: &str = "デモデータ";
 
+/// The demo's own text, checked like any input (a refusal is a bug here).
+fn text<K: Kind>(s: impl Into<String>) -> AppResult<Text<K>> {
+    Text::parse(s).map_err(|e| AppError::Internal(anyhow::anyhow!("demo text: {e}")))
+}
+
 /// Loads the demo data if the database has no municipality yet; true if it did.
 pub async fn load_if_empty(db: &Db, now: DateTime<Utc>) -> AppResult<bool> {
     let count: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM municipalities")
@@ -73,8 +79,11 @@ async fn load(db: &Db, now: DateTime<Utc>) -> AppResult<()> {
         db,
         &operator.installation(),
         &NewMunicipality {
-            name: MUNICIPALITY.into(),
-            wards: OSAKA_WARDS.iter().map(|w| w.to_string()).collect(),
+            name: text(MUNICIPALITY)?,
+            wards: OSAKA_WARDS
+                .iter()
+                .map(|w| text(*w))
+                .collect::<AppResult<_>>()?,
         },
         now,
     )
@@ -124,10 +133,10 @@ async fn load(db: &Db, now: DateTime<Utc>) -> AppResult<()> {
         let mut member_ids = Vec::new();
         for (j, (name, org, kind, mail)) in roster.iter().enumerate() {
             let new = NewMember {
-                name: (*name).into(),
-                organization: format!("{}{}", ward.name, org),
+                name: text(*name)?,
+                organization: text(format!("{}{}", ward.name, org))?,
                 organization_kind: *kind,
-                email: Some(format!("{mail}.ward{:02}@example.jp", i + 1)),
+                email: Some(text(format!("{mail}.ward{:02}@example.jp", i + 1))?),
                 // One former member per few wards, to show the active flag.
                 active: !(j == 5 && i % 4 == 3),
             };
@@ -144,11 +153,11 @@ async fn load(db: &Db, now: DateTime<Utc>) -> AppResult<()> {
             &scope,
             &NewMeeting {
                 held_on: first,
-                title: format!("{}在宅医療・介護連携推進会議（第1回）", ward.name),
+                title: text(format!("{}在宅医療・介護連携推進会議（第1回）", ward.name))?,
                 kind: MeetingKind::Council,
                 topics: covered.clone(),
                 attendee_ids: member_ids[..4].to_vec(),
-                minutes: "【デモ】地域の資源と課題を共有した。".into(),
+                minutes: text("【デモ】地域の資源と課題を共有した。")?,
             },
             now,
         )
@@ -159,11 +168,11 @@ async fn load(db: &Db, now: DateTime<Utc>) -> AppResult<()> {
                 &scope,
                 &NewMeeting {
                     held_on: days_before(today, 3 + n % 5).max(period.start()),
-                    title: format!("{}実務者会議", ward.name),
+                    title: text(format!("{}実務者会議", ward.name))?,
                     kind: MeetingKind::Practitioners,
                     topics: vec![3, 4, 6],
                     attendee_ids: member_ids[2..].to_vec(),
-                    minutes: "【デモ】入退院時の情報共有について協議した。".into(),
+                    minutes: text("【デモ】入退院時の情報共有について協議した。")?,
                 },
                 now,
             )
@@ -174,11 +183,11 @@ async fn load(db: &Db, now: DateTime<Utc>) -> AppResult<()> {
             &scope,
             &NewMeeting {
                 held_on: days_before(period.start(), 60),
-                title: format!("{}在宅医療・介護連携推進会議（前期）", ward.name),
+                title: text(format!("{}在宅医療・介護連携推進会議（前期）", ward.name))?,
                 kind: MeetingKind::Council,
                 topics: vec![1, 2, 5],
                 attendee_ids: member_ids[..3].to_vec(),
-                minutes: "【デモ】前期の振り返り。".into(),
+                minutes: text("【デモ】前期の振り返り。")?,
             },
             now,
         )
@@ -214,13 +223,13 @@ async fn load(db: &Db, now: DateTime<Utc>) -> AppResult<()> {
                 &NewCountermeasure {
                     topic: *topic,
                     scene: *scene,
-                    title: (*title).into(),
-                    issue: (*issue).into(),
-                    plan: "【デモ】担当者が案を作成し、次回会議で報告する。".into(),
+                    title: text(*title)?,
+                    issue: text(*issue)?,
+                    plan: text("【デモ】担当者が案を作成し、次回会議で報告する。")?,
                     owner_member_id: None,
                     evaluation_due_on: None,
                     meeting_id: Some(m1.id),
-                    actor: Some(ACTOR.into()),
+                    actor: Some(text(ACTOR)?),
                 },
                 now,
             )
@@ -240,23 +249,28 @@ async fn load(db: &Db, now: DateTime<Utc>) -> AppResult<()> {
                 1 => days_after(today, 7 + n % 20),
                 _ => days_after(today, 60),
             };
-            let step = |to: Stage, on: NaiveDate| TransitionRequest {
-                to,
-                on: Some(on),
-                note: Some("【デモ】".into()),
-                evaluation: (to == Stage::Evaluated)
-                    .then(|| "【デモ】参加者アンケートで8割が「役立った」と回答".into()),
-                improvement: (to == Stage::Evaluated)
-                    .then(|| "【デモ】次回は病院の参加を増やす".into()),
-                owner_member_id: Some(owner),
-                evaluation_due_on: Some(due),
-                actor: Some(ACTOR.into()),
+            let step = |to: Stage, on: NaiveDate| -> AppResult<TransitionRequest> {
+                let evaluated = to == Stage::Evaluated;
+                Ok(TransitionRequest {
+                    to,
+                    on: Some(on),
+                    note: Some(text("【デモ】")?),
+                    evaluation: evaluated
+                        .then(|| text("【デモ】参加者アンケートで8割が「役立った」と回答"))
+                        .transpose()?,
+                    improvement: evaluated
+                        .then(|| text("【デモ】次回は病院の参加を増やす"))
+                        .transpose()?,
+                    owner_member_id: Some(owner),
+                    evaluation_due_on: Some(due),
+                    actor: Some(text(ACTOR)?),
+                })
             };
             let cm_scope = operator.countermeasure_step(cm.id, &scope);
             countermeasures::store::transition(
                 db,
                 &cm_scope,
-                &step(Stage::Planned, days_before(today, 40).max(first)),
+                &step(Stage::Planned, days_before(today, 40).max(first))?,
                 now,
             )
             .await?;
@@ -264,7 +278,7 @@ async fn load(db: &Db, now: DateTime<Utc>) -> AppResult<()> {
                 countermeasures::store::transition(
                     db,
                     &cm_scope,
-                    &step(Stage::Evaluated, days_before(today, 2)),
+                    &step(Stage::Evaluated, days_before(today, 2))?,
                     now,
                 )
                 .await?;

@@ -17,6 +17,8 @@
 //!   `http::auth` is the gate that applies them to every request.
 //! - [`audit`]: the trail every write leaves in its own transaction.
 //! - [`backup`]: `renkei backup`, a consistent copy of a running SQLite database.
+//! - [`text`]: the two kinds of text a client may send (one line; free
+//!   text with line breaks), checked by every way in.
 //! - [`db`], [`config`], [`error`], [`http`], [`pages`], [`app`]: plumbing.
 //! - [`demo`]: the demo data of the 24 wards of Osaka City; [`seed`]: generated
 //!   national-scale data for benchmarks.
@@ -45,6 +47,7 @@ pub mod report;
 pub mod seed;
 pub mod spreadsheet;
 pub mod survey;
+pub mod text;
 pub mod topics;
 pub mod transfer;
 pub mod wards;

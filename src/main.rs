@@ -14,6 +14,7 @@ use renkei::municipalities::{self, NewMunicipality};
 use renkei::reminders::RecipientKind;
 use renkei::reminders::jobs::{self, Scheduler};
 use renkei::reminders::sender::{Mailer, send_pending_once};
+use renkei::text::SingleLine;
 use renkei::wards::{self, NewWard};
 
 // The rows and pages of every request are many small strings; glibc's
@@ -111,7 +112,7 @@ enum UserCommand {
     /// when that is unset, from the first line of standard input.
     Add {
         #[arg(long)]
-        email: String,
+        email: SingleLine,
         /// admin, city, secretariat, member or viewer.
         #[arg(long)]
         role: String,
@@ -123,7 +124,7 @@ enum UserCommand {
         ward: Option<String>,
         /// A display name.
         #[arg(long, default_value = "")]
-        name: String,
+        name: SingleLine,
     },
 }
 
@@ -132,9 +133,9 @@ enum TokenCommand {
     /// Create a named API token for an account; it is printed once.
     Create {
         #[arg(long)]
-        email: String,
+        email: SingleLine,
         #[arg(long)]
-        name: String,
+        name: SingleLine,
     },
     /// Revoke a token by its id.
     Revoke { id: i64 },
@@ -176,10 +177,10 @@ enum MunicipalityCommand {
     List,
     /// Add a municipality with its wards (none: one area for the whole municipality).
     Add {
-        name: String,
+        name: SingleLine,
         /// A ward to create with it; repeat for each ward.
         #[arg(long = "ward")]
-        wards: Vec<String>,
+        wards: Vec<SingleLine>,
     },
 }
 
@@ -192,7 +193,7 @@ enum WardCommand {
         /// The municipality's name.
         #[arg(long)]
         municipality: String,
-        name: String,
+        name: SingleLine,
     },
 }
 
@@ -331,8 +332,8 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             let id = account_store::create(
                 &db,
                 &NewAccount {
-                    email,
-                    display_name: name,
+                    email: email.into(),
+                    display_name: name.into(),
                     role,
                     municipality_id,
                     ward_id,

@@ -19,6 +19,7 @@ use crate::app::AppState;
 use crate::calendar::wareki_date;
 use crate::countermeasures::Stage;
 use crate::error::{AppError, FieldError};
+use crate::text::{Kind, Text};
 use crate::topics::TOPICS;
 use crate::{members, municipalities, wards};
 
@@ -346,6 +347,35 @@ impl FieldParser {
             return None;
         }
         self.label(form, key, label, parse)
+    }
+
+    /// Text of the kind the input type's field asks for ([`SingleLine`] or
+    /// [`MultiLine`], inferred), as sent: one the kind refuses gets a message
+    /// beside its field and a stand-in without the refused characters, so
+    /// the rest of the form is still checked (and a page that shows the
+    /// parsed value again keeps what was typed).
+    ///
+    /// [`SingleLine`]: crate::text::SingleLine
+    /// [`MultiLine`]: crate::text::MultiLine
+    pub fn text<K: Kind>(&mut self, form: &FormData, key: &str, label: &str) -> Text<K> {
+        match Text::parse(form.value(key)) {
+            Ok(t) => t,
+            Err(e) => {
+                self.errors
+                    .push(FieldError::new(key, format!("{label}に{e}")));
+                Text::lossy(form.value(key))
+            }
+        }
+    }
+
+    /// As [`FieldParser::text`], trimmed; empty is None.
+    pub fn optional_text<K: Kind>(
+        &mut self,
+        form: &FormData,
+        key: &str,
+        label: &str,
+    ) -> Option<Text<K>> {
+        Some(self.text::<K>(form, key, label).trimmed()).filter(|t| !t.is_empty())
     }
 
     /// The parse errors merged with the domain's own checks of a stand-in
@@ -701,6 +731,28 @@ mod tests {
         let fields: Vec<_> = p.errors.iter().map(|e| e.field.as_str()).collect();
         assert_eq!(fields, ["held_on", "owner", "topics"]);
         assert!(p.errors[0].message.contains("開催日"));
+    }
+
+    #[test]
+    fn text_fields_take_the_kind_of_their_input_and_name_the_refused_ones() {
+        let f = FormData::parse(
+            "title=%E4%BC%9A%0A%E8%AD%B0&minutes=a%0D%0Ab&note=+%E7%90%86%E7%94%B1+&actor=%00"
+                .as_bytes(),
+        );
+        let mut p = FieldParser::default();
+        let title: crate::text::SingleLine = p.text(&f, "title", "会議名");
+        let minutes: crate::text::MultiLine = p.text(&f, "minutes", "議事録");
+        let note: Option<crate::text::MultiLine> = p.optional_text(&f, "note", "メモ");
+        let actor: Option<crate::text::SingleLine> = p.optional_text(&f, "actor", "実施者");
+        let missing: Option<crate::text::SingleLine> = p.optional_text(&f, "missing", "x");
+        assert_eq!(title, "会 議", "a stand-in without the line break");
+        assert_eq!(minutes, "a\nb");
+        assert_eq!(note.as_deref(), Some("理由"));
+        assert_eq!(actor, None);
+        assert_eq!(missing, None);
+        let fields: Vec<_> = p.errors.iter().map(|e| e.field.as_str()).collect();
+        assert_eq!(fields, ["title", "actor"]);
+        assert_eq!(p.errors[0].message, "会議名に改行や制御文字は使えません");
     }
 
     #[test]

@@ -12,6 +12,7 @@ use poem_openapi::types::MaybeUndefined;
 
 use crate::error::{AppError, AppResult, FieldError};
 use crate::labels::label_enum;
+use crate::text::{MultiLine, SingleLine};
 use crate::topics;
 
 label_enum! {
@@ -105,16 +106,16 @@ pub fn is_overdue(stage: Stage, archived: bool, due: Option<NaiveDate>, today: N
 pub struct NewCountermeasure {
     pub topic: i64,
     pub scene: Option<Scene>,
-    pub title: String,
+    pub title: SingleLine,
     #[oai(default)]
-    pub issue: String,
+    pub issue: MultiLine,
     #[oai(default)]
-    pub plan: String,
+    pub plan: MultiLine,
     pub owner_member_id: Option<i64>,
     pub evaluation_due_on: Option<NaiveDate>,
     pub meeting_id: Option<i64>,
     /// Who records it (shown in the history).
-    pub actor: Option<String>,
+    pub actor: Option<SingleLine>,
 }
 
 /// A partial update: absent fields stay; `null` clears an optional field.
@@ -122,17 +123,17 @@ pub struct NewCountermeasure {
 pub struct CountermeasurePatch {
     pub topic: Option<i64>,
     pub scene: MaybeUndefined<Scene>,
-    pub title: Option<String>,
-    pub issue: Option<String>,
-    pub plan: Option<String>,
+    pub title: Option<SingleLine>,
+    pub issue: Option<MultiLine>,
+    pub plan: Option<MultiLine>,
     pub owner_member_id: MaybeUndefined<i64>,
     pub evaluation_due_on: MaybeUndefined<NaiveDate>,
     pub meeting_id: MaybeUndefined<i64>,
     /// Close (true) or reopen (false) the countermeasure.
     pub archived: Option<bool>,
     /// Why (kept in the history).
-    pub note: Option<String>,
-    pub actor: Option<String>,
+    pub note: Option<MultiLine>,
+    pub actor: Option<SingleLine>,
 }
 
 /// A request to move a countermeasure on the ladder.
@@ -143,17 +144,17 @@ pub struct TransitionRequest {
     /// When it happened; today (Asia/Tokyo) when absent.
     pub on: Option<NaiveDate>,
     /// A note; required when stepping back (the reason).
-    pub note: Option<String>,
+    pub note: Option<MultiLine>,
     /// Required for 評価改善.
-    pub evaluation: Option<String>,
+    pub evaluation: Option<MultiLine>,
     /// Required for 評価改善.
-    pub improvement: Option<String>,
+    pub improvement: Option<MultiLine>,
     /// May be given with 具体化 (or a re-plan) to set the owner.
     pub owner_member_id: Option<i64>,
     /// May be given with 具体化 (or a re-plan) to set the due date.
     pub evaluation_due_on: Option<NaiveDate>,
     /// Who made the change.
-    pub actor: Option<String>,
+    pub actor: Option<SingleLine>,
 }
 
 /// A checked transition, ready to be written.
@@ -170,7 +171,7 @@ pub struct Step {
     pub improvement: Option<String>,
 }
 
-fn non_empty(v: &Option<String>) -> Option<String> {
+fn non_empty(v: &Option<MultiLine>) -> Option<String> {
     v.as_deref()
         .map(str::trim)
         .filter(|s| !s.is_empty())
@@ -479,11 +480,11 @@ mod tests {
         c.owner_member_id = Some(2);
         c.evaluation_due_on = Some(d("2027-01-31"));
         let mut r = req(Stage::Evaluated);
-        r.evaluation = Some("  ".into());
+        r.evaluation = Some("  ".parse().unwrap());
         let err = plan_transition(&c, &r, d(TODAY)).unwrap_err();
         assert_eq!(err.field_errors().len(), 2);
-        r.evaluation = Some("参加者アンケートで満足度85%".into());
-        r.improvement = Some("次年度は病院側の参加を増やす".into());
+        r.evaluation = Some("参加者アンケートで満足度85%".parse().unwrap());
+        r.improvement = Some("次年度は病院側の参加を増やす".parse().unwrap());
         let step = plan_transition(&c, &r, d(TODAY)).unwrap();
         assert_eq!(
             step.evaluation.as_deref(),
@@ -509,7 +510,7 @@ mod tests {
             plan_transition(&cm(Stage::Evaluated), &req(Stage::Planned), d(TODAY)).unwrap_err();
         assert_eq!(err.field_errors()[0].field, "note");
         let mut r = req(Stage::Planned);
-        r.note = Some("評価指標を見直すため再計画".into());
+        r.note = Some("評価指標を見直すため再計画".parse().unwrap());
         let mut c = cm(Stage::Evaluated);
         c.owner_member_id = Some(1);
         c.evaluation_due_on = Some(d("2026-12-01"));

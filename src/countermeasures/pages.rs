@@ -276,13 +276,13 @@ fn read_form(form: &FormData, ward_id: i64) -> Result<NewCountermeasure, AppErro
     let new = NewCountermeasure {
         topic: topic.unwrap_or(1),
         scene: p.label(form, "scene", "場面", Scene::parse),
-        title: form.value("title").to_string(),
-        issue: form.value("issue").to_string(),
-        plan: form.value("plan").to_string(),
+        title: p.text(form, "title", "対応策"),
+        issue: p.text(form, "issue", "課題"),
+        plan: p.text(form, "plan", "計画"),
         owner_member_id: p.number(form, "owner_member_id", "担当者"),
         evaluation_due_on: p.date(form, "evaluation_due_on", "評価予定日"),
         meeting_id: p.number(form, "meeting_id", "決定した会議"),
-        actor: form.non_empty("actor").map(str::to_string),
+        actor: p.optional_text(form, "actor", "登録者"),
     };
     if p.is_ok() {
         Ok(new)
@@ -377,8 +377,10 @@ pub async fn update(
         .await
         .map_err(fail)?;
     let form = FormData::parse(&body);
+    let mut notes = FieldParser::default();
+    let note = notes.optional_text(&form, "note", "編集の理由・メモ");
     let result = match read_form(&form, ward.id) {
-        Ok(new) => {
+        Ok(new) if notes.is_ok() => {
             let patch = CountermeasurePatch {
                 topic: Some(new.topic),
                 scene: set_or_clear(new.scene),
@@ -389,12 +391,12 @@ pub async fn update(
                 evaluation_due_on: set_or_clear(new.evaluation_due_on),
                 meeting_id: set_or_clear(new.meeting_id),
                 archived: None,
-                note: form.non_empty("note").map(str::to_string),
+                note,
                 actor: new.actor,
             };
             super::store::update(&state.db, &scope, &patch, state.clock.now()).await
         }
-        Err(e) => Err(e),
+        checked => Err(notes.into_error(&form, checked)),
     };
     match result {
         Ok(_) => see_other(format!("/countermeasures/{id}")),
@@ -654,16 +656,25 @@ fn read_transition(form: &FormData) -> Result<TransitionRequest, AppError> {
     let on: Option<NaiveDate> = p.date(form, "on", "実施日");
     let owner_member_id = p.number(form, "owner_member_id", "担当者");
     let evaluation_due_on = p.date(form, "evaluation_due_on", "評価予定日");
+    let note_label = if form.value("form") == "back" {
+        "戻す理由"
+    } else {
+        "メモ"
+    };
+    let note = p.optional_text(form, "note", note_label);
+    let evaluation = p.optional_text(form, "evaluation", "評価");
+    let improvement = p.optional_text(form, "improvement", "改善");
+    let actor = p.optional_text(form, "actor", "実施者");
     match to {
         Some(to) if p.is_ok() => Ok(TransitionRequest {
             to,
             on,
-            note: form.non_empty("note").map(str::to_string),
-            evaluation: form.non_empty("evaluation").map(str::to_string),
-            improvement: form.non_empty("improvement").map(str::to_string),
+            note,
+            evaluation,
+            improvement,
             owner_member_id,
             evaluation_due_on,
-            actor: form.non_empty("actor").map(str::to_string),
+            actor,
         }),
         _ => Err(p.into_error(form, Ok::<(), AppError>(()))),
     }
@@ -717,13 +728,20 @@ pub async fn archive(
     let form = FormData::parse(&body);
     let result = match form.value("archived") {
         "true" | "false" => {
-            let patch = CountermeasurePatch {
-                archived: Some(form.value("archived") == "true"),
-                note: form.non_empty("note").map(str::to_string),
-                actor: form.non_empty("actor").map(str::to_string),
-                ..Default::default()
-            };
-            super::store::update(&state.db, &scope, &patch, state.clock.now()).await
+            let mut p = FieldParser::default();
+            let note = p.optional_text(&form, "note", "理由・メモ");
+            let actor = p.optional_text(&form, "actor", "実施者");
+            if p.is_ok() {
+                let patch = CountermeasurePatch {
+                    archived: Some(form.value("archived") == "true"),
+                    note,
+                    actor,
+                    ..Default::default()
+                };
+                super::store::update(&state.db, &scope, &patch, state.clock.now()).await
+            } else {
+                Err(p.into_error(&form, Ok::<(), AppError>(())))
+            }
         }
         _ => Err(AppError::invalid(
             "archived",

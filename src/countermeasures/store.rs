@@ -19,6 +19,7 @@ use crate::calendar;
 use crate::db::{Bind, Db, Filter, Tx, bind_all, parse_date, timestamp};
 use crate::error::{AppError, AppResult};
 use crate::paging::{Page, Paging};
+use crate::text::SingleLine;
 
 const COLUMNS: &str = "id, ward_id, topic, scene, title, issue, plan, owner_member_id, evaluation_due_on, \
     meeting_id, stage, evaluation, improvement, archived";
@@ -350,7 +351,7 @@ async fn write_row(tx: &mut Tx, c: &Countermeasure, now: DateTime<Utc>) -> AppRe
     Ok(())
 }
 
-fn actor_of(actor: &Option<String>) -> Option<&str> {
+fn actor_of(actor: &Option<SingleLine>) -> Option<&str> {
     actor.as_deref().map(str::trim).filter(|s| !s.is_empty())
 }
 

@@ -76,7 +76,11 @@ pub fn api_service(state: &AppState) -> OpenApiService<Apis, ()> {
 
 pub fn routes(state: AppState) -> impl Endpoint + 'static {
     let api = api_service(&state);
-    let spec = spec_with_security(&api.spec());
+    let spec_text = api.spec();
+    let text_fields = std::sync::Arc::new(problem::TextFields::from_spec(
+        &serde_json::from_str(&spec_text).unwrap_or_default(),
+    ));
+    let spec = spec_with_security(&spec_text);
     let docs = api.swagger_ui();
     Route::new()
         .nest(
@@ -84,6 +88,9 @@ pub fn routes(state: AppState) -> impl Endpoint + 'static {
             auth::ApiGate {
                 inner: api
                     .into_endpoint()
+                    .around(move |next, req| {
+                        problem::name_refused_text(next, req, text_fields.clone())
+                    })
                     .catch_all_error(problem::catch_api_error),
                 state: state.clone(),
             },
@@ -140,24 +147,15 @@ fn spec_with_security(spec: &str) -> impl Endpoint + 'static {
     })
 }
 
-/// PostgreSQL's text cannot hold the character U+0000 (SQLite's can), so a
-/// request that would store one would fail there with a 500 and succeed on
-/// SQLite. It is refused here instead, before any handler, on both
-/// databases alike: a NUL byte or a JSON `\u0000` in a JSON or form body, or
-/// `%00` in a form body or the query string. Other bodies (CSV uploads)
-/// pass: their decoders report what they cannot read.
-async fn refuse_nul<E: Endpoint>(next: E, mut req: Request) -> poem::Result<Response> {
-    let mut found = req.uri().query().is_some_and(|q| q.contains("%00"));
-    let content_type = req.content_type().unwrap_or("").to_ascii_lowercase();
-    let json = content_type.starts_with("application/json");
-    let form = content_type.starts_with("application/x-www-form-urlencoded");
-    if !found && (json || form) {
-        let body = req.take_body().into_bytes().await?;
-        found = body.contains(&0)
-            || (json && contains(&body, br"\u0000"))
-            || (form && contains(&body, b"%00"));
-        req.set_body(body);
-    }
+/// Refuses `%00` in the query string, before any handler. What a client
+/// sends in a body is text checked by its type (`crate::text`) wherever it
+/// is read, whatever the media type. Query strings are filters and look-ups
+/// (the audit log's `entity`, the deliveries' `state` …), never stored, so
+/// they are not text of either kind; but PostgreSQL's text cannot hold
+/// U+0000 (SQLite's can), and a NUL compared in SQL would be a 500 there and
+/// a plain miss on SQLite. Refusing it here keeps the two databases alike.
+async fn refuse_nul<E: Endpoint>(next: E, req: Request) -> poem::Result<Response> {
+    let found = req.uri().query().is_some_and(|q| q.contains("%00"));
     if !found {
         return next.call(req).await.map(IntoResponse::into_response);
     }
@@ -171,8 +169,4 @@ async fn refuse_nul<E: Endpoint>(next: E, mut req: Request) -> poem::Result<Resp
     } else {
         crate::pages::error_page(poem::http::StatusCode::UNPROCESSABLE_ENTITY, message)
     })
-}
-
-fn contains(haystack: &[u8], needle: &[u8]) -> bool {
-    haystack.windows(needle.len()).any(|w| w == needle)
 }

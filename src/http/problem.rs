@@ -1,13 +1,17 @@
 //! RFC 9457 problem details for the API: the one place where an
 //! [`AppError`] and poem's own request errors become JSON responses.
 
-use poem::Response;
-use poem::http::StatusCode;
+use std::collections::HashMap;
 
+use poem::http::StatusCode;
+use poem::{Endpoint, IntoResponse, Request, Response};
+use poem_openapi::error::ParseRequestPayloadError;
 use poem_openapi::payload::Json;
 use poem_openapi::{ApiResponse, Object};
+use serde_json::Value;
 
 use crate::error::{AppError, FieldError};
+use crate::text::{Kind, Multi, Single, TextError};
 
 pub const CONTENT_TYPE: &str = "application/problem+json";
 
@@ -152,4 +156,240 @@ pub async fn catch_api_error(err: poem::Error) -> Response {
         return err.into_response();
     };
     response(&problem)
+}
+
+/// Which JSON properties of the API's request bodies hold which kind of
+/// text, read from the spec (the text types mark their schemas with a
+/// `format`). poem-openapi reports a refused value without saying where it
+/// was, so this map lets [`name_refused_text`] find the field again.
+#[derive(Debug, Default, Clone)]
+pub struct TextFields {
+    /// Property name → whether some schema has it as single-line / multi-line.
+    kinds: HashMap<String, (bool, bool)>,
+}
+
+impl TextFields {
+    /// Reads every object schema's properties; a property of an array of
+    /// text (`wards`) counts as text.
+    pub fn from_spec(spec: &Value) -> Self {
+        let mut kinds: HashMap<String, (bool, bool)> = HashMap::new();
+        let schemas = spec
+            .pointer("/components/schemas")
+            .and_then(Value::as_object);
+        for schema in schemas.into_iter().flat_map(|m| m.values()) {
+            let properties = schema.get("properties").and_then(Value::as_object);
+            for (name, property) in properties.into_iter().flatten() {
+                let entry = kinds.entry(name.clone()).or_default();
+                entry.0 |= has_format(property, Single::FORMAT);
+                entry.1 |= has_format(property, Multi::FORMAT);
+            }
+        }
+        kinds.retain(|_, (single, multi)| *single || *multi);
+        Self { kinds }
+    }
+
+    /// Property names that are single-line in one schema and multi-line in
+    /// another: a refused value under such a name cannot be told apart.
+    pub fn ambiguous(&self) -> Vec<&str> {
+        let mut names: Vec<&str> = self
+            .kinds
+            .iter()
+            .filter(|(_, (single, multi))| *single && *multi)
+            .map(|(name, _)| name.as_str())
+            .collect();
+        names.sort_unstable();
+        names
+    }
+
+    /// Every string in `body` that its property's kind refuses, by path
+    /// (`title`, `wards[2]`, `stage_changes[0].note`), with the message.
+    pub fn refused(&self, body: &Value) -> Vec<FieldError> {
+        let mut out = Vec::new();
+        self.walk(body, String::new(), None, &mut out);
+        out
+    }
+
+    fn walk(&self, value: &Value, path: String, key: Option<&str>, out: &mut Vec<FieldError>) {
+        match value {
+            Value::Object(map) => {
+                for (k, v) in map {
+                    let child = if path.is_empty() {
+                        k.clone()
+                    } else {
+                        format!("{path}.{k}")
+                    };
+                    self.walk(v, child, Some(k), out);
+                }
+            }
+            Value::Array(items) => {
+                for (i, v) in items.iter().enumerate() {
+                    self.walk(v, format!("{path}[{i}]"), key, out);
+                }
+            }
+            Value::String(text) => {
+                let Some((single, multi)) = key.and_then(|k| self.kinds.get(k)) else {
+                    return;
+                };
+                let refused = if *single && TextError::NotSingleLine.refuses(text) {
+                    Some(TextError::NotSingleLine)
+                } else if *multi && TextError::ControlCharacter.refuses(text) {
+                    Some(TextError::ControlCharacter)
+                } else {
+                    None
+                };
+                if let Some(e) = refused {
+                    out.push(FieldError::new(&path, e.message()));
+                }
+            }
+            _ => {}
+        }
+    }
+}
+
+fn has_format(schema: &Value, format: &str) -> bool {
+    schema.get("format").and_then(Value::as_str) == Some(format)
+        || schema
+            .get("items")
+            .is_some_and(|items| has_format(items, format))
+        || ["allOf", "anyOf", "oneOf"].iter().any(|k| {
+            schema
+                .get(*k)
+                .and_then(Value::as_array)
+                .is_some_and(|list| list.iter().any(|s| has_format(s, format)))
+        })
+}
+
+/// The media types poem-openapi reads as JSON: `application/json` and
+/// `application/*+json` (as its `Json` payload decides).
+fn is_json(content_type: &str) -> bool {
+    let essence = content_type
+        .split(';')
+        .next()
+        .unwrap_or("")
+        .trim()
+        .to_ascii_lowercase();
+    essence == "application/json"
+        || (essence.starts_with("application/") && essence.ends_with("+json"))
+}
+
+/// Answers a JSON body whose text the text types refused (whatever its
+/// JSON media type) with a 422 naming every such field. This only words
+/// the answer: the refusal itself happened in the types, and without the
+/// body the 422 still comes, without the field names. The body is kept
+/// (shared, not copied) so it can be searched after poem-openapi read it.
+pub async fn name_refused_text<E: Endpoint>(
+    next: E,
+    mut req: Request,
+    fields: std::sync::Arc<TextFields>,
+) -> poem::Result<Response> {
+    let body = if req.content_type().is_some_and(is_json) {
+        let bytes = req.take_body().into_bytes().await?;
+        req.set_body(bytes.clone());
+        Some(bytes)
+    } else {
+        None
+    };
+    let err = match next.call(req).await {
+        Ok(resp) => return Ok(resp.into_response()),
+        Err(err) => err,
+    };
+    let Some(refused) = err
+        .downcast_ref::<ParseRequestPayloadError>()
+        .and_then(|e| TextError::found_in(&e.reason))
+    else {
+        return Err(err);
+    };
+    let errors = body
+        .and_then(|b| serde_json::from_slice::<Value>(&b).ok())
+        .map(|v| fields.refused(&v))
+        .unwrap_or_default();
+    let detail = if errors.is_empty() {
+        refused.message().to_string()
+    } else {
+        errors
+            .iter()
+            .map(|f| format!("「{}」に{}", f.field, f.message))
+            .collect::<Vec<_>>()
+            .join("。")
+    };
+    Ok(response(&Problem::new(
+        StatusCode::UNPROCESSABLE_ENTITY,
+        detail,
+        errors,
+    )))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn a_refused_text_is_found_by_the_kind_of_its_property() {
+        let spec = json!({"components": {"schemas": {
+            "NewMeeting": {"properties": {
+                "title": {"type": "string", "format": "single-line"},
+                "minutes": {"type": "string", "format": "multi-line"},
+                "held_on": {"type": "string", "format": "naive-date"}
+            }},
+            "NewMunicipality": {"properties": {
+                "wards": {"type": "array", "items": {"type": "string", "format": "single-line"}}
+            }},
+            "StageChange": {"properties": {
+                "note": {"allOf": [{"type": "string", "format": "multi-line"}]}
+            }}
+        }}});
+        let fields = TextFields::from_spec(&spec);
+        assert!(fields.ambiguous().is_empty());
+        let body = json!({
+            "title": "一行目\n二行目",
+            "minutes": "一行目\r\n二行目\t",
+            "held_on": "2026\u{0}",
+            "wards": ["北区", "都島\t区"],
+            "stage_changes": [{"note": "可"}, {"note": "不\u{0}可"}]
+        });
+        let mut found: Vec<(String, String)> = fields
+            .refused(&body)
+            .into_iter()
+            .map(|f| (f.field, f.message))
+            .collect();
+        found.sort();
+        assert_eq!(
+            found,
+            [
+                (
+                    "stage_changes[1].note".to_string(),
+                    TextError::ControlCharacter.message().to_string()
+                ),
+                (
+                    "title".to_string(),
+                    TextError::NotSingleLine.message().to_string()
+                ),
+                (
+                    "wards[1]".to_string(),
+                    TextError::NotSingleLine.message().to_string()
+                ),
+            ]
+        );
+    }
+
+    #[test]
+    fn json_media_types_are_those_poem_openapi_reads_as_json() {
+        for t in [
+            "application/json",
+            "application/json; charset=utf-8",
+            "application/merge-patch+json",
+            "Application/Problem+JSON",
+            "application/vnd.foo+json;v=1",
+        ] {
+            assert!(is_json(t), "{t}");
+        }
+        for t in [
+            "text/json",
+            "application/x-www-form-urlencoded",
+            "application/jsonx",
+        ] {
+            assert!(!is_json(t), "{t}");
+        }
+    }
 }

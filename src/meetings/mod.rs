@@ -11,6 +11,7 @@ use poem_openapi::types::MaybeUndefined;
 use crate::countermeasures::{Stage, TransitionRequest};
 use crate::error::{AppError, AppResult, FieldError};
 use crate::labels::label_enum;
+use crate::text::{MultiLine, SingleLine};
 use crate::topics;
 
 label_enum! {
@@ -40,25 +41,25 @@ pub struct Meeting {
 #[derive(Debug, Clone, poem_openapi::Object)]
 pub struct NewMeeting {
     pub held_on: NaiveDate,
-    pub title: String,
+    pub title: SingleLine,
     pub kind: MeetingKind,
     #[oai(default)]
     pub topics: Vec<i64>,
     #[oai(default)]
     pub attendee_ids: Vec<i64>,
     #[oai(default)]
-    pub minutes: String,
+    pub minutes: MultiLine,
 }
 
 /// A partial update: absent fields stay as they are; lists replace the old list.
 #[derive(Debug, Clone, Default, poem_openapi::Object)]
 pub struct MeetingPatch {
     pub held_on: Option<NaiveDate>,
-    pub title: Option<String>,
+    pub title: Option<SingleLine>,
     pub kind: Option<MeetingKind>,
     pub topics: Option<Vec<i64>>,
     pub attendee_ids: Option<Vec<i64>>,
-    pub minutes: MaybeUndefined<String>,
+    pub minutes: MaybeUndefined<MultiLine>,
 }
 
 impl Meeting {
@@ -103,7 +104,7 @@ impl Meeting {
             next.held_on = v;
         }
         if let Some(v) = &patch.title {
-            next.title = v.clone();
+            next.title = v.to_string();
         }
         if let Some(v) = patch.kind {
             next.kind = v;
@@ -115,7 +116,7 @@ impl Meeting {
             next.attendee_ids = v.clone();
         }
         match &patch.minutes {
-            MaybeUndefined::Value(v) => next.minutes = v.clone(),
+            MaybeUndefined::Value(v) => next.minutes = v.to_string(),
             MaybeUndefined::Null => next.minutes.clear(),
             MaybeUndefined::Undefined => {}
         }
@@ -137,10 +138,10 @@ pub struct StageChange {
     /// For 具体化 (kept from the countermeasure when absent).
     pub evaluation_due_on: Option<NaiveDate>,
     /// Required for 評価改善.
-    pub evaluation: Option<String>,
+    pub evaluation: Option<MultiLine>,
     /// Required for 評価改善.
-    pub improvement: Option<String>,
-    pub note: Option<String>,
+    pub improvement: Option<MultiLine>,
+    pub note: Option<MultiLine>,
 }
 
 impl StageChange {
@@ -244,11 +245,11 @@ impl NewMeeting {
             id: 0,
             ward_id,
             held_on: self.held_on,
-            title: self.title.clone(),
+            title: self.title.to_string(),
             kind: self.kind,
             topics: self.topics.clone(),
             attendee_ids: self.attendee_ids.clone(),
-            minutes: self.minutes.clone(),
+            minutes: self.minutes.to_string(),
         }
         .normalized()
     }
@@ -261,11 +262,11 @@ mod tests {
     fn new(topics: Vec<i64>) -> NewMeeting {
         NewMeeting {
             held_on: "2026-10-01".parse().unwrap(),
-            title: " 第1回推進会議 ".into(),
+            title: " 第1回推進会議 ".parse().unwrap(),
             kind: MeetingKind::Council,
             topics,
             attendee_ids: vec![3, 1, 3],
-            minutes: String::new(),
+            minutes: Default::default(),
         }
     }
 

@@ -295,11 +295,11 @@ fn read_form(
     let attendee_ids = p.numbers(form, "attendee_ids", "出席者");
     let new = NewMeeting {
         held_on: held_on.unwrap_or(today),
-        title: form.value("title").to_string(),
+        title: p.text(form, "title", "会議名"),
         kind: kind.unwrap_or(MeetingKind::Other),
         topics,
         attendee_ids,
-        minutes: form.value("minutes").to_string(),
+        minutes: p.text(form, "minutes", "議事録"),
     };
     if p.is_ok() {
         Ok(new)
@@ -330,15 +330,18 @@ fn read_changes(form: &FormData) -> Result<Vec<StageChange>, AppError> {
         let to = p.label(form, &key("to"), "進める段階", Stage::parse);
         let owner_member_id = p.number(form, &key("owner_member_id"), "担当者");
         let evaluation_due_on = p.date(form, &key("evaluation_due_on"), "評価予定日");
+        let evaluation = p.optional_text(form, &key("evaluation"), "評価");
+        let improvement = p.optional_text(form, &key("improvement"), "改善");
+        let note = p.optional_text(form, &key("note"), "メモ");
         if let Some(to) = to {
             changes.push(StageChange {
                 countermeasure_id: id,
                 to,
                 owner_member_id,
                 evaluation_due_on,
-                evaluation: form.non_empty(&key("evaluation")).map(str::to_string),
-                improvement: form.non_empty(&key("improvement")).map(str::to_string),
-                note: form.non_empty(&key("note")).map(str::to_string),
+                evaluation,
+                improvement,
+                note,
             });
         }
     }

@@ -10,6 +10,7 @@ use poem_openapi::types::MaybeUndefined;
 
 use crate::error::{AppError, AppResult, FieldError};
 use crate::labels::label_enum;
+use crate::text::SingleLine;
 
 label_enum! {
     /// The kind of organisation a member represents.
@@ -40,11 +41,11 @@ pub struct Member {
 
 #[derive(Debug, Clone, poem_openapi::Object)]
 pub struct NewMember {
-    pub name: String,
+    pub name: SingleLine,
     #[oai(default)]
-    pub organization: String,
+    pub organization: SingleLine,
     pub organization_kind: OrganizationKind,
-    pub email: Option<String>,
+    pub email: Option<SingleLine>,
     #[oai(default = "default_true")]
     pub active: bool,
 }
@@ -56,10 +57,10 @@ fn default_true() -> bool {
 /// A partial update: absent fields stay; `email: null` clears the address.
 #[derive(Debug, Clone, Default, poem_openapi::Object)]
 pub struct MemberPatch {
-    pub name: Option<String>,
-    pub organization: Option<String>,
+    pub name: Option<SingleLine>,
+    pub organization: Option<SingleLine>,
     pub organization_kind: Option<OrganizationKind>,
-    pub email: MaybeUndefined<String>,
+    pub email: MaybeUndefined<SingleLine>,
     pub active: Option<bool>,
 }
 
@@ -138,7 +139,7 @@ impl NewMember {
     }
 }
 
-fn normalize_email(v: Option<&String>) -> Option<String> {
+fn normalize_email(v: Option<&SingleLine>) -> Option<String> {
     v.map(|s| s.trim().to_string()).filter(|s| !s.is_empty())
 }
 
@@ -183,12 +184,12 @@ mod tests {
             active: true,
         };
         let patch = MemberPatch {
-            name: Some("  ".into()),
+            name: Some("  ".parse().unwrap()),
             ..Default::default()
         };
         assert!(matches!(m.patched(&patch), Err(AppError::Invalid(e)) if e[0].field == "name"));
         let patch = MemberPatch {
-            email: MaybeUndefined::Value("x@example.jp".into()),
+            email: MaybeUndefined::Value("x@example.jp".parse().unwrap()),
             ..Default::default()
         };
         assert_eq!(

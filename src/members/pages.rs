@@ -111,10 +111,10 @@ fn read_form(form: &FormData) -> Result<NewMember, AppError> {
         OrganizationKind::parse,
     );
     let new = NewMember {
-        name: form.value("name").to_string(),
-        organization: form.value("organization").to_string(),
+        name: p.text(form, "name", "氏名"),
+        organization: p.text(form, "organization", "所属"),
         organization_kind: kind.unwrap_or(OrganizationKind::Other),
-        email: form.non_empty("email").map(str::to_string),
+        email: p.optional_text(form, "email", "メールアドレス"),
         active: form.checked("active"),
     };
     if p.is_ok() {

@@ -6,6 +6,7 @@ pub mod pages;
 pub mod store;
 
 use crate::error::{AppResult, FieldError};
+use crate::text::SingleLine;
 
 #[derive(Debug, Clone, serde::Serialize, poem_openapi::Object)]
 pub struct Municipality {
@@ -19,10 +20,10 @@ pub struct Municipality {
 /// What it takes to create a municipality.
 #[derive(Debug, Clone, poem_openapi::Object)]
 pub struct NewMunicipality {
-    pub name: String,
+    pub name: SingleLine,
     /// The wards to create with it; none makes one area named like the municipality.
     #[oai(default)]
-    pub wards: Vec<String>,
+    pub wards: Vec<SingleLine>,
 }
 
 pub(crate) fn check_name(field: &str, name: &str, errors: &mut Vec<FieldError>) {

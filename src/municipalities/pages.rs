@@ -12,8 +12,10 @@ use crate::access::{CityOf, WardWrite};
 use crate::app::AppState;
 use crate::error::{AppError, FieldError};
 use crate::pages::{
-    Errors, FormData, Layout, PageResult, fail, is_form_error, render_with_status, see_other,
+    Errors, FieldParser, FormData, Layout, PageResult, fail, is_form_error, render_with_status,
+    see_other,
 };
+use crate::text::{MultiLine, SingleLine};
 use crate::wards::{self, NewWard, WardPatch};
 
 #[derive(Template)]
@@ -70,12 +72,30 @@ pub async fn create(
     body: Body,
 ) -> PageResult {
     let form = FormData::parse(&body.into_vec().await?);
-    let lines = ward_lines(form.value("wards"));
-    let new = NewMunicipality {
-        name: form.value("name").to_string(),
-        wards: lines.iter().map(|(_, name)| name.clone()).collect(),
+    let mut p = FieldParser::default();
+    let name = p.text(&form, "name", "自治体名");
+    // The text area as a whole may hold line breaks; each line is one name.
+    let wards_text: MultiLine = p.text(&form, "wards", "区");
+    let lines = ward_lines(&wards_text);
+    let mut wards = Vec::with_capacity(lines.len());
+    for (n, line) in &lines {
+        match SingleLine::parse(line.as_str()) {
+            Ok(w) => wards.push(w),
+            Err(e) => {
+                p.errors
+                    .push(FieldError::new("wards", format!("{n}行目: 区の名称に{e}")));
+                // Keeps the places of the later lines for the rules' messages.
+                wards.push(SingleLine::lossy(line));
+            }
+        }
+    }
+    let new = NewMunicipality { name, wards };
+    let result = if p.is_ok() {
+        store::create(&state.db, &operator, &new, state.clock.now()).await
+    } else {
+        Err(p.into_error(&form, new.validate()))
     };
-    match store::create(&state.db, &operator, &new, state.clock.now()).await {
+    match result {
         Ok(m) => see_other(format!("/city/{}", m.id)),
         Err(e) if is_form_error(&e) => {
             let page = MunicipalityForm {
@@ -123,11 +143,17 @@ pub async fn new_ward_form(Data(state): Data<&AppState>, city: CityOf) -> PageRe
 pub async fn create_ward(Data(state): Data<&AppState>, city: CityOf, body: Body) -> PageResult {
     let m = store::get(&state.db, &city.read()).await.map_err(fail)?;
     let form = FormData::parse(&body.into_vec().await?);
+    let mut p = FieldParser::default();
     let new = NewWard {
         municipality_id: m.id,
-        name: form.value("name").to_string(),
+        name: p.text(&form, "name", "区の名称"),
     };
-    match wards::store::create(&state.db, &city, &new, state.clock.now()).await {
+    let result = if p.is_ok() {
+        wards::store::create(&state.db, &city, &new, state.clock.now()).await
+    } else {
+        Err(p.into_error(&form, new.validate()))
+    };
+    match result {
         Ok(w) => see_other(format!("/wards/{}", w.id)),
         Err(e) if is_form_error(&e) => {
             let page = WardForm {
@@ -218,21 +244,24 @@ pub async fn update_ward(
             );
         }
     };
+    let mut p = FieldParser::default();
     let patch = WardPatch {
         // The name field is on the city's form only.
-        name: can_rename.then(|| form.value("name").to_string()),
+        name: can_rename.then(|| p.text(&form, "name", "区の名称")),
         sort_order,
-        secretariat_email: MaybeUndefined::Value(form.value("secretariat_email").to_string()),
+        secretariat_email: MaybeUndefined::Value(p.text(
+            &form,
+            "secretariat_email",
+            "事務局のメールアドレス",
+        )),
     };
-    match wards::store::update(
-        &state.db,
-        &scope,
-        renamer.as_ref(),
-        &patch,
-        state.clock.now(),
-    )
-    .await
-    {
+    let result = if p.is_ok() {
+        let now = state.clock.now();
+        wards::store::update(&state.db, &scope, renamer.as_ref(), &patch, now).await
+    } else {
+        Err(p.into_error(&form, patch.validate()))
+    };
+    match result {
         Ok(w) => see_other(format!("/wards/{}", w.id)),
         Err(e) if is_form_error(&e) => ward_edit_page(
             &ward,

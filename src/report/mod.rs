@@ -585,7 +585,7 @@ pub fn build(input: Input<'_>) -> Report {
                 .summaries
                 .iter()
                 .find(|t| t.section == *s)
-                .map(|t| t.text.clone()),
+                .map(|t| t.text.to_string()),
         })
         .collect();
 

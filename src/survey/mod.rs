@@ -15,6 +15,7 @@ use serde::Serialize;
 use crate::calendar::{self, Period};
 use crate::error::{AppError, AppResult, FieldError};
 use crate::labels::label_enum;
+use crate::text::MultiLine;
 
 label_enum! {
     /// The four-level 実施状況 of (イ)(ウ)(エ). The two plans are stored
@@ -243,14 +244,14 @@ pub struct Training {
     pub organizers: Vec<Organizer>,
     /// Why none was held: one reason per line.
     #[oai(default)]
-    pub reasons: String,
+    pub reasons: MultiLine,
 }
 
 /// A text per survey section.
 #[derive(Debug, Clone, PartialEq, Serialize, poem_openapi::Object)]
 pub struct SectionText {
     pub section: Section,
-    pub text: String,
+    pub text: MultiLine,
 }
 
 /// Everything a ward types in. Lists are either empty (not answered yet)
@@ -273,7 +274,7 @@ pub struct SurveyAnswers {
     pub awareness: Vec<Awareness>,
     /// (キ) why neither item 2 nor 3 is planned, one reason per line.
     #[oai(default)]
-    pub awareness_reasons: String,
+    pub awareness_reasons: MultiLine,
     /// 【課題】 per section.
     #[oai(default)]
     pub issues: Vec<SectionText>,
@@ -405,7 +406,7 @@ impl SurveyAnswers {
         }
         self.training.organizers.sort_unstable();
         self.training.organizers.dedup();
-        self.training.reasons = self.training.reasons.trim().to_string();
+        self.training.reasons = self.training.reasons.trimmed();
         if complete
             && self.training.sessions == Some(0)
             && !self.training.planned_this_year
@@ -424,7 +425,7 @@ impl SurveyAnswers {
             AWARENESS_ITEMS.len(),
             complete,
         );
-        self.awareness_reasons = self.awareness_reasons.trim().to_string();
+        self.awareness_reasons = self.awareness_reasons.trimmed();
         if complete && !self.awareness_planned() && self.awareness_reasons.is_empty() {
             errors.push(FieldError::new(
                 "awareness_reasons",
@@ -432,7 +433,7 @@ impl SurveyAnswers {
             ));
         }
         for t in &mut self.issues {
-            t.text = t.text.trim().to_string();
+            t.text = t.text.trimmed();
         }
         self.issues.retain(|t| !t.text.is_empty());
         self.issues.sort_by_key(|t| t.section);
@@ -556,10 +557,10 @@ mod tests {
                     Organizer::WardOffice,
                     Organizer::Doctors,
                 ],
-                reasons: String::new(),
+                reasons: Default::default(),
             },
             awareness: vec![Awareness::Done; 3],
-            awareness_reasons: String::new(),
+            awareness_reasons: Default::default(),
             issues: vec![],
         }
     }

@@ -166,13 +166,13 @@ fn answer_values(a: &SurveyAnswers) -> FormData {
     for o in &a.training.organizers {
         pairs.push(("training.organizers".into(), o.as_str().into()));
     }
-    pairs.push(("training.reasons".into(), a.training.reasons.clone()));
+    pairs.push(("training.reasons".into(), a.training.reasons.to_string()));
     for (i, s) in a.awareness.iter().enumerate() {
         pairs.push((format!("awareness.{i}"), s.as_str().into()));
     }
-    pairs.push(("awareness_reasons".into(), a.awareness_reasons.clone()));
+    pairs.push(("awareness_reasons".into(), a.awareness_reasons.to_string()));
     for t in &a.issues {
-        pairs.push((issue_name(t.section), t.text.clone()));
+        pairs.push((issue_name(t.section), t.text.to_string()));
     }
     FormData::from_pairs(pairs)
 }
@@ -287,7 +287,7 @@ fn read_form(form: &FormData, period: Period) -> Result<SurveyAnswers, AppError>
         sessions: p.number(form, "training.sessions", "（カ）研修会の実施回数"),
         planned_this_year: form.checked("training.planned_this_year"),
         organizers,
-        reasons: form.value("training.reasons").to_string(),
+        reasons: p.text(form, "training.reasons", "（カ）実施していない理由"),
     };
     let awareness = read_list(
         &mut p,
@@ -301,7 +301,7 @@ fn read_form(form: &FormData, period: Period) -> Result<SurveyAnswers, AppError>
         .iter()
         .map(|s| SectionText {
             section: *s,
-            text: form.value(&issue_name(*s)).to_string(),
+            text: p.text(form, &issue_name(*s), &format!("【課題】{}", s.title())),
         })
         .collect();
     let answers = SurveyAnswers {
@@ -310,7 +310,7 @@ fn read_form(form: &FormData, period: Period) -> Result<SurveyAnswers, AppError>
         office,
         training,
         awareness,
-        awareness_reasons: form.value("awareness_reasons").to_string(),
+        awareness_reasons: p.text(form, "awareness_reasons", "（キ）予定がない理由"),
         issues,
     };
     if p.is_ok() {
@@ -616,7 +616,7 @@ fn summary_page(
                 value: texts
                     .iter()
                     .find(|t| t.section == *s)
-                    .map(|t| t.text.clone())
+                    .map(|t| t.text.to_string())
                     .unwrap_or_default(),
             })
             .collect(),
@@ -653,14 +653,20 @@ pub async fn summaries_save(
     let id = city.municipality_id();
     let period = parse_period(&path_param(req, "period")).map_err(fail)?;
     let form = FormData::parse(&body);
+    let mut p = FieldParser::default();
     let texts: Vec<SectionText> = Section::ALL
         .iter()
         .map(|s| SectionText {
             section: *s,
-            text: form.value(&issue_name(*s)).to_string(),
+            text: p.text(&form, &issue_name(*s), &format!("市のまとめ{}", s.title())),
         })
         .collect();
-    match store::save_summaries(&state.db, &city, period, &texts, state.clock.now()).await {
+    let result = if p.is_ok() {
+        store::save_summaries(&state.db, &city, period, &texts, state.clock.now()).await
+    } else {
+        Err(p.into_error(&form, Ok::<(), AppError>(())))
+    };
+    match result {
         Ok(_) => see_other(format!("/report/{}?municipality_id={id}", period.code())),
         Err(e) if is_form_error(&e) => {
             let errors = Errors::from_error(&e, "");

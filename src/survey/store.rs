@@ -15,14 +15,29 @@ use crate::calendar::Period;
 use crate::countermeasures::Stage;
 use crate::db::{Db, timestamp};
 use crate::error::{AppError, AppResult};
+use crate::text::MultiLine;
 use crate::topics::TOPICS;
 use crate::wards::Ward;
 
 fn decode(text: &str) -> AppResult<SurveyAnswers> {
-    let value: serde_json::Value = serde_json::from_str(text)
+    let mut value: serde_json::Value = serde_json::from_str(text)
         .map_err(|e| AppError::Internal(anyhow::anyhow!("stored survey answers: {e}")))?;
+    scrub(&mut value);
     SurveyAnswers::parse_from_json(Some(value))
         .map_err(|e| AppError::Internal(anyhow::anyhow!("stored survey answers: {}", e.message())))
+}
+
+/// Answers saved before their texts were checked may hold characters the
+/// text types refuse: they are dropped, rather than the ward's survey
+/// failing to load. Every text of the answers is multi-line, and the
+/// catalogue values and dates hold no control characters to drop.
+fn scrub(value: &mut serde_json::Value) {
+    match value {
+        serde_json::Value::String(s) => *s = MultiLine::lossy(s).into(),
+        serde_json::Value::Array(items) => items.iter_mut().for_each(scrub),
+        serde_json::Value::Object(map) => map.values_mut().for_each(scrub),
+        _ => {}
+    }
 }
 
 fn encode(answers: &SurveyAnswers) -> String {
@@ -414,7 +429,8 @@ pub async fn summaries(db: &Db, city: &CityRead, period: Period) -> AppResult<Ve
         if let Some(section) = Section::parse(&section) {
             out.push(SectionText {
                 section,
-                text: r.try_get("text")?,
+                // Rows saved before the text types were checked may hold what they refuse.
+                text: MultiLine::lossy(&r.try_get::<String, _>("text")?),
             });
         }
     }

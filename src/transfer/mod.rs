@@ -32,6 +32,7 @@ use crate::meetings::{self, Meeting, MeetingKind, NewMeeting};
 use crate::members::Member;
 use crate::paging::Paging;
 use crate::spreadsheet::Table;
+use crate::text::{Kind, MultiLine, Text};
 
 pub const MEMBER_COLUMNS: [&str; 5] = ["氏名", "所属", "所属区分", "メールアドレス", "状態"];
 
@@ -169,6 +170,26 @@ impl Row<'_> {
             .get(column)
             .and_then(|i| self.cells.get(*i))
             .map_or("", |c| c.trim())
+    }
+
+    /// A text cell of the kind the input type asks for, checked as written
+    /// and then trimmed (as [`Row::get`]); one the kind refuses is an error
+    /// on its row and column, and a stand-in without the refused characters
+    /// lets the rest of the row be checked.
+    fn text<K: Kind>(&mut self, column: &str) -> Text<K> {
+        let raw = self
+            .header
+            .get(column)
+            .and_then(|i| self.cells.get(*i))
+            .map_or("", String::as_str);
+        match Text::<K>::parse(raw) {
+            Ok(t) => t.trimmed(),
+            Err(e) => {
+                let stand_in = Text::<K>::lossy(raw).trimmed();
+                self.error(column, e.to_string());
+                stand_in
+            }
+        }
     }
 
     fn error(&mut self, column: &str, message: impl Into<String>) {
@@ -340,11 +361,11 @@ pub fn parse_meetings(table: &Table, ward_id: i64, members: &[Member]) -> AppRes
         };
         let new = NewMeeting {
             held_on,
-            title: row.get("会議名").to_string(),
+            title: row.text("会議名"),
             kind,
             topics,
             attendee_ids,
-            minutes: row.get("議事録").to_string(),
+            minutes: row.text("議事録"),
         };
         match new.to_meeting(ward_id) {
             Ok(m) => out.push(m),
@@ -495,9 +516,9 @@ pub fn parse_countermeasures(
         let new = NewCountermeasure {
             topic,
             scene,
-            title: row.get("対応策").to_string(),
-            issue: row.get("課題").to_string(),
-            plan: row.get("計画").to_string(),
+            title: row.text("対応策"),
+            issue: row.text("課題"),
+            plan: row.text("計画"),
             owner_member_id: owner,
             evaluation_due_on: due,
             meeting_id,
@@ -514,6 +535,8 @@ pub fn parse_countermeasures(
         // transition made in the UI.
         let mut steps = Vec::new();
         let mut at = cm.clone();
+        let evaluation: MultiLine = row.text("評価");
+        let improvement: MultiLine = row.text("改善");
         for to in [Stage::Planned, Stage::Evaluated] {
             if stage < to {
                 break;
@@ -522,8 +545,8 @@ pub fn parse_countermeasures(
                 to,
                 on: stage_on,
                 note: None,
-                evaluation: Some(row.get("評価").to_string()),
-                improvement: Some(row.get("改善").to_string()),
+                evaluation: Some(evaluation.clone()),
+                improvement: Some(improvement.clone()),
                 owner_member_id: None,
                 evaluation_due_on: None,
                 actor: None,

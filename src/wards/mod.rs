@@ -10,6 +10,7 @@ use poem_openapi::types::MaybeUndefined;
 
 use crate::members::is_plausible_email;
 use crate::municipalities::check_name;
+use crate::text::SingleLine;
 
 #[derive(Debug, Clone, serde::Serialize, poem_openapi::Object)]
 pub struct Ward {
@@ -25,15 +26,15 @@ pub struct Ward {
 #[derive(Debug, Clone, poem_openapi::Object)]
 pub struct NewWard {
     pub municipality_id: i64,
-    pub name: String,
+    pub name: SingleLine,
 }
 
 #[derive(Debug, Clone, Default, poem_openapi::Object)]
 pub struct WardPatch {
-    pub name: Option<String>,
+    pub name: Option<SingleLine>,
     pub sort_order: Option<i64>,
     /// The secretariat's address for escalated reminders; `null` or `""` clears it.
-    pub secretariat_email: MaybeUndefined<String>,
+    pub secretariat_email: MaybeUndefined<SingleLine>,
 }
 
 impl NewWard {

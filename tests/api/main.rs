@@ -19,5 +19,6 @@ mod reminders;
 mod report;
 mod seed;
 mod survey;
+mod text;
 mod transfer;
 mod wards;
