@@ -8,6 +8,7 @@ mod access;
 mod backup;
 mod catalogue;
 mod countermeasures;
+mod coverage;
 mod instances;
 mod limits;
 mod meetings;
