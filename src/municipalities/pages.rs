@@ -179,7 +179,15 @@ fn ward_edit_page(
     status: StatusCode,
 ) -> PageResult {
     let page = WardForm {
-        layout: Layout::in_ward("区の名称・表示順", ward, "dashboard"),
+        layout: Layout::in_ward(
+            if can_rename {
+                "区の名称・表示順"
+            } else {
+                "表示順・事務局のメールアドレス"
+            },
+            ward,
+            "dashboard",
+        ),
         action: format!("/wards/{}/edit", ward.id),
         cancel: format!("/wards/{}", ward.id),
         editing: true,

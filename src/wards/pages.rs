@@ -56,11 +56,24 @@ struct DashboardPage {
     /// Reminder mails of this ward that could not be delivered.
     failed_mail: Vec<crate::reminders::store::Delivery>,
     failed_mail_total: i64,
+    /// The actor may change the ward's data (the write actions are shown).
+    can_write: bool,
+    /// The actor may rename the ward (the city).
+    can_rename: bool,
 }
 
 #[handler]
-pub async fn dashboard(Data(state): Data<&AppState>, scope: WardRead) -> PageResult {
+pub async fn dashboard(
+    Data(state): Data<&AppState>,
+    scope: WardRead,
+    req: &poem::Request,
+) -> PageResult {
     let id = scope.ward_id();
+    let actor = crate::http::auth::actor(req).map_err(fail)?;
+    let can_write = crate::access::ward_write(&state.db, &actor, id)
+        .await
+        .is_ok();
+    let can_rename = crate::access::city_of(&actor, scope.municipality_id()).is_ok();
     let today = state.clock.today();
     let (board, survey) = crate::dashboard::store::for_ward_page(&state.db, &scope, today)
         .await
@@ -129,6 +142,8 @@ pub async fn dashboard(Data(state): Data<&AppState>, scope: WardRead) -> PageRes
         answered,
         charts,
         failed_mail_total: failed.total,
+        can_write,
+        can_rename,
         failed_mail: failed.items,
     };
     Ok(render(&page)?.into_response())
