@@ -501,6 +501,17 @@ pub fn city_view(actor: &Actor, asked: Option<i64>) -> AppResult<CityView> {
     }
 }
 
+/// The wards a list spanning wards shows (the delivery log): city-level
+/// accounts as [`city_view`]; a ward's accounts their own ward. Errors: as
+/// [`city_view`] for city-level accounts.
+pub fn wards_view(actor: &Actor, asked: Option<i64>) -> AppResult<Visible> {
+    if actor.is_city_level() {
+        city_view(actor, asked).map(|v| v.wards())
+    } else {
+        Ok(visible(actor))
+    }
+}
+
 /// Creating municipalities. Errors: 403 for everyone but `admin`.
 pub fn installation(actor: &Actor) -> AppResult<Installation> {
     if actor.role == Role::Admin {

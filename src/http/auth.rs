@@ -152,6 +152,10 @@ pub enum Rule {
     /// The cross-ward views of the actor's municipality; `admin` names one
     /// with `?municipality_id=` (or sees all).
     CityView,
+    /// A list spanning wards, narrowed to the wards the actor sees (its
+    /// own ward for a ward's accounts; `?municipality_id=` as for
+    /// [`Rule::CityView`] for city-level ones): the delivery log.
+    WardsView,
     /// Creating municipalities: `admin`.
     Installation,
     /// Accounts and the audit log: `city`, `admin`.
@@ -241,6 +245,14 @@ async fn grant(
                 Some(v) => Some(v.parse::<i64>().map_err(|_| AppError::NotFound("自治体"))?),
             };
             let t = access::city_view(actor, asked)?;
+            req.extensions_mut().insert(t);
+        }
+        Rule::WardsView => {
+            let asked = match query_value(req, "municipality_id") {
+                None => None,
+                Some(v) => Some(v.parse::<i64>().map_err(|_| AppError::NotFound("自治体"))?),
+            };
+            let t = access::wards_view(actor, asked)?;
             req.extensions_mut().insert(t);
         }
         Rule::Installation => {
@@ -541,6 +553,7 @@ scope_from_request!(
     access::CityRead,
     access::CityOf,
     access::CityView,
+    access::Visible,
     access::Installation,
     access::AccountsAdmin,
 );

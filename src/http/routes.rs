@@ -205,7 +205,7 @@ pub fn pages() -> Vec<PageRoute> {
         route(
             M::GET,
             "/reminders/deliveries",
-            CityView,
+            WardsView,
             reminders::pages::deliveries,
         ),
         // A ward.

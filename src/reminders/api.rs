@@ -65,7 +65,8 @@ impl RemindersApi {
 #[OpenApi(tag = "ReminderTags::Reminders")]
 impl RemindersApi {
     /// Every reminder message with its recipient, items, state, attempts
-    /// and last error; filter by ward and state.
+    /// and last error; filter by ward and state. City-level accounts see
+    /// their municipality's, a ward's accounts their own ward's.
     #[oai(
         path = "/reminders/deliveries",
         method = "get",
@@ -82,7 +83,7 @@ impl RemindersApi {
         limit: Query<Option<i64>>,
         offset: Query<Option<i64>>,
     ) -> ApiResult<Json<DeliveryList>> {
-        let view = access::city_view(&actor(req)?, municipality_id.0)?;
+        let view = access::wards_view(&actor(req)?, municipality_id.0)?;
         if let Some(s) = &state.0
             && !STATES.contains(&s.as_str())
         {
@@ -94,7 +95,7 @@ impl RemindersApi {
         }
         let page = store::deliveries(
             &self.state.db,
-            view.wards(),
+            view,
             ward_id.0,
             state.0.as_deref(),
             Paging::new(limit.0, offset.0),

@@ -236,7 +236,14 @@ pub fn state_label(state: &str) -> &'static str {
 }
 
 #[handler]
-pub async fn deliveries(Data(state): Data<&AppState>, view: CityView, uri: &Uri) -> PageResult {
+pub async fn deliveries(
+    Data(state): Data<&AppState>,
+    view: crate::access::Visible,
+    req: &poem::Request,
+    uri: &Uri,
+) -> PageResult {
+    // The jobs page is the city's: its crumb only for city-level accounts.
+    let city_level = crate::http::auth::actor(req).is_ok_and(|a| a.is_city_level());
     let filter = FormData::parse(uri.query().unwrap_or("").as_bytes());
     let ward_id = filter
         .non_empty("ward_id")
@@ -244,15 +251,9 @@ pub async fn deliveries(Data(state): Data<&AppState>, view: CityView, uri: &Uri)
     let st = filter
         .non_empty("state")
         .filter(|s| state_label(s) != "不明");
-    let page = store::deliveries(
-        &state.db,
-        view.wards(),
-        ward_id,
-        st,
-        Paging::new(Some(200), None),
-    )
-    .await
-    .map_err(fail)?;
+    let page = store::deliveries(&state.db, view, ward_id, st, Paging::new(Some(200), None))
+        .await
+        .map_err(fail)?;
     let rows = page
         .items
         .into_iter()
@@ -284,7 +285,11 @@ pub async fn deliveries(Data(state): Data<&AppState>, view: CityView, uri: &Uri)
         })
         .collect();
     Ok(render(&DeliveriesPage {
-        layout: Layout::new("通知メールの送信履歴").crumb("/jobs", "定期処理と通知メール"),
+        layout: if city_level {
+            Layout::new("通知メールの送信履歴").crumb("/jobs", "定期処理と通知メール")
+        } else {
+            Layout::new("通知メールの送信履歴")
+        },
         rows,
         total: page.total,
         state_filter: st.unwrap_or("").to_string(),

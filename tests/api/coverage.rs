@@ -249,6 +249,7 @@ fn expected(rule: Rule, actor: Actor, place: Place) -> Outcome {
                 Forbidden
             }
         }
+        Rule::WardsView => Allowed,
         Rule::CityView => {
             if city_level(actor) {
                 Allowed
@@ -342,7 +343,11 @@ async fn every_page_route_answers_each_actor_as_its_rule_declares() {
             continue;
         }
         let places: &[Place] = match route.rule {
-            Rule::SignedIn | Rule::CityView | Rule::Installation | Rule::Accounts => &[0],
+            Rule::SignedIn
+            | Rule::CityView
+            | Rule::WardsView
+            | Rule::Installation
+            | Rule::Accounts => &[0],
             _ => &[0, 1, 2],
         };
         for actor in ACTORS {
@@ -417,7 +422,8 @@ fn api_rule(operation: &str) -> Option<Rule> {
         "getCountermeasure" | "countermeasureHistory" => Rule::Countermeasure(Read),
         "updateCountermeasure" => Rule::Countermeasure(Write),
         "transitionCountermeasure" => Rule::Countermeasure(Step),
-        "listSurveyStatuses" | "getReport" | "listDeliveries" => Rule::CityView,
+        "listSurveyStatuses" | "getReport" => Rule::CityView,
+        "listDeliveries" => Rule::WardsView,
         "getSurveySummaries" | "getReminderSettings" => Rule::City(Read),
         "saveSurveySummaries" | "setReminderSettings" => Rule::City(Write),
         _ => return None,
@@ -448,7 +454,11 @@ async fn every_api_operation_answers_each_actor_as_its_rule_declares() {
     for (template, method, op, rule) in operations {
         let method: Method = method.parse().unwrap();
         let places: &[Place] = match rule {
-            Rule::Public | Rule::SignedIn | Rule::CityView | Rule::Installation => &[0],
+            Rule::Public
+            | Rule::SignedIn
+            | Rule::CityView
+            | Rule::WardsView
+            | Rule::Installation => &[0],
             _ => &[0, 1, 2],
         };
         for actor in ACTORS {

@@ -535,6 +535,42 @@ async fn a_permanent_rejection_is_marked_failed_not_retried_and_shown_to_the_war
     assert_eq!(status, StatusCode::OK);
     assert!(page.contains("送信できなかった通知"), "{page}");
     assert!(page.contains("550"), "{page}");
+
+    // The ward's secretariat, asked to act on it, follows the dashboard's
+    // link to the delivery log and sees its own ward's failure there; the
+    // other ward's secretariat sees nothing of it, whatever it asks for.
+    let ward = f.app.get(&format!("/api/wards/{}", f.kita)).await;
+    let municipality = ward.body["municipality_id"].as_i64();
+    let other = f.kita + 1;
+    let secretariat = |email: &'static str, ward: i64| {
+        crate::support::create_account_token(
+            &f.app.db,
+            email,
+            renkei::accounts::Role::Secretariat,
+            municipality,
+            Some(ward),
+            now(),
+        )
+    };
+    let own = secretariat("kita-jimu@example.jp", f.kita).await;
+    let page = f.app.page_as(&own, &format!("/wards/{}", f.kita)).await.1;
+    let link = page
+        .split("href=\"")
+        .map(|s| {
+            s.split('"')
+                .next()
+                .unwrap_or_default()
+                .replace("&amp;", "&")
+        })
+        .find(|h| h.starts_with("/reminders/deliveries") && h.contains("state=failed"))
+        .expect("the dashboard links to the failed messages");
+    let (status, log) = f.app.page_as(&own, &link).await;
+    assert_eq!(status, StatusCode::OK, "{log}");
+    assert!(log.contains("550"), "{log}");
+    let theirs = secretariat("minami-jimu@example.jp", other).await;
+    let (status, log) = f.app.page_as(&theirs, &link).await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(!log.contains("550"), "another ward's failure shown: {log}");
 }
 
 #[tokio::test]

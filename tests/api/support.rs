@@ -286,6 +286,23 @@ impl TestApp {
         (status, resp.text().await.expect("page body"))
     }
 
+    /// A page as the holder of an API `token` sees it (bearer tokens work on
+    /// pages too); no redirects are followed.
+    pub async fn page_as(&self, token: &str, path: &str) -> (StatusCode, String) {
+        let client = reqwest::Client::builder()
+            .redirect(reqwest::redirect::Policy::none())
+            .build()
+            .expect("client");
+        let resp = client
+            .get(self.url(path))
+            .bearer_auth(token)
+            .send()
+            .await
+            .expect("page");
+        let status = resp.status();
+        (status, resp.text().await.expect("page body"))
+    }
+
     /// A city account of the municipality of `ward_id` that signs in with
     /// `email` and `password`; returns the municipality's id.
     pub async fn city_account_with_password(
