@@ -180,7 +180,7 @@ impl RemindersApi {
 impl RemindersApi {
     async fn settings_of(&self, city: &CityRead) -> ApiResult<Json<ReminderSettings>> {
         crate::municipalities::store::get(&self.state.db, city).await?;
-        let overrides = store::overrides(&self.state.db, city.municipality_id()).await?;
+        let overrides = store::overrides(&self.state.db, city).await?;
         let p = overrides.apply(base_params(&self.state.config)?);
         Ok(Json(ReminderSettings {
             municipality_id: city.municipality_id(),

@@ -139,7 +139,7 @@ pub async fn save_overrides(
 ) -> AppResult<()> {
     crate::municipalities::store::get(db, &city.read()).await?;
     overrides.apply(base_params(config)?).validate()?;
-    store::set_overrides(db, city.municipality_id(), overrides, now).await
+    store::set_overrides(db, city, overrides, now).await
 }
 
 /// A 具体化 countermeasure with a due date, not archived: what the rules look at.

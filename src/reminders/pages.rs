@@ -152,7 +152,9 @@ pub async fn settings_form(Data(state): Data<&AppState>, city: CityOf, uri: &Uri
     let m = crate::municipalities::store::get(&state.db, &city.read())
         .await
         .map_err(fail)?;
-    let o = store::overrides(&state.db, id).await.map_err(fail)?;
+    let o = store::overrides(&state.db, &city.read())
+        .await
+        .map_err(fail)?;
     let base = base_params(&state.config).map_err(fail)?;
     let form = FormData::from_pairs([
         ("days_before_due", opt(o.days_before_due)),

@@ -79,7 +79,9 @@ pub async fn all_overrides(db: &Db) -> AppResult<HashMap<i64, Overrides>> {
     Ok(out)
 }
 
-pub async fn overrides(db: &Db, municipality_id: i64) -> AppResult<Overrides> {
+/// The municipality's overrides of the job's parameters (none: all `None`).
+pub async fn overrides(db: &Db, city: &crate::access::CityRead) -> AppResult<Overrides> {
+    let municipality_id = city.municipality_id();
     let row = sqlx::query(
         "SELECT days_before_due, repeat_interval_days, escalation_after_days \
          FROM reminder_settings WHERE municipality_id = $1",
@@ -96,11 +98,12 @@ pub async fn overrides(db: &Db, municipality_id: i64) -> AppResult<Overrides> {
 /// Replaces a municipality's overrides (the caller validated the resulting parameters).
 pub async fn set_overrides(
     db: &Db,
-    municipality_id: i64,
+    city: &crate::access::CityOf,
     new: &Overrides,
     now: DateTime<Utc>,
 ) -> AppResult<()> {
-    let before = overrides(db, municipality_id).await?;
+    let municipality_id = city.municipality_id();
+    let before = overrides(db, &city.read()).await?;
     let mut tx = db.begin_write().await?;
     sqlx::query(
         "INSERT INTO reminder_settings (municipality_id, days_before_due, repeat_interval_days, \

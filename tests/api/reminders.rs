@@ -207,7 +207,7 @@ async fn the_ward_secretariat_is_copied_on_items_overdue_past_the_escalation_del
         .unwrap();
     renkei::reminders::store::set_overrides(
         &f2.app.db,
-        m_id,
+        &renkei::access::operator().city_of(m_id),
         &renkei::reminders::Overrides {
             escalation_after_days: Some(60),
             ..Default::default()
