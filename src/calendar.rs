@@ -213,6 +213,15 @@ pub fn wareki_date(date: NaiveDate) -> String {
     }
 }
 
+/// 令和元年: a calendar year named by the era it ends in, the rule every
+/// label of a year or fiscal year follows ([`fiscal_year_label`]).
+pub fn year_label(year: i32) -> String {
+    match NaiveDate::from_ymd_opt(year, 12, 31).and_then(era_year) {
+        Some((name, y)) => era_year_text(name, y),
+        None => format!("{year}年"),
+    }
+}
+
 /// 令和7年度. A fiscal year takes the era of the calendar year it starts in,
 /// as that year ends: FY2019 is 令和元年度 although April 2019 was still 平成.
 pub fn fiscal_year_label(fiscal_year: i32) -> String {

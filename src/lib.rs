@@ -35,6 +35,7 @@ pub mod dashboard;
 pub mod db;
 pub mod demo;
 pub mod error;
+pub mod figures;
 pub mod http;
 pub mod labels;
 pub mod meetings;

@@ -160,9 +160,11 @@ pub struct Cohort {
 pub struct OfficeRate {
     pub ward: String,
     pub cohort: String,
+    /// Consultation contents (相談内容) over the half-year.
     pub total: i64,
     pub months: i64,
-    /// 「11件/月」
+    /// Consultation contents (相談内容) per month open: 「11件/月」, rounded
+    /// as Excel's ROUND; 「－」 before the office opened.
     pub per_month: String,
 }
 
@@ -177,7 +179,9 @@ pub struct ConsultationSummary {
     pub request_ratio_text: Option<String>,
     /// Contents, first cohort over the last: 「A/B：3.6倍」.
     pub content_ratio: Option<String>,
-    /// 「1区あたり11件/月」
+    /// 「1区あたり11件/月」: consultation contents (相談内容, part (b), where
+    /// 資料1 prints it) over the offices' months open, rounded as Excel's
+    /// ROUND.
     pub per_office_month: Option<String>,
     pub offices_rates: Vec<OfficeRate>,
 }
@@ -326,8 +330,9 @@ fn months_open(period: Period, opened: NaiveDate) -> i64 {
         .count() as i64
 }
 
+/// 「4.1倍」, rounded as Excel's ROUND ([`crate::figures`]).
 fn ratio(a: i64, b: i64) -> Option<String> {
-    (b > 0).then(|| format!("{:.1}倍", a as f64 / b as f64))
+    crate::figures::times(a, b)
 }
 
 pub fn build(input: Input<'_>) -> Report {
@@ -689,10 +694,12 @@ fn consultation_summary(
     let mut offices_rates = Vec::new();
     let (mut total, mut months) = (0i64, 0i64);
     for (i, (w, o)) in offices.iter().enumerate() {
+        // The rate is printed in the consultation-content part (b), beside
+        // its A/B: it counts contents, as 資料1 does.
         let t: i64 = o
             .consultations
             .iter()
-            .map(|m| m.by_requester.iter().sum::<i64>())
+            .map(|m| m.by_content.iter().sum::<i64>())
             .sum();
         let m = months_open(period, o.opened_on);
         total += t;
@@ -702,11 +709,7 @@ fn consultation_summary(
             cohort: cohort_of[i].clone(),
             total: t,
             months: m,
-            per_month: if m > 0 {
-                format!("{:.0}件/月", t as f64 / m as f64)
-            } else {
-                "－".into()
-            },
+            per_month: crate::figures::per_month(t, m).unwrap_or_else(|| "－".into()),
         });
     }
     ConsultationSummary {
@@ -715,8 +718,7 @@ fn consultation_summary(
         request_ratio,
         request_ratio_text,
         content_ratio,
-        per_office_month: (months > 0)
-            .then(|| format!("1区あたり{:.0}件/月", total as f64 / months as f64)),
+        per_office_month: crate::figures::per_month(total, months).map(|r| format!("1区あたり{r}")),
         offices_rates,
     }
 }
@@ -826,6 +828,53 @@ mod tests {
         let redrawn = changed.svg();
         assert!(!Arc::ptr_eq(&first, &redrawn));
         assert_eq!(&*redrawn, svg::stacked_bars(&changed));
+    }
+
+    #[test]
+    fn the_rate_per_office_counts_the_contents_it_is_printed_with() {
+        let period = Period::parse("2017H1").unwrap();
+        let mut submitted: Vec<(Ward, SurveyAnswers)> = (0..crate::survey::sample::WARDS)
+            .map(|i| {
+                let ward = Ward {
+                    id: i as i64 + 1,
+                    municipality_id: 1,
+                    municipality_name: "大阪市".into(),
+                    name: format!("第{i}区"),
+                    sort_order: i as i64,
+                    secretariat_email: None,
+                };
+                (ward, crate::survey::sample::typed(i, period).unwrap())
+            })
+            .collect();
+        let build_it = |submitted: &[(Ward, SurveyAnswers)]| {
+            build(Input {
+                period,
+                submitted,
+                not_submitted: Vec::new(),
+                derived: &HashMap::new(),
+                summaries: &[],
+            })
+            .consultations
+        };
+        // The seed: 1,405 contents over 22 offices × 6 months = 10.64 → 11.
+        let seed = build_it(&submitted);
+        assert_eq!(seed.per_office_month.as_deref(), Some("1区あたり11件/月"));
+        // Contents drop to 1,056 (8.0 a month) while requesters stay 1,452
+        // (11.0): the rate follows the contents.
+        let mut removed = 1405 - 1056;
+        for (_, a) in &mut submitted {
+            for m in a.office.iter_mut().flat_map(|o| o.consultations.iter_mut()) {
+                for c in &mut m.by_content {
+                    let take = (*c).min(removed);
+                    *c -= take;
+                    removed -= take;
+                }
+            }
+        }
+        let fewer = build_it(&submitted);
+        assert_eq!(fewer.per_office_month.as_deref(), Some("1区あたり8件/月"));
+        let requests: i64 = fewer.cohorts.iter().map(|c| c.total_requests).sum();
+        assert_eq!(requests, 1452);
     }
 
     #[test]

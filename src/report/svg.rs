@@ -188,13 +188,15 @@ pub fn stacked_bars(chart: &Chart) -> String {
             }
             let share = *count as f64 / total as f64;
             let w = BAR_W * share;
+            // Printed shares from the exact counts, rounded as Excel does.
+            let percent = crate::figures::percent(*count, total).unwrap_or_default();
+            let percent_1 = crate::figures::percent_1(*count, total).unwrap_or_default();
             let level_name = chart.levels.get(level).map_or("", String::as_str);
             let (_, _, ink) = STYLES[level % STYLES.len()];
             let _ = write!(
                 s,
-                r##"<g><title>{}：{count}（{:.1}%）</title><rect x="{:.2}" y="{:.1}" width="{:.2}" height="{:.1}" fill="url(#{id}-p{level})" stroke="#333" stroke-width="0.5"/>"##,
+                r##"<g><title>{}：{count}（{percent_1}%）</title><rect x="{:.2}" y="{:.1}" width="{:.2}" height="{:.1}" fill="url(#{id}-p{level})" stroke="#333" stroke-width="0.5"/>"##,
                 escape(level_name),
-                share * 100.0,
                 Px(x),
                 Px(bar_y),
                 Px(w),
@@ -204,7 +206,7 @@ pub fn stacked_bars(chart: &Chart) -> String {
                 // Printed pages have no tooltips: wide segments carry the
                 // percentage too, the narrow ones the count only.
                 let text = if w >= 64.0 {
-                    format!("{count}（{:.0}%）", share * 100.0)
+                    format!("{count}（{percent}%）")
                 } else {
                     count.to_string()
                 };
@@ -284,6 +286,21 @@ mod tests {
         assert!(svg.contains(">6（25%）</text>"));
         assert!(svg.contains("研修会&lt;実施&gt;"));
         assert!(svg.contains("100%"));
+    }
+
+    #[test]
+    fn printed_shares_round_ties_up_as_excel_does() {
+        // 15/24 = 62.5 % and 9/24 = 37.5 %: Excel's ROUND prints 63 and 38
+        // (a float's round-half-to-even would print 62); 3/24 = 12.5 %.
+        let mut c = chart();
+        c.rows[0].counts = vec![15, 9];
+        let svg = stacked_bars(&c);
+        assert!(svg.contains(">15（63%）</text>"), "{svg}");
+        assert!(svg.contains(">9（38%）</text>"), "{svg}");
+        c.rows[0].counts = vec![3, 21];
+        let svg = stacked_bars(&c);
+        assert!(svg.contains("あてはまる：3（12.5%）"), "{svg}");
+        assert!(svg.contains(">21（88%）</text>"), "{svg}");
     }
 
     #[test]

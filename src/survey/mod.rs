@@ -51,17 +51,12 @@ label_enum! {
 }
 
 impl MapStatus {
-    /// 「平成29年以前作成済」: made before the end of the period's calendar year.
+    /// 「平成29年以前作成済」: made before the end of the period's calendar
+    /// year, named by the one era rule of [`calendar::year_label`] (the era
+    /// the year ends in: 2019 is 令和元年, as its fiscal year is 令和元年度).
     pub fn report_label(self, period: Period) -> String {
         match self {
-            MapStatus::Made => {
-                let year = match calendar::era_year(period.start()) {
-                    Some((name, 1)) => format!("{name}元年"),
-                    Some((name, y)) => format!("{name}{y}年"),
-                    None => format!("{}年", period.fiscal_year),
-                };
-                format!("{year}以前作成済")
-            }
+            MapStatus::Made => format!("{}以前作成済", calendar::year_label(period.fiscal_year)),
             other => other.as_str().to_string(),
         }
     }
@@ -610,6 +605,14 @@ mod tests {
         let reiwa = Period::parse("2019H2").unwrap();
         assert_eq!(Progress::NextYear.report_label(reiwa), "R2年度に実施予定");
         assert_eq!(MapStatus::Made.report_label(reiwa), "令和元年以前作成済");
+        // The first half of 2019 began in 平成 but its report is 令和元年度's:
+        // one era rule for every label of the period.
+        let first_half = Period::parse("2019H1").unwrap();
+        assert_eq!(
+            MapStatus::Made.report_label(first_half),
+            "令和元年以前作成済"
+        );
+        assert!(first_half.label().starts_with("令和元年度"));
     }
 
     #[test]
