@@ -23,6 +23,41 @@ use crate::text::{Kind, Text};
 use crate::topics::TOPICS;
 use crate::{members, municipalities, wards};
 
+tokio::task_local! {
+    static READER: crate::accounts::Actor;
+}
+
+/// Runs a page handler knowing its reader, so pages link only where the
+/// reader may go (the decision itself stays with `crate::access`).
+pub async fn reading_as<F: std::future::Future>(reader: crate::accounts::Actor, f: F) -> F::Output {
+    READER.scope(reader, f).await
+}
+
+fn reader_is_city_level() -> bool {
+    READER.try_with(|a| a.is_city_level()).unwrap_or(false)
+}
+
+/// Whether the page's reader may change the ward's data (shows the links
+/// to the forms that do).
+pub fn reader_writes(ward_id: i64, municipality_id: i64) -> bool {
+    READER
+        .try_with(|a| {
+            a.can_write_ward(crate::accounts::WardScope {
+                ward_id,
+                municipality_id,
+            })
+        })
+        .unwrap_or(false)
+}
+
+/// Whether the page's reader may change what belongs to the municipality
+/// (the city's forms: wards, reminder settings, summaries).
+pub fn reader_writes_city(municipality_id: i64) -> bool {
+    READER
+        .try_with(|a| a.can_write_municipality(municipality_id))
+        .unwrap_or(false)
+}
+
 /// What every page handler returns: a page, a redirect, or an error page
 /// carried as a `poem::Error` (so `?` works).
 pub type PageResult = poem::Result<Response>;
@@ -44,6 +79,8 @@ pub struct Layout {
     pub crumbs: Vec<Crumb>,
     /// The ward whose section the page belongs to, for the ward navigation.
     pub ward: Option<WardNav>,
+    /// The reader may change the ward's data: the page links to its forms.
+    pub writes: bool,
 }
 
 #[derive(Debug, Clone)]
@@ -63,20 +100,28 @@ impl Layout {
                 label: "ホーム".into(),
             }],
             ward: None,
+            writes: false,
         }
     }
 
     /// A page inside a ward: the trail runs ホーム › city › ward.
     pub fn in_ward(title: impl Into<String>, ward: &wards::Ward, current: &'static str) -> Self {
         let mut layout = Self::new(title);
+        // The city view is for city-level readers; a ward's accounts find
+        // their municipality on the home page.
         layout.crumbs.push(Crumb {
-            href: format!("/city/{}", ward.municipality_id),
+            href: if reader_is_city_level() {
+                format!("/city/{}", ward.municipality_id)
+            } else {
+                "/".into()
+            },
             label: ward.municipality_name.clone(),
         });
         layout.crumbs.push(Crumb {
             href: format!("/wards/{}", ward.id),
             label: ward.name.clone(),
         });
+        layout.writes = reader_writes(ward.id, ward.municipality_id);
         layout.ward = Some(WardNav {
             id: ward.id,
             name: ward.name.clone(),
@@ -596,6 +641,10 @@ struct HomePage {
     municipalities: Vec<HomeMunicipality>,
     /// Links to account management and the audit log (city accounts).
     can_manage: bool,
+    /// Links to the city views (city-level accounts).
+    city_level: bool,
+    /// Links to registering a municipality (the installation's operator).
+    operator: bool,
 }
 
 #[handler]
@@ -625,6 +674,8 @@ pub async fn home(Data(state): Data<&AppState>, req: &poem::Request) -> PageResu
         layout,
         municipalities,
         can_manage: actor.can_manage_accounts(),
+        city_level: actor.is_city_level(),
+        operator: crate::access::installation(&actor).is_ok(),
     })?
     .into_response())
 }
@@ -652,6 +703,8 @@ struct CityPage {
     topics: Vec<(i64, String)>,
     rows: Vec<CityRow>,
     covered_totals: Vec<usize>,
+    /// The reader may add wards (the city).
+    writes: bool,
 }
 
 #[handler]
@@ -700,6 +753,7 @@ pub async fn city(Data(state): Data<&AppState>, scope: crate::access::CityRead) 
             .collect(),
         rows,
         covered_totals,
+        writes: reader_writes_city(municipality.id),
         municipality,
     })?
     .into_response())

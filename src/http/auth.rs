@@ -376,11 +376,13 @@ impl Endpoint for Guarded {
             }
         }
         let label = actor.label.clone();
+        let reader = actor.clone();
         req.extensions_mut().insert(actor);
         if let Some(s) = session.clone() {
             req.extensions_mut().insert(s);
         }
-        let resp = match crate::audit::acting_as(label, self.inner.call(req)).await {
+        let call = crate::audit::acting_as(label, self.inner.call(req));
+        let resp = match crate::pages::reading_as(reader, call).await {
             Ok(r) => r,
             Err(e) => e.into_response(),
         };

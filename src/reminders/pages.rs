@@ -68,10 +68,12 @@ pub async fn jobs_page(Data(state): Data<&AppState>, view: CityView) -> PageResu
             last,
         });
     }
+    // Links to the settings each reader may change.
     let municipalities = crate::municipalities::store::list(&state.db, view.wards())
         .await
         .map_err(fail)?
         .into_iter()
+        .filter(|m| crate::pages::reader_writes_city(m.id))
         .map(|m| (m.id, m.name))
         .collect();
     let failed = store::deliveries(

@@ -64,8 +64,10 @@ pub async fn report_page(
         "{} 在宅医療・介護連携推進事業 取組み状況 結果",
         report.period_label
     );
+    // The summaries' form is the city's to edit.
     let summaries_href = view
         .municipality_id()
+        .filter(|m| crate::pages::reader_writes_city(*m))
         .map(|m| format!("/city/{m}/surveys/{}/summaries", report.period));
     page(
         report,

@@ -11,6 +11,7 @@ mod countermeasures;
 mod coverage;
 mod instances;
 mod limits;
+mod links;
 mod meetings;
 mod members;
 mod pages;
