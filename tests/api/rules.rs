@@ -1,7 +1,10 @@
 //! The access rules as a client meets them (issue 13): every spelling of an
-//! id in a path decides like the canonical path or answers 404, and a
-//! missing id and one outside the actor's scope, in a path or in a body,
-//! get the same answer.
+//! id in a path decides like the canonical path or answers 404; a missing
+//! id and one outside the actor's scope get the same bytes back; ids inside
+//! bodies answer like missing ones; the role rules of the README's table
+//! (only the city reopens a survey or renames a ward, a member records only
+//! the step to 評価改善 on what it owns); and the faces never use the
+//! operator's scopes.
 //!
 //! Requests go over a raw connection (see [`send`]): `url` and reqwest
 //! normalise dot segments and some escapes, and these tests are about what
@@ -171,6 +174,8 @@ struct World {
     b1: Place,
     /// `city` of A.
     city_a: String,
+    /// City-level `viewer` of A.
+    viewer_a: String,
     /// `secretariat` of A1.
     secretariat_a1: String,
     /// `city` of B.
@@ -249,6 +254,7 @@ async fn world() -> World {
     };
     World {
         city_a: token("city@a.example.jp", Role::City, a, None).await,
+        viewer_a: token("viewer@a.example.jp", Role::Viewer, a, None).await,
         secretariat_a1: token("jimu@a.example.jp", Role::Secretariat, a, Some(a1.ward)).await,
         city_b: token("city@b.example.jp", Role::City, b, None).await,
         a,
@@ -1050,4 +1056,660 @@ async fn the_accounts_page_answers_another_citys_ward_like_a_missing_one() {
     // Its own city's other ward is fine.
     let r = send(&w.app, Some(&w.city_a), "POST", &update, &change(w.a2.ward)).await;
     assert_eq!(r.status, 303, "{}", r.body);
+}
+
+// ---------------------------------------------------------------------------
+// 3. Role rules.
+
+/// A `member` account of `ward` linked to the committee member `member`;
+/// returns its token.
+async fn member_token(w: &World, ward: i64, member: i64) -> String {
+    let now = NOW.parse().unwrap();
+    let account = renkei::accounts::store::create(
+        &w.app.db,
+        &renkei::accounts::store::NewAccount {
+            email: "iin@a.example.jp".into(),
+            display_name: String::new(),
+            role: Role::Member,
+            municipality_id: Some(w.a),
+            ward_id: Some(ward),
+            member_id: Some(member),
+            password_hash: None,
+        },
+        None,
+        now,
+    )
+    .await
+    .expect("member account");
+    renkei::accounts::store::create_token(&w.app.db, account, "t", None, now)
+        .await
+        .expect("member token")
+        .1
+}
+
+/// An account of A with a password, signed in through `/login` in a
+/// cookie client (no token); returns the client and its CSRF token.
+async fn signed_in(
+    w: &World,
+    email: &str,
+    role: Role,
+    ward: Option<i64>,
+) -> (reqwest::Client, String) {
+    let hash = renkei::accounts::secret::hash_password(PASSWORD.into())
+        .await
+        .expect("hash");
+    renkei::accounts::store::create(
+        &w.app.db,
+        &renkei::accounts::store::NewAccount {
+            email: email.into(),
+            display_name: String::new(),
+            role,
+            municipality_id: Some(w.a),
+            ward_id: ward,
+            member_id: None,
+            password_hash: Some(hash),
+        },
+        None,
+        NOW.parse().unwrap(),
+    )
+    .await
+    .expect("account");
+    let browser = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .cookie_store(true)
+        .build()
+        .unwrap();
+    let r = browser
+        .post(w.app.url("/login"))
+        .form(&[("email", email), ("password", PASSWORD)])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::SEE_OTHER, "signed in");
+    let html = browser
+        .get(w.app.url("/account/password"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    let at = html
+        .find("name=\"csrf_token\" value=\"")
+        .expect("a CSRF field")
+        + "name=\"csrf_token\" value=\"".len();
+    (browser, html[at..at + 64].to_string())
+}
+
+const PERIOD: &str = "2026H1";
+
+/// A1's survey of [`PERIOD`], answered and submitted.
+async fn submitted_survey(w: &World) {
+    let answers = renkei::survey::sample::answers(
+        0,
+        renkei::calendar::Period::parse(PERIOD).expect("a period"),
+    );
+    w.app.submit_survey(w.a1.ward, PERIOD, answers).await;
+}
+
+async fn survey_status(w: &World) -> Value {
+    w.app
+        .get(&format!("/api/wards/{}/surveys/{PERIOD}", w.a1.ward))
+        .await
+        .body["status"]
+        .clone()
+}
+
+async fn reopen_audit_rows(w: &World) -> i64 {
+    sqlx::query_scalar("SELECT COUNT(*) FROM audit_log WHERE action = 'reopen'")
+        .fetch_one(&w.app.db.pool)
+        .await
+        .expect("count")
+}
+
+/// The field case `secretariat-reopens-own-survey`.
+#[tokio::test]
+async fn only_the_city_reopens_a_submitted_survey() {
+    let w = world().await;
+    submitted_survey(&w).await;
+    assert_eq!(survey_status(&w).await, "提出済");
+    let api = format!("/api/wards/{}/surveys/{PERIOD}/reopen", w.a1.ward);
+    let page = format!("/wards/{}/surveys/{PERIOD}/reopen", w.a1.ward);
+
+    // The ward's secretariat: 403 by API ...
+    let r = send(
+        &w.app,
+        Some(&w.secretariat_a1),
+        "POST",
+        &api,
+        &Payload::Empty,
+    )
+    .await;
+    assert_eq!(r.status, 403, "{}", r.body);
+    assert!(r.content_type.starts_with("application/problem+json"));
+    assert!(r.body.contains("権限"), "{}", r.body);
+    // ... and by the page form, signed in, with its CSRF token.
+    let (browser, csrf) =
+        signed_in(&w, "jimu2@a.example.jp", Role::Secretariat, Some(w.a1.ward)).await;
+    let r = browser
+        .post(w.app.url(&page))
+        .form(&[("csrf_token", csrf.as_str())])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::FORBIDDEN);
+    assert!(r.text().await.unwrap().contains("権限"));
+    // The city-level viewer may read, not reopen; another city does not
+    // even see the ward.
+    let r = send(&w.app, Some(&w.viewer_a), "POST", &api, &Payload::Empty).await;
+    assert_eq!(r.status, 403, "{}", r.body);
+    let r = send(&w.app, Some(&w.city_b), "POST", &api, &Payload::Empty).await;
+    assert_eq!(r.status, 404, "{}", r.body);
+    assert_eq!(survey_status(&w).await, "提出済", "still submitted");
+    assert_eq!(reopen_audit_rows(&w).await, 0);
+
+    // The city reopens it: a draft again.
+    let r = send(&w.app, Some(&w.city_a), "POST", &api, &Payload::Empty).await;
+    assert_eq!(r.status, 200, "{}", r.body);
+    assert_eq!(survey_status(&w).await, "下書き");
+    // So does admin, once it is submitted again.
+    let r = w
+        .app
+        .post(
+            &format!("/api/wards/{}/surveys/{PERIOD}/submit", w.a1.ward),
+            json!({}),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+    let r = w.app.post(&api, json!({})).await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+    assert_eq!(reopen_audit_rows(&w).await, 2);
+}
+
+#[tokio::test]
+async fn the_statuses_page_offers_the_reopen_button_to_the_city_only() {
+    let w = world().await;
+    submitted_survey(&w).await;
+    let statuses = format!("/surveys/{PERIOD}");
+    let action = format!("action=\"/wards/{}/surveys/{PERIOD}/reopen\"", w.a1.ward);
+    let city = send(&w.app, Some(&w.city_a), "GET", &statuses, &Payload::Empty).await;
+    assert_eq!(city.status, 200);
+    assert!(city.body.contains("差し戻す") && city.body.contains(&action));
+    let viewer = send(&w.app, Some(&w.viewer_a), "GET", &statuses, &Payload::Empty).await;
+    assert_eq!(viewer.status, 200);
+    assert!(viewer.body.contains("提出済"));
+    assert!(!viewer.body.contains("差し戻す") && !viewer.body.contains("/reopen"));
+    let secretariat = send(
+        &w.app,
+        Some(&w.secretariat_a1),
+        "GET",
+        &statuses,
+        &Payload::Empty,
+    )
+    .await;
+    assert_eq!(secretariat.status, 403);
+    assert!(!secretariat.body.contains("差し戻す"));
+    // The ward's own survey page has no way to reopen it either.
+    let own = send(
+        &w.app,
+        Some(&w.secretariat_a1),
+        "GET",
+        &format!("/wards/{}/surveys/{PERIOD}", w.a1.ward),
+        &Payload::Empty,
+    )
+    .await;
+    assert_eq!(own.status, 200);
+    assert!(!own.body.contains("/reopen") && !own.body.contains(">差し戻す<"));
+}
+
+/// A1's countermeasure, planned (具体化) with A1's member as owner, and
+/// a second member of A1.
+async fn owned_countermeasure(w: &World) -> (i64, i64) {
+    let other = w.app.member(w.a1.ward, "別の委員").await;
+    let c = w
+        .app
+        .planned_countermeasure(w.a1.ward, 2, w.a1.member, "2026-12-31")
+        .await;
+    (c, other)
+}
+
+#[tokio::test]
+async fn a_member_records_the_evaluation_of_what_it_owns_and_changes_nothing_else() {
+    let w = world().await;
+    let (c, other) = owned_countermeasure(&w).await;
+    let member = member_token(&w, w.a1.ward, w.a1.member).await;
+    let cm = format!("/api/countermeasures/{c}");
+    let steps = format!("{cm}/transitions");
+    let evaluation =
+        json!({ "to": "評価改善", "evaluation": "参加者が増えた", "improvement": "継続する" });
+    let with = |extra: Value| {
+        let mut v = evaluation.clone();
+        if let (Some(o), Some(e)) = (v.as_object_mut(), extra.as_object()) {
+            o.extend(e.clone());
+        }
+        v
+    };
+    let refused = [
+        (
+            "PATCH",
+            cm.clone(),
+            json!({ "evaluation_due_on": "2030-03-31" }),
+        ),
+        ("PATCH", cm.clone(), json!({ "owner_member_id": other })),
+        ("PATCH", cm.clone(), json!({ "title": "改名した対応策" })),
+        ("PATCH", cm.clone(), json!({ "archived": true })),
+        ("PATCH", cm.clone(), json!({ "note": "メモ" })),
+        // Stepping back (a re-plan).
+        (
+            "POST",
+            steps.clone(),
+            json!({ "to": "未具体化", "note": "見直す" }),
+        ),
+        // The step to 評価改善, moving the due date or the owner with it.
+        (
+            "POST",
+            steps.clone(),
+            with(json!({ "evaluation_due_on": "2030-03-31" })),
+        ),
+        (
+            "POST",
+            steps.clone(),
+            with(json!({ "owner_member_id": other })),
+        ),
+    ];
+    let snapshot = || async { (w.app.get(&cm).await.text, w.app.counts().await) };
+    let before = snapshot().await;
+    for (method, path, body) in &refused {
+        let r = send(
+            &w.app,
+            Some(&member),
+            method,
+            path,
+            &Payload::Json(body.clone()),
+        )
+        .await;
+        assert_eq!(r.status, 403, "{method} {path} {body}: {}", r.body);
+        assert!(r.content_type.starts_with("application/problem+json"));
+    }
+    assert_eq!(snapshot().await, before, "nothing changed, no history row");
+
+    // The step to 評価改善 itself, keeping owner and due date: its own.
+    let r = send(
+        &w.app,
+        Some(&member),
+        "POST",
+        &steps,
+        &Payload::Json(with(
+            json!({ "evaluation_due_on": "2026-12-31", "note": "委員会で報告" }),
+        )),
+    )
+    .await;
+    assert_eq!(r.status, 200, "{}", r.body);
+    let after: Value = serde_json::from_str(&r.body).unwrap();
+    assert_eq!(after["stage"], "評価改善");
+    assert_eq!(after["evaluation_due_on"], "2026-12-31");
+    assert_eq!(after["owner_member_id"], w.a1.member);
+
+    // The next cycle (評価改善 → 具体化) is the secretariat's.
+    let before = snapshot().await;
+    for body in [
+        json!({ "to": "具体化", "note": "次の周期へ" }),
+        json!({ "to": "具体化", "note": "次の周期へ", "evaluation_due_on": "2027-09-30" }),
+    ] {
+        let r = send(
+            &w.app,
+            Some(&member),
+            "POST",
+            &steps,
+            &Payload::Json(body.clone()),
+        )
+        .await;
+        assert_eq!(r.status, 403, "{body}: {}", r.body);
+    }
+    assert_eq!(snapshot().await, before);
+    let r = send(
+        &w.app,
+        Some(&w.secretariat_a1),
+        "POST",
+        &steps,
+        &Payload::Json(
+            json!({ "to": "具体化", "note": "次の周期へ", "evaluation_due_on": "2027-09-30" }),
+        ),
+    )
+    .await;
+    assert_eq!(r.status, 200, "{}", r.body);
+}
+
+#[tokio::test]
+async fn a_members_countermeasure_page_offers_only_the_evaluation_form() {
+    let w = world().await;
+    let (c, _) = owned_countermeasure(&w).await;
+    let member = member_token(&w, w.a1.ward, w.a1.member).await;
+    let page = format!("/countermeasures/{c}");
+    let edit_link = format!("href=\"/countermeasures/{c}/edit\"");
+    let step_action = format!("action=\"/countermeasures/{c}/transition\"");
+    let archive_action = format!("action=\"/countermeasures/{c}/archive\"");
+
+    let html = send(&w.app, Some(&member), "GET", &page, &Payload::Empty).await;
+    assert_eq!(html.status, 200);
+    let html = html.body;
+    assert!(html.contains(&step_action) && html.contains("value=\"評価改善\""));
+    assert_eq!(
+        html.matches("<form").count() - html.matches("action=\"/logout\"").count(),
+        1
+    );
+    for absent in [
+        edit_link.as_str(),
+        archive_action.as_str(),
+        "value=\"back\"",
+        "name=\"owner_member_id\"",
+        "name=\"evaluation_due_on\"",
+    ] {
+        assert!(!html.contains(absent), "the member's page has {absent}");
+    }
+    // The secretariat gets every form.
+    let html = send(
+        &w.app,
+        Some(&w.secretariat_a1),
+        "GET",
+        &page,
+        &Payload::Empty,
+    )
+    .await
+    .body;
+    for present in [&edit_link, &archive_action, &step_action] {
+        assert!(
+            html.contains(present.as_str()),
+            "the secretariat's page lacks {present}"
+        );
+    }
+    assert!(html.contains("value=\"back\""));
+
+    // What the member's page does not offer is refused when posted anyway.
+    let before = w.app.counts().await;
+    let refused = [
+        ("GET", format!("{page}/edit"), Payload::Empty),
+        (
+            "POST",
+            format!("{page}/edit"),
+            form(&[("topic", "2"), ("title", "改名")]),
+        ),
+        (
+            "POST",
+            format!("{page}/archive"),
+            form(&[("archived", "true")]),
+        ),
+        (
+            "POST",
+            format!("{page}/transition"),
+            form(&[("form", "back"), ("to", "未具体化"), ("note", "見直す")]),
+        ),
+        (
+            "POST",
+            format!("{page}/transition"),
+            form(&[
+                ("form", "advance"),
+                ("to", "評価改善"),
+                ("evaluation", "参加者が増えた"),
+                ("improvement", "継続する"),
+                ("evaluation_due_on", "2030-03-31"),
+            ]),
+        ),
+    ];
+    for (method, path, payload) in &refused {
+        let r = send(&w.app, Some(&member), method, path, payload).await;
+        assert_eq!(r.status, 403, "{method} {path}: {}", r.body);
+        assert!(r.content_type.starts_with("text/html"));
+    }
+    assert_eq!(w.app.counts().await, before);
+
+    // The evaluation form works.
+    let r = send(
+        &w.app,
+        Some(&member),
+        "POST",
+        &format!("{page}/transition"),
+        &form(&[
+            ("form", "advance"),
+            ("to", "評価改善"),
+            ("evaluation", "参加者が増えた"),
+            ("improvement", "継続する"),
+        ]),
+    )
+    .await;
+    assert_eq!(r.status, 303, "{}", r.body);
+    assert_eq!(
+        w.app.get(&format!("/api{page}")).await.body["stage"],
+        "評価改善"
+    );
+    // At 評価改善 the member has nothing left to record, and is not told to
+    // step back, which it may not do.
+    let html = send(&w.app, Some(&member), "GET", &page, &Payload::Empty)
+        .await
+        .body;
+    assert!(!html.contains(&step_action), "{html}");
+    assert!(!html.contains("段階を戻してください"));
+    let r = send(
+        &w.app,
+        Some(&member),
+        "POST",
+        &format!("{page}/transition"),
+        &form(&[("form", "back"), ("to", "具体化"), ("note", "次の周期へ")]),
+    )
+    .await;
+    assert_eq!(r.status, 403);
+}
+
+async fn ward_row(w: &World, id: i64) -> (String, i64, Option<String>) {
+    sqlx::query_as("SELECT name, sort_order, secretariat_email FROM wards WHERE id = $1")
+        .bind(id)
+        .fetch_one(&w.app.db.pool)
+        .await
+        .expect("the ward")
+}
+
+#[tokio::test]
+async fn only_the_city_renames_a_ward_and_its_secretariat_sets_address_and_order() {
+    let w = world().await;
+    let api = format!("/api/wards/{}", w.a1.ward);
+    let patch = |token: &str, body: Value| {
+        let (app, api, token) = (&w.app, api.clone(), token.to_string());
+        async move { send(app, Some(&token), "PATCH", &api, &Payload::Json(body)).await }
+    };
+    let original = ward_row(&w, w.a1.ward).await;
+    assert_eq!(original.0, "北区");
+
+    // The secretariat: another name is refused, whatever comes with it.
+    for body in [
+        json!({ "name": "改名区" }),
+        json!({ "name": "改名区", "sort_order": 9, "secretariat_email": "x@example.jp" }),
+    ] {
+        let r = patch(&w.secretariat_a1, body).await;
+        assert_eq!(r.status, 403, "{}", r.body);
+    }
+    assert_eq!(ward_row(&w, w.a1.ward).await, original);
+    // The same name (as its form would send it) is no rename.
+    let r = patch(&w.secretariat_a1, json!({ "name": " 北区 " })).await;
+    assert_eq!(r.status, 200, "{}", r.body);
+    let r = patch(
+        &w.secretariat_a1,
+        json!({ "secretariat_email": "jimu@kita.example.jp", "sort_order": 7 }),
+    )
+    .await;
+    assert_eq!(r.status, 200, "{}", r.body);
+    assert_eq!(
+        ward_row(&w, w.a1.ward).await,
+        ("北区".into(), 7, Some("jimu@kita.example.jp".into()))
+    );
+    // Readers and other cities.
+    assert_eq!(
+        patch(&w.viewer_a, json!({ "sort_order": 1 })).await.status,
+        403
+    );
+    assert_eq!(
+        patch(&w.city_b, json!({ "name": "乗っ取り区" }))
+            .await
+            .status,
+        404
+    );
+
+    // The edit page: the city's has the name field, the secretariat's not.
+    let edit = format!("/wards/{}/edit", w.a1.ward);
+    let mine = send(
+        &w.app,
+        Some(&w.secretariat_a1),
+        "GET",
+        &edit,
+        &Payload::Empty,
+    )
+    .await;
+    assert_eq!(mine.status, 200);
+    assert!(!mine.body.contains("name=\"name\""), "{}", mine.body);
+    assert!(
+        mine.body.contains("name=\"secretariat_email\"")
+            && mine.body.contains("name=\"sort_order\"")
+    );
+    let city = send(&w.app, Some(&w.city_a), "GET", &edit, &Payload::Empty).await;
+    assert_eq!(city.status, 200);
+    assert!(city.body.contains("name=\"name\""));
+    // A name posted from the secretariat's form anyway changes nothing but
+    // what the form is for.
+    let r = send(
+        &w.app,
+        Some(&w.secretariat_a1),
+        "POST",
+        &edit,
+        &form(&[
+            ("name", "乗っ取り区"),
+            ("sort_order", "3"),
+            ("secretariat_email", "new@kita.example.jp"),
+        ]),
+    )
+    .await;
+    assert_eq!(r.status, 303, "{}", r.body);
+    assert_eq!(
+        ward_row(&w, w.a1.ward).await,
+        ("北区".into(), 3, Some("new@kita.example.jp".into()))
+    );
+
+    // The city renames, by API and by its form.
+    let r = patch(&w.city_a, json!({ "name": "中北区" })).await;
+    assert_eq!(r.status, 200, "{}", r.body);
+    assert_eq!(ward_row(&w, w.a1.ward).await.0, "中北区");
+    let r = send(
+        &w.app,
+        Some(&w.city_a),
+        "POST",
+        &edit,
+        &form(&[
+            ("name", "北区"),
+            ("sort_order", "1"),
+            ("secretariat_email", ""),
+        ]),
+    )
+    .await;
+    assert_eq!(r.status, 303, "{}", r.body);
+    assert_eq!(ward_row(&w, w.a1.ward).await, ("北区".into(), 1, None));
+}
+
+// ---------------------------------------------------------------------------
+// 4. The faces (API operations, pages, the HTTP layer) never use the
+// operator's scopes: those are for the command line, the demo, the seed
+// and the jobs.
+
+/// Where `source` (Rust, comments removed) reaches for the operator: the
+/// type `Operator`, a call of `operator(…)`, a path `…::operator`, or an
+/// import of it. A binding merely named `operator` is not.
+fn operator_uses(source: &str) -> Vec<String> {
+    let code: String = source
+        .lines()
+        .map(|l| l.split("//").next().unwrap_or(""))
+        .collect::<Vec<_>>()
+        .join("\n");
+    let is_ident = |c: char| c.is_alphanumeric() || c == '_';
+    let mut found = Vec::new();
+    for word in ["Operator", "operator"] {
+        let mut from = 0;
+        while let Some(at) = code[from..].find(word).map(|i| i + from) {
+            from = at + word.len();
+            let before = &code[..at];
+            let after = &code[from..];
+            if before.chars().next_back().is_some_and(is_ident)
+                || after.chars().next().is_some_and(is_ident)
+            {
+                continue;
+            }
+            let statement = before.rsplit(';').next().unwrap_or("").trim_start();
+            let used = word == "Operator"
+                || after.trim_start().starts_with('(')
+                || before.ends_with("::")
+                || statement.starts_with("use ")
+                || statement.starts_with("pub use ")
+                || statement.starts_with("pub(crate) use ");
+            if used {
+                let line = code[..at].matches('\n').count() + 1;
+                found.push(format!("line {line}"));
+            }
+        }
+    }
+    found
+}
+
+fn rust_files(dir: &std::path::Path, out: &mut Vec<std::path::PathBuf>) {
+    for entry in std::fs::read_dir(dir).expect("read src/") {
+        let path = entry.expect("a directory entry").path();
+        if path.is_dir() {
+            rust_files(&path, out);
+        } else if path.extension().is_some_and(|e| e == "rs") {
+            out.push(path);
+        }
+    }
+}
+
+#[test]
+fn the_operator_check_finds_every_way_of_reaching_it() {
+    for used in [
+        "let v = crate::access::operator().all_wards();",
+        "let o = operator ();",
+        "use crate::access::Operator;",
+        "use crate::access::{self,\n    operator};",
+        "fn f(o: access::Operator) {}",
+        "let f = access::operator;",
+    ] {
+        assert!(!operator_uses(used).is_empty(), "missed: {used}");
+    }
+    for fine in [
+        "async fn create(&self, operator: Checked<access::Installation>) { let operator = operator.0; f(&operator); }",
+        "/// The operator() is for the command line; see Operator.",
+        "let operators = 1; let my_operator = 2;",
+    ] {
+        assert!(operator_uses(fine).is_empty(), "flagged: {fine}");
+    }
+}
+
+#[test]
+fn faces_never_use_the_operator() {
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+    let mut files = Vec::new();
+    rust_files(&root.join("src"), &mut files);
+    let faces: Vec<_> = files
+        .into_iter()
+        .filter(|p| {
+            let name = p.file_name().and_then(|n| n.to_str()).unwrap_or("");
+            name == "api.rs" || name == "pages.rs" || p.starts_with(root.join("src/http"))
+        })
+        .collect();
+    assert!(faces.len() > 10, "found the faces: {faces:?}");
+    let mut uses = Vec::new();
+    for path in &faces {
+        let source = std::fs::read_to_string(path).expect("read a face");
+        for at in operator_uses(&source) {
+            uses.push(format!("{}: {at}", path.display()));
+        }
+    }
+    assert!(
+        uses.is_empty(),
+        "a face reaches for the operator's scopes:\n{}",
+        uses.join("\n")
+    );
 }
