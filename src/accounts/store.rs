@@ -54,10 +54,11 @@ async fn check_scope(db: &Db, new: &NewAccount) -> AppResult<()> {
             "ward",
             "市担当課のアカウントは区を指定しません",
         )),
+        // Another municipality's ward answers like one that does not
+        // exist: whether it exists does not leak to a city account.
         (_, Some(m), Some(w)) => match ward_scope(db, w).await? {
             Some(ward) if ward.municipality_id == m => Ok(()),
-            Some(_) => Err(AppError::invalid("ward", "区がその市区町村にありません")),
-            None => Err(AppError::NotFound("区")),
+            _ => Err(AppError::invalid("ward", "区がその市区町村にありません")),
         },
         (_, Some(m), None) => {
             if crate::municipalities::store::exists(db, m).await? {

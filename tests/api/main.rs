@@ -19,6 +19,7 @@ mod postponed;
 mod process;
 mod reminders;
 mod report;
+mod rules;
 mod seed;
 mod survey;
 mod text;
