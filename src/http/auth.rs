@@ -496,6 +496,13 @@ decide_by_id!(
     "対応策"
 );
 
+/// Reopening a survey: the ward, changed by the city of its municipality.
+impl Decide for (access::WardWrite, access::CityOf) {
+    async fn decide(db: &crate::db::Db, actor: &Actor, req: &Request) -> Result<Self, AppError> {
+        access::ward_by_city(db, actor, api_id(req, "区")?).await
+    }
+}
+
 impl Decide for access::CityRead {
     async fn decide(_db: &crate::db::Db, actor: &Actor, req: &Request) -> Result<Self, AppError> {
         access::city_read(actor, api_id(req, "自治体")?)

@@ -122,11 +122,11 @@ impl SurveyApi {
     )]
     async fn reopen(
         &self,
-        req: &poem::Request,
-        ward_id: Path<i64>,
+        scope: Checked<(access::WardWrite, access::CityOf)>,
+        #[oai(name = "ward_id")] _ward_id: Path<i64>,
         period: Path<String>,
     ) -> ApiResult<Json<Survey>> {
-        let (ward, city) = access::ward_by_city(&self.state.db, &actor(req)?, ward_id.0).await?;
+        let (ward, city) = scope.0;
         let period = parse_period(&period.0)?;
         let now = self.state.clock.now();
         Ok(Json(
