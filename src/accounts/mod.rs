@@ -123,6 +123,21 @@ impl Actor {
     }
 }
 
+/// Where to go after signing in: the page that asked (`next`), when it is
+/// a path of this site (`/…`, not `//host` or `/\host`, no control
+/// characters or spaces, not the sign-in page itself); home otherwise, so a
+/// link can never send a fresh session to another site.
+pub fn after_sign_in(next: &str) -> &str {
+    let same_site = next.starts_with('/')
+        && !next.starts_with("//")
+        && !next.starts_with("/\\")
+        && !next.starts_with("/login")
+        && !next
+            .chars()
+            .any(|c| c.is_control() || c.is_whitespace() || c == '\\');
+    if same_site { next } else { "/" }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -182,6 +197,26 @@ mod tests {
         assert!(city_viewer.can_read_ward(OTHER_WARD) && !city_viewer.can_read_ward(OTHER_CITY));
         assert!(city_viewer.can_read_municipality(10) && !city_viewer.can_write_municipality(10));
         assert!(!city_viewer.can_manage_accounts());
+    }
+
+    #[test]
+    fn after_sign_in_goes_back_only_to_a_page_of_this_site() {
+        assert_eq!(after_sign_in("/countermeasures/12"), "/countermeasures/12");
+        assert_eq!(after_sign_in("/wards/1?x=1&y=2"), "/wards/1?x=1&y=2");
+        for bad in [
+            "",
+            "https://evil.example/",
+            "//evil.example/",
+            "/\\evil.example",
+            "/\\/evil.example",
+            "/login?next=/x",
+            "javascript:alert(1)",
+            "/a b",
+            "/a\nb",
+            "wards/1",
+        ] {
+            assert_eq!(after_sign_in(bad), "/", "{bad:?}");
+        }
     }
 
     #[test]

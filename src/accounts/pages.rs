@@ -26,13 +26,16 @@ struct LoginPage {
     layout: Layout,
     email: String,
     message: Option<String>,
+    /// The page to return to once signed in (checked again on sign-in).
+    next: String,
 }
 
-fn login_page(email: String, message: Option<&str>, status: StatusCode) -> PageResult {
+fn login_page(email: String, message: Option<&str>, status: StatusCode, next: &str) -> PageResult {
     render_with_status(
         &LoginPage {
             layout: Layout::new("ログイン"),
             email,
+            next: super::after_sign_in(next).to_string(),
             message: message.map(str::to_string),
         },
         status,
@@ -40,8 +43,12 @@ fn login_page(email: String, message: Option<&str>, status: StatusCode) -> PageR
 }
 
 #[handler]
-pub async fn login_form() -> PageResult {
-    login_page(String::new(), None, StatusCode::OK)
+pub async fn login_form(uri: &poem::http::Uri) -> PageResult {
+    let next = form_urlencoded::parse(uri.query().unwrap_or("").as_bytes())
+        .find(|(k, _)| k == "next")
+        .map(|(_, v)| v.into_owned())
+        .unwrap_or_default();
+    login_page(String::new(), None, StatusCode::OK, &next)
 }
 
 #[derive(Deserialize)]
@@ -50,6 +57,9 @@ pub struct LoginForm {
     email: String,
     #[serde(default)]
     password: String,
+    /// The page that asked for signing in.
+    #[serde(default)]
+    next: String,
 }
 
 const FAILED: &str = "メールアドレスまたはパスワードが正しくありません";
@@ -70,6 +80,7 @@ pub async fn login(
             SingleLine::lossy(&form.email).into(),
             Some(&format!("メールアドレスに{e}")),
             StatusCode::UNPROCESSABLE_ENTITY,
+            &form.next,
         );
     }
     let email = store::normalize_email(&form.email);
@@ -83,7 +94,12 @@ pub async fn login(
             >= THROTTLE_MAX_FAILURES
         {
             tracing::warn!("sign-in refused: too many recent failures");
-            return login_page(email, Some(LOCKED), StatusCode::TOO_MANY_REQUESTS);
+            return login_page(
+                email,
+                Some(LOCKED),
+                StatusCode::TOO_MANY_REQUESTS,
+                &form.next,
+            );
         }
     }
     let creds = store::credentials(&state.db, &email).await.map_err(fail)?;
@@ -104,7 +120,7 @@ pub async fn login(
             .await
             .map_err(fail)?;
         tracing::info!("sign-in failed");
-        return login_page(email, Some(FAILED), StatusCode::UNAUTHORIZED);
+        return login_page(email, Some(FAILED), StatusCode::UNAUTHORIZED, &form.next);
     };
     store::clear_failures(&state.db, &email_key)
         .await
@@ -119,7 +135,7 @@ pub async fn login(
         .map_err(fail)?;
     let cookie = session_cookie(&session.cookie_value, state.config.cookie_secure(), ttl);
     tracing::info!(account_id = creds.actor.account_id, "signed in");
-    let mut resp = see_other("/")?;
+    let mut resp = see_other(super::after_sign_in(&form.next))?;
     resp.headers_mut().append(
         header::SET_COOKIE,
         cookie.to_string().parse().map_err(|_| {

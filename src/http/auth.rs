@@ -341,7 +341,22 @@ impl Endpoint for Guarded {
         let (actor, session) = match identify(&self.state, &req, true).await {
             Ok(Some(found)) => found,
             Ok(None) if matches!(*req.method(), Method::GET | Method::HEAD) => {
-                return Ok(poem::web::Redirect::see_other("/login").into_response());
+                // Back to the page that asked once signed in (a reminder
+                // mail's link); home needs no reminder.
+                let asked = req
+                    .uri()
+                    .path_and_query()
+                    .map(|p| p.as_str().to_string())
+                    .unwrap_or_default();
+                let to = if asked == "/" || asked.is_empty() {
+                    "/login".to_string()
+                } else {
+                    let q = form_urlencoded::Serializer::new(String::new())
+                        .append_pair("next", &asked)
+                        .finish();
+                    format!("/login?{q}")
+                };
+                return Ok(poem::web::Redirect::see_other(to).into_response());
             }
             Ok(None) => return Ok(page_error(AppError::Unauthorized)),
             Err(e) => return Ok(page_error(e)),

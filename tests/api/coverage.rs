@@ -277,7 +277,9 @@ fn expected(rule: Rule, actor: Actor, place: Place) -> Outcome {
 fn classify(api: bool, status: StatusCode, location: Option<&str>) -> Outcome {
     match status.as_u16() {
         401 if api => SignIn,
-        303 if !api && location == Some("/login") => SignIn,
+        303 if !api && location.is_some_and(|l| l == "/login" || l.starts_with("/login?next=")) => {
+            SignIn
+        }
         // A page form posted without a session is refused like this.
         401 => SignIn,
         403 => Forbidden,

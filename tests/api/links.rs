@@ -116,3 +116,55 @@ async fn every_link_on_every_page_leads_somewhere_its_reader_may_go() {
     failures.dedup();
     assert!(failures.is_empty(), "{}", failures.join("\n"));
 }
+
+#[tokio::test]
+async fn signing_in_returns_to_the_page_that_asked_and_only_to_this_site() {
+    let app = TestApp::spawn().await;
+    let wards = app.municipality_with_wards("甲市", &["北区"]).await;
+    let cm = app.countermeasure(wards[0], 1, "対応策").await;
+    app.city_account_with_password(wards[0], "city@example.jp", "a-long-password-1")
+        .await;
+    let browser = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap();
+    // A reminder mail's link, opened signed out.
+    let asked = format!("/countermeasures/{cm}?from=mail");
+    let r = browser.get(app.url(&asked)).send().await.unwrap();
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    let login = r.headers()["location"].to_str().unwrap().to_string();
+    assert_eq!(
+        login,
+        format!("/login?next=%2Fcountermeasures%2F{cm}%3Ffrom%3Dmail")
+    );
+    let form = browser.get(app.url(&login)).send().await.unwrap();
+    let html = form.text().await.unwrap();
+    assert!(
+        html.contains(&format!(
+            "name=\"next\" value=\"{}\"",
+            asked.replace('&', "&amp;")
+        )),
+        "{html}"
+    );
+    let sign_in = |next: &str| {
+        browser
+            .post(app.url("/login"))
+            .form(&[
+                ("email", "city@example.jp"),
+                ("password", "a-long-password-1"),
+                ("next", next),
+            ])
+            .send()
+    };
+    let r = sign_in(&asked).await.unwrap();
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    assert_eq!(r.headers()["location"], asked.as_str());
+    for elsewhere in [
+        "https://evil.example/",
+        "//evil.example/x",
+        "/\\evil.example",
+    ] {
+        let r = sign_in(elsewhere).await.unwrap();
+        assert_eq!(r.headers()["location"], "/", "{elsewhere}");
+    }
+}
