@@ -211,8 +211,10 @@ fn main() -> ExitCode {
     };
     // Logs on stderr: stdout is the commands' output (a token, a list),
     // which scripts capture.
+    // Colours only on a terminal: a file or journald gets plain text.
     let logs = tracing_subscriber::fmt()
         .with_env_filter(filter)
+        .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
         .with_writer(std::io::stderr);
     match cli.log_format {
         LogFormat::Text => logs.init(),

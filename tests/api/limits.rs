@@ -540,6 +540,8 @@ async fn no_log_line_holds_a_reset_token() {
     .await;
     let token = token.lock().unwrap().clone();
     assert_no_token(&log, &token);
+    // Written to a pipe, not a terminal: no colour codes.
+    assert!(!log.contains('\u{1b}'), "ANSI escapes in a log file");
     let requests: Vec<&str> = log.lines().filter(|l| l.contains(" request ")).collect();
     for logged in [
         "method=GET path=/password-reset/[redacted] status=200",
