@@ -34,6 +34,7 @@ pub mod countermeasures;
 pub mod dashboard;
 pub mod db;
 pub mod demo;
+pub mod email;
 pub mod error;
 pub mod figures;
 pub mod http;

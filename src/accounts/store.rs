@@ -30,9 +30,14 @@ pub struct Credentials {
     pub disabled: bool,
 }
 
-/// Normalises an e-mail address for storage and look-up.
+/// Normalises an e-mail address for storage and look-up: folded as
+/// [`crate::email::check`] folds it (full-width letters typed with the IME
+/// on), lower-cased.
 pub fn normalize_email(email: &str) -> String {
-    email.trim().to_lowercase()
+    match crate::email::check(email) {
+        Ok(c) => c.address.to_lowercase(),
+        Err(_) => email.trim().to_lowercase(),
+    }
 }
 
 /// Checks the scope a role needs and that the ward belongs to the municipality.

@@ -107,12 +107,9 @@ impl Member {
             ));
         }
         if let Some(email) = &self.email
-            && !is_plausible_email(email)
+            && let Err(why) = crate::email::check(email)
         {
-            errors.push(FieldError::new(
-                "email",
-                "メールアドレスの形式が正しくありません",
-            ));
+            errors.push(FieldError::new("email", why));
         }
         if errors.is_empty() {
             Ok(())
@@ -139,24 +136,14 @@ impl NewMember {
     }
 }
 
+/// The address as stored: folded as [`crate::email::check`] folds it (a
+/// refused one is kept as typed, for `validate` to name).
 fn normalize_email(v: Option<&SingleLine>) -> Option<String> {
-    v.map(|s| s.trim().to_string()).filter(|s| !s.is_empty())
-}
-
-/// A shape check, not a proof of deliverability: one `@`, something on
-/// both sides, a dot in the domain, no spaces. lettre's `Address` parser
-/// will judge the address when mail is sent.
-pub fn is_plausible_email(s: &str) -> bool {
-    let Some((local, domain)) = s.split_once('@') else {
-        return false;
-    };
-    !local.is_empty()
-        && domain.contains('.')
-        && !domain.starts_with('.')
-        && !domain.ends_with('.')
-        && !domain.contains('@')
-        && s.len() <= 254
-        && !s.chars().any(char::is_whitespace)
+    v.map(|s| match crate::email::check(s) {
+        Ok(c) => c.address,
+        Err(_) => s.trim().to_string(),
+    })
+    .filter(|s| !s.is_empty())
 }
 
 #[cfg(test)]
@@ -164,12 +151,27 @@ mod tests {
     use super::*;
 
     #[test]
-    fn email_shapes() {
-        assert!(is_plausible_email("taro@example.jp"));
-        assert!(!is_plausible_email("taro@example"));
-        assert!(!is_plausible_email("taro example.jp"));
-        assert!(!is_plausible_email("@example.jp"));
-        assert!(!is_plausible_email("a@b@example.jp"));
+    fn addresses_follow_the_one_rule() {
+        let m = |email: &str| Member {
+            id: 0,
+            ward_id: 1,
+            name: "見本 一郎".into(),
+            organization: "医師会".into(),
+            organization_kind: OrganizationKind::MedicalAssociation,
+            email: Some(email.into()),
+            active: true,
+        };
+        assert!(m("taro@example.jp").validate().is_ok());
+        assert!(m("taro.@docomo.ne.jp").validate().is_ok());
+        for bad in [
+            "taro@example",
+            "太郎@example.jp",
+            "@example.jp",
+            "a@b@example.jp",
+        ] {
+            let err = m(bad).validate().unwrap_err();
+            assert_eq!(err.field_errors()[0].field, "email", "{bad}");
+        }
     }
 
     #[test]

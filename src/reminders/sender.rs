@@ -107,11 +107,14 @@ impl Mailer {
         text: &str,
         html: &str,
     ) -> Result<(), SendError> {
-        let to: Mailbox = to.parse().map_err(|_| SendError {
-            permanent: true,
-            message: "宛先のメールアドレスが正しくありません".into(),
-            code: None,
-        })?;
+        // The one address rule: old carrier forms go out quoted.
+        let to: Mailbox = crate::email::mailbox(to)
+            .map(|a| Mailbox::new(None, a))
+            .ok_or_else(|| SendError {
+                permanent: true,
+                message: "宛先のメールアドレスが正しくありません".into(),
+                code: None,
+            })?;
         let email = Message::builder()
             .from(self.from.clone())
             .to(to)

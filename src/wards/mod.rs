@@ -8,7 +8,6 @@ pub mod store;
 use crate::error::{AppError, AppResult};
 use poem_openapi::types::MaybeUndefined;
 
-use crate::members::is_plausible_email;
 use crate::municipalities::check_name;
 use crate::text::SingleLine;
 
@@ -57,11 +56,11 @@ impl WardPatch {
         }
         if let MaybeUndefined::Value(email) = &self.secretariat_email
             && !email.trim().is_empty()
-            && !is_plausible_email(email.trim())
+            && let Err(why) = crate::email::check(email)
         {
             errors.push(crate::error::FieldError::new(
                 "secretariat_email",
-                "事務局のメールアドレスの形式が正しくありません",
+                format!("事務局のメールアドレス：{why}"),
             ));
         }
         if errors.is_empty() {

@@ -141,7 +141,11 @@ pub async fn update(
     let email = match &patch.secretariat_email {
         MaybeUndefined::Undefined => old_email.clone(),
         MaybeUndefined::Null => None,
-        MaybeUndefined::Value(v) => Some(v.trim().to_string()).filter(|v| !v.is_empty()),
+        // Folded as the one address rule folds it (validated above).
+        MaybeUndefined::Value(v) => crate::email::check(v)
+            .map(|c| c.address)
+            .ok()
+            .filter(|v| !v.is_empty()),
     };
     sqlx::query(
         "UPDATE wards SET name = $1, sort_order = $2, secretariat_email = $3 WHERE id = $4",

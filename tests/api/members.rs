@@ -191,3 +191,52 @@ async fn a_patch_changes_only_the_fields_it_names_and_email_null_clears_the_addr
     // One audit row per write (municipality, create + three patches).
     assert_eq!(app.count("audit_log").await, 5);
 }
+
+#[tokio::test]
+async fn addresses_follow_one_rule_on_entry_folded_refused_or_kept_for_quoting() {
+    let app = TestApp::spawn().await;
+    let ward = app.municipality_with_wards("甲市", &["北区"]).await[0];
+    let path = format!("/api/wards/{ward}/members");
+    let create = |email: &str| {
+        app.post(
+            &path,
+            serde_json::json!({ "name": "見本 花子", "organization": "訪問看護", "organization_kind": "訪問看護", "email": email }),
+        )
+    };
+    // Typed with the IME on: stored as the ASCII address it stands for.
+    let r = create("ｈａｎａｋｏ＠ｅｘａｍｐｌｅ．ｊｐ").await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.text);
+    assert_eq!(r.body["email"], "hanako@example.jp");
+    // An old carrier form is kept as typed (the sender quotes it).
+    let r = create("hanako..x.@docomo.ne.jp").await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.text);
+    assert_eq!(r.body["email"], "hanako..x.@docomo.ne.jp");
+    let before = app.count("members").await;
+    for bad in [
+        "花子@example.jp",
+        "hanako@例え.jp",
+        "hanako@example",
+        "a@b@example.jp",
+    ] {
+        let r = create(bad).await;
+        assert_eq!(r.status.as_u16(), 422, "{bad}: {}", r.text);
+        assert_eq!(r.body["errors"][0]["field"], "email", "{bad}: {}", r.text);
+    }
+    assert_eq!(app.count("members").await, before);
+    // The ward's secretariat address follows the same rule.
+    let r = app
+        .patch(
+            &format!("/api/wards/{ward}"),
+            serde_json::json!({ "secretariat_email": "ｊｉｍｕ＠ｅｘａｍｐｌｅ．ｊｐ" }),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+    assert_eq!(r.body["secretariat_email"], "jimu@example.jp");
+    let r = app
+        .patch(
+            &format!("/api/wards/{ward}"),
+            serde_json::json!({ "secretariat_email": "事務局@example.jp" }),
+        )
+        .await;
+    assert_eq!(r.status.as_u16(), 422, "{}", r.text);
+}
