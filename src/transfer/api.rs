@@ -25,7 +25,7 @@ struct ImportResult {
     ids: Vec<i64>,
 }
 
-fn read(body: &[u8], encoding: Option<&str>) -> crate::error::AppResult<spreadsheet::Table> {
+fn read(body: &[u8], encoding: Option<&str>) -> crate::error::AppResult<spreadsheet::Sheet> {
     let text = spreadsheet::decode(body, Encoding::from_param(encoding)?)?;
     spreadsheet::parse(&text)
 }
