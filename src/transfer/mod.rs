@@ -222,18 +222,12 @@ impl Row<'_> {
             }
             return None;
         }
-        // Excel turns 2017-06-01 into 2017/6/1 on save; accept both.
-        let parsed = NaiveDate::parse_from_str(&raw, "%Y-%m-%d")
-            .or_else(|_| NaiveDate::parse_from_str(&raw, "%Y/%m/%d"));
-        match parsed {
+        // Excel turns 2017-06-01 into 2017/6/1 on save, and staff type
+        // 平成29年6月1日 or H29.6.1: calendar reads them all.
+        match crate::calendar::parse_date(&raw) {
             Ok(d) => Some(d),
-            Err(_) => {
-                self.error(
-                    column,
-                    format!(
-                        "「{raw}」は日付として読めません（2017-06-01 の形式で入力してください）"
-                    ),
-                );
+            Err(e) => {
+                self.error(column, e.message(&raw));
                 None
             }
         }
@@ -361,8 +355,15 @@ fn check_rows(table: &Sheet) -> AppResult<()> {
     Ok(())
 }
 
-/// Every row of a meetings file as a checked meeting, or every error.
-pub fn parse_meetings(table: &Sheet, ward_id: i64, members: &[Member]) -> AppResult<Vec<Meeting>> {
+/// Every row of a meetings file as a checked meeting, or every error. A
+/// row whose meeting the ward already has (`present`: same 開催日 and
+/// 会議名) is an error too, so importing a file twice adds nothing.
+pub fn parse_meetings(
+    table: &Sheet,
+    ward_id: i64,
+    members: &[Member],
+    present: &[Meeting],
+) -> AppResult<Vec<Meeting>> {
     let header = header_index(table, &MEETING_COLUMNS, MEETING_REQUIRED)?;
     check_rows(table)?;
     let mut errors = Vec::new();
@@ -425,6 +426,19 @@ pub fn parse_meetings(table: &Sheet, ward_id: i64, members: &[Member]) -> AppRes
             minutes: row.text("議事録"),
         };
         match new.to_meeting(ward_id) {
+            Ok(m)
+                if present
+                    .iter()
+                    .any(|p| p.held_on == m.held_on && p.title == m.title) =>
+            {
+                row.error(
+                    "会議名",
+                    format!(
+                        "「{}」はこの区に登録済みです（同じ開催日・会議名）。取り込み済みの行を除いてください",
+                        meeting_cell(&m)
+                    ),
+                );
+            }
             Ok(m) => out.push(m),
             Err(e) => row.domain(
                 e,
@@ -465,12 +479,15 @@ const CM_FIELDS: [(&str, &str); 9] = [
 ];
 
 /// Every row of a countermeasures file, checked against the ladder's
-/// rules as if each step were taken, or every error.
+/// rules as if each step were taken, or every error. A row whose
+/// countermeasure the ward already has (`present`, archived ones included:
+/// same 会議の内容（番号） and 対応策) is an error too.
 pub fn parse_countermeasures(
     table: &Sheet,
     ward_id: i64,
     members: &[Member],
     meetings: &[Meeting],
+    present: &[Countermeasure],
     today: NaiveDate,
 ) -> AppResult<Vec<ImportedCountermeasure>> {
     let header = header_index(table, &COUNTERMEASURE_COLUMNS, COUNTERMEASURE_REQUIRED)?;
@@ -582,6 +599,20 @@ pub fn parse_countermeasures(
             actor: None,
         };
         let cm = match new.to_countermeasure(ward_id) {
+            Ok(cm)
+                if present
+                    .iter()
+                    .any(|p| p.topic == cm.topic && p.title == cm.title) =>
+            {
+                row.error(
+                    "対応策",
+                    format!(
+                        "「{}」（会議の内容 {}）はこの区に登録済みです。取り込み済みの行を除いてください",
+                        cm.title, cm.topic
+                    ),
+                );
+                continue;
+            }
             Ok(cm) => cm,
             Err(e) => {
                 row.domain(e, &CM_FIELDS);
@@ -693,6 +724,29 @@ pub async fn all_meetings(db: &Db, ward: &WardRead) -> AppResult<Vec<Meeting>> {
     .await?
     .items;
     items.reverse();
+    Ok(items)
+}
+
+/// A ward's countermeasures, archived ones included, oldest first: what an
+/// import must not add again.
+pub async fn all_countermeasures(
+    db: &Db,
+    ward: &WardRead,
+    today: NaiveDate,
+) -> AppResult<Vec<Countermeasure>> {
+    let mut items = countermeasures::store::list(
+        db,
+        ward,
+        countermeasures::store::CountermeasureQuery {
+            include_archived: true,
+            ..Default::default()
+        },
+        today,
+        Paging::all(),
+    )
+    .await?
+    .items;
+    items.sort_by_key(|c| c.id);
     Ok(items)
 }
 
