@@ -200,6 +200,129 @@ fn era_year_text(name: &str, year: i32) -> String {
     }
 }
 
+/// Why [`parse_date`] refused a text; [`DateError::message`] says it in
+/// Japanese for the person who typed it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum DateError {
+    /// Not in any accepted form.
+    Unreadable,
+    /// The form is right but the day does not exist (2月30日).
+    NoSuchDay,
+    /// An era year outside the era (令和元年4月30日, 昭和65年).
+    OutsideEra(&'static str),
+}
+
+impl DateError {
+    /// The message shown beside the cell or field holding `text`.
+    pub fn message(self, text: &str) -> String {
+        match self {
+            DateError::Unreadable => format!(
+                "「{text}」は日付として読めません（2017-04-01、2017/4/1、2017年4月1日、平成29年4月1日、H29.4.1 のように入力してください）"
+            ),
+            DateError::NoSuchDay => format!("「{text}」という日はありません"),
+            DateError::OutsideEra(era) => {
+                format!("「{text}」は{era}の期間にない日付です")
+            }
+        }
+    }
+}
+
+/// The one-letter initials of [`ERAS`], as in H29.4.1.
+const ERA_INITIALS: [(char, &str); 5] = [
+    ('R', "令和"),
+    ('H', "平成"),
+    ('S', "昭和"),
+    ('T', "大正"),
+    ('M', "明治"),
+];
+
+/// Reads a date as Japanese staff type it: `2017-04-01`, `2017/4/1`,
+/// `2017.4.1`, `2017年4月1日`, `平成29年4月1日`, `令和元年5月1日`,
+/// `H29.4.1`, `R1/5/1`, with full-width digits and letters too and spaces
+/// ignored. An era year must fall in its era by [`ERAS`]; the one exception
+/// is 平成 after its end (平成31年5月1日 and later), still common on forms,
+/// read as the same day in 令和.
+pub fn parse_date(text: &str) -> Result<NaiveDate, DateError> {
+    // Full-width ASCII (digits, letters, ／－．) as ASCII; spaces dropped.
+    let norm: String = text
+        .chars()
+        .filter(|c| !c.is_whitespace())
+        .map(|c| match c {
+            '\u{FF01}'..='\u{FF5E}' => char::from_u32(c as u32 - 0xFEE0).unwrap_or(c),
+            _ => c,
+        })
+        .collect();
+    let (era, rest) = match ERAS.iter().find(|(name, ..)| norm.starts_with(name)) {
+        Some(era) => (Some(*era), &norm[era.0.len()..]),
+        None => match ERA_INITIALS
+            .iter()
+            .find(|(initial, _)| {
+                norm.starts_with(*initial) || norm.starts_with(initial.to_ascii_lowercase())
+            })
+            .and_then(|(_, name)| ERAS.iter().find(|e| e.0 == *name))
+        {
+            Some(era) => (Some(*era), &norm[1..]),
+            None => (None, norm.as_str()),
+        },
+    };
+    let (year, month, day) = split_date(rest, era.is_some()).ok_or(DateError::Unreadable)?;
+    let Some((name, start_year, start_month, start_day)) = era else {
+        return NaiveDate::from_ymd_opt(year, month, day).ok_or(DateError::NoSuchDay);
+    };
+    if !(1..=99).contains(&year) {
+        return Err(DateError::OutsideEra(name));
+    }
+    let date =
+        NaiveDate::from_ymd_opt(start_year + year - 1, month, day).ok_or(DateError::NoSuchDay)?;
+    let start = NaiveDate::from_ymd_opt(start_year, start_month, start_day);
+    if start.is_some_and(|s| date < s) {
+        return Err(DateError::OutsideEra(name));
+    }
+    match era_year(date) {
+        Some((current, _)) if current == name => Ok(date),
+        // 平成31年5月1日 = 令和元年5月1日: the old era name stays on forms.
+        Some(("令和", _)) if name == "平成" => Ok(date),
+        _ => Err(DateError::OutsideEra(name)),
+    }
+}
+
+/// `29年4月1日` or `29-4-1`, `29/4/1`, `29.4.1` (one separator throughout)
+/// as numbers; the year is `元` (1) only in an era, and four digits without
+/// one.
+fn split_date(text: &str, in_era: bool) -> Option<(i32, u32, u32)> {
+    let (year, rest) = match text.strip_prefix('元') {
+        Some(rest) if in_era => ("1", rest),
+        _ => {
+            let end = text
+                .find(|c: char| !c.is_ascii_digit())
+                .unwrap_or(text.len());
+            text.split_at(end)
+        }
+    };
+    if year.is_empty() || (!in_era && year.len() != 4) || (in_era && year.len() > 2) {
+        return None;
+    }
+    let mut chars = rest.chars();
+    let separator = chars.next()?;
+    let rest = chars.as_str();
+    let (month, day) = match separator {
+        '年' => {
+            let (month, day) = rest.split_once('月')?;
+            (month, day.strip_suffix('日').unwrap_or(day))
+        }
+        '-' | '/' | '.' => rest.split_once(separator)?,
+        _ => return None,
+    };
+    let number = |s: &str| {
+        if (1..=2).contains(&s.len()) && s.bytes().all(|b| b.is_ascii_digit()) {
+            s.parse::<u32>().ok()
+        } else {
+            None
+        }
+    };
+    Some((year.parse().ok()?, number(month)?, number(day)?))
+}
+
 /// 平成29年4月1日
 pub fn wareki_date(date: NaiveDate) -> String {
     match era_year(date) {
@@ -368,5 +491,65 @@ mod tests {
         assert_eq!(next_year_label(q), "R元年度に実施予定");
         assert_eq!(short_fiscal_year(2025), "R7年度");
         assert_eq!(short_fiscal_year(1989), "H元年度");
+    }
+
+    #[test]
+    fn dates_are_read_as_staff_type_them() {
+        for (typed, iso) in [
+            ("2017-04-01", "2017-04-01"),
+            ("2017/4/1", "2017-04-01"),
+            ("2017.4.1", "2017-04-01"),
+            ("2017年4月1日", "2017-04-01"),
+            ("２０１７年４月１日", "2017-04-01"),
+            ("２０１７／０４／０１", "2017-04-01"),
+            ("平成29年4月1日", "2017-04-01"),
+            ("平成２９年４月１日", "2017-04-01"),
+            (" 平成 29年 4月 1日 ", "2017-04-01"),
+            ("H29.4.1", "2017-04-01"),
+            ("h29/4/1", "2017-04-01"),
+            ("Ｈ２９．４．１", "2017-04-01"),
+            ("令和元年5月1日", "2019-05-01"),
+            ("令和1年5月1日", "2019-05-01"),
+            ("R1.5.1", "2019-05-01"),
+            ("R8.11.2", "2026-11-02"),
+            // Era boundaries.
+            ("平成31年4月30日", "2019-04-30"),
+            ("平成31年5月1日", "2019-05-01"),
+            ("平成32年1月1日", "2020-01-01"),
+            ("平成元年1月8日", "1989-01-08"),
+            ("昭和64年1月7日", "1989-01-07"),
+            ("S64.1.7", "1989-01-07"),
+        ] {
+            assert_eq!(parse_date(typed), Ok(d(iso)), "{typed}");
+        }
+    }
+
+    #[test]
+    fn wrong_dates_are_refused_in_japanese() {
+        for (typed, err) in [
+            ("2017-02-30", DateError::NoSuchDay),
+            ("平成29年2月29日", DateError::NoSuchDay),
+            ("令和元年4月30日", DateError::OutsideEra("令和")),
+            ("R1.4.30", DateError::OutsideEra("令和")),
+            ("平成元年1月7日", DateError::OutsideEra("平成")),
+            ("昭和64年1月8日", DateError::OutsideEra("昭和")),
+            ("昭和0年1月1日", DateError::OutsideEra("昭和")),
+            ("来週", DateError::Unreadable),
+            ("17-4-1", DateError::Unreadable),
+            ("2017-4", DateError::Unreadable),
+            ("2017-4/1", DateError::Unreadable),
+            ("2017年4月1日です", DateError::Unreadable),
+            ("元年4月1日", DateError::Unreadable),
+            ("X29.4.1", DateError::Unreadable),
+            ("", DateError::Unreadable),
+        ] {
+            assert_eq!(parse_date(typed), Err(err), "{typed}");
+            let message = err.message(typed);
+            assert!(message.contains(typed), "{message}");
+            assert!(
+                !message.contains("input") && !message.contains("premature"),
+                "{message}"
+            );
+        }
     }
 }

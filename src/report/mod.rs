@@ -18,7 +18,7 @@ use crate::calendar::{self, Period};
 use crate::countermeasures::Stage;
 use crate::db::Db;
 use crate::error::AppResult;
-use crate::spreadsheet::Table;
+use crate::spreadsheet::{Cell, Table};
 use crate::survey::{
     self, AWARENESS_ITEMS, Awareness, CONTENTS, DerivedTopic, MAPS, MEETING_STEPS, MapStatus,
     Organizer, Progress, REQUESTERS, SEAMLESS_ITEMS, SHARING_ITEMS, Section, SurveyAnswers,
@@ -56,19 +56,16 @@ impl Chart {
         let mut header = vec!["項目".to_string()];
         header.extend(self.levels.iter().cloned());
         header.push(if self.stacked { "N" } else { "計" }.to_string());
-        let mut t = Table {
-            header,
-            rows: Vec::new(),
-        };
+        let mut t = Table::new(&header);
         for r in &self.rows {
-            let mut line = vec![r.label.clone()];
-            line.extend(r.counts.iter().map(i64::to_string));
+            let mut line = vec![Cell::text(&r.label)];
+            line.extend(r.counts.iter().map(Cell::value));
             let total = if self.stacked {
                 self.n
             } else {
                 r.counts.iter().sum()
             };
-            line.push(total.to_string());
+            line.push(Cell::value(total));
             t.push(line);
         }
         t

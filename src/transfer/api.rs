@@ -25,7 +25,7 @@ struct ImportResult {
     ids: Vec<i64>,
 }
 
-fn read(body: &[u8], encoding: Option<&str>) -> crate::error::AppResult<spreadsheet::Table> {
+fn read(body: &[u8], encoding: Option<&str>) -> crate::error::AppResult<spreadsheet::Sheet> {
     let text = spreadsheet::decode(body, Encoding::from_param(encoding)?)?;
     spreadsheet::parse(&text)
 }
@@ -50,7 +50,8 @@ impl TransferApi {
         let ward = ward.0;
         let table = read(&body.0, encoding.0.as_deref())?;
         let members = super::all_members(&self.state.db, &ward.read()).await?;
-        let list = super::parse_meetings(&table, ward.ward_id(), &members)?;
+        let present = super::all_meetings(&self.state.db, &ward.read()).await?;
+        let list = super::parse_meetings(&table, ward.ward_id(), &members, &present)?;
         let now = self.state.clock.now();
         let ids = super::import_meetings(&self.state.db, &ward, list, now).await?;
         Ok(Json(ImportResult {
@@ -78,12 +79,15 @@ impl TransferApi {
         let table = read(&body.0, encoding.0.as_deref())?;
         let members = super::all_members(&self.state.db, &ward.read()).await?;
         let meetings = super::all_meetings(&self.state.db, &ward.read()).await?;
+        let today = self.state.clock.today();
+        let present = super::all_countermeasures(&self.state.db, &ward.read(), today).await?;
         let list = super::parse_countermeasures(
             &table,
             ward.ward_id(),
             &members,
             &meetings,
-            self.state.clock.today(),
+            &present,
+            today,
         )?;
         let now = self.state.clock.now();
         let ids = super::import_countermeasures(&self.state.db, &ward, list, now).await?;

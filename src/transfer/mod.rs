@@ -31,7 +31,7 @@ use crate::error::{AppError, AppResult, FieldError};
 use crate::meetings::{self, Meeting, MeetingKind, NewMeeting};
 use crate::members::Member;
 use crate::paging::Paging;
-use crate::spreadsheet::Table;
+use crate::spreadsheet::{self, Cell, Sheet, Table};
 use crate::text::{Kind, MultiLine, Text};
 
 pub const MEMBER_COLUMNS: [&str; 5] = ["氏名", "所属", "所属区分", "メールアドレス", "状態"];
@@ -86,11 +86,11 @@ pub fn members_table(members: &[Member]) -> Table {
     let mut t = Table::new(&MEMBER_COLUMNS);
     for m in members {
         t.push(vec![
-            m.name.clone(),
-            m.organization.clone(),
-            m.organization_kind.as_str().into(),
-            m.email.clone().unwrap_or_default(),
-            if m.active { "有効" } else { "無効" }.into(),
+            Cell::text(&m.name),
+            Cell::text(&m.organization),
+            Cell::value(m.organization_kind.as_str()),
+            Cell::text(m.email.clone().unwrap_or_default()),
+            Cell::value(if m.active { "有効" } else { "無効" }),
         ]);
     }
     t
@@ -109,12 +109,12 @@ pub fn meetings_table(list: &[Meeting], members: &[Member]) -> Table {
             .collect();
         attendees.sort_unstable();
         t.push(vec![
-            m.held_on.to_string(),
-            m.title.clone(),
-            m.kind.as_str().into(),
-            topics_cell(&m.topics),
-            m.minutes.clone(),
-            attendees.join(";"),
+            Cell::value(m.held_on),
+            Cell::text(&m.title),
+            Cell::value(m.kind.as_str()),
+            Cell::value(topics_cell(&m.topics)),
+            Cell::text(&m.minutes),
+            Cell::text(attendees.join(";")),
         ]);
     }
     t
@@ -130,27 +130,33 @@ pub fn countermeasures_table(
     let mut t = Table::new(&COUNTERMEASURE_COLUMNS);
     for (c, stage_on) in list {
         t.push(vec![
-            c.topic.to_string(),
-            c.scene.map(|s| s.as_str().to_string()).unwrap_or_default(),
-            c.title.clone(),
-            c.issue.clone(),
-            c.plan.clone(),
-            c.owner_member_id
-                .and_then(|id| names.get(&id))
-                .map(|n| n.to_string())
-                .unwrap_or_default(),
-            c.evaluation_due_on
-                .map(|d| d.to_string())
-                .unwrap_or_default(),
-            c.stage.as_str().into(),
-            c.evaluation.clone().unwrap_or_default(),
-            c.improvement.clone().unwrap_or_default(),
-            stage_on.map(|d| d.to_string()).unwrap_or_default(),
-            c.meeting_id
-                .and_then(|id| meetings.get(&id))
-                .map(|m| meeting_cell(m))
-                .unwrap_or_default(),
-            if c.archived { ARCHIVED } else { OPEN }.into(),
+            Cell::value(c.topic),
+            Cell::value(c.scene.map(|s| s.as_str()).unwrap_or_default()),
+            Cell::text(&c.title),
+            Cell::text(&c.issue),
+            Cell::text(&c.plan),
+            Cell::text(
+                c.owner_member_id
+                    .and_then(|id| names.get(&id))
+                    .copied()
+                    .unwrap_or_default(),
+            ),
+            Cell::value(
+                c.evaluation_due_on
+                    .map(|d| d.to_string())
+                    .unwrap_or_default(),
+            ),
+            Cell::value(c.stage.as_str()),
+            Cell::text(c.evaluation.clone().unwrap_or_default()),
+            Cell::text(c.improvement.clone().unwrap_or_default()),
+            Cell::value(stage_on.map(|d| d.to_string()).unwrap_or_default()),
+            Cell::text(
+                c.meeting_id
+                    .and_then(|id| meetings.get(&id))
+                    .map(|m| meeting_cell(m))
+                    .unwrap_or_default(),
+            ),
+            Cell::value(if c.archived { ARCHIVED } else { OPEN }),
         ]);
     }
     t
@@ -165,27 +171,36 @@ struct Row<'a> {
 }
 
 impl Row<'_> {
-    fn get(&self, column: &str) -> &str {
+    /// The cell as the file holds it ("" when the column is missing).
+    fn raw(&self, column: &str) -> &str {
         self.header
             .get(column)
             .and_then(|i| self.cells.get(*i))
-            .map_or("", |c| c.trim())
+            .map_or("", String::as_str)
     }
 
-    /// A text cell of the kind the input type asks for, checked as written
-    /// and then trimmed (as [`Row::get`]); one the kind refuses is an error
-    /// on its row and column, and a stand-in without the refused characters
-    /// lets the rest of the row be checked.
+    /// A date, number or code cell, trimmed (Excel users pad them).
+    fn get(&self, column: &str) -> &str {
+        self.raw(column).trim()
+    }
+
+    /// A name the export wrote as free text (a member's 氏名, a meeting's
+    /// 開催日 会議名), used as a key: trimmed and unguarded.
+    fn key(&self, column: &str) -> &str {
+        spreadsheet::unguard(self.get(column))
+    }
+
+    /// A free-text cell of the kind the input type asks for, kept exactly
+    /// as written except for the export's formula guard ([`spreadsheet::unguard`]);
+    /// the domain trims what it trims for a form too. One the kind refuses
+    /// is an error on its row and column, and a stand-in without the
+    /// refused characters lets the rest of the row be checked.
     fn text<K: Kind>(&mut self, column: &str) -> Text<K> {
-        let raw = self
-            .header
-            .get(column)
-            .and_then(|i| self.cells.get(*i))
-            .map_or("", String::as_str);
+        let raw = spreadsheet::unguard(self.raw(column));
         match Text::<K>::parse(raw) {
-            Ok(t) => t.trimmed(),
+            Ok(t) => t,
             Err(e) => {
-                let stand_in = Text::<K>::lossy(raw).trimmed();
+                let stand_in = Text::<K>::lossy(raw);
                 self.error(column, e.to_string());
                 stand_in
             }
@@ -207,18 +222,12 @@ impl Row<'_> {
             }
             return None;
         }
-        // Excel turns 2017-06-01 into 2017/6/1 on save; accept both.
-        let parsed = NaiveDate::parse_from_str(&raw, "%Y-%m-%d")
-            .or_else(|_| NaiveDate::parse_from_str(&raw, "%Y/%m/%d"));
-        match parsed {
+        // Excel turns 2017-06-01 into 2017/6/1 on save, and staff type
+        // 平成29年6月1日 or H29.6.1: calendar reads them all.
+        match crate::calendar::parse_date(&raw) {
             Ok(d) => Some(d),
-            Err(_) => {
-                self.error(
-                    column,
-                    format!(
-                        "「{raw}」は日付として読めません（2017-06-01 の形式で入力してください）"
-                    ),
-                );
+            Err(e) => {
+                self.error(column, e.message(&raw));
                 None
             }
         }
@@ -266,32 +275,74 @@ impl Row<'_> {
     }
 }
 
-/// Checks the header: every expected column present, none unknown.
-fn header_index<'a>(table: &'a Table, expected: &[&str]) -> AppResult<HashMap<&'a str, usize>> {
-    let index: HashMap<&str, usize> = table
-        .header
-        .iter()
-        .enumerate()
-        .map(|(i, h)| (h.trim_start_matches('\u{feff}'), i))
-        .collect();
-    let missing: Vec<FieldError> = expected
-        .iter()
-        .filter(|c| !index.contains_key(*c))
-        .map(|c| {
-            FieldError::new(
+/// Checks the header against a file kind's columns: each known column at
+/// most once, none unknown (a column without a name and without data, as
+/// Excel leaves after the last one, is ignored), and the first `required`
+/// present. Every problem is a 422 naming the column and listing the
+/// accepted ones, so no column of the file is dropped or shadowed unseen.
+fn header_index<'a>(
+    sheet: &'a Sheet,
+    columns: &[&str],
+    required: usize,
+) -> AppResult<HashMap<&'a str, usize>> {
+    let accepted = columns.join("・");
+    let mut index: HashMap<&str, usize> = HashMap::new();
+    let mut errors = Vec::new();
+    for (i, raw) in sheet.header.iter().enumerate() {
+        let name = raw.trim_start_matches('\u{feff}');
+        let field = format!("1行目「{name}」");
+        if name.is_empty() {
+            let has_data = sheet
+                .rows
+                .iter()
+                .any(|r| r.get(i).is_some_and(|c| !c.trim().is_empty()));
+            if has_data {
+                errors.push(FieldError::new(
+                    &format!("1行目{}列目", i + 1),
+                    format!(
+                        "{}列目に見出しがありません（取り込める列：{accepted}）",
+                        i + 1
+                    ),
+                ));
+            }
+        } else if !columns.contains(&name) {
+            errors.push(FieldError::new(
+                &field,
+                format!("「{name}」は取り込める列ではありません（取り込める列：{accepted}）"),
+            ));
+        } else if let Some(first) = index.get(name) {
+            errors.push(FieldError::new(
+                &field,
+                format!(
+                    "「{name}」の列が2つ以上あります（{}列目と{}列目）。1つにしてください（取り込める列：{accepted}）",
+                    first + 1,
+                    i + 1
+                ),
+            ));
+        } else {
+            index.insert(name, i);
+        }
+    }
+    for c in &columns[..required] {
+        if !sheet
+            .header
+            .iter()
+            .any(|h| h.trim_start_matches('\u{feff}') == *c)
+        {
+            errors.push(FieldError::new(
                 &format!("1行目「{c}」"),
                 format!("見出しに「{c}」の列がありません（エクスポートしたファイルと同じ列にしてください）"),
-            )
-        })
-        .collect();
-    if missing.is_empty() {
+            ));
+        }
+    }
+    if errors.is_empty() {
         Ok(index)
     } else {
-        Err(AppError::Invalid(missing))
+        Err(AppError::Invalid(errors))
     }
 }
 
-fn check_rows(table: &Table) -> AppResult<()> {
+fn check_rows(table: &Sheet) -> AppResult<()> {
     if table.rows.is_empty() {
         return Err(AppError::invalid("file", "取り込むデータ行がありません"));
     }
@@ -304,9 +355,16 @@ fn check_rows(table: &Table) -> AppResult<()> {
     Ok(())
 }
 
-/// Every row of a meetings file as a checked meeting, or every error.
-pub fn parse_meetings(table: &Table, ward_id: i64, members: &[Member]) -> AppResult<Vec<Meeting>> {
-    let header = header_index(table, &MEETING_COLUMNS[..MEETING_REQUIRED])?;
+/// Every row of a meetings file as a checked meeting, or every error. A
+/// row whose meeting the ward already has (`present`: same 開催日 and
+/// 会議名) is an error too, so importing a file twice adds nothing.
+pub fn parse_meetings(
+    table: &Sheet,
+    ward_id: i64,
+    members: &[Member],
+    present: &[Meeting],
+) -> AppResult<Vec<Meeting>> {
+    let header = header_index(table, &MEETING_COLUMNS, MEETING_REQUIRED)?;
     check_rows(table)?;
     let mut errors = Vec::new();
     let mut out = Vec::new();
@@ -347,7 +405,7 @@ pub fn parse_meetings(table: &Table, ward_id: i64, members: &[Member]) -> AppRes
             }
         }
         let mut attendee_ids = Vec::new();
-        let attendees_text = row.get("出席者").to_string();
+        let attendees_text = row.key("出席者").to_string();
         for name in attendees_text.split(LIST_SEPARATORS).map(str::trim) {
             if name.is_empty() {
                 continue;
@@ -368,6 +426,19 @@ pub fn parse_meetings(table: &Table, ward_id: i64, members: &[Member]) -> AppRes
             minutes: row.text("議事録"),
         };
         match new.to_meeting(ward_id) {
+            Ok(m)
+                if present
+                    .iter()
+                    .any(|p| p.held_on == m.held_on && p.title == m.title) =>
+            {
+                row.error(
+                    "会議名",
+                    format!(
+                        "「{}」はこの区に登録済みです（同じ開催日・会議名）。取り込み済みの行を除いてください",
+                        meeting_cell(&m)
+                    ),
+                );
+            }
             Ok(m) => out.push(m),
             Err(e) => row.domain(
                 e,
@@ -408,15 +479,18 @@ const CM_FIELDS: [(&str, &str); 9] = [
 ];
 
 /// Every row of a countermeasures file, checked against the ladder's
-/// rules as if each step were taken, or every error.
+/// rules as if each step were taken, or every error. A row whose
+/// countermeasure the ward already has (`present`, archived ones included:
+/// same 会議の内容（番号） and 対応策) is an error too.
 pub fn parse_countermeasures(
-    table: &Table,
+    table: &Sheet,
     ward_id: i64,
     members: &[Member],
     meetings: &[Meeting],
+    present: &[Countermeasure],
     today: NaiveDate,
 ) -> AppResult<Vec<ImportedCountermeasure>> {
-    let header = header_index(table, &COUNTERMEASURE_COLUMNS[..COUNTERMEASURE_REQUIRED])?;
+    let header = header_index(table, &COUNTERMEASURE_COLUMNS, COUNTERMEASURE_REQUIRED)?;
     check_rows(table)?;
     let mut errors = Vec::new();
     let mut out = Vec::new();
@@ -447,13 +521,13 @@ pub fn parse_countermeasures(
                 ),
             );
         }
-        let owner_name = row.get("担当委員").to_string();
+        let owner_name = row.key("担当委員").to_string();
         let owner = if owner_name.is_empty() {
             None
         } else {
             row.member("担当委員", &owner_name, members)
         };
-        let meeting_text = row.get("決定した会議").to_string();
+        let meeting_text = row.key("決定した会議").to_string();
         let meeting_id = if meeting_text.is_empty() {
             None
         } else {
@@ -525,6 +599,20 @@ pub fn parse_countermeasures(
             actor: None,
         };
         let cm = match new.to_countermeasure(ward_id) {
+            Ok(cm)
+                if present
+                    .iter()
+                    .any(|p| p.topic == cm.topic && p.title == cm.title) =>
+            {
+                row.error(
+                    "対応策",
+                    format!(
+                        "「{}」（会議の内容 {}）はこの区に登録済みです。取り込み済みの行を除いてください",
+                        cm.title, cm.topic
+                    ),
+                );
+                continue;
+            }
             Ok(cm) => cm,
             Err(e) => {
                 row.domain(e, &CM_FIELDS);
@@ -636,6 +724,29 @@ pub async fn all_meetings(db: &Db, ward: &WardRead) -> AppResult<Vec<Meeting>> {
     .await?
     .items;
     items.reverse();
+    Ok(items)
+}
+
+/// A ward's countermeasures, archived ones included, oldest first: what an
+/// import must not add again.
+pub async fn all_countermeasures(
+    db: &Db,
+    ward: &WardRead,
+    today: NaiveDate,
+) -> AppResult<Vec<Countermeasure>> {
+    let mut items = countermeasures::store::list(
+        db,
+        ward,
+        countermeasures::store::CountermeasureQuery {
+            include_archived: true,
+            ..Default::default()
+        },
+        today,
+        Paging::all(),
+    )
+    .await?
+    .items;
+    items.sort_by_key(|c| c.id);
     Ok(items)
 }
 

@@ -234,7 +234,8 @@ async fn import(
     match kind {
         "meetings" => {
             let members = super::all_members(&state.db, &ward.read()).await?;
-            let list = super::parse_meetings(&table, ward.ward_id(), &members)?;
+            let present = super::all_meetings(&state.db, &ward.read()).await?;
+            let list = super::parse_meetings(&table, ward.ward_id(), &members, &present)?;
             Ok(super::import_meetings(&state.db, ward, list, now)
                 .await?
                 .len())
@@ -242,12 +243,15 @@ async fn import(
         "countermeasures" => {
             let members = super::all_members(&state.db, &ward.read()).await?;
             let meetings = super::all_meetings(&state.db, &ward.read()).await?;
+            let today = state.clock.today();
+            let present = super::all_countermeasures(&state.db, &ward.read(), today).await?;
             let list = super::parse_countermeasures(
                 &table,
                 ward.ward_id(),
                 &members,
                 &meetings,
-                state.clock.today(),
+                &present,
+                today,
             )?;
             Ok(super::import_countermeasures(&state.db, ward, list, now)
                 .await?

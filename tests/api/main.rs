@@ -9,6 +9,7 @@ mod backup;
 mod catalogue;
 mod countermeasures;
 mod coverage;
+mod csv;
 mod instances;
 mod limits;
 mod links;

@@ -403,7 +403,7 @@ async fn the_import_page_takes_an_excel_file_and_shows_row_errors() {
     assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
     let html = r.text().await.unwrap();
     assert!(
-        html.contains("「2026-04-31」は日付として読めません"),
+        html.contains("「2026-04-31」という日はありません"),
         "{html}"
     );
     assert_eq!(app.count("meetings").await, 0);
