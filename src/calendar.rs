@@ -25,6 +25,11 @@ pub fn clock_time(instant: DateTime<Utc>) -> String {
     instant.with_timezone(&Tokyo).format("%H:%M").to_string()
 }
 
+/// The one-character Japanese weekday: 月, 火 … 日.
+pub fn weekday_ja(day: chrono::Weekday) -> &'static str {
+    ["月", "火", "水", "木", "金", "土", "日"][day.num_days_from_monday() as usize]
+}
+
 /// Which half of a fiscal year.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
 pub enum Half {

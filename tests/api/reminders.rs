@@ -609,6 +609,90 @@ async fn messages_queued_or_in_flight_are_delivered_after_a_restart() {
     assert_eq!(r.sent, 0);
 }
 
+/// The repository's job file with another cron expression.
+fn job_at(cron: &str) -> Job {
+    let file = std::path::Path::new("jobs/overdue-evaluations.toml");
+    let text = std::fs::read_to_string(file).unwrap();
+    renkei::reminders::jobs::parse_job(file, &text.replace("0 0 9 * * *", cron)).unwrap()
+}
+
+#[tokio::test]
+async fn a_job_written_for_weekdays_runs_monday_to_friday_and_not_at_weekends() {
+    let f = fixture().await;
+    let job = job_at("0 0 9 * * 1-5");
+    let smtp = SmtpSink::start();
+    let m = mailer(&smtp.url());
+    // The scheduler's step, every hour for two weeks from Monday 2026-11-23 00:00 JST.
+    let start: DateTime<Utc> = "2026-11-22T15:00:00Z".parse().unwrap();
+    let mut ran = Vec::new();
+    for hour in 1..=14 * 24 {
+        let since = start + TimeDelta::hours(hour - 1);
+        let now = start + TimeDelta::hours(hour);
+        let reports = renkei::reminders::jobs::run_due_jobs(
+            &f.app.db,
+            std::slice::from_ref(&job),
+            "https://renkei.example.jp",
+            since,
+            now,
+        )
+        .await;
+        for r in reports {
+            ran.push(format!(
+                "{}{}",
+                r.today.format("%m-%d"),
+                renkei::calendar::weekday_ja(chrono::Datelike::weekday(&r.today))
+            ));
+        }
+        send_pending_once(&f.app.db, &m, now).await.unwrap();
+    }
+    assert_eq!(
+        ran,
+        [
+            "11-23月", "11-24火", "11-25水", "11-26木", "11-27金", "11-30月", "12-01火", "12-02水",
+            "12-03木", "12-04金"
+        ]
+    );
+    let runs: Vec<String> = sqlx::query_scalar("SELECT reminder_date FROM job_runs ORDER BY id")
+        .fetch_all(&f.app.db.pool)
+        .await
+        .unwrap();
+    assert_eq!(runs.len(), 10, "{runs:?}");
+    // Each run is a real one: the first mailed every owner and the ward.
+    assert!(!smtp.to(SATO).is_empty() && !smtp.to(SUZUKI).is_empty());
+}
+
+#[test]
+fn serve_refuses_a_schedule_that_never_runs_and_lists_weekdays_as_crontab_means_them() {
+    let dir = tempfile::tempdir().unwrap();
+    let good = std::fs::read_to_string("jobs/overdue-evaluations.toml").unwrap();
+    let file = dir.path().join("overdue-evaluations.toml");
+    std::fs::write(&file, good.replace("0 0 9 * * *", "0 0 9 31 2 *")).unwrap();
+    let out = Command::new(env!("CARGO_BIN_EXE_renkei"))
+        .arg("serve")
+        .env("DATABASE_URL", dir.path().join("renkei.db"))
+        .env("RENKEI_ADDR", "127.0.0.1:0")
+        .env("RENKEI_JOBS_DIR", dir.path())
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains(&file.display().to_string()), "{stderr}");
+    assert!(
+        stderr.contains("never runs in the next 5 years"),
+        "{stderr}"
+    );
+
+    std::fs::write(&file, good.replace("0 0 9 * * *", "0 0 9 * * 7")).unwrap();
+    let out = Command::new(env!("CARGO_BIN_EXE_renkei"))
+        .args(["jobs", "list"])
+        .env("RENKEI_JOBS_DIR", dir.path())
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(out.status.success(), "{stdout}");
+    assert_eq!(stdout.matches(" 09:00（日）").count(), 3, "{stdout}");
+}
+
 #[test]
 fn serve_refuses_to_start_with_a_bad_schedule_file_and_names_it() {
     let dir = tempfile::tempdir().unwrap();
@@ -751,7 +835,7 @@ async fn the_jobs_page_shows_next_runs_in_tokyo_and_the_last_result() {
     assert_eq!(status, StatusCode::OK);
     assert!(page.contains("overdue-evaluations"), "{page}");
     // Now is 2026-11-24 12:00 JST; the job runs daily at 09:00 JST.
-    assert!(page.contains("2026-11-25 09:00"), "{page}");
+    assert!(page.contains("2026-11-25 09:00（水）"), "{page}");
     assert!(page.contains("まだ実行されていません"), "{page}");
     // An owner without an address: counted and shown, not silently dropped.
     let ward = f.app.municipality_with_wards("宛先なし市", &["西区"]).await[0];
