@@ -282,7 +282,14 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
                 state.config.base_url.clone(),
             );
             tracing::info!(addr = %running.addr, "serving; stop with Ctrl-C or SIGTERM");
-            running.until(shutdown_signal()).await?;
+            // The scheduler hears the signal as the listener does, so it
+            // stops claiming messages while the last requests finish.
+            running
+                .until(async {
+                    shutdown_signal().await;
+                    scheduler.request_stop();
+                })
+                .await?;
             scheduler.stop().await;
             state.db.pool.close().await;
             tracing::info!("stopped");

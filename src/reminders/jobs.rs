@@ -15,7 +15,7 @@ use chrono_tz::Tz;
 use tokio::sync::watch;
 
 use super::mail::render_digest;
-use super::sender::{Mailer, send_pending_once};
+use super::sender::{Mailer, send_pending};
 use super::store::{self, NewMessage};
 use super::{Candidate, Digest, Overrides, Params, RecipientKind, horizon, plan};
 use crate::app::Clock;
@@ -350,14 +350,14 @@ impl Scheduler {
         let task = tokio::spawn(async move {
             let jobs: Vec<Job> = jobs.into_iter().filter(|j| j.enabled).collect();
             let mut since = clock.now();
-            loop {
+            while !*stopped.borrow() {
                 let now = clock.now();
                 run_due_jobs(&db, &jobs, &base_url, since, now).await;
                 since = now;
                 // Every wake-up drains the outbox: on the first one this
                 // delivers whatever an earlier process left queued or in
                 // flight; a pass with nothing due is one query.
-                if let Err(e) = send_pending_once(&db, &mailer, clock.now()).await {
+                if let Err(e) = send_pending(&db, &mailer, clock.now(), stopped.clone()).await {
                     tracing::error!(error = %e, "sending reminders failed");
                 }
                 let wait = match jobs.iter().filter_map(|j| next_after(j, now)).min() {
@@ -374,9 +374,17 @@ impl Scheduler {
         Self { stop, task }
     }
 
-    /// Stops after the pass in progress, if any, has finished.
-    pub async fn stop(self) {
+    /// Asks the scheduler to stop: no job starts and no message is claimed
+    /// after this; the messages in flight get
+    /// [`SHUTDOWN_GRACE`](super::sender::SHUTDOWN_GRACE) to finish.
+    pub fn request_stop(&self) {
         let _ = self.stop.send(true);
+    }
+
+    /// Stops (see [`Self::request_stop`]) and waits for the scheduler task:
+    /// a job run in progress finishes, sending is cut short.
+    pub async fn stop(self) {
+        self.request_stop();
         let _ = self.task.await;
     }
 }
