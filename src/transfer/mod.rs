@@ -211,6 +211,11 @@ impl Row<'_> {
         let parsed = NaiveDate::parse_from_str(&raw, "%Y-%m-%d")
             .or_else(|_| NaiveDate::parse_from_str(&raw, "%Y/%m/%d"));
         match parsed {
+            // The one date rule (crate::calendar::YEARS), as for the API and the forms.
+            Ok(d) if !crate::calendar::YEARS.contains(&chrono::Datelike::year(&d)) => {
+                self.error(column, crate::calendar::year_message(column));
+                None
+            }
             Ok(d) => Some(d),
             Err(_) => {
                 self.error(

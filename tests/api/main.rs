@@ -9,6 +9,7 @@ mod backup;
 mod catalogue;
 mod countermeasures;
 mod coverage;
+mod dates;
 mod instances;
 mod limits;
 mod meetings;
