@@ -5,6 +5,8 @@
 use chrono::{DateTime, Datelike, NaiveDate, NaiveTime, TimeZone, Utc};
 use chrono_tz::Asia::Tokyo;
 
+use crate::error::FieldError;
+
 /// The Asia/Tokyo calendar date at `now`, whatever the server's time zone.
 pub fn today(now: DateTime<Utc>) -> NaiveDate {
     now.with_timezone(&Tokyo).date_naive()
@@ -23,6 +25,36 @@ pub fn day_start(date: NaiveDate) -> DateTime<Utc> {
 /// The Asia/Tokyo wall-clock time at `instant`: `14:05`.
 pub fn clock_time(instant: DateTime<Utc>) -> String {
     instant.with_timezone(&Tokyo).format("%H:%M").to_string()
+}
+
+/// The years a date field accepts. Committee work happens now, so a date
+/// outside them is a typo (0026 for 2026, a sixth digit) and would sort as
+/// long overdue or never due; one rule for the API, the forms and the CSV import.
+pub const YEARS: std::ops::RangeInclusive<i32> = 2000..=2100;
+
+/// Refuses a date outside [`YEARS`], naming the field by its Japanese
+/// `label` (評価予定日, 開催日 …) and by `field` (the API property or
+/// form key the error is reported under).
+pub fn check_year(field: &str, label: &str, date: NaiveDate) -> Result<(), FieldError> {
+    if YEARS.contains(&date.year()) {
+        Ok(())
+    } else {
+        Err(FieldError::new(field, year_message(label)))
+    }
+}
+
+/// The message of [`check_year`]: 「開催日は2000年から2100年までの日付で指定してください」.
+pub fn year_message(label: &str) -> String {
+    format!(
+        "{label}は{}年から{}年までの日付で指定してください",
+        YEARS.start(),
+        YEARS.end()
+    )
+}
+
+/// The one-character Japanese weekday: 月, 火 … 日.
+pub fn weekday_ja(day: chrono::Weekday) -> &'static str {
+    ["月", "火", "水", "木", "金", "土", "日"][day.num_days_from_monday() as usize]
 }
 
 /// Which half of a fiscal year.
@@ -393,6 +425,21 @@ mod tests {
 
     fn d(s: &str) -> NaiveDate {
         s.parse().unwrap()
+    }
+
+    #[test]
+    fn dates_outside_2000_to_2100_are_refused_naming_the_field() {
+        for ok in ["2000-01-01", "2026-11-24", "2100-12-31"] {
+            assert!(check_year("held_on", "開催日", d(ok)).is_ok(), "{ok}");
+        }
+        for bad in ["0000-01-01", "1999-12-31", "2101-01-01", "+10000-01-01"] {
+            let e = check_year("held_on", "開催日", d(bad)).unwrap_err();
+            assert_eq!(e.field, "held_on");
+            assert_eq!(
+                e.message,
+                "開催日は2000年から2100年までの日付で指定してください"
+            );
+        }
     }
 
     #[test]

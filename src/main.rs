@@ -284,7 +284,14 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
                 state.config.base_url.clone(),
             );
             tracing::info!(addr = %running.addr, "serving; stop with Ctrl-C or SIGTERM");
-            running.until(shutdown_signal()).await?;
+            // The scheduler hears the signal as the listener does, so it
+            // stops claiming messages while the last requests finish.
+            running
+                .until(async {
+                    shutdown_signal().await;
+                    scheduler.request_stop();
+                })
+                .await?;
             scheduler.stop().await;
             state.db.pool.close().await;
             tracing::info!("stopped");
@@ -471,11 +478,7 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             let jobs = load_jobs(&config)?;
             let now = Clock::System.now();
             for job in jobs {
-                let next: Vec<String> = job
-                    .next_runs(now, 3)
-                    .iter()
-                    .map(|t| t.format("%Y-%m-%d %H:%M").to_string())
-                    .collect();
+                let next = job.next_run_labels(now, 3);
                 println!(
                     "{}\t{}\t{}\t{}\tnext: {}",
                     job.name,
@@ -580,8 +583,11 @@ fn mailer(config: &Config) -> anyhow::Result<Mailer> {
         .with_lease(std::time::Duration::from_secs(config.send_lease_secs)))
 }
 
+/// The job files, each checked to run within the next years.
 fn load_jobs(config: &Config) -> anyhow::Result<Vec<jobs::Job>> {
-    Ok(jobs::load_dir(&config.jobs_dir)?)
+    let loaded = jobs::load_dir(&config.jobs_dir)?;
+    jobs::check_schedules(&loaded, Clock::System.now())?;
+    Ok(loaded)
 }
 
 /// The SMTP URL without its password, for messages.

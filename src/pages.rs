@@ -305,7 +305,13 @@ impl FieldParser {
     pub fn date(&mut self, form: &FormData, key: &str, label: &str) -> Option<NaiveDate> {
         let raw = form.non_empty(key)?;
         match NaiveDate::parse_from_str(raw, "%Y-%m-%d") {
-            Ok(d) => Some(d),
+            Ok(d) => match crate::calendar::check_year(key, label, d) {
+                Ok(()) => Some(d),
+                Err(e) => {
+                    self.errors.push(e);
+                    None
+                }
+            },
             Err(_) => {
                 self.errors.push(FieldError::new(
                     key,

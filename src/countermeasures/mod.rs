@@ -189,6 +189,16 @@ pub fn plan_transition(
             "終了（アーカイブ）した対応策の段階は変更できません。先に再開してください".into(),
         ));
     }
+    let years: Vec<FieldError> = [
+        ("on", "実施日", req.on),
+        ("evaluation_due_on", "評価予定日", req.evaluation_due_on),
+    ]
+    .into_iter()
+    .filter_map(|(field, label, date)| crate::calendar::check_year(field, label, date?).err())
+    .collect();
+    if !years.is_empty() {
+        return Err(AppError::Invalid(years));
+    }
     let on = req.on.unwrap_or(today);
     if on > today {
         return Err(AppError::invalid(
@@ -315,6 +325,11 @@ pub fn validate(cm: &Countermeasure) -> AppResult<()> {
         if value.chars().count() > 20_000 {
             errors.push(FieldError::new(field, "20000文字以内で入力してください"));
         }
+    }
+    if let Some(due) = cm.evaluation_due_on
+        && let Err(e) = crate::calendar::check_year("evaluation_due_on", "評価予定日", due)
+    {
+        errors.push(e);
     }
     if !errors.is_empty() {
         return Err(AppError::Invalid(errors));

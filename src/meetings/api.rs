@@ -9,6 +9,7 @@ use super::store::{self, MeetingQuery};
 use super::{Meeting, MeetingPatch, NewMeeting, StageChange};
 use crate::access;
 use crate::app::AppState;
+use crate::error::{AppError, FieldError};
 use crate::http::api::{ApiTags, Created, NoContent, PageInfo};
 use crate::http::auth::Checked;
 use crate::http::problem::ApiResult;
@@ -65,6 +66,16 @@ impl MeetingsApi {
         offset: Query<Option<i64>>,
     ) -> ApiResult<Json<MeetingList>> {
         let ward = ward.0;
+        let years: Vec<FieldError> = [
+            ("from", "期間の開始日", from.0),
+            ("to", "期間の終了日", to.0),
+        ]
+        .into_iter()
+        .filter_map(|(field, label, date)| crate::calendar::check_year(field, label, date?).err())
+        .collect();
+        if !years.is_empty() {
+            return Err(AppError::Invalid(years).into());
+        }
         let query = MeetingQuery {
             from: from.0,
             to: to.0,

@@ -81,6 +81,9 @@ impl Meeting {
                 format!("会議の内容は1〜10の番号で指定してください（{bad}は無効です）"),
             ));
         }
+        if let Err(e) = crate::calendar::check_year("held_on", "開催日", self.held_on) {
+            errors.push(e);
+        }
         if self.minutes.chars().count() > 20_000 {
             errors.push(FieldError::new(
                 "minutes",

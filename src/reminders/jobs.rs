@@ -10,12 +10,12 @@ use std::path::{Path, PathBuf};
 use std::str::FromStr;
 use std::time::Duration;
 
-use chrono::{DateTime, NaiveDate, Utc};
+use chrono::{DateTime, Datelike, NaiveDate, Utc};
 use chrono_tz::Tz;
 use tokio::sync::watch;
 
 use super::mail::render_digest;
-use super::sender::{Mailer, send_pending_once};
+use super::sender::{Mailer, send_pending};
 use super::store::{self, NewMessage};
 use super::{Candidate, Digest, Overrides, Params, RecipientKind, horizon, plan};
 use crate::app::Clock;
@@ -56,6 +56,48 @@ impl Job {
             .take(n)
             .collect()
     }
+
+    /// The next `n` run times as `jobs list` and `/jobs` print them:
+    /// `2026-12-01 09:00（火）`, so the weekday a schedule means is visible.
+    pub fn next_run_labels(&self, now: DateTime<Utc>, n: usize) -> Vec<String> {
+        self.next_runs(now, n)
+            .iter()
+            .map(|t| {
+                format!(
+                    "{}（{}）",
+                    t.format("%Y-%m-%d %H:%M"),
+                    crate::calendar::weekday_ja(t.weekday())
+                )
+            })
+            .collect()
+    }
+
+    /// Refuses a schedule that would not run within [`MUST_RUN_WITHIN_YEARS`]
+    /// of `now` (31 February, a past year): it would silently never remind.
+    pub fn check_runs(&self, now: DateTime<Utc>) -> Result<(), JobFileError> {
+        let limit = now
+            .checked_add_months(chrono::Months::new(12 * MUST_RUN_WITHIN_YEARS))
+            .unwrap_or(now);
+        match self.next_runs(now, 1).first() {
+            Some(t) if t.with_timezone(&Utc) <= limit => Ok(()),
+            _ => Err(JobFileError {
+                file: self.file.display().to_string(),
+                problem: format!(
+                    "the cron expression {:?} never runs in the next {MUST_RUN_WITHIN_YEARS} years",
+                    self.cron
+                ),
+            }),
+        }
+    }
+}
+
+/// A schedule must run at least once this many years ahead to be accepted.
+pub const MUST_RUN_WITHIN_YEARS: u32 = 5;
+
+/// Checks every job's schedule at `now` (see [`Job::check_runs`]); startup
+/// calls it so a schedule that never fires stops `renkei serve`.
+pub fn check_schedules(jobs: &[Job], now: DateTime<Utc>) -> Result<(), JobFileError> {
+    jobs.iter().try_for_each(|j| j.check_runs(now))
 }
 
 /// A job file that cannot be used: which file, and what is wrong with it.
@@ -87,12 +129,14 @@ pub fn parse_job(file: &Path, text: &str) -> Result<Job, JobFileError> {
             raw.name
         )));
     }
-    let schedule = cron::Schedule::from_str(&raw.cron).map_err(|e| {
+    let invalid = |e: String| {
         err(format!(
-            "invalid cron expression {:?}: {e} (six fields, seconds first: \"0 0 9 * * Mon-Fri\")",
+            "invalid cron expression {:?}: {e} (six fields, seconds first; weekdays as in crontab, 0 or 7 = Sunday: \"0 0 9 * * 1-5\")",
             raw.cron
         ))
-    })?;
+    };
+    let translated = super::crontab::translate(&raw.cron).map_err(invalid)?;
+    let schedule = cron::Schedule::from_str(&translated).map_err(|e| invalid(e.to_string()))?;
     let time_zone = Tz::from_str(&raw.time_zone)
         .map_err(|_| err(format!("unknown time zone {:?}", raw.time_zone)))?;
     raw.parameters.validate().map_err(|e| {
@@ -305,35 +349,19 @@ impl Scheduler {
         let (stop, mut stopped) = watch::channel(false);
         let task = tokio::spawn(async move {
             let jobs: Vec<Job> = jobs.into_iter().filter(|j| j.enabled).collect();
-            let mut next: Vec<Option<DateTime<Utc>>> =
-                jobs.iter().map(|j| next_after(j, clock.now())).collect();
-            loop {
+            let mut since = clock.now();
+            while !*stopped.borrow() {
                 let now = clock.now();
-                for (job, at) in jobs.iter().zip(next.iter_mut()) {
-                    if at.is_some_and(|t| t <= now) {
-                        let today = crate::calendar::today(now);
-                        match run_job_once(&db, job, &base_url, today, now, false).await {
-                            Ok(r) => tracing::info!(
-                                job = %job.name,
-                                %today,
-                                queued = r.queued,
-                                owed = r.owed.len(),
-                                undeliverable = r.undeliverable,
-                                "job ran"
-                            ),
-                            Err(e) => tracing::error!(job = %job.name, error = %e, "job failed"),
-                        }
-                        *at = next_after(job, now);
-                    }
-                }
+                run_due_jobs(&db, &jobs, &base_url, since, now).await;
+                since = now;
                 // Every wake-up drains the outbox: on the first one this
                 // delivers whatever an earlier process left queued or in
                 // flight; a pass with nothing due is one query.
-                if let Err(e) = send_pending_once(&db, &mailer, clock.now()).await {
+                if let Err(e) = send_pending(&db, &mailer, clock.now(), stopped.clone()).await {
                     tracing::error!(error = %e, "sending reminders failed");
                 }
-                let wait = match next.iter().flatten().min() {
-                    Some(t) => (*t - clock.now()).to_std().unwrap_or(Duration::ZERO),
+                let wait = match jobs.iter().filter_map(|j| next_after(j, now)).min() {
+                    Some(t) => (t - clock.now()).to_std().unwrap_or(Duration::ZERO),
                     None => SEND_TICK,
                 }
                 .min(SEND_TICK);
@@ -346,11 +374,54 @@ impl Scheduler {
         Self { stop, task }
     }
 
-    /// Stops after the pass in progress, if any, has finished.
-    pub async fn stop(self) {
+    /// Asks the scheduler to stop: no job starts and no message is claimed
+    /// after this; the messages in flight get
+    /// [`SHUTDOWN_GRACE`](super::sender::SHUTDOWN_GRACE) to finish.
+    pub fn request_stop(&self) {
         let _ = self.stop.send(true);
+    }
+
+    /// Stops (see [`Self::request_stop`]) and waits for the scheduler task:
+    /// a job run in progress finishes, sending is cut short.
+    pub async fn stop(self) {
+        self.request_stop();
         let _ = self.task.await;
     }
+}
+
+/// One scheduler step: runs once each enabled job with a scheduled time in
+/// `(since, now]`, and returns what each run did. A failed run is logged and
+/// left for its next time; the scheduler calls this on every wake-up, tests
+/// call it with the instants they want.
+pub async fn run_due_jobs(
+    db: &Db,
+    jobs: &[Job],
+    base_url: &str,
+    since: DateTime<Utc>,
+    now: DateTime<Utc>,
+) -> Vec<RunReport> {
+    let mut reports = Vec::new();
+    for job in jobs.iter().filter(|j| j.enabled) {
+        if next_after(job, since).is_none_or(|t| t > now) {
+            continue;
+        }
+        let today = crate::calendar::today(now);
+        match run_job_once(db, job, base_url, today, now, false).await {
+            Ok(r) => {
+                tracing::info!(
+                    job = %job.name,
+                    %today,
+                    queued = r.queued,
+                    owed = r.owed.len(),
+                    undeliverable = r.undeliverable,
+                    "job ran"
+                );
+                reports.push(r);
+            }
+            Err(e) => tracing::error!(job = %job.name, error = %e, "job failed"),
+        }
+    }
+    reports
 }
 
 fn next_after(job: &Job, now: DateTime<Utc>) -> Option<DateTime<Utc>> {
@@ -404,6 +475,65 @@ max_attempts = 8
         )
         .unwrap_err();
         assert!(e.to_string().contains("repeat_interval_days"), "{e}");
+    }
+
+    #[test]
+    fn crontab_weekdays_run_on_the_days_they_name() {
+        // Tuesday 2026-11-24 12:00 JST.
+        let now: DateTime<Utc> = "2026-11-24T03:00:00Z".parse().unwrap();
+        for (field, expected) in [
+            ("1-5", "水木金月火"),
+            ("MON-FRI", "水木金月火"),
+            ("0", "日日日日日"),
+            ("7", "日日日日日"),
+            ("SUN", "日日日日日"),
+            ("5-7", "金土日金土"),
+            ("*/2", "木土日火木"),
+            ("1", "月月月月月"),
+        ] {
+            let job = parse_job(
+                &path(),
+                &GOOD.replace("0 0 9 * * Mon-Fri", &format!("0 0 9 * * {field}")),
+            )
+            .unwrap();
+            let days: String = job
+                .next_runs(now, 5)
+                .iter()
+                .map(|t| crate::calendar::weekday_ja(t.weekday()))
+                .collect();
+            assert_eq!(days, expected, "{field}");
+        }
+    }
+
+    #[test]
+    fn next_runs_print_with_their_weekday() {
+        let job = parse_job(&path(), &GOOD.replace("Mon-Fri", "1-5")).unwrap();
+        let now: DateTime<Utc> = "2026-11-27T03:00:00Z".parse().unwrap(); // Fri 12:00 JST
+        assert_eq!(
+            job.next_run_labels(now, 2),
+            ["2026-11-30 09:00（月）", "2026-12-01 09:00（火）"]
+        );
+    }
+
+    #[test]
+    fn a_schedule_that_never_runs_in_five_years_is_refused_naming_the_file() {
+        let now: DateTime<Utc> = "2026-11-24T03:00:00Z".parse().unwrap();
+        for never in [
+            "0 0 9 31 2 *",
+            "0 0 9 30 2 *",
+            "0 0 9 * * * 2020",
+            "0 0 9 1 1 * 2035",
+        ] {
+            let job = parse_job(&path(), &GOOD.replace("0 0 9 * * Mon-Fri", never)).unwrap();
+            let e = job.check_runs(now).unwrap_err().to_string();
+            assert!(e.contains("overdue-evaluations.toml"), "{e}");
+            assert!(e.contains("never runs in the next 5 years"), "{e}");
+        }
+        // 29 February comes within five years, and so does a run in 2031.
+        for rare in ["0 0 9 29 2 *", "0 0 9 1 1 * 2031"] {
+            let job = parse_job(&path(), &GOOD.replace("0 0 9 * * Mon-Fri", rare)).unwrap();
+            assert!(job.check_runs(now).is_ok(), "{rare}");
+        }
     }
 
     #[test]

@@ -13,6 +13,7 @@
 //! [`sender::send_pending_once`] delivers what is queued over SMTP.
 
 pub mod api;
+pub mod crontab;
 pub mod ical;
 pub mod jobs;
 pub mod mail;

@@ -46,7 +46,9 @@ pub async fn jobs_page(Data(state): Data<&AppState>, view: CityView) -> PageResu
     let now = state.clock.now();
     // The counts and settings links below cover the actor's city only
     // (`admin`: every city, or the one named).
-    let (loaded, problem) = match jobs::load_dir(&state.config.jobs_dir) {
+    let loaded = jobs::load_dir(&state.config.jobs_dir)
+        .and_then(|j| jobs::check_schedules(&j, now).map(|()| j));
+    let (loaded, problem) = match loaded {
         Ok(j) => (j, None),
         Err(e) => (Vec::new(), Some(e.to_string())),
     };
@@ -54,11 +56,7 @@ pub async fn jobs_page(Data(state): Data<&AppState>, view: CityView) -> PageResu
     for job in loaded {
         let last = store::last_run(&state.db, &job.name).await.map_err(fail)?;
         rows.push(JobRow {
-            next_runs: job
-                .next_runs(now, 3)
-                .iter()
-                .map(|t| t.format("%Y-%m-%d %H:%M").to_string())
-                .collect(),
+            next_runs: job.next_run_labels(now, 3),
             name: job.name,
             file: job.file.display().to_string(),
             cron: job.cron,

@@ -6,6 +6,7 @@
 //! is marked failed at once. Logs name messages by outbox id only: the
 //! recipient is a member's address and never goes to the log.
 
+use std::collections::HashMap;
 use std::time::Duration;
 
 use chrono::{DateTime, Utc};
@@ -13,6 +14,7 @@ use lettre::message::header::ContentType;
 use lettre::message::{Mailbox, MultiPart, SinglePart};
 use lettre::transport::smtp::PoolConfig;
 use lettre::{AsyncSmtpTransport, AsyncTransport, Message, Tokio1Executor};
+use tokio::sync::watch;
 
 use super::store::{self, Claimed, Outcome};
 use crate::db::Db;
@@ -177,43 +179,107 @@ pub fn backoff(attempt: i64) -> chrono::TimeDelta {
 /// parallel multiplies throughput without loading either side.
 const CONCURRENCY: usize = 16;
 
-/// Delivers every message due at `now` and returns. The scheduler calls it
-/// on a timer; tests call it directly with the "now" they want.
+/// How long the messages in flight may still take once shutdown was asked
+/// for; what has not finished by then is cut off and given back.
+pub const SHUTDOWN_GRACE: Duration = Duration::from_secs(5);
+
+/// Delivers every message due at `now` and returns. `jobs run` and tests
+/// call it directly with the "now" they want; the scheduler calls
+/// [`send_pending`], which can be stopped.
 pub async fn send_pending_once(
     db: &Db,
     mailer: &Mailer,
     now: DateTime<Utc>,
 ) -> AppResult<SendReport> {
+    let (_never, stop) = watch::channel(false);
+    send_pending(db, mailer, now, stop).await
+}
+
+/// Like [`send_pending_once`], but once `stop` turns true it claims no more
+/// messages, gives those in flight [`SHUTDOWN_GRACE`] to finish, releases
+/// the rest ([`store::release`]) and returns: shutdown does not wait for the
+/// outbox to drain.
+pub async fn send_pending(
+    db: &Db,
+    mailer: &Mailer,
+    now: DateTime<Utc>,
+    mut stop: watch::Receiver<bool>,
+) -> AppResult<SendReport> {
     let mut report = SendReport::default();
     loop {
         let mut batch = Vec::with_capacity(CONCURRENCY);
-        while batch.len() < CONCURRENCY {
+        while batch.len() < CONCURRENCY && !*stop.borrow() {
             match store::claim(db, now, now + mailer.lease_delta()).await? {
                 Some(msg) => batch.push(msg),
                 None => break,
             }
         }
+        if *stop.borrow() {
+            // Claimed in the same instant the stop came: not begun, so
+            // handed back untouched rather than left leased.
+            for msg in &batch {
+                store::release(db, msg.id, msg.attempt, false, now).await?;
+            }
+            return Ok(report);
+        }
         if batch.is_empty() {
             return Ok(report);
         }
         let mut tasks = tokio::task::JoinSet::new();
+        let mut in_flight = HashMap::new();
         for msg in batch {
             let (db, mailer) = (db.clone(), mailer.clone());
-            tasks.spawn(async move { deliver(&db, &mailer, &msg, now).await });
+            let key = (msg.id, msg.attempt);
+            let task = tasks.spawn(async move { deliver(&db, &mailer, &msg, now).await });
+            in_flight.insert(task.id(), key);
         }
         // Every task runs to the end even if one fails, so no claimed
-        // message is left half-recorded by an early return.
+        // message is left half-recorded by an early return; only a stop
+        // cuts them short, after the grace period.
         let mut first_error = None;
         let mut unreachable = false;
-        while let Some(joined) = tasks.join_next().await {
+        let mut grace_until: Option<tokio::time::Instant> = None;
+        let mut cut_off = false;
+        loop {
+            let joined = match grace_until {
+                _ if cut_off => tasks.join_next_with_id().await,
+                None => tokio::select! {
+                    j = tasks.join_next_with_id() => j,
+                    () = stop_requested(&mut stop) => {
+                        grace_until = Some(tokio::time::Instant::now() + SHUTDOWN_GRACE);
+                        continue;
+                    }
+                },
+                Some(until) => {
+                    match tokio::time::timeout_at(until, tasks.join_next_with_id()).await {
+                        Ok(j) => j,
+                        Err(_) => {
+                            tasks.abort_all();
+                            cut_off = true;
+                            continue;
+                        }
+                    }
+                }
+            };
+            let Some(joined) = joined else { break };
             match joined {
-                Ok(Ok(Delivered::Sent)) => report.sent += 1,
-                Ok(Ok(Delivered::Retrying { unreachable: u })) => {
+                Ok((_, Ok(Delivered::Sent))) => report.sent += 1,
+                Ok((_, Ok(Delivered::Retrying { unreachable: u }))) => {
                     report.retrying += 1;
                     unreachable |= u;
                 }
-                Ok(Ok(Delivered::Failed)) => report.failed += 1,
-                Ok(Err(e)) => first_error = first_error.or(Some(e)),
+                Ok((_, Ok(Delivered::Failed))) => report.failed += 1,
+                Ok((_, Err(e))) => first_error = first_error.or(Some(e)),
+                Err(e) if e.is_cancelled() => {
+                    if let Some((id, attempt)) = in_flight.get(&e.id()) {
+                        store::release(db, *id, *attempt, true, now).await?;
+                        tracing::warn!(
+                            outbox_id = id,
+                            attempt,
+                            "shutting down: reminder cut off mid-send, queued again"
+                        );
+                    }
+                }
                 Err(e) => {
                     first_error = first_error.or(Some(AppError::Internal(anyhow::anyhow!(
                         "sender task: {e}"
@@ -223,6 +289,9 @@ pub async fn send_pending_once(
         }
         if let Some(e) = first_error {
             return Err(e);
+        }
+        if *stop.borrow() {
+            return Ok(report);
         }
         if unreachable {
             // The server is down, not the messages: the rest would fail the
@@ -234,6 +303,13 @@ pub async fn send_pending_once(
             );
             return Ok(report);
         }
+    }
+}
+
+/// Resolves once `stop` is true; never, if its sender is gone without that.
+async fn stop_requested(stop: &mut watch::Receiver<bool>) {
+    if stop.wait_for(|s| *s).await.is_err() {
+        std::future::pending::<()>().await;
     }
 }
 

@@ -391,6 +391,48 @@ pub async fn finish(
     Ok(true)
 }
 
+/// Gives back a claimed message the sender will not finish (it is shutting
+/// down): due again at `now`, for the next start or another instance, not
+/// after its lease. `started`: its SMTP exchange began and was cut off, so
+/// the attempt counts (and it may have arrived: a resend carries the same
+/// Message-ID); otherwise the claim is undone as if it never happened.
+/// Returns false when the attempt was recorded meanwhile (nothing to give back).
+pub async fn release(
+    db: &Db,
+    id: i64,
+    attempt: i64,
+    started: bool,
+    now: DateTime<Utc>,
+) -> AppResult<bool> {
+    let mut tx = db.begin_row_locked().await?;
+    let (state, attempts, error) = if started {
+        ("retrying", attempt, Some("停止のため送信を中断しました"))
+    } else if attempt > 1 {
+        ("retrying", attempt - 1, None)
+    } else {
+        ("queued", 0, None)
+    };
+    let updated = sqlx::query(
+        "UPDATE outbox SET state = $1, attempts = $2, next_attempt_at = $3, \
+             last_error = COALESCE($4, last_error) \
+         WHERE id = $5 AND state = 'sending' AND attempts = $6",
+    )
+    .bind(state)
+    .bind(attempts)
+    .bind(timestamp(now))
+    .bind(error)
+    .bind(id)
+    .bind(attempt)
+    .execute(&mut *tx)
+    .await?;
+    if updated.rows_affected() == 0 {
+        return Ok(false);
+    }
+    event(&mut tx, id, state, attempt, error, now).await?;
+    tx.commit().await?;
+    Ok(true)
+}
+
 // ---------------------------------------------------------------------------
 // Job runs
 

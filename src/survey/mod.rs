@@ -337,7 +337,13 @@ impl SurveyAnswers {
                 SHARING_ITEMS.len(),
                 complete,
             );
-            if office.opened_on > period.end() {
+            if let Err(e) = crate::calendar::check_year(
+                "office.opened_on",
+                "相談支援室の開設日",
+                office.opened_on,
+            ) {
+                errors.push(e);
+            } else if office.opened_on > period.end() {
                 errors.push(FieldError::new(
                     "office.opened_on",
                     "相談支援室の開設日がこの期間より後です",

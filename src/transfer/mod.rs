@@ -225,6 +225,11 @@ impl Row<'_> {
         // Excel turns 2017-06-01 into 2017/6/1 on save, and staff type
         // 平成29年6月1日 or H29.6.1: calendar reads them all.
         match crate::calendar::parse_date(&raw) {
+            // The one date rule (crate::calendar::YEARS), as for the API and the forms.
+            Ok(d) if !crate::calendar::YEARS.contains(&chrono::Datelike::year(&d)) => {
+                self.error(column, crate::calendar::year_message(column));
+                None
+            }
             Ok(d) => Some(d),
             Err(e) => {
                 self.error(column, e.message(&raw));

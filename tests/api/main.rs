@@ -10,6 +10,7 @@ mod catalogue;
 mod countermeasures;
 mod coverage;
 mod csv;
+mod dates;
 mod instances;
 mod limits;
 mod links;

@@ -609,6 +609,90 @@ async fn messages_queued_or_in_flight_are_delivered_after_a_restart() {
     assert_eq!(r.sent, 0);
 }
 
+/// The repository's job file with another cron expression.
+fn job_at(cron: &str) -> Job {
+    let file = std::path::Path::new("jobs/overdue-evaluations.toml");
+    let text = std::fs::read_to_string(file).unwrap();
+    renkei::reminders::jobs::parse_job(file, &text.replace("0 0 9 * * *", cron)).unwrap()
+}
+
+#[tokio::test]
+async fn a_job_written_for_weekdays_runs_monday_to_friday_and_not_at_weekends() {
+    let f = fixture().await;
+    let job = job_at("0 0 9 * * 1-5");
+    let smtp = SmtpSink::start();
+    let m = mailer(&smtp.url());
+    // The scheduler's step, every hour for two weeks from Monday 2026-11-23 00:00 JST.
+    let start: DateTime<Utc> = "2026-11-22T15:00:00Z".parse().unwrap();
+    let mut ran = Vec::new();
+    for hour in 1..=14 * 24 {
+        let since = start + TimeDelta::hours(hour - 1);
+        let now = start + TimeDelta::hours(hour);
+        let reports = renkei::reminders::jobs::run_due_jobs(
+            &f.app.db,
+            std::slice::from_ref(&job),
+            "https://renkei.example.jp",
+            since,
+            now,
+        )
+        .await;
+        for r in reports {
+            ran.push(format!(
+                "{}{}",
+                r.today.format("%m-%d"),
+                renkei::calendar::weekday_ja(chrono::Datelike::weekday(&r.today))
+            ));
+        }
+        send_pending_once(&f.app.db, &m, now).await.unwrap();
+    }
+    assert_eq!(
+        ran,
+        [
+            "11-23月", "11-24火", "11-25水", "11-26木", "11-27金", "11-30月", "12-01火", "12-02水",
+            "12-03木", "12-04金"
+        ]
+    );
+    let runs: Vec<String> = sqlx::query_scalar("SELECT reminder_date FROM job_runs ORDER BY id")
+        .fetch_all(&f.app.db.pool)
+        .await
+        .unwrap();
+    assert_eq!(runs.len(), 10, "{runs:?}");
+    // Each run is a real one: the first mailed every owner and the ward.
+    assert!(!smtp.to(SATO).is_empty() && !smtp.to(SUZUKI).is_empty());
+}
+
+#[test]
+fn serve_refuses_a_schedule_that_never_runs_and_lists_weekdays_as_crontab_means_them() {
+    let dir = tempfile::tempdir().unwrap();
+    let good = std::fs::read_to_string("jobs/overdue-evaluations.toml").unwrap();
+    let file = dir.path().join("overdue-evaluations.toml");
+    std::fs::write(&file, good.replace("0 0 9 * * *", "0 0 9 31 2 *")).unwrap();
+    let out = Command::new(env!("CARGO_BIN_EXE_renkei"))
+        .arg("serve")
+        .env("DATABASE_URL", dir.path().join("renkei.db"))
+        .env("RENKEI_ADDR", "127.0.0.1:0")
+        .env("RENKEI_JOBS_DIR", dir.path())
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains(&file.display().to_string()), "{stderr}");
+    assert!(
+        stderr.contains("never runs in the next 5 years"),
+        "{stderr}"
+    );
+
+    std::fs::write(&file, good.replace("0 0 9 * * *", "0 0 9 * * 7")).unwrap();
+    let out = Command::new(env!("CARGO_BIN_EXE_renkei"))
+        .args(["jobs", "list"])
+        .env("RENKEI_JOBS_DIR", dir.path())
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(out.status.success(), "{stdout}");
+    assert_eq!(stdout.matches(" 09:00（日）").count(), 3, "{stdout}");
+}
+
 #[test]
 fn serve_refuses_to_start_with_a_bad_schedule_file_and_names_it() {
     let dir = tempfile::tempdir().unwrap();
@@ -751,7 +835,7 @@ async fn the_jobs_page_shows_next_runs_in_tokyo_and_the_last_result() {
     assert_eq!(status, StatusCode::OK);
     assert!(page.contains("overdue-evaluations"), "{page}");
     // Now is 2026-11-24 12:00 JST; the job runs daily at 09:00 JST.
-    assert!(page.contains("2026-11-25 09:00"), "{page}");
+    assert!(page.contains("2026-11-25 09:00（水）"), "{page}");
     assert!(page.contains("まだ実行されていません"), "{page}");
     // An owner without an address: counted and shown, not silently dropped.
     let ward = f.app.municipality_with_wards("宛先なし市", &["西区"]).await[0];
@@ -974,6 +1058,173 @@ async fn serve_runs_the_scheduled_job_sends_each_digest_once_and_stops_cleanly()
     for addr in [SATO, SUZUKI, KITA_JIMU] {
         assert_eq!(smtp.to(addr).len(), 1, "{addr}");
     }
+}
+
+/// A `renkei serve` child, killed if a test fails before it exits.
+struct Serving(std::process::Child);
+
+impl Drop for Serving {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+impl Serving {
+    /// `renkei serve` on `db_url`, the job every second, mailing through `smtp_url`.
+    fn start(db_url: &str, jobs: &std::path::Path, smtp_url: &str) -> Self {
+        let child = Command::new(env!("CARGO_BIN_EXE_renkei"))
+            .arg("serve")
+            .env("DATABASE_URL", db_url)
+            .env("RENKEI_ADDR", "127.0.0.1:0")
+            .env("RENKEI_JOBS_DIR", jobs)
+            .env("RENKEI_SMTP_URL", smtp_url)
+            .env("RENKEI_LOG", "warn")
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null())
+            .spawn()
+            .unwrap();
+        Self(child)
+    }
+
+    /// Sends SIGTERM and returns how long the process took to exit (0).
+    fn terminate(mut self) -> std::time::Duration {
+        let started = std::time::Instant::now();
+        let status = Command::new("kill")
+            .args(["-TERM", &self.0.id().to_string()])
+            .status()
+            .unwrap();
+        assert!(status.success());
+        loop {
+            if let Some(exit) = self.0.try_wait().unwrap() {
+                assert!(exit.success(), "{exit}");
+                return started.elapsed();
+            }
+            assert!(
+                started.elapsed().as_secs() < 60,
+                "still running a minute after SIGTERM"
+            );
+            std::thread::sleep(std::time::Duration::from_millis(20));
+        }
+    }
+}
+
+/// Counts of the outbox's messages by state.
+async fn outbox_states(db: &Db) -> std::collections::BTreeMap<String, i64> {
+    let rows: Vec<(String, i64)> =
+        sqlx::query_as("SELECT state, COUNT(*) FROM outbox GROUP BY state")
+            .fetch_all(&db.pool)
+            .await
+            .unwrap();
+    rows.into_iter().collect()
+}
+
+async fn wait_for_sent(db: &Db, at_least: i64) {
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(120);
+    while outbox_states(db).await.get("sent").copied().unwrap_or(0) < at_least {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "{:?}",
+            outbox_states(db).await
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+}
+
+/// 48 owners with an item overdue today (by the real clock: `serve` runs
+/// on it), and a job directory whose job runs every second.
+async fn many_owners() -> (TestApp, tempfile::TempDir) {
+    let app = TestApp::spawn().await;
+    let ward = app.municipality_with_wards("停止テスト市", &["中区"]).await[0];
+    let due = (renkei::calendar::today(Utc::now()) - TimeDelta::days(3)).to_string();
+    for i in 0..48 {
+        let owner = app
+            .member_with_email(ward, &format!("委員 {i}"), &format!("iin{i}@example.jp"))
+            .await;
+        app.planned(ward, 1 + i % 7, &format!("対応策{i}"), owner, &due)
+            .await;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let good = std::fs::read_to_string("jobs/overdue-evaluations.toml").unwrap();
+    std::fs::write(
+        dir.path().join("overdue-evaluations.toml"),
+        good.replace("0 0 9 * * *", "* * * * * *"),
+    )
+    .unwrap();
+    (app, dir)
+}
+
+#[tokio::test]
+async fn sigterm_lets_the_messages_in_flight_finish_and_leaves_the_rest_for_the_next_start() {
+    let (app, jobs) = many_owners().await;
+    let smtp = SmtpSink::start();
+    smtp.set_delay(std::time::Duration::from_millis(1500));
+    let serving = Serving::start(&app.db_url, jobs.path(), &smtp.url());
+    // The first batch went out; the second is on the slow server now.
+    wait_for_sent(&app.db, 1).await;
+    let took = serving.terminate();
+    assert!(took.as_secs_f64() < 6.0, "exit took {took:?}");
+    let states = outbox_states(&app.db).await;
+    let sent = states.get("sent").copied().unwrap_or(0);
+    assert_eq!(sent as usize, smtp.received().len(), "{states:?}");
+    assert!(sent < 48, "not drained first: {states:?}");
+    assert_eq!(
+        states.get("sending"),
+        None,
+        "no lease left behind: {states:?}"
+    );
+    assert_eq!(states.values().sum::<i64>(), 48, "none lost: {states:?}");
+    assert_eq!(
+        states.get("queued").copied().unwrap_or(0),
+        48 - sent,
+        "{states:?}"
+    );
+
+    // The next start sends the rest, each once.
+    smtp.set_delay(std::time::Duration::ZERO);
+    let serving = Serving::start(&app.db_url, jobs.path(), &smtp.url());
+    wait_for_sent(&app.db, 48).await;
+    serving.terminate();
+    let mut to: Vec<String> = smtp.received().into_iter().flat_map(|m| m.to).collect();
+    to.sort();
+    to.dedup();
+    assert_eq!((smtp.received().len(), to.len()), (48, 48));
+}
+
+#[tokio::test]
+async fn sigterm_cuts_off_a_send_that_outlasts_the_grace_period_and_queues_it_again() {
+    let (app, jobs) = many_owners().await;
+    let smtp = SmtpSink::start();
+    smtp.set_delay(std::time::Duration::from_secs(20));
+    let serving = Serving::start(&app.db_url, jobs.path(), &smtp.url());
+    // Wait until a batch is on the server.
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(120);
+    while !outbox_states(&app.db).await.contains_key("sending") {
+        assert!(std::time::Instant::now() < deadline);
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    let took = serving.terminate();
+    assert!(
+        (5.0..7.0).contains(&took.as_secs_f64()),
+        "exit after the 5 s grace, not the 20 s send: {took:?}"
+    );
+    let states = outbox_states(&app.db).await;
+    assert_eq!(states.get("sent"), None, "{states:?}");
+    assert_eq!(states.get("sending"), None, "leases given back: {states:?}");
+    assert_eq!(
+        states.get("retrying").copied(),
+        Some(16),
+        "the batch cut off: {states:?}"
+    );
+    assert_eq!(states.get("queued").copied(), Some(32), "{states:?}");
+    let cut: i64 = sqlx::query_scalar(
+        "SELECT COUNT(*) FROM outbox WHERE state = 'retrying' AND next_attempt_at <= $1",
+    )
+    .bind(renkei::db::timestamp(Utc::now()))
+    .fetch_one(&app.db.pool)
+    .await
+    .unwrap();
+    assert_eq!(cut, 16, "due again at once, not after the lease");
 }
 
 #[tokio::test]

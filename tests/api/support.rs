@@ -595,6 +595,8 @@ struct SinkState {
     tempfail: bool,
     /// Answer 550 to RCPT TO for these addresses.
     reject: Vec<String>,
+    /// Wait this long before accepting each message (a slow server).
+    delay: std::time::Duration,
 }
 
 #[derive(Clone)]
@@ -629,6 +631,8 @@ impl Handler for SinkHandler {
     }
 
     fn data_end(&mut self) -> SmtpResponse {
+        let delay = self.state.lock().unwrap().delay;
+        std::thread::sleep(delay);
         let msg = Received {
             to: std::mem::take(&mut self.to),
             raw: std::mem::take(&mut self.data),
@@ -697,6 +701,11 @@ impl SmtpSink {
 
     pub fn reject(&self, addr: &str) {
         self.state.lock().unwrap().reject.push(addr.to_string());
+    }
+
+    /// Takes `delay` to accept each message from now on.
+    pub fn set_delay(&self, delay: std::time::Duration) {
+        self.state.lock().unwrap().delay = delay;
     }
 }
 
