@@ -164,6 +164,27 @@ pub struct Resp {
     pub text: String,
 }
 
+impl Resp {
+    /// Reads a response whole: status, content type, text and JSON body.
+    pub async fn read(resp: reqwest::Response) -> Resp {
+        let status = resp.status();
+        let content_type = resp
+            .headers()
+            .get("content-type")
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or("")
+            .to_string();
+        let text = resp.text().await.expect("body");
+        let body = serde_json::from_str(&text).unwrap_or(Value::Null);
+        Resp {
+            status,
+            content_type,
+            body,
+            text,
+        }
+    }
+}
+
 impl TestApp {
     /// A new app on an empty database (catalogues only).
     pub async fn spawn() -> TestApp {
@@ -236,21 +257,7 @@ impl TestApp {
             req = req.json(&b);
         }
         let resp = req.send().await.expect("request");
-        let status = resp.status();
-        let content_type = resp
-            .headers()
-            .get("content-type")
-            .and_then(|v| v.to_str().ok())
-            .unwrap_or("")
-            .to_string();
-        let text = resp.text().await.expect("body");
-        let body = serde_json::from_str(&text).unwrap_or(Value::Null);
-        Resp {
-            status,
-            content_type,
-            body,
-            text,
-        }
+        Resp::read(resp).await
     }
 
     pub async fn get(&self, path: &str) -> Resp {
@@ -919,20 +926,6 @@ impl TestApp {
             .send()
             .await
             .expect("upload");
-        let status = resp.status();
-        let content_type = resp
-            .headers()
-            .get("content-type")
-            .and_then(|v| v.to_str().ok())
-            .unwrap_or("")
-            .to_string();
-        let text = resp.text().await.expect("body");
-        let body = serde_json::from_str(&text).unwrap_or(Value::Null);
-        Resp {
-            status,
-            content_type,
-            body,
-            text,
-        }
+        Resp::read(resp).await
     }
 }

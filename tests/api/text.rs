@@ -31,21 +31,7 @@ async fn send(app: &TestApp, method: Method, path: &str, content_type: &str, bod
         .send()
         .await
         .expect("request");
-    let status = resp.status();
-    let content_type = resp
-        .headers()
-        .get("content-type")
-        .and_then(|v| v.to_str().ok())
-        .unwrap_or("")
-        .to_string();
-    let text = resp.text().await.expect("body");
-    let body = serde_json::from_str(&text).unwrap_or(Value::Null);
-    Resp {
-        status,
-        content_type,
-        body,
-        text,
-    }
+    Resp::read(resp).await
 }
 
 /// The message the problem gives for `field`.
