@@ -1203,6 +1203,9 @@ async fn sigterm_cuts_off_a_send_that_outlasts_the_grace_period_and_queues_it_ag
         assert!(std::time::Instant::now() < deadline);
         tokio::time::sleep(std::time::Duration::from_millis(50)).await;
     }
+    // Claimed is not yet sent: give the sends a moment to reach the slow
+    // server, so they are in flight when the signal comes.
+    tokio::time::sleep(std::time::Duration::from_secs(1)).await;
     let took = serving.terminate();
     assert!(
         (5.0..7.0).contains(&took.as_secs_f64()),
