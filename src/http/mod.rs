@@ -8,6 +8,7 @@ pub mod limits;
 pub mod log;
 pub mod problem;
 pub mod routes;
+pub mod spec;
 
 use poem::{Endpoint, EndpointExt, IntoEndpoint, IntoResponse, Request, Response, Route};
 use poem_openapi::OpenApiService;
@@ -80,7 +81,9 @@ pub fn routes(state: AppState) -> impl Endpoint + 'static {
     let text_fields = std::sync::Arc::new(problem::TextFields::from_spec(
         &serde_json::from_str(&spec_text).unwrap_or_default(),
     ));
-    let spec = spec_with_security(&spec_text);
+    let doc = spec::document(&spec_text);
+    let methods = std::sync::Arc::new(spec::Methods::of(&doc));
+    let spec = spec_endpoint(&doc);
     let docs = api.swagger_ui();
     Route::new()
         .nest(
@@ -91,7 +94,9 @@ pub fn routes(state: AppState) -> impl Endpoint + 'static {
                     .around(move |next, req| {
                         problem::name_refused_text(next, req, text_fields.clone())
                     })
-                    .catch_all_error(problem::catch_api_error),
+                    .catch_all_error(problem::catch_api_error)
+                    // On the final answer: the 405 problem gets its Allow.
+                    .around(move |next, req| spec::allow_on_405(next, req, methods.clone())),
                 state: state.clone(),
             },
         )
@@ -107,39 +112,9 @@ pub fn routes(state: AppState) -> impl Endpoint + 'static {
         .into_endpoint()
 }
 
-/// The spec, with the bearer scheme every operation but `health` requires
-/// (the gate enforces it for all of `/api`, so it is declared once here
-/// rather than on each operation).
-fn spec_with_security(spec: &str) -> impl Endpoint + 'static {
-    let mut doc: serde_json::Value = serde_json::from_str(spec).unwrap_or_default();
-    if let Some(obj) = doc.as_object_mut() {
-        let components = obj
-            .entry("components")
-            .or_insert_with(|| serde_json::json!({}));
-        if let Some(c) = components.as_object_mut() {
-            c.insert(
-                "securitySchemes".into(),
-                serde_json::json!({
-                    "bearerToken": {
-                        "type": "http",
-                        "scheme": "bearer",
-                        "description": "API トークン（`renkei token create` で発行、`rk_` で始まる）"
-                    }
-                }),
-            );
-        }
-        obj.insert(
-            "security".into(),
-            serde_json::json!([{ "bearerToken": [] }]),
-        );
-        if let Some(op) = doc
-            .pointer_mut("/paths/~1health/get")
-            .and_then(|v| v.as_object_mut())
-        {
-            op.insert("security".into(), serde_json::json!([]));
-        }
-    }
-    let body = serde_json::to_string(&doc).unwrap_or_default();
+/// Serves the completed spec ([`spec::document`]).
+fn spec_endpoint(doc: &serde_json::Value) -> impl Endpoint + 'static {
+    let body = serde_json::to_string(doc).unwrap_or_default();
     poem::endpoint::make_sync(move |_| {
         poem::Response::builder()
             .content_type("application/json")

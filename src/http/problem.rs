@@ -25,8 +25,9 @@ pub struct Problem {
     pub status: u16,
     /// What went wrong, in Japanese.
     pub detail: String,
-    /// Field-by-field messages for invalid input.
-    #[oai(skip_serializing_if_is_empty)]
+    /// Field-by-field messages for invalid input; absent when there are
+    /// none (401, 403, 404 …), so not required.
+    #[oai(skip_serializing_if_is_empty, default)]
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub errors: Vec<FieldError>,
 }

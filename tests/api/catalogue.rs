@@ -240,3 +240,73 @@ async fn the_server_stops_gracefully_and_then_refuses_connections() {
     app.stop().await;
     assert!(client.get(&url).send().await.is_err());
 }
+
+#[tokio::test]
+async fn the_spec_declares_what_the_api_answers() {
+    let app = TestApp::spawn().await;
+    let ward = app.municipality_with_wards("甲市", &["北区"]).await[0];
+    let spec: serde_json::Value = reqwest::get(app.url("/openapi.json"))
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let schemas = &spec["components"]["schemas"];
+    // An absent address comes back as null, and the spec says it may.
+    let m = app.member(ward, "仕様 確認").await;
+    let patched = app
+        .patch(
+            &format!("/api/members/{m}"),
+            serde_json::json!({ "email": null }),
+        )
+        .await;
+    assert!(patched.body["email"].is_null(), "{}", patched.text);
+    assert_eq!(schemas["Member"]["properties"]["email"]["nullable"], true);
+    // A 404 problem has no `errors`, and the spec does not require them.
+    let missing = app.get("/api/members/999999").await;
+    assert_eq!(missing.status.as_u16(), 404);
+    assert!(missing.body.get("errors").is_none());
+    let required = schemas["Problem"]["required"].as_array().unwrap();
+    assert!(!required.iter().any(|r| r == "errors"), "{required:?}");
+    // A form body where JSON is expected: 415, documented; 401 everywhere but health.
+    let r = app
+        .client
+        .post(app.url(&format!("/api/wards/{ward}/members")))
+        .header("content-type", "application/x-www-form-urlencoded")
+        .body("name=x")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status().as_u16(), 415);
+    let post = &spec["paths"]["/wards/{ward_id}/members"]["post"]["responses"];
+    for code in ["401", "413", "415", "422"] {
+        assert!(post.get(code).is_some(), "{code} undocumented: {post}");
+    }
+    assert!(
+        spec["paths"]["/topics"]["get"]["responses"]
+            .get("401")
+            .is_some()
+    );
+    assert!(
+        spec["paths"]["/health"]["get"]["responses"]
+            .get("401")
+            .is_none()
+    );
+    // A 405 names what the path takes.
+    let r = app.client.put(app.url("/api/health")).send().await.unwrap();
+    assert_eq!(r.status().as_u16(), 405);
+    assert_eq!(r.headers()["allow"], "GET");
+    // Ranges the rules enforce are in the spec.
+    let topic = &schemas["NewCountermeasure"]["properties"]["topic"];
+    assert_eq!(
+        (topic["minimum"].as_i64(), topic["maximum"].as_i64()),
+        (Some(1), Some(10))
+    );
+    let r = app
+        .post(
+            &format!("/api/wards/{ward}/countermeasures"),
+            serde_json::json!({ "topic": 11, "title": "範囲外" }),
+        )
+        .await;
+    assert_eq!(r.status.as_u16(), 422);
+}
