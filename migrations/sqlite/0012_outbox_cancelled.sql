@@ -16,14 +16,21 @@ CREATE TABLE outbox_rebuilt (
     idempotency_key  TEXT NOT NULL UNIQUE,
     message_id       TEXT NOT NULL UNIQUE,
     job              TEXT NOT NULL,
+    -- 'owner' (the member owning the items) or 'secretariat' (escalation).
     recipient_kind   TEXT NOT NULL CHECK (recipient_kind IN ('owner', 'secretariat')),
     member_id        INTEGER REFERENCES members(id),
+    -- The ward the message is about (the secretariat's ward, or the owner's):
+    -- its dashboard shows the failures.
     ward_id          INTEGER REFERENCES wards(id),
     recipient        TEXT NOT NULL,
     subject          TEXT NOT NULL,
     body_text        TEXT NOT NULL,
     body_html        TEXT NOT NULL,
+    -- JSON: [{"id", "title", "ward", "due_on", "days_overdue"}]: what the
+    -- message lists (rewritten when items drop out before an attempt).
     items            TEXT NOT NULL,
+    -- 'sending' is a lease: the sender took the message and may have crashed
+    -- while talking to the server; it becomes due again at next_attempt_at.
     state            TEXT NOT NULL CHECK (state IN ('queued', 'sending', 'sent', 'retrying', 'failed', 'cancelled')),
     attempts         INTEGER NOT NULL DEFAULT 0,
     max_attempts     INTEGER NOT NULL,
@@ -44,6 +51,7 @@ DROP TABLE outbox;
 ALTER TABLE outbox_rebuilt RENAME TO outbox;
 CREATE INDEX outbox_due ON outbox (state, next_attempt_at);
 CREATE INDEX outbox_ward ON outbox (ward_id, state);
+-- As 0009 made it: only the messages still to send.
 CREATE INDEX outbox_pending ON outbox (next_attempt_at, id)
     WHERE state IN ('queued', 'retrying', 'sending');
 COMMIT;

@@ -3,7 +3,9 @@
 //! A message is marked sent only after the server accepted it. Transient
 //! failures (connection refused, timeouts, 4xx) are retried with exponential
 //! backoff up to the message's `max_attempts`; a permanent rejection (5xx)
-//! is marked failed at once. Logs name messages by outbox id only: the
+//! is marked failed at once. Right before each attempt the message's items
+//! are read again: what is no longer owed drops out, and a message left with
+//! nothing is cancelled instead of sent. Logs name messages by outbox id only: the
 //! recipient is a member's address and never goes to the log.
 
 use std::collections::HashMap;
