@@ -543,8 +543,13 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
                     .await
                     .map_err(user_error)?;
                 println!(
-                    "queued {}; sent {}, retrying {}, failed {}; {} item(s) have no address",
-                    report.queued, sent.sent, sent.retrying, sent.failed, report.undeliverable
+                    "queued {}; sent {}, retrying {}, failed {}, cancelled {}; {} item(s) have no address",
+                    report.queued,
+                    sent.sent,
+                    sent.retrying,
+                    sent.failed,
+                    sent.cancelled,
+                    report.undeliverable
                 );
             }
         }
@@ -580,7 +585,8 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
 /// The reminder sender's mailer, with the configured lease.
 fn mailer(config: &Config) -> anyhow::Result<Mailer> {
     Ok(Mailer::new(&config.smtp_url, &config.mail_from)?
-        .with_lease(std::time::Duration::from_secs(config.send_lease_secs)))
+        .with_lease(std::time::Duration::from_secs(config.send_lease_secs))
+        .with_base_url(&config.base_url))
 }
 
 /// The job files, each checked to run within the next years.

@@ -51,7 +51,14 @@ struct CalendarFeed {
     url: String,
 }
 
-const STATES: [&str; 5] = ["queued", "sending", "sent", "retrying", "failed"];
+const STATES: [&str; 6] = [
+    "queued",
+    "sending",
+    "sent",
+    "retrying",
+    "failed",
+    "cancelled",
+];
 
 impl RemindersApi {
     async fn feed(&self, scope: super::ical::Scope) -> ApiResult<Json<CalendarFeed>> {
@@ -78,7 +85,7 @@ impl RemindersApi {
         /// Only this municipality's deliveries (`admin`; a city account sees its own).
         municipality_id: Query<Option<i64>>,
         ward_id: Query<Option<i64>>,
-        /// queued, sending, sent, retrying or failed.
+        /// queued, sending, sent, retrying, failed or cancelled.
         state: Query<Option<String>>,
         limit: Query<Option<i64>>,
         offset: Query<Option<i64>>,
@@ -89,7 +96,7 @@ impl RemindersApi {
         {
             return Err(AppError::invalid(
                 "state",
-                "状態は queued, sending, sent, retrying, failed のいずれかです",
+                "状態は queued, sending, sent, retrying, failed, cancelled のいずれかです",
             )
             .into());
         }

@@ -173,6 +173,15 @@ impl RecipientKind {
             Self::Secretariat => "secretariat",
         }
     }
+
+    /// The kind an outbox row names (`recipient_kind`).
+    pub fn from_code(code: &str) -> Option<Self> {
+        match code {
+            "owner" => Some(Self::Owner),
+            "secretariat" => Some(Self::Secretariat),
+            _ => None,
+        }
+    }
 }
 
 /// One countermeasure in a digest.
@@ -234,6 +243,126 @@ impl Digest {
     pub fn overdue_count(&self) -> usize {
         self.items.iter().filter(|i| i.overdue()).count()
     }
+}
+
+/// One item of a queued message, as the outbox's `items` JSON holds it:
+/// what the reminder assumed when it was queued.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Deserialize)]
+pub struct QueuedItem {
+    pub id: i64,
+    pub title: String,
+    pub due_on: NaiveDate,
+    pub days_overdue: i64,
+}
+
+/// A countermeasure as it is right before an attempt to send a message
+/// that lists it (the owner's fields are as stored, active or not).
+#[derive(Debug, Clone)]
+pub struct Current {
+    pub id: i64,
+    pub ward_id: i64,
+    pub ward_name: String,
+    pub topic: i64,
+    pub title: String,
+    pub stage: String,
+    pub archived: bool,
+    pub due_on: Option<NaiveDate>,
+    pub owner_member_id: Option<i64>,
+    pub owner_name: Option<String>,
+    pub owner_active: bool,
+    pub owner_email: Option<String>,
+    pub secretariat_email: Option<String>,
+}
+
+/// What the re-check before an attempt found.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Recheck {
+    /// The items still owed, in the queued order, rebuilt from their
+    /// current rows (title, ward) with the due date and days overdue the
+    /// reminder was queued with: the digest speaks of its reminder date.
+    pub keep: Vec<Item>,
+    /// Each dropped item with the reason, in words for the delivery log.
+    pub dropped: Vec<(QueuedItem, String)>,
+}
+
+impl Recheck {
+    /// The reasons as one line for the delivery log: 「研修A（#3）: 評価済み」.
+    pub fn reasons(&self) -> String {
+        self.dropped
+            .iter()
+            .map(|(q, why)| format!("{}（#{}）: {why}", q.title, q.id))
+            .collect::<Vec<_>>()
+            .join("、")
+    }
+}
+
+fn same_address(a: Option<&str>, b: &str) -> bool {
+    a.is_some_and(|a| a.trim().eq_ignore_ascii_case(b.trim()))
+}
+
+/// Which queued items a message still owes its recipient now. An item
+/// drops out when it left 具体化 (evaluated or sent back), was archived or
+/// deleted, or its due date moved later than the reminder assumed (the
+/// schedule of the new date applies). For an owner digest also when the
+/// item changed owner, or the owner is inactive or has another address;
+/// for a secretariat digest when the ward's address changed. A due date
+/// moved *earlier* keeps the item: it is owed all the more.
+pub fn recheck(
+    kind: RecipientKind,
+    member_id: Option<i64>,
+    recipient: &str,
+    queued: &[QueuedItem],
+    current: &std::collections::HashMap<i64, Current>,
+) -> Recheck {
+    let mut out = Recheck {
+        keep: Vec::new(),
+        dropped: Vec::new(),
+    };
+    for q in queued {
+        let why = match current.get(&q.id) {
+            None => Err("対応策が削除されました".to_string()),
+            Some(c) if c.archived => Err("アーカイブされました".into()),
+            Some(c) if c.stage == "評価改善" => Err("評価済みです（評価改善）".into()),
+            Some(c) if c.stage != "具体化" => Err(format!("段階が{}に変わりました", c.stage)),
+            Some(c) if c.due_on.is_none_or(|d| d > q.due_on) => {
+                Err("評価期限が延期されました".into())
+            }
+            Some(c) if kind == RecipientKind::Owner && c.owner_member_id != member_id => {
+                Err("担当者が変わりました".into())
+            }
+            Some(c) if kind == RecipientKind::Owner && !c.owner_active => {
+                Err("担当委員が無効になりました".into())
+            }
+            Some(c)
+                if kind == RecipientKind::Owner
+                    && !same_address(c.owner_email.as_deref(), recipient) =>
+            {
+                Err("担当委員のメールアドレスが変わりました".into())
+            }
+            Some(c)
+                if kind == RecipientKind::Secretariat
+                    && !same_address(c.secretariat_email.as_deref(), recipient) =>
+            {
+                Err("事務局のメールアドレスが変わりました".into())
+            }
+            Some(c) => Ok(c),
+        };
+        match why {
+            Ok(c) => out.keep.push(Item {
+                id: c.id,
+                ward_id: c.ward_id,
+                ward_name: c.ward_name.clone(),
+                topic: c.topic,
+                title: c.title.clone(),
+                due_on: q.due_on,
+                days_overdue: q.days_overdue,
+                period: 0,
+                owner_name: c.owner_name.clone(),
+            }),
+            Err(why) => out.dropped.push((q.clone(), why)),
+        }
+    }
+    out
 }
 
 /// The last due date any item can be reminded of today: the earliest notice
@@ -453,6 +582,125 @@ mod tests {
         let plan = plan(d("2026-11-24"), &[c], |_| params());
         assert!(plan.digests.is_empty());
         assert_eq!(plan.undeliverable, 2);
+    }
+
+    fn current(id: i64, owner: i64) -> Current {
+        Current {
+            id,
+            ward_id: 1,
+            ward_name: "北区".into(),
+            topic: 3,
+            title: format!("対応策{id}"),
+            stage: "具体化".into(),
+            archived: false,
+            due_on: Some(d("2026-11-20")),
+            owner_member_id: Some(owner),
+            owner_name: Some("委員".into()),
+            owner_active: true,
+            owner_email: Some("a@example.jp".into()),
+            secretariat_email: Some("jimu@example.jp".into()),
+        }
+    }
+
+    fn queued(id: i64) -> QueuedItem {
+        QueuedItem {
+            id,
+            title: format!("対応策{id}"),
+            due_on: d("2026-11-20"),
+            days_overdue: 4,
+        }
+    }
+
+    fn dropped_ids(r: &Recheck) -> Vec<(i64, &str)> {
+        r.dropped.iter().map(|(q, w)| (q.id, w.as_str())).collect()
+    }
+
+    #[test]
+    fn the_recheck_drops_each_kind_of_item_no_longer_owed() {
+        let mut now: std::collections::HashMap<i64, Current> =
+            (1..=7).map(|id| (id, current(id, 10))).collect();
+        if let Some(c) = now.get_mut(&1) {
+            c.stage = "評価改善".into();
+        }
+        if let Some(c) = now.get_mut(&2) {
+            c.archived = true;
+        }
+        if let Some(c) = now.get_mut(&3) {
+            c.owner_member_id = Some(11);
+        }
+        if let Some(c) = now.get_mut(&4) {
+            c.due_on = Some(d("2027-01-20"));
+        }
+        if let Some(c) = now.get_mut(&5) {
+            c.due_on = Some(d("2026-11-10")); // earlier: owed all the more
+        }
+        now.remove(&6);
+        let q: Vec<QueuedItem> = (1..=7).map(queued).collect();
+        let r = recheck(RecipientKind::Owner, Some(10), "A@example.jp ", &q, &now);
+        assert_eq!(
+            dropped_ids(&r),
+            [
+                (1, "評価済みです（評価改善）"),
+                (2, "アーカイブされました"),
+                (3, "担当者が変わりました"),
+                (4, "評価期限が延期されました"),
+                (6, "対応策が削除されました"),
+            ]
+        );
+        let kept: Vec<(i64, NaiveDate, i64)> = r
+            .keep
+            .iter()
+            .map(|i| (i.id, i.due_on, i.days_overdue))
+            .collect();
+        assert_eq!(
+            kept,
+            [(5, d("2026-11-20"), 4), (7, d("2026-11-20"), 4)],
+            "as queued"
+        );
+        assert!(
+            r.reasons().starts_with("対応策1（#1）: 評価済み"),
+            "{}",
+            r.reasons()
+        );
+    }
+
+    #[test]
+    fn an_owner_made_inactive_or_readdressed_loses_the_digest_but_the_secretariat_keeps_it() {
+        let mut c = current(1, 10);
+        c.owner_active = false;
+        let now = std::collections::HashMap::from([(1, c.clone())]);
+        let q = [queued(1)];
+        let owner = recheck(RecipientKind::Owner, Some(10), "a@example.jp", &q, &now);
+        assert_eq!(dropped_ids(&owner), [(1, "担当委員が無効になりました")]);
+        let jimu = recheck(
+            RecipientKind::Secretariat,
+            None,
+            "jimu@example.jp",
+            &q,
+            &now,
+        );
+        assert!(jimu.dropped.is_empty() && jimu.keep.len() == 1);
+
+        c.owner_active = true;
+        c.owner_email = Some("new@example.jp".into());
+        c.secretariat_email = None;
+        let now = std::collections::HashMap::from([(1, c)]);
+        let owner = recheck(RecipientKind::Owner, Some(10), "a@example.jp", &q, &now);
+        assert_eq!(
+            dropped_ids(&owner),
+            [(1, "担当委員のメールアドレスが変わりました")]
+        );
+        let jimu = recheck(
+            RecipientKind::Secretariat,
+            None,
+            "jimu@example.jp",
+            &q,
+            &now,
+        );
+        assert_eq!(
+            dropped_ids(&jimu),
+            [(1, "事務局のメールアドレスが変わりました")]
+        );
     }
 
     #[test]

@@ -233,6 +233,7 @@ pub fn state_label(state: &str) -> &'static str {
         "sent" => "送信済み",
         "retrying" => "再送待ち",
         "failed" => "送信失敗",
+        "cancelled" => "取消",
         _ => "不明",
     }
 }

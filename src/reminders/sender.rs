@@ -3,7 +3,9 @@
 //! A message is marked sent only after the server accepted it. Transient
 //! failures (connection refused, timeouts, 4xx) are retried with exponential
 //! backoff up to the message's `max_attempts`; a permanent rejection (5xx)
-//! is marked failed at once. Logs name messages by outbox id only: the
+//! is marked failed at once. Right before each attempt the message's items
+//! are read again: what is no longer owed drops out, and a message left with
+//! nothing is cancelled instead of sent. Logs name messages by outbox id only: the
 //! recipient is a member's address and never goes to the log.
 
 use std::collections::HashMap;
@@ -63,6 +65,9 @@ pub struct Mailer {
     transport: AsyncSmtpTransport<Tokio1Executor>,
     from: Mailbox,
     lease: Duration,
+    /// Where the links in a digest point (`RENKEI_BASE_URL`): a digest
+    /// whose items changed while it waited is rendered again before sending.
+    base_url: String,
 }
 
 impl Mailer {
@@ -85,6 +90,7 @@ impl Mailer {
             transport,
             from,
             lease: DEFAULT_LEASE,
+            base_url: String::new(),
         })
     }
 
@@ -93,6 +99,12 @@ impl Mailer {
     /// one instance when another may claim it again.
     pub fn with_lease(mut self, lease: Duration) -> Self {
         self.lease = lease.max(Duration::from_secs(1));
+        self
+    }
+
+    /// Links in re-rendered digests point here (as in those rendered at queue time).
+    pub fn with_base_url(mut self, base_url: &str) -> Self {
+        self.base_url = base_url.to_string();
         self
     }
 
@@ -163,6 +175,8 @@ pub struct SendReport {
     pub sent: usize,
     pub retrying: usize,
     pub failed: usize,
+    /// Not sent: none of their items was owed any more.
+    pub cancelled: usize,
 }
 
 /// The wait before attempt `attempt + 1`, after `attempt` failed.
@@ -269,6 +283,8 @@ pub async fn send_pending(
                     unreachable |= u;
                 }
                 Ok((_, Ok(Delivered::Failed))) => report.failed += 1,
+                Ok((_, Ok(Delivered::Cancelled))) => report.cancelled += 1,
+                Ok((_, Ok(Delivered::Lost))) => {}
                 Ok((_, Err(e))) => first_error = first_error.or(Some(e)),
                 Err(e) if e.is_cancelled() => {
                     if let Some((id, attempt)) = in_flight.get(&e.id()) {
@@ -320,6 +336,81 @@ enum Delivered {
         unreachable: bool,
     },
     Failed,
+    /// Nothing in it was owed any more; not sent.
+    Cancelled,
+    /// Another attempt owns the message now (this one's lease ran out).
+    Lost,
+}
+
+/// What to send for a claimed message after re-reading its items.
+enum Fresh {
+    /// Send this (the message as queued, or re-rendered without the items
+    /// that dropped out).
+    Send(Box<Claimed>),
+    /// Nothing remains owed: the message was cancelled.
+    Cancelled,
+    /// This attempt lost its lease meanwhile; another attempt owns the message.
+    Lost,
+}
+
+/// Re-reads a claimed message's items right before the attempt (every
+/// attempt: a message retried for hours may outlive its items). Items no
+/// longer owed ([`super::recheck`]) drop out and the digest is rendered
+/// again from the rest, with the same Message-ID; when none remains the
+/// message is cancelled with the reasons as its last error.
+async fn refresh(db: &Db, mailer: &Mailer, msg: &Claimed, now: DateTime<Utc>) -> AppResult<Fresh> {
+    let Some(kind) = super::RecipientKind::from_code(&msg.recipient_kind) else {
+        return Ok(Fresh::Send(Box::new(msg.clone())));
+    };
+    if msg.items.is_empty() {
+        // Nothing to check against (unreadable items): sent as queued.
+        return Ok(Fresh::Send(Box::new(msg.clone())));
+    }
+    let ids: Vec<i64> = msg.items.iter().map(|i| i.id).collect();
+    let current = store::current_items(db, &ids).await?;
+    let check = super::recheck(kind, msg.member_id, &msg.recipient, &msg.items, &current);
+    if check.dropped.is_empty() {
+        return Ok(Fresh::Send(Box::new(msg.clone())));
+    }
+    let why = check.reasons();
+    if check.keep.is_empty() {
+        let error = format!("取消: 送る対応策が残っていません（{why}）");
+        if !store::finish(db, msg, Outcome::Cancelled { error: &error }, now).await? {
+            return Ok(Fresh::Lost);
+        }
+        tracing::info!(
+            outbox_id = msg.id,
+            attempt = msg.attempt,
+            dropped = check.dropped.len(),
+            "reminder cancelled: none of its items is owed any more"
+        );
+        return Ok(Fresh::Cancelled);
+    }
+    let digest = super::Digest {
+        kind,
+        recipient: msg.recipient.clone(),
+        member_id: msg.member_id,
+        ward_id: msg.ward_id.unwrap_or_default(),
+        items: check.keep,
+    };
+    let rendered = super::mail::render_digest(&digest, &mailer.base_url)?;
+    let why = format!("対象外になった対応策を除いて作り直しました（{why}）");
+    if !store::revise(db, msg, &digest, &rendered, &why, now).await? {
+        return Ok(Fresh::Lost);
+    }
+    tracing::info!(
+        outbox_id = msg.id,
+        attempt = msg.attempt,
+        dropped = check.dropped.len(),
+        kept = digest.items.len(),
+        "reminder re-rendered without the items no longer owed"
+    );
+    Ok(Fresh::Send(Box::new(Claimed {
+        subject: rendered.subject,
+        text: rendered.text,
+        html: rendered.html,
+        ..msg.clone()
+    })))
 }
 
 async fn deliver(
@@ -328,6 +419,19 @@ async fn deliver(
     msg: &Claimed,
     now: DateTime<Utc>,
 ) -> AppResult<Delivered> {
+    let msg = match refresh(db, mailer, msg, now).await? {
+        Fresh::Send(msg) => *msg,
+        Fresh::Cancelled => return Ok(Delivered::Cancelled),
+        Fresh::Lost => {
+            tracing::warn!(
+                outbox_id = msg.id,
+                attempt = msg.attempt,
+                "lease ran out before the attempt began; another attempt owns the message now"
+            );
+            return Ok(Delivered::Lost);
+        }
+    };
+    let msg = &msg;
     match mailer
         .send(
             &msg.recipient,

@@ -299,6 +299,13 @@ pub struct Claimed {
     /// This attempt's number (1 for the first).
     pub attempt: i64,
     pub max_attempts: i64,
+    /// `owner` or `secretariat`: whose items the message lists.
+    pub recipient_kind: String,
+    /// The owner the message was queued for (owner digests).
+    pub member_id: Option<i64>,
+    pub ward_id: Option<i64>,
+    /// The items as queued (the `items` JSON), re-checked before each attempt.
+    pub items: Vec<super::QueuedItem>,
 }
 
 /// Takes the oldest message due at `now` and leases it until `lease_until`:
@@ -321,7 +328,8 @@ pub async fn claim(
          WHERE id = (SELECT id FROM outbox \
              WHERE state IN ('queued', 'retrying', 'sending') AND next_attempt_at <= $2 \
              ORDER BY next_attempt_at, id LIMIT 1{}) \
-         RETURNING id, message_id, recipient, subject, body_text, body_html, attempts, max_attempts",
+         RETURNING id, message_id, recipient, subject, body_text, body_html, attempts, max_attempts, \
+             recipient_kind, member_id, ward_id, items",
         db.dialect.skip_locked()
     );
     let row = sqlx::query(sqlx::AssertSqlSafe(sql))
@@ -341,6 +349,23 @@ pub async fn claim(
         html: row.try_get("body_html")?,
         attempt: row.try_get("attempts")?,
         max_attempts: row.try_get("max_attempts")?,
+        recipient_kind: row.try_get("recipient_kind")?,
+        member_id: row.try_get("member_id")?,
+        ward_id: row.try_get("ward_id")?,
+        items: Vec::new(),
+    };
+    let items: String = row.try_get("items")?;
+    // A row this version wrote always parses; should one not, the message is
+    // sent as queued rather than held back by the re-check.
+    let claimed = Claimed {
+        items: serde_json::from_str(&items).unwrap_or_else(|e| {
+            tracing::warn!(
+                outbox_id = claimed.id,
+                "outbox items unreadable ({e}); sent as queued"
+            );
+            Vec::new()
+        }),
+        ..claimed
     };
     event(&mut tx, claimed.id, "sending", claimed.attempt, None, now).await?;
     tx.commit().await?;
@@ -350,8 +375,17 @@ pub async fn claim(
 /// What became of one attempt.
 pub enum Outcome<'a> {
     Sent,
-    Retry { error: &'a str, at: DateTime<Utc> },
-    Failed { error: &'a str },
+    Retry {
+        error: &'a str,
+        at: DateTime<Utc>,
+    },
+    Failed {
+        error: &'a str,
+    },
+    /// None of its items is owed any more: not sent, `error` says why.
+    Cancelled {
+        error: &'a str,
+    },
 }
 
 /// Records an attempt's outcome, if the attempt still holds the message:
@@ -369,6 +403,7 @@ pub async fn finish(
         Outcome::Sent => ("sent", None, now),
         Outcome::Retry { error, at } => ("retrying", Some(*error), *at),
         Outcome::Failed { error } => ("failed", Some(*error), now),
+        Outcome::Cancelled { error } => ("cancelled", Some(*error), now),
     };
     let updated = sqlx::query(
         "UPDATE outbox SET state = $1, last_error = COALESCE($2, last_error), next_attempt_at = $3, \
@@ -387,6 +422,95 @@ pub async fn finish(
         return Ok(false);
     }
     event(&mut tx, claimed.id, state, claimed.attempt, error, now).await?;
+    tx.commit().await?;
+    Ok(true)
+}
+
+/// Each of `ids` as it is now, for the re-check before an attempt; a
+/// countermeasure that no longer exists is simply absent.
+pub async fn current_items(db: &Db, ids: &[i64]) -> AppResult<HashMap<i64, super::Current>> {
+    let mut out = HashMap::new();
+    // A digest lists few items; the chunking only guards the bind limit.
+    for chunk in ids.chunks(db.dialect.binds_per_statement().min(1000)) {
+        let placeholders: Vec<String> = (1..=chunk.len()).map(|n| format!("${n}")).collect();
+        let sql = format!(
+            "SELECT c.id, c.ward_id, w.name AS ward_name, c.topic, c.title, c.stage, c.archived, \
+                    c.evaluation_due_on, c.owner_member_id, m.name AS owner_name, m.active AS owner_active, \
+                    m.email AS owner_email, w.secretariat_email \
+             FROM countermeasures c \
+             JOIN wards w ON w.id = c.ward_id \
+             LEFT JOIN members m ON m.id = c.owner_member_id \
+             WHERE c.id IN ({})",
+            placeholders.join(", ")
+        );
+        let mut query = sqlx::query(sqlx::AssertSqlSafe(sql));
+        for id in chunk {
+            query = query.bind(*id);
+        }
+        for row in query.fetch_all(&db.pool).await? {
+            let due: Option<String> = row.try_get("evaluation_due_on")?;
+            let archived: i64 = row.try_get("archived")?;
+            let active: Option<i64> = row.try_get("owner_active")?;
+            let current = super::Current {
+                id: row.try_get("id")?,
+                ward_id: row.try_get("ward_id")?,
+                ward_name: row.try_get("ward_name")?,
+                topic: row.try_get("topic")?,
+                title: row.try_get("title")?,
+                stage: row.try_get("stage")?,
+                archived: archived != 0,
+                due_on: due
+                    .map(|d| parse_date("evaluation_due_on", &d))
+                    .transpose()?,
+                owner_member_id: row.try_get("owner_member_id")?,
+                owner_name: row.try_get("owner_name")?,
+                owner_active: active.is_some_and(|a| a != 0),
+                owner_email: row.try_get("owner_email")?,
+                secretariat_email: row.try_get("secretariat_email")?,
+            };
+            out.insert(current.id, current);
+        }
+    }
+    Ok(out)
+}
+
+/// Replaces a claimed message's content with its re-rendered digest (some
+/// items dropped out), if this attempt still holds it; the same Message-ID
+/// goes out. The event row records which items dropped and why.
+/// Returns whether it was recorded.
+pub async fn revise(
+    db: &Db,
+    claimed: &Claimed,
+    digest: &Digest,
+    rendered: &super::mail::Rendered,
+    why: &str,
+    now: DateTime<Utc>,
+) -> AppResult<bool> {
+    let mut tx = db.begin_row_locked().await?;
+    let updated = sqlx::query(
+        "UPDATE outbox SET subject = $1, body_text = $2, body_html = $3, items = $4 \
+         WHERE id = $5 AND state = 'sending' AND attempts = $6",
+    )
+    .bind(rendered.subject.as_str())
+    .bind(rendered.text.as_str())
+    .bind(rendered.html.as_str())
+    .bind(digest_items(digest))
+    .bind(claimed.id)
+    .bind(claimed.attempt)
+    .execute(&mut *tx)
+    .await?;
+    if updated.rows_affected() == 0 {
+        return Ok(false);
+    }
+    event(
+        &mut tx,
+        claimed.id,
+        "revised",
+        claimed.attempt,
+        Some(why),
+        now,
+    )
+    .await?;
     tx.commit().await?;
     Ok(true)
 }
@@ -532,7 +656,8 @@ pub struct Delivery {
     pub subject: String,
     /// The listed countermeasures: `[{"id", "title", "ward", "due_on", "days_overdue"}]`.
     pub items: serde_json::Value,
-    /// queued, sending, sent, retrying or failed.
+    /// queued, sending, sent, retrying, failed or cancelled (its items were
+    /// no longer owed when it was due to go out; `last_error` says why).
     pub state: String,
     pub attempts: i64,
     pub last_error: Option<String>,

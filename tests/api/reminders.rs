@@ -408,6 +408,180 @@ async fn reminders_wait_while_smtp_refuses_connections_and_all_go_out_when_it_re
     assert_eq!(events, ["queued", "sending", "retrying", "sending", "sent"]);
 }
 
+const TANAKA: &str = "jiro.tanaka@home.example.jp";
+
+/// The ■ lines of a mail's plain text: one per listed countermeasure.
+fn listed(mail: &crate::support::Received) -> Vec<String> {
+    mail.text()
+        .lines()
+        .filter(|l| l.starts_with('■'))
+        .map(str::to_string)
+        .collect()
+}
+
+#[tokio::test]
+async fn items_closed_while_smtp_refused_drop_out_and_a_digest_left_empty_is_cancelled() {
+    let app = TestApp::spawn().await;
+    let kita = app.municipality_with_wards("テスト市", &["北区"]).await[0];
+    app.set_secretariat(kita, KITA_JIMU).await;
+    let sato = app.member_with_email(kita, SATO_NAME, SATO).await;
+    let suzuki = app.member_with_email(kita, SUZUKI_NAME, SUZUKI).await;
+    let tanaka = app.member_with_email(kita, "田中 次郎", TANAKA).await;
+    // 佐藤: two overdue items, one of which gets evaluated.
+    let evaluated = app
+        .planned(kita, 3, "情報共有ルールの評価", sato, "2026-11-20")
+        .await;
+    let still_open = app
+        .planned(kita, 4, "退院支援研修の評価", sato, "2026-11-22")
+        .await;
+    // 鈴木: one item, archived meanwhile.
+    let archived = app
+        .planned(kita, 5, "講演会の評価", suzuki, "2026-11-21")
+        .await;
+    // 田中: one item 54 days overdue (escalated to the secretariat too),
+    // and 田中 is made inactive meanwhile.
+    let escalated = app
+        .planned(kita, 6, "多職種研修の評価", tanaka, "2026-10-01")
+        .await;
+
+    let port = free_port();
+    let m = mailer(&format!("smtp://127.0.0.1:{port}")).with_base_url(&app.base_url);
+    let report = app.run_job(&job(), now()).await;
+    assert_eq!(report.queued, 4, "佐藤, 鈴木, 田中 and the secretariat");
+    let down = send_pending_once(&app.db, &m, now()).await.unwrap();
+    assert_eq!((down.sent, down.retrying), (0, 4));
+    let sato_message_id: String =
+        sqlx::query_scalar("SELECT message_id FROM outbox WHERE recipient = $1")
+            .bind(SATO)
+            .fetch_one(&app.db.pool)
+            .await
+            .unwrap();
+
+    let r = app
+        .transition(
+            evaluated,
+            json!({ "to": "評価改善", "evaluation": "実施済み", "improvement": "継続" }),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+    let r = app
+        .patch(
+            &format!("/api/countermeasures/{archived}"),
+            json!({ "archived": true, "note": "事業終了" }),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+    let r = app
+        .patch(
+            &format!("/api/members/{tanaka}"),
+            json!({ "active": false }),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+
+    let smtp = SmtpSink::start_on(port);
+    let back = send_pending_once(&app.db, &m, now() + TimeDelta::minutes(2))
+        .await
+        .unwrap();
+    assert_eq!((back.sent, back.cancelled, back.retrying), (2, 2, 0));
+    assert_eq!(smtp.received().len(), 2);
+
+    // 佐藤 hears of the open item only, re-rendered, under the same Message-ID.
+    let to_sato = smtp.to(SATO);
+    assert_eq!(to_sato.len(), 1);
+    assert_eq!(
+        listed(&to_sato[0]),
+        ["■ 退院支援研修の評価（2日超過）"],
+        "{}",
+        to_sato[0].text()
+    );
+    assert!(
+        to_sato[0].subject().contains("超過1件"),
+        "{}",
+        to_sato[0].subject()
+    );
+    assert!(
+        to_sato[0]
+            .text()
+            .contains(&format!("{}/countermeasures/{still_open}", app.base_url)),
+        "{}",
+        to_sato[0].text()
+    );
+    assert_eq!(
+        to_sato[0].message_id().trim_matches(['<', '>']),
+        sato_message_id.trim_matches(['<', '>'])
+    );
+    // The secretariat still hears of 田中's escalated item: it is still open,
+    // and the secretariat is the one to find a new owner.
+    let to_jimu = smtp.to(KITA_JIMU);
+    assert_eq!(to_jimu.len(), 1);
+    assert_eq!(listed(&to_jimu[0]), ["■ 多職種研修の評価（54日超過）"]);
+    assert!(smtp.to(SUZUKI).is_empty() && smtp.to(TANAKA).is_empty());
+    let _ = escalated;
+
+    // The delivery log: 佐藤's message lists what was sent; the two
+    // cancelled ones say why.
+    let log = app.get("/api/reminders/deliveries").await;
+    let rows = log.body["items"].as_array().unwrap();
+    let row = |addr: &str| rows.iter().find(|d| d["recipient"] == addr).unwrap();
+    assert_eq!(row(SATO)["state"], "sent");
+    let ids: Vec<i64> = row(SATO)["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|i| i["id"].as_i64().unwrap())
+        .collect();
+    assert_eq!(ids, [still_open]);
+    for (addr, why) in [
+        (SUZUKI, "アーカイブされました"),
+        (TANAKA, "担当委員が無効になりました"),
+    ] {
+        assert_eq!(row(addr)["state"], "cancelled", "{}", log.text);
+        let error = row(addr)["last_error"].as_str().unwrap();
+        assert!(error.starts_with("取消") && error.contains(why), "{error}");
+    }
+    let cancelled = app.get("/api/reminders/deliveries?state=cancelled").await;
+    assert_eq!(cancelled.status, StatusCode::OK, "{}", cancelled.text);
+    assert_eq!(cancelled.body["total"], 2, "{}", cancelled.text);
+    let (status, page) = app.page("/reminders/deliveries?state=cancelled").await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(
+        page.contains("取消") && page.contains("講演会の評価（#") && page.contains(TANAKA),
+        "{page}"
+    );
+    assert!(!page.contains(SATO), "{page}");
+    // 佐藤's history shows the re-rendering between the attempts.
+    let events: Vec<(String, Option<String>)> = sqlx::query_as(
+        "SELECT e.state, e.error FROM outbox_events e JOIN outbox o ON o.id = e.outbox_id \
+         WHERE o.recipient = $1 ORDER BY e.id",
+    )
+    .bind(SATO)
+    .fetch_all(&app.db.pool)
+    .await
+    .unwrap();
+    let states: Vec<&str> = events.iter().map(|(s, _)| s.as_str()).collect();
+    assert_eq!(
+        states,
+        [
+            "queued", "sending", "retrying", "sending", "revised", "sent"
+        ]
+    );
+    assert!(
+        events[4]
+            .1
+            .as_deref()
+            .unwrap()
+            .contains("情報共有ルールの評価"),
+        "{events:?}"
+    );
+
+    // Nothing is left to send.
+    let again = send_pending_once(&app.db, &m, now() + TimeDelta::hours(3))
+        .await
+        .unwrap();
+    assert_eq!((again.sent, again.cancelled), (0, 0));
+}
+
 #[tokio::test]
 async fn temporary_4xx_replies_delay_delivery_and_lose_nothing() {
     let f = fixture().await;
