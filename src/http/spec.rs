@@ -137,7 +137,7 @@ pub fn document(spec: &str) -> Value {
     {
         for p in params {
             if p["name"] == "state" {
-                p["schema"]["enum"] = json!(["queued", "sending", "sent", "retrying", "failed"]);
+                p["schema"]["enum"] = json!(crate::reminders::api::STATES);
             }
         }
     }

@@ -51,7 +51,8 @@ struct CalendarFeed {
     url: String,
 }
 
-const STATES: [&str; 6] = [
+/// The outbox states a delivery can be in (the `state` filter).
+pub const STATES: [&str; 6] = [
     "queued",
     "sending",
     "sent",
