@@ -761,3 +761,81 @@ async fn the_dashboard_lists_the_evaluations_postponed_this_half_year() {
         violations.join("\n")
     );
 }
+
+/// A committee member signed in sees its ward without the secretariat's
+/// actions, and on a countermeasure it owns only the 評価改善 form, which
+/// it fills in and sends; the page passes axe.
+#[tokio::test]
+async fn a_member_evaluates_what_it_owns_and_sees_no_secretariat_actions() {
+    if !harness::available() {
+        return;
+    }
+    let app = TestApp::spawn().await;
+    let ward = app.municipality_with_wards("大阪市", &["北区"]).await[0];
+    let m = app.get(&format!("/api/wards/{ward}")).await.body["municipality_id"]
+        .as_i64()
+        .expect("municipality id");
+    let owner = app.member(ward, "在宅 花子").await;
+    let cm = app
+        .planned_countermeasure(ward, 3, owner, "2026-12-10")
+        .await;
+    let hash = renkei::accounts::secret::hash_password(PASSWORD.into())
+        .await
+        .expect("hash");
+    accounts::create(
+        &app.db,
+        &NewAccount {
+            email: "hanako@example.jp".into(),
+            display_name: "在宅 花子".into(),
+            role: Role::Member,
+            municipality_id: Some(m),
+            ward_id: Some(ward),
+            member_id: Some(owner),
+            password_hash: Some(hash),
+        },
+        None,
+        NOW.parse().unwrap(),
+    )
+    .await
+    .expect("create account");
+
+    let mut b = Browser::start().await;
+    // The reminder mail's link, opened signed out, comes back after sign-in.
+    b.goto(&app.url(&format!("/countermeasures/{cm}"))).await;
+    assert!(b.path().await.starts_with("/login"));
+    b.fill("#email", "hanako@example.jp").await;
+    b.fill("#password", PASSWORD).await;
+    b.submit("form.stacked button[type=submit]").await;
+    assert_eq!(b.path().await, format!("/countermeasures/{cm}"));
+    let page = b.text("main").await;
+    assert!(page.contains("「評価改善」に進める"), "{page}");
+    for absent in ["内容を編集する", "段階を「未具体化」に戻す", "対応策の終了"]
+    {
+        assert!(!page.contains(absent), "{absent} shown to a member: {page}");
+    }
+    b.axe("対応策（委員）").await;
+    b.screenshot("22-member-countermeasure").await;
+    b.fill("#adv-evaluation", "研修後のアンケートで8割が役立ったと回答")
+        .await;
+    b.fill("#adv-improvement", "次回は病院の参加を増やす").await;
+    b.submit("form.stacked button[type=submit]").await;
+    assert_eq!(b.path().await, format!("/countermeasures/{cm}"));
+    assert!(b.text("main").await.contains("評価改善"));
+
+    b.goto(&app.url(&format!("/wards/{ward}"))).await;
+    let dash = b.text("main").await;
+    for absent in ["会議を記録する", "対応策を登録する", "CSVを取り込む"] {
+        assert!(!dash.contains(absent), "{absent} shown to a member");
+    }
+    b.screenshot("23-member-dashboard").await;
+
+    let violations = std::mem::take(&mut b.violations);
+    b.close().await;
+    app.stop().await;
+    assert!(
+        violations.is_empty(),
+        "axe-core (WCAG 2.1 AA) found {} violation(s):\n{}",
+        violations.len(),
+        violations.join("\n")
+    );
+}
