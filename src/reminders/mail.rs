@@ -27,6 +27,8 @@ pub struct MailItem {
 #[template(path = "mail/overdue_digest.txt")]
 struct DigestText<'a> {
     escalation: bool,
+    /// The ward(s) a secretariat digest covers: 「北区」, 「北区・都島区」.
+    wards: &'a str,
     items: &'a [MailItem],
     overdue: usize,
     notices: usize,
@@ -37,6 +39,7 @@ struct DigestText<'a> {
 #[template(path = "mail/overdue_digest.html")]
 struct DigestHtml<'a> {
     escalation: bool,
+    wards: &'a str,
     items: &'a [MailItem],
     overdue: usize,
     notices: usize,
@@ -76,6 +79,14 @@ pub fn render_digest(digest: &Digest, base_url: &str) -> AppResult<Rendered> {
     let overdue = digest.overdue_count();
     let notices = items.len() - overdue;
     let escalation = digest.kind == RecipientKind::Secretariat;
+    // The secretariat is greeted by its ward, in the order its items list them.
+    let mut ward_names: Vec<&str> = Vec::new();
+    for i in &items {
+        if !ward_names.contains(&i.ward.as_str()) {
+            ward_names.push(&i.ward);
+        }
+    }
+    let wards = ward_names.join("・");
     let subject = if escalation {
         format!("【renkei】評価期限を過ぎた対応策が{overdue}件あります（事務局あて）")
     } else if overdue > 0 {
@@ -86,6 +97,7 @@ pub fn render_digest(digest: &Digest, base_url: &str) -> AppResult<Rendered> {
     let render_err = |e: askama::Error| AppError::Internal(anyhow::anyhow!("mail template: {e}"));
     let text = DigestText {
         escalation,
+        wards: &wards,
         items: &items,
         overdue,
         notices,
@@ -95,6 +107,7 @@ pub fn render_digest(digest: &Digest, base_url: &str) -> AppResult<Rendered> {
     .map_err(render_err)?;
     let html = DigestHtml {
         escalation,
+        wards: &wards,
         items: &items,
         overdue,
         notices,

@@ -188,6 +188,11 @@ async fn the_ward_secretariat_is_copied_on_items_overdue_past_the_escalation_del
         "【renkei】評価期限を過ぎた対応策が1件あります（事務局あて）"
     );
     let text = m.text();
+    // The secretariat is greeted by the ward it serves.
+    assert!(
+        text.starts_with("北区 在宅医療・介護連携推進会議 事務局 御中"),
+        "{text}"
+    );
     assert!(text.contains("多職種研修の評価（54日超過）"), "{text}");
     assert!(text.contains(&format!("担当: {SATO_NAME}")), "{text}");
     assert!(
