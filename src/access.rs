@@ -319,10 +319,6 @@ impl Operator {
 // ---------------------------------------------------------------------------
 // The checks
 
-async fn scope_of_ward(db: &Db, ward_id: i64) -> AppResult<Option<WardScope>> {
-    store::ward_scope(db, ward_id).await
-}
-
 fn decide_ward(actor: &Actor, ward: WardScope, write: bool) -> AppResult<()> {
     if !actor.can_read_ward(ward) {
         return Err(not_found("区"));
@@ -336,7 +332,9 @@ fn decide_ward(actor: &Actor, ward: WardScope, write: bool) -> AppResult<()> {
 /// Reading ward `ward_id`. Errors: 404 when it does not exist or is
 /// outside the actor's scope.
 pub async fn ward_read(db: &Db, actor: &Actor, ward_id: i64) -> AppResult<WardRead> {
-    let ward = scope_of_ward(db, ward_id).await?.ok_or(not_found("区"))?;
+    let ward = store::ward_scope(db, ward_id)
+        .await?
+        .ok_or(not_found("区"))?;
     decide_ward(actor, ward, false)?;
     Ok(WardRead(ward))
 }
@@ -344,7 +342,9 @@ pub async fn ward_read(db: &Db, actor: &Actor, ward_id: i64) -> AppResult<WardRe
 /// Changing ward `ward_id`'s data. Errors: 404 as [`ward_read`]; 403 for a
 /// role that only reads it.
 pub async fn ward_write(db: &Db, actor: &Actor, ward_id: i64) -> AppResult<WardWrite> {
-    let ward = scope_of_ward(db, ward_id).await?.ok_or(not_found("区"))?;
+    let ward = store::ward_scope(db, ward_id)
+        .await?
+        .ok_or(not_found("区"))?;
     decide_ward(actor, ward, true)?;
     Ok(WardWrite(ward))
 }

@@ -44,11 +44,8 @@ fn login_page(email: String, message: Option<&str>, status: StatusCode, next: &s
 
 #[handler]
 pub async fn login_form(uri: &poem::http::Uri) -> PageResult {
-    let next = form_urlencoded::parse(uri.query().unwrap_or("").as_bytes())
-        .find(|(k, _)| k == "next")
-        .map(|(_, v)| v.into_owned())
-        .unwrap_or_default();
-    login_page(String::new(), None, StatusCode::OK, &next)
+    let query = crate::pages::FormData::parse(uri.query().unwrap_or("").as_bytes());
+    login_page(String::new(), None, StatusCode::OK, query.value("next"))
 }
 
 #[derive(Deserialize)]

@@ -240,19 +240,11 @@ async fn grant(
             req.extensions_mut().insert(t);
         }
         Rule::CityView => {
-            let asked = match query_value(req, "municipality_id") {
-                None => None,
-                Some(v) => Some(v.parse::<i64>().map_err(|_| AppError::NotFound("自治体"))?),
-            };
-            let t = access::city_view(actor, asked)?;
+            let t = access::city_view(actor, asked_municipality(req)?)?;
             req.extensions_mut().insert(t);
         }
         Rule::WardsView => {
-            let asked = match query_value(req, "municipality_id") {
-                None => None,
-                Some(v) => Some(v.parse::<i64>().map_err(|_| AppError::NotFound("自治体"))?),
-            };
-            let t = access::wards_view(actor, asked)?;
+            let t = access::wards_view(actor, asked_municipality(req)?)?;
             req.extensions_mut().insert(t);
         }
         Rule::Installation => {
@@ -267,13 +259,17 @@ async fn grant(
     Ok(())
 }
 
-/// The last value of a query parameter, decoded; empty counts as absent.
-fn query_value(req: &Request, key: &str) -> Option<String> {
+/// The municipality a cross-ward view names (`?municipality_id=`, the last
+/// one, decoded; empty counts as absent); one that is not a number answers
+/// like a missing one.
+fn asked_municipality(req: &Request) -> Result<Option<i64>, AppError> {
     form_urlencoded::parse(req.uri().query().unwrap_or("").as_bytes())
-        .filter(|(k, _)| k == key)
+        .filter(|(k, _)| k == "municipality_id")
         .map(|(_, v)| v.into_owned())
         .last()
         .filter(|v| !v.is_empty())
+        .map(|v| v.parse::<i64>().map_err(|_| AppError::NotFound("自治体")))
+        .transpose()
 }
 
 /// Who is asking: a bearer token, or (pages only) the session cookie.

@@ -72,9 +72,11 @@ pub fn document(spec: &str) -> Value {
             }
         }
     }
-    // poem-openapi writes an absent `Option` as `null` but declares the
-    // property without `nullable`: every property a schema does not require
-    // may be null (OpenAPI 3.0; a `$ref` is wrapped, as 3.0 ignores siblings).
+    // One pass over the schemas. poem-openapi writes an absent `Option` as
+    // `null` but declares it without `nullable`: every property a schema does
+    // not require may be null (OpenAPI 3.0; a `$ref` is wrapped, as 3.0
+    // ignores its siblings). And the ranges the domain rules enforce (422
+    // beyond them) are stated.
     if let Some(schemas) = obj
         .get_mut("components")
         .and_then(|c| c.get_mut("schemas"))
@@ -93,6 +95,17 @@ pub fn document(spec: &str) -> Value {
                 continue;
             };
             for (name, prop) in props.iter_mut() {
+                let topic = match name.as_str() {
+                    "topic" => Some(&mut *prop),
+                    "topics" => prop.get_mut("items"),
+                    _ => None,
+                };
+                if let Some(t) = topic.and_then(Value::as_object_mut)
+                    && t.get("type") == Some(&json!("integer"))
+                {
+                    t.insert("minimum".into(), json!(1));
+                    t.insert("maximum".into(), json!(10));
+                }
                 if required.contains(name) {
                     continue;
                 }
@@ -101,33 +114,6 @@ pub fn document(spec: &str) -> Value {
                 } else if let Some(p) = prop.as_object_mut() {
                     p.insert("nullable".into(), json!(true));
                 }
-            }
-        }
-    }
-    // Ranges the domain rules enforce (422 beyond them).
-    let schemas = obj
-        .get_mut("components")
-        .and_then(|c| c.get_mut("schemas"))
-        .and_then(Value::as_object_mut);
-    if let Some(schemas) = schemas {
-        for schema in schemas.values_mut() {
-            let Some(props) = schema.get_mut("properties").and_then(Value::as_object_mut) else {
-                continue;
-            };
-            if let Some(topic) = props.get_mut("topic").and_then(Value::as_object_mut)
-                && topic.get("type") == Some(&json!("integer"))
-            {
-                topic.insert("minimum".into(), json!(1));
-                topic.insert("maximum".into(), json!(10));
-            }
-            if let Some(items) = props
-                .get_mut("topics")
-                .and_then(|t| t.get_mut("items"))
-                .and_then(Value::as_object_mut)
-                && items.get("type") == Some(&json!("integer"))
-            {
-                items.insert("minimum".into(), json!(1));
-                items.insert("maximum".into(), json!(10));
             }
         }
     }

@@ -20,6 +20,20 @@ const PASSWORD: &str = "ブラウザ試験のパスワード2026";
 
 /// Creates an account that signs in with [`PASSWORD`].
 async fn account(app: &TestApp, email: &str, role: Role, m: i64, ward: Option<i64>) {
+    named_account(app, email, "", role, m, ward, None).await;
+}
+
+/// [`account`] with a display name and, for a member, the committee member
+/// it is linked to.
+async fn named_account(
+    app: &TestApp,
+    email: &str,
+    display_name: &str,
+    role: Role,
+    m: i64,
+    ward: Option<i64>,
+    member_id: Option<i64>,
+) {
     let hash = renkei::accounts::secret::hash_password(PASSWORD.into())
         .await
         .expect("hash");
@@ -27,11 +41,11 @@ async fn account(app: &TestApp, email: &str, role: Role, m: i64, ward: Option<i6
         &app.db,
         &NewAccount {
             email: email.into(),
-            display_name: String::new(),
+            display_name: display_name.into(),
             role,
             municipality_id: Some(m),
             ward_id: ward,
-            member_id: None,
+            member_id,
             password_hash: Some(hash),
         },
         None,
@@ -665,25 +679,16 @@ async fn the_dashboard_lists_the_evaluations_postponed_this_half_year() {
     let m = app.get(&format!("/api/wards/{ward}")).await.body["municipality_id"]
         .as_i64()
         .expect("municipality id");
-    let hash = renkei::accounts::secret::hash_password(PASSWORD.into())
-        .await
-        .expect("hash");
-    accounts::create(
-        &app.db,
-        &NewAccount {
-            email: "yamada.kita@example.jp".into(),
-            display_name: "北区事務局 山田".into(),
-            role: Role::Secretariat,
-            municipality_id: Some(m),
-            ward_id: Some(ward),
-            member_id: None,
-            password_hash: Some(hash),
-        },
+    named_account(
+        &app,
+        "yamada.kita@example.jp",
+        "北区事務局 山田",
+        Role::Secretariat,
+        m,
+        Some(ward),
         None,
-        NOW.parse().unwrap(),
     )
-    .await
-    .expect("create account");
+    .await;
     let owner = app.member(ward, "在宅 花子").await;
     // Re-planned through the API (the tests' operator account) first.
     let replanned = app
@@ -779,25 +784,16 @@ async fn a_member_evaluates_what_it_owns_and_sees_no_secretariat_actions() {
     let cm = app
         .planned_countermeasure(ward, 3, owner, "2026-12-10")
         .await;
-    let hash = renkei::accounts::secret::hash_password(PASSWORD.into())
-        .await
-        .expect("hash");
-    accounts::create(
-        &app.db,
-        &NewAccount {
-            email: "hanako@example.jp".into(),
-            display_name: "在宅 花子".into(),
-            role: Role::Member,
-            municipality_id: Some(m),
-            ward_id: Some(ward),
-            member_id: Some(owner),
-            password_hash: Some(hash),
-        },
-        None,
-        NOW.parse().unwrap(),
+    named_account(
+        &app,
+        "hanako@example.jp",
+        "在宅 花子",
+        Role::Member,
+        m,
+        Some(ward),
+        Some(owner),
     )
-    .await
-    .expect("create account");
+    .await;
 
     let mut b = Browser::start().await;
     // The reminder mail's link, opened signed out, comes back after sign-in.
