@@ -543,11 +543,12 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
                     .await
                     .map_err(user_error)?;
                 println!(
-                    "queued {}; sent {}, retrying {}, failed {}, cancelled {}; {} item(s) have no address",
+                    "queued {}; sent {}, retrying {}, failed {}, refused {}, cancelled {}; {} reminder(s) have no address",
                     report.queued,
                     sent.sent,
                     sent.retrying,
                     sent.failed,
+                    sent.refused,
                     sent.cancelled,
                     report.undeliverable
                 );

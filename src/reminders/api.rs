@@ -52,12 +52,13 @@ struct CalendarFeed {
 }
 
 /// The outbox states a delivery can be in (the `state` filter).
-pub const STATES: [&str; 6] = [
+pub const STATES: [&str; 7] = [
     "queued",
     "sending",
     "sent",
     "retrying",
     "failed",
+    "refused",
     "cancelled",
 ];
 
@@ -86,7 +87,8 @@ impl RemindersApi {
         /// Only this municipality's deliveries (`admin`; a city account sees its own).
         municipality_id: Query<Option<i64>>,
         ward_id: Query<Option<i64>>,
-        /// queued, sending, sent, retrying, failed or cancelled.
+        /// queued, sending, sent, retrying, failed (retries ran out),
+        /// refused (refused for good) or cancelled.
         state: Query<Option<String>>,
         limit: Query<Option<i64>>,
         offset: Query<Option<i64>>,
@@ -97,7 +99,7 @@ impl RemindersApi {
         {
             return Err(AppError::invalid(
                 "state",
-                "状態は queued, sending, sent, retrying, failed, cancelled のいずれかです",
+                format!("状態は {} のいずれかです", STATES.join(", ")),
             )
             .into());
         }
@@ -105,7 +107,7 @@ impl RemindersApi {
             &self.state.db,
             view,
             ward_id.0,
-            state.0.as_deref(),
+            &state.0.as_deref().into_iter().collect::<Vec<_>>(),
             Paging::new(limit.0, offset.0),
         )
         .await?;

@@ -278,12 +278,16 @@ async fn compute_and_queue(
 ) -> AppResult<RunReport> {
     let base = job.params;
     let (candidates, overrides) = overdue_scan(db, base, today).await?;
-    let plan = plan(today, &candidates, |m| {
-        overrides.get(&m).map(|o| o.apply(base)).unwrap_or(base)
-    });
+    let ledger = store::ledger(db, horizon(today, base, overrides.values())).await?;
+    let plan = plan(
+        today,
+        &candidates,
+        |m| overrides.get(&m).map(|o| o.apply(base)).unwrap_or(base),
+        &ledger,
+    );
     let mut rendered = Vec::with_capacity(plan.digests.len());
     for d in &plan.digests {
-        let key = d.idempotency_key(&job.name);
+        let key = d.idempotency_key(&job.name, today);
         let r = render_digest(d, base_url)?;
         rendered.push((d, key, r));
     }

@@ -19,6 +19,8 @@ pub struct MailItem {
     /// 「5日超過」 or 「あと3日」 / 「本日期限」.
     pub status: String,
     pub overdue: bool,
+    /// Listed to the secretariat because its owner has no usable address.
+    pub unaddressed: bool,
     pub owner: String,
     pub link: String,
 }
@@ -27,6 +29,9 @@ pub struct MailItem {
 #[template(path = "mail/overdue_digest.txt")]
 struct DigestText<'a> {
     escalation: bool,
+    /// Escalated items and 宛先のない対応策 in a secretariat digest.
+    escalated: usize,
+    unaddressed: usize,
     /// The ward(s) a secretariat digest covers: 「北区」, 「北区・都島区」.
     wards: &'a str,
     items: &'a [MailItem],
@@ -39,6 +44,9 @@ struct DigestText<'a> {
 #[template(path = "mail/overdue_digest.html")]
 struct DigestHtml<'a> {
     escalation: bool,
+    /// Escalated items and 宛先のない対応策 in a secretariat digest.
+    escalated: usize,
+    unaddressed: usize,
     wards: &'a str,
     items: &'a [MailItem],
     overdue: usize,
@@ -72,12 +80,16 @@ pub fn render_digest(digest: &Digest, base_url: &str) -> AppResult<Rendered> {
                 n => format!("あと{}日", -n),
             },
             overdue: i.overdue(),
+            unaddressed: digest.kind == RecipientKind::Secretariat
+                && i.track == super::Track::Owner,
             owner: i.owner_name.clone().unwrap_or_else(|| "（未設定）".into()),
             link: format!("{base_url}/countermeasures/{}", i.id),
         })
         .collect();
     let overdue = digest.overdue_count();
     let notices = items.len() - overdue;
+    let unaddressed = digest.unaddressed();
+    let escalated = items.len() - unaddressed;
     let escalation = digest.kind == RecipientKind::Secretariat;
     // The secretariat is greeted by its ward, in the order its items list them.
     let mut ward_names: Vec<&str> = Vec::new();
@@ -87,8 +99,14 @@ pub fn render_digest(digest: &Digest, base_url: &str) -> AppResult<Rendered> {
         }
     }
     let wards = ward_names.join("・");
-    let subject = if escalation {
-        format!("【renkei】評価期限を過ぎた対応策が{overdue}件あります（事務局あて）")
+    let subject = if escalation && unaddressed == 0 {
+        format!("【renkei】評価期限を過ぎた対応策が{escalated}件あります（事務局あて）")
+    } else if escalation && escalated == 0 {
+        format!("【renkei】担当委員に通知できない対応策が{unaddressed}件あります（事務局あて）")
+    } else if escalation {
+        format!(
+            "【renkei】評価期限を過ぎた対応策が{escalated}件、担当委員に通知できない対応策が{unaddressed}件あります（事務局あて）"
+        )
     } else if overdue > 0 {
         format!("【renkei】対応策の評価期限が過ぎています（超過{overdue}件・期限間近{notices}件）")
     } else {
@@ -97,6 +115,8 @@ pub fn render_digest(digest: &Digest, base_url: &str) -> AppResult<Rendered> {
     let render_err = |e: askama::Error| AppError::Internal(anyhow::anyhow!("mail template: {e}"));
     let text = DigestText {
         escalation,
+        escalated,
+        unaddressed,
         wards: &wards,
         items: &items,
         overdue,
@@ -107,6 +127,8 @@ pub fn render_digest(digest: &Digest, base_url: &str) -> AppResult<Rendered> {
     .map_err(render_err)?;
     let html = DigestHtml {
         escalation,
+        escalated,
+        unaddressed,
         wards: &wards,
         items: &items,
         overdue,

@@ -1,16 +1,24 @@
-//! E-mail reminders for overdue evaluations.
+//! E-mail reminders for evaluations due and overdue.
 //!
-//! The rules live here, without I/O: which countermeasures are overdue or
-//! due soon today, who gets which items (the owner; the ward secretariat
-//! once an item is overdue long enough), how items are grouped into one
-//! digest per recipient, and the idempotency key that makes a second run
-//! the same day queue nothing.
+//! The rules live here, without I/O. Each countermeasure at 具体化 has its
+//! own reminder schedule, computed from its *current* due date and the run
+//! date of its own last reminder: the notice `days_before_due` before the
+//! due date (once), the first overdue reminder the day after it, then one
+//! every `repeat_interval_days` ([`owner_owed`]); the secretariat's
+//! escalation from `escalation_after_days` on the same rhythm
+//! ([`escalation_owed`]). A change of the due date, the owner or the stage
+//! starts the schedule afresh ([`ScheduleKey`]). An item waiting in a
+//! message still to send is not owed again; a message whose retries ran out
+//! does not count, so its items are owed again at the next run. A run
+//! groups the items owed today into one digest per recipient ([`plan`]).
 //!
-//! Reminders are computed from state (what is overdue *today*), never from
-//! "due tomorrow" events, so a service that was down catches up on its next
-//! run. The flow is a transactional outbox: [`jobs::run_job_once`] renders
-//! and queues digests in one transaction ([`store`]), and
-//! [`sender::send_pending_once`] delivers what is queued over SMTP.
+//! Reminders are computed from state, never from "due tomorrow" events, so
+//! a service that was down catches up on its next run. The flow is a
+//! transactional outbox: [`jobs::run_job_once`] renders and queues digests
+//! in one transaction ([`store`]; each carried item is an `outbox_items`
+//! row, what the next run reads), and [`sender::send_pending_once`]
+//! delivers what is queued over SMTP, re-checking every item right before
+//! each attempt ([`recheck`]).
 
 pub mod api;
 pub mod crontab;
@@ -158,9 +166,12 @@ pub struct Candidate {
     /// `None` when the owner is inactive or has no address.
     pub owner_email: Option<String>,
     pub secretariat_email: Option<String>,
+    /// The last history row that set the stage or the due date (0: none):
+    /// with the due date and the owner, it names the item's current schedule.
+    pub plan_event_id: i64,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub enum RecipientKind {
     Owner,
     Secretariat,
@@ -184,8 +195,106 @@ impl RecipientKind {
     }
 }
 
+/// Which of an item's two reminder rhythms a reminder belongs to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Track {
+    /// The owner's: the notice before the due date, then the overdue
+    /// reminders. Goes to the owner, or to the ward secretariat (宛先のない
+    /// 対応策) when the owner has no usable address.
+    Owner,
+    /// The secretariat's, once the item is `escalation_after_days` overdue
+    /// (only for items whose owner is mailed).
+    Escalation,
+}
+
+impl Track {
+    /// The code `outbox_items.track` holds.
+    pub fn code(self) -> &'static str {
+        match self {
+            Self::Owner => "owner",
+            Self::Escalation => "escalation",
+        }
+    }
+
+    pub fn from_code(code: &str) -> Option<Self> {
+        match code {
+            "owner" => Some(Self::Owner),
+            "escalation" => Some(Self::Escalation),
+            _ => None,
+        }
+    }
+}
+
+/// One schedule of one item: a change of the due date, the owner, the
+/// stage or of where the reminders go starts another.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct ScheduleKey {
+    pub countermeasure_id: i64,
+    pub track: Track,
+    pub recipient_kind: RecipientKind,
+    pub due_on: NaiveDate,
+    pub owner_member_id: Option<i64>,
+    pub plan_event_id: i64,
+}
+
+/// What an item's schedule has had so far (messages that carried it and
+/// did not drop it).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct History {
+    /// Messages that carried it, in any state: a new one after a failure
+    /// gets a new idempotency key.
+    pub reminders: i64,
+    /// The pre-due notice was sent.
+    pub noticed: bool,
+    /// The run date of the last overdue reminder that was sent.
+    pub last_overdue: Option<NaiveDate>,
+}
+
+/// What the outbox says about the items a run looks at.
+#[derive(Debug, Default)]
+pub struct Ledger {
+    pub schedules: std::collections::HashMap<ScheduleKey, History>,
+    /// Items waiting in a message still to send (queued, retrying, sending):
+    /// not owed again until it is sent, cancelled or finally failed.
+    pub waiting: std::collections::HashSet<(i64, Track)>,
+    /// Addresses the server refused for good (trimmed, lower case).
+    pub refused: std::collections::HashSet<String>,
+}
+
+impl Ledger {
+    /// An address the sender can use and the server has not refused.
+    pub fn usable(&self, address: &str) -> bool {
+        crate::email::mailbox(address).is_some()
+            && !self.refused.contains(&address.trim().to_lowercase())
+    }
+}
+
+/// Whether the owner's track owes a reminder `today`: the notice once,
+/// `days_before_due` days before the due date at the earliest (0: never);
+/// from the day after the due date, the first overdue reminder, then one
+/// every `repeat_interval_days` after the run date of the last one sent.
+pub fn owner_owed(today: NaiveDate, due_on: NaiveDate, p: Params, h: History) -> bool {
+    let days_overdue = (today - due_on).num_days();
+    if days_overdue <= 0 {
+        return p.days_before_due > 0 && -days_overdue <= p.days_before_due && !h.noticed;
+    }
+    repeat_owed(today, p, h)
+}
+
+/// Whether the escalation track owes a reminder `today`: from
+/// `escalation_after_days` past the due date, then every
+/// `repeat_interval_days` after the last one sent.
+pub fn escalation_owed(today: NaiveDate, due_on: NaiveDate, p: Params, h: History) -> bool {
+    (today - due_on).num_days() >= p.escalation_after_days.max(1) && repeat_owed(today, p, h)
+}
+
+fn repeat_owed(today: NaiveDate, p: Params, h: History) -> bool {
+    h.last_overdue
+        .is_none_or(|last| (today - last).num_days() >= p.repeat_interval_days.max(1))
+}
+
 /// One countermeasure in a digest.
-#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Item {
     pub id: i64,
     pub ward_id: i64,
@@ -195,9 +304,13 @@ pub struct Item {
     pub due_on: NaiveDate,
     /// Days past the due date; 0 or negative for a pre-due notice (−3: due in 3 days).
     pub days_overdue: i64,
-    /// Which repeat of the reminder this is (0 for the first); pre-due notices use 0.
-    pub period: i64,
     pub owner_name: Option<String>,
+    pub track: Track,
+    /// The owner and the plan the reminder was computed for (its schedule).
+    pub owner_member_id: Option<i64>,
+    pub plan_event_id: i64,
+    /// Earlier messages of its schedule (part of the idempotency key).
+    pub reminders: i64,
 }
 
 impl Item {
@@ -218,24 +331,26 @@ pub struct Digest {
 }
 
 impl Digest {
-    /// Recipient + items + each item's reminder period: the same digest on
-    /// the same day (or later in the same repeat period) gets the same key.
-    pub fn idempotency_key(&self, job: &str) -> String {
+    /// Recipient, run date and each item with its schedule's due date and
+    /// how many messages that schedule had: two instances planning the
+    /// same run get the same key, a later run (or one after a failure) a
+    /// new one.
+    pub fn idempotency_key(&self, job: &str, reminder_date: NaiveDate) -> String {
         let items: Vec<String> = self
             .items
             .iter()
             .map(|i| {
-                if i.overdue() {
-                    format!("{}:o{}", i.id, i.period)
-                } else {
-                    format!("{}:n", i.id)
-                }
+                let t = match i.track {
+                    Track::Owner => 'o',
+                    Track::Escalation => 'e',
+                };
+                format!("{}{t}@{}#{}", i.id, i.due_on, i.reminders)
             })
             .collect();
         format!(
-            "{job}|{}|{}|{}",
+            "{job}|{}|{}|{reminder_date}|{}",
             self.kind.code(),
-            self.recipient.to_lowercase(),
+            self.recipient.trim().to_lowercase(),
             items.join(",")
         )
     }
@@ -243,16 +358,30 @@ impl Digest {
     pub fn overdue_count(&self) -> usize {
         self.items.iter().filter(|i| i.overdue()).count()
     }
+
+    /// Items of a secretariat digest whose owner has no usable address.
+    pub fn unaddressed(&self) -> usize {
+        if self.kind == RecipientKind::Secretariat {
+            self.items
+                .iter()
+                .filter(|i| i.track == Track::Owner)
+                .count()
+        } else {
+            0
+        }
+    }
 }
 
-/// One item of a queued message, as the outbox's `items` JSON holds it:
-/// what the reminder assumed when it was queued.
-#[derive(Debug, Clone, PartialEq, Eq, serde::Deserialize)]
+/// One item of a queued message (an `outbox_items` row): what the reminder
+/// assumed when it was queued.
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct QueuedItem {
     pub id: i64,
+    pub track: Track,
     pub title: String,
     pub due_on: NaiveDate,
     pub days_overdue: i64,
+    pub owner_member_id: Option<i64>,
 }
 
 /// A countermeasure as it is right before an attempt to send a message
@@ -302,17 +431,20 @@ fn same_address(a: Option<&str>, b: &str) -> bool {
 
 /// Which queued items a message still owes its recipient now. An item
 /// drops out when it left 具体化 (evaluated or sent back), was archived or
-/// deleted, or its due date moved later than the reminder assumed (the
-/// schedule of the new date applies). For an owner digest also when the
-/// item changed owner, or the owner is inactive or has another address;
-/// for a secretariat digest when the ward's address changed. A due date
-/// moved *earlier* keeps the item: it is owed all the more.
+/// deleted, its due date moved later than the reminder assumed (the
+/// schedule of the new date applies), it changed owner, or a newer message
+/// carries it already (`carried_later`: a resend after the next run
+/// reminded of it). For an owner digest also when the owner is inactive or
+/// has another address; for a secretariat digest when the ward's address
+/// changed. A due date moved *earlier* keeps the item: it is owed all the
+/// more.
 pub fn recheck(
     kind: RecipientKind,
     member_id: Option<i64>,
     recipient: &str,
     queued: &[QueuedItem],
     current: &std::collections::HashMap<i64, Current>,
+    carried_later: &std::collections::HashSet<(i64, Track)>,
 ) -> Recheck {
     let mut out = Recheck {
         keep: Vec::new(),
@@ -327,8 +459,14 @@ pub fn recheck(
             Some(c) if c.due_on.is_none_or(|d| d > q.due_on) => {
                 Err("評価期限が延期されました".into())
             }
-            Some(c) if kind == RecipientKind::Owner && c.owner_member_id != member_id => {
+            Some(c)
+                if c.owner_member_id != q.owner_member_id
+                    || (kind == RecipientKind::Owner && c.owner_member_id != member_id) =>
+            {
                 Err("担当者が変わりました".into())
+            }
+            Some(_) if carried_later.contains(&(q.id, q.track)) => {
+                Err("後の通知で送られています".into())
             }
             Some(c) if kind == RecipientKind::Owner && !c.owner_active => {
                 Err("担当委員が無効になりました".into())
@@ -356,8 +494,11 @@ pub fn recheck(
                 title: c.title.clone(),
                 due_on: q.due_on,
                 days_overdue: q.days_overdue,
-                period: 0,
                 owner_name: c.owner_name.clone(),
+                track: q.track,
+                owner_member_id: q.owner_member_id,
+                plan_event_id: 0,
+                reminders: 0,
             }),
             Err(why) => out.dropped.push((q.clone(), why)),
         }
@@ -385,60 +526,94 @@ pub fn horizon<'a>(
 #[derive(Debug, Default)]
 pub struct Plan {
     pub digests: Vec<Digest>,
-    /// Items (per recipient kind) nobody can be mailed about: no owner
-    /// address, or no secretariat address for an escalation.
+    /// Reminders owed that nobody can be sent: neither the owner nor the
+    /// ward secretariat has a usable address.
     pub undeliverable: usize,
 }
 
-/// Who gets which items today. `params` gives each municipality's parameters.
-pub fn plan(today: NaiveDate, candidates: &[Candidate], params: impl Fn(i64) -> Params) -> Plan {
+/// Who gets which items today: per item and track, whether its schedule
+/// owes a reminder ([`owner_owed`], [`escalation_owed`]) given what the
+/// `ledger` says was sent; then one digest per recipient. An owner without
+/// a usable address (none, inactive, refused) has its reminders sent to the
+/// ward secretariat instead, listed as 宛先のない対応策 (and no escalation:
+/// the secretariat hears of the item already). `params` gives each
+/// municipality's parameters.
+pub fn plan(
+    today: NaiveDate,
+    candidates: &[Candidate],
+    params: impl Fn(i64) -> Params,
+    ledger: &Ledger,
+) -> Plan {
     // Keyed by (kind, lowercased address) so one address gets one digest.
     let mut groups: BTreeMap<(RecipientKind, String), Digest> = BTreeMap::new();
     let mut undeliverable = 0;
     for c in candidates {
         let p = params(c.municipality_id);
-        let days_overdue = (today - c.due_on).num_days();
-        let owner_item = if days_overdue > 0 {
-            Some((days_overdue - 1) / p.repeat_interval_days.max(1))
-        } else if p.days_before_due > 0 && -days_overdue <= p.days_before_due {
-            Some(0)
-        } else {
-            None
+        let owner = c.owner_email.as_deref().filter(|a| ledger.usable(a));
+        let secretariat = c.secretariat_email.as_deref().filter(|a| ledger.usable(a));
+        let schedule = |track: Track, kind: RecipientKind| {
+            let key = ScheduleKey {
+                countermeasure_id: c.id,
+                track,
+                recipient_kind: kind,
+                due_on: c.due_on,
+                owner_member_id: c.owner_member_id,
+                plan_event_id: c.plan_event_id,
+            };
+            ledger.schedules.get(&key).copied().unwrap_or_default()
         };
-        let item = |period: i64| Item {
+        let item = |track: Track, h: History| Item {
             id: c.id,
             ward_id: c.ward_id,
             ward_name: c.ward_name.clone(),
             topic: c.topic,
             title: c.title.clone(),
             due_on: c.due_on,
-            days_overdue,
-            period,
+            days_overdue: (today - c.due_on).num_days(),
             owner_name: c.owner_name.clone(),
+            track,
+            owner_member_id: c.owner_member_id,
+            plan_event_id: c.plan_event_id,
+            reminders: h.reminders,
         };
-        if let Some(period) = owner_item {
-            match &c.owner_email {
-                Some(addr) => push(
-                    &mut groups,
-                    RecipientKind::Owner,
-                    addr,
-                    c.owner_member_id,
-                    c.ward_id,
-                    item(period),
-                ),
+        let (kind, to) = match owner {
+            Some(a) => (RecipientKind::Owner, Some(a)),
+            None => (RecipientKind::Secretariat, secretariat),
+        };
+        let h = schedule(Track::Owner, kind);
+        if !ledger.waiting.contains(&(c.id, Track::Owner)) && owner_owed(today, c.due_on, p, h) {
+            match to {
+                Some(addr) => {
+                    let member = (kind == RecipientKind::Owner)
+                        .then_some(c.owner_member_id)
+                        .flatten();
+                    push(
+                        &mut groups,
+                        kind,
+                        addr,
+                        member,
+                        c.ward_id,
+                        item(Track::Owner, h),
+                    );
+                }
                 None => undeliverable += 1,
             }
         }
-        if days_overdue >= p.escalation_after_days.max(1) {
-            let period = (days_overdue - p.escalation_after_days) / p.repeat_interval_days.max(1);
-            match &c.secretariat_email {
+        if owner.is_none() {
+            continue;
+        }
+        let h = schedule(Track::Escalation, RecipientKind::Secretariat);
+        if !ledger.waiting.contains(&(c.id, Track::Escalation))
+            && escalation_owed(today, c.due_on, p, h)
+        {
+            match secretariat {
                 Some(addr) => push(
                     &mut groups,
                     RecipientKind::Secretariat,
                     addr,
                     None,
                     c.ward_id,
-                    item(period),
+                    item(Track::Escalation, h),
                 ),
                 None => undeliverable += 1,
             }
@@ -446,7 +621,7 @@ pub fn plan(today: NaiveDate, candidates: &[Candidate], params: impl Fn(i64) -> 
     }
     let mut digests: Vec<Digest> = groups.into_values().collect();
     for d in &mut digests {
-        d.items.sort_by_key(|i| (i.due_on, i.id));
+        d.items.sort_by_key(|i| (i.due_on, i.id, i.track));
     }
     Plan {
         digests,
@@ -520,6 +695,7 @@ mod tests {
             owner_name: Some("委員".into()),
             owner_email: owner.map(str::to_string),
             secretariat_email: Some("jimukyoku@example.jp".into()),
+            plan_event_id: 1,
         }
     }
 
@@ -542,7 +718,7 @@ mod tests {
             cand(4, "2026-12-10", Some("a@example.jp")), // too far ahead
             cand(5, "2026-11-24", Some("b@example.jp")), // due today: notice
         ];
-        let plan = plan(today, &cs, |_| params());
+        let plan = plan(today, &cs, |_| params(), &Ledger::default());
         let owners: Vec<_> = plan
             .digests
             .iter()
@@ -563,25 +739,207 @@ mod tests {
         assert_eq!(sec[0].items.iter().map(|i| i.id).collect::<Vec<_>>(), [2]);
     }
 
-    #[test]
-    fn the_key_changes_only_when_a_repeat_period_starts() {
-        let c = [cand(1, "2026-11-20", Some("a@example.jp"))];
-        let key = |today: &str| plan(d(today), &c, |_| params()).digests[0].idempotency_key("j");
-        // Overdue from the 21st: days 1–7 are period 0, day 8 starts period 1.
-        assert_eq!(key("2026-11-21"), key("2026-11-27"));
-        assert_ne!(key("2026-11-27"), key("2026-11-28"));
-        // A pre-due notice has its own key, sent once.
-        assert_ne!(key("2026-11-19"), key("2026-11-21"));
-        assert_eq!(key("2026-11-14"), key("2026-11-19"));
+    /// Runs the job every day from `from` for `days` days, as if every
+    /// message were sent on its run date; `change` may alter the items
+    /// before each day's run. Returns (date, recipient, item ids) per message.
+    fn simulate(
+        from: &str,
+        days: u64,
+        mut cands: Vec<Candidate>,
+        mut change: impl FnMut(NaiveDate, &mut Vec<Candidate>),
+    ) -> Vec<(String, String, Vec<i64>)> {
+        let mut ledger = Ledger::default();
+        let mut out = Vec::new();
+        for n in 0..days {
+            let today = d(from) + chrono::Days::new(n);
+            change(today, &mut cands);
+            let by_id: std::collections::HashMap<i64, &Candidate> =
+                cands.iter().map(|c| (c.id, c)).collect();
+            for digest in plan(today, &cands, |_| params(), &ledger).digests {
+                for i in &digest.items {
+                    let c = by_id[&i.id];
+                    let key = ScheduleKey {
+                        countermeasure_id: i.id,
+                        track: i.track,
+                        recipient_kind: digest.kind,
+                        due_on: c.due_on,
+                        owner_member_id: c.owner_member_id,
+                        plan_event_id: c.plan_event_id,
+                    };
+                    let h = ledger.schedules.entry(key).or_default();
+                    h.reminders += 1;
+                    if i.overdue() {
+                        h.last_overdue = Some(today);
+                    } else {
+                        h.noticed = true;
+                    }
+                }
+                out.push((
+                    today.format("%m-%d").to_string(),
+                    digest.recipient.clone(),
+                    digest.items.iter().map(|i| i.id).collect(),
+                ));
+            }
+        }
+        out
+    }
+
+    fn dates_to(log: &[(String, String, Vec<i64>)], who: &str) -> Vec<String> {
+        log.iter()
+            .filter(|(_, r, _)| r == who)
+            .map(|(day, _, ids)| format!("{day}:{ids:?}"))
+            .collect()
     }
 
     #[test]
-    fn items_without_an_address_are_counted_not_mailed() {
-        let mut c = cand(1, "2026-10-01", None);
+    fn each_item_keeps_its_own_rhythm_when_the_owner_evaluates_one_a_day() {
+        // A, B, C overdue since 11-20, 11-21, 11-22; the owner evaluates A
+        // on 11-24 and B on 11-26: C is reminded on 11-23, then weekly.
+        let cs = vec![
+            cand(1, "2026-11-20", Some("a@example.jp")),
+            cand(2, "2026-11-21", Some("a@example.jp")),
+            cand(3, "2026-11-22", Some("a@example.jp")),
+        ];
+        let log = simulate("2026-11-23", 21, cs, |today, cs| {
+            if today == d("2026-11-24") {
+                cs.retain(|c| c.id != 1);
+            }
+            if today == d("2026-11-26") {
+                cs.retain(|c| c.id != 2);
+            }
+        });
+        assert_eq!(
+            dates_to(&log, "a@example.jp"),
+            ["11-23:[1, 2, 3]", "11-30:[3]", "12-07:[3]"]
+        );
+    }
+
+    #[test]
+    fn a_postponed_item_gets_the_notice_and_reminders_of_its_new_date() {
+        let cs = vec![cand(1, "2026-12-10", Some("a@example.jp"))];
+        let log = simulate("2026-12-01", 70, cs, |today, cs| {
+            if today == d("2026-12-08") {
+                cs[0].due_on = d("2027-01-20"); // postponed (PATCH)
+            }
+            if today == d("2027-01-22") {
+                // Sent back and planned again with a new date.
+                cs[0].due_on = d("2027-01-25");
+                cs[0].plan_event_id = 9;
+            }
+        });
+        assert_eq!(
+            dates_to(&log, "a@example.jp"),
+            [
+                "12-03:[1]", // notice 7 days before 12-10
+                "01-13:[1]", // notice 7 days before the new 01-20
+                "01-21:[1]", // first overdue reminder
+                "01-22:[1]", // planned again for 01-25: a fresh notice
+                "01-26:[1]", // its first overdue reminder
+                "02-02:[1]", // and weekly from there
+            ]
+        );
+    }
+
+    #[test]
+    fn items_entering_the_notice_window_one_by_one_each_get_one_notice() {
+        let cs = vec![
+            cand(1, "2026-12-08", Some("a@example.jp")),
+            cand(2, "2026-12-09", Some("a@example.jp")),
+            cand(3, "2026-12-10", Some("a@example.jp")),
+        ];
+        let log = simulate("2026-11-30", 5, cs, |_, _| {});
+        assert_eq!(
+            dates_to(&log, "a@example.jp"),
+            ["12-01:[1]", "12-02:[2]", "12-03:[3]"]
+        );
+    }
+
+    #[test]
+    fn the_secretariat_hears_of_each_escalated_item_on_its_own_rhythm() {
+        let cs = vec![
+            cand(1, "2026-11-01", Some("a@example.jp")),
+            cand(2, "2026-11-04", Some("a@example.jp")),
+        ];
+        let log = simulate("2026-11-10", 20, cs, |_, _| {});
+        // Escalation from 14 days overdue: 11-15 for item 1, 11-18 for 2.
+        assert_eq!(
+            dates_to(&log, "jimukyoku@example.jp"),
+            [
+                "11-15:[1]",
+                "11-18:[2]",
+                "11-22:[1]",
+                "11-25:[2]",
+                "11-29:[1]"
+            ]
+        );
+    }
+
+    #[test]
+    fn a_waiting_item_is_not_owed_again_and_a_refused_address_goes_to_the_secretariat() {
+        let cs = [cand(1, "2026-11-20", Some("a@example.jp"))];
+        let mut ledger = Ledger::default();
+        ledger.waiting.insert((1, Track::Owner));
+        assert!(
+            plan(d("2026-11-24"), &cs, |_| params(), &ledger)
+                .digests
+                .is_empty()
+        );
+        let mut ledger = Ledger::default();
+        ledger.refused.insert("a@example.jp".into());
+        let p = plan(d("2026-11-24"), &cs, |_| params(), &ledger);
+        assert_eq!(p.digests.len(), 1);
+        assert_eq!(p.digests[0].kind, RecipientKind::Secretariat);
+        assert_eq!(p.digests[0].unaddressed(), 1);
+    }
+
+    #[test]
+    fn the_key_is_new_for_each_message_of_a_schedule() {
+        let c = [cand(1, "2026-11-20", Some("a@example.jp"))];
+        let key = |ledger: &Ledger| {
+            plan(d("2026-11-24"), &c, |_| params(), ledger).digests[0]
+                .idempotency_key("j", d("2026-11-24"))
+        };
+        let fresh = key(&Ledger::default());
+        assert_eq!(fresh, key(&Ledger::default()), "two instances agree");
+        let mut failed_once = Ledger::default();
+        failed_once.schedules.insert(
+            ScheduleKey {
+                countermeasure_id: 1,
+                track: Track::Owner,
+                recipient_kind: RecipientKind::Owner,
+                due_on: d("2026-11-20"),
+                owner_member_id: Some(10),
+                plan_event_id: 1,
+            },
+            History {
+                reminders: 1,
+                ..History::default()
+            },
+        );
+        assert_ne!(
+            fresh,
+            key(&failed_once),
+            "a failed message does not block the next"
+        );
+    }
+
+    #[test]
+    fn items_without_an_owner_address_go_to_the_secretariat_or_are_counted() {
+        let c = cand(1, "2026-11-22", None);
+        let p = plan(
+            d("2026-11-24"),
+            std::slice::from_ref(&c),
+            |_| params(),
+            &Ledger::default(),
+        );
+        assert_eq!(p.digests.len(), 1);
+        assert_eq!(p.digests[0].recipient, "jimukyoku@example.jp");
+        assert_eq!(p.digests[0].items[0].track, Track::Owner);
+        let mut c = c;
         c.secretariat_email = None;
-        let plan = plan(d("2026-11-24"), &[c], |_| params());
-        assert!(plan.digests.is_empty());
-        assert_eq!(plan.undeliverable, 2);
+        let p = plan(d("2026-11-24"), &[c], |_| params(), &Ledger::default());
+        assert!(p.digests.is_empty());
+        assert_eq!(p.undeliverable, 1);
     }
 
     fn current(id: i64, owner: i64) -> Current {
@@ -605,9 +963,11 @@ mod tests {
     fn queued(id: i64) -> QueuedItem {
         QueuedItem {
             id,
+            track: Track::Owner,
             title: format!("対応策{id}"),
             due_on: d("2026-11-20"),
             days_overdue: 4,
+            owner_member_id: Some(10),
         }
     }
 
@@ -636,7 +996,14 @@ mod tests {
         }
         now.remove(&6);
         let q: Vec<QueuedItem> = (1..=7).map(queued).collect();
-        let r = recheck(RecipientKind::Owner, Some(10), "A@example.jp ", &q, &now);
+        let r = recheck(
+            RecipientKind::Owner,
+            Some(10),
+            "A@example.jp ",
+            &q,
+            &now,
+            &Default::default(),
+        );
         assert_eq!(
             dropped_ids(&r),
             [
@@ -670,7 +1037,14 @@ mod tests {
         c.owner_active = false;
         let now = std::collections::HashMap::from([(1, c.clone())]);
         let q = [queued(1)];
-        let owner = recheck(RecipientKind::Owner, Some(10), "a@example.jp", &q, &now);
+        let owner = recheck(
+            RecipientKind::Owner,
+            Some(10),
+            "a@example.jp",
+            &q,
+            &now,
+            &Default::default(),
+        );
         assert_eq!(dropped_ids(&owner), [(1, "担当委員が無効になりました")]);
         let jimu = recheck(
             RecipientKind::Secretariat,
@@ -678,6 +1052,7 @@ mod tests {
             "jimu@example.jp",
             &q,
             &now,
+            &Default::default(),
         );
         assert!(jimu.dropped.is_empty() && jimu.keep.len() == 1);
 
@@ -685,7 +1060,14 @@ mod tests {
         c.owner_email = Some("new@example.jp".into());
         c.secretariat_email = None;
         let now = std::collections::HashMap::from([(1, c)]);
-        let owner = recheck(RecipientKind::Owner, Some(10), "a@example.jp", &q, &now);
+        let owner = recheck(
+            RecipientKind::Owner,
+            Some(10),
+            "a@example.jp",
+            &q,
+            &now,
+            &Default::default(),
+        );
         assert_eq!(
             dropped_ids(&owner),
             [(1, "担当委員のメールアドレスが変わりました")]
@@ -696,6 +1078,7 @@ mod tests {
             "jimu@example.jp",
             &q,
             &now,
+            &Default::default(),
         );
         assert_eq!(
             dropped_ids(&jimu),

@@ -78,25 +78,22 @@ pub async fn jobs_page(Data(state): Data<&AppState>, view: CityView) -> PageResu
         &state.db,
         view.wards(),
         None,
-        Some("failed"),
+        &["failed", "refused"],
         Paging::new(Some(1), None),
     )
     .await
     .map_err(fail)?
     .total;
-    let mut pending = 0;
-    for s in ["queued", "retrying", "sending"] {
-        pending += store::deliveries(
-            &state.db,
-            view.wards(),
-            None,
-            Some(s),
-            Paging::new(Some(1), None),
-        )
-        .await
-        .map_err(fail)?
-        .total;
-    }
+    let pending = store::deliveries(
+        &state.db,
+        view.wards(),
+        None,
+        &["queued", "retrying", "sending"],
+        Paging::new(Some(1), None),
+    )
+    .await
+    .map_err(fail)?
+    .total;
     Ok(render(&JobsPage {
         layout: Layout::new("定期処理と通知メール"),
         jobs: rows,
@@ -232,9 +229,24 @@ pub fn state_label(state: &str) -> &'static str {
         "sending" => "送信中",
         "sent" => "送信済み",
         "retrying" => "再送待ち",
-        "failed" => "送信失敗",
+        "failed" => "送信失敗（再試行の上限）",
+        "refused" => "受信拒否",
         "cancelled" => "取消",
         _ => "不明",
+    }
+}
+
+/// One listed item as the delivery log prints it:
+/// 「北区: 研修の評価（5日超過）」, or with why it dropped out.
+fn item_line(i: &store::DeliveryItem) -> String {
+    let status = if i.days_overdue > 0 {
+        format!("{}日超過", i.days_overdue)
+    } else {
+        format!("期限 {}", i.due_on)
+    };
+    match &i.dropped {
+        Some(why) => format!("{}: {}（除外: {why}）", i.ward, i.title),
+        None => format!("{}: {}（{status}）", i.ward, i.title),
     }
 }
 
@@ -254,36 +266,22 @@ pub async fn deliveries(
     let st = filter
         .non_empty("state")
         .filter(|s| state_label(s) != "不明");
-    let page = store::deliveries(&state.db, view, ward_id, st, Paging::new(Some(200), None))
-        .await
-        .map_err(fail)?;
+    let states: Vec<&str> = st.into_iter().collect();
+    let page = store::deliveries(
+        &state.db,
+        view,
+        ward_id,
+        &states,
+        Paging::new(Some(200), None),
+    )
+    .await
+    .map_err(fail)?;
     let rows = page
         .items
         .into_iter()
         .map(|d| DeliveryRow {
             state_label: state_label(&d.state),
-            items: d
-                .items
-                .as_array()
-                .map(|items| {
-                    items
-                        .iter()
-                        .map(|i| {
-                            let days = i["days_overdue"].as_i64().unwrap_or(0);
-                            let status = if days > 0 {
-                                format!("{days}日超過")
-                            } else {
-                                format!("期限 {}", i["due_on"].as_str().unwrap_or(""))
-                            };
-                            format!(
-                                "{}: {}（{status}）",
-                                i["ward"].as_str().unwrap_or(""),
-                                i["title"].as_str().unwrap_or("")
-                            )
-                        })
-                        .collect()
-                })
-                .unwrap_or_default(),
+            items: d.items.iter().map(item_line).collect(),
             d,
         })
         .collect();

@@ -2,8 +2,10 @@
 //!
 //! A message is marked sent only after the server accepted it. Transient
 //! failures (connection refused, timeouts, 4xx) are retried with exponential
-//! backoff up to the message's `max_attempts`; a permanent rejection (5xx)
-//! is marked failed at once. Right before each attempt the message's items
+//! backoff up to the message's `max_attempts`, then marked failed (its
+//! items are owed again at the next run); a permanent rejection (5xx, an
+//! unusable address) is marked refused at once, and the address is not
+//! mailed again until it changes. Right before each attempt the message's items
 //! are read again: what is no longer owed drops out, and a message left with
 //! nothing is cancelled instead of sent. Logs name messages by outbox id only: the
 //! recipient is a member's address and never goes to the log.
@@ -174,7 +176,10 @@ impl Mailer {
 pub struct SendReport {
     pub sent: usize,
     pub retrying: usize,
+    /// Retries on temporary failures ran out.
     pub failed: usize,
+    /// Refused for good (5xx, unusable address).
+    pub refused: usize,
     /// Not sent: none of their items was owed any more.
     pub cancelled: usize,
 }
@@ -283,6 +288,7 @@ pub async fn send_pending(
                     unreachable |= u;
                 }
                 Ok((_, Ok(Delivered::Failed))) => report.failed += 1,
+                Ok((_, Ok(Delivered::Refused))) => report.refused += 1,
                 Ok((_, Ok(Delivered::Cancelled))) => report.cancelled += 1,
                 Ok((_, Ok(Delivered::Lost))) => {}
                 Ok((_, Err(e))) => first_error = first_error.or(Some(e)),
@@ -336,6 +342,7 @@ enum Delivered {
         unreachable: bool,
     },
     Failed,
+    Refused,
     /// Nothing in it was owed any more; not sent.
     Cancelled,
     /// Another attempt owns the message now (this one's lease ran out).
@@ -368,14 +375,26 @@ async fn refresh(db: &Db, mailer: &Mailer, msg: &Claimed, now: DateTime<Utc>) ->
     }
     let ids: Vec<i64> = msg.items.iter().map(|i| i.id).collect();
     let current = store::current_items(db, &ids).await?;
-    let check = super::recheck(kind, msg.member_id, &msg.recipient, &msg.items, &current);
+    let later = store::carried_later(db, msg.id, &msg.items).await?;
+    let check = super::recheck(
+        kind,
+        msg.member_id,
+        &msg.recipient,
+        &msg.items,
+        &current,
+        &later,
+    );
     if check.dropped.is_empty() {
         return Ok(Fresh::Send(Box::new(msg.clone())));
     }
     let why = check.reasons();
     if check.keep.is_empty() {
         let error = format!("取消: 送る対応策が残っていません（{why}）");
-        if !store::finish(db, msg, Outcome::Cancelled { error: &error }, now).await? {
+        let outcome = Outcome::Cancelled {
+            error: &error,
+            dropped: &check.dropped,
+        };
+        if !store::finish(db, msg, outcome, now).await? {
             return Ok(Fresh::Lost);
         }
         tracing::info!(
@@ -395,7 +414,7 @@ async fn refresh(db: &Db, mailer: &Mailer, msg: &Claimed, now: DateTime<Utc>) ->
     };
     let rendered = super::mail::render_digest(&digest, &mailer.base_url)?;
     let why = format!("対象外になった対応策を除いて作り直しました（{why}）");
-    if !store::revise(db, msg, &digest, &rendered, &why, now).await? {
+    if !store::revise(db, msg, &check.dropped, &rendered, &why, now).await? {
         return Ok(Fresh::Lost);
     }
     tracing::info!(
@@ -450,7 +469,12 @@ async fn deliver(
         Err(e) if e.permanent || msg.attempt >= msg.max_attempts => {
             // The server's text may quote the address: it goes to the
             // outbox (shown to the secretariat), not to the log.
-            record(db, msg, Outcome::Failed { error: &e.message }, now).await?;
+            let (outcome, delivered) = if e.permanent {
+                (Outcome::Refused { error: &e.message }, Delivered::Refused)
+            } else {
+                (Outcome::Failed { error: &e.message }, Delivered::Failed)
+            };
+            record(db, msg, outcome, now).await?;
             tracing::warn!(
                 outbox_id = msg.id,
                 attempt = msg.attempt,
@@ -458,7 +482,7 @@ async fn deliver(
                 code = e.code.as_deref().unwrap_or("-"),
                 "reminder failed; not retried"
             );
-            Ok(Delivered::Failed)
+            Ok(delivered)
         }
         Err(e) => {
             let at = now + backoff(msg.attempt);

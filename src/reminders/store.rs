@@ -9,7 +9,7 @@ use serde_json::json;
 use sqlx::Row;
 use sqlx::any::AnyRow;
 
-use super::{Candidate, Digest, Overrides};
+use super::{Candidate, Digest, History, Ledger, Overrides, RecipientKind, ScheduleKey, Track};
 use crate::audit;
 use crate::db::{Bind, Db, Filter, Tx, bind_all, parse_date, timestamp, values_list};
 use crate::error::{AppError, AppResult};
@@ -21,7 +21,10 @@ pub async fn candidates(db: &Db, until: NaiveDate) -> AppResult<Vec<Candidate>> 
     let rows = sqlx::query(
         "SELECT c.id, c.ward_id, w.name AS ward_name, w.municipality_id, c.topic, c.title, \
                 c.evaluation_due_on, c.owner_member_id, m.name AS owner_name, \
-                CASE WHEN m.active = 1 THEN m.email END AS owner_email, w.secretariat_email \
+                CASE WHEN m.active = 1 THEN m.email END AS owner_email, w.secretariat_email, \
+                COALESCE((SELECT MAX(e.id) FROM countermeasure_events e \
+                          WHERE e.countermeasure_id = c.id \
+                            AND (e.to_stage IS NOT NULL OR e.due_to IS NOT NULL)), 0) AS plan_event_id \
          FROM countermeasures c \
          JOIN wards w ON w.id = c.ward_id \
          LEFT JOIN members m ON m.id = c.owner_member_id \
@@ -47,10 +50,84 @@ pub async fn candidates(db: &Db, until: NaiveDate) -> AppResult<Vec<Candidate>> 
                 owner_name: row.try_get("owner_name")?,
                 owner_email: non_empty(row.try_get("owner_email")?),
                 secretariat_email: non_empty(row.try_get("secretariat_email")?),
+                plan_event_id: row.try_get("plan_event_id")?,
             })
         })
         .collect::<Result<_, sqlx::Error>>()
         .map_err(AppError::from)
+}
+
+/// What the outbox says about the items [`candidates`] returns for `until`:
+/// each schedule's messages (not counting items dropped before an
+/// attempt), the items waiting in a message still to send, and the
+/// refused addresses. Two statements over the items' index and one over
+/// the pending messages.
+pub async fn ledger(db: &Db, until: NaiveDate) -> AppResult<Ledger> {
+    let mut ledger = Ledger::default();
+    // Only rows of the current due date: a postponed item's earlier
+    // schedules are not read (most of its history).
+    let rows = sqlx::query(
+        "SELECT i.countermeasure_id, i.track, o.recipient_kind, i.due_on, i.owner_member_id, \
+                i.plan_event_id, COUNT(*) AS reminders, \
+                MAX(CASE WHEN o.state = 'sent' AND i.days_overdue <= 0 THEN 1 ELSE 0 END) AS noticed, \
+                MAX(CASE WHEN o.state = 'sent' AND i.days_overdue > 0 THEN o.reminder_date END) AS last_overdue \
+         FROM countermeasures c \
+         JOIN outbox_items i ON i.countermeasure_id = c.id AND i.due_on = c.evaluation_due_on \
+         JOIN outbox o ON o.id = i.outbox_id \
+         WHERE c.stage = '具体化' AND c.archived = 0 AND c.evaluation_due_on <= $1 AND i.dropped IS NULL \
+         GROUP BY i.countermeasure_id, i.track, o.recipient_kind, i.due_on, i.owner_member_id, i.plan_event_id",
+    )
+    .bind(until.to_string())
+    .fetch_all(&db.pool)
+    .await?;
+    for row in &rows {
+        let track: String = row.try_get("track")?;
+        let kind: String = row.try_get("recipient_kind")?;
+        let (Some(track), Some(recipient_kind)) =
+            (Track::from_code(&track), RecipientKind::from_code(&kind))
+        else {
+            continue;
+        };
+        let due: String = row.try_get("due_on")?;
+        let last: Option<String> = row.try_get("last_overdue")?;
+        let noticed: i64 = row.try_get("noticed")?;
+        ledger.schedules.insert(
+            ScheduleKey {
+                countermeasure_id: row.try_get("countermeasure_id")?,
+                track,
+                recipient_kind,
+                due_on: parse_date("due_on", &due)?,
+                owner_member_id: row.try_get("owner_member_id")?,
+                plan_event_id: row.try_get("plan_event_id")?,
+            },
+            History {
+                reminders: row.try_get("reminders")?,
+                noticed: noticed != 0,
+                last_overdue: last.map(|d| parse_date("reminder_date", &d)).transpose()?,
+            },
+        );
+    }
+    let waiting = sqlx::query(
+        "SELECT DISTINCT i.countermeasure_id, i.track FROM outbox o \
+         JOIN outbox_items i ON i.outbox_id = o.id \
+         WHERE o.state IN ('queued', 'retrying', 'sending') AND i.dropped IS NULL",
+    )
+    .fetch_all(&db.pool)
+    .await?;
+    for row in &waiting {
+        let track: String = row.try_get("track")?;
+        if let Some(track) = Track::from_code(&track) {
+            ledger
+                .waiting
+                .insert((row.try_get("countermeasure_id")?, track));
+        }
+    }
+    ledger.refused = sqlx::query_scalar("SELECT address FROM refused_addresses")
+        .fetch_all(&db.pool)
+        .await?
+        .into_iter()
+        .collect();
+    Ok(ledger)
 }
 
 // ---------------------------------------------------------------------------
@@ -164,7 +241,7 @@ pub async fn queue(
 ) -> AppResult<usize> {
     // Multi-row statements: a national run queues ~100,000 messages, and two
     // statements each (message, history row) were 200,000 round trips.
-    const COLUMNS: usize = 17;
+    const COLUMNS: usize = 16;
     let rows = (db.dialect.binds_per_statement() / COLUMNS).max(1);
     let ts = timestamp(now);
     let reminder_date = reminder_date.to_string();
@@ -173,12 +250,12 @@ pub async fn queue(
     for chunk in messages.chunks(rows) {
         let sql = format!(
             "INSERT INTO outbox (idempotency_key, message_id, job, recipient_kind, member_id, \
-                 ward_id, recipient, subject, body_text, body_html, items, state, attempts, \
+                 ward_id, recipient, subject, body_text, body_html, state, attempts, \
                  max_attempts, next_attempt_at, reminder_date, created_at) \
-             VALUES {} ON CONFLICT (idempotency_key) DO NOTHING RETURNING id",
+             VALUES {} ON CONFLICT (idempotency_key) DO NOTHING RETURNING id, idempotency_key",
             values_list(chunk.len(), COLUMNS)
         );
-        let mut insert = sqlx::query_scalar::<_, i64>(sqlx::AssertSqlSafe(sql));
+        let mut insert = sqlx::query_as::<_, (i64, String)>(sqlx::AssertSqlSafe(sql));
         for m in chunk {
             insert = insert
                 .bind(m.idempotency_key.as_str())
@@ -191,7 +268,6 @@ pub async fn queue(
                 .bind(m.subject.as_str())
                 .bind(m.text.as_str())
                 .bind(m.html.as_str())
-                .bind(digest_items(m.digest))
                 .bind("queued")
                 .bind(0_i64)
                 .bind(m.max_attempts)
@@ -200,10 +276,20 @@ pub async fn queue(
                 .bind(ts.as_str());
         }
         // Only the new ones come back: a key already queued is skipped.
-        let ids = insert.fetch_all(&mut *tx).await?;
-        if ids.is_empty() {
+        let new = insert.fetch_all(&mut *tx).await?;
+        if new.is_empty() {
             continue;
         }
+        let by_key: HashMap<&str, &Digest> = chunk
+            .iter()
+            .map(|m| (m.idempotency_key.as_str(), m.digest))
+            .collect();
+        let carried: Vec<(i64, &Digest)> = new
+            .iter()
+            .filter_map(|(id, key)| by_key.get(key.as_str()).map(|d| (*id, *d)))
+            .collect();
+        insert_items(&mut tx, db, &carried).await?;
+        let ids: Vec<i64> = new.iter().map(|(id, _)| *id).collect();
         events(&mut tx, &ids, "queued", 0, None, now).await?;
         queued += ids.len();
     }
@@ -211,19 +297,38 @@ pub async fn queue(
     Ok(queued)
 }
 
-/// The items a digest lists, as the outbox keeps them (JSON).
-fn digest_items(digest: &Digest) -> String {
-    json!(
-        digest
-            .items
-            .iter()
-            .map(
-                |i| json!({"id": i.id, "title": i.title, "ward": i.ward_name,
-                            "due_on": i.due_on.to_string(), "days_overdue": i.days_overdue})
-            )
-            .collect::<Vec<_>>()
-    )
-    .to_string()
+/// The `outbox_items` rows of new messages: each item with the schedule it
+/// was reminded under.
+async fn insert_items(tx: &mut Tx, db: &Db, messages: &[(i64, &Digest)]) -> AppResult<()> {
+    const COLUMNS: usize = 10;
+    let rows: Vec<(i64, usize, &super::Item)> = messages
+        .iter()
+        .flat_map(|(id, d)| d.items.iter().enumerate().map(move |(n, i)| (*id, n, i)))
+        .collect();
+    let per_statement = (db.dialect.binds_per_statement() / COLUMNS).max(1);
+    for chunk in rows.chunks(per_statement) {
+        let sql = format!(
+            "INSERT INTO outbox_items (outbox_id, position, countermeasure_id, track, title, \
+                 ward_name, due_on, owner_member_id, plan_event_id, days_overdue) VALUES {}",
+            values_list(chunk.len(), COLUMNS)
+        );
+        let mut insert = sqlx::query(sqlx::AssertSqlSafe(sql));
+        for (outbox_id, position, item) in chunk {
+            insert = insert
+                .bind(*outbox_id)
+                .bind(i64::try_from(*position).unwrap_or(i64::MAX))
+                .bind(item.id)
+                .bind(item.track.code())
+                .bind(item.title.as_str())
+                .bind(item.ward_name.as_str())
+                .bind(item.due_on.to_string())
+                .bind(item.owner_member_id)
+                .bind(item.plan_event_id)
+                .bind(item.days_overdue);
+        }
+        insert.execute(&mut **tx).await?;
+    }
+    Ok(())
 }
 
 /// Which of `keys` were ever queued (for the run report and dry runs): one
@@ -304,7 +409,7 @@ pub struct Claimed {
     /// The owner the message was queued for (owner digests).
     pub member_id: Option<i64>,
     pub ward_id: Option<i64>,
-    /// The items as queued (the `items` JSON), re-checked before each attempt.
+    /// The items it carries (not dropped), re-checked before each attempt.
     pub items: Vec<super::QueuedItem>,
 }
 
@@ -329,7 +434,7 @@ pub async fn claim(
              WHERE state IN ('queued', 'retrying', 'sending') AND next_attempt_at <= $2 \
              ORDER BY next_attempt_at, id LIMIT 1{}) \
          RETURNING id, message_id, recipient, subject, body_text, body_html, attempts, max_attempts, \
-             recipient_kind, member_id, ward_id, items",
+             recipient_kind, member_id, ward_id",
         db.dialect.skip_locked()
     );
     let row = sqlx::query(sqlx::AssertSqlSafe(sql))
@@ -354,22 +459,72 @@ pub async fn claim(
         ward_id: row.try_get("ward_id")?,
         items: Vec::new(),
     };
-    let items: String = row.try_get("items")?;
-    // A row this version wrote always parses; should one not, the message is
-    // sent as queued rather than held back by the re-check.
     let claimed = Claimed {
-        items: serde_json::from_str(&items).unwrap_or_else(|e| {
-            tracing::warn!(
-                outbox_id = claimed.id,
-                "outbox items unreadable ({e}); sent as queued"
-            );
-            Vec::new()
-        }),
+        items: carried_items(&mut tx, claimed.id).await?,
         ..claimed
     };
     event(&mut tx, claimed.id, "sending", claimed.attempt, None, now).await?;
     tx.commit().await?;
     Ok(Some(claimed))
+}
+
+/// The items a message carries, in its order (dropped ones left out).
+async fn carried_items(tx: &mut Tx, outbox_id: i64) -> AppResult<Vec<super::QueuedItem>> {
+    let rows = sqlx::query(
+        "SELECT countermeasure_id, track, title, due_on, days_overdue, owner_member_id \
+         FROM outbox_items WHERE outbox_id = $1 AND dropped IS NULL ORDER BY position",
+    )
+    .bind(outbox_id)
+    .fetch_all(&mut **tx)
+    .await?;
+    let mut items = Vec::with_capacity(rows.len());
+    for row in &rows {
+        let track: String = row.try_get("track")?;
+        let due: String = row.try_get("due_on")?;
+        let Some(track) = Track::from_code(&track) else {
+            continue;
+        };
+        items.push(super::QueuedItem {
+            id: row.try_get("countermeasure_id")?,
+            track,
+            title: row.try_get("title")?,
+            due_on: parse_date("due_on", &due)?,
+            days_overdue: row.try_get("days_overdue")?,
+            owner_member_id: row.try_get("owner_member_id")?,
+        });
+    }
+    Ok(items)
+}
+
+/// Of `items` carried by message `outbox_id`, those a newer message carries
+/// too that was sent or is still to send: a resent old message must not
+/// repeat what the next run reminded of already.
+pub async fn carried_later(
+    db: &Db,
+    outbox_id: i64,
+    items: &[super::QueuedItem],
+) -> AppResult<std::collections::HashSet<(i64, Track)>> {
+    let mut out = std::collections::HashSet::new();
+    if items.is_empty() {
+        return Ok(out);
+    }
+    let rows = sqlx::query(
+        "SELECT DISTINCT i.countermeasure_id, i.track FROM outbox_items i \
+         JOIN outbox_items mine ON mine.countermeasure_id = i.countermeasure_id AND mine.track = i.track \
+         JOIN outbox o ON o.id = i.outbox_id \
+         WHERE mine.outbox_id = $1 AND i.outbox_id > $1 AND i.dropped IS NULL \
+           AND o.state IN ('queued', 'retrying', 'sending', 'sent')",
+    )
+    .bind(outbox_id)
+    .fetch_all(&db.pool)
+    .await?;
+    for row in &rows {
+        let track: String = row.try_get("track")?;
+        if let Some(track) = Track::from_code(&track) {
+            out.insert((row.try_get("countermeasure_id")?, track));
+        }
+    }
+    Ok(out)
 }
 
 /// What became of one attempt.
@@ -379,12 +534,20 @@ pub enum Outcome<'a> {
         error: &'a str,
         at: DateTime<Utc>,
     },
+    /// The retries on temporary failures ran out: its items are owed
+    /// again at the next run.
     Failed {
+        error: &'a str,
+    },
+    /// Refused for good (5xx, unusable address): the address is not
+    /// mailed again until it changes or a resend gets through.
+    Refused {
         error: &'a str,
     },
     /// None of its items is owed any more: not sent, `error` says why.
     Cancelled {
         error: &'a str,
+        dropped: &'a [(super::QueuedItem, String)],
     },
 }
 
@@ -403,7 +566,8 @@ pub async fn finish(
         Outcome::Sent => ("sent", None, now),
         Outcome::Retry { error, at } => ("retrying", Some(*error), *at),
         Outcome::Failed { error } => ("failed", Some(*error), now),
-        Outcome::Cancelled { error } => ("cancelled", Some(*error), now),
+        Outcome::Refused { error } => ("refused", Some(*error), now),
+        Outcome::Cancelled { error, .. } => ("cancelled", Some(*error), now),
     };
     let updated = sqlx::query(
         "UPDATE outbox SET state = $1, last_error = COALESCE($2, last_error), next_attempt_at = $3, \
@@ -420,6 +584,30 @@ pub async fn finish(
     .await?;
     if updated.rows_affected() == 0 {
         return Ok(false);
+    }
+    let address = claimed.recipient.trim().to_lowercase();
+    match outcome {
+        Outcome::Refused { .. } => {
+            sqlx::query(
+                "INSERT INTO refused_addresses (address, outbox_id, refused_at) VALUES ($1, $2, $3) \
+                 ON CONFLICT (address) DO UPDATE SET outbox_id = excluded.outbox_id, \
+                     refused_at = excluded.refused_at",
+            )
+            .bind(address.as_str())
+            .bind(claimed.id)
+            .bind(timestamp(now))
+            .execute(&mut *tx)
+            .await?;
+        }
+        Outcome::Sent => {
+            // A resend got through: the address works after all.
+            sqlx::query("DELETE FROM refused_addresses WHERE address = $1")
+                .bind(address.as_str())
+                .execute(&mut *tx)
+                .await?;
+        }
+        Outcome::Cancelled { dropped, .. } => drop_items(&mut tx, claimed.id, dropped).await?,
+        _ => {}
     }
     event(&mut tx, claimed.id, state, claimed.attempt, error, now).await?;
     tx.commit().await?;
@@ -481,20 +669,19 @@ pub async fn current_items(db: &Db, ids: &[i64]) -> AppResult<HashMap<i64, super
 pub async fn revise(
     db: &Db,
     claimed: &Claimed,
-    digest: &Digest,
+    dropped: &[(super::QueuedItem, String)],
     rendered: &super::mail::Rendered,
     why: &str,
     now: DateTime<Utc>,
 ) -> AppResult<bool> {
     let mut tx = db.begin_row_locked().await?;
     let updated = sqlx::query(
-        "UPDATE outbox SET subject = $1, body_text = $2, body_html = $3, items = $4 \
-         WHERE id = $5 AND state = 'sending' AND attempts = $6",
+        "UPDATE outbox SET subject = $1, body_text = $2, body_html = $3 \
+         WHERE id = $4 AND state = 'sending' AND attempts = $5",
     )
     .bind(rendered.subject.as_str())
     .bind(rendered.text.as_str())
     .bind(rendered.html.as_str())
-    .bind(digest_items(digest))
     .bind(claimed.id)
     .bind(claimed.attempt)
     .execute(&mut *tx)
@@ -502,6 +689,7 @@ pub async fn revise(
     if updated.rows_affected() == 0 {
         return Ok(false);
     }
+    drop_items(&mut tx, claimed.id, dropped).await?;
     event(
         &mut tx,
         claimed.id,
@@ -513,6 +701,28 @@ pub async fn revise(
     .await?;
     tx.commit().await?;
     Ok(true)
+}
+
+/// Marks items a message no longer carries, with why: they do not count
+/// as reminded.
+async fn drop_items(
+    tx: &mut Tx,
+    outbox_id: i64,
+    dropped: &[(super::QueuedItem, String)],
+) -> AppResult<()> {
+    for (item, why) in dropped {
+        sqlx::query(
+            "UPDATE outbox_items SET dropped = $1 \
+             WHERE outbox_id = $2 AND countermeasure_id = $3 AND track = $4",
+        )
+        .bind(why.as_str())
+        .bind(outbox_id)
+        .bind(item.id)
+        .bind(item.track.code())
+        .execute(&mut **tx)
+        .await?;
+    }
+    Ok(())
 }
 
 /// Gives back a claimed message the sender will not finish (it is shutting
@@ -654,10 +864,14 @@ pub struct Delivery {
     pub recipient_kind: String,
     pub recipient: String,
     pub subject: String,
-    /// The listed countermeasures: `[{"id", "title", "ward", "due_on", "days_overdue"}]`.
-    pub items: serde_json::Value,
-    /// queued, sending, sent, retrying, failed or cancelled (its items were
-    /// no longer owed when it was due to go out; `last_error` says why).
+    /// The countermeasures it lists, in its order; those that dropped out
+    /// before an attempt keep their place with the reason.
+    pub items: Vec<DeliveryItem>,
+    /// queued, sending, sent, retrying, failed (the retries on temporary
+    /// failures ran out; its items are owed again at the next run), refused
+    /// (for good: 5xx or an unusable address, not mailed again until the
+    /// address changes) or cancelled (its items were no longer owed when it
+    /// was due to go out; `last_error` says why).
     pub state: String,
     pub attempts: i64,
     pub last_error: Option<String>,
@@ -667,15 +881,32 @@ pub struct Delivery {
     pub message_id: String,
 }
 
+/// One countermeasure of a reminder message.
+#[derive(Debug, Clone, serde::Serialize, poem_openapi::Object)]
+pub struct DeliveryItem {
+    /// The countermeasure's id.
+    pub id: i64,
+    pub title: String,
+    pub ward: String,
+    /// The evaluation due date the reminder was for (YYYY-MM-DD).
+    pub due_on: String,
+    /// Days past the due date on the reminder date; 0 or less: a notice.
+    pub days_overdue: i64,
+    /// `owner` (the owner's reminders, or the secretariat's 宛先のない対応策)
+    /// or `escalation` (the secretariat's, once long overdue).
+    pub track: String,
+    /// Why it dropped out before an attempt; absent while listed.
+    pub dropped: Option<String>,
+}
+
 fn delivery_from_row(row: &AnyRow) -> Result<Delivery, sqlx::Error> {
-    let items: String = row.try_get("items")?;
     Ok(Delivery {
         id: row.try_get("id")?,
         ward_id: row.try_get("ward_id")?,
         recipient_kind: row.try_get("recipient_kind")?,
         recipient: row.try_get("recipient")?,
         subject: row.try_get("subject")?,
-        items: serde_json::from_str(&items).unwrap_or(serde_json::Value::Null),
+        items: Vec::new(),
         state: row.try_get("state")?,
         attempts: row.try_get("attempts")?,
         last_error: row.try_get("last_error")?,
@@ -687,12 +918,12 @@ fn delivery_from_row(row: &AnyRow) -> Result<Delivery, sqlx::Error> {
 }
 
 /// The outbox of the wards `visible` shows, newest first, optionally of
-/// one ward (none outside the view) and/or one state.
+/// one ward (none outside the view) and/or of some states (none: all).
 pub async fn deliveries(
     db: &Db,
     visible: crate::access::Visible,
     ward_id: Option<i64>,
-    state: Option<&str>,
+    states: &[&str],
     paging: Paging,
 ) -> AppResult<Page<Delivery>> {
     let mut filter = Filter::default();
@@ -708,13 +939,23 @@ pub async fn deliveries(
     if let Some(w) = ward_id {
         filter.and("ward_id = ?", [Bind::Int(w)]);
     }
-    if let Some(s) = state {
-        filter.and("state = ?", [Bind::Text(s.to_string())]);
+    // The clause is static text: one per list length a caller uses.
+    let clause = match states.len() {
+        0 => None,
+        1 => Some("state = ?"),
+        2 => Some("state IN (?, ?)"),
+        _ => Some("state IN (?, ?, ?)"),
+    };
+    if let Some(clause) = clause {
+        filter.and(
+            clause,
+            states.iter().take(3).map(|s| Bind::Text(s.to_string())),
+        );
     }
     // The count rides along as an uncorrelated subquery (evaluated once).
     let n = filter.next_placeholder();
     let sql = format!(
-        "SELECT id, ward_id, recipient_kind, recipient, subject, items, state, attempts, last_error, \
+        "SELECT id, ward_id, recipient_kind, recipient, subject, state, attempts, last_error, \
              reminder_date, created_at, sent_at, message_id, \
              (SELECT COUNT(*) FROM outbox{where_sql}) AS total FROM outbox{where_sql} \
          ORDER BY id DESC LIMIT ${} OFFSET ${}",
@@ -738,12 +979,50 @@ pub async fn deliveries(
                 .try_get("n")?
         }
     };
+    let mut items: Vec<Delivery> = rows
+        .iter()
+        .map(delivery_from_row)
+        .collect::<Result<_, _>>()?;
+    attach_items(db, &mut items).await?;
     Ok(Page {
-        items: rows
-            .iter()
-            .map(delivery_from_row)
-            .collect::<Result<_, _>>()?,
+        items,
         total,
         paging,
     })
+}
+
+/// Fills in each delivery's items: one query for the page.
+async fn attach_items(db: &Db, deliveries: &mut [Delivery]) -> AppResult<()> {
+    if deliveries.is_empty() {
+        return Ok(());
+    }
+    let placeholders: Vec<String> = (1..=deliveries.len()).map(|n| format!("${n}")).collect();
+    let sql = format!(
+        "SELECT outbox_id, countermeasure_id, title, ward_name, due_on, days_overdue, track, dropped \
+         FROM outbox_items WHERE outbox_id IN ({}) ORDER BY outbox_id, position, track",
+        placeholders.join(", ")
+    );
+    let mut query = sqlx::query(sqlx::AssertSqlSafe(sql));
+    for d in deliveries.iter() {
+        query = query.bind(d.id);
+    }
+    let mut by_message: HashMap<i64, Vec<DeliveryItem>> = HashMap::new();
+    for row in query.fetch_all(&db.pool).await? {
+        by_message
+            .entry(row.try_get("outbox_id")?)
+            .or_default()
+            .push(DeliveryItem {
+                id: row.try_get("countermeasure_id")?,
+                title: row.try_get("title")?,
+                ward: row.try_get("ward_name")?,
+                due_on: row.try_get("due_on")?,
+                days_overdue: row.try_get("days_overdue")?,
+                track: row.try_get("track")?,
+                dropped: row.try_get("dropped")?,
+            });
+    }
+    for d in deliveries.iter_mut() {
+        d.items = by_message.remove(&d.id).unwrap_or_default();
+    }
+    Ok(())
 }

@@ -90,7 +90,7 @@ pub async fn dashboard(Data(state): Data<&AppState>, scope: WardRead) -> PageRes
         &state.db,
         scope.wards(),
         None,
-        Some("failed"),
+        &["failed", "refused"],
         crate::paging::Paging::new(Some(10), None),
     )
     .await

@@ -117,10 +117,13 @@ async fn two_instances_running_the_job_at_once_queue_each_digest_once() {
         }
         while let Some(r) = runs.join_next().await {
             let report = r.unwrap().expect("a run");
-            assert_eq!(
-                report.owed.len(),
-                owners.len(),
-                "each run owes every digest"
+            // A run that planned before another's commit owes every
+            // digest (and its insert skips them); one that planned after
+            // finds every item waiting in the outbox and owes none.
+            assert!(
+                report.owed.is_empty() || report.owed.len() == owners.len(),
+                "{:?}",
+                report.owed
             );
             queued += report.queued;
         }

@@ -244,7 +244,7 @@ async fn a_second_run_the_same_day_queues_and_sends_nothing_new() {
     assert_eq!(smtp.received().len(), 3);
     assert_eq!(f.app.count("outbox").await, 3);
 
-    // The next day nothing new starts a repeat period either.
+    // The next day nothing is owed: each item was reminded yesterday.
     assert_eq!(
         f.app
             .run_job(&job(), now() + TimeDelta::days(1))
@@ -252,8 +252,10 @@ async fn a_second_run_the_same_day_queues_and_sends_nothing_new() {
             .queued,
         0
     );
-    // Once the 4-day item has been overdue 8 days (repeat interval 7), its
-    // owner is reminded again; evaluating an item stops its reminders.
+    // Each item keeps its own rhythm: the one due 11-28 (noticed on 11-24)
+    // gets its first overdue reminder on 11-29, alone; the one due 11-20
+    // its next on 12-01, a week after the last, with 鈴木's. Evaluating an
+    // item stops its reminders.
     let r = f
         .app
         .transition(
@@ -262,18 +264,33 @@ async fn a_second_run_the_same_day_queues_and_sends_nothing_new() {
         )
         .await;
     assert_eq!(r.status, StatusCode::OK, "{}", r.text);
-    let day8 = now() + TimeDelta::days(4);
-    let rerun = f.app.run_job(&job(), day8).await;
+    for days in 2..=4 {
+        let quiet = f.app.run_job(&job(), now() + TimeDelta::days(days)).await;
+        assert_eq!(quiet.queued, 0, "day +{days}: {:?}", quiet.owed);
+    }
+    let day5 = now() + TimeDelta::days(5);
+    let rerun = f.app.run_job(&job(), day5).await;
     assert_eq!(rerun.queued, 1, "{:?}", rerun.owed);
-    send_pending_once(&f.app.db, &m, day8).await.unwrap();
-    let sato = smtp.to(SATO);
-    assert_eq!(sato.len(), 2);
-    assert!(
-        sato[1]
-            .text()
-            .contains("入退院時の情報共有ルールの評価（8日超過）")
+    send_pending_once(&f.app.db, &m, day5).await.unwrap();
+    assert_eq!(
+        f.app
+            .run_job(&job(), now() + TimeDelta::days(6))
+            .await
+            .queued,
+        0
     );
-    assert!(!sato[1].text().contains("多職種研修"));
+    let day7 = now() + TimeDelta::days(7);
+    let rerun = f.app.run_job(&job(), day7).await;
+    assert_eq!(rerun.queued, 2, "{:?}", rerun.owed);
+    send_pending_once(&f.app.db, &m, day7).await.unwrap();
+    let sato = smtp.to(SATO);
+    assert_eq!(sato.len(), 3);
+    assert_eq!(listed(&sato[1]), ["■ 資源マップ更新の評価（1日超過）"]);
+    assert_eq!(
+        listed(&sato[2]),
+        ["■ 入退院時の情報共有ルールの評価（11日超過）"]
+    );
+    assert_eq!(smtp.to(SUZUKI).len(), 2);
     // That run's batch held keys already queued and one new: only the new
     // message got its history row.
     let without_one_queued_row: i64 = sqlx::query_scalar(
@@ -289,7 +306,7 @@ async fn a_second_run_the_same_day_queues_and_sends_nothing_new() {
             .fetch_one(&f.app.db.pool)
             .await
             .unwrap();
-    assert_eq!(queued_rows, 4);
+    assert_eq!(queued_rows, 6);
 }
 
 #[tokio::test]
@@ -530,13 +547,19 @@ async fn items_closed_while_smtp_refused_drop_out_and_a_digest_left_empty_is_can
     let rows = log.body["items"].as_array().unwrap();
     let row = |addr: &str| rows.iter().find(|d| d["recipient"] == addr).unwrap();
     assert_eq!(row(SATO)["state"], "sent");
-    let ids: Vec<i64> = row(SATO)["items"]
-        .as_array()
-        .unwrap()
+    let items = row(SATO)["items"].as_array().unwrap();
+    let ids: Vec<i64> = items
         .iter()
+        .filter(|i| i["dropped"].is_null())
         .map(|i| i["id"].as_i64().unwrap())
         .collect();
     assert_eq!(ids, [still_open]);
+    // The evaluated one keeps its place in the log, with why it dropped out.
+    let dropped = items.iter().find(|i| i["id"] == evaluated).unwrap();
+    assert!(
+        dropped["dropped"].as_str().unwrap().contains("評価済み"),
+        "{dropped}"
+    );
     for (addr, why) in [
         (SUZUKI, "アーカイブされました"),
         (TANAKA, "担当委員が無効になりました"),
@@ -683,24 +706,24 @@ async fn a_transient_failure_that_outlasts_max_attempts_is_marked_failed() {
 }
 
 #[tokio::test]
-async fn a_permanent_rejection_is_marked_failed_not_retried_and_shown_to_the_ward() {
+async fn a_permanent_rejection_is_marked_refused_not_retried_and_shown_to_the_ward() {
     let f = fixture().await;
     let smtp = SmtpSink::start();
     smtp.reject(KITA_JIMU);
     let m = mailer(&smtp.url());
     f.app.run_job(&job(), now()).await;
     let r = send_pending_once(&f.app.db, &m, now()).await.unwrap();
-    assert_eq!((r.sent, r.failed, r.retrying), (2, 1, 0));
+    assert_eq!((r.sent, r.refused, r.failed, r.retrying), (2, 1, 0, 0));
     let r = send_pending_once(&f.app.db, &m, now() + TimeDelta::hours(3))
         .await
         .unwrap();
-    assert_eq!((r.sent, r.failed, r.retrying), (0, 0, 0), "not retried");
+    assert_eq!((r.sent, r.refused, r.retrying), (0, 0, 0), "not retried");
     assert!(smtp.to(KITA_JIMU).is_empty());
 
     let failed = f
         .app
         .get(&format!(
-            "/api/reminders/deliveries?ward_id={}&state=failed",
+            "/api/reminders/deliveries?ward_id={}&state=refused",
             f.kita
         ))
         .await;
@@ -741,8 +764,8 @@ async fn a_permanent_rejection_is_marked_failed_not_retried_and_shown_to_the_war
                 .unwrap_or_default()
                 .replace("&amp;", "&")
         })
-        .find(|h| h.starts_with("/reminders/deliveries") && h.contains("state=failed"))
-        .expect("the dashboard links to the failed messages");
+        .find(|h| h.starts_with("/reminders/deliveries") && h.contains("state=refused"))
+        .expect("the dashboard links to the refused messages");
     let (status, log) = f.app.page_as(&own, &link).await;
     assert_eq!(status, StatusCode::OK, "{log}");
     assert!(log.contains("550"), "{log}");
@@ -1144,10 +1167,10 @@ async fn the_delivery_log_page_lists_recipients_items_states_and_errors() {
         "{page}"
     );
     assert!(
-        page.contains("送信済み") && page.contains("送信失敗"),
+        page.contains("送信済み") && page.contains("受信拒否"),
         "{page}"
     );
-    let (_, failed) = f.app.page("/reminders/deliveries?state=failed").await;
+    let (_, failed) = f.app.page("/reminders/deliveries?state=refused").await;
     assert!(
         failed.contains(KITA_JIMU) && !failed.contains(SUZUKI),
         "{failed}"
