@@ -17,6 +17,10 @@ CREATE TABLE outbox_items (
     PRIMARY KEY (outbox_id, countermeasure_id, track)
 );
 CREATE INDEX outbox_items_schedule ON outbox_items (countermeasure_id, due_on, track);
+-- The plan each open item is under (the last history row that set the
+-- stage or the due date), for the job's scan: one index seek per item.
+CREATE INDEX countermeasure_events_plan ON countermeasure_events (countermeasure_id, id)
+    WHERE to_stage IS NOT NULL OR due_to IS NOT NULL;
 
 INSERT INTO outbox_items (outbox_id, position, countermeasure_id, track, title, ward_name,
     due_on, owner_member_id, plan_event_id, days_overdue)

@@ -167,6 +167,9 @@ pub async fn catch_api_error(err: poem::Error) -> Response {
 pub struct TextFields {
     /// Property name → whether some schema has it as single-line / multi-line.
     kinds: HashMap<String, (bool, bool)>,
+    /// Property names some schema has as a date (`format: naive-date`):
+    /// a date that does not parse (10000-01-01, 2026-02-30) is named too.
+    dates: std::collections::HashSet<String>,
 }
 
 impl TextFields {
@@ -174,6 +177,7 @@ impl TextFields {
     /// text (`wards`) counts as text.
     pub fn from_spec(spec: &Value) -> Self {
         let mut kinds: HashMap<String, (bool, bool)> = HashMap::new();
+        let mut dates = std::collections::HashSet::new();
         let schemas = spec
             .pointer("/components/schemas")
             .and_then(Value::as_object);
@@ -183,10 +187,63 @@ impl TextFields {
                 let entry = kinds.entry(name.clone()).or_default();
                 entry.0 |= has_format(property, Single::FORMAT);
                 entry.1 |= has_format(property, Multi::FORMAT);
+                if has_format(property, "naive-date") {
+                    dates.insert(name.clone());
+                }
             }
         }
         kinds.retain(|_, (single, multi)| *single || *multi);
-        Self { kinds }
+        Self { kinds, dates }
+    }
+
+    /// Every date property in `body` whose value is not a YYYY-MM-DD date
+    /// of [`crate::calendar::YEARS`], by path, with the message.
+    pub fn bad_dates(&self, body: &Value) -> Vec<FieldError> {
+        let mut out = Vec::new();
+        self.walk_dates(body, String::new(), None, &mut out);
+        out
+    }
+
+    fn walk_dates(
+        &self,
+        value: &Value,
+        path: String,
+        key: Option<&str>,
+        out: &mut Vec<FieldError>,
+    ) {
+        match value {
+            Value::Object(map) => {
+                for (k, v) in map {
+                    let child = if path.is_empty() {
+                        k.clone()
+                    } else {
+                        format!("{path}.{k}")
+                    };
+                    self.walk_dates(v, child, Some(k), out);
+                }
+            }
+            Value::Array(items) => {
+                for (i, v) in items.iter().enumerate() {
+                    self.walk_dates(v, format!("{path}[{i}]"), key, out);
+                }
+            }
+            Value::String(text) if key.is_some_and(|k| self.dates.contains(k)) => {
+                let ok = chrono::NaiveDate::parse_from_str(text, "%Y-%m-%d")
+                    .is_ok_and(|d| crate::calendar::YEARS.contains(&chrono::Datelike::year(&d)))
+                    && text.len() == 10;
+                if !ok {
+                    out.push(FieldError::new(
+                        &path,
+                        format!(
+                            "日付は YYYY-MM-DD 形式の実在する日付（{}〜{}年）で指定してください",
+                            crate::calendar::YEARS.start(),
+                            crate::calendar::YEARS.end()
+                        ),
+                    ));
+                }
+            }
+            _ => {}
+        }
     }
 
     /// Property names that are single-line in one schema and multi-line in
@@ -294,16 +351,34 @@ pub async fn name_refused_text<E: Endpoint>(
         Ok(resp) => return Ok(resp.into_response()),
         Err(err) => err,
     };
-    let Some(refused) = err
+    let Some(reason) = err
         .downcast_ref::<ParseRequestPayloadError>()
-        .and_then(|e| TextError::found_in(&e.reason))
+        .map(|e| e.reason.clone())
     else {
         return Err(err);
     };
-    let errors = body
-        .and_then(|b| serde_json::from_slice::<Value>(&b).ok())
-        .map(|v| fields.refused(&v))
-        .unwrap_or_default();
+    let body = body.and_then(|b| serde_json::from_slice::<Value>(&b).ok());
+    if reason.contains("naive-date") {
+        // A date poem-openapi could not read: name the field(s).
+        let errors = body.map(|v| fields.bad_dates(&v)).unwrap_or_default();
+        if errors.is_empty() {
+            return Err(err);
+        }
+        let detail = errors
+            .iter()
+            .map(|f| format!("「{}」: {}", f.field, f.message))
+            .collect::<Vec<_>>()
+            .join("。");
+        return Ok(response(&Problem::new(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            detail,
+            errors,
+        )));
+    }
+    let Some(refused) = TextError::found_in(&reason) else {
+        return Err(err);
+    };
+    let errors = body.map(|v| fields.refused(&v)).unwrap_or_default();
     let detail = if errors.is_empty() {
         refused.message().to_string()
     } else {

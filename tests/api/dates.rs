@@ -35,8 +35,13 @@ async fn a_meeting_dated_outside_2000_to_2100_is_refused_naming_its_date() {
             );
         } else {
             // A five-digit year does not parse as a date at all: the body is
-            // refused before any field is checked, with the format's message.
-            assert!(detail_and_messages(&r).contains("日付"), "{}", r.text);
+            // refused before any field is checked, and still names it.
+            assert_eq!(error_fields(&r), ["held_on"], "{bad}: {}", r.text);
+            assert!(
+                detail_and_messages(&r).contains("2000〜2100年"),
+                "{}",
+                r.text
+            );
         }
     }
     for ok in ["2000-01-01", "2100-12-31"] {
@@ -83,6 +88,7 @@ async fn a_due_date_outside_2000_to_2100_is_refused_in_a_transition() {
         )
         .await;
     assert_problem(&r, 422);
+    assert_eq!(error_fields(&r), ["evaluation_due_on"], "{}", r.text);
     let r = app
         .transition(
             id,
