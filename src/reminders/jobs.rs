@@ -10,7 +10,7 @@ use std::path::{Path, PathBuf};
 use std::str::FromStr;
 use std::time::Duration;
 
-use chrono::{DateTime, Datelike, NaiveDate, Utc};
+use chrono::{DateTime, Datelike, NaiveDate, TimeDelta, Utc};
 use chrono_tz::Tz;
 use tokio::sync::watch;
 
@@ -245,6 +245,20 @@ pub async fn run_job_once(
     } else {
         Some(store::start_run(db, &job.name, today, now).await?)
     };
+    run_recorded(db, job, base_url, run_id, today, now, dry_run).await
+}
+
+/// Does the work of a run already recorded as `run_id` ('running': see
+/// [`store::start_run`], [`store::claim_run`]) and records its result.
+async fn run_recorded(
+    db: &Db,
+    job: &Job,
+    base_url: &str,
+    run_id: Option<i64>,
+    today: NaiveDate,
+    now: DateTime<Utc>,
+    dry_run: bool,
+) -> AppResult<RunReport> {
     let result = compute_and_queue(db, job, base_url, today, now, dry_run).await;
     if let Some(run_id) = run_id {
         let outcome = match &result {
@@ -335,9 +349,64 @@ fn owed_of(d: &Digest, subject: &str, already_queued: bool) -> Owed {
 
 // ---------------------------------------------------------------------------
 // The scheduler
+//
+// Each wake-up runs a job when its latest scheduled time has no completed
+// run started at or after it (see [`owes_run`]): the cron time just reached,
+// and after downtime or a crash the one missed (once, however many were
+// missed). Runs are leased in `job_runs`, so several instances on one
+// database start each owed run once, and a run whose process died is marked
+// interrupted (中断) when its lease runs out, then caught up.
 
 /// How often the sender looks for due (and retrying) messages between job runs.
 const SEND_TICK: Duration = Duration::from_secs(30);
+
+/// The windows [`Job::latest_at_or_before`] looks back through, nearest
+/// first, before narrowing down by bisection; 3,000 days reach back past
+/// every 29 February. A schedule with no time in them has nothing to catch
+/// up.
+const LOOK_BACK_DAYS: [i64; 6] = [1, 8, 32, 400, 1500, 3000];
+
+impl Job {
+    /// The latest scheduled time at or before `now`, if any within
+    /// [`LOOK_BACK_DAYS`]. This uses only the crate's forward look-up
+    /// (`after`, as [`Job::next_runs`] does; its iterator's backward walk,
+    /// `next_back`, is undocumented and not relied on): it finds the nearest
+    /// window (the last hour, then growing windows) whose first time after
+    /// its start is not after `now`, then bisects it down to one second:
+    /// about 25 look-ups whatever the schedule, where walking a window of a
+    /// per-second schedule would take millions.
+    pub fn latest_at_or_before(&self, now: DateTime<Utc>) -> Option<DateTime<Utc>> {
+        let fires_by_now = |from: DateTime<Utc>| next_after(self, from).is_some_and(|t| t <= now);
+        let windows = std::iter::once(TimeDelta::hours(1))
+            .chain(LOOK_BACK_DAYS.iter().map(|d| TimeDelta::days(*d)));
+        let mut lo = windows.map(|w| now - w).find(|from| fires_by_now(*from))?;
+        // Invariant: a time in (lo, now]; none in (hi, now] (`after` is strict).
+        let mut hi = now;
+        while hi - lo > TimeDelta::seconds(1) {
+            let mid = lo + (hi - lo) / 2;
+            if fires_by_now(mid) {
+                lo = mid;
+            } else {
+                hi = mid;
+            }
+        }
+        // (lo, hi] is at most a second long, so it holds one whole second:
+        // the first time after lo is the last one up to now.
+        next_after(self, lo)
+    }
+}
+
+/// Whether a job whose latest scheduled time is `latest` is owed a run, given
+/// its recorded runs: when no completed run (ok or error; an interrupted one
+/// does not count) started at or after `latest`, and no other run holds a
+/// live lease. A job that never ran (a new installation) runs only for a
+/// time after the scheduler `started`: it waits for its next cron time
+/// instead of running at startup.
+pub fn owes_run(latest: DateTime<Utc>, started: DateTime<Utc>, facts: &store::RunFacts) -> bool {
+    !facts.live
+        && facts.last_completed.is_none_or(|t| t < latest)
+        && (facts.ever_ran || latest > started)
+}
 
 /// The scheduler task started by `renkei serve`.
 pub struct Scheduler {
@@ -346,18 +415,26 @@ pub struct Scheduler {
 }
 
 impl Scheduler {
-    /// Runs each enabled job at its cron times and drains the outbox every
-    /// [`SEND_TICK`]. Errors are logged and the loop goes on: a database
-    /// hiccup must not stop reminders for good.
+    /// Runs each enabled job when a run is owed ([`run_due_jobs`]: at its
+    /// cron times, and at startup when one was missed) and drains the outbox
+    /// every [`SEND_TICK`]. Errors are logged and the loop goes on: a
+    /// database hiccup must not stop reminders for good.
     pub fn spawn(db: Db, clock: Clock, jobs: Vec<Job>, mailer: Mailer, base_url: String) -> Self {
         let (stop, mut stopped) = watch::channel(false);
         let task = tokio::spawn(async move {
             let jobs: Vec<Job> = jobs.into_iter().filter(|j| j.enabled).collect();
-            let mut since = clock.now();
+            let started = clock.now();
+            let mut first = true;
             while !*stopped.borrow() {
                 let now = clock.now();
-                run_due_jobs(&db, &jobs, &base_url, since, now).await;
-                since = now;
+                run_due_jobs(&db, &jobs, &base_url, started, now).await;
+                if std::mem::take(&mut first) {
+                    // After the startup catch-up: what runs next, and when.
+                    for job in &jobs {
+                        let next = job.next_run_labels(now, 1);
+                        tracing::info!(job = %job.name, next = %next.join(""), "job scheduled");
+                    }
+                }
                 // Every wake-up drains the outbox: on the first one this
                 // delivers whatever an earlier process left queued or in
                 // flight; a pass with nothing due is one query.
@@ -393,28 +470,51 @@ impl Scheduler {
     }
 }
 
-/// One scheduler step: runs once each enabled job with a scheduled time in
-/// `(since, now]`, and returns what each run did. A failed run is logged and
-/// left for its next time; the scheduler calls this on every wake-up, tests
-/// call it with the instants they want.
+/// One scheduler step at `now`, for a scheduler that `started` then: marks
+/// interrupted the runs (of any job, any instance) whose lease ran out, then
+/// runs once each enabled job that [`owes_run`] at its latest scheduled time,
+/// and returns what each run did. A failed run is recorded and logged, and
+/// waits for the job's next time. The scheduler calls this on every wake-up
+/// (the first included); tests call it with the instants they want.
 pub async fn run_due_jobs(
     db: &Db,
     jobs: &[Job],
     base_url: &str,
-    since: DateTime<Utc>,
+    started: DateTime<Utc>,
     now: DateTime<Utc>,
 ) -> Vec<RunReport> {
+    match store::interrupt_expired_runs(db, now).await {
+        Ok(0) => {}
+        Ok(n) => tracing::warn!(
+            runs = n,
+            "job runs marked interrupted: their process stopped before recording a result"
+        ),
+        Err(e) => tracing::error!(error = %e, "cannot mark interrupted job runs"),
+    }
+    let today = crate::calendar::today(now);
     let mut reports = Vec::new();
     for job in jobs.iter().filter(|j| j.enabled) {
-        if next_after(job, since).is_none_or(|t| t > now) {
+        let Some(latest) = job.latest_at_or_before(now) else {
             continue;
-        }
-        let today = crate::calendar::today(now);
-        match run_job_once(db, job, base_url, today, now, false).await {
+        };
+        let claimed = store::claim_run(db, &job.name, today, now, |facts| {
+            owes_run(latest, started, facts)
+        })
+        .await;
+        let run_id = match claimed {
+            Ok(Some(id)) => id,
+            Ok(None) => continue,
+            Err(e) => {
+                tracing::error!(job = %job.name, error = %e, "cannot start the job");
+                continue;
+            }
+        };
+        match run_recorded(db, job, base_url, Some(run_id), today, now, false).await {
             Ok(r) => {
                 tracing::info!(
                     job = %job.name,
                     %today,
+                    scheduled = %latest,
                     queued = r.queued,
                     owed = r.owed.len(),
                     undeliverable = r.undeliverable,
@@ -546,5 +646,148 @@ max_attempts = 8
         assert_eq!(a, message_id("k1", "https://renkei.city.example.jp/x"));
         assert_ne!(a, message_id("k2", "https://renkei.city.example.jp/x"));
         assert!(a.ends_with("@renkei.city.example.jp>"), "{a}");
+    }
+
+    fn at(t: &str) -> DateTime<Utc> {
+        t.parse().unwrap()
+    }
+
+    fn job_with(cron: &str) -> Job {
+        parse_job(&path(), &GOOD.replace("0 0 9 * * Mon-Fri", cron)).unwrap()
+    }
+
+    /// The latest time at or before `now` by walking forward from far back.
+    fn walked(job: &Job, now: DateTime<Utc>, back: TimeDelta) -> Option<DateTime<Utc>> {
+        job.schedule
+            .after(&(now - back).with_timezone(&job.time_zone))
+            .map(|t| t.with_timezone(&Utc))
+            .take_while(|t| *t <= now)
+            .last()
+    }
+
+    #[test]
+    fn the_latest_scheduled_time_is_found_looking_back() {
+        let daily = job_with("0 0 9 * * *");
+        // Tuesday 2026-11-24 12:00 JST: this morning's 09:00.
+        assert_eq!(
+            daily.latest_at_or_before(at("2026-11-24T03:00:00Z")),
+            Some(at("2026-11-24T00:00:00Z"))
+        );
+        // A second before 09:00: yesterday's; at 09:00 and just after: today's.
+        assert_eq!(
+            daily.latest_at_or_before(at("2026-11-23T23:59:59Z")),
+            Some(at("2026-11-23T00:00:00Z"))
+        );
+        assert_eq!(
+            daily.latest_at_or_before(at("2026-11-24T00:00:00Z")),
+            Some(at("2026-11-24T00:00:00Z"))
+        );
+        assert_eq!(
+            daily.latest_at_or_before(at("2026-11-24T00:00:00.999Z")),
+            Some(at("2026-11-24T00:00:00Z"))
+        );
+        // Weekdays only, asked on Sunday: Friday's.
+        assert_eq!(
+            job_with("0 0 9 * * 1-5").latest_at_or_before(at("2026-11-29T03:00:00Z")),
+            Some(at("2026-11-27T00:00:00Z"))
+        );
+        // Every second: the current one.
+        assert_eq!(
+            job_with("* * * * * *").latest_at_or_before(at("2026-11-24T03:00:07.250Z")),
+            Some(at("2026-11-24T03:00:07Z"))
+        );
+        // Yearly, and 29 February (in 2024), far back.
+        assert_eq!(
+            job_with("0 0 9 1 1 *").latest_at_or_before(at("2026-11-24T03:00:00Z")),
+            Some(at("2026-01-01T00:00:00Z"))
+        );
+        assert_eq!(
+            job_with("0 0 9 29 2 *").latest_at_or_before(at("2026-11-24T03:00:00Z")),
+            Some(at("2024-02-29T00:00:00Z"))
+        );
+        // A schedule that has not started yet has nothing to catch up.
+        assert_eq!(
+            job_with("0 0 9 1 1 * 2031").latest_at_or_before(at("2026-11-24T03:00:00Z")),
+            None
+        );
+    }
+
+    #[test]
+    fn looking_back_agrees_with_walking_forward() {
+        let nows = [
+            "2026-11-24T03:00:00Z",
+            "2026-11-23T23:59:59.999Z",
+            "2026-12-31T15:00:00Z",
+            "2027-03-01T00:00:01Z",
+            "2026-11-30T00:00:00Z",
+        ];
+        // With how far back to walk (a month is millions of steps for the dense ones).
+        for (cron, back_days) in [
+            ("0 0 9 * * *", 40),
+            ("0 0 9 * * 1-5", 40),
+            ("0 30 8,17 * * MON,WED", 40),
+            ("0 0 9 1 * *", 40),
+            ("0 */15 * * * *", 2),
+            ("*/7 * * * * *", 1),
+        ] {
+            let job = job_with(cron);
+            for now in nows {
+                let now = at(now);
+                assert_eq!(
+                    job.latest_at_or_before(now),
+                    walked(&job, now, TimeDelta::days(back_days)),
+                    "{cron} at {now}"
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn a_dense_schedule_far_back_is_found_without_walking_it() {
+        // Every second of January, asked in November: walking the window
+        // would visit 2.7 million times; bisection takes a few dozen steps.
+        let job = job_with("* * * * 1 *");
+        let started = std::time::Instant::now();
+        assert_eq!(
+            job.latest_at_or_before(at("2026-11-24T03:00:00Z")),
+            Some(at("2026-01-31T14:59:59Z")) // 23:59:59 JST
+        );
+        assert!(started.elapsed() < Duration::from_secs(1));
+    }
+
+    #[test]
+    fn a_run_is_owed_once_per_scheduled_time_not_at_a_new_installations_start() {
+        let latest = at("2026-11-24T00:00:00Z"); // 09:00 JST
+        let before = at("2026-11-23T00:00:00Z");
+        let facts = |last: Option<DateTime<Utc>>, ever_ran: bool, live: bool| store::RunFacts {
+            last_completed: last,
+            ever_ran,
+            live,
+        };
+        let restarted = at("2026-11-24T01:00:00Z"); // 10:00, after the cron time
+        // Ran yesterday: today's 09:00 is owed, at a restart after it too.
+        assert!(owes_run(
+            latest,
+            restarted,
+            &facts(Some(before), true, false)
+        ));
+        // Ran at (or after) 09:00: nothing owed.
+        assert!(!owes_run(
+            latest,
+            restarted,
+            &facts(Some(latest), true, false)
+        ));
+        // Another run holds a live lease: not now.
+        assert!(!owes_run(
+            latest,
+            restarted,
+            &facts(Some(before), true, true)
+        ));
+        // Only interrupted runs so far: still owed.
+        assert!(owes_run(latest, restarted, &facts(None, true, false)));
+        // A new installation started at 10:00 waits for tomorrow's 09:00 ...
+        assert!(!owes_run(latest, restarted, &facts(None, false, false)));
+        // ... and runs at a time after its start.
+        assert!(owes_run(latest, before, &facts(None, false, false)));
     }
 }

@@ -27,7 +27,13 @@ struct JobRow {
     next_runs: Vec<String>,
     params: super::Params,
     last: Option<store::JobRun>,
+    /// The latest runs, newest first: an interrupted (中断) or failed run
+    /// stays visible after the catch-up run that followed it.
+    recent: Vec<store::JobRun>,
 }
+
+/// How many runs of each job `/jobs` lists.
+const RECENT_RUNS: i64 = 10;
 
 #[derive(Template)]
 #[template(path = "reminders/jobs.html")]
@@ -54,7 +60,10 @@ pub async fn jobs_page(Data(state): Data<&AppState>, view: CityView) -> PageResu
     };
     let mut rows = Vec::new();
     for job in loaded {
-        let last = store::last_run(&state.db, &job.name).await.map_err(fail)?;
+        let recent = store::recent_runs(&state.db, &job.name, RECENT_RUNS)
+            .await
+            .map_err(fail)?;
+        let last = recent.first().cloned();
         rows.push(JobRow {
             next_runs: job.next_run_labels(now, 3),
             name: job.name,
@@ -64,6 +73,7 @@ pub async fn jobs_page(Data(state): Data<&AppState>, view: CityView) -> PageResu
             enabled: job.enabled,
             params: job.params,
             last,
+            recent,
         });
     }
     // Links to the settings each reader may change.

@@ -769,7 +769,26 @@ pub async fn release(
 
 // ---------------------------------------------------------------------------
 // Job runs
+//
+// A run is recorded 'running' with a lease (`lease_until`) before it does
+// anything, and finished 'ok' or 'error'. A process that dies in between
+// leaves the row 'running'; once its lease ran out, any instance's scheduler
+// tick marks it 'interrupted' ([`interrupt_expired_runs`]). The scheduler
+// starts a run only through [`claim_run`], which decides and inserts under
+// the database's write lock, so two instances never both start the run a
+// cron time owes.
 
+/// How long a run holds its job: no scheduler starts the job again meanwhile,
+/// and a run still 'running' after it is taken to have died with its process.
+/// A run takes seconds (100,000 reminders queue in well under a minute).
+pub const RUN_LEASE: chrono::TimeDelta = chrono::TimeDelta::minutes(10);
+
+/// What [`interrupt_expired_runs`] records as the error of a run it marks.
+pub const INTERRUPTED_ERROR: &str =
+    "実行中にプロセスが停止しました（終了が記録されないまま実行の期限が過ぎました）";
+
+/// Records the start of a run (the CLI's, or the scheduler's through
+/// [`claim_run`]), leased for [`RUN_LEASE`]; returns its id.
 pub async fn start_run(
     db: &Db,
     job: &str,
@@ -777,19 +796,134 @@ pub async fn start_run(
     now: DateTime<Utc>,
 ) -> AppResult<i64> {
     let mut tx = db.begin_write().await?;
-    let id: i64 = sqlx::query_scalar(
-        "INSERT INTO job_runs (job, reminder_date, started_at, outcome) \
-         VALUES ($1, $2, $3, 'running') RETURNING id",
-    )
-    .bind(job)
-    .bind(reminder_date.to_string())
-    .bind(timestamp(now))
-    .fetch_one(&mut *tx)
-    .await?;
+    let id = insert_run(&mut tx, job, reminder_date, now).await?;
     tx.commit().await?;
     Ok(id)
 }
 
+async fn insert_run(
+    tx: &mut Tx,
+    job: &str,
+    reminder_date: NaiveDate,
+    now: DateTime<Utc>,
+) -> AppResult<i64> {
+    Ok(sqlx::query_scalar(
+        "INSERT INTO job_runs (job, reminder_date, started_at, outcome, lease_until) \
+         VALUES ($1, $2, $3, 'running', $4) RETURNING id",
+    )
+    .bind(job)
+    .bind(reminder_date.to_string())
+    .bind(timestamp(now))
+    .bind(timestamp(now + RUN_LEASE))
+    .fetch_one(&mut **tx)
+    .await?)
+}
+
+/// What the scheduler knows of a job's runs when it decides whether a
+/// cron time is owed a run.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct RunFacts {
+    /// The start of the latest completed run (outcome 'ok' or 'error').
+    pub last_completed: Option<DateTime<Utc>>,
+    /// Whether any run of the job was ever recorded (interrupted ones too):
+    /// a job that never ran is a new installation's.
+    pub ever_ran: bool,
+    /// A run in progress whose lease has not run out.
+    pub live: bool,
+}
+
+async fn run_facts<'e, E>(executor: E, job: &str, now: DateTime<Utc>) -> AppResult<RunFacts>
+where
+    E: sqlx::Executor<'e, Database = sqlx::Any>,
+{
+    let row = sqlx::query(
+        "SELECT \
+           (SELECT MAX(started_at) FROM job_runs WHERE job = $1 AND outcome IN ('ok', 'error')) \
+             AS last_completed, \
+           (SELECT COUNT(*) FROM job_runs WHERE job = $1) AS runs, \
+           (SELECT COUNT(*) FROM job_runs WHERE job = $1 AND outcome = 'running' \
+              AND lease_until > $2) AS live",
+    )
+    .bind(job)
+    .bind(timestamp(now))
+    .fetch_one(executor)
+    .await?;
+    let last: Option<String> = row.try_get("last_completed")?;
+    let last_completed = last
+        .map(|t| {
+            DateTime::parse_from_rfc3339(&t)
+                .map(|t| t.with_timezone(&Utc))
+                .map_err(|e| sqlx::Error::ColumnDecode {
+                    index: "last_completed".into(),
+                    source: Box::new(e),
+                })
+        })
+        .transpose()?;
+    Ok(RunFacts {
+        last_completed,
+        ever_ran: row.try_get::<i64, _>("runs")? > 0,
+        live: row.try_get::<i64, _>("live")? > 0,
+    })
+}
+
+/// Starts a run of `job` if `owed` says the facts call for one, deciding and
+/// recording under the write lock (shared by every instance), so of several
+/// schedulers asking at once exactly one gets the run; the others see its
+/// lease, or its completed start. Returns the run's id, or `None`.
+///
+/// The facts are read once without the lock first: a tick with nothing owed,
+/// the usual case, takes no write lock.
+pub async fn claim_run(
+    db: &Db,
+    job: &str,
+    reminder_date: NaiveDate,
+    now: DateTime<Utc>,
+    owed: impl Fn(&RunFacts) -> bool,
+) -> AppResult<Option<i64>> {
+    if !owed(&run_facts(&db.pool, job, now).await?) {
+        return Ok(None);
+    }
+    let mut tx = db.begin_write().await?;
+    if !owed(&run_facts(&mut *tx, job, now).await?) {
+        return Ok(None);
+    }
+    let id = insert_run(&mut tx, job, reminder_date, now).await?;
+    tx.commit().await?;
+    Ok(Some(id))
+}
+
+/// Marks 'interrupted' every run still 'running' whose lease ran out at
+/// `now` (or that holds none: an earlier version's): its process stopped
+/// before recording a result. Every instance's scheduler calls this on each
+/// tick; returns how many it marked.
+pub async fn interrupt_expired_runs(db: &Db, now: DateTime<Utc>) -> AppResult<u64> {
+    // The same condition in both statements.
+    let found: i64 = sqlx::query_scalar(
+        "SELECT COUNT(*) FROM job_runs \
+         WHERE outcome = 'running' AND (lease_until IS NULL OR lease_until <= $1)",
+    )
+    .bind(timestamp(now))
+    .fetch_one(&db.pool)
+    .await?;
+    if found == 0 {
+        return Ok(0);
+    }
+    let mut tx = db.begin_write().await?;
+    let marked = sqlx::query(
+        "UPDATE job_runs SET outcome = 'interrupted', finished_at = $1, error = $2 \
+         WHERE outcome = 'running' AND (lease_until IS NULL OR lease_until <= $1)",
+    )
+    .bind(timestamp(now))
+    .bind(INTERRUPTED_ERROR)
+    .execute(&mut *tx)
+    .await?
+    .rows_affected();
+    tx.commit().await?;
+    Ok(marked)
+}
+
+/// Records a run's result. A run that outlived its lease and was marked
+/// interrupted meanwhile still gets its real result: it did complete.
 pub async fn finish_run(
     db: &Db,
     run_id: i64,
@@ -803,7 +937,7 @@ pub async fn finish_run(
     let mut tx = db.begin_write().await?;
     sqlx::query(
         "UPDATE job_runs SET finished_at = $1, queued = $2, skipped = $3, outcome = $4, error = $5, \
-             undeliverable = $7 WHERE id = $6",
+             undeliverable = $7, lease_until = NULL WHERE id = $6",
     )
     .bind(timestamp(now))
     .bind(queued)
@@ -818,11 +952,12 @@ pub async fn finish_run(
     Ok(())
 }
 
-/// The last run of a job.
+/// One recorded run of a job.
 #[derive(Debug, Clone)]
 pub struct JobRun {
     pub reminder_date: String,
     pub started_at: String,
+    /// 'running', 'ok', 'error' or 'interrupted'.
     pub outcome: String,
     pub queued: i64,
     pub skipped: i64,
@@ -830,27 +965,52 @@ pub struct JobRun {
     pub error: Option<String>,
 }
 
+impl JobRun {
+    /// The outcome as /jobs prints it: 実行中, 成功, 失敗 or 中断.
+    pub fn outcome_label(&self) -> &'static str {
+        outcome_label(&self.outcome)
+    }
+}
+
+/// A run outcome in Japanese, wherever outcomes are printed.
+pub fn outcome_label(outcome: &str) -> &'static str {
+    match outcome {
+        "running" => "実行中",
+        "ok" => "成功",
+        "interrupted" => "中断",
+        _ => "失敗",
+    }
+}
+
+/// The last run of a job.
 pub async fn last_run(db: &Db, job: &str) -> AppResult<Option<JobRun>> {
-    let row = sqlx::query(
+    Ok(recent_runs(db, job, 1).await?.into_iter().next())
+}
+
+/// A job's latest `limit` runs, newest first.
+pub async fn recent_runs(db: &Db, job: &str, limit: i64) -> AppResult<Vec<JobRun>> {
+    let rows = sqlx::query(
         "SELECT reminder_date, started_at, outcome, queued, skipped, undeliverable, error FROM job_runs \
-         WHERE job = $1 ORDER BY id DESC LIMIT 1",
+         WHERE job = $1 ORDER BY id DESC LIMIT $2",
     )
     .bind(job)
-    .fetch_optional(&db.pool)
+    .bind(limit)
+    .fetch_all(&db.pool)
     .await?;
-    row.map(|r| {
-        Ok(JobRun {
-            reminder_date: r.try_get("reminder_date")?,
-            started_at: r.try_get("started_at")?,
-            outcome: r.try_get("outcome")?,
-            queued: r.try_get("queued")?,
-            skipped: r.try_get("skipped")?,
-            undeliverable: r.try_get("undeliverable")?,
-            error: r.try_get("error")?,
+    rows.iter()
+        .map(|r| {
+            Ok(JobRun {
+                reminder_date: r.try_get("reminder_date")?,
+                started_at: r.try_get("started_at")?,
+                outcome: r.try_get("outcome")?,
+                queued: r.try_get("queued")?,
+                skipped: r.try_get("skipped")?,
+                undeliverable: r.try_get("undeliverable")?,
+                error: r.try_get("error")?,
+            })
         })
-    })
-    .transpose()
-    .map_err(|e: sqlx::Error| e.into())
+        .collect::<Result<_, sqlx::Error>>()
+        .map_err(AppError::from)
 }
 
 // ---------------------------------------------------------------------------

@@ -7,6 +7,7 @@ mod support;
 mod access;
 mod backup;
 mod catalogue;
+mod catchup;
 mod countermeasures;
 mod coverage;
 mod csv;
