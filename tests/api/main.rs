@@ -22,6 +22,7 @@ mod process;
 mod reminders;
 mod report;
 mod rules;
+mod schedule;
 mod seed;
 mod survey;
 mod text;
