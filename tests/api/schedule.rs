@@ -988,3 +988,61 @@ async fn escalations_to_the_secretariat_follow_each_item_on_its_own_rhythm() {
         ),
     ]);
 }
+
+/// A committee member sitting in two wards has a member record in each,
+/// with one address: each day's items of both records come in one digest,
+/// and neither is dropped at sending as if its owner had changed.
+#[tokio::test]
+async fn a_member_of_two_wards_gets_one_digest_listing_the_items_of_both() {
+    let mut w = Walk::new(overdue_job(7, 7, 14, 8), Some(JIMU)).await;
+    let municipality = w.app.get(&format!("/api/wards/{}", w.ward)).await.body["municipality_id"]
+        .as_i64()
+        .unwrap();
+    let r = w
+        .app
+        .post(
+            "/api/wards",
+            json!({ "municipality_id": municipality, "name": "南区" }),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.text);
+    let minami = r.body["id"].as_i64().unwrap();
+    let kita_sato = w.member("佐藤 花子", SATO).await;
+    let minami_sato = w.app.member_with_email(minami, "佐藤 花子", SATO).await;
+    w.planned("北区の評価", kita_sato, "2027-01-10", "2026-12-01")
+        .await;
+    let id = w.app.countermeasure(minami, 3, "南区の評価").await;
+    w.ok(w
+        .app
+        .transition(
+            id,
+            json!({ "to": "具体化", "on": "2026-12-01", "owner_member_id": minami_sato, "evaluation_due_on": "2027-01-10" }),
+        )
+        .await);
+    for day in days("2027-01-01", "2027-01-25") {
+        w.day(day).await;
+    }
+    w.assert_mails(&[
+        (
+            "2027-01-03",
+            SATO,
+            &["北区の評価（あと7日）", "南区の評価（あと7日）"],
+        ),
+        (
+            "2027-01-11",
+            SATO,
+            &["北区の評価（1日超過）", "南区の評価（1日超過）"],
+        ),
+        (
+            "2027-01-18",
+            SATO,
+            &["北区の評価（8日超過）", "南区の評価（8日超過）"],
+        ),
+        ("2027-01-24", JIMU, &["北区の評価（14日超過）"]),
+        (
+            "2027-01-25",
+            SATO,
+            &["北区の評価（15日超過）", "南区の評価（15日超過）"],
+        ),
+    ]);
+}
