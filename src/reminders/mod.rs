@@ -440,7 +440,6 @@ fn same_address(a: Option<&str>, b: &str) -> bool {
 /// more.
 pub fn recheck(
     kind: RecipientKind,
-    member_id: Option<i64>,
     recipient: &str,
     queued: &[QueuedItem],
     current: &std::collections::HashMap<i64, Current>,
@@ -459,12 +458,10 @@ pub fn recheck(
             Some(c) if c.due_on.is_none_or(|d| d > q.due_on) => {
                 Err("評価期限が延期されました".into())
             }
-            Some(c)
-                if c.owner_member_id != q.owner_member_id
-                    || (kind == RecipientKind::Owner && c.owner_member_id != member_id) =>
-            {
-                Err("担当者が変わりました".into())
-            }
+            // Compared per item, not with the digest's member: one address
+            // may belong to several member records (a member sitting in
+            // two wards), whose items share one digest.
+            Some(c) if c.owner_member_id != q.owner_member_id => Err("担当者が変わりました".into()),
             Some(_) if carried_later.contains(&(q.id, q.track)) => {
                 Err("後の通知で送られています".into())
             }
@@ -998,7 +995,6 @@ mod tests {
         let q: Vec<QueuedItem> = (1..=7).map(queued).collect();
         let r = recheck(
             RecipientKind::Owner,
-            Some(10),
             "A@example.jp ",
             &q,
             &now,
@@ -1039,7 +1035,6 @@ mod tests {
         let q = [queued(1)];
         let owner = recheck(
             RecipientKind::Owner,
-            Some(10),
             "a@example.jp",
             &q,
             &now,
@@ -1048,7 +1043,6 @@ mod tests {
         assert_eq!(dropped_ids(&owner), [(1, "担当委員が無効になりました")]);
         let jimu = recheck(
             RecipientKind::Secretariat,
-            None,
             "jimu@example.jp",
             &q,
             &now,
@@ -1062,7 +1056,6 @@ mod tests {
         let now = std::collections::HashMap::from([(1, c)]);
         let owner = recheck(
             RecipientKind::Owner,
-            Some(10),
             "a@example.jp",
             &q,
             &now,
@@ -1074,7 +1067,6 @@ mod tests {
         );
         let jimu = recheck(
             RecipientKind::Secretariat,
-            None,
             "jimu@example.jp",
             &q,
             &now,
@@ -1084,6 +1076,28 @@ mod tests {
             dropped_ids(&jimu),
             [(1, "事務局のメールアドレスが変わりました")]
         );
+    }
+
+    #[test]
+    fn one_address_of_two_member_records_keeps_the_items_of_both() {
+        // A member sitting in two wards: records 10 and 11, one address.
+        let now = std::collections::HashMap::from([(1, current(1, 10)), (2, current(2, 11))]);
+        let q = [
+            queued(1),
+            QueuedItem {
+                owner_member_id: Some(11),
+                ..queued(2)
+            },
+        ];
+        let r = recheck(
+            RecipientKind::Owner,
+            "a@example.jp",
+            &q,
+            &now,
+            &Default::default(),
+        );
+        assert!(r.dropped.is_empty(), "{:?}", r.dropped);
+        assert_eq!(r.keep.len(), 2);
     }
 
     #[test]

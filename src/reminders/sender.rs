@@ -376,14 +376,7 @@ async fn refresh(db: &Db, mailer: &Mailer, msg: &Claimed, now: DateTime<Utc>) ->
     let ids: Vec<i64> = msg.items.iter().map(|i| i.id).collect();
     let current = store::current_items(db, &ids).await?;
     let later = store::carried_later(db, msg.id, &msg.items).await?;
-    let check = super::recheck(
-        kind,
-        msg.member_id,
-        &msg.recipient,
-        &msg.items,
-        &current,
-        &later,
-    );
+    let check = super::recheck(kind, &msg.recipient, &msg.items, &current, &later);
     if check.dropped.is_empty() {
         return Ok(Fresh::Send(Box::new(msg.clone())));
     }

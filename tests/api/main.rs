@@ -23,6 +23,7 @@ mod process;
 mod reminders;
 mod report;
 mod rules;
+mod schedule;
 mod seed;
 mod survey;
 mod text;
