@@ -1183,6 +1183,15 @@ pub async fn load(
     )
     .execute(&mut conn)
     .await?;
+    // And without `plan_changed`: mark the rows that set a stage, a due date
+    // or an owner, as migration 0013 does (the reminder schedule's plan).
+    sqlx::query(
+        "UPDATE countermeasure_events SET plan_changed = 1 \
+         WHERE plan_changed = 0 AND (to_stage IS NOT NULL OR due_to IS NOT NULL \
+             OR changes LIKE '%\"owner_member_id\"%')",
+    )
+    .execute(&mut conn)
+    .await?;
     if db.dialect == Dialect::Postgres {
         for table in [
             "municipalities",

@@ -2,6 +2,16 @@
 -- the same name for the model. Each item a message carries is a row of
 -- outbox_items; the outbox's JSON list is carried over and dropped;
 -- 'refused' marks a permanent refusal, 'failed' retries run out.
+-- History rows that changed what an item's reminders follow: its stage,
+-- its due date or its owner (written with the row). The last one names the
+-- item's current plan; a reminder schedule belongs to one plan.
+ALTER TABLE countermeasure_events ADD COLUMN plan_changed INTEGER NOT NULL DEFAULT 0;
+UPDATE countermeasure_events SET plan_changed = 1
+WHERE to_stage IS NOT NULL OR due_to IS NOT NULL OR changes LIKE '%"owner_member_id"%';
+-- The plan each open item is under, for the job's scan: one index seek per item.
+CREATE INDEX countermeasure_events_plan ON countermeasure_events (countermeasure_id, id)
+    WHERE plan_changed = 1;
+
 CREATE TABLE outbox_items (
     outbox_id          BIGINT NOT NULL REFERENCES outbox(id),
     position           INTEGER NOT NULL,
@@ -17,10 +27,6 @@ CREATE TABLE outbox_items (
     PRIMARY KEY (outbox_id, countermeasure_id, track)
 );
 CREATE INDEX outbox_items_schedule ON outbox_items (countermeasure_id, due_on, track);
--- The plan each open item is under (the last history row that set the
--- stage or the due date), for the job's scan: one index seek per item.
-CREATE INDEX countermeasure_events_plan ON countermeasure_events (countermeasure_id, id)
-    WHERE to_stage IS NOT NULL OR due_to IS NOT NULL;
 
 INSERT INTO outbox_items (outbox_id, position, countermeasure_id, track, title, ward_name,
     due_on, owner_member_id, plan_event_id, days_overdue)
@@ -32,7 +38,7 @@ SELECT o.id, (j.n - 1)::int, (j.value->>'id')::bigint,
        CASE o.recipient_kind WHEN 'owner' THEN o.member_id ELSE c.owner_member_id END,
        COALESCE((SELECT MAX(e.id) FROM countermeasure_events e
                  WHERE e.countermeasure_id = (j.value->>'id')::bigint
-                   AND (e.to_stage IS NOT NULL OR e.due_to IS NOT NULL)
+                   AND e.plan_changed = 1
                    AND e.recorded_at <= o.created_at), 0),
        (j.value->>'days_overdue')::int
 FROM outbox o

@@ -17,6 +17,16 @@
 PRAGMA foreign_keys = OFF;
 BEGIN;
 
+-- History rows that changed what an item's reminders follow: its stage,
+-- its due date or its owner (written with the row). The last one names the
+-- item's current plan; a reminder schedule belongs to one plan.
+ALTER TABLE countermeasure_events ADD COLUMN plan_changed INTEGER NOT NULL DEFAULT 0;
+UPDATE countermeasure_events SET plan_changed = 1
+WHERE to_stage IS NOT NULL OR due_to IS NOT NULL OR changes LIKE '%"owner_member_id"%';
+-- The plan each open item is under, for the job's scan: one index seek per item.
+CREATE INDEX countermeasure_events_plan ON countermeasure_events (countermeasure_id, id)
+    WHERE plan_changed = 1;
+
 CREATE TABLE outbox_items (
     outbox_id          INTEGER NOT NULL REFERENCES outbox(id),
     -- Order in the message (by due date, then id).
@@ -44,10 +54,6 @@ CREATE TABLE outbox_items (
 );
 -- An item's reminders in its current schedule, for the job's scan.
 CREATE INDEX outbox_items_schedule ON outbox_items (countermeasure_id, due_on, track);
--- The plan each open item is under (the last history row that set the
--- stage or the due date), for the job's scan: one index seek per item.
-CREATE INDEX countermeasure_events_plan ON countermeasure_events (countermeasure_id, id)
-    WHERE to_stage IS NOT NULL OR due_to IS NOT NULL;
 
 INSERT INTO outbox_items (outbox_id, position, countermeasure_id, track, title, ward_name,
     due_on, owner_member_id, plan_event_id, days_overdue)
@@ -59,7 +65,7 @@ SELECT o.id, j.key, json_extract(j.value, '$.id'),
        CASE o.recipient_kind WHEN 'owner' THEN o.member_id ELSE c.owner_member_id END,
        COALESCE((SELECT MAX(e.id) FROM countermeasure_events e
                  WHERE e.countermeasure_id = json_extract(j.value, '$.id')
-                   AND (e.to_stage IS NOT NULL OR e.due_to IS NOT NULL)
+                   AND e.plan_changed = 1
                    AND e.recorded_at <= o.created_at), 0),
        json_extract(j.value, '$.days_overdue')
 FROM outbox o, json_each(CASE WHEN json_valid(o.items) THEN o.items ELSE '[]' END) j

@@ -248,10 +248,14 @@ async fn record_at_meeting(
         Some((None, after)) => (last_due(tx, cm.id).await?, Some(after)),
         None => (None, None),
     };
+    // What reminders follow changed (migration 0013): a new reminder schedule.
+    let plan_changed =
+        event.to.is_some() || due_to.is_some() || event.changes.get("owner_member_id").is_some();
     sqlx::query(
         "INSERT INTO countermeasure_events (countermeasure_id, kind, from_stage, to_stage, occurred_on, actor, note, \
-         evaluation, improvement, changes, recorded_at, recorded_by_account_id, meeting_id, due_from, due_to) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15)",
+         evaluation, improvement, changes, recorded_at, recorded_by_account_id, meeting_id, due_from, due_to, \
+         plan_changed) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16)",
     )
     .bind(cm.id)
     .bind(event.kind.as_str())
@@ -271,6 +275,7 @@ async fn record_at_meeting(
     .bind(meeting_id)
     .bind(due_from)
     .bind(due_to)
+    .bind(i64::from(plan_changed))
     .execute(&mut **tx)
     .await?;
     if event.to.is_some() {

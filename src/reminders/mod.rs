@@ -400,7 +400,22 @@ pub struct Current {
     pub owner_name: Option<String>,
     pub owner_active: bool,
     pub owner_email: Option<String>,
+    /// The owner's address is in `refused_addresses`.
+    pub owner_refused: bool,
     pub secretariat_email: Option<String>,
+}
+
+impl Current {
+    /// The owner is active and has an address the sender can use and the
+    /// server has not refused.
+    pub fn owner_reachable(&self) -> bool {
+        self.owner_active
+            && !self.owner_refused
+            && self
+                .owner_email
+                .as_deref()
+                .is_some_and(|a| crate::email::mailbox(a).is_some())
+    }
 }
 
 /// What the re-check before an attempt found.
@@ -464,6 +479,15 @@ pub fn recheck(
             Some(c) if c.owner_member_id != q.owner_member_id => Err("担当者が変わりました".into()),
             Some(_) if carried_later.contains(&(q.id, q.track)) => {
                 Err("後の通知で送られています".into())
+            }
+            // Listed to the secretariat for want of an owner address, and
+            // the owner can be mailed now: the owner's own reminder follows.
+            Some(c)
+                if kind == RecipientKind::Secretariat
+                    && q.track == Track::Owner
+                    && c.owner_reachable() =>
+            {
+                Err("担当委員にメールを送れるようになりました".into())
             }
             Some(c) if kind == RecipientKind::Owner && !c.owner_active => {
                 Err("担当委員が無効になりました".into())
@@ -953,6 +977,7 @@ mod tests {
             owner_name: Some("委員".into()),
             owner_active: true,
             owner_email: Some("a@example.jp".into()),
+            owner_refused: false,
             secretariat_email: Some("jimu@example.jp".into()),
         }
     }
@@ -1033,6 +1058,11 @@ mod tests {
         c.owner_active = false;
         let now = std::collections::HashMap::from([(1, c.clone())]);
         let q = [queued(1)];
+        // The secretariat's copy of the item is its escalation.
+        let escalated = [QueuedItem {
+            track: Track::Escalation,
+            ..queued(1)
+        }];
         let owner = recheck(
             RecipientKind::Owner,
             "a@example.jp",
@@ -1044,7 +1074,7 @@ mod tests {
         let jimu = recheck(
             RecipientKind::Secretariat,
             "jimu@example.jp",
-            &q,
+            &escalated,
             &now,
             &Default::default(),
         );
@@ -1068,7 +1098,7 @@ mod tests {
         let jimu = recheck(
             RecipientKind::Secretariat,
             "jimu@example.jp",
-            &q,
+            &escalated,
             &now,
             &Default::default(),
         );
@@ -1098,6 +1128,32 @@ mod tests {
         );
         assert!(r.dropped.is_empty(), "{:?}", r.dropped);
         assert_eq!(r.keep.len(), 2);
+    }
+
+    #[test]
+    fn a_secretariat_told_of_an_unaddressed_item_is_not_once_the_owner_can_be_mailed() {
+        let mut c = current(1, 10);
+        c.owner_email = None;
+        let q = [queued(1)]; // the owner's track, sent to the secretariat
+        let check = |c: &Current| {
+            let now = std::collections::HashMap::from([(1, c.clone())]);
+            recheck(
+                RecipientKind::Secretariat,
+                "jimu@example.jp",
+                &q,
+                &now,
+                &Default::default(),
+            )
+        };
+        assert!(check(&c).dropped.is_empty(), "still no address");
+        c.owner_email = Some("a@example.jp".into());
+        c.owner_refused = true;
+        assert!(check(&c).dropped.is_empty(), "a refused address");
+        c.owner_refused = false;
+        assert_eq!(
+            dropped_ids(&check(&c)),
+            [(1, "担当委員にメールを送れるようになりました")]
+        );
     }
 
     #[test]

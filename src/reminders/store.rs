@@ -23,8 +23,7 @@ pub async fn candidates(db: &Db, until: NaiveDate) -> AppResult<Vec<Candidate>> 
                 c.evaluation_due_on, c.owner_member_id, m.name AS owner_name, \
                 CASE WHEN m.active = 1 THEN m.email END AS owner_email, w.secretariat_email, \
                 COALESCE((SELECT MAX(e.id) FROM countermeasure_events e \
-                          WHERE e.countermeasure_id = c.id \
-                            AND (e.to_stage IS NOT NULL OR e.due_to IS NOT NULL)), 0) AS plan_event_id \
+                          WHERE e.countermeasure_id = c.id AND e.plan_changed = 1), 0) AS plan_event_id \
          FROM countermeasures c \
          JOIN wards w ON w.id = c.ward_id \
          LEFT JOIN members m ON m.id = c.owner_member_id \
@@ -624,10 +623,12 @@ pub async fn current_items(db: &Db, ids: &[i64]) -> AppResult<HashMap<i64, super
         let sql = format!(
             "SELECT c.id, c.ward_id, w.name AS ward_name, c.topic, c.title, c.stage, c.archived, \
                     c.evaluation_due_on, c.owner_member_id, m.name AS owner_name, m.active AS owner_active, \
-                    m.email AS owner_email, w.secretariat_email \
+                    m.email AS owner_email, w.secretariat_email, \
+                    CASE WHEN r.address IS NULL THEN 0 ELSE 1 END AS owner_refused \
              FROM countermeasures c \
              JOIN wards w ON w.id = c.ward_id \
              LEFT JOIN members m ON m.id = c.owner_member_id \
+             LEFT JOIN refused_addresses r ON r.address = LOWER(TRIM(m.email)) \
              WHERE c.id IN ({})",
             placeholders.join(", ")
         );
@@ -654,6 +655,7 @@ pub async fn current_items(db: &Db, ids: &[i64]) -> AppResult<HashMap<i64, super
                 owner_name: row.try_get("owner_name")?,
                 owner_active: active.is_some_and(|a| a != 0),
                 owner_email: row.try_get("owner_email")?,
+                owner_refused: row.try_get::<i64, _>("owner_refused")? != 0,
                 secretariat_email: row.try_get("secretariat_email")?,
             };
             out.insert(current.id, current);

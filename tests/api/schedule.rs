@@ -1046,3 +1046,70 @@ async fn a_member_of_two_wards_gets_one_digest_listing_the_items_of_both() {
         ),
     ]);
 }
+
+#[tokio::test]
+async fn an_item_handed_to_another_owner_and_back_starts_afresh_for_each() {
+    let mut w = Walk::new(overdue_job(7, 7, 14, 8), None).await;
+    let sato = w.member("佐藤 花子", SATO).await;
+    let suzuki = w.member("鈴木 一郎", SUZUKI).await;
+    let x = w.planned("評価X", sato, "2027-01-10", "2026-12-01").await;
+    for day in days("2027-01-01", "2027-01-21") {
+        w.day(day).await;
+        let owner = match day.to_string().as_str() {
+            "2027-01-12" => suzuki,
+            "2027-01-13" => sato,
+            _ => continue,
+        };
+        w.patch(
+            &format!("/api/countermeasures/{x}"),
+            json!({ "owner_member_id": owner, "note": "担当変更" }),
+        )
+        .await;
+    }
+    // Back with 佐藤 on 01-13, the item is 佐藤's anew: reminded the next
+    // morning, not a week after 佐藤's reminder of 01-11.
+    w.assert_mails(&[
+        ("2027-01-03", SATO, &["評価X（あと7日）"]),
+        ("2027-01-11", SATO, &["評価X（1日超過）"]),
+        ("2027-01-13", SUZUKI, &["評価X（3日超過）"]),
+        ("2027-01-14", SATO, &["評価X（4日超過）"]),
+        ("2027-01-21", SATO, &["評価X（11日超過）"]),
+    ]);
+}
+
+#[tokio::test]
+async fn a_secretariat_digest_waiting_for_smtp_drops_an_item_whose_owner_got_an_address() {
+    let mut w = Walk::new(overdue_job(7, 7, 14, 8), Some(JIMU)).await;
+    let r = w
+        .app
+        .post(
+            &format!("/api/wards/{}/members", w.ward),
+            json!({ "name": "佐藤 花子", "organization": "テスト医師会", "organization_kind": "医師会" }),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.text);
+    let sato = r.body["id"].as_i64().unwrap();
+    w.planned("評価X", sato, "2027-01-10", "2026-12-01").await;
+    for day in days("2027-01-01", "2027-01-12") {
+        if day == d("2027-01-11") {
+            // The secretariat's digest is refused for a while at 09:00;
+            // the owner's address is registered at 09:02.
+            w.smtp.set_tempfail(true);
+            w.run(day).await;
+            w.passes(day, &[0, 1]).await;
+            w.patch(&format!("/api/members/{sato}"), json!({ "email": SATO }))
+                .await;
+            w.smtp.set_tempfail(false);
+            w.passes(day, &PASSES[2..]).await;
+            w.arrived(day);
+            continue;
+        }
+        w.day(day).await;
+    }
+    w.assert_mails(&[
+        ("2027-01-03", JIMU, &["宛先なし 評価X（あと7日）"]),
+        ("2027-01-12", SATO, &["評価X（2日超過）"]),
+    ]);
+    let cancelled = w.deliveries("cancelled").await;
+    assert_eq!(cancelled.len(), 1, "{cancelled:?}");
+}
