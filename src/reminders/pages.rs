@@ -223,18 +223,7 @@ struct DeliveriesPage {
     ward_filter: String,
 }
 
-pub fn state_label(state: &str) -> &'static str {
-    match state {
-        "queued" => "送信待ち",
-        "sending" => "送信中",
-        "sent" => "送信済み",
-        "retrying" => "再送待ち",
-        "failed" => "送信失敗（再試行の上限）",
-        "refused" => "受信拒否",
-        "cancelled" => "取消",
-        _ => "不明",
-    }
-}
+pub use super::state_label;
 
 /// One listed item as the delivery log prints it:
 /// 「北区: 研修の評価（5日超過）」, or with why it dropped out.

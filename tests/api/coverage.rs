@@ -432,6 +432,7 @@ fn api_rule(operation: &str) -> Option<Rule> {
         "transitionCountermeasure" => Rule::Countermeasure(Step),
         "listSurveyStatuses" | "getReport" => Rule::CityView,
         "listDeliveries" => Rule::WardsView,
+        "resendDelivery" => Rule::Outbox(Write),
         "getSurveySummaries" | "getReminderSettings" => Rule::City(Read),
         "saveSurveySummaries" | "setReminderSettings" => Rule::City(Write),
         _ => return None,

@@ -21,6 +21,7 @@ mod postponed;
 mod process;
 mod reminders;
 mod report;
+mod resend;
 mod rules;
 mod seed;
 mod survey;
