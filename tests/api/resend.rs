@@ -1,8 +1,8 @@
 //! Resending a failed or refused reminder (issue 14): the ward's
 //! secretariat or the city puts the message back in the queue from the API
-//! (`POST /api/reminders/deliveries/{id}/resend`); the real sender then
-//! delivers it to a real SMTP server (mailin-embedded), re-checking its
-//! items first.
+//! (`POST /api/reminders/deliveries/{id}/resend`) or with 「再送する」 on the
+//! ward dashboard and the delivery log; the real sender then delivers it to
+//! a real SMTP server (mailin-embedded), re-checking its items first.
 
 use chrono::{DateTime, TimeDelta, Utc};
 use renkei::accounts::Role;
@@ -15,6 +15,7 @@ use crate::support::{
 
 const SATO: &str = "hanako.sato@clinic.example.jp";
 const KITA_JIMU: &str = "kita-jimukyoku@city.example.jp";
+const PASSWORD: &str = "再送テストのパスワード2026";
 
 fn now() -> DateTime<Utc> {
     NOW.parse().unwrap()
@@ -340,9 +341,19 @@ async fn only_the_wards_secretariat_and_its_city_may_resend_and_others_are_answe
     let missing = 987_654;
     let before = (f.app.count("audit_log").await, f.app.outbox_states().await);
 
-    // In scope, but only reading: 403.
+    // In scope, but only reading: 403, from the API and the page alike.
     for token in [&f.member, &f.viewer, &f.city_viewer] {
         assert_problem(&resend(&f.app, token, refused).await, 403);
+        let (status, _, _) = answer(
+            client(Some(token))
+                .post(
+                    f.app
+                        .url(&format!("/reminders/deliveries/{refused}/resend")),
+                )
+                .form(&[("back", "dashboard")]),
+        )
+        .await;
+        assert_eq!(status, 403);
     }
     // Out of scope: the very answer a missing message gets, byte for byte.
     for (token, theirs) in [
@@ -350,7 +361,10 @@ async fn only_the_wards_secretariat_and_its_city_may_resend_and_others_are_answe
         (&f.secretariat, minamis),
         (&f.other_city, refused),
     ] {
-        for path in ["/api/reminders/deliveries/{}/resend"] {
+        for path in [
+            "/api/reminders/deliveries/{}/resend",
+            "/reminders/deliveries/{}/resend",
+        ] {
             let at = |id: i64| f.app.url(&path.replace("{}", &id.to_string()));
             let hidden = answer(client(Some(token)).post(at(theirs))).await;
             let absent = answer(client(Some(token)).post(at(missing))).await;
@@ -408,6 +422,206 @@ async fn only_the_wards_secretariat_and_its_city_may_resend_and_others_are_answe
         "{page}"
     );
     assert!(page.contains("resend") && page.contains(&format!("outbox #{refused}")));
+}
+
+/// An account of テスト市 with a password, signed in through `/login` in a
+/// cookie client; returns the client and its CSRF token.
+async fn signed_in(
+    f: &Fixture,
+    email: &str,
+    role: Role,
+    ward: Option<i64>,
+) -> (reqwest::Client, String) {
+    let m = f.app.get(&format!("/api/wards/{}", f.kita)).await.body["municipality_id"].as_i64();
+    let hash = renkei::accounts::secret::hash_password(PASSWORD.into())
+        .await
+        .unwrap();
+    renkei::accounts::store::create(
+        &f.app.db,
+        &renkei::accounts::store::NewAccount {
+            email: email.into(),
+            display_name: String::new(),
+            role,
+            municipality_id: m,
+            ward_id: ward,
+            member_id: None,
+            password_hash: Some(hash),
+        },
+        None,
+        now(),
+    )
+    .await
+    .unwrap();
+    let browser = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .cookie_store(true)
+        .build()
+        .unwrap();
+    let r = browser
+        .post(f.app.url("/login"))
+        .form(&[("email", email), ("password", PASSWORD)])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::SEE_OTHER, "signed in");
+    let html = page(&browser, &f.app, "/account/password").await;
+    let at = html
+        .find("name=\"csrf_token\" value=\"")
+        .expect("a CSRF field")
+        + "name=\"csrf_token\" value=\"".len();
+    (browser, html[at..at + 64].to_string())
+}
+
+async fn page(browser: &reqwest::Client, app: &TestApp, path: &str) -> String {
+    let r = browser.get(app.url(path)).send().await.unwrap();
+    assert_eq!(r.status(), StatusCode::OK, "{path}");
+    r.text().await.unwrap()
+}
+
+fn location(r: &reqwest::Response) -> String {
+    r.headers()
+        .get("location")
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("")
+        .to_string()
+}
+
+#[tokio::test]
+async fn the_resend_buttons_post_with_the_csrf_token_and_come_back_with_a_notice() {
+    let f = fixture().await;
+    let smtp = SmtpSink::start();
+    smtp.reject(SATO);
+    f.app.run_job(&overdue_job(7, 7, 14, 5), now()).await;
+    send_pending_once(&f.app.db, &mailer(&smtp.url()), now())
+        .await
+        .unwrap();
+    let refused = only(&f.app, SATO, "refused").await;
+    let failed = f.app.outbox_message(f.kita, "failed").await;
+    let action = |id: i64| format!("action=\"/reminders/deliveries/{id}/resend\"");
+
+    let (browser, csrf) = signed_in(&f, "jimu@example.jp", Role::Secretariat, Some(f.kita)).await;
+    let dashboard = page(&browser, &f.app, &format!("/wards/{}", f.kita)).await;
+    assert!(
+        dashboard.contains("送信できなかった通知（2件）"),
+        "{dashboard}"
+    );
+    assert!(dashboard.contains(&action(refused)) && dashboard.contains("再送する"));
+    assert!(
+        dashboard.contains(&format!(
+            "{}><input type=\"hidden\" name=\"csrf_token\"",
+            action(refused)
+        )),
+        "the form carries the CSRF token: {dashboard}"
+    );
+
+    // Without the token the form is refused and nothing changes.
+    let path = format!("/reminders/deliveries/{refused}/resend");
+    let r = browser
+        .post(f.app.url(&path))
+        .form(&[("back", "dashboard")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::FORBIDDEN);
+    assert_eq!(delivery(&f.app, refused).await["state"], "refused");
+
+    // With it: back to the dashboard, which says so and no longer lists it.
+    let r = browser
+        .post(f.app.url(&path))
+        .form(&[("back", "dashboard"), ("csrf_token", csrf.as_str())])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    let back = location(&r);
+    assert_eq!(back, format!("/wards/{}?resent={refused}", f.kita));
+    let dashboard = page(&browser, &f.app, &back).await;
+    assert!(
+        dashboard.contains("通知メールを送信待ちに戻しました"),
+        "{dashboard}"
+    );
+    assert!(
+        dashboard.contains("送信できなかった通知（1件）"),
+        "{dashboard}"
+    );
+    assert!(!dashboard.contains(&action(refused)));
+    assert_eq!(delivery(&f.app, refused).await["state"], "queued");
+
+    // A second press (another tab): the 409 page says why.
+    let r = browser
+        .post(f.app.url(&path))
+        .form(&[("back", "dashboard"), ("csrf_token", csrf.as_str())])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::CONFLICT);
+    assert!(
+        r.text()
+            .await
+            .unwrap()
+            .contains("「送信待ち」のため再送できません")
+    );
+
+    // The delivery log: the button beside the failed row, back to the
+    // same filtered list.
+    let filtered = format!("/reminders/deliveries?ward_id={}&state=failed", f.kita);
+    let log = page(&browser, &f.app, &filtered).await;
+    assert!(log.contains(&action(failed)), "{log}");
+    let r = browser
+        .post(f.app.url(&format!("/reminders/deliveries/{failed}/resend")))
+        .form(&[
+            ("ward_id", f.kita.to_string().as_str()),
+            ("state", "failed"),
+            ("csrf_token", csrf.as_str()),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    let back = location(&r);
+    assert_eq!(
+        back,
+        format!(
+            "/reminders/deliveries?ward_id={}&state=failed&resent={failed}",
+            f.kita
+        )
+    );
+    let log = page(&browser, &f.app, &back).await;
+    assert!(log.contains("通知メールを送信待ちに戻しました"), "{log}");
+    assert_eq!(delivery(&f.app, failed).await["state"], "queued");
+
+    // The resent refused message goes out at the sender's next pass.
+    smtp.accept(SATO);
+    send_pending_once(
+        &f.app.db,
+        &mailer(&smtp.url()),
+        now() + TimeDelta::minutes(1),
+    )
+    .await
+    .unwrap();
+    assert_eq!(smtp.to(SATO).len(), 1);
+    f.app.stop().await;
+}
+
+#[tokio::test]
+async fn readers_who_may_not_resend_see_no_resend_button() {
+    let f = fixture().await;
+    f.app.outbox_message(f.kita, "refused").await;
+    let all = format!("/reminders/deliveries?ward_id={}", f.kita);
+    for token in [&f.member, &f.viewer, &f.city_viewer] {
+        for path in [format!("/wards/{}", f.kita), all.clone()] {
+            let (status, html) = f.app.page_as(token, &path).await;
+            assert_eq!(status, StatusCode::OK, "{path}");
+            assert!(html.contains("受信拒否"), "{path}: {html}");
+            assert!(!html.contains("再送する"), "{path}: {html}");
+        }
+    }
+    for token in [&f.secretariat, &f.city] {
+        for path in [format!("/wards/{}", f.kita), all.clone()] {
+            let (_, html) = f.app.page_as(token, &path).await;
+            assert!(html.contains("再送する"), "{path}: {html}");
+        }
+    }
 }
 
 #[tokio::test]
