@@ -99,6 +99,10 @@ pub struct MeetingKind;
 /// Kind: a countermeasure (対応策).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct CountermeasureKind;
+/// Kind: a reminder message of the outbox (通知メール), of the ward
+/// `outbox.ward_id` names (a message without a ward is no one's record).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct OutboxKind;
 
 /// Reading a member.
 pub type MemberRead = Record<MemberKind, Read>;
@@ -114,6 +118,10 @@ pub type CountermeasureRead = Record<CountermeasureKind, Read>;
 pub type CountermeasureWrite = Record<CountermeasureKind, Write>;
 /// Recording a PDCA step on a countermeasure (see [`Step`]).
 pub type CountermeasureStep = Record<CountermeasureKind, Step>;
+/// Reading a reminder message.
+pub type OutboxRead = Record<OutboxKind, Read>;
+/// Resending a reminder message that failed or was refused.
+pub type OutboxWrite = Record<OutboxKind, Write>;
 
 impl<K, L: Copy> Record<K, L> {
     /// The record's id.
@@ -457,6 +465,24 @@ pub async fn countermeasure_step(db: &Db, actor: &Actor, id: i64) -> AppResult<C
     } else {
         Err(AppError::Forbidden)
     }
+}
+
+/// Reading reminder message `id` (an outbox row). Errors: 404 (missing,
+/// without a ward, or out of scope).
+pub async fn outbox_read(db: &Db, actor: &Actor, id: i64) -> AppResult<OutboxRead> {
+    let ward = store::outbox_scope(db, id)
+        .await?
+        .ok_or(not_found("通知メール"))?;
+    in_scope(actor, ward, "通知メール")?;
+    Ok(record(id, ward, Read))
+}
+
+/// Resending reminder message `id`: the ward's secretariat, the city of its
+/// municipality, `admin`. Errors: 404 (missing or out of scope), 403.
+pub async fn outbox_write(db: &Db, actor: &Actor, id: i64) -> AppResult<OutboxWrite> {
+    let read = outbox_read(db, actor, id).await?;
+    writer(actor, read.ward)?;
+    Ok(record(id, read.ward, Write))
 }
 
 /// Reading what spans municipality `id`. Errors: 403 for the ward-level

@@ -219,6 +219,7 @@ pub async fn audit_page(
             ("survey", "調査"),
             ("ward", "区"),
             ("account", "アカウント"),
+            ("outbox", "通知メール"),
         ],
         from: q.from.map(|d| d.to_string()).unwrap_or_default(),
         to: q.to.map(|d| d.to_string()).unwrap_or_default(),

@@ -525,6 +525,16 @@ pub async fn meeting_scope(db: &Db, meeting_id: i64) -> AppResult<Option<WardSco
     .await
 }
 
+/// The ward of a reminder message (none when the message has no ward).
+pub async fn outbox_scope(db: &Db, outbox_id: i64) -> AppResult<Option<WardScope>> {
+    scope_of(
+        db,
+        "SELECT w.id, w.municipality_id FROM outbox o JOIN wards w ON w.id = o.ward_id WHERE o.id = $1",
+        outbox_id,
+    )
+    .await
+}
+
 /// The ward of a countermeasure and its owner.
 pub async fn countermeasure_scope(db: &Db, id: i64) -> AppResult<Option<(WardScope, Option<i64>)>> {
     let row = sqlx::query(

@@ -144,6 +144,9 @@ pub enum Rule {
     Meeting(Need),
     /// Countermeasure `:id`.
     Countermeasure(Need),
+    /// Reminder message `:id` of the outbox, as a record of its ward
+    /// (resending one that failed or was refused).
+    Outbox(Need),
     /// Ward `:id`, changed by the city of its municipality (or `admin`)
     /// only: reopening a submitted survey.
     WardByCity,
@@ -229,6 +232,14 @@ async fn grant(
         }
         Rule::Countermeasure(Need::Step) => {
             let t = access::countermeasure_step(db, actor, path_id(req, "対応策")?).await?;
+            req.extensions_mut().insert(t);
+        }
+        Rule::Outbox(Need::Read) => {
+            let t = access::outbox_read(db, actor, path_id(req, "通知メール")?).await?;
+            req.extensions_mut().insert(t);
+        }
+        Rule::Outbox(_) => {
+            let t = access::outbox_write(db, actor, path_id(req, "通知メール")?).await?;
             req.extensions_mut().insert(t);
         }
         Rule::City(Need::Read) => {
@@ -506,6 +517,8 @@ decide_by_id!(
     access::countermeasure_step,
     "対応策"
 );
+decide_by_id!(access::OutboxRead, access::outbox_read, "通知メール");
+decide_by_id!(access::OutboxWrite, access::outbox_write, "通知メール");
 
 /// Reopening a survey: the ward, changed by the city of its municipality.
 impl Decide for (access::WardWrite, access::CityOf) {
@@ -570,6 +583,8 @@ scope_from_request!(
     access::CountermeasureRead,
     access::CountermeasureWrite,
     access::CountermeasureStep,
+    access::OutboxRead,
+    access::OutboxWrite,
     access::CityRead,
     access::CityOf,
     access::CityView,

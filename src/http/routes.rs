@@ -208,6 +208,12 @@ pub fn pages() -> Vec<PageRoute> {
             WardsView,
             reminders::pages::deliveries,
         ),
+        route(
+            M::POST,
+            "/reminders/deliveries/:id/resend",
+            Outbox(Write),
+            reminders::pages::resend,
+        ),
         // A ward.
         route(M::GET, "/wards/:id", Ward(Read), wards::pages::dashboard),
         route(

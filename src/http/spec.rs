@@ -127,6 +127,14 @@ pub fn document(spec: &str) -> Value {
             }
         }
     }
+    // A 409 that is not about the PDCA ladder says what it is about.
+    if let Some(conflict) =
+        doc.pointer_mut("/paths/~1reminders~1deliveries~1{id}~1resend/post/responses/409")
+    {
+        conflict["description"] = json!(
+            "The message is neither `failed` nor `refused` (queued again already, sent or cancelled); `detail` names its state."
+        );
+    }
     doc
 }
 

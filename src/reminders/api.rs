@@ -3,7 +3,7 @@
 
 use poem_openapi::param::{Path, Query};
 use poem_openapi::payload::Json;
-use poem_openapi::{Object, OpenApi, Tags};
+use poem_openapi::{ApiResponse, Object, OpenApi, Tags};
 
 use super::store::{self, Delivery};
 use super::{Overrides, base_params};
@@ -49,6 +49,15 @@ struct ReminderSettings {
 struct CalendarFeed {
     /// `BASE_URL/calendar.ics?token=TOKEN`; keep it private: the token is the credential.
     url: String,
+}
+
+/// The answer to a resend.
+#[derive(ApiResponse)]
+enum Resent {
+    /// The message, queued again: `state` is `queued` and `attempts` 0
+    /// (its history has a `queued` row naming who asked).
+    #[oai(status = 200)]
+    Queued(Json<Delivery>),
 }
 
 /// The outbox states a delivery can be in (the `state` filter).
@@ -115,6 +124,30 @@ impl RemindersApi {
             page: PageInfo::from(&page),
             items: page.items,
         }))
+    }
+
+    /// Resends a failed or refused reminder message
+    ///
+    /// A message whose retries ran out (`failed`) or that the server refused
+    /// (`refused`) is queued again, due now, with its attempts counted
+    /// afresh; the sender tries it at its next pass (within 30 s), also to
+    /// an address listed as refused, and one that gets through lifts the
+    /// block on its address. Items a newer message to the same recipient
+    /// carried drop out before the attempt, and a message left with none is
+    /// cancelled rather than sent twice. Audited (`outbox`, `resend`). The
+    /// ward's secretariat, the city of its municipality and `admin` may.
+    #[oai(
+        path = "/reminders/deliveries/:id/resend",
+        method = "post",
+        operation_id = "resendDelivery"
+    )]
+    async fn resend(
+        &self,
+        message: Checked<access::OutboxWrite>,
+        #[oai(name = "id")] _id: Path<i64>,
+    ) -> ApiResult<Resent> {
+        let delivery = store::resend(&self.state.db, &message.0, self.state.clock.now()).await?;
+        Ok(Resent::Queued(Json(delivery)))
     }
 
     #[oai(

@@ -527,6 +527,38 @@ pub fn recheck(
     out
 }
 
+/// A message state as the pages show it (送信待ち, 受信拒否 …).
+pub fn state_label(state: &str) -> &'static str {
+    match state {
+        "queued" => "送信待ち",
+        "sending" => "送信中",
+        "sent" => "送信済み",
+        "retrying" => "再送待ち",
+        "failed" => "送信失敗（再試行の上限）",
+        "refused" => "受信拒否",
+        "cancelled" => "取消",
+        _ => "不明",
+    }
+}
+
+/// The states a message may be resent from: its retries on temporary
+/// failures ran out (`failed`) or the server refused it (`refused`).
+pub const RESENDABLE: [&str; 2] = ["failed", "refused"];
+
+/// Whether a message in `state` may be resent; the conflict says why not.
+pub fn resendable(state: &str) -> AppResult<()> {
+    if RESENDABLE.contains(&state) {
+        Ok(())
+    } else {
+        Err(AppError::Conflict(format!(
+            "この通知メールは「{}」のため再送できません。再送できるのは「{}」か「{}」の通知メールだけです",
+            state_label(state),
+            state_label("failed"),
+            state_label("refused"),
+        )))
+    }
+}
+
 /// The last due date any item can be reminded of today: the earliest notice
 /// comes `days_before_due` before the due date, under the base parameters or
 /// a municipality's override; everything later can wait, so the scan need not
@@ -1154,6 +1186,20 @@ mod tests {
             dropped_ids(&check(&c)),
             [(1, "担当委員にメールを送れるようになりました")]
         );
+    }
+
+    #[test]
+    fn only_failed_and_refused_messages_may_be_resent_and_the_conflict_names_the_state() {
+        assert!(resendable("failed").is_ok() && resendable("refused").is_ok());
+        for state in ["queued", "sending", "retrying", "sent", "cancelled"] {
+            let e = resendable(state).unwrap_err();
+            assert_eq!(e.status(), poem::http::StatusCode::CONFLICT);
+            let message = e.to_string();
+            assert!(
+                message.starts_with(&format!("この通知メールは「{}」", state_label(state))),
+                "{message}"
+            );
+        }
     }
 
     #[test]

@@ -221,6 +221,8 @@ struct DeliveryRow {
     state_label: &'static str,
     /// 「北区: 多職種研修の評価（54日超過）」 per item.
     items: Vec<String>,
+    /// Failed or refused, and the reader may resend it (「再送する」).
+    resend: bool,
 }
 
 #[derive(Template)]
@@ -231,20 +233,11 @@ struct DeliveriesPage {
     total: i64,
     state_filter: String,
     ward_filter: String,
+    /// A message was just queued again (`?resent=ID` after 「再送する」).
+    resent: bool,
 }
 
-pub fn state_label(state: &str) -> &'static str {
-    match state {
-        "queued" => "送信待ち",
-        "sending" => "送信中",
-        "sent" => "送信済み",
-        "retrying" => "再送待ち",
-        "failed" => "送信失敗（再試行の上限）",
-        "refused" => "受信拒否",
-        "cancelled" => "取消",
-        _ => "不明",
-    }
-}
+pub use super::state_label;
 
 /// One listed item as the delivery log prints it:
 /// 「北区: 研修の評価（5日超過）」, or with why it dropped out.
@@ -286,12 +279,18 @@ pub async fn deliveries(
     )
     .await
     .map_err(fail)?;
+    // Every row is of the view's municipality (`admin`'s view names none,
+    // and `admin` writes every ward): the page kit decides the button.
+    let municipality_id = view.municipality_id().unwrap_or_default();
     let rows = page
         .items
         .into_iter()
         .map(|d| DeliveryRow {
             state_label: state_label(&d.state),
             items: d.items.iter().map(item_line).collect(),
+            resend: super::RESENDABLE.contains(&d.state.as_str())
+                && d.ward_id
+                    .is_some_and(|w| crate::pages::reader_writes(w, municipality_id)),
             d,
         })
         .collect();
@@ -305,8 +304,42 @@ pub async fn deliveries(
         total: page.total,
         state_filter: st.unwrap_or("").to_string(),
         ward_filter: ward_id.map(|w| w.to_string()).unwrap_or_default(),
+        resent: filter.non_empty("resent").is_some(),
     })?
     .into_response())
+}
+
+/// `POST /reminders/deliveries/{id}/resend`, the 「再送する」 button beside a
+/// failed or refused message on the delivery log and the ward dashboard:
+/// queues it again ([`store::resend`]) and goes back to the page the button
+/// was on (`back=dashboard`, or the delivery log with its filters), which
+/// says so. A message in another state answers the 409 page.
+#[handler]
+pub async fn resend(
+    Data(state): Data<&AppState>,
+    message: crate::access::OutboxWrite,
+    body: Body,
+) -> PageResult {
+    let form = FormData::parse(&body.into_vec().await?);
+    store::resend(&state.db, &message, state.clock.now())
+        .await
+        .map_err(fail)?;
+    let mut query = form_urlencoded::Serializer::new(String::new());
+    if form.value("back") == "dashboard" {
+        query.append_pair("resent", &message.id().to_string());
+        return see_other(format!("/wards/{}?{}", message.ward_id(), query.finish()));
+    }
+    if let Some(w) = form
+        .non_empty("ward_id")
+        .and_then(|w| w.parse::<i64>().ok())
+    {
+        query.append_pair("ward_id", &w.to_string());
+    }
+    if let Some(s) = form.non_empty("state").filter(|s| state_label(s) != "不明") {
+        query.append_pair("state", s);
+    }
+    query.append_pair("resent", &message.id().to_string());
+    see_other(format!("/reminders/deliveries?{}", query.finish()))
 }
 
 /// `/calendar.ics?token=TOKEN`: the iCal feed. The token rides in the query

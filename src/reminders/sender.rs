@@ -5,7 +5,9 @@
 //! backoff up to the message's `max_attempts`, then marked failed (its
 //! items are owed again at the next run); a permanent rejection (5xx, an
 //! unusable address) is marked refused at once, and the address is not
-//! mailed again until it changes. Right before each attempt the message's items
+//! mailed again until it changes or a resend of the refused message gets
+//! through (a resent message is sent whatever that list says: only the job
+//! reads it). Right before each attempt the message's items
 //! are read again: what is no longer owed drops out, and a message left with
 //! nothing is cancelled instead of sent. Logs name messages by outbox id only: the
 //! recipient is a member's address and never goes to the log.

@@ -495,9 +495,12 @@ async fn carried_items(tx: &mut Tx, outbox_id: i64) -> AppResult<Vec<super::Queu
     Ok(items)
 }
 
-/// Of `items` carried by message `outbox_id`, those a newer message carries
-/// too that was sent or is still to send: a resent old message must not
-/// repeat what the next run reminded of already.
+/// Of `items` carried by message `outbox_id`, those a newer message to the
+/// same recipient carries too that was sent or is still to send: a resent
+/// old message must not repeat what the next run reminded of already. A
+/// newer message to someone else does not count: an owner whose address
+/// was refused had its items go to the secretariat (宛先のない対応策), and a
+/// resend of the refused message is still the owner's only reminder.
 pub async fn carried_later(
     db: &Db,
     outbox_id: i64,
@@ -511,8 +514,11 @@ pub async fn carried_later(
         "SELECT DISTINCT i.countermeasure_id, i.track FROM outbox_items i \
          JOIN outbox_items mine ON mine.countermeasure_id = i.countermeasure_id AND mine.track = i.track \
          JOIN outbox o ON o.id = i.outbox_id \
+         JOIN outbox me ON me.id = mine.outbox_id \
          WHERE mine.outbox_id = $1 AND i.outbox_id > $1 AND i.dropped IS NULL \
-           AND o.state IN ('queued', 'retrying', 'sending', 'sent')",
+           AND o.state IN ('queued', 'retrying', 'sending', 'sent') \
+           AND o.recipient_kind = me.recipient_kind \
+           AND LOWER(TRIM(o.recipient)) = LOWER(TRIM(me.recipient))",
     )
     .bind(outbox_id)
     .fetch_all(&db.pool)
@@ -611,6 +617,72 @@ pub async fn finish(
     event(&mut tx, claimed.id, state, claimed.attempt, error, now).await?;
     tx.commit().await?;
     Ok(true)
+}
+
+/// Puts a failed or refused message back in the queue, due at `now`, its
+/// attempts counted afresh, with its history row (「再送（依頼: account:7）」:
+/// who asked, by account id only) and its audit row in the same
+/// transaction. The sender re-checks its items before the attempt as for
+/// any message: those a newer message to the same recipient carried drop
+/// out, and a message left with none is cancelled. A refused address stays
+/// in `refused_addresses` (the planner keeps skipping it) until the resend
+/// gets through ([`finish`] deletes it on `Sent`); the sender itself never
+/// looks there, so the resend is tried.
+///
+/// Errors: 409 when the message is in another state (queued again, sent,
+/// cancelled …), also when a concurrent resend got there first.
+pub async fn resend(
+    db: &Db,
+    message: &crate::access::OutboxWrite,
+    now: DateTime<Utc>,
+) -> AppResult<Delivery> {
+    let id = message.id();
+    let mut tx = db.begin_row_locked().await?;
+    let (state, attempts): (String, i64) =
+        sqlx::query_as("SELECT state, attempts FROM outbox WHERE id = $1")
+            .bind(id)
+            .fetch_optional(&mut *tx)
+            .await?
+            .ok_or(AppError::NotFound("通知メール"))?;
+    super::resendable(&state)?;
+    // Compare-and-set on the state read: a concurrent resend (or anything
+    // else) that changed it meanwhile wins, and this one reports its state.
+    let updated = sqlx::query(
+        "UPDATE outbox SET state = 'queued', attempts = 0, next_attempt_at = $1 \
+         WHERE id = $2 AND state = $3",
+    )
+    .bind(timestamp(now))
+    .bind(id)
+    .bind(state.as_str())
+    .execute(&mut *tx)
+    .await?;
+    if updated.rows_affected() == 0 {
+        let now_state: String = sqlx::query_scalar("SELECT state FROM outbox WHERE id = $1")
+            .bind(id)
+            .fetch_one(&mut *tx)
+            .await?;
+        super::resendable(&now_state)?;
+        return Err(AppError::Conflict(
+            "この通知メールは別の操作で変更されました。画面を読み込み直してください".into(),
+        ));
+    }
+    let by = audit::current_actor().unwrap_or_else(|| "operator".into());
+    let note = format!("再送（依頼: {by}）");
+    event(&mut tx, id, "queued", 0, Some(&note), now).await?;
+    let entry = audit::Entry {
+        ward_id: Some(message.ward_id()),
+        entity: "outbox",
+        entity_id: id,
+        action: "resend",
+        actor: None,
+        changes: audit::diff(
+            &json!({ "state": state, "attempts": attempts }),
+            &json!({ "state": "queued", "attempts": 0 }),
+        ),
+    };
+    audit::record(&mut tx, entry, now).await?;
+    tx.commit().await?;
+    delivery(db, &message.read()).await
 }
 
 /// Each of `ids` as it is now, for the re-check before an attempt; a
@@ -1061,6 +1133,10 @@ pub struct DeliveryItem {
     pub dropped: Option<String>,
 }
 
+/// The outbox columns a [`Delivery`] is read from.
+const DELIVERY_COLUMNS: &str = "id, ward_id, recipient_kind, recipient, subject, state, attempts, \
+     last_error, reminder_date, created_at, sent_at, message_id";
+
 fn delivery_from_row(row: &AnyRow) -> Result<Delivery, sqlx::Error> {
     Ok(Delivery {
         id: row.try_get("id")?,
@@ -1117,8 +1193,7 @@ pub async fn deliveries(
     // The count rides along as an uncorrelated subquery (evaluated once).
     let n = filter.next_placeholder();
     let sql = format!(
-        "SELECT id, ward_id, recipient_kind, recipient, subject, state, attempts, last_error, \
-             reminder_date, created_at, sent_at, message_id, \
+        "SELECT {DELIVERY_COLUMNS}, \
              (SELECT COUNT(*) FROM outbox{where_sql}) AS total FROM outbox{where_sql} \
          ORDER BY id DESC LIMIT ${} OFFSET ${}",
         n,
@@ -1151,6 +1226,20 @@ pub async fn deliveries(
         total,
         paging,
     })
+}
+
+/// One message of the delivery log, with its items.
+pub async fn delivery(db: &Db, message: &crate::access::OutboxRead) -> AppResult<Delivery> {
+    let sql = format!("SELECT {DELIVERY_COLUMNS} FROM outbox WHERE id = $1");
+    let row = sqlx::query(sqlx::AssertSqlSafe(sql))
+        .bind(message.id())
+        .fetch_optional(&db.pool)
+        .await?
+        .ok_or(AppError::NotFound("通知メール"))?;
+    let mut one = [delivery_from_row(&row)?];
+    attach_items(db, &mut one).await?;
+    let [d] = one;
+    Ok(d)
 }
 
 /// Fills in each delivery's items: one query for the page.

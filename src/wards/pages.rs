@@ -60,10 +60,17 @@ struct DashboardPage {
     can_write: bool,
     /// The actor may rename the ward (the city).
     can_rename: bool,
+    /// A failed or refused reminder was just queued again (「再送する」 came
+    /// back here with `?resent=ID`).
+    resent: bool,
 }
 
 #[handler]
-pub async fn dashboard(Data(state): Data<&AppState>, scope: WardRead) -> PageResult {
+pub async fn dashboard(
+    Data(state): Data<&AppState>,
+    scope: WardRead,
+    uri: &poem::http::Uri,
+) -> PageResult {
     let id = scope.ward_id();
     // The page kit knows its reader: no look-up for the links to show.
     let can_write = crate::pages::reader_writes(id, scope.municipality_id());
@@ -139,6 +146,9 @@ pub async fn dashboard(Data(state): Data<&AppState>, scope: WardRead) -> PageRes
         can_write,
         can_rename,
         failed_mail: failed.items,
+        resent: crate::pages::FormData::parse(uri.query().unwrap_or("").as_bytes())
+            .non_empty("resent")
+            .is_some(),
     };
     Ok(render(&page)?.into_response())
 }

@@ -226,14 +226,17 @@ fn expected(rule: Rule, actor: Actor, place: Place) -> Outcome {
         Rule::Ward(Need::Read)
         | Rule::Member(Need::Read)
         | Rule::Meeting(Need::Read)
-        | Rule::Countermeasure(Need::Read) => in_scope(reads(actor, place), true),
+        | Rule::Countermeasure(Need::Read)
+        | Rule::Outbox(Need::Read) => in_scope(reads(actor, place), true),
         Rule::Countermeasure(Need::Step) => in_scope(
             reads(actor, place),
             writes(actor, place) || (actor == Actor::MemberA1 && place == 0),
         ),
-        Rule::Ward(_) | Rule::Member(_) | Rule::Meeting(_) | Rule::Countermeasure(_) => {
-            in_scope(reads(actor, place), writes(actor, place))
-        }
+        Rule::Ward(_)
+        | Rule::Member(_)
+        | Rule::Meeting(_)
+        | Rule::Countermeasure(_)
+        | Rule::Outbox(_) => in_scope(reads(actor, place), writes(actor, place)),
         Rule::WardByCity => in_scope(
             reads(actor, place),
             matches!(actor, Actor::Admin | Actor::CityA | Actor::CityB) && writes(actor, place),
@@ -299,6 +302,9 @@ async fn resource(w: &World, rule: Rule, place: Place, fresh: bool) -> i64 {
         Rule::Meeting(_) => ward.meeting,
         Rule::Countermeasure(_) if fresh => fresh_countermeasure(&w.app, ward.id, ward.owner).await,
         Rule::Countermeasure(_) => ward.countermeasure,
+        // A failed reminder of the ward, fresh for every cell (a resend
+        // queues it, and only a failed or refused one may be resent).
+        Rule::Outbox(_) => w.app.outbox_message(ward.id, "failed").await,
         Rule::City(_) => ward.municipality,
         _ => ward.id,
     }
@@ -426,6 +432,7 @@ fn api_rule(operation: &str) -> Option<Rule> {
         "transitionCountermeasure" => Rule::Countermeasure(Step),
         "listSurveyStatuses" | "getReport" => Rule::CityView,
         "listDeliveries" => Rule::WardsView,
+        "resendDelivery" => Rule::Outbox(Write),
         "getSurveySummaries" | "getReminderSettings" => Rule::City(Read),
         "saveSurveySummaries" | "setReminderSettings" => Rule::City(Write),
         _ => return None,

@@ -22,6 +22,7 @@ mod postponed;
 mod process;
 mod reminders;
 mod report;
+mod resend;
 mod rules;
 mod schedule;
 mod seed;

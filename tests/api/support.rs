@@ -710,6 +710,11 @@ impl SmtpSink {
         self.state.lock().unwrap().reject.push(addr.to_string());
     }
 
+    /// Takes mail for `addr` again (the mailbox was fixed on the server).
+    pub fn accept(&self, addr: &str) {
+        self.state.lock().unwrap().reject.retain(|r| r != addr);
+    }
+
     /// Takes `delay` to accept each message from now on.
     pub fn set_delay(&self, delay: std::time::Duration) {
         self.state.lock().unwrap().delay = delay;
@@ -805,6 +810,30 @@ impl TestApp {
         )
         .await
         .expect("job run")
+    }
+
+    /// A reminder message of ward `ward_id` in `state`, written straight
+    /// into the outbox (no items, no SMTP): a record for the access tests.
+    pub async fn outbox_message(&self, ward_id: i64, state: &str) -> i64 {
+        let n: i64 = sqlx::query_scalar("SELECT COALESCE(MAX(id), 0) + 1 FROM outbox")
+            .fetch_one(&self.db.pool)
+            .await
+            .unwrap();
+        sqlx::query_scalar(
+            "INSERT INTO outbox (idempotency_key, message_id, job, recipient_kind, ward_id, \
+                 recipient, subject, body_text, body_html, state, attempts, max_attempts, \
+                 next_attempt_at, reminder_date, created_at) \
+             VALUES ($1, $2, 'overdue-evaluations', 'secretariat', $3, 'jimu@example.jp', \
+                 '件名', '本文', '<p>本文</p>', $4, 1, 5, $5, '2026-11-24', $5) RETURNING id",
+        )
+        .bind(format!("test|{n}"))
+        .bind(format!("<test.{n}@renkei.example.jp>"))
+        .bind(ward_id)
+        .bind(state)
+        .bind(NOW)
+        .fetch_one(&self.db.pool)
+        .await
+        .unwrap()
     }
 
     /// Outbox states by id order.

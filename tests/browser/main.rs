@@ -835,3 +835,85 @@ async fn a_member_evaluates_what_it_owns_and_sees_no_secretariat_actions() {
         violations.join("\n")
     );
 }
+
+/// A reminder the mail server refused appears on the ward dashboard with
+/// 「再送する」; the secretariat presses it once the mailbox works again,
+/// comes back to the dashboard with a notice, and the sender delivers it.
+#[tokio::test]
+async fn a_secretariat_resends_a_refused_reminder_from_the_dashboard() {
+    if !harness::available() {
+        return;
+    }
+    const OWNER: &str = "hanako.zaitaku@clinic.example.jp";
+    let app = TestApp::spawn().await;
+    let ward = app.municipality_with_wards("大阪市", &["北区"]).await[0];
+    let m = app.get(&format!("/api/wards/{ward}")).await.body["municipality_id"]
+        .as_i64()
+        .expect("municipality id");
+    app.set_secretariat(ward, "kita-jimukyoku@city.example.jp")
+        .await;
+    let owner = app.member_with_email(ward, "在宅 花子", OWNER).await;
+    app.planned(
+        ward,
+        3,
+        "入退院時の情報共有ルールの評価",
+        owner,
+        "2026-11-20",
+    )
+    .await;
+    let smtp = support::SmtpSink::start();
+    smtp.reject(OWNER);
+    let now = NOW.parse().unwrap();
+    app.run_job(&support::overdue_job(7, 7, 14, 5), now).await;
+    let mailer = support::mailer(&smtp.url());
+    renkei::reminders::sender::send_pending_once(&app.db, &mailer, now)
+        .await
+        .expect("send");
+    account(&app, "jimu@example.jp", Role::Secretariat, m, Some(ward)).await;
+
+    let mut b = Browser::start().await;
+    sign_in(&b, &app, "jimu@example.jp").await;
+    b.goto(&app.url(&format!("/wards/{ward}"))).await;
+    let page = b.text("main").await;
+    assert!(page.contains("送信できなかった通知（1件）"), "{page}");
+    assert!(
+        page.contains("受信拒否") && page.contains("再送する"),
+        "{page}"
+    );
+    b.axe("概要（再送）").await;
+    b.screenshot("24-dashboard-resend").await;
+
+    smtp.accept(OWNER);
+    b.submit("form[action$='/resend'] button[type=submit]")
+        .await;
+    assert!(
+        b.path()
+            .await
+            .starts_with(&format!("/wards/{ward}?resent=")),
+        "{}",
+        b.path().await
+    );
+    let page = b.text("main").await;
+    assert!(page.contains("通知メールを送信待ちに戻しました"), "{page}");
+    assert!(!page.contains("送信できなかった通知"), "{page}");
+    b.axe("概要（再送後）").await;
+    let sent = renkei::reminders::sender::send_pending_once(
+        &app.db,
+        &mailer,
+        now + chrono::TimeDelta::minutes(1),
+    )
+    .await
+    .expect("send");
+    assert_eq!(sent.sent, 1);
+    assert_eq!(smtp.to(OWNER).len(), 1);
+
+    let violations = std::mem::take(&mut b.violations);
+    b.close().await;
+    app.stop().await;
+    assert!(
+        violations.is_empty(),
+        "axe-core (WCAG 2.1 AA) found {} violation(s):\n{}",
+        violations.len(),
+        violations.join("\n")
+    );
+}
