@@ -13,8 +13,13 @@
 #   (CI set), where it is required.
 # The browser tests (tests/browser: headless Chromium, axe-core) run in the
 # SQLite run only; scripts/browser.sh installs what they need (as root).
+# After each database's tests, schemathesis checks the API against its own
+# spec on that database (scripts/schemathesis.sh, schemathesis.toml): it
+# needs python3 and PyPI for its virtualenv; when that cannot be installed
+# the run is skipped with a notice, except on CI, where it is required.
 # RENKEI_TEST_DATABASE=sqlite or =postgres runs on that one database only.
-# Arguments go to both `cargo test` runs (e.g. a test name filter).
+# Arguments go to both `cargo test` runs (e.g. a test name filter); a run
+# with arguments skips schemathesis.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -23,6 +28,26 @@ case "$only" in
     "" | sqlite | postgres) ;;
     *) echo "RENKEI_TEST_DATABASE=$only: use sqlite or postgres" >&2; exit 2 ;;
 esac
+
+# schemathesis on one database (sqlite, or postgres URL); see above.
+filtered=$#
+schemathesis() {
+    if [ "$filtered" -gt 0 ]; then
+        echo "test.sh: schemathesis skipped (a filtered run)" >&2
+        return 0
+    fi
+    local status=0
+    bash scripts/schemathesis.sh "$@" || status=$?
+    if [ "$status" = 3 ]; then
+        if [ -n "${CI:-}" ]; then
+            echo "test.sh: schemathesis is required here: python3 -m venv and PyPI must work" >&2
+            return 1
+        fi
+        echo "test.sh: schemathesis skipped (its virtualenv could not be installed)" >&2
+        return 0
+    fi
+    return "$status"
+}
 
 # The browser tests (tests/browser, in the SQLite run only) need Chromium,
 # chromedriver and axe-core: scripts/browser.sh installs them as root. When
@@ -38,6 +63,7 @@ fi
 if [ "$only" != postgres ]; then
     start=$SECONDS
     RENKEI_TEST_DATABASE=sqlite cargo test --locked --all-targets "$@"
+    schemathesis sqlite
     echo "test.sh: SQLite run took $((SECONDS - start)) s" >&2
 fi
 [ "$only" = sqlite ] && exit 0
@@ -72,4 +98,5 @@ trap cleanup EXIT
 start=$SECONDS
 RENKEI_TEST_DATABASE=postgres RENKEI_TEST_POSTGRES_URL="$url" RENKEI_TEST_RUN="$run" \
     cargo test --locked --test api "$@"
+schemathesis postgres "$url"
 echo "test.sh: PostgreSQL run took $((SECONDS - start)) s" >&2

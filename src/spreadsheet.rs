@@ -58,18 +58,27 @@ impl Encoding {
         let Some(v) = value.map(str::trim).filter(|v| !v.is_empty()) else {
             return Ok(None);
         };
-        match v.to_ascii_lowercase().as_str() {
-            "utf-8" | "utf8" => Ok(Some(Encoding::Utf8)),
-            "sjis" | "shift_jis" | "shift-jis" | "cp932" | "windows-31j" => {
-                Ok(Some(Encoding::ShiftJis))
-            }
-            "sjis-lookalike" => Ok(Some(Encoding::ShiftJisLookalike)),
-            _ => Err(AppError::invalid(
+        let v = v.to_ascii_lowercase();
+        match Self::PARAM_VALUES.iter().find(|(name, _)| *name == v) {
+            Some((_, encoding)) => Ok(Some(*encoding)),
+            None => Err(AppError::invalid(
                 "encoding",
                 "encoding は utf-8、sjis または sjis-lookalike を指定してください",
             )),
         }
     }
+
+    /// The values of `?encoding=` (any case), for [`Encoding::from_param`] and the spec.
+    pub const PARAM_VALUES: [(&'static str, Encoding); 8] = [
+        ("utf-8", Encoding::Utf8),
+        ("utf8", Encoding::Utf8),
+        ("sjis", Encoding::ShiftJis),
+        ("shift_jis", Encoding::ShiftJis),
+        ("shift-jis", Encoding::ShiftJis),
+        ("cp932", Encoding::ShiftJis),
+        ("windows-31j", Encoding::ShiftJis),
+        ("sjis-lookalike", Encoding::ShiftJisLookalike),
+    ];
 
     /// The `Content-Type` of a download in this encoding.
     pub fn content_type(self) -> &'static str {

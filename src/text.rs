@@ -379,15 +379,14 @@ impl<K: Kind> Type for Text<K> {
     }
 }
 
-/// Accepts what poem-openapi's `String` accepts (numbers and booleans as
-/// their text), then the kind's rule. A refusal's message is the Japanese
-/// one; `http::problem` finds the field it came from.
+/// Accepts a JSON string only, as the spec's `type: string` says (unlike
+/// poem-openapi's `String`, which also takes numbers and booleans as their
+/// text), then the kind's rule. A refusal's message is the Japanese one;
+/// `http::problem` finds the field it came from.
 impl<K: Kind> ParseFromJSON for Text<K> {
     fn parse_from_json(value: Option<Value>) -> ParseResult<Self> {
         let text = match value.unwrap_or_default() {
             Value::String(s) => s,
-            Value::Number(n) => n.to_string(),
-            Value::Bool(b) => b.to_string(),
             other => return Err(ParseError::expected_type(other)),
         };
         Self::parse(text).map_err(|e| ParseError::custom(e.message()))
@@ -472,15 +471,19 @@ mod tests {
     }
 
     #[test]
-    fn json_parsing_applies_the_rule_and_keeps_strings_leniency() {
+    fn json_parsing_applies_the_rule_and_takes_strings_only() {
         let err = SingleLine::parse_from_json(Some(Value::String("a\nb".into()))).unwrap_err();
         assert_eq!(
             TextError::found_in(err.message()),
             Some(TextError::NotSingleLine)
         );
-        let n = SingleLine::parse_from_json(Some(serde_json::json!(12))).unwrap();
-        assert_eq!(n, "12");
-        assert!(SingleLine::parse_from_json(Some(serde_json::json!([1]))).is_err());
+        for not_a_string in [
+            serde_json::json!(12),
+            serde_json::json!(false),
+            serde_json::json!([1]),
+        ] {
+            assert!(SingleLine::parse_from_json(Some(not_a_string)).is_err());
+        }
         let m = MultiLine::parse_from_json(Some(Value::String("a\r\nb".into()))).unwrap();
         assert_eq!(m.to_json(), Some(Value::String("a\nb".into())));
         assert!(MultiLine::parse_from_parameter("a\u{0}").is_err());

@@ -73,6 +73,11 @@ label_enum! {
     }
 }
 
+/// The longest title, in characters.
+pub const TITLE_MAX: usize = 200;
+/// The longest 課題 and 計画, in characters.
+pub const TEXT_MAX: usize = 20_000;
+
 #[derive(Debug, Clone, serde::Serialize, poem_openapi::Object)]
 pub struct Countermeasure {
     pub id: i64,
@@ -315,15 +320,18 @@ pub fn validate(cm: &Countermeasure) -> AppResult<()> {
     }
     if cm.title.trim().is_empty() {
         errors.push(FieldError::new("title", "対応策の名称を入力してください"));
-    } else if cm.title.chars().count() > 200 {
+    } else if cm.title.chars().count() > TITLE_MAX {
         errors.push(FieldError::new(
             "title",
-            "対応策の名称は200文字以内で入力してください",
+            format!("対応策の名称は{TITLE_MAX}文字以内で入力してください"),
         ));
     }
     for (field, value) in [("issue", &cm.issue), ("plan", &cm.plan)] {
-        if value.chars().count() > 20_000 {
-            errors.push(FieldError::new(field, "20000文字以内で入力してください"));
+        if value.chars().count() > TEXT_MAX {
+            errors.push(FieldError::new(
+                field,
+                format!("{TEXT_MAX}文字以内で入力してください"),
+            ));
         }
     }
     if let Some(due) = cm.evaluation_due_on

@@ -24,6 +24,12 @@
 //! then read and thrown away for a while ([`LINGER`]) before the connection
 //! closes, as nginx does, so a client still sending gets the 413 instead of
 //! a connection reset.
+//!
+//! A body the answer did not need (a 401, 403 or 404 decided before the
+//! body is read) is treated alike: the answer says `Connection: close`,
+//! since the server does not read another request after an unread body,
+//! and the rest is read and thrown away meanwhile. Without the header a
+//! client would send its next request on the closed connection.
 
 use std::io;
 use std::pin::Pin;
@@ -159,10 +165,12 @@ impl<E: Endpoint> Endpoint for BodyLimitEndpoint<E> {
             return self.inner.call(req).await.map(IntoResponse::into_response);
         }
         let rest = Arc::new(Mutex::new(None));
+        let unread = Arc::new(Mutex::new(None));
         req.set_body(Body::from_bytes_stream(Capped {
             inner: Some(Box::pin(body.into_bytes_stream())),
             left: limit.bytes(),
             rest: rest.clone(),
+            unread: unread.clone(),
         }));
         let result = self.inner.call(req).await;
         // Whatever the reader made of the cut-off body, the answer is 413.
@@ -171,7 +179,17 @@ impl<E: Endpoint> Endpoint for BodyLimitEndpoint<E> {
             linger(stream);
             return Ok(too_large(api, limit));
         }
-        result.map(IntoResponse::into_response)
+        let Some(stream) = unread.lock().ok().and_then(|mut r| r.take()) else {
+            return result.map(IntoResponse::into_response);
+        };
+        linger(stream);
+        let mut resp = match result {
+            Ok(r) => r.into_response(),
+            Err(e) => e.into_response(),
+        };
+        resp.headers_mut()
+            .insert(header::CONNECTION, HeaderValue::from_static("close"));
+        Ok(resp)
     }
 }
 
@@ -200,11 +218,21 @@ fn too_large(api: bool, limit: Limit) -> Response {
 type ByteStream = Pin<Box<dyn Stream<Item = io::Result<Bytes>> + Send>>;
 
 /// A body that ends in an error once more than `left` bytes arrive; the
-/// unread rest is handed to `rest` (for [`linger`]).
+/// unread rest is handed to `rest` (for [`linger`]). Dropped before its
+/// end (the answer did not need it), it hands what is left to `unread`.
 struct Capped {
     inner: Option<ByteStream>,
     left: u64,
     rest: Arc<Mutex<Option<ByteStream>>>,
+    unread: Arc<Mutex<Option<ByteStream>>>,
+}
+
+impl Drop for Capped {
+    fn drop(&mut self) {
+        if let (Some(inner), Ok(mut unread)) = (self.inner.take(), self.unread.lock()) {
+            *unread = Some(inner);
+        }
+    }
 }
 
 impl Stream for Capped {
@@ -228,6 +256,11 @@ impl Stream for Capped {
                     io::ErrorKind::InvalidData,
                     "request body over the limit",
                 ))))
+            }
+            Poll::Ready(None) => {
+                // Read to its end: nothing is left for `unread`.
+                self.inner = None;
+                Poll::Ready(None)
             }
             other => other,
         }
@@ -323,11 +356,43 @@ mod tests {
             inner: Some(Box::pin(futures_util::stream::iter(chunks))),
             left: 7,
             rest: rest.clone(),
+            unread: Arc::new(Mutex::new(None)),
         };
         assert_eq!(capped.next().await.unwrap().unwrap(), "12345");
         assert!(capped.next().await.unwrap().is_err());
         assert!(capped.next().await.is_none());
         let mut left = rest.lock().unwrap().take().expect("the rest is kept");
         assert_eq!(left.next().await.unwrap().unwrap(), "9");
+    }
+
+    #[tokio::test]
+    async fn a_body_dropped_before_its_end_hands_over_the_rest() {
+        let chunks: Vec<io::Result<Bytes>> =
+            vec![Ok(Bytes::from_static(b"12")), Ok(Bytes::from_static(b"34"))];
+        let unread = Arc::new(Mutex::new(None));
+        let mut capped = Capped {
+            inner: Some(Box::pin(futures_util::stream::iter(chunks))),
+            left: 100,
+            rest: Arc::new(Mutex::new(None)),
+            unread: unread.clone(),
+        };
+        assert_eq!(capped.next().await.unwrap().unwrap(), "12");
+        drop(capped);
+        let mut left = unread.lock().unwrap().take().expect("the rest is kept");
+        assert_eq!(left.next().await.unwrap().unwrap(), "34");
+
+        // Read to its end, it leaves nothing.
+        let unread = Arc::new(Mutex::new(None));
+        let mut capped = Capped {
+            inner: Some(Box::pin(futures_util::stream::iter(vec![Ok(
+                Bytes::from_static(b"1"),
+            )]))),
+            left: 100,
+            rest: Arc::new(Mutex::new(None)),
+            unread: unread.clone(),
+        };
+        while capped.next().await.is_some() {}
+        drop(capped);
+        assert!(unread.lock().unwrap().is_none());
     }
 }

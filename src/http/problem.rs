@@ -167,7 +167,7 @@ pub async fn catch_api_error(err: poem::Error) -> Response {
 pub struct TextFields {
     /// Property name → whether some schema has it as single-line / multi-line.
     kinds: HashMap<String, (bool, bool)>,
-    /// Property names some schema has as a date (`format: naive-date`):
+    /// Property names some schema has as a date (`format: date`, poem's `naive-date`):
     /// a date that does not parse (10000-01-01, 2026-02-30) is named too.
     dates: std::collections::HashSet<String>,
 }
@@ -187,7 +187,7 @@ impl TextFields {
                 let entry = kinds.entry(name.clone()).or_default();
                 entry.0 |= has_format(property, Single::FORMAT);
                 entry.1 |= has_format(property, Multi::FORMAT);
-                if has_format(property, "naive-date") {
+                if has_format(property, "naive-date") || has_format(property, "date") {
                     dates.insert(name.clone());
                 }
             }

@@ -1,8 +1,13 @@
 //! The published OpenAPI document: poem-openapi's spec, completed with what
 //! the layers around the operations answer (the bearer gate's 401, the body
-//! limit's 413, the media-type check's 415) and the ranges the domain rules
-//! enforce, so typed clients generated from `/openapi.json` match the API.
+//! limit's 413, the media-type check's 415) and the rules the domain
+//! enforces on requests where a schema can say them (ranges, lengths,
+//! non-blank text, date, e-mail and period forms, list sizes), so typed
+//! clients generated from `/openapi.json` match the API and schemathesis
+//! (`scripts/schemathesis.sh`) finds nothing between them.
 //! The 405 answers carry `Allow`, taken from the same document.
+
+use std::collections::HashSet;
 
 use poem::http::{HeaderValue, StatusCode, header};
 use poem::{Endpoint, IntoResponse, Request, Response};
@@ -72,61 +77,8 @@ pub fn document(spec: &str) -> Value {
             }
         }
     }
-    // One pass over the schemas. poem-openapi writes an absent `Option` as
-    // `null` but declares it without `nullable`: every property a schema does
-    // not require may be null (OpenAPI 3.0; a `$ref` is wrapped, as 3.0
-    // ignores its siblings). And the ranges the domain rules enforce (422
-    // beyond them) are stated.
-    if let Some(schemas) = obj
-        .get_mut("components")
-        .and_then(|c| c.get_mut("schemas"))
-        .and_then(Value::as_object_mut)
-    {
-        for schema in schemas.values_mut() {
-            let required: Vec<String> = schema["required"]
-                .as_array()
-                .map(|r| {
-                    r.iter()
-                        .filter_map(|v| v.as_str().map(str::to_string))
-                        .collect()
-                })
-                .unwrap_or_default();
-            let Some(props) = schema.get_mut("properties").and_then(Value::as_object_mut) else {
-                continue;
-            };
-            for (name, prop) in props.iter_mut() {
-                let topic = match name.as_str() {
-                    "topic" => Some(&mut *prop),
-                    "topics" => prop.get_mut("items"),
-                    _ => None,
-                };
-                if let Some(t) = topic.and_then(Value::as_object_mut)
-                    && t.get("type") == Some(&json!("integer"))
-                {
-                    t.insert("minimum".into(), json!(1));
-                    t.insert("maximum".into(), json!(10));
-                }
-                if required.contains(name) {
-                    continue;
-                }
-                if let Some(r) = prop.get("$ref").cloned() {
-                    *prop = json!({ "allOf": [{ "$ref": r }], "nullable": true });
-                } else if let Some(p) = prop.as_object_mut() {
-                    p.insert("nullable".into(), json!(true));
-                }
-            }
-        }
-    }
-    if let Some(params) = doc
-        .pointer_mut("/paths/~1reminders~1deliveries/get/parameters")
-        .and_then(Value::as_array_mut)
-    {
-        for p in params {
-            if p["name"] == "state" {
-                p["schema"]["enum"] = json!(crate::reminders::api::STATES);
-            }
-        }
-    }
+    complete_schemas(&mut doc);
+    complete_parameters(&mut doc);
     // A 409 that is not about the PDCA ladder says what it is about.
     if let Some(conflict) =
         doc.pointer_mut("/paths/~1reminders~1deliveries~1{id}~1resend/post/responses/409")
@@ -136,6 +88,373 @@ pub fn document(spec: &str) -> Value {
         );
     }
     doc
+}
+
+/// What Rust's `trim` removes (Unicode White_Space), as the inside of a
+/// character class: a text of only these is blank to the domain's rules.
+const WHITE_SPACE: &str =
+    r"\u0009-\u000D\u0020\u0085\u00A0\u1680\u2000-\u200A\u2028-\u2029\u202F\u205F\u3000";
+
+/// A date a request may carry: RFC 3339 `full-date` in [`crate::calendar::YEARS`]
+/// (422 outside them).
+const DATE_PATTERN: &str = r"^(20[0-9]{2}|2100)-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])$";
+
+/// A period code as `calendar::Period::parse` reads it: `2017H1`, fiscal years from 1900.
+const PERIOD_PATTERN: &str = r"^(19[0-9]{2}|[2-9][0-9]{3})[Hh][12]$";
+
+/// An e-mail address as `crate::email::check` stores it (ASCII, a domain of
+/// dotted labels), or empty for none. What it also accepts and folds
+/// (full-width letters, white space around) is left out.
+const EMAIL_PATTERN: &str = r"^$|^[A-Za-z0-9!#$%&'*+/=?^_`{|}~.-]{1,64}@([A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?\.)+[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?$";
+
+/// A rule of the domain on one request property, stated in the spec so
+/// that what the spec allows, the API accepts (schemathesis checks both ways).
+#[derive(Debug, Clone, Copy)]
+enum Rule {
+    /// Text that is not blank once trimmed, of at most so many characters.
+    Required(usize),
+    /// Text of at most so many characters.
+    Max(usize),
+    /// An e-mail address ([`EMAIL_PATTERN`]).
+    Email,
+    /// An integer in this range.
+    Range(i64, i64),
+    /// An integer at least this.
+    AtLeast(i64),
+    /// A list of exactly so many items, or an empty one (a draft's).
+    AllOrNone(usize),
+    /// A list of exactly so many items.
+    Exactly(usize),
+    /// A list without repeated items.
+    Unique,
+}
+
+/// The rules of the request schemas: (schema, property, rule); `name[]`
+/// is each item of the list `name`. The numbers come from the modules that
+/// enforce them (422 beyond them), but for the reminder parameters, whose
+/// bounds live in `reminders::Params::validate` (a test checks them).
+fn rules() -> Vec<(&'static str, &'static str, Rule)> {
+    use crate::{countermeasures as cm, meetings, members, municipalities, survey};
+    use Rule::*;
+    let name = Required(municipalities::NAME_MAX);
+    vec![
+        ("NewMunicipality", "name", name),
+        ("NewMunicipality", "wards[]", name),
+        ("NewMunicipality", "wards", Unique),
+        ("NewWard", "name", name),
+        ("WardPatch", "name", name),
+        ("WardPatch", "secretariat_email", Email),
+        ("NewMember", "name", Required(members::NAME_MAX)),
+        ("NewMember", "organization", Max(members::ORGANIZATION_MAX)),
+        ("NewMember", "email", Email),
+        ("MemberPatch", "name", Required(members::NAME_MAX)),
+        (
+            "MemberPatch",
+            "organization",
+            Max(members::ORGANIZATION_MAX),
+        ),
+        ("MemberPatch", "email", Email),
+        ("NewMeetingRequest", "title", Required(meetings::TITLE_MAX)),
+        ("NewMeetingRequest", "minutes", Max(meetings::MINUTES_MAX)),
+        (
+            "MeetingPatchRequest",
+            "title",
+            Required(meetings::TITLE_MAX),
+        ),
+        ("MeetingPatchRequest", "minutes", Max(meetings::MINUTES_MAX)),
+        ("NewCountermeasure", "title", Required(cm::TITLE_MAX)),
+        ("NewCountermeasure", "issue", Max(cm::TEXT_MAX)),
+        ("NewCountermeasure", "plan", Max(cm::TEXT_MAX)),
+        ("CountermeasurePatch", "title", Required(cm::TITLE_MAX)),
+        ("CountermeasurePatch", "issue", Max(cm::TEXT_MAX)),
+        ("CountermeasurePatch", "plan", Max(cm::TEXT_MAX)),
+        ("Overrides", "days_before_due", Range(0, 90)),
+        ("Overrides", "repeat_interval_days", Range(1, 90)),
+        ("Overrides", "escalation_after_days", Range(1, 365)),
+        (
+            "SurveyAnswers",
+            "meeting_steps",
+            AllOrNone(survey::MEETING_STEPS.len()),
+        ),
+        (
+            "SurveyAnswers",
+            "awareness",
+            AllOrNone(survey::AWARENESS_ITEMS.len()),
+        ),
+        ("SurveyAnswers", "awareness_reasons", Max(survey::MAX_TEXT)),
+        (
+            "OfficeAnswers",
+            "seamless",
+            AllOrNone(survey::SEAMLESS_ITEMS.len()),
+        ),
+        (
+            "OfficeAnswers",
+            "sharing",
+            AllOrNone(survey::SHARING_ITEMS.len()),
+        ),
+        ("ConsultationMonth", "month", Range(1, 12)),
+        (
+            "ConsultationMonth",
+            "by_requester",
+            Exactly(survey::REQUESTERS.len()),
+        ),
+        ("ConsultationMonth", "by_requester[]", AtLeast(0)),
+        (
+            "ConsultationMonth",
+            "by_content",
+            Exactly(survey::CONTENTS.len()),
+        ),
+        ("ConsultationMonth", "by_content[]", AtLeast(0)),
+        ("Training", "sessions", Range(0, 999)),
+        ("Training", "reasons", Max(survey::MAX_TEXT)),
+        ("SectionText", "text", Max(survey::MAX_TEXT)),
+    ]
+}
+
+/// The rules of [`rules`] whose schema or property the document lacks (a
+/// renamed field would silently lose its rule; a test keeps this empty).
+pub fn missing_rule_targets(doc: &Value) -> Vec<String> {
+    rules()
+        .into_iter()
+        .filter(|(schema, path, _)| {
+            let (name, item) = match path.strip_suffix("[]") {
+                Some(list) => (list, true),
+                None => (*path, false),
+            };
+            let prop = &doc["components"]["schemas"][*schema]["properties"][name];
+            prop.is_null() || (item && prop["items"].is_null())
+        })
+        .map(|(schema, path, _)| format!("{schema}.{path}"))
+        .collect()
+}
+
+/// The character class of what a text kind refuses, read back from its
+/// pattern (`^[^…]*$`).
+fn refused_class(pattern: &str) -> Option<&str> {
+    pattern.strip_prefix("^[^")?.strip_suffix("]*$")
+}
+
+impl Rule {
+    fn apply(self, schema: &mut serde_json::Map<String, Value>) {
+        match self {
+            Rule::Required(max) => {
+                schema.insert("minLength".into(), json!(1));
+                schema.insert("maxLength".into(), json!(max));
+                let refused = schema
+                    .get("pattern")
+                    .and_then(Value::as_str)
+                    .and_then(refused_class)
+                    .map(str::to_string);
+                if let Some(refused) = refused {
+                    // Some character neither refused nor white space.
+                    schema.insert(
+                        "pattern".into(),
+                        json!(format!(
+                            "^[^{refused}]*[^{refused}{WHITE_SPACE}][^{refused}]*$"
+                        )),
+                    );
+                }
+            }
+            Rule::Max(max) => {
+                schema.insert("maxLength".into(), json!(max));
+            }
+            Rule::Email => {
+                schema.insert("pattern".into(), json!(EMAIL_PATTERN));
+                schema.insert("maxLength".into(), json!(254));
+            }
+            Rule::Range(min, max) => {
+                schema.insert("minimum".into(), json!(min));
+                schema.insert("maximum".into(), json!(max));
+            }
+            Rule::AtLeast(min) => {
+                schema.insert("minimum".into(), json!(min));
+            }
+            Rule::AllOrNone(n) => {
+                schema.insert(
+                    "anyOf".into(),
+                    json!([{ "maxItems": 0 }, { "minItems": n, "maxItems": n }]),
+                );
+            }
+            Rule::Exactly(n) => {
+                schema.insert("minItems".into(), json!(n));
+                schema.insert("maxItems".into(), json!(n));
+            }
+            Rule::Unique => {
+                schema.insert("uniqueItems".into(), json!(true));
+            }
+        }
+    }
+}
+
+/// The schemas a request body uses, directly or through others.
+fn request_schemas(doc: &Value) -> HashSet<String> {
+    fn refs(v: &Value, out: &mut Vec<String>) {
+        match v {
+            Value::Object(o) => {
+                if let Some(r) = o.get("$ref").and_then(Value::as_str) {
+                    out.push(r.trim_start_matches("#/components/schemas/").to_string());
+                }
+                o.values().for_each(|v| refs(v, out));
+            }
+            Value::Array(a) => a.iter().for_each(|v| refs(v, out)),
+            _ => {}
+        }
+    }
+    let mut todo = Vec::new();
+    for item in doc["paths"]
+        .as_object()
+        .into_iter()
+        .flat_map(|p| p.values())
+    {
+        for op in item.as_object().into_iter().flat_map(|o| o.values()) {
+            refs(&op["requestBody"], &mut todo);
+        }
+    }
+    let mut seen = HashSet::new();
+    while let Some(name) = todo.pop() {
+        if seen.insert(name.clone()) {
+            refs(&doc["components"]["schemas"][&name], &mut todo);
+        }
+    }
+    seen
+}
+
+/// One pass over the schemas. poem-openapi writes an absent `Option` as
+/// `null` but declares it without `nullable`: every property a schema does
+/// not require may be null (OpenAPI 3.0; a `$ref` is wrapped, as 3.0
+/// ignores its siblings). chrono's dates are RFC 3339 `full-date`s (poem
+/// calls the format `naive-date`, which no client knows). And the rules the
+/// domain enforces on requests (422 beyond them) are stated.
+fn complete_schemas(doc: &mut Value) {
+    let requests = request_schemas(doc);
+    let rules = rules();
+    let Some(schemas) = doc
+        .pointer_mut("/components/schemas")
+        .and_then(Value::as_object_mut)
+    else {
+        return;
+    };
+    for (schema_name, schema) in schemas.iter_mut() {
+        let request = requests.contains(schema_name);
+        let required: Vec<String> = schema["required"]
+            .as_array()
+            .map(|r| {
+                r.iter()
+                    .filter_map(|v| v.as_str().map(str::to_string))
+                    .collect()
+            })
+            .unwrap_or_default();
+        let Some(props) = schema.get_mut("properties").and_then(Value::as_object_mut) else {
+            continue;
+        };
+        for (name, prop) in props.iter_mut() {
+            let topic = match name.as_str() {
+                "topic" => Some(&mut *prop),
+                "topics" => prop.get_mut("items"),
+                _ => None,
+            };
+            if let Some(t) = topic.and_then(Value::as_object_mut)
+                && t.get("type") == Some(&json!("integer"))
+            {
+                t.insert("minimum".into(), json!(1));
+                t.insert("maximum".into(), json!(10));
+            }
+            date_format(prop, request);
+            if let Some(items) = prop.get_mut("items") {
+                date_format(items, request);
+            }
+            if request {
+                for (_, path, rule) in rules.iter().filter(|(s, ..)| s == schema_name) {
+                    let target = match path.strip_suffix("[]") {
+                        Some(list) if list == name => prop.get_mut("items"),
+                        None if path == name => Some(&mut *prop),
+                        _ => None,
+                    };
+                    if let Some(t) = target.and_then(Value::as_object_mut) {
+                        rule.apply(t);
+                    }
+                }
+            }
+            if required.contains(name) {
+                continue;
+            }
+            if let Some(r) = prop.get("$ref").cloned() {
+                *prop = json!({ "allOf": [{ "$ref": r }], "nullable": true });
+            } else if let Some(p) = prop.as_object_mut() {
+                p.insert("nullable".into(), json!(true));
+            }
+        }
+    }
+}
+
+/// `naive-date` as `date`; in a request, within the years the API takes.
+fn date_format(schema: &mut Value, request: bool) {
+    if schema.get("format") == Some(&json!("naive-date")) {
+        schema["format"] = json!("date");
+        if request {
+            schema["pattern"] = json!(DATE_PATTERN);
+        }
+    }
+}
+
+/// The parameters' rules: dates, topics, periods, the CSV encodings and the
+/// deliveries' states, as the handlers check them (422, or 404 for a period
+/// in a path, which names no resource then).
+fn complete_parameters(doc: &mut Value) {
+    let Some(paths) = doc.get_mut("paths").and_then(Value::as_object_mut) else {
+        return;
+    };
+    for (path, item) in paths.iter_mut() {
+        for op in item
+            .as_object_mut()
+            .into_iter()
+            .flat_map(|o| o.values_mut())
+        {
+            for p in op
+                .get_mut("parameters")
+                .and_then(Value::as_array_mut)
+                .into_iter()
+                .flatten()
+            {
+                let name = p["name"].as_str().unwrap_or_default().to_string();
+                let schema = &mut p["schema"];
+                date_format(schema, true);
+                match name.as_str() {
+                    "topic" => {
+                        if let Some(s) = schema.as_object_mut() {
+                            Rule::Range(1, 10).apply(s);
+                        }
+                    }
+                    "limit" => {
+                        p["description"] = json!(format!(
+                            "Rows per page: {} when absent; below 1 is read as 1, above {} as {}.",
+                            crate::paging::Paging::DEFAULT_LIMIT,
+                            crate::paging::Paging::MAX_LIMIT,
+                            crate::paging::Paging::MAX_LIMIT
+                        ));
+                    }
+                    "offset" => {
+                        p["description"] = json!("Rows to skip; below 0 is read as 0.");
+                    }
+                    "period" => schema["pattern"] = json!(PERIOD_PATTERN),
+                    "encoding" => {
+                        // Absent or empty: detected from the file.
+                        let mut values = vec![json!("")];
+                        values.extend(
+                            crate::spreadsheet::Encoding::PARAM_VALUES
+                                .iter()
+                                .map(|(v, _)| json!(v)),
+                        );
+                        schema["enum"] = Value::Array(values);
+                    }
+                    "state" if path == "/reminders/deliveries" => {
+                        schema["enum"] = json!(crate::reminders::api::STATES);
+                    }
+                    _ => {}
+                }
+            }
+        }
+    }
 }
 
 /// The methods each path of the document takes, for `Allow`.
@@ -200,6 +519,119 @@ pub async fn allow_on_405<E: Endpoint>(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::text::Kind;
+
+    /// `[…]` ranges of the characters `pred` holds for, as in [`WHITE_SPACE`].
+    fn class_of(pred: impl Fn(char) -> bool) -> String {
+        let mut out = String::new();
+        let mut run: Option<(char, char)> = None;
+        let flush = |out: &mut String, (a, b): (char, char)| {
+            if a == b {
+                out.push_str(&format!("\\u{:04X}", a as u32));
+            } else {
+                out.push_str(&format!("\\u{:04X}-\\u{:04X}", a as u32, b as u32));
+            }
+        };
+        for c in (0..=0x10FFFF).filter_map(char::from_u32) {
+            if !pred(c) {
+                continue;
+            }
+            run = match run {
+                Some((a, b)) if b as u32 + 1 == c as u32 => Some((a, c)),
+                Some(r) => {
+                    flush(&mut out, r);
+                    Some((c, c))
+                }
+                None => Some((c, c)),
+            };
+        }
+        if let Some(r) = run {
+            flush(&mut out, r);
+        }
+        out
+    }
+
+    #[test]
+    fn white_space_is_what_trim_removes() {
+        assert_eq!(WHITE_SPACE, class_of(char::is_whitespace));
+    }
+
+    #[test]
+    fn the_stated_bounds_are_those_the_rules_enforce() {
+        // DATE_PATTERN spells out these years.
+        assert_eq!(crate::calendar::YEARS, 2000..=2100);
+        // PERIOD_PATTERN: fiscal years 1900 to 9999.
+        assert!(crate::calendar::Period::parse("1899H2").is_none());
+        assert!(crate::calendar::Period::parse("1900H1").is_some());
+        assert!(crate::calendar::Period::parse("9999h2").is_some());
+        // The reminder parameters (Overrides).
+        use crate::reminders::Params;
+        let valid = |p: Params| p.validate().is_ok();
+        let d = Params::default;
+        for (field, min, max) in [
+            ("days_before_due", 0, 90),
+            ("repeat_interval_days", 1, 90),
+            ("escalation_after_days", 1, 365),
+        ] {
+            let Some((_, _, Rule::Range(lo, hi))) = rules()
+                .into_iter()
+                .find(|(s, p, _)| *s == "Overrides" && *p == field)
+            else {
+                panic!("no range for {field}");
+            };
+            assert_eq!((lo, hi), (min, max), "{field}");
+            let with = |v: i64| match field {
+                "days_before_due" => Params {
+                    days_before_due: v,
+                    ..d()
+                },
+                "repeat_interval_days" => Params {
+                    repeat_interval_days: v,
+                    ..d()
+                },
+                _ => Params {
+                    escalation_after_days: v,
+                    ..d()
+                },
+            };
+            assert!(valid(with(min)) && valid(with(max)), "{field}");
+            assert!(!valid(with(min - 1)) && !valid(with(max + 1)), "{field}");
+        }
+    }
+
+    #[test]
+    fn addresses_of_the_email_pattern_are_accepted() {
+        // Extremes of EMAIL_PATTERN: every atext character and dots
+        // anywhere in the local part, numeric and hyphenated labels.
+        let local = format!("{}.", "!#$%&'*+/=?^_`{|}~-".repeat(3));
+        let long_label = format!("a{}b", "-".repeat(61));
+        for address in [
+            "a@b.c",
+            ".@0.0",
+            &format!("{local}@x-1.{long_label}"),
+            &format!("{}@example.jp", "a".repeat(64)),
+        ] {
+            assert!(crate::email::check(address).is_ok(), "{address}");
+        }
+    }
+
+    #[test]
+    fn a_required_text_keeps_its_kind_and_asks_for_a_visible_character() {
+        let mut schema = json!({
+            "type": "string",
+            "pattern": crate::text::Single::PATTERN,
+        });
+        Rule::Required(100).apply(schema.as_object_mut().unwrap());
+        let refused = refused_class(crate::text::Single::PATTERN).unwrap();
+        assert_eq!(
+            schema["pattern"],
+            format!("^[^{refused}]*[^{refused}{WHITE_SPACE}][^{refused}]*$")
+        );
+        assert_eq!(
+            (schema["minLength"].clone(), schema["maxLength"].clone()),
+            (json!(1), json!(100))
+        );
+    }
 
     #[test]
     fn allow_matches_templates_segment_by_segment() {

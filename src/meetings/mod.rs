@@ -24,6 +24,11 @@ label_enum! {
     }
 }
 
+/// The longest title, in characters (trimmed).
+pub const TITLE_MAX: usize = 200;
+/// The longest minutes (議事録), in characters.
+pub const MINUTES_MAX: usize = 20_000;
+
 #[derive(Debug, Clone, serde::Serialize, poem_openapi::Object)]
 pub struct Meeting {
     pub id: i64,
@@ -69,10 +74,10 @@ impl Meeting {
         self.title = self.title.trim().to_string();
         if self.title.is_empty() {
             errors.push(FieldError::new("title", "会議名を入力してください"));
-        } else if self.title.chars().count() > 200 {
+        } else if self.title.chars().count() > TITLE_MAX {
             errors.push(FieldError::new(
                 "title",
-                "会議名は200文字以内で入力してください",
+                format!("会議名は{TITLE_MAX}文字以内で入力してください"),
             ));
         }
         if let Some(bad) = self.topics.iter().find(|t| topics::topic(**t).is_none()) {
@@ -84,10 +89,10 @@ impl Meeting {
         if let Err(e) = crate::calendar::check_year("held_on", "開催日", self.held_on) {
             errors.push(e);
         }
-        if self.minutes.chars().count() > 20_000 {
+        if self.minutes.chars().count() > MINUTES_MAX {
             errors.push(FieldError::new(
                 "minutes",
-                "議事録は20000文字以内で入力してください",
+                format!("議事録は{MINUTES_MAX}文字以内で入力してください"),
             ));
         }
         self.topics.sort_unstable();

@@ -28,6 +28,11 @@ label_enum! {
     }
 }
 
+/// The longest name, in characters (trimmed).
+pub const NAME_MAX: usize = 100;
+/// The longest organisation (所属), in characters (trimmed).
+pub const ORGANIZATION_MAX: usize = 200;
+
 #[derive(Debug, Clone, serde::Serialize, poem_openapi::Object)]
 pub struct Member {
     pub id: i64,
@@ -94,16 +99,16 @@ impl Member {
         let name = self.name.trim();
         if name.is_empty() {
             errors.push(FieldError::new("name", "氏名を入力してください"));
-        } else if name.chars().count() > 100 {
+        } else if name.chars().count() > NAME_MAX {
             errors.push(FieldError::new(
                 "name",
-                "氏名は100文字以内で入力してください",
+                format!("氏名は{NAME_MAX}文字以内で入力してください"),
             ));
         }
-        if self.organization.chars().count() > 200 {
+        if self.organization.chars().count() > ORGANIZATION_MAX {
             errors.push(FieldError::new(
                 "organization",
-                "所属は200文字以内で入力してください",
+                format!("所属は{ORGANIZATION_MAX}文字以内で入力してください"),
             ));
         }
         if let Some(email) = &self.email

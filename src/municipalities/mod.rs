@@ -26,14 +26,17 @@ pub struct NewMunicipality {
     pub wards: Vec<SingleLine>,
 }
 
+/// The longest name of a municipality or ward, in characters (trimmed).
+pub const NAME_MAX: usize = 100;
+
 pub(crate) fn check_name(field: &str, name: &str, errors: &mut Vec<FieldError>) {
     let n = name.trim();
     if n.is_empty() {
         errors.push(FieldError::new(field, "名称を入力してください"));
-    } else if n.chars().count() > 100 {
+    } else if n.chars().count() > NAME_MAX {
         errors.push(FieldError::new(
             field,
-            "名称は100文字以内で入力してください",
+            format!("名称は{NAME_MAX}文字以内で入力してください"),
         ));
     }
 }

@@ -275,7 +275,8 @@ pub struct SurveyAnswers {
     pub issues: Vec<SectionText>,
 }
 
-const MAX_TEXT: usize = 2000;
+/// The longest free text of an answer (理由, 【課題】), in characters (trimmed).
+pub const MAX_TEXT: usize = 2000;
 
 fn list_len<T>(
     errors: &mut Vec<FieldError>,

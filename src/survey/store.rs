@@ -448,10 +448,13 @@ pub async fn save_summaries(
 ) -> AppResult<Vec<SectionText>> {
     crate::municipalities::store::get(db, &city.read()).await?;
     let municipality_id = city.municipality_id();
-    if texts.iter().any(|t| t.text.chars().count() > 2000) {
+    if texts
+        .iter()
+        .any(|t| t.text.chars().count() > super::MAX_TEXT)
+    {
         return Err(AppError::invalid(
             "text",
-            "まとめは2000文字以内で入力してください",
+            format!("まとめは{}文字以内で入力してください", super::MAX_TEXT),
         ));
     }
     let before = summaries(db, &city.read(), period).await?;

@@ -310,3 +310,101 @@ async fn the_spec_declares_what_the_api_answers() {
         .await;
     assert_eq!(r.status.as_u16(), 422);
 }
+
+#[tokio::test]
+async fn the_spec_states_the_rules_the_api_enforces_on_requests() {
+    let app = TestApp::spawn().await;
+    let ward = app.municipality_with_wards("甲市", &["北区"]).await[0];
+    let spec = app.get("/openapi.json").await.body;
+    assert_eq!(
+        renkei::http::spec::missing_rule_targets(&spec),
+        Vec::<String>::new()
+    );
+    let schemas = &spec["components"]["schemas"];
+
+    // Names: not blank, at most 100 characters, a JSON string.
+    let name = &schemas["NewMember"]["properties"]["name"];
+    assert_eq!(name["minLength"], 1);
+    assert_eq!(name["maxLength"], renkei::members::NAME_MAX);
+    assert_eq!(name["format"], "single-line");
+    let members = format!("/api/wards/{ward}/members");
+    let create = |name: serde_json::Value| {
+        app.post(
+            &members,
+            json!({ "name": name, "organization_kind": "医師会" }),
+        )
+    };
+    assert_eq!(
+        create(json!("一".repeat(100))).await.status,
+        StatusCode::CREATED
+    );
+    for refused in [json!("一".repeat(101)), json!(" \u{3000}")] {
+        let r = create(refused.clone()).await;
+        assert_problem(&r, 422);
+        assert_eq!(error_fields(&r), ["name"], "{refused}");
+    }
+    // Not read as text any more: a number or a boolean where the spec says string.
+    for refused in [json!(12), json!(false)] {
+        let r = create(refused.clone()).await;
+        assert_problem(&r, 422);
+        assert!(r.text.contains("string(single-line)"), "{}", r.text);
+    }
+
+    // Dates are RFC 3339 full-dates within the years the API takes.
+    let held_on = &schemas["NewMeetingRequest"]["properties"]["held_on"];
+    assert_eq!(held_on["format"], "date");
+    assert!(held_on["pattern"].as_str().unwrap().contains("2100"));
+    assert_eq!(
+        schemas["Meeting"]["properties"]["held_on"]["format"],
+        "date"
+    );
+
+    // Parameters: the topic's range, the period's form, the CSV encodings.
+    let params = |path: &str, method: &str| spec["paths"][path][method]["parameters"].clone();
+    let param = |all: &serde_json::Value, name: &str| {
+        all.as_array()
+            .unwrap()
+            .iter()
+            .find(|p| p["name"] == name)
+            .unwrap()["schema"]
+            .clone()
+    };
+    let topic = param(&params("/wards/{ward_id}/countermeasures", "get"), "topic");
+    assert_eq!(
+        (topic["minimum"].clone(), topic["maximum"].clone()),
+        (json!(1), json!(10))
+    );
+    let r = app
+        .get(&format!("/api/wards/{ward}/countermeasures?topic=11"))
+        .await;
+    assert_problem(&r, 422);
+    let period = param(&params("/report/{period}", "get"), "period");
+    assert!(period["pattern"].is_string());
+    assert_eq!(
+        app.get("/api/report/2017H3").await.status,
+        StatusCode::NOT_FOUND
+    );
+    let encoding = param(
+        &params("/wards/{ward_id}/meetings/import", "post"),
+        "encoding",
+    );
+    assert!(
+        encoding["enum"]
+            .as_array()
+            .unwrap()
+            .contains(&json!("sjis"))
+    );
+    assert_problem(
+        &app.post_bytes(
+            &format!("/api/wards/{ward}/meetings/import?encoding=latin1"),
+            b"x".to_vec(),
+        )
+        .await,
+        422,
+    );
+
+    // The reminder parameters' ranges.
+    let overrides = &schemas["Overrides"]["properties"];
+    assert_eq!(overrides["escalation_after_days"]["maximum"], 365);
+    app.stop().await;
+}

@@ -193,6 +193,42 @@ async fn a_chunked_body_is_cut_off_at_the_limit_without_waiting_for_its_end() {
 }
 
 #[tokio::test]
+async fn an_answer_that_leaves_the_body_unread_closes_the_connection_and_says_so() {
+    let app = TestApp::spawn().await;
+    let w = app.municipality_with_wards("甲市", &["北区"]).await[0];
+    let body = r#"{"name":"委員 一郎","organization_kind":"医師会"}"#;
+    let post = |auth: &str| {
+        format!(
+            "POST /api/wards/{w}/members HTTP/1.1\r\n{auth}Content-Type: application/json\r\nContent-Length: {}",
+            body.len()
+        )
+    };
+    // No token: 401 before the body is read. The server reads no other
+    // request on this connection, and the answer tells the client so.
+    let mut stream = send_head(&app, &post("")).await;
+    stream.write_all(body.as_bytes()).await.unwrap();
+    let r = read_response(&mut stream).await;
+    assert_eq!(r.status, 401, "{}", r.head);
+    assert!(
+        r.head.to_ascii_lowercase().contains("connection: close"),
+        "{}",
+        r.head
+    );
+    // A body that was read keeps the connection for the next request.
+    let auth = "Authorization: Bearer rk_test_operator_token\r\n";
+    let mut stream = send_head(&app, &post(auth)).await;
+    stream.write_all(body.as_bytes()).await.unwrap();
+    let r = read_response(&mut stream).await;
+    assert_eq!(r.status, 201, "{}", r.head);
+    assert!(!r.head.to_ascii_lowercase().contains("connection: close"));
+    let addr = app.base_url.trim_start_matches("http://");
+    let next = format!("GET /api/health HTTP/1.1\r\nHost: {addr}\r\n\r\n");
+    stream.write_all(next.as_bytes()).await.unwrap();
+    assert_eq!(read_response(&mut stream).await.status, 200);
+    app.stop().await;
+}
+
+#[tokio::test]
 async fn a_signed_in_two_megabyte_json_body_is_refused_with_problem_json() {
     let app = TestApp::spawn().await;
     let w = app.municipality_with_wards("甲市", &["北区"]).await[0];
