@@ -14,14 +14,15 @@
 //!
 //! Shift_JIS cannot carry every character, and encoding_rs changes three
 //! silently (¥ → `\`, ‾ → `~`, − → the bytes of －), so a character is
-//! written only if it reads back as itself, or as its documented
-//! replacement: 〜 (U+301C) as ～ (U+FF5E), what Windows shows for the same
-//! code, and the characters with an exact Windows-31J look-alike
-//! ([`LOOKALIKES`]: ¥ → ￥, ‾ → ￣, − → －, — → ―, ‖ → ∥, ¢ → ￠, £ → ￡,
-//! ¬ → ￢, ¦ → ￤) as that look-alike, so 「会費¥500」 stays 「会費￥500」, not
-//! 「会費\500」. Anything else (𠮷, emoji …) is refused with the rows and
-//! columns named, rather than writing `?` or changing it. The replacements
-//! are export-only: an import keeps what the file holds.
+//! written only if it reads back as itself. 〜 (U+301C) is always written
+//! as ～ (U+FF5E), what Windows shows for the same code. The characters with
+//! an exact Windows-31J look-alike ([`LOOKALIKES`]: ¥ → ￥, ‾ → ￣, − → －,
+//! — → ―, ‖ → ∥, ¢ → ￠, £ → ￡, ¬ → ￢, ¦ → ￤) are written as that look-alike
+//! only when asked (`encoding=sjis-lookalike`), because the file then reads
+//! back with the look-alike; plain `sjis` refuses them, and anything with no
+//! look-alike (𠮷, emoji …) is refused in either mode, with the rows and
+//! columns named, rather than writing `?` or changing it. The mapping is
+//! export-only: an import keeps what the file holds.
 //!
 //! In: the encoding is chosen, or detected (a UTF-8 BOM or valid UTF-8 is
 //! UTF-8; anything else is read as Shift_JIS, and bytes that are not
@@ -41,17 +42,18 @@ use crate::error::{AppError, AppResult, FieldError};
 pub enum Encoding {
     /// UTF-8 with a byte-order mark.
     Utf8,
-    /// Windows-31J, every character as itself, or as its documented
-    /// look-alike (〜 as ～, [`LOOKALIKES`]); any other character that would
-    /// not read back as itself refuses the export.
+    /// Windows-31J, every character as itself (〜 as ～); any other
+    /// character that would not read back as itself refuses the export.
     ShiftJis,
+    /// Windows-31J, with the characters of [`LOOKALIKES`] written as their
+    /// look-alike (export only; read as [`Encoding::ShiftJis`]).
+    ShiftJisLookalike,
 }
 
 impl Encoding {
     /// `?encoding=`: absent or `utf-8`/`utf8` → UTF-8, `sjis`/`shift_jis`/
-    /// `cp932`/`windows-31j` (and `sjis-lookalike`, which once asked for the
-    /// look-alikes every Shift_JIS export now writes) → Shift_JIS; anything
-    /// else is a 422.
+    /// `cp932`/`windows-31j` → Shift_JIS, `sjis-lookalike` → Shift_JIS with
+    /// look-alikes; anything else is a 422.
     pub fn from_param(value: Option<&str>) -> AppResult<Option<Self>> {
         let Some(v) = value.map(str::trim).filter(|v| !v.is_empty()) else {
             return Ok(None);
@@ -61,7 +63,7 @@ impl Encoding {
             Some((_, encoding)) => Ok(Some(*encoding)),
             None => Err(AppError::invalid(
                 "encoding",
-                "encoding は utf-8 または sjis を指定してください",
+                "encoding は utf-8、sjis または sjis-lookalike を指定してください",
             )),
         }
     }
@@ -75,14 +77,14 @@ impl Encoding {
         ("shift-jis", Encoding::ShiftJis),
         ("cp932", Encoding::ShiftJis),
         ("windows-31j", Encoding::ShiftJis),
-        ("sjis-lookalike", Encoding::ShiftJis),
+        ("sjis-lookalike", Encoding::ShiftJisLookalike),
     ];
 
     /// The `Content-Type` of a download in this encoding.
     pub fn content_type(self) -> &'static str {
         match self {
             Encoding::Utf8 => "text/csv; charset=UTF-8",
-            Encoding::ShiftJis => "text/csv; charset=Shift_JIS",
+            Encoding::ShiftJis | Encoding::ShiftJisLookalike => "text/csv; charset=Shift_JIS",
         }
     }
 }
@@ -150,7 +152,7 @@ pub fn unguard(text: &str) -> &str {
 }
 
 /// The characters Windows-31J shows with an exact look-alike of another
-/// code, written as that look-alike by every Shift_JIS export.
+/// code, written as that look-alike by [`Encoding::ShiftJisLookalike`].
 /// The first three are those encoding_rs would change silently (¥ and ‾ to
 /// ASCII `\\` and `~`, − to the bytes of －); the rest are JIS X 0208
 /// characters that Windows maps to other code points.
@@ -213,9 +215,10 @@ impl Table {
     pub fn to_bytes(&self, encoding: Encoding) -> AppResult<Vec<u8>> {
         let mut lines = self.written();
         if encoding != Encoding::Utf8 {
-            self.check_shift_jis(&lines)?;
+            let lookalikes = encoding == Encoding::ShiftJisLookalike;
+            self.check_shift_jis(&lines, lookalikes)?;
             for cell in lines.iter_mut().flatten() {
-                *cell = Cow::Owned(for_shift_jis(cell));
+                *cell = Cow::Owned(for_shift_jis(cell, lookalikes));
             }
         }
         let mut writer = csv::WriterBuilder::new()
@@ -236,7 +239,7 @@ impl Table {
                 out.extend_from_slice(text.as_bytes());
                 Ok(out)
             }
-            Encoding::ShiftJis => {
+            Encoding::ShiftJis | Encoding::ShiftJisLookalike => {
                 let (bytes, _, had_errors) = encoding_rs::SHIFT_JIS.encode(&text);
                 if had_errors {
                     // check_shift_jis saw every cell; this is a guard, not a path.
@@ -249,21 +252,32 @@ impl Table {
         }
     }
 
-    /// Names every cell holding characters Shift_JIS cannot carry, as
-    /// themselves or as a look-alike.
-    fn check_shift_jis(&self, lines: &[Vec<Cow<'_, str>>]) -> AppResult<()> {
+    /// Names every cell holding characters Shift_JIS cannot carry as
+    /// themselves (with the look-alike option when one would do).
+    fn check_shift_jis(&self, lines: &[Vec<Cow<'_, str>>], lookalikes: bool) -> AppResult<()> {
         let mut errors = Vec::new();
         for (line, row) in lines.iter().enumerate() {
             for (col, cell) in row.iter().enumerate() {
-                let bad = unencodable(cell);
+                let bad = unencodable(cell, lookalikes);
                 if bad.is_empty() {
                     continue;
                 }
                 let column = self.header.get(col).map_or("", String::as_str);
                 let chars: String = bad.iter().collect();
-                let message = format!(
-                    "「{chars}」は Shift_JIS で表せない文字です。UTF-8 版（encoding の指定なし）で出力するか、文字を置き換えてください"
-                );
+                let similar: Vec<String> = bad
+                    .iter()
+                    .filter_map(|c| lookalike(*c).map(|l| format!("{c}→{l}")))
+                    .collect();
+                let message = if similar.is_empty() {
+                    format!(
+                        "「{chars}」は Shift_JIS で表せない文字です。UTF-8 版（encoding の指定なし）で出力するか、文字を置き換えてください"
+                    )
+                } else {
+                    format!(
+                        "「{chars}」は Shift_JIS でそのまま表せない文字です。UTF-8 版（encoding の指定なし）で出力するか、似た文字（{}）に置き換えてよければ encoding=sjis-lookalike で出力してください",
+                        similar.join("、")
+                    )
+                };
                 errors.push(FieldError::new(
                     &format!("{}行目「{column}」", line + 1),
                     message,
@@ -279,13 +293,15 @@ impl Table {
 }
 
 /// The replacements made before encoding to Shift_JIS (see the module doc).
-fn for_shift_jis(text: &str) -> String {
+fn for_shift_jis(text: &str, lookalikes: bool) -> String {
     text.chars()
         .map(|ch| {
             if ch == WAVE_DASH.0 {
                 WAVE_DASH.1
-            } else {
+            } else if lookalikes {
                 lookalike(ch).unwrap_or(ch)
+            } else {
+                ch
             }
         })
         .collect()
@@ -303,11 +319,11 @@ fn round_trips(ch: char) -> bool {
     !had_errors && back == *text
 }
 
-/// The distinct characters of `text` that a Shift_JIS export would refuse
-/// (after its look-alike replacements).
-pub fn unencodable(text: &str) -> Vec<char> {
+/// The distinct characters of `text` that a Shift_JIS export (with or
+/// without look-alikes) would refuse.
+pub fn unencodable(text: &str, lookalikes: bool) -> Vec<char> {
     let mut bad = Vec::new();
-    for ch in for_shift_jis(text).chars() {
+    for ch in for_shift_jis(text, lookalikes).chars() {
         if !ch.is_ascii() && !bad.contains(&ch) && !round_trips(ch) {
             bad.push(ch);
         }
@@ -342,7 +358,7 @@ pub fn decode(bytes: &[u8], chosen: Option<Encoding>) -> AppResult<String> {
                 )
             })
         }
-        Encoding::ShiftJis => {
+        Encoding::ShiftJis | Encoding::ShiftJisLookalike => {
             let (text, had_errors) = encoding_rs::SHIFT_JIS.decode_without_bom_handling(bytes);
             if had_errors {
                 Err(AppError::invalid(
@@ -476,30 +492,32 @@ mod tests {
             if !err && encoding_rs::SHIFT_JIS.decode_without_bom_handling(&bytes).0 != s {
                 silent.push(ch);
             }
-            if !unencodable(&s).is_empty() {
-                continue;
-            }
-            let written = for_shift_jis(&s);
-            let (bytes, _, err) = encoding_rs::SHIFT_JIS.encode(&written);
-            assert!(!err, "{ch:?}");
-            let back = encoding_rs::SHIFT_JIS.decode_without_bom_handling(&bytes).0;
-            assert_eq!(back, written, "U+{:04X}", ch as u32);
-            if written != s {
-                // Replaced: only by the documented table.
-                let documented = (ch, written.chars().next().unwrap_or(ch));
-                assert!(
-                    documented == WAVE_DASH || LOOKALIKES.contains(&documented),
-                    "U+{:04X}",
-                    ch as u32
-                );
+            for lookalikes in [false, true] {
+                if !unencodable(&s, lookalikes).is_empty() {
+                    continue;
+                }
+                let written = for_shift_jis(&s, lookalikes);
+                let (bytes, _, err) = encoding_rs::SHIFT_JIS.encode(&written);
+                assert!(!err, "{ch:?}");
+                let back = encoding_rs::SHIFT_JIS.decode_without_bom_handling(&bytes).0;
+                assert_eq!(back, written, "U+{:04X}", ch as u32);
+                if written != s {
+                    // Replaced: only by the documented table.
+                    let documented = (ch, written.chars().next().unwrap_or(ch));
+                    assert!(
+                        documented == WAVE_DASH || (lookalikes && LOOKALIKES.contains(&documented)),
+                        "U+{:04X}",
+                        ch as u32
+                    );
+                }
             }
         }
-        // The characters encoding_rs changes silently: each has a look-alike,
-        // written instead.
+        // The characters encoding_rs changes silently: each has a look-alike
+        // and plain Shift_JIS refuses it.
         assert_eq!(silent, vec!['\u{A5}', '\u{203E}', '\u{2212}']);
         for ch in silent {
             assert!(lookalike(ch).is_some(), "{ch:?}");
-            assert!(unencodable(&ch.to_string()).is_empty(), "{ch:?}");
+            assert_eq!(unencodable(&ch.to_string(), false), vec![ch]);
         }
     }
 
@@ -511,29 +529,40 @@ mod tests {
         assert_eq!(expected, "￥￣－―∥￠￡￢￤");
         for (from, to) in LOOKALIKES {
             let bytes = table(&format!("会費{from}500"))
-                .to_bytes(Encoding::ShiftJis)
+                .to_bytes(Encoding::ShiftJisLookalike)
                 .unwrap();
             let back = parse(&decode(&bytes, None).unwrap()).unwrap();
             assert_eq!(back.rows[0][0], format!("会費{to}500"), "{from}");
+            // Plain Shift_JIS refuses each of them.
+            assert!(
+                table(&from.to_string())
+                    .to_bytes(Encoding::ShiftJis)
+                    .is_err()
+            );
         }
     }
 
     #[test]
-    fn shift_jis_refuses_what_has_no_lookalike_naming_row_and_column() {
-        // 𠮷 has no look-alike: refused, naming the cell; ¥ beside it is not.
-        let err = table("𠮷¥").to_bytes(Encoding::ShiftJis).unwrap_err();
+    fn plain_shift_jis_refuses_what_would_change_and_names_the_lookalike() {
+        let err = table("会費¥500‾−")
+            .to_bytes(Encoding::ShiftJis)
+            .unwrap_err();
         let e = &err.field_errors()[0];
         assert_eq!(e.field, "2行目「会議名」");
+        assert!(e.message.contains("「¥‾−」"), "{}", e.message);
+        assert!(e.message.contains("¥→￥、‾→￣、−→－"), "{}", e.message);
         assert!(
-            e.message.contains("「𠮷」は Shift_JIS で表せない"),
+            e.message.contains("encoding=sjis-lookalike"),
             "{}",
             e.message
         );
-        // The old name of the look-alike export is the same export.
-        assert_eq!(
-            Encoding::from_param(Some("sjis-lookalike")).unwrap(),
-            Some(Encoding::ShiftJis)
-        );
+        // 𠮷 has no look-alike: refused with look-alikes too.
+        let err = table("𠮷¥")
+            .to_bytes(Encoding::ShiftJisLookalike)
+            .unwrap_err();
+        let e = &err.field_errors()[0];
+        assert!(e.message.contains("「𠮷」"), "{}", e.message);
+        assert!(!e.message.contains("sjis-lookalike"), "{}", e.message);
     }
 
     #[test]
@@ -553,12 +582,12 @@ mod tests {
 
     #[test]
     fn shift_jis_maps_the_wave_dash_and_reads_back_as_detected() {
-        let bytes = table("4月〜9月 ①髙\\~")
-            .to_bytes(Encoding::ShiftJis)
-            .unwrap();
-        assert!(std::str::from_utf8(&bytes).is_err());
-        let back = parse(&decode(&bytes, None).unwrap()).unwrap();
-        assert_eq!(back.rows[0][0], "4月～9月 ①髙\\~");
+        for enc in [Encoding::ShiftJis, Encoding::ShiftJisLookalike] {
+            let bytes = table("4月〜9月 ①髙\\~").to_bytes(enc).unwrap();
+            assert!(std::str::from_utf8(&bytes).is_err());
+            let back = parse(&decode(&bytes, None).unwrap()).unwrap();
+            assert_eq!(back.rows[0][0], "4月～9月 ①髙\\~");
+        }
     }
 
     #[test]
@@ -577,7 +606,7 @@ mod tests {
         );
         assert_eq!(
             Encoding::from_param(Some("SJIS-lookalike")).unwrap(),
-            Some(Encoding::ShiftJis)
+            Some(Encoding::ShiftJisLookalike)
         );
         assert_eq!(Encoding::from_param(None).unwrap(), None);
         assert!(Encoding::from_param(Some("latin1")).is_err());

@@ -121,7 +121,7 @@ async fn formula_text_is_exported_as_text_and_imports_back_as_typed() {
 }
 
 #[tokio::test]
-async fn shift_jis_writes_each_look_alike_and_never_changes_a_character_silently() {
+async fn shift_jis_refuses_what_it_would_change_and_maps_look_alikes_on_request() {
     let app = TestApp::spawn().await;
     let wards = app
         .municipality_with_wards("大阪市", &["北区", "都島区"])
@@ -137,9 +137,22 @@ async fn shift_jis_writes_each_look_alike_and_never_changes_a_character_silently
         .await;
     assert_eq!(r.status, StatusCode::CREATED, "{}", r.text);
 
-    // Plain sjis writes the look-alikes (export-only, like 〜 → ～).
-    let (status, headers, file) = app
+    let (status, _, body) = app
         .download(&format!("/wards/{a}/meetings.csv?encoding=sjis"))
+        .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    let page = String::from_utf8(body).unwrap();
+    assert!(page.contains("2行目「会議名」"), "{page}");
+    assert!(
+        page.contains("「¥‾−」は Shift_JIS でそのまま表せない文字です"),
+        "{page}"
+    );
+    assert!(page.contains("¥→￥、‾→￣、−→－"), "{page}");
+    assert!(page.contains("2行目「議事録」"), "{page}");
+    assert!(page.contains("—→―、‖→∥、¢→￠、£→￡、¬→￢、¦→￤"), "{page}");
+
+    let (status, headers, file) = app
+        .download(&format!("/wards/{a}/meetings.csv?encoding=sjis-lookalike"))
         .await;
     assert_eq!(status, StatusCode::OK);
     assert_eq!(headers["content-type"], "text/csv; charset=Shift_JIS");
