@@ -103,6 +103,31 @@ async fn main() -> anyhow::Result<()> {
             "queued {} in {queued_in:.1?}; not sent (BENCH_SEND=0)",
             report.queued
         );
+        // The next passes read every item's schedule from `outbox_items`:
+        // the messages count as sent, then the job runs the next day (owes
+        // nothing) and a week later (owes every item again).
+        sqlx::query("UPDATE outbox SET state = 'sent'")
+            .execute(&db.pool)
+            .await?;
+        for days in [1, 7] {
+            let later = now + chrono::TimeDelta::days(days);
+            let started = Instant::now();
+            let again = jobs::run_job_once(
+                &db,
+                &job,
+                "https://renkei.example.jp",
+                renkei::calendar::today(later),
+                later,
+                false,
+            )
+            .await?;
+            println!(
+                "day +{days}: {} item schedules read, queued {} in {:.1?}",
+                report.queued,
+                again.queued,
+                started.elapsed()
+            );
+        }
         return Ok(());
     }
     let mailer = Mailer::new(&format!("smtp://127.0.0.1:{port}"), "renkei@example.jp")?;
