@@ -102,6 +102,49 @@ pub struct Countermeasure {
     pub overdue: bool,
 }
 
+/// The SQL of "awaiting its evaluation" — 具体化, not archived, with a due
+/// date — for columns prefixed `$p` (`""` or `"c."`): the one place the
+/// rule is written in SQL, as [`is_overdue`] is in Rust. Overdue on a day
+/// is this and `evaluation_due_on < that day`. A test reads the source
+/// tree for a second copy.
+#[macro_export]
+macro_rules! awaiting_evaluation_sql {
+    ($p:literal) => {
+        concat!(
+            "(",
+            $p,
+            "stage = '具体化' AND ",
+            $p,
+            "archived = 0 AND ",
+            $p,
+            "evaluation_due_on IS NOT NULL)"
+        )
+    };
+}
+
+/// [`awaiting_evaluation_sql!`] over unprefixed columns.
+pub const AWAITING_EVALUATION_SQL: &str = awaiting_evaluation_sql!("");
+/// [`awaiting_evaluation_sql!`] over the columns of `countermeasures c`.
+pub const AWAITING_EVALUATION_SQL_C: &str = awaiting_evaluation_sql!("c.");
+/// Overdue on the day bound to `?` (`Filter` placeholders).
+pub const OVERDUE_SQL: &str = concat!(
+    "(",
+    awaiting_evaluation_sql!(""),
+    " AND evaluation_due_on < ?)"
+);
+/// Not overdue on the day bound to `?`.
+pub const NOT_OVERDUE_SQL: &str = concat!(
+    "NOT (",
+    awaiting_evaluation_sql!(""),
+    " AND evaluation_due_on < ?)"
+);
+/// Awaiting evaluation and due on or before the day bound to `?`.
+pub const DUE_BY_SQL: &str = concat!(
+    "(",
+    awaiting_evaluation_sql!(""),
+    " AND evaluation_due_on <= ?)"
+);
+
 /// Whether a countermeasure's evaluation is overdue on `today`.
 pub fn is_overdue(stage: Stage, archived: bool, due: Option<NaiveDate>, today: NaiveDate) -> bool {
     stage == Stage::Planned && !archived && due.is_some_and(|d| d < today)
@@ -559,6 +602,47 @@ mod tests {
                 .status(),
             422
         );
+    }
+
+    /// The SQL rule of "awaiting evaluation" is written once
+    /// ([`awaiting_evaluation_sql!`]): no other source file spells
+    /// `stage = '具体化'` (a second copy would drift from it).
+    #[test]
+    fn the_awaiting_evaluation_rule_is_written_once_in_sql() {
+        fn walk(dir: &std::path::Path, out: &mut Vec<std::path::PathBuf>) {
+            for entry in std::fs::read_dir(dir).unwrap().flatten() {
+                let path = entry.path();
+                if path.is_dir() {
+                    walk(&path, out);
+                } else if path.extension().is_some_and(|e| e == "rs") {
+                    out.push(path);
+                }
+            }
+        }
+        let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+        let mut files = Vec::new();
+        for dir in ["src", "examples"] {
+            walk(&root.join(dir), &mut files);
+        }
+        let needle = ["stage = ", "'具体化'"].concat();
+        let home = root.join("src/countermeasures/mod.rs");
+        let mut copies = Vec::new();
+        for file in &files {
+            let text = std::fs::read_to_string(file).unwrap();
+            // Code only: comments may name the rule, and this test does.
+            let code = text.split("#[cfg(test)]").next().unwrap_or("");
+            let n = code
+                .lines()
+                .filter(|l| !l.trim_start().starts_with("//"))
+                .filter(|l| l.contains(&needle))
+                .count();
+            let allowed = usize::from(*file == home);
+            if n > allowed {
+                copies.push(format!("{} ({n})", file.display()));
+            }
+        }
+        assert!(copies.is_empty(), "a second copy of the rule: {copies:?}");
+        assert!(files.contains(&home));
     }
 
     #[test]

@@ -87,8 +87,7 @@ pub struct CountermeasureQuery {
     pub include_archived: bool,
 }
 
-const OVERDUE_SQL: &str = "(stage = '具体化' AND archived = 0 AND evaluation_due_on < ?)";
-const NOT_OVERDUE_SQL: &str = "NOT (stage = '具体化' AND archived = 0 AND evaluation_due_on IS NOT NULL AND evaluation_due_on < ?)";
+use super::{DUE_BY_SQL, NOT_OVERDUE_SQL, OVERDUE_SQL};
 
 /// A ward's countermeasures by topic, filtered and paged.
 pub async fn list(
@@ -627,10 +626,7 @@ pub async fn due_before(
     today: NaiveDate,
 ) -> AppResult<Vec<(Countermeasure, Option<String>)>> {
     let mut filter = Filter::default();
-    filter.and(
-        "stage = '具体化' AND archived = 0 AND evaluation_due_on <= ?",
-        [Bind::Text(until.to_string())],
-    );
+    filter.and(DUE_BY_SQL, [Bind::Text(until.to_string())]);
     if let Some(w) = ward_id {
         filter.and("ward_id = ?", [Bind::Int(w)]);
     }

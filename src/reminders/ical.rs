@@ -8,6 +8,7 @@ use sqlx::Row;
 
 use crate::access::{MemberWrite, WardWrite};
 use crate::audit;
+use crate::countermeasures::AWAITING_EVALUATION_SQL;
 use crate::db::{Db, parse_date, timestamp};
 use crate::error::{AppError, AppResult};
 
@@ -103,10 +104,10 @@ pub async fn events(db: &Db, token: &str, base_url: &str) -> AppResult<(String, 
                 .bind(w)
                 .fetch_all(&db.pool)
                 .await?,
-            sqlx::query(
+            sqlx::query(sqlx::AssertSqlSafe(format!(
                 "SELECT id, evaluation_due_on, title FROM countermeasures WHERE ward_id = $1 \
-                 AND stage = '具体化' AND archived = 0 AND evaluation_due_on IS NOT NULL ORDER BY evaluation_due_on, id",
-            )
+                 AND {AWAITING_EVALUATION_SQL} ORDER BY evaluation_due_on, id"
+            )))
             .bind(w)
             .fetch_all(&db.pool)
             .await?,
@@ -119,10 +120,10 @@ pub async fn events(db: &Db, token: &str, base_url: &str) -> AppResult<(String, 
             .bind(m)
             .fetch_all(&db.pool)
             .await?,
-            sqlx::query(
+            sqlx::query(sqlx::AssertSqlSafe(format!(
                 "SELECT id, evaluation_due_on, title FROM countermeasures WHERE owner_member_id = $1 \
-                 AND stage = '具体化' AND archived = 0 AND evaluation_due_on IS NOT NULL ORDER BY evaluation_due_on, id",
-            )
+                 AND {AWAITING_EVALUATION_SQL} ORDER BY evaluation_due_on, id"
+            )))
             .bind(m)
             .fetch_all(&db.pool)
             .await?,

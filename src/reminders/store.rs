@@ -11,6 +11,7 @@ use sqlx::any::AnyRow;
 
 use super::{Candidate, Digest, History, Ledger, Overrides, RecipientKind, ScheduleKey, Track};
 use crate::audit;
+use crate::countermeasures::AWAITING_EVALUATION_SQL_C;
 use crate::db::{Bind, Db, Filter, Tx, bind_all, parse_date, timestamp, values_list};
 use crate::error::{AppError, AppResult};
 use crate::paging::{Page, Paging};
@@ -18,7 +19,7 @@ use crate::paging::{Page, Paging};
 /// Every 具体化, not archived countermeasure due on or before `until`: the
 /// rules decide which of them are due for a reminder today.
 pub async fn candidates(db: &Db, until: NaiveDate) -> AppResult<Vec<Candidate>> {
-    let rows = sqlx::query(
+    let rows = sqlx::query(sqlx::AssertSqlSafe(format!(
         "SELECT c.id, c.ward_id, w.name AS ward_name, w.municipality_id, c.topic, c.title, \
                 c.evaluation_due_on, c.owner_member_id, m.name AS owner_name, \
                 CASE WHEN m.active = 1 THEN m.email END AS owner_email, w.secretariat_email, \
@@ -27,9 +28,9 @@ pub async fn candidates(db: &Db, until: NaiveDate) -> AppResult<Vec<Candidate>> 
          FROM countermeasures c \
          JOIN wards w ON w.id = c.ward_id \
          LEFT JOIN members m ON m.id = c.owner_member_id \
-         WHERE c.stage = '具体化' AND c.archived = 0 AND c.evaluation_due_on <= $1 \
-         ORDER BY c.evaluation_due_on, c.id",
-    )
+         WHERE {AWAITING_EVALUATION_SQL_C} AND c.evaluation_due_on <= $1 \
+         ORDER BY c.evaluation_due_on, c.id"
+    )))
     .bind(until.to_string())
     .fetch_all(&db.pool)
     .await?;
@@ -65,7 +66,7 @@ pub async fn ledger(db: &Db, until: NaiveDate) -> AppResult<Ledger> {
     let mut ledger = Ledger::default();
     // Only rows of the current due date: a postponed item's earlier
     // schedules are not read (most of its history).
-    let rows = sqlx::query(
+    let rows = sqlx::query(sqlx::AssertSqlSafe(format!(
         "SELECT i.countermeasure_id, i.track, o.recipient_kind, i.due_on, i.owner_member_id, \
                 i.plan_event_id, COUNT(*) AS reminders, \
                 MAX(CASE WHEN o.state = 'sent' AND i.days_overdue <= 0 THEN 1 ELSE 0 END) AS noticed, \
@@ -73,9 +74,9 @@ pub async fn ledger(db: &Db, until: NaiveDate) -> AppResult<Ledger> {
          FROM countermeasures c \
          JOIN outbox_items i ON i.countermeasure_id = c.id AND i.due_on = c.evaluation_due_on \
          JOIN outbox o ON o.id = i.outbox_id \
-         WHERE c.stage = '具体化' AND c.archived = 0 AND c.evaluation_due_on <= $1 AND i.dropped IS NULL \
-         GROUP BY i.countermeasure_id, i.track, o.recipient_kind, i.due_on, i.owner_member_id, i.plan_event_id",
-    )
+         WHERE {AWAITING_EVALUATION_SQL_C} AND c.evaluation_due_on <= $1 AND i.dropped IS NULL \
+         GROUP BY i.countermeasure_id, i.track, o.recipient_kind, i.due_on, i.owner_member_id, i.plan_event_id"
+    )))
     .bind(until.to_string())
     .fetch_all(&db.pool)
     .await?;
