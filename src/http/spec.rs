@@ -129,12 +129,16 @@ enum Rule {
     Unique,
 }
 
+/// [`Rule::Range`] from an inclusive (min, max) pair.
+const fn range((min, max): (i64, i64)) -> Rule {
+    Rule::Range(min, max)
+}
+
 /// The rules of the request schemas: (schema, property, rule); `name[]`
 /// is each item of the list `name`. The numbers come from the modules that
-/// enforce them (422 beyond them), but for the reminder parameters, whose
-/// bounds live in `reminders::Params::validate` (a test checks them).
+/// enforce them (422 beyond them).
 fn rules() -> Vec<(&'static str, &'static str, Rule)> {
-    use crate::{countermeasures as cm, meetings, members, municipalities, survey};
+    use crate::{countermeasures as cm, meetings, members, municipalities, reminders, survey};
     use Rule::*;
     let name = Required(municipalities::NAME_MAX);
     vec![
@@ -168,9 +172,21 @@ fn rules() -> Vec<(&'static str, &'static str, Rule)> {
         ("CountermeasurePatch", "title", Required(cm::TITLE_MAX)),
         ("CountermeasurePatch", "issue", Max(cm::TEXT_MAX)),
         ("CountermeasurePatch", "plan", Max(cm::TEXT_MAX)),
-        ("Overrides", "days_before_due", Range(0, 90)),
-        ("Overrides", "repeat_interval_days", Range(1, 90)),
-        ("Overrides", "escalation_after_days", Range(1, 365)),
+        (
+            "Overrides",
+            "days_before_due",
+            range(reminders::DAYS_BEFORE_DUE),
+        ),
+        (
+            "Overrides",
+            "repeat_interval_days",
+            range(reminders::REPEAT_INTERVAL_DAYS),
+        ),
+        (
+            "Overrides",
+            "escalation_after_days",
+            range(reminders::ESCALATION_AFTER_DAYS),
+        ),
         (
             "SurveyAnswers",
             "meeting_steps",

@@ -60,11 +60,21 @@ impl Default for Params {
     }
 }
 
+/// The bounds of each parameter (days; attempts), inclusive: what
+/// [`Params::validate`] checks and the API's spec states.
+pub const DAYS_BEFORE_DUE: (i64, i64) = (0, 90);
+/// See [`DAYS_BEFORE_DUE`].
+pub const REPEAT_INTERVAL_DAYS: (i64, i64) = (1, 90);
+/// See [`DAYS_BEFORE_DUE`].
+pub const ESCALATION_AFTER_DAYS: (i64, i64) = (1, 365);
+/// See [`DAYS_BEFORE_DUE`].
+pub const MAX_ATTEMPTS: (i64, i64) = (1, 50);
+
 impl Params {
     /// Bounds that keep the rules meaningful (a 0-day repeat would divide by zero).
     pub fn validate(&self) -> AppResult<()> {
         let mut errors = Vec::new();
-        let mut check = |field: &str, label: &str, v: i64, min: i64, max: i64| {
+        let mut check = |field: &str, label: &str, v: i64, (min, max): (i64, i64)| {
             if v < min || v > max {
                 errors.push(FieldError::new(
                     field,
@@ -76,24 +86,26 @@ impl Params {
             "days_before_due",
             "期限前の通知日数",
             self.days_before_due,
-            0,
-            90,
+            DAYS_BEFORE_DUE,
         );
         check(
             "repeat_interval_days",
             "再通知の間隔",
             self.repeat_interval_days,
-            1,
-            90,
+            REPEAT_INTERVAL_DAYS,
         );
         check(
             "escalation_after_days",
             "事務局への通知までの日数",
             self.escalation_after_days,
-            1,
-            365,
+            ESCALATION_AFTER_DAYS,
         );
-        check("max_attempts", "送信の試行回数", self.max_attempts, 1, 50);
+        check(
+            "max_attempts",
+            "送信の試行回数",
+            self.max_attempts,
+            MAX_ATTEMPTS,
+        );
         if errors.is_empty() {
             Ok(())
         } else {
