@@ -17,6 +17,7 @@ use crate::text::{Kind, Text};
 
 pub const MUNICIPALITY: &str = "大阪市";
 
+/// The 24 wards of Osaka City, in display order.
 pub const OSAKA_WARDS: [&str; 24] = [
     "北区",
     "都島区",

@@ -8,7 +8,7 @@ use clap::{Parser, Subcommand};
 use renkei::accounts::store::{self as account_store, NewAccount};
 use renkei::accounts::{Role, secret};
 use renkei::app::{self, AppState, Clock};
-use renkei::config::Config;
+use renkei::config::{Config, redact_url};
 use renkei::db::Db;
 use renkei::municipalities::{self, NewMunicipality};
 use renkei::reminders::RecipientKind;
@@ -577,7 +577,7 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
                         e.message
                     )
                 })?;
-            println!("test message sent via {}", redact(&config.smtp_url));
+            println!("test message sent via {}", redact_url(&config.smtp_url));
         }
     }
     Ok(())
@@ -595,16 +595,6 @@ fn load_jobs(config: &Config) -> anyhow::Result<Vec<jobs::Job>> {
     let loaded = jobs::load_dir(&config.jobs_dir)?;
     jobs::check_schedules(&loaded, Clock::System.now())?;
     Ok(loaded)
-}
-
-/// The SMTP URL without its password, for messages.
-fn redact(url: &str) -> String {
-    match (url.find("://"), url.rfind('@')) {
-        (Some(scheme), Some(at)) if at > scheme => {
-            format!("{}://***{}", &url[..scheme], &url[at..])
-        }
-        _ => url.to_string(),
-    }
 }
 
 /// An application error as a CLI message, with field details.

@@ -263,6 +263,18 @@ pub struct PasswordForm {
     confirm: String,
 }
 
+/// Why a new password cannot be set, as the form shows it: the confirmation
+/// differs, or the password breaks the rules. Shared by the password change
+/// and the reset and invitation links.
+fn new_password_problem(new: &str, confirm: &str) -> Option<String> {
+    if new != confirm {
+        return Some("確認用のパスワードが一致しません".into());
+    }
+    super::secret::check_password_rules(new)
+        .err()
+        .map(|e| e.public_message())
+}
+
 /// Changes the signed-in account's password; other sessions of the account end.
 #[handler]
 pub async fn change_password(
@@ -285,19 +297,8 @@ pub async fn change_password(
             StatusCode::UNPROCESSABLE_ENTITY,
         );
     }
-    if form.new != form.confirm {
-        return password_page(
-            false,
-            Some("確認用のパスワードが一致しません".into()),
-            StatusCode::UNPROCESSABLE_ENTITY,
-        );
-    }
-    if let Err(e) = super::secret::check_password_rules(&form.new) {
-        return password_page(
-            false,
-            Some(e.public_message()),
-            StatusCode::UNPROCESSABLE_ENTITY,
-        );
+    if let Some(message) = new_password_problem(&form.new, &form.confirm) {
+        return password_page(false, Some(message), StatusCode::UNPROCESSABLE_ENTITY);
     }
     let hash = super::secret::hash_password(form.new).await.map_err(fail)?;
     let keep = req
@@ -842,19 +843,11 @@ async fn link_complete(
     {
         return Err(kind.invalid());
     }
-    if form.new != form.confirm {
+    if let Some(message) = new_password_problem(&form.new, &form.confirm) {
         return reset_form(
             kind,
             &token,
-            Some("確認用のパスワードが一致しません".into()),
-            StatusCode::UNPROCESSABLE_ENTITY,
-        );
-    }
-    if let Err(e) = super::secret::check_password_rules(&form.new) {
-        return reset_form(
-            kind,
-            &token,
-            Some(e.public_message()),
+            Some(message),
             StatusCode::UNPROCESSABLE_ENTITY,
         );
     }

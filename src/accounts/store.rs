@@ -7,7 +7,7 @@ use sqlx::any::AnyRow;
 use super::secret::{random_token, token_hash};
 use super::{Actor, Role, WardScope};
 use crate::audit::{self, Entry};
-use crate::db::{Db, timestamp};
+use crate::db::{Db, Tx, timestamp};
 use crate::error::{AppError, AppResult, unique_violation};
 
 /// A new account, as given by the CLI, the demo loader or the city's pages.
@@ -576,31 +576,56 @@ pub async fn set_password(
     now: DateTime<Utc>,
 ) -> AppResult<()> {
     let mut tx = db.begin_write().await?;
-    sqlx::query("UPDATE accounts SET password_hash = $1 WHERE id = $2")
-        .bind(hash.to_string())
-        .bind(account_id)
-        .execute(&mut *tx)
-        .await?;
-    sqlx::query("DELETE FROM sessions WHERE account_id = $1 AND token_hash <> $2")
-        .bind(account_id)
-        .bind(keep.map(token_hash).unwrap_or_default())
-        .execute(&mut *tx)
-        .await?;
-    audit::record(
+    write_password(
         &mut tx,
-        Entry {
-            ward_id: None,
-            entity: "account",
-            entity_id: account_id,
-            action: "password_change",
-            actor: None,
-            changes: serde_json::json!({}),
-        },
+        account_id,
+        hash,
+        keep,
+        "password_change",
+        None,
         now,
     )
     .await?;
     tx.commit().await?;
     Ok(())
+}
+
+/// The shared part of [`set_password`] and [`complete_reset`], in the
+/// caller's transaction: stores the new hash, ends every session of the
+/// account but `keep` (all of them when None) and writes the audit row.
+async fn write_password(
+    tx: &mut Tx,
+    account_id: i64,
+    hash: &str,
+    keep: Option<&str>,
+    action: &'static str,
+    actor: Option<&str>,
+    now: DateTime<Utc>,
+) -> AppResult<()> {
+    sqlx::query("UPDATE accounts SET password_hash = $1 WHERE id = $2")
+        .bind(hash.to_string())
+        .bind(account_id)
+        .execute(&mut **tx)
+        .await?;
+    // A session's token hash is never empty, so without `keep` all go.
+    sqlx::query("DELETE FROM sessions WHERE account_id = $1 AND token_hash <> $2")
+        .bind(account_id)
+        .bind(keep.map(token_hash).unwrap_or_default())
+        .execute(&mut **tx)
+        .await?;
+    audit::record(
+        tx,
+        Entry {
+            ward_id: None,
+            entity: "account",
+            entity_id: account_id,
+            action,
+            actor,
+            changes: serde_json::json!({}),
+        },
+        now,
+    )
+    .await
 }
 
 /// An account as the management page lists it.
@@ -777,25 +802,13 @@ pub async fn complete_reset(db: &Db, token: &str, hash: &str, now: DateTime<Utc>
     let Some(account_id) = account_id else {
         return Err(AppError::NotFound("パスワード再設定のリンク"));
     };
-    sqlx::query("UPDATE accounts SET password_hash = $1 WHERE id = $2")
-        .bind(hash.to_string())
-        .bind(account_id)
-        .execute(&mut *tx)
-        .await?;
-    sqlx::query("DELETE FROM sessions WHERE account_id = $1")
-        .bind(account_id)
-        .execute(&mut *tx)
-        .await?;
-    audit::record(
+    write_password(
         &mut tx,
-        Entry {
-            ward_id: None,
-            entity: "account",
-            entity_id: account_id,
-            action: "password_reset",
-            actor: Some("password-reset-link"),
-            changes: serde_json::json!({}),
-        },
+        account_id,
+        hash,
+        None,
+        "password_reset",
+        Some("password-reset-link"),
         now,
     )
     .await?;

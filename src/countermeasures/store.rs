@@ -359,24 +359,23 @@ fn actor_of(actor: &Option<SingleLine>) -> Option<&str> {
     actor.as_deref().map(str::trim).filter(|s| !s.is_empty())
 }
 
-/// Records a countermeasure in the ward. Errors: 422, 409.
-pub async fn create(
-    db: &Db,
-    ward: &WardWrite,
-    new: &NewCountermeasure,
+/// Inserts a validated countermeasure (its owner and meeting checked to be
+/// the ward's), sets its id and records its 作成 history and audit rows, in
+/// the caller's transaction: both [`create`] and [`create_in`] start here.
+async fn insert_new(
+    tx: &mut Tx,
+    cm: &mut Countermeasure,
+    actor: Option<&str>,
+    note: &str,
     now: DateTime<Utc>,
-) -> AppResult<Countermeasure> {
-    let ward_id = ward.ward_id();
-    let mut cm = new.to_countermeasure(ward_id)?;
-    let today = calendar::today(now);
-    let mut tx = db.begin_write().await?;
-    check_references(&mut tx, &cm).await?;
+) -> AppResult<()> {
+    check_references(tx, cm).await?;
     cm.id = sqlx::query_scalar(
         "INSERT INTO countermeasures (ward_id, topic, scene, title, issue, plan, owner_member_id, evaluation_due_on, \
          meeting_id, stage, archived, created_at, updated_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, 0, $11, $11) \
          RETURNING id",
     )
-    .bind(ward_id)
+    .bind(cm.ward_id)
     .bind(cm.topic)
     .bind(cm.scene.map(Scene::as_str))
     .bind(cm.title.as_str())
@@ -387,21 +386,33 @@ pub async fn create(
     .bind(cm.meeting_id)
     .bind(cm.stage.as_str())
     .bind(timestamp(now))
-    .fetch_one(&mut *tx)
+    .fetch_one(&mut **tx)
     .await?;
     let event = Event {
         kind: EventKind::Created,
         from: None,
         to: Some(cm.stage),
-        on: today,
-        actor: actor_of(&new.actor),
-        note: "",
+        on: calendar::today(now),
+        actor,
+        note,
         evaluation: None,
         improvement: None,
         // Same shape as every other entry: each field set, from nothing.
-        changes: audit::diff(&json!({}), &audit_view(&cm)),
+        changes: audit::diff(&json!({}), &audit_view(cm)),
     };
-    record(&mut tx, &cm, event, now).await?;
+    record(tx, cm, event, now).await
+}
+
+/// Records a countermeasure in the ward. Errors: 422, 409.
+pub async fn create(
+    db: &Db,
+    ward: &WardWrite,
+    new: &NewCountermeasure,
+    now: DateTime<Utc>,
+) -> AppResult<Countermeasure> {
+    let mut cm = new.to_countermeasure(ward.ward_id())?;
+    let mut tx = db.begin_write().await?;
+    insert_new(&mut tx, &mut cm, actor_of(&new.actor), "", now).await?;
     tx.commit().await?;
     Ok(cm)
 }
@@ -756,37 +767,7 @@ pub async fn create_in(
     now: DateTime<Utc>,
 ) -> AppResult<Countermeasure> {
     let today = calendar::today(now);
-    check_references(tx, &cm).await?;
-    cm.id = sqlx::query_scalar(
-        "INSERT INTO countermeasures (ward_id, topic, scene, title, issue, plan, owner_member_id, evaluation_due_on, \
-         meeting_id, stage, archived, created_at, updated_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, 0, $11, $11) \
-         RETURNING id",
-    )
-    .bind(cm.ward_id)
-    .bind(cm.topic)
-    .bind(cm.scene.map(Scene::as_str))
-    .bind(cm.title.as_str())
-    .bind(cm.issue.as_str())
-    .bind(cm.plan.as_str())
-    .bind(cm.owner_member_id)
-    .bind(cm.evaluation_due_on.map(|d| d.to_string()))
-    .bind(cm.meeting_id)
-    .bind(cm.stage.as_str())
-    .bind(timestamp(now))
-    .fetch_one(&mut **tx)
-    .await?;
-    let event = Event {
-        kind: EventKind::Created,
-        from: None,
-        to: Some(cm.stage),
-        on: today,
-        actor,
-        note: "CSV取込",
-        evaluation: None,
-        improvement: None,
-        changes: audit::diff(&json!({}), &audit_view(&cm)),
-    };
-    record(tx, &cm, event, now).await?;
+    insert_new(tx, &mut cm, actor, "CSV取込", now).await?;
     for req in steps {
         let step: Step = plan_transition(&cm, req, today)?;
         let before = cm.clone();

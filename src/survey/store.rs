@@ -13,7 +13,7 @@ use crate::access::{CityOf, CityRead, CityView, WardRead, WardWrite};
 use crate::audit;
 use crate::calendar::Period;
 use crate::countermeasures::Stage;
-use crate::db::{Db, timestamp};
+use crate::db::{Db, Tx, timestamp};
 use crate::error::{AppError, AppResult};
 use crate::text::MultiLine;
 use crate::topics::TOPICS;
@@ -293,28 +293,16 @@ pub async fn submit(
         return Err(AppError::Conflict("この期間の回答は提出済みです".into()));
     }
     stored.answers.clone().normalized(period, true)?;
-    sqlx::query(
-        "UPDATE surveys SET status = '提出済', submitted_at = $1, updated_at = $1 WHERE id = $2",
-    )
-    .bind(timestamp(now))
-    .bind(stored.id)
-    .execute(&mut *tx)
-    .await?;
-    audit::record(
-        &mut tx,
-        audit::Entry {
-            ward_id: Some(ward_id),
-            entity: "survey",
-            entity_id: stored.id,
-            action: "submit",
-            actor: None,
-            changes: json!({ "status": { "before": "下書き", "after": "提出済" } }),
-        },
+    set_status(
+        tx,
+        db,
+        scope,
+        period,
+        stored.id,
+        SurveyStatus::Submitted,
         now,
     )
-    .await?;
-    tx.commit().await?;
-    get(db, &scope.read(), period).await
+    .await
 }
 
 /// The city sends a submitted survey back to the ward as a draft: only the
@@ -338,22 +326,41 @@ pub async fn reopen(
             "提出されていない回答は差し戻せません".into(),
         ));
     };
-    sqlx::query(
-        "UPDATE surveys SET status = '下書き', submitted_at = NULL, updated_at = $1 WHERE id = $2",
-    )
-    .bind(timestamp(now))
-    .bind(stored.id)
-    .execute(&mut *tx)
-    .await?;
+    set_status(tx, db, scope, period, stored.id, SurveyStatus::Draft, now).await
+}
+
+/// The shared end of [`submit`] and [`reopen`]: moves the stored survey
+/// `survey_id` to `to` (stamping `submitted_at` when submitting, clearing it
+/// when sent back) with its audit row, commits, and reads the survey back.
+async fn set_status(
+    mut tx: Tx,
+    db: &Db,
+    scope: &WardWrite,
+    period: Period,
+    survey_id: i64,
+    to: SurveyStatus,
+    now: DateTime<Utc>,
+) -> AppResult<Survey> {
+    let (from, action, submitted_at) = match to {
+        SurveyStatus::Submitted => (SurveyStatus::Draft, "submit", Some(timestamp(now))),
+        SurveyStatus::Draft => (SurveyStatus::Submitted, "reopen", None),
+    };
+    sqlx::query("UPDATE surveys SET status = $1, submitted_at = $2, updated_at = $3 WHERE id = $4")
+        .bind(to.as_str())
+        .bind(submitted_at)
+        .bind(timestamp(now))
+        .bind(survey_id)
+        .execute(&mut *tx)
+        .await?;
     audit::record(
         &mut tx,
         audit::Entry {
-            ward_id: Some(ward_id),
+            ward_id: Some(scope.ward_id()),
             entity: "survey",
-            entity_id: stored.id,
-            action: "reopen",
+            entity_id: survey_id,
+            action,
             actor: None,
-            changes: json!({ "status": { "before": "提出済", "after": "下書き" } }),
+            changes: json!({ "status": { "before": from.as_str(), "after": to.as_str() } }),
         },
         now,
     )

@@ -852,34 +852,6 @@ pub fn mailer(smtp_url: &str) -> renkei::reminders::sender::Mailer {
 // ---------------------------------------------------------------------------
 // Survey and report (issue 5): the 24 wards of the seed's 資料1.
 
-/// The 24 wards of Osaka City, in display order.
-pub const OSAKA_WARDS: [&str; 24] = [
-    "北区",
-    "都島区",
-    "福島区",
-    "此花区",
-    "中央区",
-    "西区",
-    "港区",
-    "大正区",
-    "天王寺区",
-    "浪速区",
-    "西淀川区",
-    "淀川区",
-    "東淀川区",
-    "東成区",
-    "生野区",
-    "旭区",
-    "城東区",
-    "鶴見区",
-    "阿倍野区",
-    "住之江区",
-    "住吉区",
-    "東住吉区",
-    "平野区",
-    "西成区",
-];
-
 /// 平成29年10月5日 12:00 JST: after 平成29年度上半期, when the city collects it.
 pub const AFTER_2017H1: &str = "2017-10-05T03:00:00Z";
 
@@ -892,7 +864,8 @@ pub fn seed_answers(i: usize) -> Value {
 impl TestApp {
     /// A municipality with the 24 wards; returns their ids in order.
     pub async fn osaka(&self) -> Vec<i64> {
-        self.municipality_with_wards("大阪市", &OSAKA_WARDS).await
+        self.municipality_with_wards("大阪市", &renkei::demo::OSAKA_WARDS)
+            .await
     }
 
     /// Saves a ward's answers as a draft and asserts it worked.
