@@ -166,10 +166,22 @@ struct ErrorPage {
     layout: Layout,
     status: u16,
     message: String,
+    /// A way out the error offers: (href, label).
+    action: Option<(String, String)>,
 }
 
 /// A full HTML error page; never fails (falls back to plain text).
 pub fn error_page(status: StatusCode, message: &str) -> Response {
+    error_page_with(status, message, None)
+}
+
+/// [`error_page`] with a link to what the reader can do instead
+/// (`(href, label)`), e.g. the Shift_JIS download with look-alikes.
+pub fn error_page_with(
+    status: StatusCode,
+    message: &str,
+    action: Option<(String, String)>,
+) -> Response {
     let title = match status {
         StatusCode::NOT_FOUND => "ページが見つかりません",
         StatusCode::INTERNAL_SERVER_ERROR => "エラーが発生しました",
@@ -179,6 +191,7 @@ pub fn error_page(status: StatusCode, message: &str) -> Response {
         layout: Layout::new(title),
         status: status.as_u16(),
         message: message.to_string(),
+        action,
     };
     match page.render() {
         Ok(html) => Html(html).with_status(status).into_response(),

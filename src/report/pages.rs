@@ -160,12 +160,39 @@ fn page(
 /// A CSV failure as a page that lists every cell at fault (a download link
 /// has no form to show errors beside).
 pub fn csv_fail(err: AppError) -> poem::Error {
-    let status = err.status();
-    let mut message = err.public_message();
-    for e in err.field_errors() {
-        message.push_str(&format!(" ／ {}：{}", e.field, e.message));
+    csv_fail_at(None)(err)
+}
+
+/// [`csv_fail`] for the download at `uri`: when every cell at fault has a
+/// Windows-31J look-alike, the page links to the same download with
+/// `encoding=sjis-lookalike`, so nobody has to edit a URL to get it.
+pub fn csv_fail_at(uri: Option<&poem::http::Uri>) -> impl Fn(AppError) -> poem::Error + '_ {
+    move |err| {
+        let status = err.status();
+        let mut message = err.public_message();
+        for e in err.field_errors() {
+            message.push_str(&format!(" ／ {}：{}", e.field, e.message));
+        }
+        let lookalikes_do = !err.field_errors().is_empty()
+            && err
+                .field_errors()
+                .iter()
+                .all(|e| e.message.contains("encoding=sjis-lookalike"));
+        let action = uri.filter(|_| lookalikes_do).map(|uri| {
+            let kept: Vec<&str> = uri
+                .query()
+                .unwrap_or("")
+                .split('&')
+                .filter(|p| !p.is_empty() && !p.starts_with("encoding="))
+                .chain(["encoding=sjis-lookalike"])
+                .collect();
+            (
+                format!("{}?{}", uri.path(), kept.join("&")),
+                "似た文字（￥ など）に置き換えて Shift_JIS で出力する".to_string(),
+            )
+        });
+        poem::Error::from_response(crate::pages::error_page_with(status, &message, action))
     }
-    poem::Error::from_response(error_page(status, &message))
 }
 
 #[handler]
@@ -181,7 +208,7 @@ pub async fn chart_csv(
         .map_err(csv_fail)?
         .unwrap_or(Encoding::Utf8);
     let report = super::load(&state.db, &view, period).await.map_err(fail)?;
-    send_chart(&report, &chart, encoding)
+    send_chart(&report, &chart, encoding, req.uri())
 }
 
 #[handler]
@@ -202,17 +229,25 @@ pub async fn ward_chart_csv(
     let report = super::load_for_ward(&state.db, &ward, period)
         .await
         .map_err(fail)?;
-    send_chart(&report, &chart, encoding)
+    send_chart(&report, &chart, encoding, req.uri())
 }
 
-fn send_chart(report: &Report, chart: &str, encoding: Encoding) -> poem::Result<Response> {
+fn send_chart(
+    report: &Report,
+    chart: &str,
+    encoding: Encoding,
+    uri: &poem::http::Uri,
+) -> poem::Result<Response> {
     let Some(chart) = report.chart(chart) else {
         return Err(poem::Error::from_response(error_page(
             StatusCode::NOT_FOUND,
             "指定されたグラフは見つかりません",
         )));
     };
-    let bytes = chart.table().to_bytes(encoding).map_err(csv_fail)?;
+    let bytes = chart
+        .table()
+        .to_bytes(encoding)
+        .map_err(csv_fail_at(Some(uri)))?;
     let name = format!(
         "{}_{}_{}.csv",
         report.period_label,

@@ -13,7 +13,7 @@ use crate::countermeasures::store::CountermeasureQuery;
 use crate::error::AppResult;
 use crate::pages::fail;
 use crate::paging::Paging;
-use crate::report::pages::csv_fail;
+use crate::report::pages::{csv_fail, csv_fail_at};
 use crate::spreadsheet::{self, Encoding, Table};
 
 #[derive(Debug, Deserialize)]
@@ -21,11 +21,19 @@ pub struct EncodingQuery {
     encoding: Option<String>,
 }
 
-fn send(table: AppResult<Table>, q: &EncodingQuery, name: String) -> poem::Result<Response> {
+fn send(
+    table: AppResult<Table>,
+    q: &EncodingQuery,
+    uri: &poem::http::Uri,
+    name: String,
+) -> poem::Result<Response> {
     let encoding = Encoding::from_param(q.encoding.as_deref())
         .map_err(csv_fail)?
         .unwrap_or(Encoding::Utf8);
-    let bytes = table.map_err(fail)?.to_bytes(encoding).map_err(csv_fail)?;
+    let bytes = table
+        .map_err(fail)?
+        .to_bytes(encoding)
+        .map_err(csv_fail_at(Some(uri)))?;
     Ok(spreadsheet::download(bytes, encoding, &name))
 }
 
@@ -34,6 +42,7 @@ pub async fn members_csv(
     Data(state): Data<&AppState>,
     scope: WardRead,
     Query(q): Query<EncodingQuery>,
+    uri: &poem::http::Uri,
 ) -> poem::Result<Response> {
     let ward = crate::wards::store::get(&state.db, &scope)
         .await
@@ -41,7 +50,7 @@ pub async fn members_csv(
     let table = super::all_members(&state.db, &scope)
         .await
         .map(|m| super::members_table(&m));
-    send(table, &q, format!("{}_委員.csv", ward.name))
+    send(table, &q, uri, format!("{}_委員.csv", ward.name))
 }
 
 #[handler]
@@ -49,12 +58,13 @@ pub async fn meetings_csv(
     Data(state): Data<&AppState>,
     scope: WardRead,
     Query(q): Query<EncodingQuery>,
+    uri: &poem::http::Uri,
 ) -> poem::Result<Response> {
     let ward = crate::wards::store::get(&state.db, &scope)
         .await
         .map_err(fail)?;
     let table = meetings_rows(state, &scope).await;
-    send(table, &q, format!("{}_会議.csv", ward.name))
+    send(table, &q, uri, format!("{}_会議.csv", ward.name))
 }
 
 #[handler]
@@ -62,12 +72,13 @@ pub async fn countermeasures_csv(
     Data(state): Data<&AppState>,
     scope: WardRead,
     Query(q): Query<EncodingQuery>,
+    uri: &poem::http::Uri,
 ) -> poem::Result<Response> {
     let ward = crate::wards::store::get(&state.db, &scope)
         .await
         .map_err(fail)?;
     let table = countermeasure_rows(state, &scope).await;
-    send(table, &q, format!("{}_対応策.csv", ward.name))
+    send(table, &q, uri, format!("{}_対応策.csv", ward.name))
 }
 
 async fn meetings_rows(state: &AppState, ward: &WardRead) -> AppResult<Table> {

@@ -150,6 +150,9 @@ async fn shift_jis_refuses_what_it_would_change_and_maps_look_alikes_on_request(
     assert!(page.contains("¥→￥、‾→￣、−→－"), "{page}");
     assert!(page.contains("2行目「議事録」"), "{page}");
     assert!(page.contains("—→―、‖→∥、¢→￠、£→￡、¬→￢、¦→￤"), "{page}");
+    // The page links to the look-alike download: nobody edits a URL.
+    let link = format!("href=\"/wards/{a}/meetings.csv?encoding=sjis-lookalike\"");
+    assert!(page.contains(&link), "{page}");
 
     let (status, headers, file) = app
         .download(&format!("/wards/{a}/meetings.csv?encoding=sjis-lookalike"))

@@ -192,6 +192,8 @@ async fn shift_jis_names_what_it_cannot_carry_and_round_trips_the_rest() {
         page.contains("「𠮷」は Shift_JIS で表せない文字です"),
         "{page}"
     );
+    // No look-alike would do: no link offering one.
+    assert!(!page.contains("sjis-lookalike"), "{page}");
 
     // With the character replaced, the Shift_JIS file imports back as is
     // (encoding detected), except 〜 which Shift_JIS writes as ～.
