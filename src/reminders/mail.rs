@@ -80,8 +80,7 @@ pub fn render_digest(digest: &Digest, base_url: &str) -> AppResult<Rendered> {
                 n => format!("あと{}日", -n),
             },
             overdue: i.overdue(),
-            unaddressed: digest.kind == RecipientKind::Secretariat
-                && i.track == super::Track::Owner,
+            unaddressed: digest.lists_unaddressed(i),
             owner: i.owner_name.clone().unwrap_or_else(|| "（未設定）".into()),
             link: format!("{base_url}/countermeasures/{}", i.id),
         })

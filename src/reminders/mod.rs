@@ -273,11 +273,19 @@ pub struct Ledger {
     pub refused: std::collections::HashSet<String>,
 }
 
+/// An address the sender can use (the one address rule) and the server has
+/// not refused: what the planner and the re-check both ask of an address.
+pub fn deliverable(address: &str, refused: bool) -> bool {
+    !refused && crate::email::mailbox(address).is_some()
+}
+
 impl Ledger {
-    /// An address the sender can use and the server has not refused.
+    /// [`deliverable`], with the refusals this ledger read.
     pub fn usable(&self, address: &str) -> bool {
-        crate::email::mailbox(address).is_some()
-            && !self.refused.contains(&address.trim().to_lowercase())
+        deliverable(
+            address,
+            self.refused.contains(&address.trim().to_lowercase()),
+        )
     }
 }
 
@@ -371,16 +379,18 @@ impl Digest {
         self.items.iter().filter(|i| i.overdue()).count()
     }
 
-    /// Items of a secretariat digest whose owner has no usable address.
+    /// Whether `item` is listed here for want of an owner address: an
+    /// owner's reminder in a secretariat digest (宛先のない対応策).
+    pub fn lists_unaddressed(&self, item: &Item) -> bool {
+        self.kind == RecipientKind::Secretariat && item.track == Track::Owner
+    }
+
+    /// How many items [`Self::lists_unaddressed`].
     pub fn unaddressed(&self) -> usize {
-        if self.kind == RecipientKind::Secretariat {
-            self.items
-                .iter()
-                .filter(|i| i.track == Track::Owner)
-                .count()
-        } else {
-            0
-        }
+        self.items
+            .iter()
+            .filter(|i| self.lists_unaddressed(i))
+            .count()
     }
 }
 
@@ -422,11 +432,10 @@ impl Current {
     /// server has not refused.
     pub fn owner_reachable(&self) -> bool {
         self.owner_active
-            && !self.owner_refused
             && self
                 .owner_email
                 .as_deref()
-                .is_some_and(|a| crate::email::mailbox(a).is_some())
+                .is_some_and(|a| deliverable(a, self.owner_refused))
     }
 }
 
