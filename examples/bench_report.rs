@@ -19,9 +19,11 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use chrono::{DateTime, Utc};
-use renkei::app::{self, AppState, Clock};
+use renkei::app;
+use renkei::clock::Clock;
 use renkei::config::Config;
 use renkei::db::Db;
+use renkei::state::AppState;
 use renkei::survey::{
     Awareness, ConsultationMonth, MapStatus, OfficeAnswers, Organizer, Progress, ResourceMaps,
     SurveyAnswers, Training,

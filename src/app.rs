@@ -1,44 +1,12 @@
 //! Wires the database, the clock and the routes into a running server:
 //! the only place that does.
 
-use std::sync::Arc;
 use std::time::Duration;
 
-use chrono::{DateTime, Utc};
 use poem::listener::{Acceptor, Listener, TcpListener};
 use tokio::sync::oneshot;
 
-use crate::config::Config;
-use crate::db::Db;
-
-/// Where "now" comes from: the system clock, or a fixed instant in tests.
-#[derive(Clone, Copy, Debug)]
-pub enum Clock {
-    System,
-    Fixed(DateTime<Utc>),
-}
-
-impl Clock {
-    pub fn now(self) -> DateTime<Utc> {
-        match self {
-            Clock::System => Utc::now(),
-            Clock::Fixed(t) => t,
-        }
-    }
-
-    /// Today in Asia/Tokyo.
-    pub fn today(self) -> chrono::NaiveDate {
-        crate::calendar::today(self.now())
-    }
-}
-
-/// What every handler can reach.
-#[derive(Clone)]
-pub struct AppState {
-    pub db: Db,
-    pub clock: Clock,
-    pub config: Arc<Config>,
-}
+use crate::state::AppState;
 
 /// A server that is accepting connections.
 pub struct Running {

@@ -7,13 +7,15 @@ use anyhow::Context;
 use clap::{Parser, Subcommand};
 use renkei::accounts::store::{self as account_store, NewAccount};
 use renkei::accounts::{Role, secret};
-use renkei::app::{self, AppState, Clock};
+use renkei::app;
+use renkei::clock::Clock;
 use renkei::config::{Config, redact_url};
 use renkei::db::Db;
 use renkei::municipalities::{self, NewMunicipality};
 use renkei::reminders::RecipientKind;
 use renkei::reminders::jobs::{self, Scheduler};
 use renkei::reminders::sender::{Mailer, send_pending_once};
+use renkei::state::AppState;
 use renkei::text::SingleLine;
 use renkei::wards::{self, NewWard};
 

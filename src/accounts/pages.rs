@@ -15,10 +15,10 @@ use serde::Deserialize;
 use super::secret::{dummy_hash, token_hash, verify_password};
 use super::store::{self, THROTTLE_MAX_FAILURES};
 use crate::access::AccountsAdmin;
-use crate::app::AppState;
-use crate::http::auth::{SessionInfo, session_cookie, session_cookie_value};
-use crate::pages::{Layout, PageResult, fail, render_with_status, see_other};
+use crate::state::AppState;
 use crate::text::SingleLine;
+use crate::web::auth::{SessionInfo, session_cookie, session_cookie_value};
+use crate::web::page::{Layout, PageResult, fail, render_with_status, see_other};
 
 #[derive(Template)]
 #[template(path = "accounts/login.html")]
@@ -44,7 +44,7 @@ fn login_page(email: String, message: Option<&str>, status: StatusCode, next: &s
 
 #[handler]
 pub async fn login_form(uri: &poem::http::Uri) -> PageResult {
-    let query = crate::pages::FormData::parse(uri.query().unwrap_or("").as_bytes());
+    let query = crate::web::page::FormData::parse(uri.query().unwrap_or("").as_bytes());
     login_page(String::new(), None, StatusCode::OK, query.value("next"))
 }
 
@@ -184,8 +184,8 @@ pub async fn audit_page(
     req: &Request,
 ) -> PageResult {
     // The gate admits only accounts that may manage accounts.
-    let actor = crate::http::auth::actor(req).map_err(fail)?;
-    let form = crate::pages::FormData::parse(req.uri().query().unwrap_or("").as_bytes());
+    let actor = crate::web::auth::actor(req).map_err(fail)?;
+    let form = crate::web::page::FormData::parse(req.uri().query().unwrap_or("").as_bytes());
     let int = |k: &str| form.non_empty(k).and_then(|v| v.trim().parse::<i64>().ok());
     let date = |k: &str| {
         form.non_empty(k)
@@ -282,7 +282,7 @@ pub async fn change_password(
     req: &Request,
     Form(form): Form<PasswordForm>,
 ) -> PageResult {
-    let actor = crate::http::auth::actor(req).map_err(fail)?;
+    let actor = crate::web::auth::actor(req).map_err(fail)?;
     let stored = store::password_hash(&state.db, actor.account_id)
         .await
         .map_err(fail)?;
@@ -423,7 +423,7 @@ pub async fn accounts_list(
     _admin: AccountsAdmin,
     req: &Request,
 ) -> PageResult {
-    let actor = crate::http::auth::actor(req).map_err(fail)?;
+    let actor = crate::web::auth::actor(req).map_err(fail)?;
     let notice = (req.uri().query() == Some("invited=1"))
         .then(|| "招待メールを送信しました。リンクの有効期限は72時間です。".to_string());
     accounts_page(state, &actor, None, notice, StatusCode::OK).await
@@ -444,7 +444,7 @@ async fn back_to_accounts<T>(
 ) -> PageResult {
     match result {
         Ok(_) => see_other("/accounts"),
-        Err(e) if crate::pages::is_form_error(&e) => {
+        Err(e) if crate::web::page::is_form_error(&e) => {
             accounts_page(state, actor, Some(form_message(&e)), None, e.status()).await
         }
         Err(e) => Err(fail(e)),
@@ -453,11 +453,11 @@ async fn back_to_accounts<T>(
 
 /// The account a city user is creating (or inviting) from the form.
 fn new_account(
-    form: &crate::pages::FormData,
+    form: &crate::web::page::FormData,
     actor: &super::Actor,
     password_hash: Option<String>,
 ) -> Result<store::NewAccount, crate::error::AppError> {
-    let mut p = crate::pages::FieldParser::default();
+    let mut p = crate::web::page::FieldParser::default();
     let email: Option<SingleLine> = p.optional_text(form, "email", "メールアドレス");
     let display_name: Option<SingleLine> = p.optional_text(form, "display_name", "名前");
     if !p.is_ok() {
@@ -480,7 +480,7 @@ async fn own_account(
     admin: &AccountsAdmin,
     req: &Request,
 ) -> Result<store::Listed, poem::Error> {
-    let id = crate::pages::path_param(req, "id").parse::<i64>().ok();
+    let id = crate::web::page::path_param(req, "id").parse::<i64>().ok();
     store::list(&state.db, admin.municipality_id())
         .await
         .map_err(fail)?
@@ -496,8 +496,8 @@ pub async fn account_create(
     req: &Request,
     body: poem::Body,
 ) -> PageResult {
-    let actor = crate::http::auth::actor(req).map_err(fail)?;
-    let form = crate::pages::FormData::parse(&body.into_vec().await?);
+    let actor = crate::web::auth::actor(req).map_err(fail)?;
+    let form = crate::web::page::FormData::parse(&body.into_vec().await?);
     let result = async {
         let mut new = new_account(&form, &actor, None)?;
         let password = form.non_empty("password").unwrap_or("").to_string();
@@ -519,8 +519,8 @@ pub async fn account_invite(
     req: &Request,
     body: poem::Body,
 ) -> PageResult {
-    let actor = crate::http::auth::actor(req).map_err(fail)?;
-    let form = crate::pages::FormData::parse(&body.into_vec().await?);
+    let actor = crate::web::auth::actor(req).map_err(fail)?;
+    let form = crate::web::page::FormData::parse(&body.into_vec().await?);
     let result = async {
         let new = new_account(&form, &actor, None)?;
         store::invite(&state.db, &new, None, state.clock.now()).await
@@ -528,7 +528,7 @@ pub async fn account_invite(
     .await;
     let (to, token) = match result {
         Ok((_, to, token)) => (to, token),
-        Err(e) if crate::pages::is_form_error(&e) => {
+        Err(e) if crate::web::page::is_form_error(&e) => {
             return accounts_page(state, &actor, Some(form_message(&e)), None, e.status()).await;
         }
         Err(e) => return Err(fail(e)),
@@ -562,8 +562,8 @@ pub async fn account_member(
     req: &Request,
     body: poem::Body,
 ) -> PageResult {
-    let actor = crate::http::auth::actor(req).map_err(fail)?;
-    let form = crate::pages::FormData::parse(&body.into_vec().await?);
+    let actor = crate::web::auth::actor(req).map_err(fail)?;
+    let form = crate::web::page::FormData::parse(&body.into_vec().await?);
     let target = own_account(state, &admin, req).await?;
     if target.role == super::Role::Admin {
         return Err(fail(crate::error::AppError::NotFound("アカウント")));
@@ -590,8 +590,8 @@ pub async fn account_update(
     req: &Request,
     body: poem::Body,
 ) -> PageResult {
-    let actor = crate::http::auth::actor(req).map_err(fail)?;
-    let form = crate::pages::FormData::parse(&body.into_vec().await?);
+    let actor = crate::web::auth::actor(req).map_err(fail)?;
+    let form = crate::web::page::FormData::parse(&body.into_vec().await?);
     let target = own_account(state, &admin, req).await?;
     let result = async {
         if target.role == super::Role::Admin {
@@ -698,7 +698,7 @@ fn link(state: &AppState, path: &str) -> String {
 /// The client's IP (behind a trusted proxy, the one it forwards for), the
 /// per-client throttle key.
 fn client_key(state: &AppState, req: &Request) -> String {
-    let ip = crate::http::client::client_ip(req, &state.config.trusted_proxies);
+    let ip = crate::web::client::client_ip(req, &state.config.trusted_proxies);
     format!("addr:{}", ip.map(|a| a.to_string()).unwrap_or_default())
 }
 
@@ -794,7 +794,7 @@ impl LinkKind {
                 "この招待リンクは無効か、有効期限が切れています。市の担当課に招待のやり直しを依頼するか、「パスワードを忘れた場合」から設定してください"
             }
         };
-        poem::Error::from_response(crate::pages::error_page(StatusCode::NOT_FOUND, message))
+        poem::Error::from_response(crate::web::page::error_page(StatusCode::NOT_FOUND, message))
     }
 }
 

@@ -8,11 +8,11 @@ use poem_openapi::{Object, OpenApi};
 use super::store::{self, CountermeasureQuery, HistoryEntry};
 use super::{Countermeasure, CountermeasurePatch, NewCountermeasure, Stage, TransitionRequest};
 use crate::access;
-use crate::app::AppState;
-use crate::http::api::{ApiTags, Created, PageInfo};
-use crate::http::auth::Checked;
-use crate::http::problem::ApiResult;
 use crate::paging::Paging;
+use crate::state::AppState;
+use crate::web::api::{ApiTags, Created, PageInfo};
+use crate::web::auth::Checked;
+use crate::web::problem::ApiResult;
 
 pub struct CountermeasuresApi {
     pub state: AppState,

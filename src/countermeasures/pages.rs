@@ -19,17 +19,16 @@ use super::{
 use crate::access::{
     CountermeasureRead, CountermeasureStep, CountermeasureWrite, WardRead, WardWrite,
 };
-use crate::app::AppState;
 use crate::error::AppError;
 use crate::meetings::store::MeetingQuery;
 use crate::members::Member;
-use crate::pages::{
-    Badge, Choice, Errors, FieldParser, FormData, Layout, PageResult, badge, choices, date_label,
-    fail, is_form_error, member_names, render, render_with_status, see_other, topic_choices,
-    topic_label,
-};
 use crate::paging::Paging;
+use crate::state::AppState;
 use crate::wards::{self, Ward};
+use crate::web::page::{
+    Badge, Choice, Errors, FieldParser, FormData, Layout, PageResult, choices, date_label, fail,
+    is_form_error, render, render_with_status, see_other, topic_choices, topic_label,
+};
 
 fn stage_choices(form: &FormData, key: &str) -> Vec<Choice> {
     choices(
@@ -123,7 +122,7 @@ pub async fn list(Data(state): Data<&AppState>, scope: WardRead, uri: &Uri) -> P
     let items = super::store::list(&state.db, &scope, query, today, Paging::all())
         .await
         .map_err(fail)?;
-    let names = member_names(&ward_members(state, &scope).await?);
+    let names = crate::members::names(&ward_members(state, &scope).await?);
     let rows = items
         .items
         .iter()
@@ -554,11 +553,11 @@ async fn detail_page(
         .await
         .map_err(fail)?;
     let members = ward_members(state, &ward_scope).await?;
-    let names = member_names(&members);
+    let names = crate::members::names(&members);
     let history = super::store::history(&state.db, scope)
         .await
         .map_err(fail)?;
-    let actor = crate::http::auth::actor(req).map_err(fail)?;
+    let actor = crate::web::auth::actor(req).map_err(fail)?;
     let step = crate::access::countermeasure_step(&state.db, &actor, scope.id())
         .await
         .ok();
@@ -764,5 +763,19 @@ pub async fn archive(
             .await
         }
         Err(e) => Err(fail(e)),
+    }
+}
+
+/// A stage as its badge: the ladder's label, a CSS class per stage and
+/// the report's wording as the title.
+pub fn badge(stage: Stage) -> Badge {
+    Badge {
+        label: stage.as_str(),
+        class: match stage {
+            Stage::Identified => "stage-identified",
+            Stage::Planned => "stage-planned",
+            Stage::Evaluated => "stage-evaluated",
+        },
+        title: stage.report_label(),
     }
 }

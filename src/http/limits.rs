@@ -126,7 +126,7 @@ fn is_public_form(path: &str) -> bool {
 
 fn carries_credential(req: &Request) -> bool {
     req.headers().contains_key(header::AUTHORIZATION)
-        || crate::http::auth::session_cookie_value(req).is_some()
+        || crate::web::auth::session_cookie_value(req).is_some()
 }
 
 fn content_length(req: &Request) -> Option<u64> {
@@ -201,13 +201,13 @@ fn is_api(path: &str) -> bool {
 fn too_large(api: bool, limit: Limit) -> Response {
     let status = StatusCode::PAYLOAD_TOO_LARGE;
     let mut resp = if api {
-        crate::http::problem::response(&crate::http::problem::Problem::new(
+        crate::web::problem::response(&crate::web::problem::Problem::new(
             status,
             limit.message(),
             Vec::new(),
         ))
     } else {
-        crate::pages::error_page(status, limit.message())
+        crate::web::page::error_page(status, limit.message())
     };
     // What is left of the body is not a request: the connection ends.
     resp.headers_mut()

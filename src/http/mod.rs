@@ -1,28 +1,25 @@
 //! The HTTP surface: the JSON API under `/api` (spec at `/openapi.json`,
 //! Swagger UI at `/docs`) and the Japanese web UI everywhere else.
 
-pub mod api;
-pub mod auth;
-pub mod client;
 pub mod limits;
 pub mod log;
-pub mod problem;
 pub mod routes;
 pub mod spec;
 
 use poem::{Endpoint, EndpointExt, IntoEndpoint, IntoResponse, Request, Response, Route};
 use poem_openapi::OpenApiService;
 
-use crate::app::AppState;
 use crate::countermeasures::api::CountermeasuresApi;
 use crate::meetings::api::MeetingsApi;
 use crate::members::api::MembersApi;
 use crate::municipalities::api::CatalogueApi;
 use crate::reminders::api::RemindersApi;
 use crate::report::api::ReportApi;
+use crate::state::AppState;
 use crate::survey::api::SurveyApi;
 use crate::transfer::api::TransferApi;
 use crate::wards::api::WardsApi;
+use crate::web::{auth, problem};
 
 /// Every API operation set, in the order the spec lists them.
 type Apis = (
@@ -142,6 +139,6 @@ async fn refuse_nul<E: Endpoint>(next: E, req: Request) -> poem::Result<Response
             Vec::new(),
         ))
     } else {
-        crate::pages::error_page(poem::http::StatusCode::UNPROCESSABLE_ENTITY, message)
+        crate::web::page::error_page(poem::http::StatusCode::UNPROCESSABLE_ENTITY, message)
     })
 }

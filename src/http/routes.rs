@@ -8,9 +8,9 @@ use poem::error::{MethodNotAllowedError, NotFoundError};
 use poem::http::{Method, StatusCode};
 use poem::{Endpoint, EndpointExt, IntoEndpoint, Response, Route, RouteMethod};
 
-use super::auth::{Guarded, Need, Rule};
-use crate::app::AppState;
-use crate::pages::error_page;
+use crate::state::AppState;
+use crate::web::auth::{Guarded, Need, Rule};
+use crate::web::page::error_page;
 use crate::{accounts, countermeasures, meetings, members, municipalities, reminders, report};
 use crate::{survey, transfer, wards};
 
@@ -42,12 +42,12 @@ pub fn pages() -> Vec<PageRoute> {
     use Need::{Read, Step, Write};
     use Rule::*;
     vec![
-        route(M::GET, "/", SignedIn, crate::pages::home),
+        route(M::GET, "/", SignedIn, municipalities::pages::home),
         route(
             M::GET,
             "/static/style.css",
             Public,
-            crate::pages::stylesheet,
+            crate::web::page::stylesheet,
         ),
         // Signing in and out, one's own password, resets and invitations.
         route(M::GET, "/login", PublicForm, accounts::pages::login_form),
@@ -146,7 +146,12 @@ pub fn pages() -> Vec<PageRoute> {
             Installation,
             municipalities::pages::create,
         ),
-        route(M::GET, "/city/:id", City(Read), crate::pages::city),
+        route(
+            M::GET,
+            "/city/:id",
+            City(Read),
+            municipalities::pages::city_view,
+        ),
         route(
             M::GET,
             "/city/:id/wards/new",

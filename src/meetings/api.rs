@@ -8,12 +8,12 @@ use poem_openapi::{Object, OpenApi};
 use super::store::{self, MeetingQuery};
 use super::{Meeting, MeetingPatch, NewMeeting, StageChange};
 use crate::access;
-use crate::app::AppState;
 use crate::error::{AppError, FieldError};
-use crate::http::api::{ApiTags, Created, NoContent, PageInfo};
-use crate::http::auth::Checked;
-use crate::http::problem::ApiResult;
 use crate::paging::Paging;
+use crate::state::AppState;
+use crate::web::api::{ApiTags, Created, NoContent, PageInfo};
+use crate::web::auth::Checked;
+use crate::web::problem::ApiResult;
 
 pub struct MeetingsApi {
     pub state: AppState,

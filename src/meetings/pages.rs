@@ -10,18 +10,18 @@ use poem_openapi::types::MaybeUndefined;
 use super::store::MeetingQuery;
 use super::{Meeting, MeetingKind, MeetingPatch, NewMeeting, StageChange, change_field};
 use crate::access::{MeetingRead, MeetingWrite, WardRead, WardWrite};
-use crate::app::AppState;
+use crate::countermeasures::pages::badge;
 use crate::countermeasures::store::CountermeasureQuery;
 use crate::countermeasures::{Countermeasure, Stage};
 use crate::error::AppError;
 use crate::members::Member;
-use crate::pages::{
-    Badge, Choice, Errors, FieldParser, FormData, Layout, PageResult, badge, choices, date_label,
-    fail, is_form_error, member_names, render, render_with_status, see_other, topic_choices,
-    topic_label,
-};
 use crate::paging::Paging;
+use crate::state::AppState;
 use crate::wards::{self, Ward};
+use crate::web::page::{
+    Badge, Choice, Errors, FieldParser, FormData, Layout, PageResult, choices, date_label, fail,
+    is_form_error, render, render_with_status, see_other, topic_choices, topic_label,
+};
 
 struct MeetingRow {
     id: i64,
@@ -164,7 +164,7 @@ fn review_rows(
     open: &[Countermeasure],
     members: &[Member],
 ) -> Vec<ReviewRow> {
-    let names = member_names(members);
+    let names = crate::members::names(members);
     open.iter()
         .filter_map(|c| {
             let next = c.stage.next()?;
@@ -531,7 +531,7 @@ async fn detail_page(
     let members = crate::members::store::list(&state.db, &ward_scope, false, Paging::all())
         .await
         .map_err(fail)?;
-    let names = member_names(&members.items);
+    let names = crate::members::names(&members.items);
     let today = state.clock.today();
     let query = CountermeasureQuery {
         include_archived: true,

@@ -6,11 +6,11 @@ use poem_openapi::{Object, OpenApi};
 
 use super::{Member, MemberPatch, NewMember, store};
 use crate::access;
-use crate::app::AppState;
-use crate::http::api::{ApiTags, Created, PageInfo};
-use crate::http::auth::Checked;
-use crate::http::problem::ApiResult;
 use crate::paging::Paging;
+use crate::state::AppState;
+use crate::web::api::{ApiTags, Created, PageInfo};
+use crate::web::auth::Checked;
+use crate::web::problem::ApiResult;
 
 pub struct MembersApi {
     pub state: AppState,

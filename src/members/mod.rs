@@ -69,6 +69,11 @@ pub struct MemberPatch {
     pub active: Option<bool>,
 }
 
+/// Member names by id, for showing owners and attendees.
+pub fn names(list: &[Member]) -> std::collections::BTreeMap<i64, String> {
+    list.iter().map(|m| (m.id, m.name.clone())).collect()
+}
+
 impl Member {
     /// This member with a patch applied, checked.
     pub fn patched(&self, patch: &MemberPatch) -> AppResult<Member> {

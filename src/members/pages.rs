@@ -8,14 +8,14 @@ use poem_openapi::types::MaybeUndefined;
 
 use super::{Member, MemberPatch, NewMember, OrganizationKind};
 use crate::access::{MemberWrite, WardRead, WardWrite};
-use crate::app::AppState;
 use crate::error::AppError;
-use crate::pages::{
+use crate::paging::Paging;
+use crate::state::AppState;
+use crate::wards::{self, Ward};
+use crate::web::page::{
     Choice, Errors, FieldParser, FormData, Layout, PageResult, choices, fail, is_form_error,
     render, render_with_status, see_other,
 };
-use crate::paging::Paging;
-use crate::wards::{self, Ward};
 
 #[derive(Template)]
 #[template(path = "members/list.html")]

@@ -4,10 +4,10 @@ use poem_openapi::payload::Json;
 use poem_openapi::{Object, OpenApi};
 
 use super::{Municipality, NewMunicipality, store};
-use crate::app::AppState;
-use crate::http::api::{ApiTags, Created};
-use crate::http::problem::ApiResult;
+use crate::state::AppState;
 use crate::topics::TOPICS;
+use crate::web::api::{ApiTags, Created};
+use crate::web::problem::ApiResult;
 
 pub struct CatalogueApi {
     pub state: AppState,
@@ -74,7 +74,7 @@ impl CatalogueApi {
         tag = "ApiTags::Wards"
     )]
     async fn list_municipalities(&self, req: &poem::Request) -> ApiResult<Json<MunicipalityList>> {
-        let actor = crate::http::auth::actor(req)?;
+        let actor = crate::web::auth::actor(req)?;
         let items = store::list(&self.state.db, crate::access::visible(&actor)).await?;
         Ok(Json(MunicipalityList {
             total: items.len() as i64,
@@ -91,7 +91,7 @@ impl CatalogueApi {
     )]
     async fn create_municipality(
         &self,
-        operator: crate::http::auth::Checked<crate::access::Installation>,
+        operator: crate::web::auth::Checked<crate::access::Installation>,
         body: Json<NewMunicipality>,
     ) -> ApiResult<Created<Municipality>> {
         let operator = operator.0;

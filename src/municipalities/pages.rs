@@ -4,19 +4,22 @@
 use askama::Template;
 use poem::http::StatusCode;
 use poem::web::Data;
-use poem::{Body, handler};
+use poem::{Body, IntoResponse, handler};
 use poem_openapi::types::MaybeUndefined;
 
 use super::{NewMunicipality, store};
 use crate::access::{CityOf, WardWrite};
-use crate::app::AppState;
+use crate::countermeasures::pages::badge;
 use crate::error::{AppError, FieldError};
-use crate::pages::{
-    Errors, FieldParser, FormData, Layout, PageResult, fail, is_form_error, render_with_status,
-    see_other,
-};
+use crate::municipalities;
+use crate::state::AppState;
 use crate::text::{MultiLine, SingleLine};
+use crate::topics::TOPICS;
 use crate::wards::{self, NewWard, WardPatch};
+use crate::web::page::{
+    Badge, Errors, FieldParser, FormData, Layout, PageResult, date_label, fail, is_form_error,
+    reader_writes_city, render, render_with_status, see_other,
+};
 
 #[derive(Template)]
 #[template(path = "municipalities/form.html")]
@@ -200,7 +203,7 @@ fn ward_edit_page(
 
 /// The city's scope over the ward, when the actor has it (it may rename).
 fn renamer(req: &poem::Request, ward: &WardWrite) -> Option<CityOf> {
-    let actor = crate::http::auth::actor(req).ok()?;
+    let actor = crate::web::auth::actor(req).ok()?;
     crate::access::city_of(&actor, ward.municipality_id()).ok()
 }
 
@@ -293,4 +296,137 @@ mod tests {
             vec![(1, "北区".to_string()), (3, "都島区".to_string())]
         );
     }
+}
+
+// ---------------------------------------------------------------------------
+// Home and city view
+
+struct HomeMunicipality {
+    municipality: municipalities::Municipality,
+    wards: Vec<wards::Ward>,
+}
+
+#[derive(Template)]
+#[template(path = "home.html")]
+struct HomePage {
+    layout: Layout,
+    municipalities: Vec<HomeMunicipality>,
+    /// Links to account management and the audit log (city accounts).
+    can_manage: bool,
+    /// Links to the city views (city-level accounts).
+    city_level: bool,
+    /// Links to registering a municipality (the installation's operator).
+    operator: bool,
+}
+
+#[handler]
+pub async fn home(Data(state): Data<&AppState>, req: &poem::Request) -> PageResult {
+    let actor = crate::web::auth::actor(req).map_err(fail)?;
+    let visible = crate::access::visible(&actor);
+    let all_wards = wards::store::list(&state.db, visible, None)
+        .await
+        .map_err(fail)?;
+    let list = municipalities::store::list(&state.db, visible)
+        .await
+        .map_err(fail)?;
+    let municipalities = list
+        .into_iter()
+        .map(|m| HomeMunicipality {
+            wards: all_wards
+                .iter()
+                .filter(|w| w.municipality_id == m.id)
+                .cloned()
+                .collect(),
+            municipality: m,
+        })
+        .collect();
+    let mut layout = Layout::new("在宅医療・介護連携推進事業 進捗管理");
+    layout.crumbs.clear();
+    Ok(render(&HomePage {
+        layout,
+        municipalities,
+        can_manage: actor.can_manage_accounts(),
+        city_level: actor.is_city_level(),
+        operator: crate::access::installation(&actor).is_ok(),
+    })?
+    .into_response())
+}
+
+struct CityCell {
+    topic: i64,
+    covered: bool,
+    badge: Badge,
+}
+
+struct CityRow {
+    ward: wards::Ward,
+    cells: Vec<CityCell>,
+    overdue_count: i64,
+    upcoming_count: i64,
+}
+
+#[derive(Template)]
+#[template(path = "city.html")]
+struct CityPage {
+    layout: Layout,
+    municipality: municipalities::Municipality,
+    period_label: String,
+    today: String,
+    topics: Vec<(i64, String)>,
+    rows: Vec<CityRow>,
+    covered_totals: Vec<usize>,
+    /// The reader may add wards (the city).
+    writes: bool,
+}
+
+#[handler]
+pub async fn city_view(Data(state): Data<&AppState>, scope: crate::access::CityRead) -> PageResult {
+    let id = scope.municipality_id();
+    let municipality = municipalities::store::get(&state.db, &scope)
+        .await
+        .map_err(fail)?;
+    let ward_list = wards::store::list(&state.db, scope.wards(), None)
+        .await
+        .map_err(fail)?;
+    let today = state.clock.today();
+    let boards = crate::dashboard::store::for_wards(&state.db, ward_list, today, false)
+        .await
+        .map_err(fail)?;
+    let period_label = crate::calendar::Period::containing(today).label();
+    let rows: Vec<CityRow> = boards
+        .into_iter()
+        .map(|b| CityRow {
+            cells: b
+                .topics
+                .iter()
+                .map(|t| CityCell {
+                    topic: t.topic,
+                    covered: t.covered,
+                    badge: badge(t.stage),
+                })
+                .collect(),
+            overdue_count: b.overdue_count,
+            upcoming_count: b.upcoming_count,
+            ward: b.ward,
+        })
+        .collect();
+    let covered_totals = (0..TOPICS.len())
+        .map(|i| rows.iter().filter(|r| r.cells[i].covered).count())
+        .collect();
+    let layout = Layout::new(format!("{} 全区の状況", municipality.name))
+        .crumb(format!("/city/{id}"), municipality.name.clone());
+    Ok(render(&CityPage {
+        layout,
+        period_label,
+        today: date_label(today),
+        topics: TOPICS
+            .iter()
+            .map(|t| (i64::from(t.number), t.label.to_string()))
+            .collect(),
+        rows,
+        covered_totals,
+        writes: reader_writes_city(municipality.id),
+        municipality,
+    })?
+    .into_response())
 }

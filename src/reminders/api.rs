@@ -8,12 +8,12 @@ use poem_openapi::{ApiResponse, Object, OpenApi, Tags};
 use super::store::{self, Delivery};
 use super::{Overrides, base_params};
 use crate::access::{self, CityRead};
-use crate::app::AppState;
 use crate::error::AppError;
-use crate::http::api::PageInfo;
-use crate::http::auth::{Checked, actor};
-use crate::http::problem::ApiResult;
 use crate::paging::Paging;
+use crate::state::AppState;
+use crate::web::api::PageInfo;
+use crate::web::auth::{Checked, actor};
+use crate::web::problem::ApiResult;
 
 #[derive(Tags)]
 enum ReminderTags {

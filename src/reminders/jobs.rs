@@ -18,7 +18,7 @@ use super::mail::render_digest;
 use super::sender::{Mailer, send_pending};
 use super::store::{self, NewMessage};
 use super::{Candidate, Digest, Overrides, Params, RecipientKind, horizon, plan};
-use crate::app::Clock;
+use crate::clock::Clock;
 use crate::db::Db;
 use crate::error::{AppError, AppResult};
 

@@ -10,13 +10,13 @@ use super::jobs;
 use super::store::{self, Delivery};
 use super::{Overrides, base_params};
 use crate::access::{CityOf, CityView, WardRead, WardWrite};
-use crate::app::AppState;
 use crate::error::AppError;
-use crate::pages::{
+use crate::paging::Paging;
+use crate::state::AppState;
+use crate::web::page::{
     Errors, FieldParser, FormData, Layout, PageResult, fail, is_form_error, render,
     render_with_status, see_other,
 };
-use crate::paging::Paging;
 
 struct JobRow {
     name: String,
@@ -81,7 +81,7 @@ pub async fn jobs_page(Data(state): Data<&AppState>, view: CityView) -> PageResu
         .await
         .map_err(fail)?
         .into_iter()
-        .filter(|m| crate::pages::reader_writes_city(m.id))
+        .filter(|m| crate::web::page::reader_writes_city(m.id))
         .map(|m| (m.id, m.name))
         .collect();
     let failed = store::deliveries(
@@ -261,7 +261,7 @@ pub async fn deliveries(
     uri: &Uri,
 ) -> PageResult {
     // The jobs page is the city's: its crumb only for city-level accounts.
-    let city_level = crate::http::auth::actor(req).is_ok_and(|a| a.is_city_level());
+    let city_level = crate::web::auth::actor(req).is_ok_and(|a| a.is_city_level());
     let filter = FormData::parse(uri.query().unwrap_or("").as_bytes());
     let ward_id = filter
         .non_empty("ward_id")
@@ -290,7 +290,7 @@ pub async fn deliveries(
             items: d.items.iter().map(item_line).collect(),
             resend: super::RESENDABLE.contains(&d.state.as_str())
                 && d.ward_id
-                    .is_some_and(|w| crate::pages::reader_writes(w, municipality_id)),
+                    .is_some_and(|w| crate::web::page::reader_writes(w, municipality_id)),
             d,
         })
         .collect();

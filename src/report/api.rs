@@ -5,10 +5,10 @@ use poem_openapi::param::{Path, Query};
 use poem_openapi::payload::Json;
 
 use super::Report;
-use crate::app::AppState;
-use crate::http::problem::ApiResult;
+use crate::state::AppState;
 use crate::survey::api::SurveyTags;
 use crate::survey::parse_period;
+use crate::web::problem::ApiResult;
 
 pub struct ReportApi {
     pub state: AppState,
@@ -26,7 +26,7 @@ impl ReportApi {
         period: Path<String>,
         municipality_id: Query<Option<i64>>,
     ) -> ApiResult<Json<Report>> {
-        let view = crate::access::city_view(&crate::http::auth::actor(req)?, municipality_id.0)?;
+        let view = crate::access::city_view(&crate::web::auth::actor(req)?, municipality_id.0)?;
         let period = parse_period(&period.0)?;
         Ok(Json(super::load(&self.state.db, &view, period).await?))
     }

@@ -9,11 +9,11 @@ use serde::Deserialize;
 
 use super::{Chart, Report};
 use crate::access::{CityView, WardRead};
-use crate::app::AppState;
 use crate::error::AppError;
-use crate::pages::{Layout, PageResult, error_page, fail, path_param, render};
 use crate::spreadsheet::{self, Encoding};
+use crate::state::AppState;
 use crate::survey::parse_period;
+use crate::web::page::{Layout, PageResult, error_page, fail, path_param, render};
 
 #[derive(Debug, Deserialize)]
 pub struct ReportQuery {
@@ -67,7 +67,7 @@ pub async fn report_page(
     // The summaries' form is the city's to edit.
     let summaries_href = view
         .municipality_id()
-        .filter(|m| crate::pages::reader_writes_city(*m))
+        .filter(|m| crate::web::page::reader_writes_city(*m))
         .map(|m| format!("/city/{m}/surveys/{}/summaries", report.period));
     page(
         report,
@@ -115,7 +115,7 @@ pub async fn ward_report(
 pub async fn ward_report_latest(Data(state): Data<&AppState>, scope: WardRead) -> PageResult {
     let id = scope.ward_id();
     let period = crate::calendar::Period::containing(state.clock.today()).previous();
-    crate::pages::see_other(format!("/wards/{id}/report/{}", period.code()))
+    crate::web::page::see_other(format!("/wards/{id}/report/{}", period.code()))
 }
 
 /// Renders a report; `base` is where its CSV links hang (`{base}/{period}/csv/{chart}`).
@@ -191,7 +191,7 @@ pub fn csv_fail_at(uri: Option<&poem::http::Uri>) -> impl Fn(AppError) -> poem::
                 "似た文字（￥ など）に置き換えて Shift_JIS で出力する".to_string(),
             )
         });
-        poem::Error::from_response(crate::pages::error_page_with(status, &message, action))
+        poem::Error::from_response(crate::web::page::error_page_with(status, &message, action))
     }
 }
 

@@ -8,9 +8,9 @@ use poem_openapi::{Object, OpenApi, Tags};
 
 use super::{SectionText, Survey, SurveyAnswers, parse_period, store};
 use crate::access;
-use crate::app::AppState;
-use crate::http::auth::{Checked, actor};
-use crate::http::problem::ApiResult;
+use crate::state::AppState;
+use crate::web::auth::{Checked, actor};
+use crate::web::problem::ApiResult;
 
 #[derive(Tags)]
 pub enum SurveyTags {

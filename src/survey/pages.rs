@@ -13,10 +13,10 @@ use super::{
     period_months, store,
 };
 use crate::access::{CityOf, CityView, WardRead, WardWrite};
-use crate::app::AppState;
 use crate::calendar::Period;
 use crate::error::{AppError, FieldError};
-use crate::pages::{
+use crate::state::AppState;
+use crate::web::page::{
     Choice, Errors, FieldParser, FormData, Layout, PageResult, choices, fail, is_form_error,
     path_param, render, render_with_status, see_other,
 };
@@ -525,7 +525,7 @@ pub async fn statuses(
 ) -> PageResult {
     let period = parse_period(&path_param(req, "period")).map_err(fail)?;
     // Only the city sends a survey back: the button is the city's.
-    let can_reopen = crate::http::auth::actor(req).is_ok_and(|a| {
+    let can_reopen = crate::web::auth::actor(req).is_ok_and(|a| {
         matches!(
             a.role,
             crate::accounts::Role::City | crate::accounts::Role::Admin

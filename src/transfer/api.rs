@@ -7,11 +7,11 @@ use poem_openapi::payload::{Binary, Json};
 use poem_openapi::{Object, OpenApi};
 
 use crate::access;
-use crate::app::AppState;
-use crate::http::auth::Checked;
-use crate::http::problem::ApiResult;
 use crate::spreadsheet::{self, Encoding};
+use crate::state::AppState;
 use crate::survey::api::SurveyTags;
+use crate::web::auth::Checked;
+use crate::web::problem::ApiResult;
 
 pub struct TransferApi {
     pub state: AppState,

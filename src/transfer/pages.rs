@@ -7,14 +7,14 @@ use poem::{Response, handler};
 use serde::Deserialize;
 
 use crate::access::{WardRead, WardWrite};
-use crate::app::AppState;
 use crate::countermeasures::EventKind;
 use crate::countermeasures::store::CountermeasureQuery;
 use crate::error::AppResult;
-use crate::pages::fail;
 use crate::paging::Paging;
 use crate::report::pages::{csv_fail, csv_fail_at};
 use crate::spreadsheet::{self, Encoding, Table};
+use crate::state::AppState;
+use crate::web::page::fail;
 
 #[derive(Debug, Deserialize)]
 pub struct EncodingQuery {
@@ -123,11 +123,11 @@ async fn countermeasure_rows(state: &AppState, ward: &WardRead) -> AppResult<Tab
 #[derive(askama::Template)]
 #[template(path = "transfer/import.html")]
 struct ImportPage {
-    layout: crate::pages::Layout,
+    layout: crate::web::page::Layout,
     ward_id: i64,
     kind: String,
     encoding: String,
-    errors: crate::pages::Errors,
+    errors: crate::web::page::Errors,
     imported: Option<String>,
 }
 
@@ -135,19 +135,23 @@ fn import_page(
     ward: &crate::wards::Ward,
     kind: &str,
     encoding: &str,
-    errors: crate::pages::Errors,
+    errors: crate::web::page::Errors,
     imported: Option<String>,
     status: poem::http::StatusCode,
-) -> crate::pages::PageResult {
+) -> crate::web::page::PageResult {
     let page = ImportPage {
-        layout: crate::pages::Layout::in_ward(format!("{} CSV取込", ward.name), ward, "dashboard"),
+        layout: crate::web::page::Layout::in_ward(
+            format!("{} CSV取込", ward.name),
+            ward,
+            "dashboard",
+        ),
         ward_id: ward.id,
         kind: kind.into(),
         encoding: encoding.into(),
         errors,
         imported,
     };
-    crate::pages::render_with_status(&page, status)
+    crate::web::page::render_with_status(&page, status)
 }
 
 /// `/wards/{id}/import`: upload a meetings or countermeasures CSV.
@@ -155,7 +159,7 @@ fn import_page(
 pub async fn import_form(
     Data(state): Data<&AppState>,
     scope: WardWrite,
-) -> crate::pages::PageResult {
+) -> crate::web::page::PageResult {
     let ward = crate::wards::store::get(&state.db, &scope.read())
         .await
         .map_err(fail)?;
@@ -163,7 +167,7 @@ pub async fn import_form(
         &ward,
         "meetings",
         "",
-        crate::pages::Errors::none(""),
+        crate::web::page::Errors::none(""),
         None,
         poem::http::StatusCode::OK,
     )
@@ -174,7 +178,7 @@ pub async fn import_upload(
     Data(state): Data<&AppState>,
     scope: WardWrite,
     mut multipart: poem::web::Multipart,
-) -> crate::pages::PageResult {
+) -> crate::web::page::PageResult {
     let ward = crate::wards::store::get(&state.db, &scope.read())
         .await
         .map_err(fail)?;
@@ -214,12 +218,12 @@ pub async fn import_upload(
             &ward,
             &kind,
             &encoding,
-            crate::pages::Errors::none(""),
+            crate::web::page::Errors::none(""),
             Some(format!("{n}件を取り込みました。")),
             poem::http::StatusCode::OK,
         ),
-        Err(e) if crate::pages::is_form_error(&e) => {
-            let errors = crate::pages::Errors::from_error(&e, "");
+        Err(e) if crate::web::page::is_form_error(&e) => {
+            let errors = crate::web::page::Errors::from_error(&e, "");
             import_page(&ward, &kind, &encoding, errors, None, e.status())
         }
         Err(e) => Err(fail(e)),

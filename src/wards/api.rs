@@ -6,12 +6,12 @@ use poem_openapi::{Object, OpenApi};
 
 use super::{NewWard, WardPatch, store};
 use crate::access;
-use crate::app::AppState;
 use crate::dashboard::{self, WardDashboard};
 use crate::error::AppError;
-use crate::http::api::{ApiTags, Created};
-use crate::http::auth::Checked;
-use crate::http::problem::ApiResult;
+use crate::state::AppState;
+use crate::web::api::{ApiTags, Created};
+use crate::web::auth::Checked;
+use crate::web::problem::ApiResult;
 
 pub struct WardsApi {
     pub state: AppState,
@@ -34,7 +34,7 @@ impl WardsApi {
         req: &poem::Request,
         municipality_id: Query<Option<i64>>,
     ) -> ApiResult<Json<WardList>> {
-        let actor = crate::http::auth::actor(req)?;
+        let actor = crate::web::auth::actor(req)?;
         let wards = store::list(
             &self.state.db,
             crate::access::visible(&actor),
@@ -56,7 +56,7 @@ impl WardsApi {
         req: &poem::Request,
         body: Json<NewWard>,
     ) -> ApiResult<Created<WardDashboard>> {
-        let actor = crate::http::auth::actor(req)?;
+        let actor = crate::web::auth::actor(req)?;
         // Another municipality answers like one that does not exist.
         let city = access::city_of(&actor, body.0.municipality_id).map_err(|e| match e {
             AppError::NotFound(_) => {
@@ -99,7 +99,7 @@ impl WardsApi {
         #[oai(name = "ward_id")] _ward_id: Path<i64>,
         body: Json<WardPatch>,
     ) -> ApiResult<Json<WardDashboard>> {
-        let actor = crate::http::auth::actor(req)?;
+        let actor = crate::web::auth::actor(req)?;
         let ward = ward.0;
         let renamer = access::city_of(&actor, ward.municipality_id()).ok();
         let now = self.state.clock.now();

@@ -6,9 +6,10 @@ use poem::web::Data;
 use poem::{IntoResponse, handler};
 
 use crate::access::WardRead;
-use crate::app::AppState;
 use crate::countermeasures::Countermeasure;
-use crate::pages::{Badge, Layout, PageResult, badge, date_label, fail, render, topic_label};
+use crate::countermeasures::pages::badge;
+use crate::state::AppState;
+use crate::web::page::{Badge, Layout, PageResult, date_label, fail, render, topic_label};
 
 struct TopicRow {
     number: i64,
@@ -73,8 +74,8 @@ pub async fn dashboard(
 ) -> PageResult {
     let id = scope.ward_id();
     // The page kit knows its reader: no look-up for the links to show.
-    let can_write = crate::pages::reader_writes(id, scope.municipality_id());
-    let can_rename = crate::pages::reader_writes_city(scope.municipality_id());
+    let can_write = crate::web::page::reader_writes(id, scope.municipality_id());
+    let can_rename = crate::web::page::reader_writes_city(scope.municipality_id());
     let today = state.clock.today();
     let (board, survey) = crate::dashboard::store::for_ward_page(&state.db, &scope, today)
         .await
@@ -146,9 +147,27 @@ pub async fn dashboard(
         can_write,
         can_rename,
         failed_mail: failed.items,
-        resent: crate::pages::FormData::parse(uri.query().unwrap_or("").as_bytes())
+        resent: crate::web::page::FormData::parse(uri.query().unwrap_or("").as_bytes())
             .non_empty("resent")
             .is_some(),
     };
     Ok(render(&page)?.into_response())
+}
+
+impl crate::web::page::InWard for crate::wards::Ward {
+    fn ward_id(&self) -> i64 {
+        self.id
+    }
+
+    fn ward_name(&self) -> &str {
+        &self.name
+    }
+
+    fn municipality_id(&self) -> i64 {
+        self.municipality_id
+    }
+
+    fn municipality_name(&self) -> &str {
+        &self.municipality_name
+    }
 }

@@ -6,9 +6,11 @@ use std::process::{Command, Output};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 
-use renkei::app::{self, AppState, Clock};
+use renkei::app;
+use renkei::clock::Clock;
 use renkei::config::Config;
 use renkei::db::Db;
+use renkei::state::AppState;
 use reqwest::StatusCode;
 use serde_json::json;
 

@@ -17,7 +17,7 @@ use serde_json::{Value, json};
 
 use crate::support::{NOW, TestApp, create_account_token};
 use renkei::accounts::Role;
-use renkei::http::auth::{Need, Rule};
+use renkei::web::auth::{Need, Rule};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Outcome {

@@ -13,10 +13,12 @@ use std::time::{Duration, Instant};
 
 use chrono::{DateTime, TimeDelta, Utc};
 use mailin_embedded::{Handler, Response as SmtpResponse, Server as SmtpServer, response};
-use renkei::app::{self, AppState, Clock, Running};
+use renkei::app::{self, Running};
+use renkei::clock::Clock;
 use renkei::config::Config;
 use renkei::db::Db;
 use renkei::reminders::store;
+use renkei::state::AppState;
 use reqwest::StatusCode;
 
 use crate::support::{NOW, Received, SmtpSink, TestApp, free_port, on_postgres, overdue_job};

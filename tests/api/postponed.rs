@@ -5,8 +5,10 @@
 use std::sync::Arc;
 
 use renkei::accounts::Role;
-use renkei::app::{self, AppState, Clock, Running};
+use renkei::app::{self, Running};
+use renkei::clock::Clock;
 use renkei::config::Config;
+use renkei::state::AppState;
 use reqwest::StatusCode;
 use serde_json::{Value, json};
 

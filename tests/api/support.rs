@@ -8,9 +8,11 @@ use std::sync::Arc;
 use chrono::{DateTime, NaiveDate, Utc};
 use renkei::accounts::Role;
 use renkei::accounts::store::{self as accounts, NewAccount};
-use renkei::app::{self, AppState, Clock, Running};
+use renkei::app::{self, Running};
+use renkei::clock::Clock;
 use renkei::config::Config;
 use renkei::db::Db;
+use renkei::state::AppState;
 use reqwest::{Method, StatusCode};
 use serde_json::Value;
 

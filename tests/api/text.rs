@@ -213,7 +213,7 @@ async fn every_refused_field_is_named_by_its_json_path_with_its_kinds_message() 
 async fn the_spec_marks_each_text_property_with_one_kind() {
     let app = TestApp::spawn().await;
     let spec = app.get("/openapi.json").await.body;
-    let fields = renkei::http::problem::TextFields::from_spec(&spec);
+    let fields = renkei::web::problem::TextFields::from_spec(&spec);
     assert_eq!(fields.ambiguous(), Vec::<&str>::new());
     let props = &spec["components"]["schemas"]["NewCountermeasure"]["properties"];
     assert_eq!(props["title"]["format"], "single-line");

@@ -13,9 +13,11 @@
 //!   does not leak);
 //! - readable but not to be changed by this role: [`AppError::Forbidden`].
 
-use crate::accounts::{Actor, Role, WardScope, store};
+use crate::accounts::{Actor, Role, WardScope};
 use crate::db::Db;
 use crate::error::{AppError, AppResult};
+
+pub mod store;
 
 /// The one answer for "missing" and "not yours".
 fn not_found(kind: &'static str) -> AppError {

@@ -1,4 +1,7 @@
-//! The Japanese web UI: shared page plumbing and the route table.
+//! The page kit: layout, rendering, error pages, forms and their errors,
+//! shared by every concept's `pages.rs`. It imports no concept: what a
+//! page needs from one (its reader's rights, the ward it belongs to)
+//! comes through the [`Reader`] and [`InWard`] traits.
 //!
 //! Pages are server-rendered askama templates (`templates/`), work without
 //! JavaScript and load nothing from outside (closed municipal networks).
@@ -7,29 +10,36 @@
 //! shown beside their fields (422/409) or as an error page (404/500).
 //! Forms follow Post/Redirect/Get: success answers 303 to a page.
 
-use std::collections::BTreeMap;
-
 use askama::Template;
 use chrono::NaiveDate;
 use poem::http::StatusCode;
-use poem::web::{Data, Html, Redirect};
+use poem::web::{Html, Redirect};
 use poem::{IntoResponse, Response, handler};
 
-use crate::app::AppState;
 use crate::calendar::wareki_date;
-use crate::countermeasures::Stage;
 use crate::error::{AppError, FieldError};
 use crate::text::{Kind, Text};
 use crate::topics::TOPICS;
-use crate::{members, municipalities, wards};
+
+/// What a page asks about its reader to decide which links it shows; the
+/// gate (`web::auth`) implements it for the signed-in account, and the
+/// decisions themselves stay with `crate::access`.
+pub trait Reader: Send + Sync + 'static {
+    /// A city-level account (the city views are theirs).
+    fn is_city_level(&self) -> bool;
+    /// May change the ward's data.
+    fn writes_ward(&self, ward_id: i64, municipality_id: i64) -> bool;
+    /// May change what belongs to the municipality.
+    fn writes_city(&self, municipality_id: i64) -> bool;
+}
 
 tokio::task_local! {
-    static READER: crate::accounts::Actor;
+    static READER: Box<dyn Reader>;
 }
 
 /// Runs a page handler knowing its reader, so pages link only where the
-/// reader may go (the decision itself stays with `crate::access`).
-pub async fn reading_as<F: std::future::Future>(reader: crate::accounts::Actor, f: F) -> F::Output {
+/// reader may go.
+pub async fn reading_as<F: std::future::Future>(reader: Box<dyn Reader>, f: F) -> F::Output {
     READER.scope(reader, f).await
 }
 
@@ -41,12 +51,7 @@ fn reader_is_city_level() -> bool {
 /// to the forms that do).
 pub fn reader_writes(ward_id: i64, municipality_id: i64) -> bool {
     READER
-        .try_with(|a| {
-            a.can_write_ward(crate::accounts::WardScope {
-                ward_id,
-                municipality_id,
-            })
-        })
+        .try_with(|a| a.writes_ward(ward_id, municipality_id))
         .unwrap_or(false)
 }
 
@@ -54,7 +59,7 @@ pub fn reader_writes(ward_id: i64, municipality_id: i64) -> bool {
 /// (the city's forms: wards, reminder settings, summaries).
 pub fn reader_writes_city(municipality_id: i64) -> bool {
     READER
-        .try_with(|a| a.can_write_municipality(municipality_id))
+        .try_with(|a| a.writes_city(municipality_id))
         .unwrap_or(false)
 }
 
@@ -91,6 +96,14 @@ pub struct WardNav {
     pub current: &'static str,
 }
 
+/// The ward a page belongs to, as the layout names and links it.
+pub trait InWard {
+    fn ward_id(&self) -> i64;
+    fn ward_name(&self) -> &str;
+    fn municipality_id(&self) -> i64;
+    fn municipality_name(&self) -> &str;
+}
+
 impl Layout {
     pub fn new(title: impl Into<String>) -> Self {
         Self {
@@ -105,26 +118,26 @@ impl Layout {
     }
 
     /// A page inside a ward: the trail runs ホーム › city › ward.
-    pub fn in_ward(title: impl Into<String>, ward: &wards::Ward, current: &'static str) -> Self {
+    pub fn in_ward(title: impl Into<String>, ward: &impl InWard, current: &'static str) -> Self {
         let mut layout = Self::new(title);
         // The city view is for city-level readers; a ward's accounts find
         // their municipality on the home page.
         layout.crumbs.push(Crumb {
             href: if reader_is_city_level() {
-                format!("/city/{}", ward.municipality_id)
+                format!("/city/{}", ward.municipality_id())
             } else {
                 "/".into()
             },
-            label: ward.municipality_name.clone(),
+            label: ward.municipality_name().to_string(),
         });
         layout.crumbs.push(Crumb {
-            href: format!("/wards/{}", ward.id),
-            label: ward.name.clone(),
+            href: format!("/wards/{}", ward.ward_id()),
+            label: ward.ward_name().to_string(),
         });
-        layout.writes = reader_writes(ward.id, ward.municipality_id);
+        layout.writes = reader_writes(ward.ward_id(), ward.municipality_id());
         layout.ward = Some(WardNav {
-            id: ward.id,
-            name: ward.name.clone(),
+            id: ward.ward_id(),
+            name: ward.ward_name().to_string(),
             current,
         });
         layout
@@ -229,7 +242,7 @@ pub async fn stylesheet() -> Response {
     Response::builder()
         .content_type("text/css; charset=utf-8")
         .header("cache-control", "public, max-age=3600")
-        .body(include_str!("../templates/style.css"))
+        .body(include_str!("../../templates/style.css"))
 }
 
 // ---------------------------------------------------------------------------
@@ -620,162 +633,12 @@ pub struct Badge {
     pub title: &'static str,
 }
 
-pub fn badge(stage: Stage) -> Badge {
-    Badge {
-        label: stage.as_str(),
-        class: match stage {
-            Stage::Identified => "stage-identified",
-            Stage::Planned => "stage-planned",
-            Stage::Evaluated => "stage-evaluated",
-        },
-        title: stage.report_label(),
-    }
-}
-
 /// 「3. 情報共有のルールの策定について」
 pub fn topic_label(number: i64) -> String {
     match crate::topics::topic(number) {
         Some(t) => format!("{}. {}", t.number, t.label),
         None => format!("{number}"),
     }
-}
-
-/// Member names by id, for showing owners and attendees.
-pub fn member_names(list: &[members::Member]) -> BTreeMap<i64, String> {
-    list.iter().map(|m| (m.id, m.name.clone())).collect()
-}
-
-// ---------------------------------------------------------------------------
-// Home and city view
-
-struct HomeMunicipality {
-    municipality: municipalities::Municipality,
-    wards: Vec<wards::Ward>,
-}
-
-#[derive(Template)]
-#[template(path = "home.html")]
-struct HomePage {
-    layout: Layout,
-    municipalities: Vec<HomeMunicipality>,
-    /// Links to account management and the audit log (city accounts).
-    can_manage: bool,
-    /// Links to the city views (city-level accounts).
-    city_level: bool,
-    /// Links to registering a municipality (the installation's operator).
-    operator: bool,
-}
-
-#[handler]
-pub async fn home(Data(state): Data<&AppState>, req: &poem::Request) -> PageResult {
-    let actor = crate::http::auth::actor(req).map_err(fail)?;
-    let visible = crate::access::visible(&actor);
-    let all_wards = wards::store::list(&state.db, visible, None)
-        .await
-        .map_err(fail)?;
-    let list = municipalities::store::list(&state.db, visible)
-        .await
-        .map_err(fail)?;
-    let municipalities = list
-        .into_iter()
-        .map(|m| HomeMunicipality {
-            wards: all_wards
-                .iter()
-                .filter(|w| w.municipality_id == m.id)
-                .cloned()
-                .collect(),
-            municipality: m,
-        })
-        .collect();
-    let mut layout = Layout::new("在宅医療・介護連携推進事業 進捗管理");
-    layout.crumbs.clear();
-    Ok(render(&HomePage {
-        layout,
-        municipalities,
-        can_manage: actor.can_manage_accounts(),
-        city_level: actor.is_city_level(),
-        operator: crate::access::installation(&actor).is_ok(),
-    })?
-    .into_response())
-}
-
-struct CityCell {
-    topic: i64,
-    covered: bool,
-    badge: Badge,
-}
-
-struct CityRow {
-    ward: wards::Ward,
-    cells: Vec<CityCell>,
-    overdue_count: i64,
-    upcoming_count: i64,
-}
-
-#[derive(Template)]
-#[template(path = "city.html")]
-struct CityPage {
-    layout: Layout,
-    municipality: municipalities::Municipality,
-    period_label: String,
-    today: String,
-    topics: Vec<(i64, String)>,
-    rows: Vec<CityRow>,
-    covered_totals: Vec<usize>,
-    /// The reader may add wards (the city).
-    writes: bool,
-}
-
-#[handler]
-pub async fn city(Data(state): Data<&AppState>, scope: crate::access::CityRead) -> PageResult {
-    let id = scope.municipality_id();
-    let municipality = municipalities::store::get(&state.db, &scope)
-        .await
-        .map_err(fail)?;
-    let ward_list = wards::store::list(&state.db, scope.wards(), None)
-        .await
-        .map_err(fail)?;
-    let today = state.clock.today();
-    let boards = crate::dashboard::store::for_wards(&state.db, ward_list, today, false)
-        .await
-        .map_err(fail)?;
-    let period_label = crate::calendar::Period::containing(today).label();
-    let rows: Vec<CityRow> = boards
-        .into_iter()
-        .map(|b| CityRow {
-            cells: b
-                .topics
-                .iter()
-                .map(|t| CityCell {
-                    topic: t.topic,
-                    covered: t.covered,
-                    badge: badge(t.stage),
-                })
-                .collect(),
-            overdue_count: b.overdue_count,
-            upcoming_count: b.upcoming_count,
-            ward: b.ward,
-        })
-        .collect();
-    let covered_totals = (0..TOPICS.len())
-        .map(|i| rows.iter().filter(|r| r.cells[i].covered).count())
-        .collect();
-    let layout = Layout::new(format!("{} 全区の状況", municipality.name))
-        .crumb(format!("/city/{id}"), municipality.name.clone());
-    Ok(render(&CityPage {
-        layout,
-        period_label,
-        today: date_label(today),
-        topics: TOPICS
-            .iter()
-            .map(|t| (i64::from(t.number), t.label.to_string()))
-            .collect(),
-        rows,
-        covered_totals,
-        writes: reader_writes_city(municipality.id),
-        municipality,
-    })?
-    .into_response())
 }
 
 #[cfg(test)]

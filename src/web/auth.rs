@@ -29,8 +29,8 @@ use poem::{Body, Endpoint, IntoResponse, Request, Response};
 
 use crate::access;
 use crate::accounts::{self, Actor, store};
-use crate::app::AppState;
 use crate::error::AppError;
+use crate::state::AppState;
 
 /// Name of the session cookie.
 pub const SESSION_COOKIE: &str = "renkei_session";
@@ -54,11 +54,10 @@ fn bearer(req: &Request) -> Option<String> {
 
 fn error_response(api: bool, err: AppError) -> Response {
     if api {
-        let problem =
-            crate::http::problem::Problem::new(err.status(), err.public_message(), vec![]);
-        crate::http::problem::response(&problem)
+        let problem = crate::web::problem::Problem::new(err.status(), err.public_message(), vec![]);
+        crate::web::problem::response(&problem)
     } else {
-        crate::pages::error_page(err.status(), &err.public_message())
+        crate::web::page::error_page(err.status(), &err.public_message())
     }
 }
 
@@ -336,7 +335,7 @@ impl Endpoint for Guarded {
             Rule::PublicForm => {
                 if req.method() == Method::POST && cross_site(&req, &self.state.config.base_url) {
                     tracing::warn!("cross-site POST to a public form refused");
-                    return Ok(crate::pages::error_page(
+                    return Ok(crate::web::page::error_page(
                         StatusCode::FORBIDDEN,
                         "別のサイトからの送信は受け付けられません。このサイトのページを開いてから、もう一度操作してください",
                     ));
@@ -391,7 +390,7 @@ impl Endpoint for Guarded {
             req.set_body(Body::from(body));
             let ok = given.is_some_and(|g| accounts::secret::constant_time_eq(&g, &s.csrf_token));
             if !ok {
-                return Ok(crate::pages::error_page(
+                return Ok(crate::web::page::error_page(
                     StatusCode::FORBIDDEN,
                     "フォームの有効期限が切れたか、不正な送信です。ページを読み込み直してから、もう一度操作してください",
                 ));
@@ -404,7 +403,7 @@ impl Endpoint for Guarded {
             req.extensions_mut().insert(s);
         }
         let call = crate::audit::acting_as(label, self.inner.call(req));
-        let resp = match crate::pages::reading_as(reader, call).await {
+        let resp = match crate::web::page::reading_as(Box::new(reader), call).await {
             Ok(r) => r,
             Err(e) => e.into_response(),
         };
@@ -624,6 +623,23 @@ pub fn session_cookie(value: &str, secure: bool, max_age_secs: i64) -> Cookie {
     c.set_path("/");
     c.set_max_age(std::time::Duration::from_secs(max_age_secs.max(0) as u64));
     c
+}
+
+impl crate::web::page::Reader for Actor {
+    fn is_city_level(&self) -> bool {
+        Actor::is_city_level(self)
+    }
+
+    fn writes_ward(&self, ward_id: i64, municipality_id: i64) -> bool {
+        self.can_write_ward(accounts::WardScope {
+            ward_id,
+            municipality_id,
+        })
+    }
+
+    fn writes_city(&self, municipality_id: i64) -> bool {
+        self.can_write_municipality(municipality_id)
+    }
 }
 
 #[cfg(test)]
