@@ -25,8 +25,9 @@ use std::time::Instant;
 
 use mailin_embedded::{Handler, Response, Server, response};
 use renkei::db::Db;
+use renkei::mail::Mailer;
 use renkei::reminders::jobs::{self, Job};
-use renkei::reminders::sender::{Mailer, send_pending_once};
+use renkei::reminders::sender::send_pending_once;
 
 #[derive(Clone)]
 struct Count(Arc<AtomicUsize>);

@@ -15,7 +15,6 @@
 //! a submitted survey per ward for `BENCH_PERIOD` (default: the half-year
 //! before the current one), and the report over every ward is timed there.
 
-use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use chrono::{DateTime, Utc};
@@ -23,7 +22,6 @@ use renkei::app;
 use renkei::clock::Clock;
 use renkei::config::Config;
 use renkei::db::Db;
-use renkei::state::AppState;
 use renkei::survey::{
     Awareness, ConsultationMonth, MapStatus, OfficeAnswers, Organizer, Progress, ResourceMaps,
     SurveyAnswers, Training,
@@ -200,12 +198,12 @@ async fn run(wards: usize) -> anyhow::Result<()> {
         renkei::survey::store::submit(&db, &scope, period, now).await?;
     }
     let setup = setup.elapsed();
-    let state = AppState {
-        db: db.clone(),
-        clock: Clock::Fixed(now),
-        config: Arc::new(Config::for_database(url)),
-    };
-    let running = app::start(state).await?;
+    let running = app::build(
+        Config::for_database(url),
+        app::Options::at(Clock::Fixed(now)),
+    )
+    .await?
+    .server;
     // The report is for signed-in accounts: an operator account's token.
     let email = format!(
         "bench-report-{}@bench.example.jp",

@@ -40,6 +40,7 @@ pub mod error;
 pub mod figures;
 pub mod http;
 pub mod labels;
+pub mod mail;
 pub mod meetings;
 pub mod members;
 pub mod municipalities;

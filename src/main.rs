@@ -1,7 +1,6 @@
 //! The `renkei` command: parse the CLI, build the configuration, run the subcommand.
 
 use std::process::ExitCode;
-use std::sync::Arc;
 
 use anyhow::Context;
 use clap::{Parser, Subcommand};
@@ -10,12 +9,10 @@ use renkei::accounts::{Role, secret};
 use renkei::app;
 use renkei::clock::Clock;
 use renkei::config::{Config, redact_url};
-use renkei::db::Db;
 use renkei::municipalities::{self, NewMunicipality};
 use renkei::reminders::RecipientKind;
-use renkei::reminders::jobs::{self, Scheduler};
-use renkei::reminders::sender::{Mailer, send_pending_once};
-use renkei::state::AppState;
+use renkei::reminders::jobs::{self, JobSet};
+use renkei::reminders::sender::send_pending_once;
 use renkei::text::SingleLine;
 use renkei::wards::{self, NewWard};
 
@@ -241,61 +238,31 @@ fn main() -> ExitCode {
     }
 }
 
-async fn open(config: &Config) -> anyhow::Result<Db> {
-    let db = Db::connect(&config.database_url, config.db_max_connections).await?;
-    db.migrate().await?;
-    Ok(db)
-}
-
 async fn run(cli: Cli) -> anyhow::Result<()> {
     let config = cli.config;
     match cli.command {
         Command::Serve { demo } => {
-            let db = open(&config).await?;
-            if demo {
-                let clock = Clock::System;
-                if renkei::demo::load_if_empty(&db, clock.now()).await? {
-                    tracing::info!("demo data loaded");
-                    // Shown once, on the terminal of whoever created the demo;
-                    // demo addresses are not personal data.
-                    for a in renkei::demo::create_accounts(&db, clock.now()).await? {
-                        eprintln!(
-                            "demo account: {} ({}) password: {}",
-                            a.email,
-                            a.role.as_str(),
-                            a.password
-                        );
-                    }
-                }
-            }
-            // Checked before anything is served: a bad job file or mail
-            // setting must stop startup, not fail silently at 09:00.
-            let jobs = load_jobs(&config)?;
-            let mailer = mailer(&config)?;
-            let state = AppState {
-                db,
-                clock: Clock::System,
-                config: Arc::new(config),
+            let options = app::Options {
+                demo: if demo {
+                    app::Demo::WithAccounts
+                } else {
+                    app::Demo::Off
+                },
+                ..app::Options::serve()
             };
-            let running = app::start(state.clone()).await.context("cannot listen")?;
-            let scheduler = Scheduler::spawn(
-                state.db.clone(),
-                state.clock,
-                jobs,
-                mailer,
-                state.config.base_url.clone(),
-            );
-            tracing::info!(addr = %running.addr, "serving; stop with Ctrl-C or SIGTERM");
-            // The scheduler hears the signal as the listener does, so it
-            // stops claiming messages while the last requests finish.
-            running
-                .until(async {
-                    shutdown_signal().await;
-                    scheduler.request_stop();
-                })
-                .await?;
-            scheduler.stop().await;
-            state.db.pool.close().await;
+            let app = app::build(config, options).await?;
+            // Shown once, on the terminal of whoever created the demo;
+            // demo addresses are not personal data.
+            for a in &app.demo_accounts {
+                eprintln!(
+                    "demo account: {} ({}) password: {}",
+                    a.email,
+                    a.role.as_str(),
+                    a.password
+                );
+            }
+            tracing::info!(addr = %app.server.addr, "serving; stop with Ctrl-C or SIGTERM");
+            app.until(shutdown_signal()).await?;
             tracing::info!("stopped");
         }
         Command::User(UserCommand::Add {
@@ -305,7 +272,7 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             ward,
             name,
         }) => {
-            let db = open(&config).await?;
+            let db = app::open(&config).await?;
             let role = Role::parse(&role).with_context(|| {
                 format!("unknown role {role:?}: admin, city, secretariat, member or viewer")
             })?;
@@ -359,7 +326,7 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             println!("created account {id} ({})", role.as_str());
         }
         Command::Token(TokenCommand::Create { email, name }) => {
-            let db = open(&config).await?;
+            let db = app::open(&config).await?;
             let account_id = account_store::id_by_email(&db, &email)
                 .await
                 .map_err(user_error)?;
@@ -376,14 +343,14 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             println!("{token}");
         }
         Command::Token(TokenCommand::Revoke { id }) => {
-            let db = open(&config).await?;
+            let db = app::open(&config).await?;
             account_store::revoke_token(&db, id, Some("cli"), Clock::System.now())
                 .await
                 .map_err(user_error)?;
             println!("token {id} revoked");
         }
         Command::Seed { scale, seed, today } => {
-            let db = open(&config).await?;
+            let db = app::open(&config).await?;
             let now = Clock::System.now();
             let today = today.unwrap_or_else(|| renkei::calendar::today(now));
             let mut rng = renkei::seed::Rng::new(seed);
@@ -426,11 +393,11 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             println!("backup written to {}", written.display());
         }
         Command::Migrate => {
-            open(&config).await?;
+            app::open(&config).await?;
             println!("database is up to date");
         }
         Command::Municipality(MunicipalityCommand::List) => {
-            let db = open(&config).await?;
+            let db = app::open(&config).await?;
             for m in
                 municipalities::store::list(&db, renkei::access::operator().all_wards()).await?
             {
@@ -438,7 +405,7 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             }
         }
         Command::Municipality(MunicipalityCommand::Add { name, wards }) => {
-            let db = open(&config).await?;
+            let db = app::open(&config).await?;
             let m = municipalities::store::create(
                 &db,
                 &renkei::access::operator().installation(),
@@ -453,13 +420,13 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             );
         }
         Command::Ward(WardCommand::List) => {
-            let db = open(&config).await?;
+            let db = app::open(&config).await?;
             for w in wards::store::list(&db, renkei::access::operator().all_wards(), None).await? {
                 println!("{}\t{}\t{}", w.id, w.municipality_name, w.name);
             }
         }
         Command::Ward(WardCommand::Add { municipality, name }) => {
-            let db = open(&config).await?;
+            let db = app::open(&config).await?;
             let municipality_id = municipalities::store::find_by_name(&db, &municipality)
                 .await?
                 .with_context(|| format!("no municipality named {municipality:?}"))?;
@@ -479,7 +446,7 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Jobs(JobsCommand::List) => {
             let jobs = load_jobs(&config)?;
             let now = Clock::System.now();
-            for job in jobs {
+            for job in jobs.jobs {
                 let next = job.next_run_labels(now, 3);
                 println!(
                     "{}\t{}\t{}\t{}\tnext: {}",
@@ -498,10 +465,10 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             now,
         }) => {
             let jobs = load_jobs(&config)?;
-            let job = jobs.into_iter().find(|j| j.name == name).with_context(|| {
+            let job = jobs.get(&name).cloned().with_context(|| {
                 format!("no job named {name:?} in {}", config.jobs_dir.display())
             })?;
-            let db = open(&config).await?;
+            let db = app::open(&config).await?;
             let now = now.unwrap_or_else(|| Clock::System.now());
             let today = today.unwrap_or_else(|| renkei::calendar::today(now));
             let report = jobs::run_job_once(&db, &job, &config.base_url, today, now, dry_run)
@@ -540,7 +507,7 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
                     report.undeliverable
                 );
             } else {
-                let mailer = mailer(&config)?;
+                let mailer = app::mailer(&config)?;
                 let sent = send_pending_once(&db, &mailer, now)
                     .await
                     .map_err(user_error)?;
@@ -557,7 +524,7 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             }
         }
         Command::Mail(MailCommand::Test { to }) => {
-            let mailer = Mailer::new(&config.smtp_url, &config.mail_from)?;
+            let mailer = app::mailer(&config)?;
             let now = Clock::System.now();
             let id = format!(
                 "<test.{}@renkei.invalid>",
@@ -585,18 +552,9 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
     Ok(())
 }
 
-/// The reminder sender's mailer, with the configured lease.
-fn mailer(config: &Config) -> anyhow::Result<Mailer> {
-    Ok(Mailer::new(&config.smtp_url, &config.mail_from)?
-        .with_lease(std::time::Duration::from_secs(config.send_lease_secs))
-        .with_base_url(&config.base_url))
-}
-
 /// The job files, each checked to run within the next years.
-fn load_jobs(config: &Config) -> anyhow::Result<Vec<jobs::Job>> {
-    let loaded = jobs::load_dir(&config.jobs_dir)?;
-    jobs::check_schedules(&loaded, Clock::System.now())?;
-    Ok(loaded)
+fn load_jobs(config: &Config) -> anyhow::Result<JobSet> {
+    Ok(JobSet::load(&config.jobs_dir, Clock::System.now())?)
 }
 
 /// An application error as a CLI message, with field details.

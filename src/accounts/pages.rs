@@ -653,8 +653,8 @@ pub struct ResetRequestForm {
     email: String,
 }
 
-/// Sends a mail with a one-time link the way the reminders do (the same
-/// SMTP settings and mailer); false when it could not be handed over. The
+/// Sends a mail with a one-time link through the app's one mailer (the
+/// reminders' SMTP pool); false when it could not be handed over. The
 /// log names neither the address nor the link.
 async fn send_link_mail(state: &AppState, to: &str, kind: &str, mail: &LinkMail) -> bool {
     let rendered = (|| {
@@ -670,16 +670,11 @@ async fn send_link_mail(state: &AppState, to: &str, kind: &str, mail: &LinkMail)
             return false;
         }
     };
-    let sent = match crate::reminders::sender::Mailer::new(
-        &state.config.smtp_url,
-        &state.config.mail_from,
-    ) {
-        Ok(mailer) => mailer
-            .send(to, &message_id, mail.subject, &text, &html)
-            .await
-            .map_err(|e| e.code.unwrap_or_else(|| "-".into())),
-        Err(e) => Err(e.to_string()),
-    };
+    let sent = state
+        .mailer
+        .send(to, &message_id, mail.subject, &text, &html)
+        .await
+        .map_err(|e| e.code.unwrap_or_else(|| "-".into()));
     match sent {
         Ok(()) => true,
         Err(reason) => {

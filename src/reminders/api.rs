@@ -5,8 +5,8 @@ use poem_openapi::param::{Path, Query};
 use poem_openapi::payload::Json;
 use poem_openapi::{ApiResponse, Object, OpenApi, Tags};
 
+use super::Overrides;
 use super::store::{self, Delivery};
-use super::{Overrides, base_params};
 use crate::access::{self, CityRead};
 use crate::error::AppError;
 use crate::paging::Paging;
@@ -208,9 +208,9 @@ impl RemindersApi {
         body: Json<Overrides>,
     ) -> ApiResult<Json<ReminderSettings>> {
         let city = city.0;
-        super::save_overrides(
+        store::save_overrides(
             &self.state.db,
-            &self.state.config,
+            self.state.jobs.overdue_params(),
             &city,
             &body.0,
             self.state.clock.now(),
@@ -224,7 +224,7 @@ impl RemindersApi {
     async fn settings_of(&self, city: &CityRead) -> ApiResult<Json<ReminderSettings>> {
         crate::municipalities::store::get(&self.state.db, city).await?;
         let overrides = store::overrides(&self.state.db, city).await?;
-        let p = overrides.apply(base_params(&self.state.config)?);
+        let p = overrides.apply(self.state.jobs.overdue_params());
         Ok(Json(ReminderSettings {
             municipality_id: city.municipality_id(),
             overrides,

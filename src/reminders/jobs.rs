@@ -15,12 +15,13 @@ use chrono_tz::Tz;
 use tokio::sync::watch;
 
 use super::mail::render_digest;
-use super::sender::{Mailer, send_pending};
+use super::sender::send_pending;
 use super::store::{self, NewMessage};
 use super::{Candidate, Digest, Overrides, Params, RecipientKind, horizon, plan};
 use crate::clock::Clock;
 use crate::db::Db;
 use crate::error::{AppError, AppResult};
+use crate::mail::Mailer;
 
 /// The overdue-evaluation reminder, the one job this version knows.
 pub const OVERDUE_EVALUATIONS: &str = "overdue-evaluations";
@@ -160,6 +161,14 @@ pub fn parse_job(file: &Path, text: &str) -> Result<Job, JobFileError> {
 
 /// Reads every `*.toml` in `dir`, sorted by name.
 pub fn load_dir(dir: &Path) -> Result<Vec<Job>, JobFileError> {
+    read_files(dir)?
+        .iter()
+        .map(|(file, text)| parse_job(file, text))
+        .collect()
+}
+
+/// Each `*.toml` file of `dir` with its text, sorted by name.
+fn read_files(dir: &Path) -> Result<Vec<(PathBuf, String)>, JobFileError> {
     let entries = std::fs::read_dir(dir).map_err(|e| JobFileError {
         file: dir.display().to_string(),
         problem: format!("cannot read the jobs directory ({e}); set RENKEI_JOBS_DIR"),
@@ -170,16 +179,84 @@ pub fn load_dir(dir: &Path) -> Result<Vec<Job>, JobFileError> {
         .filter(|p| p.extension().is_some_and(|x| x == "toml"))
         .collect();
     files.sort();
-    let mut jobs: Vec<Job> = Vec::new();
-    for file in files {
-        let text = std::fs::read_to_string(&file).map_err(|e| JobFileError {
-            file: file.display().to_string(),
-            problem: e.to_string(),
-        })?;
-        let job = parse_job(&file, &text)?;
-        jobs.push(job);
+    files
+        .into_iter()
+        .map(|file| match std::fs::read_to_string(&file) {
+            Ok(text) => Ok((file, text)),
+            Err(e) => Err(JobFileError {
+                file: file.display().to_string(),
+                problem: e.to_string(),
+            }),
+        })
+        .collect()
+}
+
+/// The job files as loaded once at start (`app::build`): what the scheduler
+/// runs and what the pages show. Each file's text is kept so `/jobs` can
+/// say when the disk no longer matches (an edit takes effect on restart).
+#[derive(Debug, Clone, Default)]
+pub struct JobSet {
+    /// The directory read (`RENKEI_JOBS_DIR`).
+    pub dir: PathBuf,
+    /// The checked jobs, by file name.
+    pub jobs: Vec<Job>,
+    texts: Vec<(PathBuf, String)>,
+}
+
+impl JobSet {
+    /// Reads and checks every job file of `dir`, each to run within the
+    /// next years from `now`. Errors: the first file that cannot be used.
+    pub fn load(dir: &Path, now: DateTime<Utc>) -> Result<Self, JobFileError> {
+        let texts = read_files(dir)?;
+        let jobs = texts
+            .iter()
+            .map(|(file, text)| parse_job(file, text))
+            .collect::<Result<Vec<_>, _>>()?;
+        check_schedules(&jobs, now)?;
+        Ok(Self {
+            dir: dir.to_path_buf(),
+            jobs,
+            texts,
+        })
     }
-    Ok(jobs)
+
+    /// The job of that name.
+    pub fn get(&self, name: &str) -> Option<&Job> {
+        self.jobs.iter().find(|j| j.name == name)
+    }
+
+    /// The overdue job's parameters, before municipality overrides (the
+    /// defaults when there is no such job).
+    pub fn overdue_params(&self) -> Params {
+        self.get(OVERDUE_EVALUATIONS)
+            .map(|j| j.params)
+            .unwrap_or_default()
+    }
+
+    /// How the directory differs from the loaded set now, one line per
+    /// file (変更 / 追加 / 削除), or why it cannot be read; empty when the
+    /// same.
+    pub fn changed_on_disk(&self) -> Vec<String> {
+        let now = match read_files(&self.dir) {
+            Ok(t) => t,
+            Err(e) => return vec![e.to_string()],
+        };
+        let name = |p: &Path| p.display().to_string();
+        let mut lines = Vec::new();
+        for (file, text) in &now {
+            match self.texts.iter().find(|(f, _)| f == file) {
+                Some((_, loaded)) if loaded == text => {}
+                Some(_) => lines.push(format!("{}: 変更されています", name(file))),
+                None => lines.push(format!("{}: 追加されています", name(file))),
+            }
+        }
+        for (file, _) in &self.texts {
+            if !now.iter().any(|(f, _)| f == file) {
+                lines.push(format!("{}: 削除されています", name(file)));
+            }
+        }
+        lines
+    }
 }
 
 /// One message a run owes (or, in a dry run, would owe).

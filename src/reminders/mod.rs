@@ -137,32 +137,6 @@ impl Overrides {
     }
 }
 
-/// The parameters of the overdue job file, before municipality overrides.
-/// The file was checked at startup; reading it again here keeps the pages
-/// in step with what the scheduler was started with after an edit + restart.
-pub fn base_params(config: &crate::config::Config) -> AppResult<Params> {
-    let jobs = jobs::load_dir(&config.jobs_dir)
-        .map_err(|e| AppError::Internal(anyhow::anyhow!(e.to_string())))?;
-    Ok(jobs
-        .iter()
-        .find(|j| j.name == jobs::OVERDUE_EVALUATIONS)
-        .map(|j| j.params)
-        .unwrap_or_default())
-}
-
-/// Checks a municipality's overrides against the job's other parameters and stores them.
-pub async fn save_overrides(
-    db: &crate::db::Db,
-    config: &crate::config::Config,
-    city: &crate::access::CityOf,
-    overrides: &Overrides,
-    now: chrono::DateTime<chrono::Utc>,
-) -> AppResult<()> {
-    crate::municipalities::store::get(db, &city.read()).await?;
-    overrides.apply(base_params(config)?).validate()?;
-    store::set_overrides(db, city, overrides, now).await
-}
-
 /// A 具体化 countermeasure with a due date, not archived: what the rules look at.
 #[derive(Debug, Clone)]
 pub struct Candidate {

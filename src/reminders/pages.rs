@@ -6,9 +6,8 @@ use poem::http::{StatusCode, Uri};
 use poem::web::Data;
 use poem::{Body, IntoResponse, handler};
 
-use super::jobs;
+use super::Overrides;
 use super::store::{self, Delivery};
-use super::{Overrides, base_params};
 use crate::access::{CityOf, CityView, WardRead, WardWrite};
 use crate::error::AppError;
 use crate::paging::Paging;
@@ -40,8 +39,9 @@ const RECENT_RUNS: i64 = 10;
 struct JobsPage {
     layout: Layout,
     jobs: Vec<JobRow>,
-    /// A job file that no longer reads (edited since startup).
-    problem: Option<String>,
+    /// How the job files on disk differ from the loaded set (edited since
+    /// startup; takes effect on restart).
+    changed: Vec<String>,
     municipalities: Vec<(i64, String)>,
     failed: i64,
     pending: i64,
@@ -52,14 +52,10 @@ pub async fn jobs_page(Data(state): Data<&AppState>, view: CityView) -> PageResu
     let now = state.clock.now();
     // The counts and settings links below cover the actor's city only
     // (`admin`: every city, or the one named).
-    let loaded = jobs::load_dir(&state.config.jobs_dir)
-        .and_then(|j| jobs::check_schedules(&j, now).map(|()| j));
-    let (loaded, problem) = match loaded {
-        Ok(j) => (j, None),
-        Err(e) => (Vec::new(), Some(e.to_string())),
-    };
+    // The loaded set is what runs; the disk is read only to say it differs.
+    let changed = state.jobs.changed_on_disk();
     let mut rows = Vec::new();
-    for job in loaded {
+    for job in state.jobs.jobs.iter().cloned() {
         let recent = store::recent_runs(&state.db, &job.name, RECENT_RUNS)
             .await
             .map_err(fail)?;
@@ -107,7 +103,7 @@ pub async fn jobs_page(Data(state): Data<&AppState>, view: CityView) -> PageResu
     Ok(render(&JobsPage {
         layout: Layout::new("定期処理と通知メール"),
         jobs: rows,
-        problem,
+        changed,
         municipalities,
         failed,
         pending,
@@ -162,7 +158,7 @@ pub async fn settings_form(Data(state): Data<&AppState>, city: CityOf, uri: &Uri
     let o = store::overrides(&state.db, &city.read())
         .await
         .map_err(fail)?;
-    let base = base_params(&state.config).map_err(fail)?;
+    let base = state.jobs.overdue_params();
     let form = FormData::from_pairs([
         ("days_before_due", opt(o.days_before_due)),
         ("repeat_interval_days", opt(o.repeat_interval_days)),
@@ -185,7 +181,7 @@ pub async fn save_settings(Data(state): Data<&AppState>, city: CityOf, body: Bod
     let m = crate::municipalities::store::get(&state.db, &city.read())
         .await
         .map_err(fail)?;
-    let base = base_params(&state.config).map_err(fail)?;
+    let base = state.jobs.overdue_params();
     let form = FormData::parse(&body.into_vec().await?);
     let mut p = FieldParser::default();
     let o = Overrides {
@@ -194,7 +190,7 @@ pub async fn save_settings(Data(state): Data<&AppState>, city: CityOf, body: Bod
         escalation_after_days: p.number(&form, "escalation_after_days", "事務局への通知までの日数"),
     };
     let result = if p.is_ok() {
-        super::save_overrides(&state.db, &state.config, &city, &o, state.clock.now()).await
+        store::save_overrides(&state.db, base, &city, &o, state.clock.now()).await
     } else {
         Err(p.into_error::<()>(&form, Ok(())))
     };

@@ -16,162 +16,16 @@ use std::collections::HashMap;
 use std::time::Duration;
 
 use chrono::{DateTime, Utc};
-use lettre::message::header::ContentType;
-use lettre::message::{Mailbox, MultiPart, SinglePart};
-use lettre::transport::smtp::PoolConfig;
-use lettre::{AsyncSmtpTransport, AsyncTransport, Message, Tokio1Executor};
 use tokio::sync::watch;
 
 use super::store::{self, Claimed, Outcome};
 use crate::db::Db;
 use crate::error::{AppError, AppResult};
+use crate::mail::Mailer;
 
-/// How long one SMTP send may take in all. lettre's own timeout covers each
-/// command but not the whole exchange, so each send is wrapped in this too.
-const SEND_TIMEOUT: Duration = Duration::from_secs(60);
-/// How long a claimed message stays leased to this sender unless set
-/// otherwise (`RENKEI_SEND_LEASE_SECS`): if the process dies mid-send, the
-/// message is due again after this, for this or another instance.
-pub const DEFAULT_LEASE: Duration = Duration::from_secs(300);
 /// The first retry waits this long; each further one twice as long, up to [`MAX_BACKOFF`].
 const FIRST_BACKOFF_SECS: i64 = 60;
 const MAX_BACKOFF_SECS: i64 = 3600;
-
-/// Why the mail settings cannot be used, in words an operator can act on.
-#[derive(Debug, thiserror::Error)]
-pub enum MailConfigError {
-    #[error(
-        "RENKEI_SMTP_URL is not a valid SMTP URL ({0}); use e.g. smtp://127.0.0.1:2525, smtp://user:pass@host:587?tls=required or smtps://host"
-    )]
-    Url(String),
-    #[error(
-        "RENKEI_MAIL_FROM {0:?} is not a valid address (e.g. renkei@city.example.jp or 'renkei <renkei@city.example.jp>')"
-    )]
-    From(String),
-}
-
-/// Why one send did not go through.
-#[derive(Debug)]
-pub struct SendError {
-    /// The server refused for good (5xx) or the message itself is unusable:
-    /// retrying cannot help.
-    pub permanent: bool,
-    pub message: String,
-    /// The SMTP reply code, if the server answered: safe to log, unlike
-    /// the reply text, which may quote the recipient's address.
-    pub code: Option<String>,
-}
-
-/// An SMTP connection pool, the sender address and the lease a claimed
-/// message is held for.
-#[derive(Clone)]
-pub struct Mailer {
-    transport: AsyncSmtpTransport<Tokio1Executor>,
-    from: Mailbox,
-    lease: Duration,
-    /// Where the links in a digest point (`RENKEI_BASE_URL`): a digest
-    /// whose items changed while it waited is rendered again before sending.
-    base_url: String,
-}
-
-impl Mailer {
-    pub fn new(smtp_url: &str, from: &str) -> Result<Self, MailConfigError> {
-        let from: Mailbox = from
-            .parse()
-            .map_err(|_| MailConfigError::From(from.to_string()))?;
-        let transport = AsyncSmtpTransport::<Tokio1Executor>::from_url(smtp_url)
-            .map_err(|e| MailConfigError::Url(e.to_string()))?
-            .timeout(Some(Duration::from_secs(20)))
-            // Servers drop idle connections; a short idle timeout keeps the
-            // pool from handing out a dead one (lettre issue 743).
-            .pool_config(
-                PoolConfig::new()
-                    .idle_timeout(Duration::from_secs(10))
-                    .max_size(CONCURRENCY as u32),
-            )
-            .build();
-        Ok(Self {
-            transport,
-            from,
-            lease: DEFAULT_LEASE,
-            base_url: String::new(),
-        })
-    }
-
-    /// Holds claimed messages this long (at least a second). A send is cut
-    /// off when the lease runs out, so a message is not still being sent by
-    /// one instance when another may claim it again.
-    pub fn with_lease(mut self, lease: Duration) -> Self {
-        self.lease = lease.max(Duration::from_secs(1));
-        self
-    }
-
-    /// Links in re-rendered digests point here (as in those rendered at queue time).
-    pub fn with_base_url(mut self, base_url: &str) -> Self {
-        self.base_url = base_url.to_string();
-        self
-    }
-
-    fn lease_delta(&self) -> chrono::TimeDelta {
-        chrono::TimeDelta::from_std(self.lease).unwrap_or(chrono::TimeDelta::minutes(5))
-    }
-
-    /// Sends one message (plain text and HTML alternatives) with the given Message-ID.
-    pub async fn send(
-        &self,
-        to: &str,
-        message_id: &str,
-        subject: &str,
-        text: &str,
-        html: &str,
-    ) -> Result<(), SendError> {
-        // The one address rule: old carrier forms go out quoted.
-        let to: Mailbox = crate::email::mailbox(to)
-            .map(|a| Mailbox::new(None, a))
-            .ok_or_else(|| SendError {
-                permanent: true,
-                message: "宛先のメールアドレスが正しくありません".into(),
-                code: None,
-            })?;
-        let email = Message::builder()
-            .from(self.from.clone())
-            .to(to)
-            .subject(subject)
-            .message_id(Some(message_id.to_string()))
-            .multipart(
-                MultiPart::alternative()
-                    .singlepart(
-                        SinglePart::builder()
-                            .header(ContentType::TEXT_PLAIN)
-                            .body(text.to_string()),
-                    )
-                    .singlepart(
-                        SinglePart::builder()
-                            .header(ContentType::TEXT_HTML)
-                            .body(html.to_string()),
-                    ),
-            )
-            .map_err(|e| SendError {
-                permanent: true,
-                message: format!("メールを組み立てられません: {e}"),
-                code: None,
-            })?;
-        let limit = SEND_TIMEOUT.min(self.lease);
-        match tokio::time::timeout(limit, self.transport.send(email)).await {
-            Ok(Ok(_)) => Ok(()),
-            Ok(Err(e)) => Err(SendError {
-                permanent: e.is_permanent(),
-                message: e.to_string(),
-                code: e.status().map(|c| c.to_string()),
-            }),
-            Err(_) => Err(SendError {
-                permanent: false,
-                message: "SMTP server did not answer in time".into(),
-                code: None,
-            }),
-        }
-    }
-}
 
 /// What one pass of the sender did.
 #[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
@@ -193,12 +47,8 @@ pub fn backoff(attempt: i64) -> chrono::TimeDelta {
     chrono::TimeDelta::seconds(secs.min(MAX_BACKOFF_SECS))
 }
 
-/// How many messages are in flight at once, each on its own pooled
-/// connection. An SMTP exchange spends most of its time waiting on the
-/// network (lettre writes the body and its final dot separately, so Nagle's
-/// algorithm and delayed ACKs add ~40 ms per message), so sending several in
-/// parallel multiplies throughput without loading either side.
-const CONCURRENCY: usize = 16;
+/// How many messages are in flight at once: one per pooled connection.
+const CONCURRENCY: usize = crate::mail::CONNECTIONS;
 
 /// How long the messages in flight may still take once shutdown was asked
 /// for; what has not finished by then is cut off and given back.
@@ -407,7 +257,7 @@ async fn refresh(db: &Db, mailer: &Mailer, msg: &Claimed, now: DateTime<Utc>) ->
         ward_id: msg.ward_id.unwrap_or_default(),
         items: check.keep,
     };
-    let rendered = super::mail::render_digest(&digest, &mailer.base_url)?;
+    let rendered = super::mail::render_digest(&digest, mailer.base_url())?;
     let why = format!("対象外になった対応策を除いて作り直しました（{why}）");
     if !store::revise(db, msg, &check.dropped, &rendered, &why, now).await? {
         return Ok(Fresh::Lost);
@@ -530,17 +380,5 @@ mod tests {
         assert_eq!(backoff(2).num_seconds(), 120);
         assert_eq!(backoff(4).num_seconds(), 480);
         assert_eq!(backoff(30).num_seconds(), 3600);
-    }
-
-    #[test]
-    fn bad_settings_are_explained() {
-        assert!(matches!(
-            Mailer::new("http://x", "a@example.jp"),
-            Err(MailConfigError::Url(_))
-        ));
-        assert!(matches!(
-            Mailer::new("smtp://127.0.0.1:2525", "not an address"),
-            Err(MailConfigError::From(_))
-        ));
     }
 }

@@ -172,6 +172,21 @@ pub async fn overrides(db: &Db, city: &crate::access::CityRead) -> AppResult<Ove
         .unwrap_or_default())
 }
 
+/// Checks a municipality's overrides against the job's other parameters
+/// (`base`, from the loaded job file) and stores them. Errors: 404 for an
+/// unknown municipality, 422 naming the field whose value does not fit.
+pub async fn save_overrides(
+    db: &Db,
+    base: super::Params,
+    city: &crate::access::CityOf,
+    overrides: &Overrides,
+    now: DateTime<Utc>,
+) -> AppResult<()> {
+    crate::municipalities::store::get(db, &city.read()).await?;
+    overrides.apply(base).validate()?;
+    set_overrides(db, city, overrides, now).await
+}
+
 /// Replaces a municipality's overrides (the caller validated the resulting parameters).
 pub async fn set_overrides(
     db: &Db,

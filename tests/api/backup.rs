@@ -10,7 +10,6 @@ use renkei::app;
 use renkei::clock::Clock;
 use renkei::config::Config;
 use renkei::db::Db;
-use renkei::state::AppState;
 use reqwest::StatusCode;
 use serde_json::json;
 
@@ -142,12 +141,13 @@ async fn a_backup_taken_while_serving_restores_every_row() {
     assert_eq!(deltas[0].1, deltas[1].1, "consistent: {deltas:?}");
     assert!(written >= 3);
 
-    let state = AppState {
-        db: copy.clone(),
-        clock: Clock::Fixed(NOW.parse().unwrap()),
-        config: Arc::new(Config::for_database(format!("sqlite://{}", path.display()))),
-    };
-    let second = app::start(state).await.unwrap();
+    let second = app::build(
+        Config::for_database(format!("sqlite://{}", path.display())),
+        app::Options::at(Clock::Fixed(NOW.parse().unwrap())),
+    )
+    .await
+    .unwrap()
+    .server;
     // The test's operator token is in the copy too.
     let get = |p: String| {
         let (client, base) = (app.client.clone(), second.base_url());

@@ -18,7 +18,6 @@ use renkei::clock::Clock;
 use renkei::config::Config;
 use renkei::db::Db;
 use renkei::reminders::store;
-use renkei::state::AppState;
 use reqwest::StatusCode;
 
 use crate::support::{NOW, Received, SmtpSink, TestApp, free_port, on_postgres, overdue_job};
@@ -77,13 +76,13 @@ async fn overdue_world(
 
 /// A second app server on the test app's database, as another instance.
 async fn second_instance(app: &TestApp) -> (Running, Db) {
-    let db = Db::connect(&app.db_url, 4).await.expect("open database");
-    let state = AppState {
-        db: db.clone(),
-        clock: Clock::Fixed(now()),
-        config: Arc::new(Config::for_database(app.db_url.clone())),
-    };
-    (app::start(state).await.expect("start server"), db)
+    let second = app::build(
+        Config::for_database(app.db_url.clone()),
+        app::Options::at(Clock::Fixed(now())),
+    )
+    .await
+    .expect("start server");
+    (second.server, second.state.db)
 }
 
 // ---------------------------------------------------------------------------

@@ -30,3 +30,4 @@ mod survey;
 mod text;
 mod transfer;
 mod wards;
+mod wiring;

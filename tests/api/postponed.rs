@@ -2,13 +2,10 @@
 //! half-year that moved an evaluation due date later, by an edit or a
 //! re-plan, with the old and new date, who and when.
 
-use std::sync::Arc;
-
 use renkei::accounts::Role;
 use renkei::app::{self, Running};
 use renkei::clock::Clock;
 use renkei::config::Config;
-use renkei::state::AppState;
 use reqwest::StatusCode;
 use serde_json::{Value, json};
 
@@ -222,12 +219,13 @@ async fn a_replan_that_sets_a_later_date_is_listed_and_one_that_sets_an_earlier_
 /// A second server on the test's database whose clock reads `now`, so the
 /// changes made through it are recorded at that instant.
 async fn server_at(app: &TestApp, now: &str) -> Running {
-    let state = AppState {
-        db: app.db.clone(),
-        clock: Clock::Fixed(now.parse().unwrap()),
-        config: Arc::new(Config::for_database(app.db_url.clone())),
-    };
-    app::start(state).await.expect("start server")
+    app::build(
+        Config::for_database(app.db_url.clone()),
+        app::Options::at(Clock::Fixed(now.parse().unwrap())),
+    )
+    .await
+    .expect("start server")
+    .server
 }
 
 async fn send(

@@ -13,8 +13,9 @@
 //! instant explicitly.
 
 use chrono::{DateTime, NaiveDate, TimeDelta, Utc};
+use renkei::mail::Mailer;
 use renkei::reminders::jobs::Job;
-use renkei::reminders::sender::{Mailer, send_pending_once};
+use renkei::reminders::sender::send_pending_once;
 use reqwest::StatusCode;
 use serde_json::{Value, json};
 

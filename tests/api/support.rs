@@ -12,7 +12,6 @@ use renkei::app::{self, Running};
 use renkei::clock::Clock;
 use renkei::config::Config;
 use renkei::db::Db;
-use renkei::state::AppState;
 use reqwest::{Method, StatusCode};
 use serde_json::Value;
 
@@ -212,19 +211,16 @@ impl TestApp {
         let url = database.url.clone();
         let mut config = Config::for_database(url.clone());
         configure(&mut config);
-        let db = Db::connect(&url, 8).await.expect("open database");
-        db.migrate().await.expect("migrate");
-        if demo {
-            renkei::demo::load_if_empty(&db, now)
-                .await
-                .expect("demo data");
-        }
-        let state = AppState {
-            db: db.clone(),
-            clock: Clock::Fixed(now),
-            config: Arc::new(config),
+        let options = app::Options {
+            demo: if demo {
+                app::Demo::Data
+            } else {
+                app::Demo::Off
+            },
+            ..app::Options::at(Clock::Fixed(now))
         };
-        let running = app::start(state).await.expect("start server");
+        let built = app::build(config, options).await.expect("start app");
+        let (db, running) = (built.state.db, built.server);
         // By default the tests act as the installation's operator, through
         // an API token (no CSRF: bearer requests carry no ambient credential).
         let token = operator_token(&db).await;
@@ -847,8 +843,8 @@ impl TestApp {
     }
 }
 
-pub fn mailer(smtp_url: &str) -> renkei::reminders::sender::Mailer {
-    renkei::reminders::sender::Mailer::new(smtp_url, "renkei <renkei@example.jp>").expect("mailer")
+pub fn mailer(smtp_url: &str) -> renkei::mail::Mailer {
+    renkei::mail::Mailer::new(smtp_url, "renkei <renkei@example.jp>").expect("mailer")
 }
 
 // ---------------------------------------------------------------------------
