@@ -7,17 +7,19 @@
 //! `Path<i64>` of the API, the page route's parameter): a handler that
 //! skipped the check has no value to pass and does not compile.
 //!
-//! The decision ([`crate::accounts::Actor`]'s rules) answers:
+//! The decision ([`Actor`]'s rules, in [`actor`]) answers:
 //! - the id does not exist, or its data is outside the actor's scope:
 //!   [`AppError::NotFound`] with the same message either way (existence
 //!   does not leak);
 //! - readable but not to be changed by this role: [`AppError::Forbidden`].
 
-use crate::accounts::{Actor, Role, WardScope};
 use crate::db::Db;
 use crate::error::{AppError, AppResult};
 
+pub mod actor;
 pub mod store;
+
+pub use actor::{Actor, Role, WardScope};
 
 /// The one answer for "missing" and "not yours".
 fn not_found(kind: &'static str) -> AppError {

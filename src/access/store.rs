@@ -3,7 +3,7 @@
 
 use sqlx::Row;
 
-use crate::accounts::WardScope;
+use super::WardScope;
 use crate::db::Db;
 use crate::error::AppResult;
 
@@ -84,4 +84,13 @@ pub async fn countermeasure_scope(db: &Db, id: i64) -> AppResult<Option<(WardSco
         ))
     })
     .transpose()
+}
+
+/// Whether municipality `id` exists (for checks on ids in bodies).
+pub async fn municipality_exists(db: &Db, id: i64) -> AppResult<bool> {
+    let n: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM municipalities WHERE id = $1")
+        .bind(id)
+        .fetch_one(&db.pool)
+        .await?;
+    Ok(n > 0)
 }

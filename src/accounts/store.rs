@@ -67,7 +67,7 @@ async fn check_scope(db: &Db, new: &NewAccount) -> AppResult<()> {
             _ => Err(AppError::invalid("ward", "区がその市区町村にありません")),
         },
         (_, Some(m), None) => {
-            if crate::municipalities::store::exists(db, m).await? {
+            if crate::access::store::municipality_exists(db, m).await? {
                 Ok(())
             } else {
                 Err(AppError::NotFound("自治体"))

@@ -45,15 +45,6 @@ pub async fn get(db: &Db, city: &CityRead) -> AppResult<Municipality> {
     get_by_id(db, city.municipality_id()).await
 }
 
-/// Whether municipality `id` exists (for checks on ids in bodies).
-pub async fn exists(db: &Db, id: i64) -> AppResult<bool> {
-    let n: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM municipalities WHERE id = $1")
-        .bind(id)
-        .fetch_one(&db.pool)
-        .await?;
-    Ok(n > 0)
-}
-
 async fn get_by_id(db: &Db, id: i64) -> AppResult<Municipality> {
     let row = sqlx::query(sqlx::AssertSqlSafe(format!("{SELECT} WHERE m.id = $1")))
         .bind(id)

@@ -74,7 +74,7 @@ pub async fn create(db: &Db, city: &CityOf, new: &NewWard, now: DateTime<Utc>) -
             "指定された自治体は存在しません",
         ));
     }
-    if !crate::municipalities::store::exists(db, new.municipality_id).await? {
+    if !crate::access::store::municipality_exists(db, new.municipality_id).await? {
         return Err(AppError::invalid(
             "municipality_id",
             "指定された自治体は存在しません",
