@@ -204,6 +204,7 @@ async fn run(wards: usize) -> anyhow::Result<()> {
         db: db.clone(),
         clock: Clock::Fixed(now),
         config: Arc::new(Config::for_database(url)),
+        charts: renkei::charts::Cache::default(),
     };
     let running = app::start(state).await?;
     // The report is for signed-in accounts: an operator account's token.

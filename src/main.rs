@@ -276,6 +276,7 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
                 db,
                 clock: Clock::System,
                 config: Arc::new(config),
+                charts: renkei::charts::Cache::default(),
             };
             let running = app::start(state.clone()).await.context("cannot listen")?;
             let scheduler = Scheduler::spawn(

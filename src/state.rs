@@ -13,4 +13,6 @@ pub struct AppState {
     pub db: Db,
     pub clock: Clock,
     pub config: Arc<Config>,
+    /// Chart drawings already made, shared by every handler (bounded).
+    pub charts: crate::charts::Cache,
 }

@@ -7,8 +7,9 @@ use poem::web::{Data, Query};
 use poem::{Response, handler};
 use serde::Deserialize;
 
-use super::{Chart, Report};
+use super::Report;
 use crate::access::{CityView, WardRead};
+use crate::charts::{self, Chart};
 use crate::error::AppError;
 use crate::spreadsheet::{self, Encoding};
 use crate::state::AppState;
@@ -70,6 +71,7 @@ pub async fn report_page(
         .filter(|m| crate::web::page::reader_writes_city(*m))
         .map(|m| format!("/city/{m}/surveys/{}/summaries", report.period));
     page(
+        &state.charts,
         report,
         query,
         Layout::new(title),
@@ -101,6 +103,7 @@ pub async fn ward_report(
         "dashboard",
     );
     page(
+        &state.charts,
         report,
         String::new(),
         layout,
@@ -118,8 +121,10 @@ pub async fn ward_report_latest(Data(state): Data<&AppState>, scope: WardRead) -
     crate::web::page::see_other(format!("/wards/{id}/report/{}", period.code()))
 }
 
-/// Renders a report; `base` is where its CSV links hang (`{base}/{period}/csv/{chart}`).
+/// Renders a report, its charts drawn through `drawings`; `base` is where
+/// its CSV links hang (`{base}/{period}/csv/{chart}`).
 fn page(
+    drawings: &charts::Cache,
     report: Report,
     query: String,
     layout: Layout,
@@ -138,9 +143,14 @@ fn page(
                 .iter()
                 .filter(|c| c.section == issue.section)
                 .map(|c| ChartView {
-                    svg: c.svg(),
-                    csv_href: format!("{base}/{}/csv/{}", report.period, c.id),
-                    chart: c.clone(),
+                    // Count tables are shown as tables: nothing to draw.
+                    svg: if c.chart.stacked {
+                        drawings.svg(&c.chart)
+                    } else {
+                        std::sync::Arc::from("")
+                    },
+                    csv_href: format!("{base}/{}/csv/{}", report.period, c.chart.id),
+                    chart: c.chart.clone(),
                 })
                 .collect(),
             issue: issue.clone(),
@@ -245,6 +255,7 @@ fn send_chart(
         )));
     };
     let bytes = chart
+        .chart
         .table()
         .to_bytes(encoding)
         .map_err(csv_fail_at(Some(uri)))?;
@@ -252,7 +263,7 @@ fn send_chart(
         "{}_{}_{}.csv",
         report.period_label,
         chart.section.as_str(),
-        chart.title
+        chart.chart.title
     );
     Ok(spreadsheet::download(bytes, encoding, &name))
 }

@@ -112,7 +112,7 @@ pub async fn dashboard(
         .map(|c| ChartView {
             title: c.title.clone(),
             n: c.n,
-            svg: c.svg(),
+            svg: state.charts.svg(c),
             csv_href: format!("/wards/{id}/report/{}/csv/{}", report.period, c.id),
         })
         .collect();

@@ -146,6 +146,7 @@ async fn a_backup_taken_while_serving_restores_every_row() {
         db: copy.clone(),
         clock: Clock::Fixed(NOW.parse().unwrap()),
         config: Arc::new(Config::for_database(format!("sqlite://{}", path.display()))),
+        charts: renkei::charts::Cache::default(),
     };
     let second = app::start(state).await.unwrap();
     // The test's operator token is in the copy too.

@@ -82,6 +82,7 @@ async fn second_instance(app: &TestApp) -> (Running, Db) {
         db: db.clone(),
         clock: Clock::Fixed(now()),
         config: Arc::new(Config::for_database(app.db_url.clone())),
+        charts: renkei::charts::Cache::default(),
     };
     (app::start(state).await.expect("start server"), db)
 }

@@ -226,6 +226,7 @@ async fn server_at(app: &TestApp, now: &str) -> Running {
         db: app.db.clone(),
         clock: Clock::Fixed(now.parse().unwrap()),
         config: Arc::new(Config::for_database(app.db_url.clone())),
+        charts: renkei::charts::Cache::default(),
     };
     app::start(state).await.expect("start server")
 }

@@ -223,6 +223,7 @@ impl TestApp {
             db: db.clone(),
             clock: Clock::Fixed(now),
             config: Arc::new(config),
+            charts: renkei::charts::Cache::default(),
         };
         let running = app::start(state).await.expect("start server");
         // By default the tests act as the installation's operator, through
