@@ -1,22 +1,20 @@
 //! The half-year report (資料1), built from the submitted surveys of a
-//! period and the records behind (イ). `build` is pure: the store hands it
-//! the answers, `build` counts them into [`crate::charts::Chart`]s (drawn and
+//! period and the records behind (イ). `build` is pure: [`store`] reads the
+//! answers, `build` counts them into [`crate::charts::Chart`]s (drawn and
 //! exported by [`crate::charts`]) and summaries.
 
 pub mod api;
 pub mod pages;
+pub mod store;
 
 use std::collections::{BTreeMap, HashMap};
 
 use chrono::{Datelike, NaiveDate};
 use serde::Serialize;
 
-use crate::access::CityView;
 use crate::calendar::{self, Period};
 use crate::charts::{Chart, Row};
 use crate::countermeasures::Stage;
-use crate::db::Db;
-use crate::error::AppResult;
 use crate::survey::{
     self, AWARENESS_ITEMS, Awareness, CONTENTS, DerivedTopic, MAPS, MEETING_STEPS, MapStatus,
     Organizer, Progress, REQUESTERS, SEAMLESS_ITEMS, SHARING_ITEMS, Section, SurveyAnswers,
@@ -687,43 +685,8 @@ fn consultation_summary(
     }
 }
 
-/// Loads what a period's report needs and builds it, over the wards of
-/// `view` (one municipality, or every ward for `admin`). Errors: 404 when
-/// the municipality does not exist.
-pub async fn load(db: &Db, view: &CityView, period: Period) -> AppResult<Report> {
-    if let Some(city) = view.city() {
-        crate::municipalities::store::get(db, &city).await?;
-    }
-    let submitted = survey::store::submitted(db, view, period).await?;
-    let statuses = survey::store::statuses(db, view, period).await?;
-    let not_submitted = statuses
-        .into_iter()
-        .filter(|(_, s)| *s != Some(survey::SurveyStatus::Submitted))
-        .map(|(w, _)| w.name)
-        .collect();
-    let derived = survey::store::derived(db, period).await?;
-    let summaries = match view.city() {
-        Some(city) => survey::store::summaries(db, &city, period).await?,
-        None => Vec::new(),
-    };
-    Ok(build(Input {
-        period,
-        submitted: &submitted,
-        not_submitted,
-        derived: &derived,
-        summaries: &summaries,
-    }))
-}
-
-/// The same report for one ward alone, over its saved answers whether
-/// submitted or still a draft (the ward's own view on its dashboard).
-pub async fn load_for_ward(db: &Db, ward: &Ward, period: Period) -> AppResult<Report> {
-    let survey = survey::store::get_for(db, ward, period).await?;
-    Ok(for_ward(ward, survey, period))
-}
-
 /// The report of one ward alone over its survey (draft or submitted):
-/// [`load_for_ward`] over a survey already read.
+/// [`store::load_for_ward`] over a survey already read.
 pub fn for_ward(ward: &Ward, survey: survey::Survey, period: Period) -> Report {
     let mut derived = HashMap::new();
     derived.insert(ward.id, survey.derived);

@@ -56,7 +56,9 @@ pub async fn report_page(
     req: &poem::Request,
 ) -> PageResult {
     let period = parse_period(&path_param(req, "period")).map_err(fail)?;
-    let report = super::load(&state.db, &view, period).await.map_err(fail)?;
+    let report = super::store::load(&state.db, &view, period)
+        .await
+        .map_err(fail)?;
     let query = view
         .municipality_id()
         .map(|m| format!("municipality_id={m}&"))
@@ -94,7 +96,7 @@ pub async fn ward_report(
     let ward = crate::wards::store::get(&state.db, &scope)
         .await
         .map_err(fail)?;
-    let report = super::load_for_ward(&state.db, &ward, period)
+    let report = super::store::load_for_ward(&state.db, &ward, period)
         .await
         .map_err(fail)?;
     let layout = Layout::in_ward(
@@ -217,7 +219,9 @@ pub async fn chart_csv(
     let encoding = Encoding::from_param(q.encoding.as_deref())
         .map_err(csv_fail)?
         .unwrap_or(Encoding::Utf8);
-    let report = super::load(&state.db, &view, period).await.map_err(fail)?;
+    let report = super::store::load(&state.db, &view, period)
+        .await
+        .map_err(fail)?;
     send_chart(&report, &chart, encoding, req.uri())
 }
 
@@ -236,7 +240,7 @@ pub async fn ward_chart_csv(
     let ward = crate::wards::store::get(&state.db, &scope)
         .await
         .map_err(fail)?;
-    let report = super::load_for_ward(&state.db, &ward, period)
+    let report = super::store::load_for_ward(&state.db, &ward, period)
         .await
         .map_err(fail)?;
     send_chart(&report, &chart, encoding, req.uri())
