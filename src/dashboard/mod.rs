@@ -3,6 +3,7 @@
 //! ward's stage for it; the overdue and upcoming evaluations; the
 //! evaluations postponed this half-year (延期された評価).
 
+pub mod pages;
 pub mod store;
 
 use std::collections::{HashMap, HashSet};
