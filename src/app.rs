@@ -168,6 +168,7 @@ pub async fn build(config: Config, options: Options) -> Result<App, BuildError> 
         config: Arc::new(config),
         mailer,
         jobs: Arc::new(jobs),
+        charts: crate::charts::Cache::default(),
     };
     let server = start(state.clone()).await.map_err(BuildError::Listen)?;
     let scheduler = options.scheduler.then(|| {

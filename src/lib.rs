@@ -6,6 +6,7 @@
 //!   operations (`api.rs`) and, where it has them, its pages (`pages.rs`);
 //!   the PDCA ladder lives in [`countermeasures`].
 //! - [`dashboard`]: per-ward topic coverage and stages, overdue evaluations.
+//! - [`charts`]: the chart type (no survey in it), its SVG and the bounded cache of drawings.
 //! - [`topics`], [`calendar`], [`labels`]: the fixed catalogues, fiscal
 //!   half-years and era dates.
 //! - [`reminders`]: overdue-evaluation mails: job files, the outbox, the SMTP sender.
@@ -29,6 +30,7 @@ pub mod app;
 pub mod audit;
 pub mod backup;
 pub mod calendar;
+pub mod charts;
 pub mod clock;
 pub mod config;
 pub mod countermeasures;

@@ -22,4 +22,6 @@ pub struct AppState {
     pub mailer: Mailer,
     /// The job files as loaded at start (what the scheduler runs).
     pub jobs: Arc<JobSet>,
+    /// Chart drawings already made, shared by every handler (bounded).
+    pub charts: crate::charts::Cache,
 }

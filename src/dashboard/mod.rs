@@ -3,6 +3,7 @@
 //! ward's stage for it; the overdue and upcoming evaluations; the
 //! evaluations postponed this half-year (延期された評価).
 
+pub mod pages;
 pub mod store;
 
 use std::collections::{HashMap, HashSet};
@@ -130,13 +131,15 @@ pub struct WardDashboard {
 }
 
 /// The report's charts that apply to one ward alone, for its dashboard:
-/// the 100 % bars that its answers (or, for (イ), its records) fill. The
-/// (オ) count tables and charts without a count stay on the ward's report page.
-pub fn ward_charts(report: &crate::report::Report) -> Vec<&crate::report::Chart> {
+/// the 100 % bars that its answers (or, for (イ), its records) fill, in the
+/// report's order. The (オ) count tables and charts without a count stay on
+/// the ward's report page.
+pub fn ward_charts(report: &crate::report::Report) -> Vec<&crate::charts::Chart> {
     report
         .charts
         .iter()
-        .filter(|c| c.stacked && c.rows.iter().any(|r| r.counts.iter().any(|&k| k > 0)))
+        .map(|c| &c.chart)
+        .filter(|c| c.stacked && c.has_counts())
         .collect()
 }
 

@@ -12,7 +12,7 @@ use crate::state::AppState;
 use crate::web::auth::{Guarded, Need, Rule};
 use crate::web::page::error_page;
 use crate::{accounts, countermeasures, meetings, members, municipalities, reminders, report};
-use crate::{survey, transfer, wards};
+use crate::{dashboard, survey, transfer};
 
 /// One row of the table: method, pattern (`:id` is the id the rule
 /// decides on), rule, handler.
@@ -220,7 +220,12 @@ pub fn pages() -> Vec<PageRoute> {
             reminders::pages::resend,
         ),
         // A ward.
-        route(M::GET, "/wards/:id", Ward(Read), wards::pages::dashboard),
+        route(
+            M::GET,
+            "/wards/:id",
+            Ward(Read),
+            dashboard::pages::dashboard,
+        ),
         route(
             M::GET,
             "/wards/:id/edit",

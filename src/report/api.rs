@@ -28,6 +28,8 @@ impl ReportApi {
     ) -> ApiResult<Json<Report>> {
         let view = crate::access::city_view(&crate::web::auth::actor(req)?, municipality_id.0)?;
         let period = parse_period(&period.0)?;
-        Ok(Json(super::load(&self.state.db, &view, period).await?))
+        Ok(Json(
+            super::store::load(&self.state.db, &view, period).await?,
+        ))
     }
 }

@@ -7,8 +7,9 @@ use poem::web::{Data, Query};
 use poem::{Response, handler};
 use serde::Deserialize;
 
-use super::{Chart, Report};
+use super::Report;
 use crate::access::{CityView, WardRead};
+use crate::charts::{self, Chart};
 use crate::error::AppError;
 use crate::spreadsheet::{self, Encoding};
 use crate::state::AppState;
@@ -55,7 +56,9 @@ pub async fn report_page(
     req: &poem::Request,
 ) -> PageResult {
     let period = parse_period(&path_param(req, "period")).map_err(fail)?;
-    let report = super::load(&state.db, &view, period).await.map_err(fail)?;
+    let report = super::store::load(&state.db, &view, period)
+        .await
+        .map_err(fail)?;
     let query = view
         .municipality_id()
         .map(|m| format!("municipality_id={m}&"))
@@ -70,6 +73,7 @@ pub async fn report_page(
         .filter(|m| crate::web::page::reader_writes_city(*m))
         .map(|m| format!("/city/{m}/surveys/{}/summaries", report.period));
     page(
+        &state.charts,
         report,
         query,
         Layout::new(title),
@@ -92,7 +96,7 @@ pub async fn ward_report(
     let ward = crate::wards::store::get(&state.db, &scope)
         .await
         .map_err(fail)?;
-    let report = super::load_for_ward(&state.db, &ward, period)
+    let report = super::store::load_for_ward(&state.db, &ward, period)
         .await
         .map_err(fail)?;
     let layout = Layout::in_ward(
@@ -101,6 +105,7 @@ pub async fn ward_report(
         "dashboard",
     );
     page(
+        &state.charts,
         report,
         String::new(),
         layout,
@@ -118,8 +123,10 @@ pub async fn ward_report_latest(Data(state): Data<&AppState>, scope: WardRead) -
     crate::web::page::see_other(format!("/wards/{id}/report/{}", period.code()))
 }
 
-/// Renders a report; `base` is where its CSV links hang (`{base}/{period}/csv/{chart}`).
+/// Renders a report, its charts drawn through `drawings`; `base` is where
+/// its CSV links hang (`{base}/{period}/csv/{chart}`).
 fn page(
+    drawings: &charts::Cache,
     report: Report,
     query: String,
     layout: Layout,
@@ -138,9 +145,14 @@ fn page(
                 .iter()
                 .filter(|c| c.section == issue.section)
                 .map(|c| ChartView {
-                    svg: c.svg(),
-                    csv_href: format!("{base}/{}/csv/{}", report.period, c.id),
-                    chart: c.clone(),
+                    // Count tables are shown as tables: nothing to draw.
+                    svg: if c.chart.stacked {
+                        drawings.svg(&c.chart)
+                    } else {
+                        std::sync::Arc::from("")
+                    },
+                    csv_href: format!("{base}/{}/csv/{}", report.period, c.chart.id),
+                    chart: c.chart.clone(),
                 })
                 .collect(),
             issue: issue.clone(),
@@ -207,7 +219,9 @@ pub async fn chart_csv(
     let encoding = Encoding::from_param(q.encoding.as_deref())
         .map_err(csv_fail)?
         .unwrap_or(Encoding::Utf8);
-    let report = super::load(&state.db, &view, period).await.map_err(fail)?;
+    let report = super::store::load(&state.db, &view, period)
+        .await
+        .map_err(fail)?;
     send_chart(&report, &chart, encoding, req.uri())
 }
 
@@ -226,7 +240,7 @@ pub async fn ward_chart_csv(
     let ward = crate::wards::store::get(&state.db, &scope)
         .await
         .map_err(fail)?;
-    let report = super::load_for_ward(&state.db, &ward, period)
+    let report = super::store::load_for_ward(&state.db, &ward, period)
         .await
         .map_err(fail)?;
     send_chart(&report, &chart, encoding, req.uri())
@@ -245,6 +259,7 @@ fn send_chart(
         )));
     };
     let bytes = chart
+        .chart
         .table()
         .to_bytes(encoding)
         .map_err(csv_fail_at(Some(uri)))?;
@@ -252,7 +267,7 @@ fn send_chart(
         "{}_{}_{}.csv",
         report.period_label,
         chart.section.as_str(),
-        chart.title
+        chart.chart.title
     );
     Ok(spreadsheet::download(bytes, encoding, &name))
 }

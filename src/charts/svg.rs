@@ -29,7 +29,8 @@ const STYLES: [(&str, &str, &str); 6] = [
     ("#ffffff", "#000000", "#000000"),
 ];
 
-pub fn escape(text: &str) -> String {
+/// `text` escaped for SVG (XML) text and attribute values.
+fn escape(text: &str) -> String {
     let mut out = String::with_capacity(text.len());
     for ch in text.chars() {
         match ch {
@@ -88,7 +89,11 @@ fn pattern(out: &mut String, id: &str, level: usize) {
     out.push_str("</pattern>");
 }
 
-/// The chart as a standalone `<svg>` element.
+/// The chart as a standalone `<svg>` element of 760 px width: the legend,
+/// a 0–100 % axis, then one bar per row split into its levels' shares of
+/// the row's total (labels wrap to fit 300 px). Element ids start with the
+/// chart's `id`. Pure: the same chart gives the same bytes, which is what
+/// lets [`super::Cache`] remember drawings.
 pub fn stacked_bars(chart: &Chart) -> String {
     let id = escape(&chart.id);
     let legend_rows: Vec<Vec<String>> =
@@ -258,17 +263,15 @@ impl fmt::Display for Px {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::report::ChartRow;
-    use crate::survey::Section;
+    use crate::charts::Row;
 
     fn chart() -> Chart {
         Chart {
             id: "t".into(),
-            section: Section::Ka,
             title: "研修会<実施>".into(),
             n: 24,
             levels: vec!["あてはまる".into(), "あてはまらない".into()],
-            rows: vec![ChartRow {
+            rows: vec![Row {
                 label: "1. 地域の医療・介護にかかわる資源の充足状況について".into(),
                 counts: vec![18, 6],
             }],

@@ -1,0 +1,158 @@
+//! `/wards/{id}`: the ward dashboard page: this half-year's topic coverage
+//! and stages, the overdue, upcoming and postponed evaluations, undelivered
+//! reminders and the charts of the ward's last survey.
+
+use askama::Template;
+use poem::web::Data;
+use poem::{IntoResponse, handler};
+
+use crate::access::WardRead;
+use crate::countermeasures::Countermeasure;
+use crate::countermeasures::pages::badge;
+use crate::state::AppState;
+use crate::web::page::{Badge, Layout, PageResult, date_label, fail, render, topic_label};
+
+struct TopicRow {
+    number: i64,
+    label: String,
+    covered: bool,
+    badge: Badge,
+}
+
+struct DueRow {
+    id: i64,
+    title: String,
+    topic: String,
+    owner: String,
+    due: String,
+    /// Days past the due date (overdue) or left until it (upcoming).
+    days: i64,
+}
+
+struct ChartView {
+    title: String,
+    n: i64,
+    svg: std::sync::Arc<str>,
+    csv_href: String,
+}
+
+#[derive(Template)]
+#[template(path = "wards/dashboard.html")]
+struct DashboardPage {
+    layout: Layout,
+    ward_id: i64,
+    period_label: String,
+    period_range: String,
+    today: String,
+    topics: Vec<TopicRow>,
+    overdue: Vec<DueRow>,
+    upcoming: Vec<DueRow>,
+    postponed: Vec<super::Postponement>,
+    /// The half-year the ward last answered the survey for (`2026H1`).
+    charts_period: String,
+    charts_period_label: String,
+    /// The ward has saved answers (draft or submitted) for that half-year.
+    answered: bool,
+    /// The report's charts for this ward alone (see [`super::ward_charts`]).
+    charts: Vec<ChartView>,
+    /// Reminder mails of this ward that could not be delivered.
+    failed_mail: Vec<crate::reminders::store::Delivery>,
+    failed_mail_total: i64,
+    /// The actor may change the ward's data (the write actions are shown).
+    can_write: bool,
+    /// The actor may rename the ward (the city).
+    can_rename: bool,
+    /// A failed or refused reminder was just queued again (「再送する」 came
+    /// back here with `?resent=ID`).
+    resent: bool,
+}
+
+/// `GET /wards/{id}`: the page. `?resent=ID` (back from 「再送する」) says
+/// a reminder was queued again.
+#[handler]
+pub async fn dashboard(
+    Data(state): Data<&AppState>,
+    scope: WardRead,
+    uri: &poem::http::Uri,
+) -> PageResult {
+    let id = scope.ward_id();
+    // The page kit knows its reader: no look-up for the links to show.
+    let can_write = crate::web::page::reader_writes(id, scope.municipality_id());
+    let can_rename = crate::web::page::reader_writes_city(scope.municipality_id());
+    let today = state.clock.today();
+    let (board, survey) = super::store::for_ward_page(&state.db, &scope, today)
+        .await
+        .map_err(fail)?;
+    let row = |c: &Countermeasure| DueRow {
+        id: c.id,
+        title: c.title.clone(),
+        topic: topic_label(c.topic),
+        owner: c
+            .owner_member_id
+            .and_then(|o| board.owner_names.get(&o).cloned())
+            .unwrap_or_else(|| "未設定".into()),
+        due: c.evaluation_due_on.map(date_label).unwrap_or_default(),
+        days: c
+            .evaluation_due_on
+            .map(|d| (today - d).num_days().abs())
+            .unwrap_or(0),
+    };
+    let failed = crate::reminders::store::deliveries(
+        &state.db,
+        scope.wards(),
+        None,
+        &["failed", "refused"],
+        crate::paging::Paging::new(Some(10), None),
+    )
+    .await
+    .map_err(fail)?;
+    // The survey's half-year is the one that ended last, as on the ward's report page.
+    let charts_period = crate::calendar::Period::containing(today).previous();
+    let answered = survey.answers != crate::survey::SurveyAnswers::default();
+    let report = crate::report::for_ward(&board.ward, survey, charts_period);
+    let charts = super::ward_charts(&report)
+        .into_iter()
+        .map(|c| ChartView {
+            title: c.title.clone(),
+            n: c.n,
+            svg: state.charts.svg(c),
+            csv_href: format!("/wards/{id}/report/{}/csv/{}", report.period, c.id),
+        })
+        .collect();
+    let page = DashboardPage {
+        layout: Layout::in_ward(
+            format!("{} の状況", board.ward.name),
+            &board.ward,
+            "dashboard",
+        ),
+        ward_id: id,
+        period_label: board.period_label.clone(),
+        period_range: format!("{} 〜 {}", board.period_start, board.period_end),
+        today: date_label(today),
+        topics: board
+            .topics
+            .iter()
+            .map(|t| TopicRow {
+                number: t.topic,
+                label: t.label.clone(),
+                covered: t.covered,
+                badge: badge(t.stage),
+            })
+            .collect(),
+        overdue: board.overdue.iter().map(row).collect(),
+        upcoming: board.upcoming.iter().map(row).collect(),
+        postponed: board.postponed.clone(),
+        charts_period: report.period.clone(),
+        charts_period_label: report.period_label.clone(),
+        answered,
+        charts,
+        failed_mail_total: failed.total,
+        can_write,
+        can_rename,
+        failed_mail: failed.items,
+        resent: crate::web::page::FormData::parse(uri.query().unwrap_or("").as_bytes())
+            .non_empty("resent")
+            .is_some(),
+    };
+    Ok(render(&page)?.into_response())
+}
