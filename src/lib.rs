@@ -1,28 +1,40 @@
 //! renkei: the PDCA meeting and progress tracker for 在宅医療・介護連携推進事業.
 //!
-//! A tour of the modules:
-//! - [`municipalities`], [`wards`], [`members`], [`meetings`], [`countermeasures`]:
-//!   the domain, each with its rules (`mod.rs`), its SQL (`store.rs`), its API
-//!   operations (`api.rs`) and, where it has them, its pages (`pages.rs`);
-//!   the PDCA ladder lives in [`countermeasures`].
-//! - [`dashboard`]: per-ward topic coverage and stages, overdue evaluations.
-//! - [`charts`]: the chart type (no survey in it), its SVG and the bounded cache of drawings.
-//! - [`topics`], [`calendar`], [`labels`]: the fixed catalogues, fiscal
-//!   half-years and era dates.
-//! - [`reminders`]: overdue-evaluation mails: job files, the outbox, the SMTP sender.
-//! - [`survey`], [`report`]: the half-year survey (ア〜キ) and the report
-//!   (資料1) built from it, with SVG charts; [`spreadsheet`], [`transfer`]:
-//!   CSV for Japanese Excel (UTF-8 with BOM or Shift_JIS), exports and
-//!   all-or-nothing imports.
-//! - [`accounts`]: accounts, roles and the access rules (pure, unit-tested);
-//!   `http::auth` is the gate that applies them to every request.
-//! - [`audit`]: the trail every write leaves in its own transaction.
-//! - [`backup`]: `renkei backup`, a consistent copy of a running SQLite database.
-//! - [`text`]: the two kinds of text a client may send (one line; free
-//!   text with line breaks), checked by every way in.
-//! - [`db`], [`config`], [`error`], [`http`], [`pages`], [`app`]: plumbing.
-//! - [`demo`]: the demo data of the 24 wards of Osaka City; [`seed`]: generated
-//!   national-scale data for benchmarks.
+//! The house, in layers; imports run one way, top to bottom
+//! (`tests/layers.rs` reads the source and fails on an import up a layer
+//! or a circle between files):
+//! 1. [`app`]: the one wiring ([`app::build`]): database, demo data, job
+//!    files, mailer, server and scheduler, for `renkei serve` and the tests.
+//! 2. [`http`]: the route tables (every page with its access rule; the API
+//!    operation sets), the OpenAPI spec and the middleware (limits, logs).
+//! 3. Faces: each concept's `api.rs` (JSON operations) and `pages.rs` (the
+//!    Japanese pages); a face calls its concept's core, never the reverse.
+//! 4. The face kit [`web`] (the gate [`web::auth`], problem+json, the page
+//!    kit [`web::page`], which imports no concept) and [`state`] (what every
+//!    handler reaches).
+//! 5. Concept cores: `mod.rs` holds the rules as pure functions and types
+//!    (the clock passed in); `store.rs` is SQL, row mapping and the
+//!    transaction of one use case: it calls its own rules, and may call
+//!    another concept's `*_in(tx, …)` store functions so one use case
+//!    writes in one transaction; other I/O (job files, SMTP) has a file of
+//!    its own. The concepts:
+//!    - [`municipalities`], [`wards`], [`members`], [`meetings`],
+//!      [`countermeasures`] (the PDCA ladder): the domain;
+//!    - [`access`]: who is acting ([`access::Actor`], [`access::Role`]) and
+//!      the typed scopes that are the only keys to a ward's or a
+//!      municipality's data; [`accounts`]: accounts, sessions, tokens;
+//!    - [`dashboard`], [`charts`] (chart type, SVG, bounded cache),
+//!      [`survey`] (ア〜キ), [`report`] (資料1), [`transfer`] (CSV exports
+//!      and all-or-nothing imports), [`reminders`] (job files, the outbox,
+//!      the sender), [`audit`] (the trail every write leaves in its own
+//!      transaction);
+//!    - [`backup`], [`demo`] (the 24 wards of Osaka City), [`seed`]
+//!      (national-scale data for benchmarks).
+//! 6. Shared, below every concept: [`db`], [`error`], [`config`],
+//!    [`clock`], [`calendar`] (fiscal half-years, era dates), [`topics`],
+//!    [`labels`], [`text`] (the two kinds of client text), [`email`] (the
+//!    address rule), [`mail`] (SMTP transport), [`paging`], [`figures`]
+//!    (Excel's rounding), [`spreadsheet`] (CSV for Japanese Excel).
 
 pub mod access;
 pub mod accounts;
