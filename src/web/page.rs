@@ -319,6 +319,167 @@ impl FormData {
     }
 }
 
+impl FormData {
+    /// The pairs as a query string without `key` and without empty values
+    /// (what a paging link keeps of the filters).
+    pub fn query_without(&self, key: &str) -> String {
+        form_urlencoded::Serializer::new(String::new())
+            .extend_pairs(
+                self.pairs
+                    .iter()
+                    .filter(|(k, v)| k != key && !v.is_empty()),
+            )
+            .finish()
+    }
+}
+
+// ---------------------------------------------------------------------------
+// Paging of list pages
+
+/// Rows a list page shows at once.
+pub const PAGE_SIZE: i64 = 50;
+
+/// The message for a `page` that is not a whole number from 1.
+const BAD_PAGE: &str = "ページ番号は1以上の整数で指定してください";
+
+/// Which page of a list the query asks for: `page` (1-based; absent or
+/// empty: the first). Errors: a 400 error page in Japanese, with a link to
+/// the first page, for anything but a whole number from 1 up (a list page
+/// never answers 500 for a typed URL).
+pub fn page_number(path: &str, filter: &FormData) -> Result<i64, poem::Error> {
+    let raw = filter.value("page").trim();
+    if raw.is_empty() {
+        return Ok(1);
+    }
+    match raw.parse::<i64>() {
+        // An offset past i64 is no page anyone has: capped, it answers as
+        // a page past the end.
+        Ok(n) if n >= 1 => Ok(n.min(i64::MAX / PAGE_SIZE)),
+        _ => {
+            let query = filter.query_without("page");
+            let first = if query.is_empty() {
+                path.to_string()
+            } else {
+                format!("{path}?{query}")
+            };
+            Err(poem::Error::from_response(error_page_with(
+                StatusCode::BAD_REQUEST,
+                BAD_PAGE,
+                Some((first, "最初のページへ".into())),
+            )))
+        }
+    }
+}
+
+/// The rows of page `page` (1-based): [`PAGE_SIZE`] rows from
+/// `(page - 1) × PAGE_SIZE`.
+pub fn page_paging(page: i64) -> crate::paging::Paging {
+    crate::paging::Paging {
+        limit: PAGE_SIZE,
+        offset: (page - 1).saturating_mul(PAGE_SIZE),
+    }
+}
+
+/// One link of the page numbers; `number` None is a gap (…).
+#[derive(Debug, Clone)]
+pub struct PageLink {
+    pub number: Option<i64>,
+    pub href: String,
+    pub current: bool,
+}
+
+/// What `_pager.html` shows under a list: 全N件中 a〜b件, 前へ / 次へ and
+/// the page numbers, each link keeping the list's filters.
+#[derive(Debug, Clone)]
+pub struct Pager {
+    /// Rows matching the filters, on all pages.
+    pub total: i64,
+    /// This page (1-based) and the last one (1 for an empty list).
+    pub page: i64,
+    pub last: i64,
+    /// The rows shown, 1-based (0 and 0 when none).
+    pub first_row: i64,
+    pub last_row: i64,
+    pub prev: Option<String>,
+    pub next: Option<String>,
+    /// The last page's link: a page past the end points there.
+    pub last_href: String,
+    pub links: Vec<PageLink>,
+}
+
+impl Pager {
+    /// The pager of page `page` of a list at `path` whose filters are
+    /// `filter`, with `total` rows and `shown` of them on this page.
+    pub fn new(path: &str, filter: &FormData, page: i64, total: i64, shown: usize) -> Self {
+        let last = ((total + PAGE_SIZE - 1) / PAGE_SIZE).max(1);
+        let query = filter.query_without("page");
+        let href = |n: i64| {
+            let mut q = query.clone();
+            if n > 1 {
+                if !q.is_empty() {
+                    q.push('&');
+                }
+                q.push_str(&format!("page={n}"));
+            }
+            if q.is_empty() {
+                path.to_string()
+            } else {
+                format!("{path}?{q}")
+            }
+        };
+        // The first, the last and two either side of this page; gaps between.
+        let mut links = Vec::new();
+        let mut gap = false;
+        for n in 1..=last {
+            if n == 1 || n == last || (n - page).abs() <= 2 {
+                links.push(PageLink {
+                    number: Some(n),
+                    href: href(n),
+                    current: n == page,
+                });
+                gap = false;
+            } else if !gap {
+                links.push(PageLink {
+                    number: None,
+                    href: String::new(),
+                    current: false,
+                });
+                gap = true;
+            }
+        }
+        let first_row = if shown == 0 {
+            0
+        } else {
+            (page - 1) * PAGE_SIZE + 1
+        };
+        Self {
+            total,
+            page,
+            last,
+            first_row,
+            last_row: if shown == 0 {
+                0
+            } else {
+                first_row + shown as i64 - 1
+            },
+            prev: (page > 1).then(|| href((page - 1).min(last))),
+            next: (page < last).then(|| href(page + 1)),
+            last_href: href(last),
+            links,
+        }
+    }
+
+    /// A page past the last one (it shows no rows and links to the last).
+    pub fn past_end(&self) -> bool {
+        self.page > self.last
+    }
+
+    /// More than one page: the numbers are worth showing.
+    pub fn has_pages(&self) -> bool {
+        self.last > 1 || self.past_end()
+    }
+}
+
 /// Turns form values into typed values, collecting a Japanese message per
 /// field that cannot be read (so bad input never becomes a raw 400).
 #[derive(Debug, Default)]
