@@ -156,13 +156,13 @@ pub fn pages() -> Vec<PageRoute> {
             M::GET,
             "/city/:id/wards/new",
             City(Write),
-            municipalities::pages::new_ward_form,
+            wards::pages::new_ward_form,
         ),
         route(
             M::POST,
             "/city/:id/wards/new",
             City(Write),
-            municipalities::pages::create_ward,
+            wards::pages::create_ward,
         ),
         route(
             M::GET,
@@ -225,13 +225,13 @@ pub fn pages() -> Vec<PageRoute> {
             M::GET,
             "/wards/:id/edit",
             Ward(Write),
-            municipalities::pages::edit_ward_form,
+            wards::pages::edit_ward_form,
         ),
         route(
             M::POST,
             "/wards/:id/edit",
             Ward(Write),
-            municipalities::pages::update_ward,
+            wards::pages::update_ward,
         ),
         route(
             M::GET,
