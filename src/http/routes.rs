@@ -11,7 +11,9 @@ use poem::{Endpoint, EndpointExt, IntoEndpoint, Response, Route, RouteMethod};
 use crate::state::AppState;
 use crate::web::auth::{Guarded, Need, Rule};
 use crate::web::page::error_page;
-use crate::{accounts, countermeasures, meetings, members, municipalities, reminders, report};
+use crate::{
+    accounts, audit, countermeasures, meetings, members, municipalities, reminders, report,
+};
 use crate::{survey, transfer, wards};
 
 /// One row of the table: method, pattern (`:id` is the id the rule
@@ -132,7 +134,7 @@ pub fn pages() -> Vec<PageRoute> {
             Accounts,
             accounts::pages::account_member,
         ),
-        route(M::GET, "/audit", Accounts, accounts::pages::audit_page),
+        route(M::GET, "/audit", Accounts, audit::pages::audit_page),
         // Municipalities and the city's pages.
         route(
             M::GET,
