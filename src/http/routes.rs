@@ -431,15 +431,15 @@ pub fn pages() -> Vec<PageRoute> {
             M::GET,
             "/wards/:id/calendar-feed",
             Ward(Read),
-            reminders::pages::calendar_feed_form,
+            meetings::pages::calendar_feed_form,
         ),
         route(
             M::POST,
             "/wards/:id/calendar-feed",
             Ward(Write),
-            reminders::pages::issue_calendar_feed,
+            meetings::pages::issue_calendar_feed,
         ),
-        route(M::GET, "/calendar.ics", Public, reminders::pages::calendar),
+        route(M::GET, "/calendar.ics", Public, meetings::pages::calendar),
     ]
 }
 

@@ -2,6 +2,7 @@
 //! of the ten agenda topics they covered.
 
 pub mod api;
+pub mod ical;
 pub mod pages;
 pub mod store;
 
