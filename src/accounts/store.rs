@@ -156,7 +156,7 @@ async fn insert(
     .fetch_one(&mut **tx)
     .await
     .map_err(unique_violation("このメールアドレスのアカウントは既にあります"))?;
-    audit::record(
+    audit::store::record(
         tx,
         Entry {
             ward_id: new.ward_id,
@@ -324,7 +324,7 @@ pub async fn create_token(
     .bind(timestamp(now))
     .fetch_one(&mut *tx)
     .await?;
-    audit::record(
+    audit::store::record(
         &mut tx,
         Entry {
             ward_id: None,
@@ -358,7 +358,7 @@ pub async fn revoke_token(
     if n == 0 {
         return Err(AppError::NotFound("トークン"));
     }
-    audit::record(
+    audit::store::record(
         &mut tx,
         Entry {
             ward_id: None,
@@ -532,7 +532,7 @@ async fn write_password(
         .bind(keep.map(token_hash).unwrap_or_default())
         .execute(&mut **tx)
         .await?;
-    audit::record(
+    audit::store::record(
         tx,
         Entry {
             ward_id: None,
@@ -645,7 +645,7 @@ pub async fn update_access(
             .execute(&mut *tx)
             .await?;
     }
-    audit::record(
+    audit::store::record(
         &mut tx,
         Entry {
             ward_id: ward_id.or(account.ward_id),
@@ -768,7 +768,7 @@ pub async fn link_member(
         .bind(account.id)
         .execute(&mut *tx)
         .await?;
-    audit::record(
+    audit::store::record(
         &mut tx,
         Entry {
             ward_id: account.ward_id,

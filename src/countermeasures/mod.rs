@@ -439,7 +439,63 @@ fn apply<T: Clone>(field: &mut Option<T>, patch: &MaybeUndefined<T>) {
     }
 }
 
+impl EventKind {
+    /// The audit log's action for a history row of this kind.
+    pub fn audit_action(self) -> &'static str {
+        match self {
+            EventKind::Created => "create",
+            EventKind::Advanced | EventKind::SteppedBack => "transition",
+            EventKind::Edited => "update",
+            EventKind::Archived => "archive",
+            EventKind::Restored => "restore",
+        }
+    }
+}
+
+/// Whether a history row starts the countermeasure's reminder schedule
+/// afresh (migration 0013): it sets a stage or a due date, or changes the
+/// owner (`changes` as recorded); the reminders follow what it implies.
+pub fn changes_reminder_plan(
+    sets_stage: bool,
+    sets_due: bool,
+    changes: &serde_json::Value,
+) -> bool {
+    sets_stage || sets_due || changes.get("owner_member_id").is_some()
+}
+
+/// Who acted, as the request names them: a blank name is no one.
+pub fn named_actor(actor: &Option<SingleLine>) -> Option<&str> {
+    actor.as_deref().map(str::trim).filter(|s| !s.is_empty())
+}
+
+impl CountermeasurePatch {
+    /// Closing (`Some(true)`) or reopening (`Some(false)`) that the patch
+    /// asks of `current`; none when it leaves it as it is.
+    pub fn archive_change(&self, current: &Countermeasure) -> Option<bool> {
+        self.archived.filter(|&a| a != current.archived)
+    }
+}
+
 impl Countermeasure {
+    /// This countermeasure after `step`: the stage, owner and due date the
+    /// step sets. A step to 評価改善 writes its evaluation and improvement;
+    /// any other step clears them, since the evaluation of an earlier round
+    /// stays in the history, not on the row.
+    pub fn stepped(&self, step: &Step) -> Countermeasure {
+        let mut after = self.clone();
+        after.stage = step.to;
+        after.owner_member_id = step.owner_member_id;
+        after.evaluation_due_on = step.evaluation_due_on;
+        if step.to == Stage::Evaluated {
+            after.evaluation = step.evaluation.clone();
+            after.improvement = step.improvement.clone();
+        } else {
+            after.evaluation = None;
+            after.improvement = None;
+        }
+        after
+    }
+
     /// This countermeasure with the editable fields of a patch applied (not
     /// `archived`, which is a history event of its own), checked.
     pub fn patched(&self, patch: &CountermeasurePatch) -> AppResult<Countermeasure> {
@@ -507,6 +563,69 @@ mod tests {
     }
 
     const TODAY: &str = "2026-11-24";
+
+    #[test]
+    fn a_step_clears_an_earlier_rounds_evaluation_unless_it_records_one() {
+        let mut evaluated = cm(Stage::Evaluated);
+        evaluated.owner_member_id = Some(7);
+        evaluated.evaluation_due_on = Some(d("2026-10-31"));
+        evaluated.evaluation = Some("前回の評価".into());
+        evaluated.improvement = Some("前回の改善".into());
+        // The next round (a re-plan) starts without the last evaluation.
+        let mut r = req(Stage::Planned);
+        r.note = Some(MultiLine::lossy("次の周期"));
+        r.evaluation_due_on = Some(d("2027-03-31"));
+        let step = plan_transition(&evaluated, &r, d(TODAY)).unwrap();
+        let after = evaluated.stepped(&step);
+        assert_eq!(
+            (after.stage, after.owner_member_id, after.evaluation_due_on),
+            (Stage::Planned, Some(7), Some(d("2027-03-31")))
+        );
+        assert!(after.evaluation.is_none() && after.improvement.is_none());
+        // A step to 評価改善 writes the texts it carries.
+        let mut r = req(Stage::Evaluated);
+        r.evaluation = Some(MultiLine::lossy("評価"));
+        r.improvement = Some(MultiLine::lossy("改善"));
+        let planned = after;
+        let step = plan_transition(&planned, &r, d(TODAY)).unwrap();
+        let after = planned.stepped(&step);
+        assert_eq!(after.evaluation.as_deref(), Some("評価"));
+        assert_eq!(after.improvement.as_deref(), Some("改善"));
+    }
+
+    #[test]
+    fn a_stage_a_due_date_or_an_owner_restarts_the_reminders() {
+        let none = serde_json::json!({});
+        let owner = serde_json::json!({ "owner_member_id": { "before": 1, "after": 2 } });
+        let title = serde_json::json!({ "title": { "before": "a", "after": "b" } });
+        assert!(changes_reminder_plan(true, false, &none));
+        assert!(changes_reminder_plan(false, true, &none));
+        assert!(changes_reminder_plan(false, false, &owner));
+        assert!(!changes_reminder_plan(false, false, &title));
+    }
+
+    #[test]
+    fn a_blank_actor_is_no_one() {
+        assert_eq!(named_actor(&Some(SingleLine::lossy("  "))), None);
+        assert_eq!(
+            named_actor(&Some(SingleLine::lossy(" 山田 "))),
+            Some("山田")
+        );
+        assert_eq!(named_actor(&None), None);
+    }
+
+    #[test]
+    fn a_patch_archives_or_reopens_only_what_it_changes() {
+        let open = cm(Stage::Identified);
+        let patch = |archived| CountermeasurePatch {
+            archived,
+            ..Default::default()
+        };
+        assert_eq!(patch(Some(true)).archive_change(&open), Some(true));
+        assert_eq!(patch(Some(false)).archive_change(&open), None);
+        assert_eq!(patch(None).archive_change(&open), None);
+        assert_eq!(EventKind::SteppedBack.audit_action(), "transition");
+    }
 
     #[test]
     fn planning_needs_an_owner_and_a_due_date() {

@@ -1,4 +1,8 @@
-//! SQL for countermeasures and their history.
+//! SQL for countermeasures and their history. `store.rs` is SQL, row
+//! mapping and the transaction of one use case; a store may call another
+//! concept's `*_in(tx, …)` store functions so a use case writes in one
+//! transaction; rules (what a value must be, what a change implies) are
+//! pure functions in `mod.rs` that stores call.
 
 use std::collections::HashMap;
 
@@ -9,7 +13,7 @@ use sqlx::any::AnyRow;
 
 use super::{
     Countermeasure, CountermeasurePatch, EventKind, NewCountermeasure, Scene, Stage, Step,
-    TransitionRequest, is_overdue, plan_transition,
+    TransitionRequest, changes_reminder_plan, is_overdue, named_actor, plan_transition,
 };
 use crate::access::{
     CountermeasureRead, CountermeasureStep, CountermeasureWrite, MeetingRead, WardRead, WardWrite,
@@ -19,7 +23,6 @@ use crate::calendar;
 use crate::db::{Bind, Db, Filter, Tx, bind_all, parse_date, timestamp};
 use crate::error::{AppError, AppResult};
 use crate::paging::{Page, Paging};
-use crate::text::SingleLine;
 
 const COLUMNS: &str = "id, ward_id, topic, scene, title, issue, plan, owner_member_id, evaluation_due_on, \
     meeting_id, stage, evaluation, improvement, archived";
@@ -248,8 +251,7 @@ async fn record_at_meeting(
         None => (None, None),
     };
     // What reminders follow changed (migration 0013): a new reminder schedule.
-    let plan_changed =
-        event.to.is_some() || due_to.is_some() || event.changes.get("owner_member_id").is_some();
+    let plan_changed = changes_reminder_plan(event.to.is_some(), due_to.is_some(), &event.changes);
     sqlx::query(
         "INSERT INTO countermeasure_events (countermeasure_id, kind, from_stage, to_stage, occurred_on, actor, note, \
          evaluation, improvement, changes, recorded_at, recorded_by_account_id, meeting_id, due_from, due_to, \
@@ -288,22 +290,15 @@ async fn record_at_meeting(
         .execute(&mut **tx)
         .await?;
     }
-    let action = match event.kind {
-        EventKind::Created => "create",
-        EventKind::Advanced | EventKind::SteppedBack => "transition",
-        EventKind::Edited => "update",
-        EventKind::Archived => "archive",
-        EventKind::Restored => "restore",
-    };
     let entry = audit::Entry {
         ward_id: Some(cm.ward_id),
         entity: "countermeasure",
         entity_id: cm.id,
-        action,
+        action: event.kind.audit_action(),
         actor: event.actor,
         changes: event.changes,
     };
-    audit::record(tx, entry, now).await
+    audit::store::record(tx, entry, now).await
 }
 
 /// The evaluation due date a history row's `changes` set, with the one in
@@ -353,10 +348,6 @@ async fn write_row(tx: &mut Tx, c: &Countermeasure, now: DateTime<Utc>) -> AppRe
     .execute(&mut **tx)
     .await?;
     Ok(())
-}
-
-fn actor_of(actor: &Option<SingleLine>) -> Option<&str> {
-    actor.as_deref().map(str::trim).filter(|s| !s.is_empty())
 }
 
 /// Inserts a validated countermeasure (its owner and meeting checked to be
@@ -412,7 +403,7 @@ pub async fn create(
 ) -> AppResult<Countermeasure> {
     let mut cm = new.to_countermeasure(ward.ward_id())?;
     let mut tx = db.begin_write().await?;
-    insert_new(&mut tx, &mut cm, actor_of(&new.actor), "", now).await?;
+    insert_new(&mut tx, &mut cm, named_actor(&new.actor), "", now).await?;
     tx.commit().await?;
     Ok(cm)
 }
@@ -459,7 +450,7 @@ pub async fn update(
     let before = load(&mut tx, id, today).await?;
     let mut after = before.patched(patch)?;
     check_references(&mut tx, &after).await?;
-    let actor = actor_of(&patch.actor);
+    let actor = named_actor(&patch.actor);
     let note = patch.note.as_deref().unwrap_or("").trim();
     let changes = audit::diff(&audit_view(&before), &audit_view(&after));
     if changes.as_object().is_some_and(|c| !c.is_empty()) {
@@ -477,9 +468,7 @@ pub async fn update(
         };
         record(&mut tx, &after, event, now).await?;
     }
-    if let Some(archived) = patch.archived
-        && archived != before.archived
-    {
+    if let Some(archived) = patch.archive_change(&before) {
         after.archived = archived;
         write_row(&mut tx, &after, now).await?;
         let event = Event {
@@ -770,12 +759,8 @@ pub async fn create_in(
     insert_new(tx, &mut cm, actor, "CSV取込", now).await?;
     for req in steps {
         let step: Step = plan_transition(&cm, req, today)?;
-        let before = cm.clone();
-        cm.stage = step.to;
-        cm.owner_member_id = step.owner_member_id;
-        cm.evaluation_due_on = step.evaluation_due_on;
-        cm.evaluation = step.evaluation.clone();
-        cm.improvement = step.improvement.clone();
+        let before = cm;
+        cm = before.stepped(&step);
         check_references(tx, &cm).await?;
         write_row(tx, &cm, now).await?;
         let event = Event {
@@ -832,19 +817,7 @@ fn planned(
     today: NaiveDate,
 ) -> AppResult<(Countermeasure, Step)> {
     let step: Step = plan_transition(before, req, today)?;
-    let mut after = before.clone();
-    after.stage = step.to;
-    after.owner_member_id = step.owner_member_id;
-    after.evaluation_due_on = step.evaluation_due_on;
-    if step.to == Stage::Evaluated {
-        after.evaluation = step.evaluation.clone();
-        after.improvement = step.improvement.clone();
-    } else {
-        // The evaluation of an earlier round stays in the history, not on the row.
-        after.evaluation = None;
-        after.improvement = None;
-    }
-    Ok((after, step))
+    Ok((before.stepped(&step), step))
 }
 
 /// [`transition`] in the caller's transaction; `meeting_id` names the
@@ -866,7 +839,7 @@ pub async fn transition_in(
         from: Some(step.from),
         to: Some(step.to),
         on: step.on,
-        actor: actor_of(&req.actor),
+        actor: named_actor(&req.actor),
         note: &step.note,
         evaluation: step.evaluation.as_deref(),
         improvement: step.improvement.as_deref(),

@@ -11,8 +11,11 @@ use poem::{Endpoint, EndpointExt, IntoEndpoint, Response, Route, RouteMethod};
 use crate::state::AppState;
 use crate::web::auth::{Guarded, Need, Rule};
 use crate::web::page::error_page;
-use crate::{accounts, countermeasures, meetings, members, municipalities, reminders, report};
-use crate::{dashboard, survey, transfer};
+use crate::{
+    accounts, audit, countermeasures, dashboard, meetings, members, municipalities, reminders,
+    report,
+};
+use crate::{survey, transfer, wards};
 
 /// One row of the table: method, pattern (`:id` is the id the rule
 /// decides on), rule, handler.
@@ -132,7 +135,7 @@ pub fn pages() -> Vec<PageRoute> {
             Accounts,
             accounts::pages::account_member,
         ),
-        route(M::GET, "/audit", Accounts, accounts::pages::audit_page),
+        route(M::GET, "/audit", Accounts, audit::pages::audit_page),
         // Municipalities and the city's pages.
         route(
             M::GET,
@@ -156,13 +159,13 @@ pub fn pages() -> Vec<PageRoute> {
             M::GET,
             "/city/:id/wards/new",
             City(Write),
-            municipalities::pages::new_ward_form,
+            wards::pages::new_ward_form,
         ),
         route(
             M::POST,
             "/city/:id/wards/new",
             City(Write),
-            municipalities::pages::create_ward,
+            wards::pages::create_ward,
         ),
         route(
             M::GET,
@@ -230,13 +233,13 @@ pub fn pages() -> Vec<PageRoute> {
             M::GET,
             "/wards/:id/edit",
             Ward(Write),
-            municipalities::pages::edit_ward_form,
+            wards::pages::edit_ward_form,
         ),
         route(
             M::POST,
             "/wards/:id/edit",
             Ward(Write),
-            municipalities::pages::update_ward,
+            wards::pages::update_ward,
         ),
         route(
             M::GET,
@@ -434,15 +437,15 @@ pub fn pages() -> Vec<PageRoute> {
             M::GET,
             "/wards/:id/calendar-feed",
             Ward(Read),
-            reminders::pages::calendar_feed_form,
+            meetings::pages::calendar_feed_form,
         ),
         route(
             M::POST,
             "/wards/:id/calendar-feed",
             Ward(Write),
-            reminders::pages::issue_calendar_feed,
+            meetings::pages::issue_calendar_feed,
         ),
-        route(M::GET, "/calendar.ics", Public, reminders::pages::calendar),
+        route(M::GET, "/calendar.ics", Public, meetings::pages::calendar),
     ]
 }
 

@@ -48,6 +48,23 @@ struct MeetingPatchRequest {
     stage_changes: Vec<StageChange>,
 }
 
+/// A calendar subscription URL.
+#[derive(Object)]
+struct CalendarFeed {
+    /// `BASE_URL/calendar.ics?token=TOKEN`; keep it private: the token is the credential.
+    url: String,
+}
+
+impl MeetingsApi {
+    /// Issues a new feed token for `scope` and answers its URL.
+    async fn feed(&self, scope: super::ical::Scope) -> ApiResult<Json<CalendarFeed>> {
+        let token = super::ical::issue(&self.state.db, scope, self.state.clock.now()).await?;
+        Ok(Json(CalendarFeed {
+            url: super::ical::feed_url(&self.state.config.base_url, &token),
+        }))
+    }
+}
+
 #[OpenApi(tag = "ApiTags::Meetings")]
 impl MeetingsApi {
     /// A ward's meetings, newest first; `from`/`to` bound `held_on` (inclusive).
@@ -162,5 +179,37 @@ impl MeetingsApi {
         let meeting = meeting.0;
         store::delete(&self.state.db, &meeting, self.state.clock.now()).await?;
         Ok(NoContent::NoContent)
+    }
+
+    /// Issues the ward's iCal feed URL (meetings and evaluation due dates);
+    /// an earlier URL stops working.
+    #[oai(
+        path = "/wards/:ward_id/calendar-feed",
+        method = "post",
+        operation_id = "issueWardCalendarFeed"
+    )]
+    async fn ward_feed(
+        &self,
+        ward: Checked<access::WardWrite>,
+        #[oai(name = "ward_id")] _ward_id: Path<i64>,
+    ) -> ApiResult<Json<CalendarFeed>> {
+        let ward = ward.0;
+        self.feed(super::ical::Scope::Ward(ward)).await
+    }
+
+    /// Issues a member's iCal feed URL (meetings attended, own due dates);
+    /// an earlier URL stops working.
+    #[oai(
+        path = "/members/:member_id/calendar-feed",
+        method = "post",
+        operation_id = "issueMemberCalendarFeed"
+    )]
+    async fn member_feed(
+        &self,
+        member: Checked<access::MemberWrite>,
+        #[oai(name = "member_id")] _member_id: Path<i64>,
+    ) -> ApiResult<Json<CalendarFeed>> {
+        let member = member.0;
+        self.feed(super::ical::Scope::Member(member)).await
     }
 }

@@ -2,13 +2,14 @@
 //! of the ten agenda topics they covered.
 
 pub mod api;
+pub mod ical;
 pub mod pages;
 pub mod store;
 
 use chrono::NaiveDate;
 use poem_openapi::types::MaybeUndefined;
 
-use crate::countermeasures::{Stage, TransitionRequest};
+use crate::countermeasures::{EventKind, Stage, Step, TransitionRequest};
 use crate::error::{AppError, AppResult, FieldError};
 use crate::labels::label_enum;
 use crate::text::{MultiLine, SingleLine};
@@ -168,6 +169,53 @@ impl StageChange {
     }
 }
 
+/// What a meeting may record for a countermeasure: a step up the ladder. A
+/// step back (a re-plan) needs its reason, asked for on the countermeasure's
+/// own page.
+pub fn check_meeting_step(step: &Step) -> AppResult<()> {
+    if step.kind == EventKind::Advanced {
+        Ok(())
+    } else {
+        Err(AppError::Conflict(
+            "会議では段階を進めることだけを記録できます。戻す場合は対応策のページで理由を添えてください"
+                .into(),
+        ))
+    }
+}
+
+/// One change per countermeasure: the change at `index` may not name a
+/// countermeasure an earlier change of the same meeting named.
+pub fn check_not_repeated(changes: &[StageChange], index: usize) -> AppResult<()> {
+    let id = changes.get(index).map(|c| c.countermeasure_id);
+    if changes[..index.min(changes.len())]
+        .iter()
+        .any(|c| Some(c.countermeasure_id) == id)
+    {
+        Err(AppError::Conflict(
+            "同じ対応策の段階変更が二つ指定されています".into(),
+        ))
+    } else {
+        Ok(())
+    }
+}
+
+/// A meeting may be deleted only while nothing names it: no countermeasure
+/// it decided (`decided`), so none loses its origin silently, and no step
+/// it recorded (`steps`), since the history is never rewritten.
+pub fn check_deletable(decided: i64, steps: i64) -> AppResult<()> {
+    if decided > 0 {
+        return Err(AppError::Conflict(format!(
+            "この会議で決定した対応策が{decided}件あるため削除できません。先に対応策の「決定した会議」を変更してください"
+        )));
+    }
+    if steps > 0 {
+        return Err(AppError::Conflict(format!(
+            "この会議で対応策の段階を{steps}件変更しているため削除できません（対応策の経過に記録されています）"
+        )));
+    }
+    Ok(())
+}
+
 /// The name of a stage change's field, as the meeting form names its inputs
 /// and errors: `cm-{countermeasure_id}-{field}`.
 pub fn change_field(countermeasure_id: i64, field: &str) -> String {
@@ -266,6 +314,58 @@ impl NewMeeting {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn change(id: i64) -> StageChange {
+        StageChange {
+            countermeasure_id: id,
+            to: Stage::Planned,
+            owner_member_id: None,
+            evaluation_due_on: None,
+            evaluation: None,
+            improvement: None,
+            note: None,
+        }
+    }
+
+    #[test]
+    fn a_meeting_names_each_countermeasure_once() {
+        let changes = [change(1), change(2), change(1)];
+        assert!(check_not_repeated(&changes, 0).is_ok());
+        assert!(check_not_repeated(&changes, 1).is_ok());
+        assert_eq!(check_not_repeated(&changes, 2).unwrap_err().status(), 409);
+    }
+
+    #[test]
+    fn a_meeting_records_steps_up_only() {
+        let day: NaiveDate = "2026-11-24".parse().unwrap();
+        let step = |kind| Step {
+            kind,
+            from: Stage::Planned,
+            to: Stage::Evaluated,
+            on: day,
+            note: String::new(),
+            owner_member_id: None,
+            evaluation_due_on: None,
+            evaluation: None,
+            improvement: None,
+        };
+        assert!(check_meeting_step(&step(EventKind::Advanced)).is_ok());
+        assert_eq!(
+            check_meeting_step(&step(EventKind::SteppedBack))
+                .unwrap_err()
+                .status(),
+            409
+        );
+    }
+
+    #[test]
+    fn a_meeting_something_names_is_kept() {
+        assert!(check_deletable(0, 0).is_ok());
+        let decided = check_deletable(2, 1).unwrap_err().to_string();
+        assert!(decided.contains("決定した対応策が2件"), "{decided}");
+        let steps = check_deletable(0, 3).unwrap_err().to_string();
+        assert!(steps.contains("段階を3件変更"), "{steps}");
+    }
 
     fn new(topics: Vec<i64>) -> NewMeeting {
         NewMeeting {

@@ -2,7 +2,7 @@
 //! (topics and attendees as checkboxes), the detail page and deletion.
 
 use askama::Template;
-use poem::http::StatusCode;
+use poem::http::{StatusCode, Uri};
 use poem::web::Data;
 use poem::{IntoResponse, handler};
 use poem_openapi::types::MaybeUndefined;
@@ -598,4 +598,76 @@ pub async fn delete(Data(state): Data<&AppState>, scope: MeetingWrite) -> PageRe
         Err(e) if is_form_error(&e) => detail_page(state, &scope.read(), Some(&e)).await,
         Err(e) => Err(fail(e)),
     }
+}
+
+// ---------------------------------------------------------------------------
+// The calendar feed: its page for the ward, and the feed itself.
+
+/// `/calendar.ics?token=TOKEN`: the iCal feed. The token rides in the query
+/// string because the request log records paths but never query strings,
+/// and the token is a credential. Unknown tokens are 404 like any page.
+#[handler]
+pub async fn calendar(Data(state): Data<&AppState>, uri: &Uri) -> PageResult {
+    let query = FormData::parse(uri.query().unwrap_or("").as_bytes());
+    let token = query.value("token");
+    if token.is_empty() {
+        return Err(fail(AppError::NotFound("カレンダー")));
+    }
+    let (name, events) = super::ical::events(&state.db, token, &state.config.base_url)
+        .await
+        .map_err(fail)?;
+    let body = super::ical::render(&name, &events, state.clock.now());
+    Ok(poem::Response::builder()
+        .content_type("text/calendar; charset=utf-8")
+        .header("cache-control", "private, max-age=900")
+        .body(body))
+}
+
+/// The ward's calendar subscription page.
+#[derive(Template)]
+#[template(path = "meetings/calendar_feed.html")]
+struct CalendarFeedPage {
+    layout: Layout,
+    ward_id: i64,
+    /// The URL just issued: shown once, as the token is not kept readable.
+    url: Option<String>,
+}
+
+fn calendar_feed_page(ward: &Ward, url: Option<String>) -> PageResult {
+    let page = CalendarFeedPage {
+        layout: Layout::in_ward(format!("{} カレンダー購読", ward.name), ward, "dashboard").crumb(
+            format!("/wards/{}/calendar-feed", ward.id),
+            "カレンダー購読",
+        ),
+        ward_id: ward.id,
+        url,
+    };
+    Ok(render(&page)?.into_response())
+}
+
+/// `/wards/{id}/calendar-feed`: explains the ward's calendar subscription
+/// and offers to issue its URL.
+#[handler]
+pub async fn calendar_feed_form(Data(state): Data<&AppState>, scope: WardRead) -> PageResult {
+    let ward = wards::store::get(&state.db, &scope).await.map_err(fail)?;
+    calendar_feed_page(&ward, None)
+}
+
+/// Issues a new URL for the ward's feed (the previous one stops working).
+#[handler]
+pub async fn issue_calendar_feed(Data(state): Data<&AppState>, scope: WardWrite) -> PageResult {
+    let ward = wards::store::get(&state.db, &scope.read())
+        .await
+        .map_err(fail)?;
+    let token = super::ical::issue(
+        &state.db,
+        super::ical::Scope::Ward(scope),
+        state.clock.now(),
+    )
+    .await
+    .map_err(fail)?;
+    calendar_feed_page(
+        &ward,
+        Some(super::ical::feed_url(&state.config.base_url, &token)),
+    )
 }

@@ -1,4 +1,8 @@
-//! SQL for meetings, their topics and attendees.
+//! SQL for meetings, their topics and attendees. `store.rs` is SQL, row
+//! mapping and the transaction of one use case; a store may call another
+//! concept's `*_in(tx, …)` store functions so a use case writes in one
+//! transaction; rules (what a value must be, what a change implies) are
+//! pure functions in `mod.rs` that stores call.
 
 use std::collections::HashMap;
 
@@ -11,7 +15,6 @@ use super::{Meeting, MeetingKind, MeetingPatch, NewMeeting, Problems, StageChang
 use crate::access::{MeetingRead, MeetingWrite, WardRead, WardWrite};
 use crate::audit;
 use crate::calendar;
-use crate::countermeasures::EventKind;
 use crate::db::{Bind, Db, Filter, Tx, bind_all, parse_date, timestamp};
 use crate::error::{AppError, AppResult};
 use crate::paging::{Page, Paging};
@@ -258,7 +261,7 @@ pub async fn create_deciding(
         actor: None,
         changes: audit_view(&meeting),
     };
-    audit::record(&mut tx, entry, now).await?;
+    audit::store::record(&mut tx, entry, now).await?;
     write_changes(&mut tx, &meeting, changes, now).await?;
     tx.commit().await?;
     Ok(meeting)
@@ -336,7 +339,7 @@ pub async fn update_deciding(
         actor: None,
         changes: audit::diff(&audit_view(&before), &audit_view(&after)),
     };
-    audit::record(&mut tx, entry, now).await?;
+    audit::store::record(&mut tx, entry, now).await?;
     write_changes(&mut tx, &after, changes, now).await?;
     tx.commit().await?;
     Ok(after)
@@ -353,14 +356,10 @@ async fn check_changes(
     problems: &mut Problems,
 ) -> AppResult<()> {
     let today = calendar::today(now);
-    let mut seen = std::collections::HashSet::new();
-    for c in changes {
+    for (i, c) in changes.iter().enumerate() {
         let id = c.countermeasure_id;
-        if !seen.insert(id) {
-            problems.add_change(
-                id,
-                AppError::Conflict("同じ対応策の段階変更が二つ指定されています".into()),
-            )?;
+        if let Err(e) = super::check_not_repeated(changes, i) {
+            problems.add_change(id, e)?;
             continue;
         }
         let checked = crate::countermeasures::store::check_transition_in(
@@ -371,16 +370,8 @@ async fn check_changes(
             today,
         )
         .await;
-        match checked {
-            Ok(step) if step.kind == EventKind::Advanced => {}
-            Ok(_) => problems.add_change(
-                id,
-                AppError::Conflict(
-                    "会議では段階を進めることだけを記録できます。戻す場合は対応策のページで理由を添えてください"
-                        .into(),
-                ),
-            )?,
-            Err(e) => problems.add_change(id, e)?,
+        if let Err(e) = checked.and_then(|step| super::check_meeting_step(&step)) {
+            problems.add_change(id, e)?;
         }
     }
     Ok(())
@@ -417,22 +408,12 @@ pub async fn delete(db: &Db, meeting: &MeetingWrite, now: DateTime<Utc>) -> AppR
             .bind(id)
             .fetch_one(&mut *tx)
             .await?;
-    if decided > 0 {
-        return Err(AppError::Conflict(format!(
-            "この会議で決定した対応策が{decided}件あるため削除できません。先に対応策の「決定した会議」を変更してください"
-        )));
-    }
-    // The steps it decided name it in their history, which is never rewritten.
     let steps: i64 =
         sqlx::query_scalar("SELECT COUNT(*) FROM countermeasure_events WHERE meeting_id = $1")
             .bind(id)
             .fetch_one(&mut *tx)
             .await?;
-    if steps > 0 {
-        return Err(AppError::Conflict(format!(
-            "この会議で対応策の段階を{steps}件変更しているため削除できません（対応策の経過に記録されています）"
-        )));
-    }
+    super::check_deletable(decided, steps)?;
     sqlx::query("DELETE FROM meetings WHERE id = $1")
         .bind(id)
         .execute(&mut *tx)
@@ -445,7 +426,7 @@ pub async fn delete(db: &Db, meeting: &MeetingWrite, now: DateTime<Utc>) -> AppR
         actor: None,
         changes: audit_view(&before),
     };
-    audit::record(&mut tx, entry, now).await?;
+    audit::store::record(&mut tx, entry, now).await?;
     tx.commit().await?;
     Ok(())
 }
@@ -550,6 +531,6 @@ pub async fn create_in(
         actor: None,
         changes: audit_view(&meeting),
     };
-    audit::record(tx, entry, now).await?;
+    audit::store::record(tx, entry, now).await?;
     Ok(meeting)
 }

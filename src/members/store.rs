@@ -112,7 +112,7 @@ pub async fn create(
         actor: None,
         changes: audit_view(&member),
     };
-    audit::record(&mut tx, entry, now).await?;
+    audit::store::record(&mut tx, entry, now).await?;
     tx.commit().await?;
     Ok(Member { id, ..member })
 }
@@ -154,7 +154,7 @@ pub async fn update(
         actor: None,
         changes: audit::diff(&audit_view(&before), &audit_view(&after)),
     };
-    audit::record(&mut tx, entry, now).await?;
+    audit::store::record(&mut tx, entry, now).await?;
     tx.commit().await?;
     Ok(after)
 }

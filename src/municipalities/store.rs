@@ -94,7 +94,7 @@ pub async fn create(
         actor: None,
         changes: json!({ "name": name, "wards": wards }),
     };
-    audit::record(&mut tx, entry, now).await?;
+    audit::store::record(&mut tx, entry, now).await?;
     tx.commit().await?;
     get_by_id(db, id).await
 }

@@ -44,13 +44,6 @@ struct ReminderSettings {
     escalation_after_days: i64,
 }
 
-/// A calendar subscription URL.
-#[derive(Object)]
-struct CalendarFeed {
-    /// `BASE_URL/calendar.ics?token=TOKEN`; keep it private: the token is the credential.
-    url: String,
-}
-
 /// The answer to a resend.
 #[derive(ApiResponse)]
 enum Resent {
@@ -70,15 +63,6 @@ pub const STATES: [&str; 7] = [
     "refused",
     "cancelled",
 ];
-
-impl RemindersApi {
-    async fn feed(&self, scope: super::ical::Scope) -> ApiResult<Json<CalendarFeed>> {
-        let token = super::ical::issue(&self.state.db, scope, self.state.clock.now()).await?;
-        Ok(Json(CalendarFeed {
-            url: super::ical::feed_url(&self.state.config.base_url, &token),
-        }))
-    }
-}
 
 #[OpenApi(tag = "ReminderTags::Reminders")]
 impl RemindersApi {
@@ -161,38 +145,6 @@ impl RemindersApi {
         #[oai(name = "id")] _id: Path<i64>,
     ) -> ApiResult<Json<ReminderSettings>> {
         self.settings_of(&city.0).await
-    }
-
-    /// Issues the ward's iCal feed URL (meetings and evaluation due dates);
-    /// an earlier URL stops working.
-    #[oai(
-        path = "/wards/:ward_id/calendar-feed",
-        method = "post",
-        operation_id = "issueWardCalendarFeed"
-    )]
-    async fn ward_feed(
-        &self,
-        ward: Checked<access::WardWrite>,
-        #[oai(name = "ward_id")] _ward_id: Path<i64>,
-    ) -> ApiResult<Json<CalendarFeed>> {
-        let ward = ward.0;
-        self.feed(super::ical::Scope::Ward(ward)).await
-    }
-
-    /// Issues a member's iCal feed URL (meetings attended, own due dates);
-    /// an earlier URL stops working.
-    #[oai(
-        path = "/members/:member_id/calendar-feed",
-        method = "post",
-        operation_id = "issueMemberCalendarFeed"
-    )]
-    async fn member_feed(
-        &self,
-        member: Checked<access::MemberWrite>,
-        #[oai(name = "member_id")] _member_id: Path<i64>,
-    ) -> ApiResult<Json<CalendarFeed>> {
-        let member = member.0;
-        self.feed(super::ical::Scope::Member(member)).await
     }
 
     /// Replaces the municipality's overrides (`null` fields: the job file's value).

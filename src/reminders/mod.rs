@@ -22,7 +22,6 @@
 
 pub mod api;
 pub mod crontab;
-pub mod ical;
 pub mod jobs;
 pub mod mail;
 pub mod pages;

@@ -8,8 +8,7 @@ use poem::{Body, IntoResponse, handler};
 
 use super::Overrides;
 use super::store::{self, Delivery};
-use crate::access::{CityOf, CityView, WardRead, WardWrite};
-use crate::error::AppError;
+use crate::access::{CityOf, CityView};
 use crate::paging::Paging;
 use crate::state::AppState;
 use crate::web::page::{
@@ -336,74 +335,4 @@ pub async fn resend(
     }
     query.append_pair("resent", &message.id().to_string());
     see_other(format!("/reminders/deliveries?{}", query.finish()))
-}
-
-/// `/calendar.ics?token=TOKEN`: the iCal feed. The token rides in the query
-/// string because the request log records paths but never query strings,
-/// and the token is a credential. Unknown tokens are 404 like any page.
-#[handler]
-pub async fn calendar(Data(state): Data<&AppState>, uri: &Uri) -> PageResult {
-    let query = FormData::parse(uri.query().unwrap_or("").as_bytes());
-    let token = query.value("token");
-    if token.is_empty() {
-        return Err(fail(AppError::NotFound("カレンダー")));
-    }
-    let (name, events) = super::ical::events(&state.db, token, &state.config.base_url)
-        .await
-        .map_err(fail)?;
-    let body = super::ical::render(&name, &events, state.clock.now());
-    Ok(poem::Response::builder()
-        .content_type("text/calendar; charset=utf-8")
-        .header("cache-control", "private, max-age=900")
-        .body(body))
-}
-
-#[derive(Template)]
-#[template(path = "reminders/calendar_feed.html")]
-struct CalendarFeedPage {
-    layout: Layout,
-    ward_id: i64,
-    /// The URL just issued: shown once, as the token is not kept readable.
-    url: Option<String>,
-}
-
-fn calendar_feed_page(ward: &crate::wards::Ward, url: Option<String>) -> PageResult {
-    let page = CalendarFeedPage {
-        layout: Layout::in_ward(format!("{} カレンダー購読", ward.name), ward, "dashboard").crumb(
-            format!("/wards/{}/calendar-feed", ward.id),
-            "カレンダー購読",
-        ),
-        ward_id: ward.id,
-        url,
-    };
-    Ok(render(&page)?.into_response())
-}
-
-/// `/wards/{id}/calendar-feed`: explains the ward's calendar subscription
-/// and offers to issue its URL.
-#[handler]
-pub async fn calendar_feed_form(Data(state): Data<&AppState>, scope: WardRead) -> PageResult {
-    let ward = crate::wards::store::get(&state.db, &scope)
-        .await
-        .map_err(fail)?;
-    calendar_feed_page(&ward, None)
-}
-
-/// Issues a new URL for the ward's feed (the previous one stops working).
-#[handler]
-pub async fn issue_calendar_feed(Data(state): Data<&AppState>, scope: WardWrite) -> PageResult {
-    let ward = crate::wards::store::get(&state.db, &scope.read())
-        .await
-        .map_err(fail)?;
-    let token = super::ical::issue(
-        &state.db,
-        super::ical::Scope::Ward(scope),
-        state.clock.now(),
-    )
-    .await
-    .map_err(fail)?;
-    calendar_feed_page(
-        &ward,
-        Some(super::ical::feed_url(&state.config.base_url, &token)),
-    )
 }

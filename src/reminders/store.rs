@@ -219,7 +219,7 @@ pub async fn set_overrides(
         actor: None,
         changes: audit::diff(&json!(before), &json!(new)),
     };
-    audit::record(&mut tx, entry, now).await?;
+    audit::store::record(&mut tx, entry, now).await?;
     tx.commit().await?;
     Ok(())
 }
@@ -696,7 +696,7 @@ pub async fn resend(
             &json!({ "state": "queued", "attempts": 0 }),
         ),
     };
-    audit::record(&mut tx, entry, now).await?;
+    audit::store::record(&mut tx, entry, now).await?;
     tx.commit().await?;
     delivery(db, &message.read()).await
 }

@@ -535,9 +535,70 @@ pub fn parse_period(code: &str) -> AppResult<Period> {
     ))
 }
 
+/// Whether saved answers may be edited: a submitted survey is closed to
+/// edits until the city reopens it, so the report does not change under the
+/// city's feet. `stored`: the status saved, none when nothing is.
+pub fn check_editable(stored: Option<SurveyStatus>) -> AppResult<()> {
+    if stored == Some(SurveyStatus::Submitted) {
+        return Err(AppError::Conflict(
+            "提出済みの回答は編集できません。修正するには市の担当課に差し戻しを依頼してください"
+                .into(),
+        ));
+    }
+    Ok(())
+}
+
+/// A survey's move to `to` from the status saved (`None`: nothing saved):
+/// the audit action, or why it may not. Only saved draft answers are
+/// submitted; only submitted ones are sent back (差し戻し) as a draft.
+pub fn status_change(stored: Option<SurveyStatus>, to: SurveyStatus) -> AppResult<&'static str> {
+    match (stored, to) {
+        (None, SurveyStatus::Submitted) => Err(AppError::Conflict(
+            "回答が保存されていません。先に下書きを保存してください".into(),
+        )),
+        (Some(SurveyStatus::Submitted), SurveyStatus::Submitted) => {
+            Err(AppError::Conflict("この期間の回答は提出済みです".into()))
+        }
+        (Some(SurveyStatus::Draft), SurveyStatus::Submitted) => Ok("submit"),
+        (Some(SurveyStatus::Submitted), SurveyStatus::Draft) => Ok("reopen"),
+        (_, SurveyStatus::Draft) => Err(AppError::Conflict(
+            "提出されていない回答は差し戻せません".into(),
+        )),
+    }
+}
+
+/// The city's summaries fit their field (each at most [`MAX_TEXT`] characters).
+pub fn check_summaries(texts: &[SectionText]) -> AppResult<()> {
+    if texts.iter().any(|t| t.text.chars().count() > MAX_TEXT) {
+        return Err(AppError::invalid(
+            "text",
+            format!("まとめは{MAX_TEXT}文字以内で入力してください"),
+        ));
+    }
+    Ok(())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_survey_is_submitted_from_a_saved_draft_and_sent_back_once_submitted() {
+        use SurveyStatus::{Draft, Submitted};
+        assert!(check_editable(None).is_ok());
+        assert!(check_editable(Some(Draft)).is_ok());
+        assert_eq!(check_editable(Some(Submitted)).unwrap_err().status(), 409);
+        assert_eq!(status_change(Some(Draft), Submitted).unwrap(), "submit");
+        assert_eq!(status_change(Some(Submitted), Draft).unwrap(), "reopen");
+        for (stored, to) in [
+            (None, Submitted),
+            (Some(Submitted), Submitted),
+            (None, Draft),
+            (Some(Draft), Draft),
+        ] {
+            assert_eq!(status_change(stored, to).unwrap_err().status(), 409);
+        }
+    }
 
     fn p() -> Period {
         Period::parse("2017H1").unwrap()

@@ -1,5 +1,9 @@
 //! SQL for survey answers and the city's summaries, and the derivation of
-//! (イ)'s topics and stages from meetings and countermeasures.
+//! (イ)'s topics and stages from meetings and countermeasures. `store.rs` is
+//! SQL, row mapping and the transaction of one use case; a store may call
+//! another concept's `*_in(tx, …)` store functions so a use case writes in
+//! one transaction; rules (what a value must be, what a change implies) are
+//! pure functions in `mod.rs` that stores call.
 
 use std::collections::{BTreeSet, HashMap};
 
@@ -227,14 +231,9 @@ pub async fn save_draft(
     let answers = answers.normalized(period, false)?;
     let mut tx = db.begin_write().await?;
     let before = load(&mut tx, ward_id, period).await?;
+    super::check_editable(before.as_ref().map(|s| s.status))?;
     let id =
         match &before {
-            Some(s) if s.status == SurveyStatus::Submitted => {
-                return Err(AppError::Conflict(
-                "提出済みの回答は編集できません。修正するには市の担当課に差し戻しを依頼してください"
-                    .into(),
-            ));
-            }
             Some(s) => {
                 sqlx::query("UPDATE surveys SET answers = $1, updated_at = $2 WHERE id = $3")
                     .bind(encode(&answers))
@@ -260,7 +259,7 @@ pub async fn save_draft(
         .and_then(|s| s.answers.to_json())
         .unwrap_or(json!({}));
     let after_json = answers.to_json().unwrap_or(json!({}));
-    audit::record(
+    audit::store::record(
         &mut tx,
         audit::Entry {
             ward_id: Some(ward_id),
@@ -286,12 +285,12 @@ pub async fn submit(
 ) -> AppResult<Survey> {
     let ward_id = scope.ward_id();
     let mut tx = db.begin_write().await?;
-    let stored = load(&mut tx, ward_id, period).await?.ok_or_else(|| {
-        AppError::Conflict("回答が保存されていません。先に下書きを保存してください".into())
-    })?;
-    if stored.status == SurveyStatus::Submitted {
-        return Err(AppError::Conflict("この期間の回答は提出済みです".into()));
-    }
+    let stored = load(&mut tx, ward_id, period).await?;
+    let action = super::status_change(stored.as_ref().map(|s| s.status), SurveyStatus::Submitted)?;
+    // `status_change` refuses a survey never saved: there is one here.
+    let Some(stored) = stored else {
+        return Err(AppError::NotFound("調査の回答"));
+    };
     stored.answers.clone().normalized(period, true)?;
     set_status(
         tx,
@@ -299,7 +298,7 @@ pub async fn submit(
         scope,
         period,
         stored.id,
-        SurveyStatus::Submitted,
+        (SurveyStatus::Submitted, action),
         now,
     )
     .await
@@ -321,29 +320,40 @@ pub async fn reopen(
     let ward_id = scope.ward_id();
     let mut tx = db.begin_write().await?;
     let stored = load(&mut tx, ward_id, period).await?;
-    let Some(stored) = stored.filter(|s| s.status == SurveyStatus::Submitted) else {
-        return Err(AppError::Conflict(
-            "提出されていない回答は差し戻せません".into(),
-        ));
+    let action = super::status_change(stored.as_ref().map(|s| s.status), SurveyStatus::Draft)?;
+    // `status_change` sends back only a submitted survey: there is one here.
+    let Some(stored) = stored else {
+        return Err(AppError::NotFound("調査の回答"));
     };
-    set_status(tx, db, scope, period, stored.id, SurveyStatus::Draft, now).await
+    set_status(
+        tx,
+        db,
+        scope,
+        period,
+        stored.id,
+        (SurveyStatus::Draft, action),
+        now,
+    )
+    .await
 }
 
 /// The shared end of [`submit`] and [`reopen`]: moves the stored survey
 /// `survey_id` to `to` (stamping `submitted_at` when submitting, clearing it
-/// when sent back) with its audit row, commits, and reads the survey back.
+/// when sent back) with its audit row (`action`, from
+/// [`super::status_change`]), commits, and reads the survey back.
 async fn set_status(
     mut tx: Tx,
     db: &Db,
     scope: &WardWrite,
     period: Period,
     survey_id: i64,
-    to: SurveyStatus,
+    (to, action): (SurveyStatus, &'static str),
     now: DateTime<Utc>,
 ) -> AppResult<Survey> {
-    let (from, action, submitted_at) = match to {
-        SurveyStatus::Submitted => (SurveyStatus::Draft, "submit", Some(timestamp(now))),
-        SurveyStatus::Draft => (SurveyStatus::Submitted, "reopen", None),
+    // The two statuses: a move to one is from the other.
+    let (from, submitted_at) = match to {
+        SurveyStatus::Submitted => (SurveyStatus::Draft, Some(timestamp(now))),
+        SurveyStatus::Draft => (SurveyStatus::Submitted, None),
     };
     sqlx::query("UPDATE surveys SET status = $1, submitted_at = $2, updated_at = $3 WHERE id = $4")
         .bind(to.as_str())
@@ -352,7 +362,7 @@ async fn set_status(
         .bind(survey_id)
         .execute(&mut *tx)
         .await?;
-    audit::record(
+    audit::store::record(
         &mut tx,
         audit::Entry {
             ward_id: Some(scope.ward_id()),
@@ -455,15 +465,7 @@ pub async fn save_summaries(
 ) -> AppResult<Vec<SectionText>> {
     crate::municipalities::store::get(db, &city.read()).await?;
     let municipality_id = city.municipality_id();
-    if texts
-        .iter()
-        .any(|t| t.text.chars().count() > super::MAX_TEXT)
-    {
-        return Err(AppError::invalid(
-            "text",
-            format!("まとめは{}文字以内で入力してください", super::MAX_TEXT),
-        ));
-    }
+    super::check_summaries(texts)?;
     let before = summaries(db, &city.read(), period).await?;
     let mut tx = db.begin_write().await?;
     for t in texts {
@@ -497,7 +499,7 @@ pub async fn save_summaries(
                 .collect(),
         )
     };
-    audit::record(
+    audit::store::record(
         &mut tx,
         audit::Entry {
             ward_id: None,

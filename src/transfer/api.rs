@@ -49,11 +49,11 @@ impl TransferApi {
     ) -> ApiResult<Json<ImportResult>> {
         let ward = ward.0;
         let table = read(&body.0, encoding.0.as_deref())?;
-        let members = super::all_members(&self.state.db, &ward.read()).await?;
-        let present = super::all_meetings(&self.state.db, &ward.read()).await?;
+        let members = super::store::all_members(&self.state.db, &ward.read()).await?;
+        let present = super::store::all_meetings(&self.state.db, &ward.read()).await?;
         let list = super::parse_meetings(&table, ward.ward_id(), &members, &present)?;
         let now = self.state.clock.now();
-        let ids = super::import_meetings(&self.state.db, &ward, list, now).await?;
+        let ids = super::store::import_meetings(&self.state.db, &ward, list, now).await?;
         Ok(Json(ImportResult {
             imported: ids.len() as i64,
             ids,
@@ -77,10 +77,11 @@ impl TransferApi {
     ) -> ApiResult<Json<ImportResult>> {
         let ward = ward.0;
         let table = read(&body.0, encoding.0.as_deref())?;
-        let members = super::all_members(&self.state.db, &ward.read()).await?;
-        let meetings = super::all_meetings(&self.state.db, &ward.read()).await?;
+        let members = super::store::all_members(&self.state.db, &ward.read()).await?;
+        let meetings = super::store::all_meetings(&self.state.db, &ward.read()).await?;
         let today = self.state.clock.today();
-        let present = super::all_countermeasures(&self.state.db, &ward.read(), today).await?;
+        let present =
+            super::store::all_countermeasures(&self.state.db, &ward.read(), today).await?;
         let list = super::parse_countermeasures(
             &table,
             ward.ward_id(),
@@ -90,7 +91,7 @@ impl TransferApi {
             today,
         )?;
         let now = self.state.clock.now();
-        let ids = super::import_countermeasures(&self.state.db, &ward, list, now).await?;
+        let ids = super::store::import_countermeasures(&self.state.db, &ward, list, now).await?;
         Ok(Json(ImportResult {
             imported: ids.len() as i64,
             ids,

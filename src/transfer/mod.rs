@@ -14,23 +14,24 @@
 //! are exported with 状態 終了 and imported closed, so export → import →
 //! export gives the same file. The columns added for that (出席者,
 //! 決定した会議, 状態) may be missing from older files.
+//!
+//! This file is pure (tables in, tables out); reading the ward's records
+//! and writing an import are in `store.rs`.
 
 pub mod api;
 pub mod pages;
+pub mod store;
 
 use std::collections::HashMap;
 
-use chrono::{DateTime, NaiveDate, Utc};
+use chrono::NaiveDate;
 
-use crate::access::{WardRead, WardWrite};
 use crate::countermeasures::{
     self, Countermeasure, NewCountermeasure, Scene, Stage, TransitionRequest,
 };
-use crate::db::Db;
 use crate::error::{AppError, AppResult, FieldError};
-use crate::meetings::{self, Meeting, MeetingKind, NewMeeting};
+use crate::meetings::{Meeting, MeetingKind, NewMeeting};
 use crate::members::Member;
-use crate::paging::Paging;
 use crate::spreadsheet::{self, Cell, Sheet, Table};
 use crate::text::{Kind, MultiLine, Text};
 
@@ -672,92 +673,13 @@ pub fn parse_countermeasures(
     }
 }
 
-/// Writes checked meetings into the ward in one transaction; a row of
-/// another ward is refused (the parse sets each row's ward from `ward`).
-pub async fn import_meetings(
-    db: &Db,
-    ward: &WardWrite,
-    list: Vec<Meeting>,
-    now: DateTime<Utc>,
-) -> AppResult<Vec<i64>> {
-    if list.iter().any(|m| m.ward_id != ward.ward_id()) {
-        return Err(AppError::NotFound("区"));
+/// An import writes into the importing ward only: a row of another ward
+/// (the parse sets each row's ward, so none should be) answers like an
+/// unknown ward.
+pub fn check_same_ward(ward_id: i64, mut row_wards: impl Iterator<Item = i64>) -> AppResult<()> {
+    if row_wards.any(|w| w != ward_id) {
+        Err(AppError::NotFound("区"))
+    } else {
+        Ok(())
     }
-    let mut tx = db.begin_write().await?;
-    let mut ids = Vec::new();
-    for m in list {
-        ids.push(meetings::store::create_in(&mut tx, m, now).await?.id);
-    }
-    tx.commit().await?;
-    Ok(ids)
-}
-
-/// Writes checked countermeasures into the ward in one transaction (as
-/// [`import_meetings`]).
-pub async fn import_countermeasures(
-    db: &Db,
-    ward: &WardWrite,
-    list: Vec<ImportedCountermeasure>,
-    now: DateTime<Utc>,
-) -> AppResult<Vec<i64>> {
-    if list.iter().any(|c| c.cm.ward_id != ward.ward_id()) {
-        return Err(AppError::NotFound("区"));
-    }
-    let mut tx = db.begin_write().await?;
-    let mut ids = Vec::new();
-    for c in list {
-        let actor = Some("CSV取込");
-        let mut cm = countermeasures::store::create_in(&mut tx, c.cm, actor, &c.steps, now).await?;
-        if c.archived {
-            cm = countermeasures::store::archive_in(&mut tx, cm, actor, now).await?;
-        }
-        ids.push(cm.id);
-    }
-    tx.commit().await?;
-    Ok(ids)
-}
-
-/// A ward's meetings, all of them, oldest first (as a sheet is kept), for
-/// exports and look-ups of the deciding meeting.
-pub async fn all_meetings(db: &Db, ward: &WardRead) -> AppResult<Vec<Meeting>> {
-    let mut items = crate::meetings::store::list(
-        db,
-        ward,
-        crate::meetings::store::MeetingQuery::default(),
-        Paging::all(),
-    )
-    .await?
-    .items;
-    items.reverse();
-    Ok(items)
-}
-
-/// A ward's countermeasures, archived ones included, oldest first: what an
-/// import must not add again.
-pub async fn all_countermeasures(
-    db: &Db,
-    ward: &WardRead,
-    today: NaiveDate,
-) -> AppResult<Vec<Countermeasure>> {
-    let mut items = countermeasures::store::list(
-        db,
-        ward,
-        countermeasures::store::CountermeasureQuery {
-            include_archived: true,
-            ..Default::default()
-        },
-        today,
-        Paging::all(),
-    )
-    .await?
-    .items;
-    items.sort_by_key(|c| c.id);
-    Ok(items)
-}
-
-/// A ward's members, all of them, for exports and owner look-ups.
-pub async fn all_members(db: &Db, ward: &WardRead) -> AppResult<Vec<Member>> {
-    Ok(crate::members::store::list(db, ward, false, Paging::all())
-        .await?
-        .items)
 }

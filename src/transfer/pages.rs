@@ -47,7 +47,7 @@ pub async fn members_csv(
     let ward = crate::wards::store::get(&state.db, &scope)
         .await
         .map_err(fail)?;
-    let table = super::all_members(&state.db, &scope)
+    let table = super::store::all_members(&state.db, &scope)
         .await
         .map(|m| super::members_table(&m));
     send(table, &q, uri, format!("{}_委員.csv", ward.name))
@@ -82,8 +82,8 @@ pub async fn countermeasures_csv(
 }
 
 async fn meetings_rows(state: &AppState, ward: &WardRead) -> AppResult<Table> {
-    let meetings = super::all_meetings(&state.db, ward).await?;
-    let members = super::all_members(&state.db, ward).await?;
+    let meetings = super::store::all_meetings(&state.db, ward).await?;
+    let members = super::store::all_members(&state.db, ward).await?;
     Ok(super::meetings_table(&meetings, &members))
 }
 
@@ -115,8 +115,8 @@ async fn countermeasure_rows(state: &AppState, ward: &WardRead) -> AppResult<Tab
             .filter(|_| c.stage != crate::countermeasures::Stage::Identified);
         rows.push((c, on));
     }
-    let members = super::all_members(&state.db, ward).await?;
-    let meetings = super::all_meetings(&state.db, ward).await?;
+    let members = super::store::all_members(&state.db, ward).await?;
+    let meetings = super::store::all_meetings(&state.db, ward).await?;
     Ok(super::countermeasures_table(&rows, &members, &meetings))
 }
 
@@ -248,18 +248,18 @@ async fn import(
     let table = spreadsheet::parse(&text)?;
     match kind {
         "meetings" => {
-            let members = super::all_members(&state.db, &ward.read()).await?;
-            let present = super::all_meetings(&state.db, &ward.read()).await?;
+            let members = super::store::all_members(&state.db, &ward.read()).await?;
+            let present = super::store::all_meetings(&state.db, &ward.read()).await?;
             let list = super::parse_meetings(&table, ward.ward_id(), &members, &present)?;
-            Ok(super::import_meetings(&state.db, ward, list, now)
+            Ok(super::store::import_meetings(&state.db, ward, list, now)
                 .await?
                 .len())
         }
         "countermeasures" => {
-            let members = super::all_members(&state.db, &ward.read()).await?;
-            let meetings = super::all_meetings(&state.db, &ward.read()).await?;
+            let members = super::store::all_members(&state.db, &ward.read()).await?;
+            let meetings = super::store::all_meetings(&state.db, &ward.read()).await?;
             let today = state.clock.today();
-            let present = super::all_countermeasures(&state.db, &ward.read(), today).await?;
+            let present = super::store::all_countermeasures(&state.db, &ward.read(), today).await?;
             let list = super::parse_countermeasures(
                 &table,
                 ward.ward_id(),
@@ -268,9 +268,11 @@ async fn import(
                 &present,
                 today,
             )?;
-            Ok(super::import_countermeasures(&state.db, ward, list, now)
-                .await?
-                .len())
+            Ok(
+                super::store::import_countermeasures(&state.db, ward, list, now)
+                    .await?
+                    .len(),
+            )
         }
         _ => Err(crate::error::AppError::invalid(
             "kind",

@@ -100,7 +100,7 @@ pub async fn create(db: &Db, city: &CityOf, new: &NewWard, now: DateTime<Utc>) -
         actor: None,
         changes: json!({ "name": new.name.trim(), "municipality_id": new.municipality_id }),
     };
-    audit::record(&mut tx, entry, now).await?;
+    audit::store::record(&mut tx, entry, now).await?;
     tx.commit().await?;
     get_by_id(db, id).await
 }
@@ -169,7 +169,7 @@ pub async fn update(
         actor: None,
         changes,
     };
-    audit::record(&mut tx, entry, now).await?;
+    audit::store::record(&mut tx, entry, now).await?;
     tx.commit().await?;
     get_by_id(db, id).await
 }

@@ -324,11 +324,7 @@ impl FormData {
     /// (what a paging link keeps of the filters).
     pub fn query_without(&self, key: &str) -> String {
         form_urlencoded::Serializer::new(String::new())
-            .extend_pairs(
-                self.pairs
-                    .iter()
-                    .filter(|(k, v)| k != key && !v.is_empty()),
-            )
+            .extend_pairs(self.pairs.iter().filter(|(k, v)| k != key && !v.is_empty()))
             .finish()
     }
 }

@@ -1,6 +1,11 @@
 //! iCal feeds (`/calendar.ics?token=TOKEN`) of meetings and evaluation due dates,
 //! per ward or per member, for calendar apps to subscribe to. The random
 //! token in the URL is the credential; issuing a new one revokes the old.
+//!
+//! One feed carries both, so it lives with meetings: a calendar is the
+//! conference's schedule, its scopes are the ward's meetings and the
+//! meetings a member attends, and the due dates of countermeasures are
+//! added to it (read with [`AWAITING_EVALUATION_SQL`], the ladder's own rule).
 
 use chrono::{DateTime, NaiveDate, Utc};
 use serde_json::json;
@@ -78,7 +83,7 @@ pub async fn issue(db: &Db, scope: Scope, now: DateTime<Utc>) -> AppResult<Strin
         // The token itself stays out of the audit trail: it is a credential.
         changes: json!({ "token": "renewed" }),
     };
-    audit::record(&mut tx, entry, now).await?;
+    audit::store::record(&mut tx, entry, now).await?;
     tx.commit().await?;
     Ok(token)
 }
