@@ -10,7 +10,7 @@ use super::{Countermeasure, CountermeasurePatch, NewCountermeasure, Stage, Trans
 use crate::access;
 use crate::paging::Paging;
 use crate::state::AppState;
-use crate::web::api::{ApiTags, Created, PageInfo};
+use crate::web::api::{ApiTags, Created, PageInfo, Rows};
 use crate::web::auth::Checked;
 use crate::web::problem::ApiResult;
 
@@ -18,10 +18,11 @@ pub struct CountermeasuresApi {
     pub state: AppState,
 }
 
-#[derive(Object)]
+#[derive(Object, serde::Serialize)]
 struct CountermeasureList {
     items: Vec<Countermeasure>,
     #[oai(flatten)]
+    #[serde(flatten)]
     page: PageInfo,
 }
 
@@ -49,7 +50,7 @@ impl CountermeasuresApi {
         archived: Query<Option<bool>>,
         limit: Query<Option<i64>>,
         offset: Query<Option<i64>>,
-    ) -> ApiResult<Json<CountermeasureList>> {
+    ) -> ApiResult<Rows<CountermeasureList>> {
         if let Some(t) = topic.0
             && crate::topics::topic(t).is_none()
         {
@@ -76,7 +77,7 @@ impl CountermeasuresApi {
             Paging::new(limit.0, offset.0),
         )
         .await?;
-        Ok(Json(CountermeasureList {
+        Ok(Rows(CountermeasureList {
             page: PageInfo::from(&page),
             items: page.items,
         }))
@@ -172,5 +173,55 @@ impl CountermeasuresApi {
         Ok(Json(History {
             items: store::history(&self.state.db, &scope).await?,
         }))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use poem_openapi::types::ToJSON;
+
+    use super::*;
+    use crate::countermeasures::{Scene, Stage};
+
+    fn row(id: i64, stage: Stage, full: bool) -> Countermeasure {
+        Countermeasure {
+            id,
+            ward_id: 7,
+            topic: 3,
+            scene: full.then_some(Scene::EndOfLife),
+            title: "入退院時の「連携シート」".into(),
+            issue: "課題\n二行目 \"引用\" \\ <b>".into(),
+            plan: String::new(),
+            owner_member_id: full.then_some(12),
+            evaluation_due_on: full.then(|| "2027-03-31".parse().unwrap()),
+            meeting_id: full.then_some(4),
+            stage,
+            evaluation: full.then(|| "評価".into()),
+            improvement: full.then(|| "改善".into()),
+            archived: full,
+            overdue: !full,
+        }
+    }
+
+    /// The list is sent with serde (`Rows`): its serde form must be the
+    /// `ToJSON` form the spec describes, field for field.
+    #[test]
+    fn the_list_is_sent_as_the_spec_describes() {
+        let list = CountermeasureList {
+            items: vec![
+                row(1, Stage::Identified, false),
+                row(2, Stage::Planned, true),
+                row(3, Stage::Evaluated, true),
+            ],
+            page: PageInfo {
+                total: 120,
+                limit: 50,
+                offset: 50,
+            },
+        };
+        assert_eq!(
+            serde_json::to_value(&list).unwrap(),
+            list.to_json().unwrap()
+        );
     }
 }
