@@ -11,7 +11,7 @@ use crate::access;
 use crate::error::{AppError, FieldError};
 use crate::paging::Paging;
 use crate::state::AppState;
-use crate::web::api::{ApiTags, Created, NoContent, PageInfo};
+use crate::web::api::{ApiTags, Created, NoContent, PageInfo, Rows};
 use crate::web::auth::Checked;
 use crate::web::problem::ApiResult;
 
@@ -19,10 +19,11 @@ pub struct MeetingsApi {
     pub state: AppState,
 }
 
-#[derive(Object)]
+#[derive(Object, serde::Serialize)]
 struct MeetingList {
     items: Vec<Meeting>,
     #[oai(flatten)]
+    #[serde(flatten)]
     page: PageInfo,
 }
 
@@ -81,7 +82,7 @@ impl MeetingsApi {
         to: Query<Option<NaiveDate>>,
         limit: Query<Option<i64>>,
         offset: Query<Option<i64>>,
-    ) -> ApiResult<Json<MeetingList>> {
+    ) -> ApiResult<Rows<MeetingList>> {
         let ward = ward.0;
         let years: Vec<FieldError> = [
             ("from", "期間の開始日", from.0),
@@ -99,7 +100,7 @@ impl MeetingsApi {
         };
         let page =
             store::list(&self.state.db, &ward, query, Paging::new(limit.0, offset.0)).await?;
-        Ok(Json(MeetingList {
+        Ok(Rows(MeetingList {
             page: PageInfo::from(&page),
             items: page.items,
         }))
@@ -211,5 +212,39 @@ impl MeetingsApi {
     ) -> ApiResult<Json<CalendarFeed>> {
         let member = member.0;
         self.feed(super::ical::Scope::Member(member)).await
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use poem_openapi::types::ToJSON;
+
+    use super::*;
+    use crate::meetings::MeetingKind;
+
+    /// Sent with serde (`Rows`): the serde form must be the spec's `ToJSON` form.
+    #[test]
+    fn the_list_is_sent_as_the_spec_describes() {
+        let list = MeetingList {
+            items: vec![Meeting {
+                id: 1,
+                ward_id: 2,
+                held_on: "2026-11-24".parse().unwrap(),
+                title: "第3回 推進会議 \"全体\"".into(),
+                kind: MeetingKind::Practitioners,
+                topics: vec![1, 3, 10],
+                attendee_ids: vec![],
+                minutes: "議事録\n二行目".into(),
+            }],
+            page: PageInfo {
+                total: 1,
+                limit: 50,
+                offset: 0,
+            },
+        };
+        assert_eq!(
+            serde_json::to_value(&list).unwrap(),
+            list.to_json().unwrap()
+        );
     }
 }

@@ -8,7 +8,7 @@ use super::{Member, MemberPatch, NewMember, store};
 use crate::access;
 use crate::paging::Paging;
 use crate::state::AppState;
-use crate::web::api::{ApiTags, Created, PageInfo};
+use crate::web::api::{ApiTags, Created, PageInfo, Rows};
 use crate::web::auth::Checked;
 use crate::web::problem::ApiResult;
 
@@ -16,10 +16,11 @@ pub struct MembersApi {
     pub state: AppState,
 }
 
-#[derive(Object)]
+#[derive(Object, serde::Serialize)]
 struct MemberList {
     items: Vec<Member>,
     #[oai(flatten)]
+    #[serde(flatten)]
     page: PageInfo,
 }
 
@@ -38,7 +39,7 @@ impl MembersApi {
         active_only: Query<Option<bool>>,
         limit: Query<Option<i64>>,
         offset: Query<Option<i64>>,
-    ) -> ApiResult<Json<MemberList>> {
+    ) -> ApiResult<Rows<MemberList>> {
         let ward = ward.0;
         let page = store::list(
             &self.state.db,
@@ -47,7 +48,7 @@ impl MembersApi {
             Paging::new(limit.0, offset.0),
         )
         .await?;
-        Ok(Json(MemberList {
+        Ok(Rows(MemberList {
             page: PageInfo::from(&page),
             items: page.items,
         }))
@@ -91,5 +92,39 @@ impl MembersApi {
         Ok(Json(
             store::update(&self.state.db, &member, &body.0, self.state.clock.now()).await?,
         ))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use poem_openapi::types::ToJSON;
+
+    use super::*;
+    use crate::members::OrganizationKind;
+
+    /// Sent with serde (`Rows`): the serde form must be the spec's `ToJSON` form.
+    #[test]
+    fn the_list_is_sent_as_the_spec_describes() {
+        let member = |id, email: Option<&str>| Member {
+            id,
+            ward_id: 2,
+            name: "山田 太郎".into(),
+            organization: "北区医師会".into(),
+            organization_kind: OrganizationKind::Hospital,
+            email: email.map(String::from),
+            active: email.is_some(),
+        };
+        let list = MemberList {
+            items: vec![member(1, Some("taro@example.jp")), member(2, None)],
+            page: PageInfo {
+                total: 2,
+                limit: 50,
+                offset: 0,
+            },
+        };
+        assert_eq!(
+            serde_json::to_value(&list).unwrap(),
+            list.to_json().unwrap()
+        );
     }
 }

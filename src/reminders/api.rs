@@ -11,7 +11,7 @@ use crate::access::{self, CityRead};
 use crate::error::AppError;
 use crate::paging::Paging;
 use crate::state::AppState;
-use crate::web::api::PageInfo;
+use crate::web::api::{PageInfo, Rows};
 use crate::web::auth::{Checked, actor};
 use crate::web::problem::ApiResult;
 
@@ -25,11 +25,12 @@ pub struct RemindersApi {
     pub state: AppState,
 }
 
-#[derive(Object)]
+#[derive(Object, serde::Serialize)]
 struct DeliveryList {
     /// Newest first.
     items: Vec<Delivery>,
     #[oai(flatten)]
+    #[serde(flatten)]
     page: PageInfo,
 }
 
@@ -85,7 +86,7 @@ impl RemindersApi {
         state: Query<Option<String>>,
         limit: Query<Option<i64>>,
         offset: Query<Option<i64>>,
-    ) -> ApiResult<Json<DeliveryList>> {
+    ) -> ApiResult<Rows<DeliveryList>> {
         let view = access::wards_view(&actor(req)?, municipality_id.0)?;
         if let Some(s) = &state.0
             && !STATES.contains(&s.as_str())
@@ -104,7 +105,7 @@ impl RemindersApi {
             Paging::new(limit.0, offset.0),
         )
         .await?;
-        Ok(Json(DeliveryList {
+        Ok(Rows(DeliveryList {
             page: PageInfo::from(&page),
             items: page.items,
         }))
@@ -184,5 +185,53 @@ impl RemindersApi {
             repeat_interval_days: p.repeat_interval_days,
             escalation_after_days: p.escalation_after_days,
         }))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use poem_openapi::types::ToJSON;
+
+    use super::*;
+    use crate::reminders::store::DeliveryItem;
+
+    /// Sent with serde (`Rows`): the serde form must be the spec's `ToJSON` form.
+    #[test]
+    fn the_list_is_sent_as_the_spec_describes() {
+        let item = |dropped: Option<&str>| DeliveryItem {
+            id: 3,
+            title: "連携シート".into(),
+            ward: "北区".into(),
+            due_on: "2026-11-01".into(),
+            days_overdue: -2,
+            track: "owner".into(),
+            dropped: dropped.map(String::from),
+        };
+        let list = DeliveryList {
+            items: vec![Delivery {
+                id: 1,
+                ward_id: None,
+                recipient_kind: "secretariat".into(),
+                recipient: "kita@example.jp".into(),
+                subject: "【renkei】評価期限".into(),
+                items: vec![item(None), item(Some("評価済み"))],
+                state: "sent".into(),
+                attempts: 1,
+                last_error: None,
+                reminder_date: "2026-11-24".into(),
+                created_at: "2026-11-24T00:00:00Z".into(),
+                sent_at: Some("2026-11-24T00:01:00Z".into()),
+                message_id: "<x@renkei>".into(),
+            }],
+            page: PageInfo {
+                total: 201,
+                limit: 50,
+                offset: 200,
+            },
+        };
+        assert_eq!(
+            serde_json::to_value(&list).unwrap(),
+            list.to_json().unwrap()
+        );
     }
 }
