@@ -268,6 +268,7 @@ struct AccountsPage {
     message: Option<String>,
     /// What was just done (an invitation sent …).
     notice: Option<String>,
+    pager: crate::web::page::Pager,
 }
 
 /// The roles a city account may give (not the operator's).
@@ -278,6 +279,7 @@ const GRANTABLE: [super::Role; 4] = [
     super::Role::Viewer,
 ];
 
+/// The accounts page's first page, with a form's problem or a notice.
 async fn accounts_page(
     state: &AppState,
     actor: &super::Actor,
@@ -285,9 +287,37 @@ async fn accounts_page(
     notice: Option<String>,
     status: StatusCode,
 ) -> PageResult {
-    let listed = store::list(&state.db, actor.municipality_id)
-        .await
-        .map_err(fail)?;
+    accounts_page_at(state, actor, message, notice, status, 1).await
+}
+
+/// Where the accounts page lives (its pager's links).
+const ACCOUNTS_PATH: &str = "/accounts";
+
+/// Page `page` of the accounts page (50 accounts by number).
+async fn accounts_page_at(
+    state: &AppState,
+    actor: &super::Actor,
+    message: Option<String>,
+    notice: Option<String>,
+    status: StatusCode,
+    page: i64,
+) -> PageResult {
+    let listed = store::list_page(
+        &state.db,
+        actor.municipality_id,
+        crate::web::page::page_paging(page),
+    )
+    .await
+    .map_err(fail)?;
+    // The list has no filters: its links carry the page number only.
+    let pager = crate::web::page::Pager::new(
+        ACCOUNTS_PATH,
+        &crate::web::page::FormData::default(),
+        page,
+        listed.total,
+        listed.items.len(),
+    );
+    let listed = listed.items;
     let mut by_ward: std::collections::HashMap<i64, Vec<(i64, String)>> =
         std::collections::HashMap::new();
     let mut accounts = Vec::with_capacity(listed.len());
@@ -329,6 +359,7 @@ async fn accounts_page(
             roles: GRANTABLE.iter().map(|r| (r.as_str(), r.label())).collect(),
             message,
             notice,
+            pager,
         },
         status,
     )
@@ -358,9 +389,65 @@ pub async fn accounts_list(
     req: &Request,
 ) -> PageResult {
     let actor = crate::web::auth::actor(req).map_err(fail)?;
-    let notice = (req.uri().query() == Some("invited=1"))
+    let query = crate::web::page::FormData::parse(req.uri().query().unwrap_or("").as_bytes());
+    let page = crate::web::page::page_number(ACCOUNTS_PATH, &query)?;
+    let notice = (query.value("invited") == "1")
         .then(|| "招待メールを送信しました。リンクの有効期限は72時間です。".to_string());
-    accounts_page(state, &actor, None, notice, StatusCode::OK).await
+    accounts_page_at(state, &actor, None, notice, StatusCode::OK, page).await
+}
+
+/// `/accounts.csv`: every account the accounts page lists (the city's;
+/// the operator's: all), by number, with the page's columns
+/// (`?encoding=sjis` for Shift_JIS).
+#[handler]
+pub async fn accounts_csv(
+    Data(state): Data<&AppState>,
+    _admin: AccountsAdmin,
+    req: &Request,
+) -> PageResult {
+    use crate::report::pages::{csv_fail, csv_fail_at};
+    use crate::spreadsheet::{Cell, Encoding, Table};
+    let actor = crate::web::auth::actor(req).map_err(fail)?;
+    let query = crate::web::page::FormData::parse(req.uri().query().unwrap_or("").as_bytes());
+    let encoding = Encoding::from_param(query.non_empty("encoding"))
+        .map_err(csv_fail)?
+        .unwrap_or(Encoding::Utf8);
+    let listed = store::list(&state.db, actor.municipality_id)
+        .await
+        .map_err(fail)?;
+    let mut table = Table::new(&[
+        "番号",
+        "メールアドレス",
+        "名前",
+        "役割",
+        "区",
+        "状態",
+        "パスワード",
+    ]);
+    for a in &listed {
+        table.push(vec![
+            Cell::value(a.id),
+            Cell::text(&a.email),
+            Cell::text(&a.display_name),
+            Cell::text(a.role.label()),
+            Cell::text(if a.ward_id.is_some() {
+                a.ward_name.as_str()
+            } else {
+                "（市全体）"
+            }),
+            Cell::text(if a.disabled { "無効" } else { "有効" }),
+            Cell::text(if a.no_password {
+                "未設定"
+            } else {
+                "設定済み"
+            }),
+        ]);
+    }
+    let bytes = table
+        .to_bytes(encoding)
+        .map_err(csv_fail_at(Some(req.uri())))?;
+    let name = format!("アカウント_{}.csv", state.clock.today());
+    Ok(crate::spreadsheet::download(bytes, encoding, &name))
 }
 
 fn grantable(role: &str) -> Result<super::Role, crate::error::AppError> {

@@ -566,22 +566,55 @@ pub struct Listed {
 
 /// Accounts of a municipality (every account when None).
 pub async fn list(db: &Db, municipality_id: Option<i64>) -> AppResult<Vec<Listed>> {
+    Ok(list_page(db, municipality_id, crate::paging::Paging::all())
+        .await?
+        .items)
+}
+
+/// One page of the accounts of a municipality (every account when None),
+/// by number, with how many there are in all.
+pub async fn list_page(
+    db: &Db,
+    municipality_id: Option<i64>,
+    paging: crate::paging::Paging,
+) -> AppResult<crate::paging::Page<Listed>> {
     use crate::db::{Bind, Filter, bind_all};
     let mut filter = Filter::default();
     if let Some(m) = municipality_id {
         filter.and("a.municipality_id = ?", [Bind::Int(m)]);
     }
+    let n = filter.next_placeholder();
+    // The count rides along as an uncorrelated subquery (one snapshot).
     let sql = format!(
         "SELECT a.id, a.email, a.display_name, a.role, a.municipality_id, a.ward_id, \
          COALESCE(w.name, '') AS ward_name, a.member_id, a.disabled, \
-         CAST(CASE WHEN a.password_hash IS NULL THEN 1 ELSE 0 END AS BIGINT) AS no_password FROM accounts a LEFT JOIN wards w ON w.id = a.ward_id{} \
-         ORDER BY a.id",
-        filter.where_sql()
+         CAST(CASE WHEN a.password_hash IS NULL THEN 1 ELSE 0 END AS BIGINT) AS no_password, \
+         (SELECT COUNT(*) FROM accounts a{where_sql}) AS total \
+         FROM accounts a LEFT JOIN wards w ON w.id = a.ward_id{where_sql} \
+         ORDER BY a.id LIMIT ${} OFFSET ${}",
+        n,
+        n + 1,
+        where_sql = filter.where_sql()
     );
     let rows = bind_all(sqlx::query(sqlx::AssertSqlSafe(sql)), filter.binds())
+        .bind(paging.limit)
+        .bind(paging.offset)
         .fetch_all(&db.pool)
         .await?;
-    rows.iter()
+    let total: i64 = match rows.first() {
+        Some(r) => r.try_get("total")?,
+        None if paging.offset == 0 => 0,
+        // A page past the end: the total alone.
+        None => {
+            let sql = format!("SELECT COUNT(*) AS n FROM accounts a{}", filter.where_sql());
+            bind_all(sqlx::query(sqlx::AssertSqlSafe(sql)), filter.binds())
+                .fetch_one(&db.pool)
+                .await?
+                .try_get("n")?
+        }
+    };
+    let items = rows
+        .iter()
         .map(|r| {
             let role: String = r.try_get("role")?;
             let disabled: i64 = r.try_get("disabled")?;
@@ -600,7 +633,12 @@ pub async fn list(db: &Db, municipality_id: Option<i64>) -> AppResult<Vec<Listed
                 no_password: r.try_get::<i64, _>("no_password")? != 0,
             })
         })
-        .collect()
+        .collect::<AppResult<Vec<_>>>()?;
+    Ok(crate::paging::Page {
+        items,
+        total,
+        paging,
+    })
 }
 
 /// Changes an account's role and ward, or disables/enables it; a disabled

@@ -4,10 +4,13 @@
 //! audit page's read.
 
 use chrono::{DateTime, Utc};
+use sqlx::Row as _;
 
-use super::{Entry, current_actor};
-use crate::db::{Tx, timestamp};
-use crate::error::AppResult;
+use super::{Entry, Query, Row, current_actor};
+use crate::calendar::day_start;
+use crate::db::{Bind, Db, Filter, Tx, bind_all, timestamp};
+use crate::error::{AppError, AppResult};
+use crate::paging::{Page, Paging};
 
 /// Writes `entry` in the caller's transaction, so the change and its record
 /// commit or roll back together; the signed-in actor of the request wins
@@ -29,35 +32,9 @@ pub async fn record(tx: &mut Tx, entry: Entry<'_>, now: DateTime<Utc>) -> AppRes
     Ok(())
 }
 
-/// One row of the audit log, as the audit page shows it.
-#[derive(Debug, Clone)]
-pub struct Row {
-    pub recorded_at: String,
-    pub ward_name: String,
-    pub entity: String,
-    pub entity_id: i64,
-    pub action: String,
-    /// The account's display name or address, or the non-account actor.
-    pub actor: String,
-    pub changes: String,
-}
-
-/// Filters of the audit page; `municipality_id` is the viewer's scope.
-#[derive(Debug, Default, Clone)]
-pub struct Query {
-    pub municipality_id: Option<i64>,
-    pub ward_id: Option<i64>,
-    pub account_id: Option<i64>,
-    pub entity: Option<String>,
-    /// Inclusive dates (UTC days), `YYYY-MM-DD`.
-    pub from: Option<chrono::NaiveDate>,
-    pub to: Option<chrono::NaiveDate>,
-}
-
-/// The newest 500 rows matching the query.
-pub async fn list(db: &crate::db::Db, q: &Query) -> AppResult<Vec<Row>> {
-    use crate::db::{Bind, Filter, bind_all};
-    use sqlx::Row as _;
+/// The audit log's filters as SQL: the viewer's municipality first, then
+/// the narrowing filters. `l` is `audit_log`, `w` its ward.
+fn filter_of(q: &Query) -> Filter {
     let mut filter = Filter::default();
     if let Some(m) = q.municipality_id {
         filter.and("w.municipality_id = ?", [Bind::Int(m)]);
@@ -71,23 +48,55 @@ pub async fn list(db: &crate::db::Db, q: &Query) -> AppResult<Vec<Row>> {
     if let Some(e) = &q.entity {
         filter.and("l.entity = ?", [Bind::Text(e.clone())]);
     }
+    // Tokyo days as UTC instants; `recorded_at` is RFC 3339 UTC text
+    // (`timestamp`), so text order is time order.
     if let Some(d) = q.from {
-        filter.and("l.recorded_at >= ?", [Bind::Text(d.to_string())]);
+        filter.and("l.recorded_at >= ?", [Bind::Text(timestamp(day_start(d)))]);
     }
     if let Some(d) = q.to.and_then(|d| d.succ_opt()) {
-        filter.and("l.recorded_at < ?", [Bind::Text(d.to_string())]);
+        filter.and("l.recorded_at < ?", [Bind::Text(timestamp(day_start(d)))]);
     }
+    filter
+}
+
+/// One page of the rows matching the query, newest first, with how many
+/// match in all (`Paging::all()`: every row, for the CSV).
+pub async fn list(db: &Db, q: &Query, paging: Paging) -> AppResult<Page<Row>> {
+    let filter = filter_of(q);
+    let from = "FROM audit_log l LEFT JOIN wards w ON w.id = l.ward_id";
+    let n = filter.next_placeholder();
+    // The count rides along as an uncorrelated subquery, so the total and
+    // the rows come from one statement (one snapshot).
     let sql = format!(
         "SELECT l.recorded_at, COALESCE(w.name, '') AS ward_name, l.entity, l.entity_id, l.action, \
-         COALESCE(NULLIF(a.display_name, ''), a.email, l.actor, '') AS actor_name, l.changes \
+         COALESCE(NULLIF(a.display_name, ''), a.email, l.actor, '') AS actor_name, l.changes, \
+         (SELECT COUNT(*) {from}{where_sql}) AS total \
          FROM audit_log l LEFT JOIN wards w ON w.id = l.ward_id \
-         LEFT JOIN accounts a ON l.actor = 'account:' || a.id{} ORDER BY l.id DESC LIMIT 500",
-        filter.where_sql()
+         LEFT JOIN accounts a ON l.actor = 'account:' || a.id{where_sql} \
+         ORDER BY l.id DESC LIMIT ${} OFFSET ${}",
+        n,
+        n + 1,
+        where_sql = filter.where_sql(),
     );
     let rows = bind_all(sqlx::query(sqlx::AssertSqlSafe(sql)), filter.binds())
+        .bind(paging.limit)
+        .bind(paging.offset)
         .fetch_all(&db.pool)
         .await?;
-    rows.iter()
+    let total: i64 = match rows.first() {
+        Some(r) => r.try_get("total")?,
+        None if paging.offset == 0 => 0,
+        // A page past the end: the total alone.
+        None => {
+            let sql = format!("SELECT COUNT(*) AS n {from}{}", filter.where_sql());
+            bind_all(sqlx::query(sqlx::AssertSqlSafe(sql)), filter.binds())
+                .fetch_one(&db.pool)
+                .await?
+                .try_get("n")?
+        }
+    };
+    let items = rows
+        .iter()
         .map(|r| {
             Ok(Row {
                 recorded_at: r.try_get("recorded_at")?,
@@ -99,5 +108,43 @@ pub async fn list(db: &crate::db::Db, q: &Query) -> AppResult<Vec<Row>> {
                 changes: r.try_get("changes")?,
             })
         })
-        .collect()
+        .collect::<Result<Vec<_>, sqlx::Error>>()?;
+    Ok(Page {
+        items,
+        total,
+        paging,
+    })
+}
+
+/// The accounts that acted in the part of the log `municipality_id` may
+/// read (None: all of it), as (id, 「名前（アドレス）」) by id: the
+/// audit page's 操作したアカウント choices.
+pub async fn actors(db: &Db, municipality_id: Option<i64>) -> AppResult<Vec<(i64, String)>> {
+    let mut filter = Filter::default();
+    if let Some(m) = municipality_id {
+        filter.and("w.municipality_id = ?", [Bind::Int(m)]);
+    }
+    let sql = format!(
+        "SELECT a.id, a.display_name, a.email FROM accounts a JOIN \
+         (SELECT DISTINCT l.actor FROM audit_log l LEFT JOIN wards w ON w.id = l.ward_id{}) x \
+         ON x.actor = 'account:' || a.id ORDER BY a.id",
+        filter.where_sql()
+    );
+    let rows = bind_all(sqlx::query(sqlx::AssertSqlSafe(sql)), filter.binds())
+        .fetch_all(&db.pool)
+        .await?;
+    rows.iter()
+        .map(|r| {
+            let id: i64 = r.try_get("id")?;
+            let name: String = r.try_get("display_name")?;
+            let email: String = r.try_get("email")?;
+            let label = if name.is_empty() {
+                email
+            } else {
+                format!("{name}（{email}）")
+            };
+            Ok((id, label))
+        })
+        .collect::<Result<_, sqlx::Error>>()
+        .map_err(AppError::from)
 }

@@ -112,6 +112,12 @@ pub fn pages() -> Vec<PageRoute> {
             accounts::pages::accounts_list,
         ),
         route(
+            M::GET,
+            "/accounts.csv",
+            Accounts,
+            accounts::pages::accounts_csv,
+        ),
+        route(
             M::POST,
             "/accounts/new",
             Accounts,
@@ -136,6 +142,7 @@ pub fn pages() -> Vec<PageRoute> {
             accounts::pages::account_member,
         ),
         route(M::GET, "/audit", Accounts, audit::pages::audit_page),
+        route(M::GET, "/audit.csv", Accounts, audit::pages::audit_csv),
         // Municipalities and the city's pages.
         route(
             M::GET,
@@ -215,6 +222,12 @@ pub fn pages() -> Vec<PageRoute> {
             "/reminders/deliveries",
             WardsView,
             reminders::pages::deliveries,
+        ),
+        route(
+            M::GET,
+            "/reminders/deliveries.csv",
+            WardsView,
+            reminders::pages::deliveries_csv,
         ),
         route(
             M::POST,

@@ -218,6 +218,8 @@ struct DeliveryRow {
     items: Vec<String>,
     /// Failed or refused, and the reader may resend it (「再送する」).
     resend: bool,
+    /// When it was created, Asia/Tokyo wall-clock time.
+    created_at: String,
 }
 
 #[derive(Template)]
@@ -225,11 +227,23 @@ struct DeliveryRow {
 struct DeliveriesPage {
     layout: Layout,
     rows: Vec<DeliveryRow>,
-    total: i64,
+    /// Messages beside the filters that could not be read (those filters
+    /// are left out, and the page says so).
+    errors: Errors,
+    /// The wards the reader may see, the chosen one selected.
+    wards: Vec<crate::web::page::Choice>,
+    /// The states with their labels, the chosen one selected.
+    states: Vec<crate::web::page::Choice>,
+    from: String,
+    to: String,
+    /// The filters as given (the resend buttons carry them back).
     state_filter: String,
     ward_filter: String,
     /// A message was just queued again (`?resent=ID` after 「再送する」).
     resent: bool,
+    pager: crate::web::page::Pager,
+    /// The filters as a query string, for the CSV links.
+    csv_query: String,
 }
 
 pub use super::state_label;
@@ -248,6 +262,97 @@ fn item_line(i: &store::DeliveryItem) -> String {
     }
 }
 
+/// Where the delivery log lives (its pager's and error page's links).
+const DELIVERIES_PATH: &str = "/reminders/deliveries";
+
+/// The query keys that are the delivery log's filters (what its links keep).
+const DELIVERY_FILTER_KEYS: [&str; 4] = ["ward_id", "state", "from", "to"];
+
+/// The states the delivery log filters by, in the order it lists them.
+const DELIVERY_STATES: [&str; 7] = [
+    "queued",
+    "retrying",
+    "sending",
+    "sent",
+    "failed",
+    "refused",
+    "cancelled",
+];
+
+/// The delivery log's filters read from the query string: the values the
+/// store narrows by, the messages for unreadable ones (those are left out;
+/// the reader's view always applies), and the filters as given.
+struct DeliveryFilters {
+    ward_id: Option<i64>,
+    state: Option<&'static str>,
+    from: Option<chrono::NaiveDate>,
+    to: Option<chrono::NaiveDate>,
+    errors: Errors,
+    kept: FormData,
+}
+
+impl DeliveryFilters {
+    fn read(form: &FormData) -> Self {
+        let mut p = FieldParser::default();
+        let ward_id = p.number(form, "ward_id", "区");
+        let state = p.label(form, "state", "状態", |s| {
+            DELIVERY_STATES.iter().copied().find(|k| *k == s)
+        });
+        let from = p.date(form, "from", "作成日（開始）");
+        let mut to = p.date(form, "to", "作成日（終了）");
+        if let (Some(f), Some(t)) = (from, to)
+            && t < f
+        {
+            p.errors.push(crate::error::FieldError::new(
+                "to",
+                "作成日（終了）は作成日（開始）と同じ日かそれより後にしてください",
+            ));
+            to = None;
+        }
+        let kept = FormData::from_pairs(
+            DELIVERY_FILTER_KEYS
+                .iter()
+                .map(|k| (k.to_string(), form.value(k).trim().to_string())),
+        );
+        Self {
+            ward_id,
+            state,
+            from,
+            to,
+            errors: Errors {
+                fields: p.errors,
+                ..Errors::none("")
+            },
+            kept,
+        }
+    }
+
+    /// The store's filter (borrowing the one state).
+    fn store_filter<'a>(&self, states: &'a [&'a str]) -> store::DeliveryFilter<'a> {
+        store::DeliveryFilter {
+            ward_id: self.ward_id,
+            states,
+            from: self.from,
+            to: self.to,
+        }
+    }
+}
+
+/// A stored instant (RFC 3339) as Asia/Tokyo wall-clock time,
+/// `2026-11-24 12:00`; anything else as it is.
+fn tokyo_minute(stored: &str) -> String {
+    match chrono::DateTime::parse_from_rfc3339(stored) {
+        Ok(t) => t
+            .with_timezone(&chrono_tz::Asia::Tokyo)
+            .format("%Y-%m-%d %H:%M")
+            .to_string(),
+        Err(_) => stored.to_string(),
+    }
+}
+
+/// `/reminders/deliveries`: the delivery log of the wards the reader may
+/// see, newest first, 50 a page, filtered by ward, state and creation
+/// dates, with the CSV of the whole filtered log beside it.
 #[handler]
 pub async fn deliveries(
     Data(state): Data<&AppState>,
@@ -257,26 +362,28 @@ pub async fn deliveries(
 ) -> PageResult {
     // The jobs page is the city's: its crumb only for city-level accounts.
     let city_level = crate::web::auth::actor(req).is_ok_and(|a| a.is_city_level());
-    let filter = FormData::parse(uri.query().unwrap_or("").as_bytes());
-    let ward_id = filter
-        .non_empty("ward_id")
-        .and_then(|w| w.parse::<i64>().ok());
-    let st = filter
-        .non_empty("state")
-        .filter(|s| state_label(s) != "不明");
-    let states: Vec<&str> = st.into_iter().collect();
-    let page = store::deliveries(
+    let form = FormData::parse(uri.query().unwrap_or("").as_bytes());
+    let page_no = crate::web::page::page_number(DELIVERIES_PATH, &form)?;
+    let f = DeliveryFilters::read(&form);
+    let states: Vec<&str> = f.state.into_iter().collect();
+    let page = store::deliveries_matching(
         &state.db,
         view,
-        ward_id,
-        &states,
-        Paging::new(Some(200), None),
+        &f.store_filter(&states),
+        crate::web::page::page_paging(page_no),
     )
     .await
     .map_err(fail)?;
     // Every row is of the view's municipality (`admin`'s view names none,
     // and `admin` writes every ward): the page kit decides the button.
     let municipality_id = view.municipality_id().unwrap_or_default();
+    let pager = crate::web::page::Pager::new(
+        DELIVERIES_PATH,
+        &f.kept,
+        page_no,
+        page.total,
+        page.items.len(),
+    );
     let rows = page
         .items
         .into_iter()
@@ -286,22 +393,100 @@ pub async fn deliveries(
             resend: super::RESENDABLE.contains(&d.state.as_str())
                 && d.ward_id
                     .is_some_and(|w| crate::web::page::reader_writes(w, municipality_id)),
+            created_at: tokyo_minute(&d.created_at),
             d,
         })
         .collect();
-    Ok(render(&DeliveriesPage {
-        layout: if city_level {
-            Layout::new("通知メールの送信履歴").crumb("/jobs", "定期処理と通知メール")
-        } else {
-            Layout::new("通知メールの送信履歴")
+    let wards = crate::wards::store::list(&state.db, view, None)
+        .await
+        .map_err(fail)?
+        .into_iter()
+        .map(|w| (w.id.to_string(), w.name));
+    let status = if f.errors.any() {
+        StatusCode::UNPROCESSABLE_ENTITY
+    } else {
+        StatusCode::OK
+    };
+    render_with_status(
+        &DeliveriesPage {
+            layout: if city_level {
+                Layout::new("通知メールの送信履歴").crumb("/jobs", "定期処理と通知メール")
+            } else {
+                Layout::new("通知メールの送信履歴")
+            },
+            rows,
+            wards: crate::web::page::choices(&f.kept, "ward_id", wards),
+            states: crate::web::page::choices(
+                &f.kept,
+                "state",
+                DELIVERY_STATES
+                    .iter()
+                    .map(|s| (s.to_string(), state_label(s).to_string())),
+            ),
+            from: f.kept.value("from").to_string(),
+            to: f.kept.value("to").to_string(),
+            state_filter: f.state.unwrap_or("").to_string(),
+            ward_filter: f.ward_id.map(|w| w.to_string()).unwrap_or_default(),
+            resent: form.non_empty("resent").is_some(),
+            csv_query: f.kept.query_without("page"),
+            pager,
+            errors: f.errors,
         },
-        rows,
-        total: page.total,
-        state_filter: st.unwrap_or("").to_string(),
-        ward_filter: ward_id.map(|w| w.to_string()).unwrap_or_default(),
-        resent: filter.non_empty("resent").is_some(),
-    })?
-    .into_response())
+        status,
+    )
+}
+
+/// `/reminders/deliveries.csv`: the whole delivery log the same filters
+/// select, newest first, with the page's columns and nothing more (no
+/// subjects or bodies); `?encoding=sjis` for Shift_JIS. Unreadable filters
+/// answer a 422 error page naming them, never a different list.
+#[handler]
+pub async fn deliveries_csv(
+    Data(state): Data<&AppState>,
+    view: crate::access::Visible,
+    uri: &Uri,
+) -> PageResult {
+    use crate::report::pages::{csv_fail, csv_fail_at};
+    use crate::spreadsheet::{Cell, Encoding, Table};
+    let form = FormData::parse(uri.query().unwrap_or("").as_bytes());
+    let f = DeliveryFilters::read(&form);
+    if f.errors.any() {
+        return Err(csv_fail(crate::error::AppError::Invalid(f.errors.fields)));
+    }
+    let encoding = Encoding::from_param(form.non_empty("encoding"))
+        .map_err(csv_fail)?
+        .unwrap_or(Encoding::Utf8);
+    let states: Vec<&str> = f.state.into_iter().collect();
+    let all = store::deliveries_matching(&state.db, view, &f.store_filter(&states), Paging::all())
+        .await
+        .map_err(fail)?;
+    let mut table = Table::new(&[
+        "宛先の種類",
+        "宛先",
+        "対応策",
+        "状態",
+        "試行回数",
+        "最後のエラー",
+        "作成日時",
+    ]);
+    for d in &all.items {
+        table.push(vec![
+            Cell::text(if d.recipient_kind == "secretariat" {
+                "事務局"
+            } else {
+                "担当委員"
+            }),
+            Cell::text(&d.recipient),
+            Cell::text(d.items.iter().map(item_line).collect::<Vec<_>>().join("\n")),
+            Cell::text(state_label(&d.state)),
+            Cell::value(d.attempts),
+            Cell::text(d.last_error.as_deref().unwrap_or("")),
+            Cell::value(tokyo_minute(&d.created_at)),
+        ]);
+    }
+    let bytes = table.to_bytes(encoding).map_err(csv_fail_at(Some(uri)))?;
+    let name = format!("通知メールの送信履歴_{}.csv", state.clock.today());
+    Ok(crate::spreadsheet::download(bytes, encoding, &name))
 }
 
 /// `POST /reminders/deliveries/{id}/resend`, the 「再送する」 button beside a

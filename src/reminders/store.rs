@@ -1171,6 +1171,19 @@ fn delivery_from_row(row: &AnyRow) -> Result<Delivery, sqlx::Error> {
     })
 }
 
+/// What the delivery log is narrowed to, within the reader's view.
+#[derive(Debug, Clone, Default)]
+pub struct DeliveryFilter<'a> {
+    /// Only this ward's messages (none when it is outside the view).
+    pub ward_id: Option<i64>,
+    /// Only messages in these states (none: all; at most three).
+    pub states: &'a [&'a str],
+    /// Created on or after this Asia/Tokyo day.
+    pub from: Option<NaiveDate>,
+    /// Created on or before this Asia/Tokyo day.
+    pub to: Option<NaiveDate>,
+}
+
 /// The outbox of the wards `visible` shows, newest first, optionally of
 /// one ward (none outside the view) and/or of some states (none: all).
 pub async fn deliveries(
@@ -1178,6 +1191,22 @@ pub async fn deliveries(
     visible: crate::access::Visible,
     ward_id: Option<i64>,
     states: &[&str],
+    paging: Paging,
+) -> AppResult<Page<Delivery>> {
+    let filter = DeliveryFilter {
+        ward_id,
+        states,
+        ..DeliveryFilter::default()
+    };
+    deliveries_matching(db, visible, &filter, paging).await
+}
+
+/// The outbox of the wards `visible` shows that `f` selects, newest first,
+/// with how many match in all (`Paging::all()`: every one, for the CSV).
+pub async fn deliveries_matching(
+    db: &Db,
+    visible: crate::access::Visible,
+    f: &DeliveryFilter<'_>,
     paging: Paging,
 ) -> AppResult<Page<Delivery>> {
     let mut filter = Filter::default();
@@ -1190,11 +1219,11 @@ pub async fn deliveries(
             [Bind::Int(m)],
         );
     }
-    if let Some(w) = ward_id {
+    if let Some(w) = f.ward_id {
         filter.and("ward_id = ?", [Bind::Int(w)]);
     }
     // The clause is static text: one per list length a caller uses.
-    let clause = match states.len() {
+    let clause = match f.states.len() {
         0 => None,
         1 => Some("state = ?"),
         2 => Some("state IN (?, ?)"),
@@ -1203,7 +1232,20 @@ pub async fn deliveries(
     if let Some(clause) = clause {
         filter.and(
             clause,
-            states.iter().take(3).map(|s| Bind::Text(s.to_string())),
+            f.states.iter().take(3).map(|s| Bind::Text(s.to_string())),
+        );
+    }
+    // Tokyo days as UTC instants; `created_at` is RFC 3339 UTC text.
+    if let Some(d) = f.from {
+        filter.and(
+            "created_at >= ?",
+            [Bind::Text(timestamp(crate::calendar::day_start(d)))],
+        );
+    }
+    if let Some(d) = f.to.and_then(|d| d.succ_opt()) {
+        filter.and(
+            "created_at < ?",
+            [Bind::Text(timestamp(crate::calendar::day_start(d)))],
         );
     }
     // The count rides along as an uncorrelated subquery (evaluated once).
@@ -1236,7 +1278,11 @@ pub async fn deliveries(
         .iter()
         .map(delivery_from_row)
         .collect::<Result<_, _>>()?;
-    attach_items(db, &mut items).await?;
+    // Items by pages of messages: a whole log (the CSV) stays within the
+    // placeholders one statement may carry.
+    for chunk in items.chunks_mut(500) {
+        attach_items(db, chunk).await?;
+    }
     Ok(Page {
         items,
         total,

@@ -15,6 +15,7 @@ mod dates;
 mod instances;
 mod limits;
 mod links;
+mod logs;
 mod meetings;
 mod members;
 mod pages;
