@@ -9,6 +9,72 @@ pub mod store;
 
 pub use crate::access::{Actor, Role, WardScope};
 
+use crate::error::{AppError, AppResult};
+
+/// Where an account sits, as its role asks: what [`check_placement`]
+/// leaves to be looked up.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Placement {
+    /// The installation's operator (運用管理者): no municipality, no ward.
+    Installation,
+    /// A whole municipality (the city, a city-level viewer), which must exist.
+    Municipality(i64),
+    /// One ward, which must belong to the municipality.
+    Ward {
+        /// The municipality given.
+        municipality_id: i64,
+        /// The ward given, to be found in that municipality.
+        ward_id: i64,
+    },
+}
+
+/// The role's placement rules, for a new account of `role` in
+/// `municipality_id` and `ward_id`: the operator belongs to no
+/// municipality; every other role to one; a secretariat or a member to one
+/// of its wards; the city to none of them (a viewer to either). Errors: 422
+/// on the field to correct (`role`, `municipality`, `ward`).
+pub fn check_placement(
+    role: Role,
+    municipality_id: Option<i64>,
+    ward_id: Option<i64>,
+) -> AppResult<Placement> {
+    match (role, municipality_id, ward_id) {
+        (Role::Admin, None, None) => Ok(Placement::Installation),
+        (Role::Admin, _, _) => Err(AppError::invalid(
+            "role",
+            "運用管理者は市区町村に属しません",
+        )),
+        (_, None, _) => Err(AppError::invalid(
+            "municipality",
+            "市区町村を指定してください",
+        )),
+        (Role::Secretariat | Role::Member, _, None) => {
+            Err(AppError::invalid("ward", "区を指定してください"))
+        }
+        (Role::City, _, Some(_)) => Err(AppError::invalid(
+            "ward",
+            "市担当課のアカウントは区を指定しません",
+        )),
+        (_, Some(m), Some(w)) => Ok(Placement::Ward {
+            municipality_id: m,
+            ward_id: w,
+        }),
+        (_, Some(m), None) => Ok(Placement::Municipality(m)),
+    }
+}
+
+/// A new account's address, already normalised: it has an `@` and at most
+/// 254 bytes. Errors: 422 on `email`.
+pub fn check_email(normalized: &str) -> AppResult<()> {
+    if !normalized.contains('@') || normalized.len() > 254 {
+        return Err(AppError::invalid(
+            "email",
+            "メールアドレスの形式が正しくありません",
+        ));
+    }
+    Ok(())
+}
+
 /// Where to go after signing in: the page that asked (`next`), when it is
 /// a path of this site (`/…`, not `//host` or `/\host`, no control
 /// characters or spaces, not the sign-in page itself); home otherwise, so a
@@ -102,6 +168,59 @@ mod tests {
             "wards/1",
         ] {
             assert_eq!(after_sign_in(bad), "/", "{bad:?}");
+        }
+    }
+
+    #[test]
+    fn each_role_sits_where_it_belongs() {
+        use Role::{Admin, City, Member, Secretariat, Viewer};
+        let ward = Placement::Ward {
+            municipality_id: 10,
+            ward_id: 1,
+        };
+        assert_eq!(
+            check_placement(Admin, None, None).unwrap(),
+            Placement::Installation
+        );
+        assert_eq!(
+            check_placement(City, Some(10), None).unwrap(),
+            Placement::Municipality(10)
+        );
+        for role in [Secretariat, Member, Viewer] {
+            assert_eq!(check_placement(role, Some(10), Some(1)).unwrap(), ward);
+        }
+        assert_eq!(
+            check_placement(Viewer, Some(10), None).unwrap(),
+            Placement::Municipality(10)
+        );
+        for (role, m, w, field) in [
+            (Admin, Some(10), None, "role"),
+            (Admin, None, Some(1), "role"),
+            (City, None, None, "municipality"),
+            (Secretariat, None, Some(1), "municipality"),
+            (Viewer, None, None, "municipality"),
+            (Secretariat, Some(10), None, "ward"),
+            (Member, Some(10), None, "ward"),
+            (City, Some(10), Some(1), "ward"),
+        ] {
+            let err = check_placement(role, m, w).unwrap_err();
+            assert_eq!(err.status(), 422, "{role:?} {m:?} {w:?}");
+            assert_eq!(err.field_errors()[0].field, field, "{role:?} {m:?} {w:?}");
+        }
+    }
+
+    #[test]
+    fn an_address_needs_an_at_and_fits_254_bytes() {
+        assert!(check_email("taro@example.jp").is_ok());
+        let long = format!("{}@example.jp", "a".repeat(243));
+        assert_eq!(long.len(), 254);
+        assert!(check_email(&long).is_ok());
+        let longer = format!("a{long}");
+        for bad in ["taro.example.jp", "", longer.as_str()] {
+            assert_eq!(
+                check_email(bad).unwrap_err().field_errors()[0].field,
+                "email"
+            );
         }
     }
 

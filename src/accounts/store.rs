@@ -1,11 +1,13 @@
-//! Accounts, sessions, API tokens and login throttling: their SQL, and only it.
+//! Accounts, sessions, API tokens and login throttling: their SQL. Rules
+//! (where a role sits, an address's shape) are pure functions in `mod.rs`
+//! that the store calls.
 
 use chrono::{DateTime, Utc};
 use sqlx::Row;
 use sqlx::any::AnyRow;
 
 use super::secret::{random_token, token_hash};
-use super::{Actor, Role};
+use super::{Actor, Placement, Role};
 use crate::access::store::{member_scope, ward_scope};
 use crate::audit::{self, Entry};
 use crate::db::{Db, Tx, timestamp};
@@ -41,32 +43,22 @@ pub fn normalize_email(email: &str) -> String {
     }
 }
 
-/// Checks the scope a role needs and that the ward belongs to the municipality.
+/// Looks up what the role's placement ([`super::check_placement`]) needs:
+/// that the ward belongs to the municipality, or that the municipality
+/// exists.
 async fn check_scope(db: &Db, new: &NewAccount) -> AppResult<()> {
-    match (new.role, new.municipality_id, new.ward_id) {
-        (Role::Admin, None, None) => Ok(()),
-        (Role::Admin, _, _) => Err(AppError::invalid(
-            "role",
-            "運用管理者は市区町村に属しません",
-        )),
-        (_, None, _) => Err(AppError::invalid(
-            "municipality",
-            "市区町村を指定してください",
-        )),
-        (Role::Secretariat | Role::Member, _, None) => {
-            Err(AppError::invalid("ward", "区を指定してください"))
-        }
-        (Role::City, _, Some(_)) => Err(AppError::invalid(
-            "ward",
-            "市担当課のアカウントは区を指定しません",
-        )),
+    match super::check_placement(new.role, new.municipality_id, new.ward_id)? {
+        Placement::Installation => Ok(()),
         // Another municipality's ward answers like one that does not
         // exist: whether it exists does not leak to a city account.
-        (_, Some(m), Some(w)) => match ward_scope(db, w).await? {
+        Placement::Ward {
+            municipality_id: m,
+            ward_id: w,
+        } => match ward_scope(db, w).await? {
             Some(ward) if ward.municipality_id == m => Ok(()),
             _ => Err(AppError::invalid("ward", "区がその市区町村にありません")),
         },
-        (_, Some(m), None) => {
+        Placement::Municipality(m) => {
             if crate::access::store::municipality_exists(db, m).await? {
                 Ok(())
             } else {
@@ -76,6 +68,11 @@ async fn check_scope(db: &Db, new: &NewAccount) -> AppResult<()> {
     }
 }
 
+/// Creates an account (checked: its address, [`super::check_email`]; its
+/// role's placement, [`super::check_placement`], and what that needs
+/// looked up) with its audit row, in one transaction; returns its id.
+/// Errors: 422, 404 for a municipality that does not exist, 409 on an
+/// address already in use.
 pub async fn create(
     db: &Db,
     new: &NewAccount,
@@ -122,13 +119,7 @@ pub async fn invite(
 }
 
 async fn check_new(db: &Db, new: &NewAccount) -> AppResult<()> {
-    let email = normalize_email(&new.email);
-    if !email.contains('@') || email.len() > 254 {
-        return Err(AppError::invalid(
-            "email",
-            "メールアドレスの形式が正しくありません",
-        ));
-    }
+    super::check_email(&normalize_email(&new.email))?;
     check_scope(db, new).await
 }
 

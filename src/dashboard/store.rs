@@ -199,7 +199,7 @@ pub async fn for_ward_page(
     let postponed = postponed(db, ward_id, period).await?;
     let previous_topics = topics.pop().unwrap_or_default();
     let current_topics: HashSet<i64> = topics.pop().unwrap_or_default().into_iter().collect();
-    let derived = survey::store::derived_from(&previous_topics, &then);
+    let derived = survey::derived_from(&previous_topics, &then);
     let survey = survey::store::get_with_derived(db, &ward, previous, derived).await?;
     let mut board = assemble(
         ward,

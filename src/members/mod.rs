@@ -74,6 +74,26 @@ pub fn names(list: &[Member]) -> std::collections::BTreeMap<i64, String> {
     list.iter().map(|m| (m.id, m.name.clone())).collect()
 }
 
+/// Checks that every id of `ids` is a member of the ward `ward_id`, given
+/// the ward of each member found (`wards_of`: member id → ward id; an id
+/// not in it does not exist). A member of another ward answers like one
+/// that does not exist: existence does not leak. `field` names the input.
+/// Errors: 422 naming the first id that is not the ward's.
+pub fn check_in_ward(
+    ward_id: i64,
+    ids: &[i64],
+    wards_of: &std::collections::HashMap<i64, i64>,
+    field: &str,
+) -> AppResult<()> {
+    match ids.iter().find(|id| wards_of.get(id) != Some(&ward_id)) {
+        None => Ok(()),
+        Some(id) => Err(AppError::invalid(
+            field,
+            format!("委員(ID {id})はこの区の委員ではありません"),
+        )),
+    }
+}
+
 impl Member {
     /// This member with a patch applied, checked.
     pub fn patched(&self, patch: &MemberPatch) -> AppResult<Member> {
@@ -181,6 +201,24 @@ mod tests {
         ] {
             let err = m(bad).validate().unwrap_err();
             assert_eq!(err.field_errors()[0].field, "email", "{bad}");
+        }
+    }
+
+    #[test]
+    fn every_id_must_be_a_member_of_this_ward() {
+        let wards_of = std::collections::HashMap::from([(1, 10), (2, 10), (3, 20)]);
+        assert!(check_in_ward(10, &[], &wards_of, "attendees").is_ok());
+        assert!(check_in_ward(10, &[1, 2, 1], &wards_of, "attendees").is_ok());
+        // Another ward's member and one that does not exist answer alike.
+        for (ids, named) in [(vec![1, 3], 3), (vec![4, 3], 4)] {
+            let err = check_in_ward(10, &ids, &wards_of, "attendees").unwrap_err();
+            assert_eq!(err.status(), 422);
+            let e = &err.field_errors()[0];
+            assert_eq!(e.field, "attendees");
+            assert_eq!(
+                e.message,
+                format!("委員(ID {named})はこの区の委員ではありません")
+            );
         }
     }
 

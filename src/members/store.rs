@@ -1,4 +1,6 @@
-//! SQL for members.
+//! SQL for members. `store.rs` is SQL, row mapping and the transaction of
+//! one use case; rules (a member's checks, whose member an id is) are pure
+//! functions in `mod.rs` that stores call.
 
 use chrono::{DateTime, Utc};
 use serde_json::json;
@@ -159,8 +161,9 @@ pub async fn update(
     Ok(after)
 }
 
-/// Checks, inside a transaction, that every id is a member of `ward_id`;
-/// `field` names the input for the error message.
+/// Checks, inside a transaction, that every id is a member of `ward_id`
+/// (the rule: [`super::check_in_ward`]); `field` names the input for the
+/// error message. Errors: 422.
 pub async fn ensure_in_ward(tx: &mut Tx, ward_id: i64, ids: &[i64], field: &str) -> AppResult<()> {
     if ids.is_empty() {
         return Ok(());
@@ -181,18 +184,5 @@ pub async fn ensure_in_ward(tx: &mut Tx, ward_id: i64, ids: &[i64], field: &str)
         .iter()
         .map(|r| Ok((r.try_get("id")?, r.try_get("ward_id")?)))
         .collect::<Result<_, sqlx::Error>>()?;
-    for id in ids {
-        match wards.get(id) {
-            // A member of another ward answers like one that does not
-            // exist: existence does not leak.
-            Some(w) if *w == ward_id => {}
-            _ => {
-                return Err(AppError::invalid(
-                    field,
-                    format!("委員(ID {id})はこの区の委員ではありません"),
-                ));
-            }
-        }
-    }
-    Ok(())
+    super::check_in_ward(ward_id, ids, &wards, field)
 }

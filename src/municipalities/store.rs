@@ -1,4 +1,6 @@
-//! SQL for municipalities.
+//! SQL for municipalities. `store.rs` is SQL, row mapping and the
+//! transaction of one use case; rules (the wards a new one gets, what makes
+//! one a single area) are pure functions in `mod.rs` that stores call.
 
 use chrono::{DateTime, Utc};
 use sqlx::Row;
@@ -23,7 +25,7 @@ fn from_row(row: &AnyRow) -> Result<Municipality, sqlx::Error> {
     Ok(Municipality {
         id: row.try_get("id")?,
         name: row.try_get("name")?,
-        single_area: ward_count == 1 && single == 1,
+        single_area: super::single_area(ward_count, single),
         ward_count,
     })
 }
@@ -72,11 +74,7 @@ pub async fn create(
     .fetch_one(&mut *tx)
     .await
     .map_err(unique_violation("同じ名称の自治体が既に登録されています"))?;
-    let wards: Vec<&str> = if new.wards.is_empty() {
-        vec![name]
-    } else {
-        new.wards.iter().map(|w| w.trim()).collect()
-    };
+    let wards = new.ward_names();
     for (i, ward) in wards.iter().enumerate() {
         sqlx::query("INSERT INTO wards (municipality_id, name, sort_order, created_at) VALUES ($1, $2, $3, $4)")
             .bind(id)

@@ -321,7 +321,7 @@ pub fn build(input: Input<'_>) -> Report {
             &steps,
         ),
     });
-    let empty = survey::store::empty_derived();
+    let empty = survey::empty_derived();
     let derived: Vec<&Vec<DerivedTopic>> = input
         .submitted
         .iter()

@@ -2,20 +2,26 @@
 //! city: typed catalogues with the exact wording of 資料1, the answers'
 //! shape, and the rules a draft and a submission must meet. (イ)'s
 //! 会議の内容 and 対応策の具体化 are not answered here: they are derived
-//! from the meetings and countermeasures of the period (`store::derived`).
+//! from the meetings and countermeasures of the period ([`derived_from`],
+//! read by `store::derived`).
 
 pub mod api;
 pub mod pages;
 pub mod sample;
 pub mod store;
 
+use std::collections::{BTreeSet, HashMap};
+
 use chrono::NaiveDate;
 use serde::Serialize;
 
+use crate::access::{CityOf, WardWrite};
 use crate::calendar::{self, Period};
+use crate::countermeasures::Stage;
 use crate::error::{AppError, AppResult, FieldError};
 use crate::labels::label_enum;
 use crate::text::MultiLine;
+use crate::topics::TOPICS;
 
 label_enum! {
     /// The four-level 実施状況 of (イ)(ウ)(エ). The two plans are stored
@@ -506,7 +512,7 @@ pub struct DerivedTopic {
     pub covered: bool,
     /// 「あてはまる」 or 「あてはまらない」.
     pub coverage_label: String,
-    pub stage: crate::countermeasures::Stage,
+    pub stage: Stage,
     /// The report's wording of the stage.
     pub stage_label: String,
 }
@@ -552,19 +558,87 @@ pub fn check_editable(stored: Option<SurveyStatus>) -> AppResult<()> {
 /// the audit action, or why it may not. Only saved draft answers are
 /// submitted; only submitted ones are sent back (差し戻し) as a draft.
 pub fn status_change(stored: Option<SurveyStatus>, to: SurveyStatus) -> AppResult<&'static str> {
-    match (stored, to) {
-        (None, SurveyStatus::Submitted) => Err(AppError::Conflict(
-            "回答が保存されていません。先に下書きを保存してください".into(),
-        )),
-        (Some(SurveyStatus::Submitted), SurveyStatus::Submitted) => {
-            Err(AppError::Conflict("この期間の回答は提出済みです".into()))
-        }
-        (Some(SurveyStatus::Draft), SurveyStatus::Submitted) => Ok("submit"),
-        (Some(SurveyStatus::Submitted), SurveyStatus::Draft) => Ok("reopen"),
-        (_, SurveyStatus::Draft) => Err(AppError::Conflict(
-            "提出されていない回答は差し戻せません".into(),
-        )),
+    match stored {
+        Some(from) => from.change_to(to),
+        None => Err(never_saved(to)),
     }
+}
+
+/// Why a survey never saved may not move to `to` (409): there is nothing
+/// to submit, and nothing submitted to send back.
+pub fn never_saved(to: SurveyStatus) -> AppError {
+    match to {
+        SurveyStatus::Submitted => {
+            AppError::Conflict("回答が保存されていません。先に下書きを保存してください".into())
+        }
+        SurveyStatus::Draft => AppError::Conflict("提出されていない回答は差し戻せません".into()),
+    }
+}
+
+impl SurveyStatus {
+    /// A saved survey's move from this status to `to`: the audit action
+    /// (`submit`, `reopen`), or why it may not (409: already submitted, or
+    /// not submitted so not to be sent back). [`status_change`] for a
+    /// survey that is saved.
+    pub fn change_to(self, to: SurveyStatus) -> AppResult<&'static str> {
+        match (self, to) {
+            (SurveyStatus::Draft, SurveyStatus::Submitted) => Ok("submit"),
+            (SurveyStatus::Submitted, SurveyStatus::Draft) => Ok("reopen"),
+            (SurveyStatus::Submitted, SurveyStatus::Submitted) => {
+                Err(AppError::Conflict("この期間の回答は提出済みです".into()))
+            }
+            (SurveyStatus::Draft, SurveyStatus::Draft) => Err(never_saved(SurveyStatus::Draft)),
+        }
+    }
+}
+
+/// Only the city of the ward's own municipality sends a ward's survey back
+/// (`city`: the city scope the caller holds; `ward`: the survey's ward).
+/// Errors: 403 for another municipality's city.
+pub fn check_reopener(city: &CityOf, ward: &WardWrite) -> AppResult<()> {
+    if city.municipality_id() != ward.municipality_id() {
+        return Err(AppError::Forbidden);
+    }
+    Ok(())
+}
+
+/// (イ)'s 会議の内容 wording: 「あてはまる」 when a meeting of the period
+/// covered the topic, 「あてはまらない」 otherwise.
+pub fn coverage_label(covered: bool) -> &'static str {
+    if covered {
+        "あてはまる"
+    } else {
+        "あてはまらない"
+    }
+}
+
+/// One ward's (イ), a row per topic of [`TOPICS`] in its order: `covered`
+/// holds the topic numbers its meetings of the period covered, `stages` its
+/// most advanced stage per topic number at the period's end; a topic with
+/// no countermeasure stands at [`Stage::Identified`].
+pub fn derived_from(covered: &BTreeSet<i64>, stages: &HashMap<i64, Stage>) -> Vec<DerivedTopic> {
+    TOPICS
+        .iter()
+        .map(|t| {
+            let number = i64::from(t.number);
+            let is_covered = covered.contains(&number);
+            let stage = stages.get(&number).copied().unwrap_or(Stage::Identified);
+            DerivedTopic {
+                number,
+                label: t.label.to_string(),
+                covered: is_covered,
+                coverage_label: coverage_label(is_covered).into(),
+                stage,
+                stage_label: stage.report_label().into(),
+            }
+        })
+        .collect()
+}
+
+/// The (イ) of a ward with no meetings or countermeasures: no topic
+/// covered, every one at [`Stage::Identified`].
+pub fn empty_derived() -> Vec<DerivedTopic> {
+    derived_from(&BTreeSet::new(), &HashMap::new())
 }
 
 /// The city's summaries fit their field (each at most [`MAX_TEXT`] characters).
@@ -690,5 +764,67 @@ mod tests {
         assert!(a.clone().normalized(p(), true).is_err());
         a.training.planned_this_year = true;
         assert!(a.normalized(p(), true).is_ok());
+    }
+
+    #[test]
+    fn a_saved_survey_moves_as_status_change_says_and_one_never_saved_never_moves() {
+        use SurveyStatus::{Draft, Submitted};
+        for from in [Draft, Submitted] {
+            for to in [Draft, Submitted] {
+                let direct = from.change_to(to).map_err(|e| e.to_string());
+                let whole = status_change(Some(from), to).map_err(|e| e.to_string());
+                assert_eq!(direct, whole, "{from:?} → {to:?}");
+            }
+        }
+        for to in [Draft, Submitted] {
+            let whole = status_change(None, to).unwrap_err();
+            assert_eq!(never_saved(to).to_string(), whole.to_string());
+            assert_eq!(never_saved(to).status(), 409);
+        }
+        assert!(
+            never_saved(Submitted)
+                .to_string()
+                .contains("先に下書きを保存")
+        );
+        assert!(never_saved(Draft).to_string().contains("差し戻せません"));
+    }
+
+    #[test]
+    fn only_the_city_of_the_wards_own_municipality_sends_a_survey_back() {
+        let op = crate::access::operator();
+        let ward = op.ward_write(1, 10);
+        assert!(check_reopener(&op.city_of(10), &ward).is_ok());
+        let other = check_reopener(&op.city_of(20), &ward).unwrap_err();
+        assert_eq!(other.status(), 403);
+    }
+
+    #[test]
+    fn i_has_a_row_per_topic_with_its_coverage_and_stage() {
+        let covered = BTreeSet::from([2, 5]);
+        let stages = HashMap::from([(2, Stage::Evaluated), (3, Stage::Planned)]);
+        let rows = derived_from(&covered, &stages);
+        assert_eq!(rows.len(), TOPICS.len());
+        let numbers: Vec<i64> = rows.iter().map(|r| r.number).collect();
+        let expected: Vec<i64> = TOPICS.iter().map(|t| i64::from(t.number)).collect();
+        assert_eq!(numbers, expected);
+        let row = |n: i64| rows.iter().find(|r| r.number == n).unwrap();
+        assert!(row(2).covered && row(5).covered && !row(3).covered);
+        assert_eq!(row(2).coverage_label, "あてはまる");
+        assert_eq!(row(3).coverage_label, "あてはまらない");
+        assert_eq!(row(2).stage, Stage::Evaluated);
+        assert_eq!(row(3).stage, Stage::Planned);
+        assert_eq!(row(5).stage, Stage::Identified);
+        assert_eq!(row(3).stage_label, Stage::Planned.report_label());
+        assert_eq!(row(1).label, TOPICS[0].label);
+    }
+
+    #[test]
+    fn a_ward_without_records_covers_nothing_and_stands_at_the_first_stage() {
+        let rows = empty_derived();
+        assert_eq!(rows.len(), TOPICS.len());
+        assert!(rows.iter().all(|r| !r.covered
+            && r.coverage_label == "あてはまらない"
+            && r.stage == Stage::Identified
+            && r.stage_label == Stage::Identified.report_label()));
     }
 }

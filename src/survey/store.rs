@@ -1,5 +1,6 @@
-//! SQL for survey answers and the city's summaries, and the derivation of
-//! (イ)'s topics and stages from meetings and countermeasures. `store.rs` is
+//! SQL for survey answers and the city's summaries, and the reading of
+//! (イ)'s records (the meetings' topics and the countermeasures' stages,
+//! which `mod.rs` turns into rows). `store.rs` is
 //! SQL, row mapping and the transaction of one use case; a store may call
 //! another concept's `*_in(tx, …)` store functions so a use case writes in
 //! one transaction; rules (what a value must be, what a change implies) are
@@ -20,7 +21,6 @@ use crate::countermeasures::Stage;
 use crate::db::{Db, Tx, timestamp};
 use crate::error::{AppError, AppResult};
 use crate::text::MultiLine;
-use crate::topics::TOPICS;
 use crate::wards::Ward;
 
 fn decode(text: &str) -> AppResult<SurveyAnswers> {
@@ -81,8 +81,9 @@ async fn load(
     }))
 }
 
-/// (イ) per ward: the topics covered by meetings held in the period, and
-/// the stage per topic at the period's end.
+/// (イ) per ward (see [`super::derived_from`]): the topics covered by
+/// meetings held in the period, and the stage per topic at the period's
+/// end; only wards with a meeting or a countermeasure have an entry.
 pub async fn derived(db: &Db, period: Period) -> AppResult<HashMap<i64, Vec<DerivedTopic>>> {
     let mut covered: HashMap<i64, BTreeSet<i64>> = HashMap::new();
     for (ward, topic) in
@@ -90,52 +91,24 @@ pub async fn derived(db: &Db, period: Period) -> AppResult<HashMap<i64, Vec<Deri
     {
         covered.entry(ward).or_default().insert(topic);
     }
-    let mut stages: HashMap<(i64, i64), Stage> = HashMap::new();
+    let mut stages: HashMap<i64, HashMap<i64, Stage>> = HashMap::new();
     for (ward, topic, stage) in
         crate::countermeasures::store::stages_at(db, None, period.end()).await?
     {
-        stages.insert((ward, topic), stage);
+        stages.entry(ward).or_default().insert(topic, stage);
     }
-    let wards: BTreeSet<i64> = covered
-        .keys()
-        .copied()
-        .chain(stages.keys().map(|(w, _)| *w))
-        .collect();
+    let wards: BTreeSet<i64> = covered.keys().chain(stages.keys()).copied().collect();
+    let (none_covered, no_stages) = (BTreeSet::new(), HashMap::new());
     Ok(wards
         .into_iter()
-        .map(|w| (w, derived_rows(w, &covered, &stages)))
-        .collect())
-}
-
-fn derived_rows(
-    ward: i64,
-    covered: &HashMap<i64, BTreeSet<i64>>,
-    stages: &HashMap<(i64, i64), Stage>,
-) -> Vec<DerivedTopic> {
-    TOPICS
-        .iter()
-        .map(|t| {
-            let number = i64::from(t.number);
-            let is_covered = covered.get(&ward).is_some_and(|s| s.contains(&number));
-            let stage = stages
-                .get(&(ward, number))
-                .copied()
-                .unwrap_or(Stage::Identified);
-            DerivedTopic {
-                number,
-                label: t.label.to_string(),
-                covered: is_covered,
-                coverage_label: if is_covered {
-                    "あてはまる"
-                } else {
-                    "あてはまらない"
-                }
-                .into(),
-                stage,
-                stage_label: stage.report_label().into(),
-            }
+        .map(|w| {
+            let rows = super::derived_from(
+                covered.get(&w).unwrap_or(&none_covered),
+                stages.get(&w).unwrap_or(&no_stages),
+            );
+            (w, rows)
         })
-        .collect()
+        .collect())
 }
 
 /// [`derived`] for one ward, reading only its own records.
@@ -156,12 +129,7 @@ pub async fn derived_for_ward(
             .into_iter()
             .map(|(_, t, s)| (t, s))
             .collect();
-    Ok(derived_from(&covered, &stages))
-}
-
-/// The derived rows of a ward with no meetings or countermeasures.
-pub fn empty_derived() -> Vec<DerivedTopic> {
-    derived_rows(0, &HashMap::new(), &HashMap::new())
+    Ok(super::derived_from(&covered, &stages))
 }
 
 /// A ward's survey for a period; a blank draft when nothing is saved yet.
@@ -176,7 +144,7 @@ pub async fn get_for(db: &Db, ward: &Ward, period: Period) -> AppResult<Survey> 
     get_with_derived(db, ward, period, derived).await
 }
 
-/// [`get_for`] with (イ) already derived (see [`derived_from`]).
+/// [`get_for`] with (イ) already derived (see [`super::derived_from`]).
 pub async fn get_with_derived(
     db: &Db,
     ward: &Ward,
@@ -187,13 +155,6 @@ pub async fn get_with_derived(
     let stored = load(&mut conn, ward.id, period).await?;
     drop(conn);
     Ok(survey_of(ward, period, stored, derived))
-}
-
-/// One ward's (イ) from the topics its meetings of the period covered and
-/// its most advanced stage per topic at the period's end.
-pub fn derived_from(covered: &BTreeSet<i64>, stages: &HashMap<i64, Stage>) -> Vec<DerivedTopic> {
-    let stages = stages.iter().map(|(t, s)| ((0, *t), *s)).collect();
-    derived_rows(0, &HashMap::from([(0, covered.clone())]), &stages)
 }
 
 fn survey_of(
@@ -285,23 +246,13 @@ pub async fn submit(
 ) -> AppResult<Survey> {
     let ward_id = scope.ward_id();
     let mut tx = db.begin_write().await?;
-    let stored = load(&mut tx, ward_id, period).await?;
-    let action = super::status_change(stored.as_ref().map(|s| s.status), SurveyStatus::Submitted)?;
-    // `status_change` refuses a survey never saved: there is one here.
-    let Some(stored) = stored else {
-        return Err(AppError::NotFound("調査の回答"));
-    };
+    let to = SurveyStatus::Submitted;
+    let stored = load(&mut tx, ward_id, period)
+        .await?
+        .ok_or_else(|| super::never_saved(to))?;
+    let action = stored.status.change_to(to)?;
     stored.answers.clone().normalized(period, true)?;
-    set_status(
-        tx,
-        db,
-        scope,
-        period,
-        stored.id,
-        (SurveyStatus::Submitted, action),
-        now,
-    )
-    .await
+    set_status(tx, db, scope, period, stored.id, (to, action), now).await
 }
 
 /// The city sends a submitted survey back to the ward as a draft: only the
@@ -314,33 +265,21 @@ pub async fn reopen(
     period: Period,
     now: DateTime<Utc>,
 ) -> AppResult<Survey> {
-    if city.municipality_id() != scope.municipality_id() {
-        return Err(AppError::Forbidden);
-    }
+    super::check_reopener(city, scope)?;
     let ward_id = scope.ward_id();
+    let to = SurveyStatus::Draft;
     let mut tx = db.begin_write().await?;
-    let stored = load(&mut tx, ward_id, period).await?;
-    let action = super::status_change(stored.as_ref().map(|s| s.status), SurveyStatus::Draft)?;
-    // `status_change` sends back only a submitted survey: there is one here.
-    let Some(stored) = stored else {
-        return Err(AppError::NotFound("調査の回答"));
-    };
-    set_status(
-        tx,
-        db,
-        scope,
-        period,
-        stored.id,
-        (SurveyStatus::Draft, action),
-        now,
-    )
-    .await
+    let stored = load(&mut tx, ward_id, period)
+        .await?
+        .ok_or_else(|| super::never_saved(to))?;
+    let action = stored.status.change_to(to)?;
+    set_status(tx, db, scope, period, stored.id, (to, action), now).await
 }
 
 /// The shared end of [`submit`] and [`reopen`]: moves the stored survey
 /// `survey_id` to `to` (stamping `submitted_at` when submitting, clearing it
 /// when sent back) with its audit row (`action`, from
-/// [`super::status_change`]), commits, and reads the survey back.
+/// [`SurveyStatus::change_to`]), commits, and reads the survey back.
 async fn set_status(
     mut tx: Tx,
     db: &Db,

@@ -1,12 +1,13 @@
-//! SQL for wards.
+//! SQL for wards. `store.rs` is SQL, row mapping and the transaction of
+//! one use case; rules (who may rename, what a patch resolves to) are pure
+//! functions in `mod.rs` that stores call.
 
 use chrono::{DateTime, Utc};
-use poem_openapi::types::MaybeUndefined;
 use serde_json::json;
 use sqlx::Row;
 use sqlx::any::AnyRow;
 
-use super::{NewWard, Ward, WardPatch};
+use super::{NewWard, Ward, WardPatch, WardSettings};
 use crate::access::{CityOf, Visible, WardRead, WardWrite};
 use crate::audit;
 use crate::db::{Bind, Db, Filter, bind_all, timestamp};
@@ -24,6 +25,10 @@ fn from_row(row: &AnyRow) -> Result<Ward, sqlx::Error> {
         sort_order: row.try_get("sort_order")?,
         secretariat_email: row.try_get("secretariat_email")?,
     })
+}
+
+fn audit_view(w: &WardSettings) -> serde_json::Value {
+    json!({ "name": w.name, "sort_order": w.sort_order, "secretariat_email": w.secretariat_email })
 }
 
 /// The wards `visible` shows, optionally only those of one municipality,
@@ -67,18 +72,9 @@ async fn get_by_id(db: &Db, id: i64) -> AppResult<Ward> {
 /// must be the same one). Errors: 422 on a bad name or another
 /// municipality, 409 on a duplicate name.
 pub async fn create(db: &Db, city: &CityOf, new: &NewWard, now: DateTime<Utc>) -> AppResult<Ward> {
-    new.validate()?;
-    if city.municipality_id() != new.municipality_id {
-        return Err(AppError::invalid(
-            "municipality_id",
-            "指定された自治体は存在しません",
-        ));
-    }
+    new.check_for(city)?;
     if !crate::access::store::municipality_exists(db, new.municipality_id).await? {
-        return Err(AppError::invalid(
-            "municipality_id",
-            "指定された自治体は存在しません",
-        ));
+        return Err(super::unknown_municipality());
     }
     let mut tx = db.begin_write().await?;
     let id: i64 = sqlx::query_scalar(
@@ -119,48 +115,28 @@ pub async fn update(
     patch.validate()?;
     let id = ward.ward_id();
     let mut tx = db.begin_write().await?;
-    let before = sqlx::query("SELECT name, sort_order, secretariat_email FROM wards WHERE id = $1")
+    let row = sqlx::query("SELECT name, sort_order, secretariat_email FROM wards WHERE id = $1")
         .bind(id)
         .fetch_optional(&mut *tx)
         .await?
         .ok_or(AppError::NotFound("区"))?;
-    let old_name: String = before.try_get("name")?;
-    let old_order: i64 = before.try_get("sort_order")?;
-    let renames = patch.name.as_deref().is_some_and(|n| n.trim() != old_name);
-    if renames && renamer.is_none_or(|c| c.municipality_id() != ward.municipality_id()) {
-        return Err(AppError::Forbidden);
-    }
-    let name = patch
-        .name
-        .as_deref()
-        .map(str::trim)
-        .unwrap_or(&old_name)
-        .to_string();
-    let order = patch.sort_order.unwrap_or(old_order);
-    let old_email: Option<String> = before.try_get("secretariat_email")?;
-    let email = match &patch.secretariat_email {
-        MaybeUndefined::Undefined => old_email.clone(),
-        MaybeUndefined::Null => None,
-        // Folded as the one address rule folds it (validated above).
-        MaybeUndefined::Value(v) => crate::email::check(v)
-            .map(|c| c.address)
-            .ok()
-            .filter(|v| !v.is_empty()),
+    let before = WardSettings {
+        name: row.try_get("name")?,
+        sort_order: row.try_get("sort_order")?,
+        secretariat_email: row.try_get("secretariat_email")?,
     };
+    let after = patch.applied(&before, ward, renamer)?;
     sqlx::query(
         "UPDATE wards SET name = $1, sort_order = $2, secretariat_email = $3 WHERE id = $4",
     )
-    .bind(name.as_str())
-    .bind(order)
-    .bind(email.clone())
+    .bind(after.name.as_str())
+    .bind(after.sort_order)
+    .bind(after.secretariat_email.clone())
     .bind(id)
     .execute(&mut *tx)
     .await
     .map_err(unique_violation("同じ名称の区が既に登録されています"))?;
-    let changes = audit::diff(
-        &json!({ "name": old_name, "sort_order": old_order, "secretariat_email": old_email }),
-        &json!({ "name": name, "sort_order": order, "secretariat_email": email }),
-    );
+    let changes = audit::diff(&audit_view(&before), &audit_view(&after));
     let entry = audit::Entry {
         ward_id: Some(id),
         entity: "ward",
