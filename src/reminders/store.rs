@@ -1,6 +1,8 @@
 //! SQL for reminders: the candidates, the outbox and its history, job runs,
 //! per-municipality settings. Every outbox state change writes its
-//! `outbox_events` row in the same transaction.
+//! `outbox_events` row in the same transaction. As every `store.rs`: SQL,
+//! row mapping and the transaction of one use case; the schedule's rules
+//! (who is owed what, when) are pure functions in `mod.rs`.
 
 use std::collections::HashMap;
 
