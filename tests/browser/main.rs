@@ -626,6 +626,9 @@ async fn a_secretariat_day_and_the_city_report_work_in_a_real_browser_and_pass_a
             b.text("main").await
         );
         b.axe(name).await;
+        if let Some(shot) = path.strip_prefix('/').filter(|p| !p.contains('/')) {
+            b.screenshot(&format!("20-{shot}")).await;
+        }
     }
     b.screenshot("20-deliveries").await;
 
