@@ -78,18 +78,24 @@ pub async fn all_countermeasures(
     ward: &WardRead,
     today: NaiveDate,
 ) -> AppResult<Vec<Countermeasure>> {
-    let mut items = countermeasures::store::list(
-        db,
-        ward,
-        countermeasures::store::CountermeasureQuery {
-            include_archived: true,
-            ..Default::default()
-        },
-        today,
-        Paging::all(),
-    )
-    .await?
-    .items;
+    let all = countermeasures::store::CountermeasureQuery {
+        include_archived: true,
+        ..Default::default()
+    };
+    countermeasures(db, ward, all, today).await
+}
+
+/// A ward's countermeasures that `query` keeps, all of them (no paging),
+/// oldest first: a filtered export.
+pub async fn countermeasures(
+    db: &Db,
+    ward: &WardRead,
+    query: countermeasures::store::CountermeasureQuery,
+    today: NaiveDate,
+) -> AppResult<Vec<Countermeasure>> {
+    let mut items = countermeasures::store::list(db, ward, query, today, Paging::all())
+        .await?
+        .items;
     items.sort_by_key(|c| c.id);
     Ok(items)
 }

@@ -376,6 +376,39 @@ pub fn page_paging(page: i64) -> crate::paging::Paging {
     }
 }
 
+/// The links to the CSV export of a list at `path`, carrying the list's
+/// filters (not its page, nor an encoding): the whole filtered list, in
+/// UTF-8 for Excel (the default) and in Shift_JIS.
+#[derive(Debug, Clone)]
+pub struct ExportLinks {
+    pub utf8: String,
+    pub sjis: String,
+}
+
+impl ExportLinks {
+    /// The export at `path` (e.g. `/wards/1/meetings.csv`) of the list
+    /// whose filters are `filter`.
+    pub fn new(path: &str, filter: &FormData) -> Self {
+        let query = form_urlencoded::Serializer::new(String::new())
+            .extend_pairs(
+                filter
+                    .pairs
+                    .iter()
+                    .filter(|(k, v)| k != "page" && k != "encoding" && !v.is_empty()),
+            )
+            .finish();
+        let (utf8, sjis) = if query.is_empty() {
+            (path.to_string(), format!("{path}?encoding=sjis"))
+        } else {
+            (
+                format!("{path}?{query}"),
+                format!("{path}?{query}&encoding=sjis"),
+            )
+        };
+        Self { utf8, sjis }
+    }
+}
+
 /// One link of the page numbers; `number` None is a gap (…).
 #[derive(Debug, Clone)]
 pub struct PageLink {

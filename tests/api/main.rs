@@ -18,6 +18,7 @@ mod links;
 mod meetings;
 mod members;
 mod pages;
+mod paging;
 mod postponed;
 mod process;
 mod reminders;
