@@ -1,9 +1,10 @@
 //! CSV downloads of a ward's lists: `/wards/{id}/members.csv`,
 //! `/wards/{id}/meetings.csv`, `/wards/{id}/countermeasures.csv`
-//! (`?encoding=sjis` for Shift_JIS). The countermeasures' takes its list
-//! page's filters (read by the list's own parser) and holds every row they
-//! keep, on all pages; without filters it is the ward's whole list,
-//! archived ones included (the file an import takes back).
+//! (`?encoding=sjis` for Shift_JIS). The meetings' and countermeasures'
+//! take their list page's filters (read by the list's own parser) and hold
+//! every row they keep, on all pages; without filters each is the ward's
+//! whole list, archived countermeasures included (the file an import takes
+//! back).
 
 use poem::web::{Data, Query};
 use poem::{Response, handler};
@@ -15,7 +16,7 @@ use crate::error::AppResult;
 use crate::report::pages::{csv_fail, csv_fail_at};
 use crate::spreadsheet::{self, Encoding, Table};
 use crate::state::AppState;
-use crate::web::page::{FormData, fail};
+use crate::web::page::{FieldParser, FormData, fail};
 
 #[derive(Debug, Deserialize)]
 pub struct EncodingQuery {
@@ -64,7 +65,7 @@ pub async fn meetings_csv(
     let ward = crate::wards::store::get(&state.db, &scope)
         .await
         .map_err(fail)?;
-    let table = meetings_rows(state, &scope).await;
+    let table = meetings_rows(state, &scope, &filter_of(uri)).await;
     send(table, &q, uri, format!("{}_会議.csv", ward.name))
 }
 
@@ -88,8 +89,10 @@ fn filter_of(uri: &poem::http::Uri) -> FormData {
     FormData::parse(uri.query().unwrap_or("").as_bytes())
 }
 
-async fn meetings_rows(state: &AppState, ward: &WardRead) -> AppResult<Table> {
-    let meetings = super::store::all_meetings(&state.db, ward).await?;
+async fn meetings_rows(state: &AppState, ward: &WardRead, filter: &FormData) -> AppResult<Table> {
+    // An unreadable date leaves its bound out, as on the list page.
+    let query = crate::meetings::pages::list_query(filter, &mut FieldParser::default());
+    let meetings = super::store::meetings(&state.db, ward, query).await?;
     let members = super::store::all_members(&state.db, ward).await?;
     Ok(super::meetings_table(&meetings, &members))
 }

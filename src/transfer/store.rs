@@ -59,14 +59,19 @@ pub async fn import_countermeasures(
 /// A ward's meetings, all of them, oldest first (as a sheet is kept), for
 /// exports and look-ups of the deciding meeting.
 pub async fn all_meetings(db: &Db, ward: &WardRead) -> AppResult<Vec<Meeting>> {
-    let mut items = meetings::store::list(
-        db,
-        ward,
-        meetings::store::MeetingQuery::default(),
-        Paging::all(),
-    )
-    .await?
-    .items;
+    meetings(db, ward, meetings::store::MeetingQuery::default()).await
+}
+
+/// A ward's meetings that `query` keeps, all of them (no paging), oldest
+/// first: a filtered export.
+pub async fn meetings(
+    db: &Db,
+    ward: &WardRead,
+    query: meetings::store::MeetingQuery,
+) -> AppResult<Vec<Meeting>> {
+    let mut items = meetings::store::list(db, ward, query, Paging::all())
+        .await?
+        .items;
     items.reverse();
     Ok(items)
 }

@@ -1,9 +1,10 @@
-//! Paged list pages (issue 19): the ward's 対応策 list shows
+//! Paged list pages (issue 19): the ward's 対応策 and 会議 lists show
 //! 50 rows a page with the total, 前へ / 次へ and page numbers; filters stay
 //! in every link; a page past the end answers 200 with a link to the last
 //! page; a malformed page number answers 400 in Japanese; and the CSV link
 //! beside each list downloads the whole filtered list.
 
+use chrono::{Days, NaiveDate};
 use reqwest::StatusCode;
 use serde_json::json;
 
@@ -259,6 +260,94 @@ async fn the_countermeasure_list_pages_keeps_its_filters_and_exports_the_filtere
     assert_eq!(
         app.download(&whole).await.2,
         app.download(&format!("{whole}?archived=all")).await.2
+    );
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn the_meeting_list_pages_by_period_and_exports_the_period() {
+    let app = TestApp::spawn().await;
+    let w = app.municipality_with_wards("大阪市", &["北区"]).await[0];
+    let start = NaiveDate::from_ymd_opt(2026, 1, 1).unwrap();
+    let days: Vec<NaiveDate> = (0..120)
+        .map(|i| start.checked_add_days(Days::new(i)).unwrap())
+        .collect();
+    for d in &days {
+        app.meeting(w, &d.to_string(), &[1]).await;
+    }
+    let title = |d: &NaiveDate| format!("推進会議 {d}");
+    // Newest first.
+    let newest: Vec<String> = days.iter().rev().map(title).collect();
+    let list = format!("/wards/{w}/meetings");
+
+    let first = ok_page(&app, &list).await;
+    assert_eq!(row_titles(&first), newest[..50]);
+    assert!(
+        first.contains("会議の一覧（新しい順、全120件、1/3ページ）"),
+        "{first}"
+    );
+    let middle = ok_page(&app, &format!("{list}?page=2")).await;
+    assert_eq!(row_titles(&middle), newest[50..100]);
+    assert!(middle.contains("全120件中 51〜100件を表示"));
+    let last = ok_page(&app, &format!("{list}?page=3")).await;
+    assert_eq!(row_titles(&last), newest[100..]);
+    assert!(!last.contains(r#"rel="next""#));
+
+    // February and March: 59 meetings on two pages.
+    let period = "from=2026-02-01&to=2026-03-31";
+    let in_period: Vec<String> = days
+        .iter()
+        .rev()
+        .filter(|d| {
+            d.to_string().as_str() >= "2026-02-01" && d.to_string().as_str() <= "2026-03-31"
+        })
+        .map(title)
+        .collect();
+    assert_eq!(in_period.len(), 59);
+    let p1 = ok_page(&app, &format!("{list}?{period}")).await;
+    assert_eq!(row_titles(&p1), in_period[..50]);
+    assert!(p1.contains(r#"value="2026-02-01""#) && p1.contains(r#"value="2026-03-31""#));
+    assert_eq!(
+        href_before(&p1, r#"rel="next""#).as_deref(),
+        Some(format!("{list}?{period}&page=2").as_str())
+    );
+    let p2 = ok_page(&app, &format!("{list}?{period}&page=2")).await;
+    assert_eq!(row_titles(&p2), in_period[50..]);
+    assert!(p2.contains("全59件中 51〜59件を表示"));
+    assert_eq!(
+        href_before(&p2, r#"rel="prev""#).as_deref(),
+        Some(format!("{list}?{period}").as_str())
+    );
+
+    // An unreadable date is named beside its field and left out.
+    let bad = ok_page(&app, &format!("{list}?from=2026-13-01")).await;
+    assert!(
+        bad.contains("期間の開始日は「2026-04-01」のように年-月-日の形式で入力してください"),
+        "{bad}"
+    );
+    assert!(bad.contains(r#"aria-invalid="true""#));
+    assert_eq!(row_titles(&bad), newest[..50]);
+
+    let past = ok_page(&app, &format!("{list}?{period}&page=5")).await;
+    assert!(row_titles(&past).is_empty());
+    assert_eq!(
+        href_before(&past, ">最後のページ（2ページ目）へ<").as_deref(),
+        Some(format!("{list}?{period}&page=2").as_str())
+    );
+    assert_malformed_pages(&app, &list, "", &list).await;
+    assert_malformed_pages(&app, &list, period, &format!("{list}?{period}")).await;
+
+    // The CSV: every meeting of the period, oldest first (as a sheet is kept).
+    let csv = href_before(&p2, ">CSVで保存<").expect("CSV link");
+    assert_eq!(csv, format!("/wards/{w}/meetings.csv?{period}"));
+    let mut oldest = in_period.clone();
+    oldest.reverse();
+    assert_eq!(csv_column(&app, &csv, "会議名").await, oldest);
+    assert_eq!(
+        csv_column(&app, &format!("/wards/{w}/meetings.csv"), "会議名")
+            .await
+            .len(),
+        120
     );
     app.stop().await;
 }
