@@ -1,10 +1,9 @@
 //! CSV downloads of a ward's lists: `/wards/{id}/members.csv`,
 //! `/wards/{id}/meetings.csv`, `/wards/{id}/countermeasures.csv`
-//! (`?encoding=sjis` for Shift_JIS). The meetings' and countermeasures'
-//! take their list page's filters (read by the list's own parser) and hold
-//! every row they keep, on all pages; without filters each is the ward's
-//! whole list, archived countermeasures included (the file an import takes
-//! back).
+//! (`?encoding=sjis` for Shift_JIS). Each takes its list page's filters
+//! (read by the list's own parser) and holds every row they keep, on all
+//! pages; without filters it is the ward's whole list, archived
+//! countermeasures included (the file an import takes back).
 
 use poem::web::{Data, Query};
 use poem::{Response, handler};
@@ -49,7 +48,9 @@ pub async fn members_csv(
     let ward = crate::wards::store::get(&state.db, &scope)
         .await
         .map_err(fail)?;
-    let table = super::store::all_members(&state.db, &scope)
+    let filter = filter_of(uri);
+    let active_only = crate::members::pages::list_active_only(&filter);
+    let table = super::store::members(&state.db, &scope, active_only)
         .await
         .map(|m| super::members_table(&m));
     send(table, &q, uri, format!("{}_委員.csv", ward.name))

@@ -107,7 +107,15 @@ pub async fn countermeasures(
 
 /// A ward's members, all of them, for exports and owner look-ups.
 pub async fn all_members(db: &Db, ward: &WardRead) -> AppResult<Vec<Member>> {
-    Ok(crate::members::store::list(db, ward, false, Paging::all())
-        .await?
-        .items)
+    members(db, ward, false).await
+}
+
+/// A ward's members, active first, all of them (no paging);
+/// `active_only` leaves out former members: a filtered export.
+pub async fn members(db: &Db, ward: &WardRead, active_only: bool) -> AppResult<Vec<Member>> {
+    Ok(
+        crate::members::store::list(db, ward, active_only, Paging::all())
+            .await?
+            .items,
+    )
 }

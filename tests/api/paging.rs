@@ -1,4 +1,4 @@
-//! Paged list pages (issue 19): the ward's 対応策 and 会議 lists show
+//! Paged list pages (issue 19): the ward's 対応策, 会議 and 委員 lists show
 //! 50 rows a page with the total, 前へ / 次へ and page numbers; filters stay
 //! in every link; a page past the end answers 200 with a link to the last
 //! page; a malformed page number answers 400 in Japanese; and the CSV link
@@ -348,6 +348,72 @@ async fn the_meeting_list_pages_by_period_and_exports_the_period() {
             .await
             .len(),
         120
+    );
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn the_member_list_pages_with_former_members_last_and_exports_the_active_ones() {
+    let app = TestApp::spawn().await;
+    let w = app.municipality_with_wards("大阪市", &["北区"]).await[0];
+    for i in 1..=110 {
+        let id = app.member(w, &format!("委員{i:03}")).await;
+        if i % 10 == 0 {
+            let r = app
+                .patch(&format!("/api/members/{id}"), json!({ "active": false }))
+                .await;
+            assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+        }
+    }
+    // Active members first, then former ones, each by id.
+    let active = titles("委員", (1..=110).filter(|i| i % 10 != 0));
+    let former = titles("委員", (1..=110).filter(|i| i % 10 == 0));
+    let roster: Vec<String> = active.iter().chain(&former).cloned().collect();
+    let list = format!("/wards/{w}/members");
+
+    let first = ok_page(&app, &list).await;
+    assert_eq!(row_titles(&first), roster[..50]);
+    assert!(
+        first.contains("委員の一覧（全110名、1/3ページ）"),
+        "{first}"
+    );
+    let middle = ok_page(&app, &format!("{list}?page=2")).await;
+    assert_eq!(row_titles(&middle), roster[50..100]);
+    let last = ok_page(&app, &format!("{list}?page=3")).await;
+    assert_eq!(row_titles(&last), roster[100..]);
+    assert!(last.contains("全110件中 101〜110件を表示"));
+    assert!(last.contains("退任"));
+
+    let p2 = ok_page(&app, &format!("{list}?active_only=1&page=2")).await;
+    assert_eq!(row_titles(&p2), active[50..]);
+    assert!(p2.contains("委員の一覧（全99名、2/2ページ）"));
+    assert!(p2.contains(r#"name="active_only" value="1" checked"#));
+    assert_eq!(
+        href_before(&p2, r#"rel="prev""#).as_deref(),
+        Some(format!("{list}?active_only=1").as_str())
+    );
+    assert!(!p2.contains(r#"<span class="badge inactive">"#));
+
+    let past = ok_page(&app, &format!("{list}?active_only=1&page=3")).await;
+    assert!(row_titles(&past).is_empty());
+    assert_eq!(
+        href_before(&past, ">最後のページ（2ページ目）へ<").as_deref(),
+        Some(format!("{list}?active_only=1&page=2").as_str())
+    );
+    assert_malformed_pages(
+        &app,
+        &list,
+        "active_only=1",
+        &format!("{list}?active_only=1"),
+    )
+    .await;
+
+    let csv = href_before(&p2, ">CSVで保存<").expect("CSV link");
+    assert_eq!(csv, format!("/wards/{w}/members.csv?active_only=1"));
+    assert_eq!(csv_column(&app, &csv, "氏名").await, active);
+    assert_eq!(
+        csv_column(&app, &format!("/wards/{w}/members.csv"), "氏名").await,
+        roster
     );
     app.stop().await;
 }
