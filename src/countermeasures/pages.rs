@@ -26,8 +26,9 @@ use crate::paging::Paging;
 use crate::state::AppState;
 use crate::wards::{self, Ward};
 use crate::web::page::{
-    Badge, Choice, Errors, FieldParser, FormData, Layout, PageResult, choices, date_label, fail,
-    is_form_error, render, render_with_status, see_other, topic_choices, topic_label,
+    Badge, Choice, Errors, ExportLinks, FieldParser, FormData, Layout, PageResult, Pager, choices,
+    date_label, fail, is_form_error, page_number, page_paging, render, render_with_status,
+    see_other, topic_choices, topic_label,
 };
 
 fn stage_choices(form: &FormData, key: &str) -> Vec<Choice> {
@@ -98,49 +99,75 @@ struct ListPage {
     topics: Vec<Choice>,
     archived: Vec<Choice>,
     rows: Vec<Row>,
+    pager: Pager,
+    export: ExportLinks,
 }
 
-#[handler]
-pub async fn list(Data(state): Data<&AppState>, scope: WardRead, uri: &Uri) -> PageResult {
-    let id = scope.ward_id();
-    let ward = wards::store::get(&state.db, &scope).await.map_err(fail)?;
-    let filter = FormData::parse(uri.query().unwrap_or("").as_bytes());
-    // Unreadable filter values are ignored: a filter is never an error.
+/// The list's filters as sent (`stage`, `topic`, `overdue`, `archived`:
+/// empty or anything but `archived`/`all` is the open ones). Unreadable
+/// values are ignored: a filter is never an error. The CSV export reads
+/// its filters with this too, so the file holds what the list shows.
+pub fn list_query(filter: &FormData) -> CountermeasureQuery {
     let archived = filter.value("archived");
-    let query = CountermeasureQuery {
+    CountermeasureQuery {
         stage: Stage::parse(filter.value("stage")),
         topic: filter
             .value("topic")
             .parse::<i64>()
             .ok()
             .filter(|t| crate::topics::topic(*t).is_some()),
-        overdue: filter.checked("overdue").then_some(true),
+        // Present and not empty, as the pager's links keep it.
+        overdue: filter.non_empty("overdue").is_some().then_some(true),
         archived: Some(archived == "archived"),
         include_archived: archived == "all",
-    };
+    }
+}
+
+/// `/wards/{id}/countermeasures`: one page of the ward's countermeasures
+/// (filters and `page` in the query), each with its owner's name.
+#[handler]
+pub async fn list(Data(state): Data<&AppState>, scope: WardRead, uri: &Uri) -> PageResult {
+    let id = scope.ward_id();
+    let ward = wards::store::get(&state.db, &scope).await.map_err(fail)?;
+    let filter = FormData::parse(uri.query().unwrap_or("").as_bytes());
+    let path = format!("/wards/{id}/countermeasures");
+    let page = page_number(&path, &filter)?;
     let today = state.clock.today();
-    let items = super::store::list(&state.db, &scope, query, today, Paging::all())
-        .await
-        .map_err(fail)?;
-    let names = crate::members::names(&ward_members(state, &scope).await?);
-    let rows = items
+    let items = super::store::list_with_owners(
+        &state.db,
+        &scope,
+        list_query(&filter),
+        today,
+        page_paging(page),
+    )
+    .await
+    .map_err(fail)?;
+    let rows: Vec<Row> = items
         .items
-        .iter()
-        .map(|c| Row {
-            id: c.id,
-            topic: c.topic,
-            topic_label: topic_label(c.topic),
-            title: c.title.clone(),
-            badge: badge(c.stage),
-            owner: c
-                .owner_member_id
-                .and_then(|o| names.get(&o).cloned())
-                .unwrap_or_default(),
-            due: c.evaluation_due_on.map(date_label).unwrap_or_default(),
-            overdue: c.overdue,
-            archived: c.archived,
+        .into_iter()
+        .map(|l| {
+            let c = l.cm;
+            Row {
+                id: c.id,
+                topic: c.topic,
+                topic_label: topic_label(c.topic),
+                title: c.title,
+                badge: badge(c.stage),
+                owner: l.owner_name.unwrap_or_default(),
+                due: c.evaluation_due_on.map(date_label).unwrap_or_default(),
+                overdue: c.overdue,
+                archived: c.archived,
+            }
         })
         .collect();
+    let pager = Pager::new(&path, &filter, page, items.total, rows.len());
+    // An export without `archived` is the whole ward (the file an import
+    // takes back); the list without it shows the open ones, so its link
+    // says so.
+    let mut export_filter = filter.clone();
+    if export_filter.non_empty("archived").is_none() {
+        export_filter.set("archived", "open");
+    }
     let page = ListPage {
         layout: Layout::in_ward(format!("{} 対応策", ward.name), &ward, "countermeasures"),
         ward_id: id,
@@ -154,8 +181,10 @@ pub async fn list(Data(state): Data<&AppState>, scope: WardRead, uri: &Uri) -> P
                 ("all".to_string(), "すべて".to_string()),
             ],
         ),
+        export: ExportLinks::new(&format!("/wards/{id}/countermeasures.csv"), &export_filter),
         filter,
         rows,
+        pager,
     };
     Ok(render(&page)?.into_response())
 }

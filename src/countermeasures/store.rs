@@ -92,6 +92,15 @@ pub struct CountermeasureQuery {
 
 use super::{DUE_BY_SQL, NOT_OVERDUE_SQL, OVERDUE_SQL};
 
+/// A countermeasure as a list page prints it: the row and its owner's name,
+/// read with the page's rows (not from the ward's whole roster).
+#[derive(Debug, Clone)]
+pub struct Listed {
+    pub cm: Countermeasure,
+    /// None when it has no owner.
+    pub owner_name: Option<String>,
+}
+
 /// A ward's countermeasures by topic, filtered and paged.
 pub async fn list(
     db: &Db,
@@ -100,6 +109,33 @@ pub async fn list(
     today: NaiveDate,
     paging: Paging,
 ) -> AppResult<Page<Countermeasure>> {
+    let page = list_rows(db, ward, query, today, paging, false).await?;
+    Ok(Page {
+        items: page.items.into_iter().map(|l| l.cm).collect(),
+        total: page.total,
+        paging: page.paging,
+    })
+}
+
+/// [`list`] with each row's owner name, joined to the page's rows only.
+pub async fn list_with_owners(
+    db: &Db,
+    ward: &WardRead,
+    query: CountermeasureQuery,
+    today: NaiveDate,
+    paging: Paging,
+) -> AppResult<Page<Listed>> {
+    list_rows(db, ward, query, today, paging, true).await
+}
+
+async fn list_rows(
+    db: &Db,
+    ward: &WardRead,
+    query: CountermeasureQuery,
+    today: NaiveDate,
+    paging: Paging,
+    owners: bool,
+) -> AppResult<Page<Listed>> {
     let ward_id = ward.ward_id();
     let mut filter = Filter::default();
     // `$1`: the count below reuses it.
@@ -128,12 +164,22 @@ pub async fn list(
     // The count rides along as an uncorrelated subquery (evaluated once, from
     // the list index): one round trip instead of two.
     let n = filter.next_placeholder();
-    let sql = format!(
+    let page_sql = format!(
         "SELECT {COLUMNS}, (SELECT COUNT(*) FROM countermeasures{where_sql}) AS total \
          FROM countermeasures{where_sql} ORDER BY topic, id LIMIT ${n} OFFSET ${}",
         n + 1,
         where_sql = filter.where_sql(),
     );
+    // Owners are joined to the page's rows after the limit: a page reads
+    // the names it prints, never the ward's roster.
+    let sql = if owners {
+        format!(
+            "SELECT p.*, m.name AS owner_name FROM ({page_sql}) p \
+             LEFT JOIN members m ON m.id = p.owner_member_id ORDER BY p.topic, p.id"
+        )
+    } else {
+        page_sql
+    };
     let mut binds = filter.binds().to_vec();
     binds.push(Bind::Int(paging.limit));
     binds.push(Bind::Int(paging.offset));
@@ -142,8 +188,17 @@ pub async fn list(
         .await?;
     let items = rows
         .iter()
-        .map(|r| from_row(r, today))
-        .collect::<Result<_, _>>()?;
+        .map(|r| {
+            Ok(Listed {
+                cm: from_row(r, today)?,
+                owner_name: if owners {
+                    r.try_get("owner_name")?
+                } else {
+                    None
+                },
+            })
+        })
+        .collect::<Result<_, sqlx::Error>>()?;
     let total: i64 = match rows.first() {
         Some(r) => r.try_get("total")?,
         // An empty page: past the end, nothing matches, or no such ward; the

@@ -19,8 +19,9 @@ use crate::paging::Paging;
 use crate::state::AppState;
 use crate::wards::{self, Ward};
 use crate::web::page::{
-    Badge, Choice, Errors, FieldParser, FormData, Layout, PageResult, choices, date_label, fail,
-    is_form_error, render, render_with_status, see_other, topic_choices, topic_label,
+    Badge, Choice, Errors, ExportLinks, FieldParser, FormData, Layout, PageResult, Pager, choices,
+    date_label, fail, is_form_error, page_number, page_paging, render, render_with_status,
+    see_other, topic_choices, topic_label,
 };
 
 struct MeetingRow {
@@ -37,31 +38,64 @@ struct MeetingRow {
 struct ListPage {
     layout: Layout,
     ward_id: i64,
+    filter: FormData,
+    /// Messages beside the period's inputs (an unreadable date is left out
+    /// of the filter, not an error page).
+    errors: Errors,
     meetings: Vec<MeetingRow>,
+    pager: Pager,
+    export: ExportLinks,
 }
 
+/// The list's period as sent: `from` and `to` bound 開催日 (inclusive,
+/// `YYYY-MM-DD`). An unreadable date leaves its bound out and gets a
+/// message in `p`. The CSV export reads its filters with this too.
+pub fn list_query(filter: &FormData, p: &mut FieldParser) -> MeetingQuery {
+    MeetingQuery {
+        from: p.date(filter, "from", "期間の開始日"),
+        to: p.date(filter, "to", "期間の終了日"),
+    }
+}
+
+/// `/wards/{id}/meetings`: one page of the ward's meetings, newest first
+/// (period and `page` in the query).
 #[handler]
-pub async fn list(Data(state): Data<&AppState>, scope: WardRead) -> PageResult {
+pub async fn list(Data(state): Data<&AppState>, scope: WardRead, uri: &Uri) -> PageResult {
     let id = scope.ward_id();
     let ward = wards::store::get(&state.db, &scope).await.map_err(fail)?;
-    let meetings = super::store::list(&state.db, &scope, MeetingQuery::default(), Paging::all())
+    let filter = FormData::parse(uri.query().unwrap_or("").as_bytes());
+    let path = format!("/wards/{id}/meetings");
+    let page = page_number(&path, &filter)?;
+    let mut parser = FieldParser::default();
+    let query = list_query(&filter, &mut parser);
+    let errors = if parser.is_ok() {
+        Errors::none("f-")
+    } else {
+        Errors::from_error(&parser.into_error(&filter, Ok(())), "f-")
+    };
+    let meetings = super::store::list(&state.db, &scope, query, page_paging(page))
         .await
         .map_err(fail)?;
+    let rows: Vec<MeetingRow> = meetings
+        .items
+        .iter()
+        .map(|m| MeetingRow {
+            id: m.id,
+            held_on: date_label(m.held_on),
+            kind: m.kind.as_str(),
+            title: m.title.clone(),
+            topics: m.topics.iter().map(|t| (*t, topic_label(*t))).collect(),
+            attendees: m.attendee_ids.len(),
+        })
+        .collect();
     let page = ListPage {
         layout: Layout::in_ward(format!("{} 会議", ward.name), &ward, "meetings"),
         ward_id: id,
-        meetings: meetings
-            .items
-            .iter()
-            .map(|m| MeetingRow {
-                id: m.id,
-                held_on: date_label(m.held_on),
-                kind: m.kind.as_str(),
-                title: m.title.clone(),
-                topics: m.topics.iter().map(|t| (*t, topic_label(*t))).collect(),
-                attendees: m.attendee_ids.len(),
-            })
-            .collect(),
+        pager: Pager::new(&path, &filter, page, meetings.total, rows.len()),
+        export: ExportLinks::new(&format!("/wards/{id}/meetings.csv"), &filter),
+        errors,
+        filter,
+        meetings: rows,
     };
     Ok(render(&page)?.into_response())
 }

@@ -1,7 +1,7 @@
 //! Committee member pages: the ward's roster, and one form to add or edit.
 
 use askama::Template;
-use poem::http::StatusCode;
+use poem::http::{StatusCode, Uri};
 use poem::web::Data;
 use poem::{IntoResponse, handler};
 use poem_openapi::types::MaybeUndefined;
@@ -9,12 +9,11 @@ use poem_openapi::types::MaybeUndefined;
 use super::{Member, MemberPatch, NewMember, OrganizationKind};
 use crate::access::{MemberWrite, WardRead, WardWrite};
 use crate::error::AppError;
-use crate::paging::Paging;
 use crate::state::AppState;
 use crate::wards::{self, Ward};
 use crate::web::page::{
-    Choice, Errors, FieldParser, FormData, Layout, PageResult, choices, fail, is_form_error,
-    render, render_with_status, see_other,
+    Choice, Errors, ExportLinks, FieldParser, FormData, Layout, PageResult, Pager, choices, fail,
+    is_form_error, page_number, page_paging, render, render_with_status, see_other,
 };
 
 #[derive(Template)]
@@ -22,18 +21,37 @@ use crate::web::page::{
 struct ListPage {
     layout: Layout,
     ward_id: i64,
+    active_only: bool,
     members: Vec<Member>,
+    pager: Pager,
+    export: ExportLinks,
 }
 
+/// The list's filter as sent: `active_only` (present and not empty) hides
+/// former members. The CSV export reads its filter with this too.
+pub fn list_active_only(filter: &FormData) -> bool {
+    filter.non_empty("active_only").is_some()
+}
+
+/// `/wards/{id}/members`: one page of the ward's roster, active members
+/// first (filter and `page` in the query).
 #[handler]
-pub async fn list(Data(state): Data<&AppState>, scope: WardRead) -> PageResult {
+pub async fn list(Data(state): Data<&AppState>, scope: WardRead, uri: &Uri) -> PageResult {
+    let id = scope.ward_id();
     let ward = wards::store::get(&state.db, &scope).await.map_err(fail)?;
-    let members = super::store::list(&state.db, &scope, false, Paging::all())
+    let filter = FormData::parse(uri.query().unwrap_or("").as_bytes());
+    let path = format!("/wards/{id}/members");
+    let page = page_number(&path, &filter)?;
+    let active_only = list_active_only(&filter);
+    let members = super::store::list(&state.db, &scope, active_only, page_paging(page))
         .await
         .map_err(fail)?;
     let page = ListPage {
         layout: Layout::in_ward(format!("{} 委員", ward.name), &ward, "members"),
-        ward_id: scope.ward_id(),
+        ward_id: id,
+        active_only,
+        pager: Pager::new(&path, &filter, page, members.total, members.items.len()),
+        export: ExportLinks::new(&format!("/wards/{id}/members.csv"), &filter),
         members: members.items,
     };
     Ok(render(&page)?.into_response())

@@ -1,6 +1,9 @@
 //! CSV downloads of a ward's lists: `/wards/{id}/members.csv`,
 //! `/wards/{id}/meetings.csv`, `/wards/{id}/countermeasures.csv`
-//! (`?encoding=sjis` for Shift_JIS).
+//! (`?encoding=sjis` for Shift_JIS). Each takes its list page's filters
+//! (read by the list's own parser) and holds every row they keep, on all
+//! pages; without filters it is the ward's whole list, archived
+//! countermeasures included (the file an import takes back).
 
 use poem::web::{Data, Query};
 use poem::{Response, handler};
@@ -8,13 +11,11 @@ use serde::Deserialize;
 
 use crate::access::{WardRead, WardWrite};
 use crate::countermeasures::EventKind;
-use crate::countermeasures::store::CountermeasureQuery;
 use crate::error::AppResult;
-use crate::paging::Paging;
 use crate::report::pages::{csv_fail, csv_fail_at};
 use crate::spreadsheet::{self, Encoding, Table};
 use crate::state::AppState;
-use crate::web::page::fail;
+use crate::web::page::{FieldParser, FormData, fail};
 
 #[derive(Debug, Deserialize)]
 pub struct EncodingQuery {
@@ -47,7 +48,9 @@ pub async fn members_csv(
     let ward = crate::wards::store::get(&state.db, &scope)
         .await
         .map_err(fail)?;
-    let table = super::store::all_members(&state.db, &scope)
+    let filter = filter_of(uri);
+    let active_only = crate::members::pages::list_active_only(&filter);
+    let table = super::store::members(&state.db, &scope, active_only)
         .await
         .map(|m| super::members_table(&m));
     send(table, &q, uri, format!("{}_委員.csv", ward.name))
@@ -63,7 +66,7 @@ pub async fn meetings_csv(
     let ward = crate::wards::store::get(&state.db, &scope)
         .await
         .map_err(fail)?;
-    let table = meetings_rows(state, &scope).await;
+    let table = meetings_rows(state, &scope, &filter_of(uri)).await;
     send(table, &q, uri, format!("{}_会議.csv", ward.name))
 }
 
@@ -77,31 +80,38 @@ pub async fn countermeasures_csv(
     let ward = crate::wards::store::get(&state.db, &scope)
         .await
         .map_err(fail)?;
-    let table = countermeasure_rows(state, &scope).await;
+    let table = countermeasure_rows(state, &scope, &filter_of(uri)).await;
     send(table, &q, uri, format!("{}_対応策.csv", ward.name))
 }
 
-async fn meetings_rows(state: &AppState, ward: &WardRead) -> AppResult<Table> {
-    let meetings = super::store::all_meetings(&state.db, ward).await?;
+/// The download's query as its list page reads it (`encoding` included,
+/// which no list filter uses).
+fn filter_of(uri: &poem::http::Uri) -> FormData {
+    FormData::parse(uri.query().unwrap_or("").as_bytes())
+}
+
+async fn meetings_rows(state: &AppState, ward: &WardRead, filter: &FormData) -> AppResult<Table> {
+    // An unreadable date leaves its bound out, as on the list page.
+    let query = crate::meetings::pages::list_query(filter, &mut FieldParser::default());
+    let meetings = super::store::meetings(&state.db, ward, query).await?;
     let members = super::store::all_members(&state.db, ward).await?;
     Ok(super::meetings_table(&meetings, &members))
 }
 
-async fn countermeasure_rows(state: &AppState, ward: &WardRead) -> AppResult<Table> {
+async fn countermeasure_rows(
+    state: &AppState,
+    ward: &WardRead,
+    filter: &FormData,
+) -> AppResult<Table> {
     let today = state.clock.today();
-    let mut list = crate::countermeasures::store::list(
-        &state.db,
-        ward,
-        CountermeasureQuery {
-            include_archived: true,
-            ..CountermeasureQuery::default()
-        },
-        today,
-        Paging::all(),
-    )
-    .await?
-    .items;
-    list.sort_by_key(|c| c.id);
+    let mut query = crate::countermeasures::pages::list_query(filter);
+    // Without `archived` the file is the whole ward; the list page's link
+    // sends `archived=open` for its default.
+    if filter.non_empty("archived").is_none() {
+        query.archived = None;
+        query.include_archived = true;
+    }
+    let list = super::store::countermeasures(&state.db, ward, query, today).await?;
     let mut rows = Vec::with_capacity(list.len());
     for c in list {
         // The day the current stage was reached, so an import keeps the

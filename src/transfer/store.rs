@@ -59,14 +59,19 @@ pub async fn import_countermeasures(
 /// A ward's meetings, all of them, oldest first (as a sheet is kept), for
 /// exports and look-ups of the deciding meeting.
 pub async fn all_meetings(db: &Db, ward: &WardRead) -> AppResult<Vec<Meeting>> {
-    let mut items = meetings::store::list(
-        db,
-        ward,
-        meetings::store::MeetingQuery::default(),
-        Paging::all(),
-    )
-    .await?
-    .items;
+    meetings(db, ward, meetings::store::MeetingQuery::default()).await
+}
+
+/// A ward's meetings that `query` keeps, all of them (no paging), oldest
+/// first: a filtered export.
+pub async fn meetings(
+    db: &Db,
+    ward: &WardRead,
+    query: meetings::store::MeetingQuery,
+) -> AppResult<Vec<Meeting>> {
+    let mut items = meetings::store::list(db, ward, query, Paging::all())
+        .await?
+        .items;
     items.reverse();
     Ok(items)
 }
@@ -78,25 +83,39 @@ pub async fn all_countermeasures(
     ward: &WardRead,
     today: NaiveDate,
 ) -> AppResult<Vec<Countermeasure>> {
-    let mut items = countermeasures::store::list(
-        db,
-        ward,
-        countermeasures::store::CountermeasureQuery {
-            include_archived: true,
-            ..Default::default()
-        },
-        today,
-        Paging::all(),
-    )
-    .await?
-    .items;
+    let all = countermeasures::store::CountermeasureQuery {
+        include_archived: true,
+        ..Default::default()
+    };
+    countermeasures(db, ward, all, today).await
+}
+
+/// A ward's countermeasures that `query` keeps, all of them (no paging),
+/// oldest first: a filtered export.
+pub async fn countermeasures(
+    db: &Db,
+    ward: &WardRead,
+    query: countermeasures::store::CountermeasureQuery,
+    today: NaiveDate,
+) -> AppResult<Vec<Countermeasure>> {
+    let mut items = countermeasures::store::list(db, ward, query, today, Paging::all())
+        .await?
+        .items;
     items.sort_by_key(|c| c.id);
     Ok(items)
 }
 
 /// A ward's members, all of them, for exports and owner look-ups.
 pub async fn all_members(db: &Db, ward: &WardRead) -> AppResult<Vec<Member>> {
-    Ok(crate::members::store::list(db, ward, false, Paging::all())
-        .await?
-        .items)
+    members(db, ward, false).await
+}
+
+/// A ward's members, active first, all of them (no paging);
+/// `active_only` leaves out former members: a filtered export.
+pub async fn members(db: &Db, ward: &WardRead, active_only: bool) -> AppResult<Vec<Member>> {
+    Ok(
+        crate::members::store::list(db, ward, active_only, Paging::all())
+            .await?
+            .items,
+    )
 }

@@ -376,6 +376,39 @@ pub fn page_paging(page: i64) -> crate::paging::Paging {
     }
 }
 
+/// The links to the CSV export of a list at `path`, carrying the list's
+/// filters (not its page, nor an encoding): the whole filtered list, in
+/// UTF-8 for Excel (the default) and in Shift_JIS.
+#[derive(Debug, Clone)]
+pub struct ExportLinks {
+    pub utf8: String,
+    pub sjis: String,
+}
+
+impl ExportLinks {
+    /// The export at `path` (e.g. `/wards/1/meetings.csv`) of the list
+    /// whose filters are `filter`.
+    pub fn new(path: &str, filter: &FormData) -> Self {
+        let query = form_urlencoded::Serializer::new(String::new())
+            .extend_pairs(
+                filter
+                    .pairs
+                    .iter()
+                    .filter(|(k, v)| k != "page" && k != "encoding" && !v.is_empty()),
+            )
+            .finish();
+        let (utf8, sjis) = if query.is_empty() {
+            (path.to_string(), format!("{path}?encoding=sjis"))
+        } else {
+            (
+                format!("{path}?{query}"),
+                format!("{path}?{query}&encoding=sjis"),
+            )
+        };
+        Self { utf8, sjis }
+    }
+}
+
 /// One link of the page numbers; `number` None is a gap (…).
 #[derive(Debug, Clone)]
 pub struct PageLink {
@@ -423,11 +456,13 @@ impl Pager {
                 format!("{path}?{q}")
             }
         };
-        // The first, the last and two either side of this page; gaps between.
+        // The first, the last and two either side of this page; gaps
+        // between, but a gap of one page shows that page instead of "…".
+        let near = |n: i64| n == 1 || n == last || (n - page).abs() <= 2;
         let mut links = Vec::new();
         let mut gap = false;
         for n in 1..=last {
-            if n == 1 || n == last || (n - page).abs() <= 2 {
+            if near(n) || (near(n - 1) && near(n + 1)) {
                 links.push(PageLink {
                     number: Some(n),
                     href: href(n),
@@ -801,6 +836,51 @@ pub fn topic_label(number: i64) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn numbers(p: &Pager) -> Vec<Option<i64>> {
+        p.links.iter().map(|l| l.number).collect()
+    }
+
+    #[test]
+    fn the_pager_shows_the_ends_and_two_either_side_and_never_hides_a_lone_page() {
+        let f = FormData::parse(b"topic=3&page=5");
+        let p = Pager::new("/l", &f, 5, 20 * PAGE_SIZE, 50);
+        assert_eq!(
+            numbers(&p),
+            [1, 2, 3, 4, 5, 6, 7]
+                .map(Some)
+                .into_iter()
+                .chain([None, Some(20)])
+                .collect::<Vec<_>>()
+        );
+        assert_eq!(p.prev.as_deref(), Some("/l?topic=3&page=4"));
+        assert_eq!(p.links[0].href, "/l?topic=3");
+        assert_eq!((p.first_row, p.last_row), (201, 250));
+        // Past the end of three pages: 1 2 3, the last page linked.
+        let p = Pager::new("/l", &f, 9, 3 * PAGE_SIZE - 10, 0);
+        assert!(p.past_end() && p.has_pages());
+        assert_eq!(numbers(&p), [Some(1), Some(2), Some(3)]);
+        assert_eq!(p.prev.as_deref(), Some("/l?topic=3&page=3"));
+        assert_eq!(p.last_href, "/l?topic=3&page=3");
+        assert_eq!(p.next, None);
+        assert_eq!((p.first_row, p.last_row), (0, 0));
+        // An empty list is one page, without numbers.
+        let p = Pager::new("/l", &FormData::default(), 1, 0, 0);
+        assert!(!p.has_pages() && !p.past_end());
+    }
+
+    #[test]
+    fn export_links_keep_the_filters_but_not_the_page() {
+        let f = FormData::parse("topic=3&page=2&stage=&encoding=sjis&q=%E5%8C%97".as_bytes());
+        let e = ExportLinks::new("/w/1/x.csv", &f);
+        assert_eq!(e.utf8, "/w/1/x.csv?topic=3&q=%E5%8C%97");
+        assert_eq!(e.sjis, "/w/1/x.csv?topic=3&q=%E5%8C%97&encoding=sjis");
+        let e = ExportLinks::new("/w/1/x.csv", &FormData::default());
+        assert_eq!(
+            (e.utf8.as_str(), e.sjis.as_str()),
+            ("/w/1/x.csv", "/w/1/x.csv?encoding=sjis")
+        );
+    }
 
     #[test]
     fn repeated_keys_are_kept_and_decoded() {

@@ -19,6 +19,7 @@ mod logs;
 mod meetings;
 mod members;
 mod pages;
+mod paging;
 mod postponed;
 mod process;
 mod reminders;

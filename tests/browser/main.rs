@@ -920,3 +920,117 @@ async fn a_secretariat_resends_a_refused_reminder_from_the_dashboard() {
         violations.join("\n")
     );
 }
+
+/// A secretariat filters its countermeasure list and pages through it with
+/// the pager (次へ, a page number, past the end, a mistyped page number);
+/// the filter stays in every link, and every page passes axe. The meeting
+/// and member lists show their pagers and CSV links too.
+#[tokio::test]
+async fn a_secretariat_pages_through_a_filtered_countermeasure_list() {
+    if !harness::available() {
+        return;
+    }
+    let app = TestApp::spawn().await;
+    let ward = app.municipality_with_wards("大阪市", &["北区"]).await[0];
+    let m = app.get(&format!("/api/wards/{ward}")).await.body["municipality_id"]
+        .as_i64()
+        .expect("municipality id");
+    account(&app, "jimu@example.jp", Role::Secretariat, m, Some(ward)).await;
+    let owner = app.member(ward, "在宅 花子").await;
+    for i in 1..=60 {
+        app.member(ward, &format!("委員{i:03}")).await;
+    }
+    // 110 on topic 3 (every tenth planned, some overdue), 10 on topic 5.
+    for i in 1..=120 {
+        let topic = if i <= 110 { 3 } else { 5 };
+        let title = format!("在宅医療の対応策{i:03}");
+        if i % 10 == 0 {
+            let due = if i % 20 == 0 {
+                "2026-10-31"
+            } else {
+                "2027-03-31"
+            };
+            app.planned(ward, topic, &title, owner, due).await;
+        } else {
+            app.countermeasure(ward, topic, &title).await;
+        }
+    }
+    for day in 1..=28 {
+        app.meeting(ward, &format!("2026-02-{day:02}"), &[1, 3])
+            .await;
+    }
+    for day in 1..=30 {
+        app.meeting(ward, &format!("2026-04-{day:02}"), &[2]).await;
+    }
+
+    let mut b = Browser::start().await;
+    sign_in(&b, &app, "jimu@example.jp").await;
+    let list = format!("/wards/{ward}/countermeasures");
+    b.goto(&app.url(&list)).await;
+    b.select("#f-topic", "3").await;
+    b.submit("form.filters button[type=submit]").await;
+    assert!(b.path().await.contains("topic=3"), "{}", b.path().await);
+    let caption = b.text("caption").await;
+    assert_eq!(caption, "対応策の一覧（全110件、1/3ページ）");
+    assert_eq!(b.text(".pager-count").await, "全110件中 1〜50件を表示");
+    b.axe("対応策一覧（1ページ目）").await;
+    b.screenshot("25-countermeasures-page-1").await;
+
+    b.submit(".pager a[rel=next]").await;
+    assert_eq!(b.path().await, format!("{list}?topic=3&page=2"));
+    assert_eq!(b.text(".pager-count").await, "全110件中 51〜100件を表示");
+    assert_eq!(b.text(".pager a[aria-current=page]").await, "2");
+    assert_eq!(
+        b.find("a[download]")
+            .await
+            .attr("href")
+            .await
+            .expect("href")
+            .as_deref(),
+        Some(format!("/wards/{ward}/countermeasures.csv?topic=3&archived=open").as_str())
+    );
+    b.axe("対応策一覧（2ページ目）").await;
+    b.screenshot("26-countermeasures-page-2").await;
+
+    b.submit(".pager a[aria-label='3ページ目']").await;
+    assert_eq!(b.path().await, format!("{list}?topic=3&page=3"));
+    assert_eq!(b.text(".pager-count").await, "全110件中 101〜110件を表示");
+    assert!(!b.exists(".pager a[rel=next]").await);
+
+    b.goto(&app.url(&format!("{list}?topic=3&page=9"))).await;
+    assert!(!b.exists("tbody tr").await);
+    b.axe("対応策一覧（最後のページより後）").await;
+    b.screenshot("27-countermeasures-past-end").await;
+    b.submit(".pager p a").await;
+    assert_eq!(b.path().await, format!("{list}?topic=3&page=3"));
+
+    b.goto(&app.url(&format!("{list}?topic=3&page=abc"))).await;
+    assert!(
+        b.text(".error-page")
+            .await
+            .contains("ページ番号は1以上の整数で指定してください")
+    );
+    b.axe("対応策一覧（ページ番号の誤り）").await;
+    b.screenshot("28-countermeasures-bad-page").await;
+
+    b.goto(&app.url(&format!("/wards/{ward}/meetings?from=2026-02-01&page=2")))
+        .await;
+    assert_eq!(b.text(".pager-count").await, "全58件中 51〜58件を表示");
+    b.axe("会議一覧（2ページ目）").await;
+    b.screenshot("29-meetings-page-2").await;
+    b.goto(&app.url(&format!("/wards/{ward}/members?active_only=1")))
+        .await;
+    assert_eq!(b.text(".pager-count").await, "全61件中 1〜50件を表示");
+    b.axe("委員一覧（1ページ目）").await;
+    b.screenshot("30-members-page-1").await;
+
+    let violations = std::mem::take(&mut b.violations);
+    b.close().await;
+    app.stop().await;
+    assert!(
+        violations.is_empty(),
+        "axe-core (WCAG 2.1 AA) found {} violation(s):\n{}",
+        violations.len(),
+        violations.join("\n")
+    );
+}
