@@ -88,11 +88,13 @@ impl Chart {
     }
 }
 
-/// The default cap of a [`Cache`], in bytes: 64 MiB. A drawing is 3–10 KB
+/// The default cap of a [`Cache`], in bytes: 16 MiB. A drawing is 3–10 KB
 /// (6 KB on average for 資料1's charts) and its chart about 1 KB, so this
-/// holds some 9,000 charts: each ward's eight dashboard charts for about
-/// a thousand wards, the report's charts besides.
-pub const DEFAULT_CACHE_BYTES: u64 = 64 << 20;
+/// holds some 2,300 charts: a city's report and the dashboards its wards
+/// open, not every ward of the national dataset (a drawing is redrawn in
+/// well under a millisecond). The cap keeps the server's peak memory under
+/// 64 MiB in the list-after-dashboard run (BENCHMARKS.md, "List pages").
+pub const DEFAULT_CACHE_BYTES: u64 = 16 << 20;
 
 /// Drawings already made, keyed by the whole chart (not a hash of it): a
 /// changed count is another key, so nothing is ever invalidated, and what
