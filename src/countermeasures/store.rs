@@ -914,6 +914,26 @@ pub struct MeetingStep {
     pub to: Option<Stage>,
 }
 
+/// The countermeasures a meeting decided (`meeting_id`), archived ones
+/// included, in the list's order (topic, id): what the meeting page prints,
+/// read by the meeting's index rather than from the ward's whole list.
+pub async fn decided_at(
+    db: &Db,
+    meeting: &MeetingRead,
+    today: NaiveDate,
+) -> AppResult<Vec<Countermeasure>> {
+    let rows = sqlx::query(sqlx::AssertSqlSafe(format!(
+        "SELECT {COLUMNS} FROM countermeasures WHERE meeting_id = $1 ORDER BY topic, id"
+    )))
+    .bind(meeting.id())
+    .fetch_all(&db.pool)
+    .await?;
+    rows.iter()
+        .map(|r| from_row(r, today))
+        .collect::<Result<_, sqlx::Error>>()
+        .map_err(AppError::from)
+}
+
 /// The steps a meeting decided, in the order they were recorded.
 pub async fn steps_at_meeting(db: &Db, meeting: &MeetingRead) -> AppResult<Vec<MeetingStep>> {
     let meeting_id = meeting.id();

@@ -556,25 +556,19 @@ async fn detail_page(
     scope: &MeetingRead,
     refusal: Option<&AppError>,
 ) -> PageResult {
-    let id = scope.id();
     let meeting = super::store::get(&state.db, scope).await.map_err(fail)?;
     let ward_scope = scope.ward_read();
     let ward = wards::store::get(&state.db, &ward_scope)
         .await
         .map_err(fail)?;
-    let members = crate::members::store::list(&state.db, &ward_scope, false, Paging::all())
+    // Only what the page prints: the attendees' names and the
+    // countermeasures this meeting decided.
+    let names = super::store::attendee_names(&state.db, scope)
         .await
         .map_err(fail)?;
-    let names = crate::members::names(&members.items);
-    let today = state.clock.today();
-    let query = CountermeasureQuery {
-        include_archived: true,
-        ..Default::default()
-    };
-    let all =
-        crate::countermeasures::store::list(&state.db, &ward_scope, query, today, Paging::all())
-            .await
-            .map_err(fail)?;
+    let decided = crate::countermeasures::store::decided_at(&state.db, scope, state.clock.today())
+        .await
+        .map_err(fail)?;
     let steps = crate::countermeasures::store::steps_at_meeting(&state.db, scope)
         .await
         .map_err(fail)?;
@@ -602,10 +596,8 @@ async fn detail_page(
                     .unwrap_or_else(|| format!("委員(ID {a})"))
             })
             .collect(),
-        decided: all
-            .items
+        decided: decided
             .iter()
-            .filter(|c| c.meeting_id == Some(id))
             .map(|c| DecidedRow {
                 id: c.id,
                 title: c.title.clone(),

@@ -534,3 +534,22 @@ pub async fn create_in(
     audit::store::record(tx, entry, now).await?;
     Ok(meeting)
 }
+
+/// The names of a meeting's attendees by member id: what the meeting page
+/// prints, without the ward's whole roster.
+pub async fn attendee_names(
+    db: &Db,
+    meeting: &MeetingRead,
+) -> AppResult<std::collections::BTreeMap<i64, String>> {
+    let rows = sqlx::query(
+        "SELECT m.id, m.name FROM meeting_attendees a JOIN members m ON m.id = a.member_id \
+         WHERE a.meeting_id = $1",
+    )
+    .bind(meeting.id())
+    .fetch_all(&db.pool)
+    .await?;
+    rows.iter()
+        .map(|r| Ok((r.try_get("id")?, r.try_get("name")?)))
+        .collect::<Result<_, sqlx::Error>>()
+        .map_err(AppError::from)
+}

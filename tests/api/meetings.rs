@@ -839,3 +839,61 @@ async fn the_api_records_a_meetings_stage_changes_all_or_nothing() {
     assert_problem(&r, 409);
     assert_eq!(error_fields(&r), vec![format!("cm-{identified}-to")]);
 }
+
+/// The meeting page prints its attendees by name and the countermeasures it
+/// decided (archived ones too), read for the meeting alone: no other member
+/// or countermeasure of the ward.
+#[tokio::test]
+async fn the_meeting_page_prints_its_attendees_and_what_it_decided_only() {
+    let app = TestApp::spawn().await;
+    let ward = app.municipality_with_wards("大阪市", &["北区"]).await[0];
+    let came = app.member(ward, "出席 一郎").await;
+    let also = app.member(ward, "出席 花子").await;
+    app.member(ward, "欠席 次郎").await;
+    let r = app
+        .post(
+            &format!("/api/wards/{ward}/meetings"),
+            json!({ "held_on": "2026-11-20", "title": "第3回推進会議", "kind": "推進会議",
+                    "topics": [1], "attendee_ids": [came, also] }),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.text);
+    let meeting = r.body["id"].as_i64().unwrap();
+    let decided = |title: &'static str| {
+        let app = &app;
+        async move {
+            let r = app
+                .post(
+                    &format!("/api/wards/{ward}/countermeasures"),
+                    json!({ "topic": 1, "title": title, "meeting_id": meeting }),
+                )
+                .await;
+            assert_eq!(r.status, StatusCode::CREATED, "{}", r.text);
+            r.body["id"].as_i64().unwrap()
+        }
+    };
+    decided("退院前カンファレンスの手順書").await;
+    let closed = decided("連携シートの改訂").await;
+    let r = app
+        .patch(
+            &format!("/api/countermeasures/{closed}"),
+            json!({ "archived": true, "note": "統合" }),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+    app.countermeasure(ward, 1, "別の会議で決めた対応策").await;
+
+    let (status, page) = app.page(&format!("/meetings/{meeting}")).await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(
+        page.contains("出席 一郎") && page.contains("出席 花子"),
+        "{page}"
+    );
+    assert!(!page.contains("欠席 次郎"), "{page}");
+    assert!(page.contains("退院前カンファレンスの手順書"), "{page}");
+    assert!(
+        page.contains("連携シートの改訂"),
+        "archived ones too: {page}"
+    );
+    assert!(!page.contains("別の会議で決めた対応策"), "{page}");
+}
