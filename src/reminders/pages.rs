@@ -518,6 +518,23 @@ pub async fn resend(
     if let Some(s) = form.non_empty("state").filter(|s| state_label(s) != "不明") {
         query.append_pair("state", s);
     }
+    // Back to the same dates and page of the log (what is unreadable is
+    // dropped: the log would only refuse it again).
+    for key in ["from", "to"] {
+        if let Some(d) = form
+            .non_empty(key)
+            .and_then(|d| d.parse::<chrono::NaiveDate>().ok())
+        {
+            query.append_pair(key, &d.to_string());
+        }
+    }
+    if let Some(p) = form
+        .non_empty("page")
+        .and_then(|p| p.parse::<i64>().ok())
+        .filter(|p| *p > 1)
+    {
+        query.append_pair("page", &p.to_string());
+    }
     query.append_pair("resent", &message.id().to_string());
     see_other(format!("/reminders/deliveries?{}", query.finish()))
 }

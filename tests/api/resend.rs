@@ -564,14 +564,28 @@ async fn the_resend_buttons_post_with_the_csrf_token_and_come_back_with_a_notice
 
     // The delivery log: the button beside the failed row, back to the
     // same filtered list.
-    let filtered = format!("/reminders/deliveries?ward_id={}&state=failed", f.kita);
+    let filtered = format!(
+        "/reminders/deliveries?ward_id={}&state=failed&from=2026-11-01&to=2026-12-31",
+        f.kita
+    );
     let log = page(&browser, &f.app, &filtered).await;
     assert!(log.contains(&action(failed)), "{log}");
+    // The button carries the log's filters and page back.
+    for hidden in [
+        r#"name="from" value="2026-11-01""#,
+        r#"name="to" value="2026-12-31""#,
+        r#"name="page" value="1""#,
+    ] {
+        assert!(log.contains(hidden), "{hidden}: {log}");
+    }
     let r = browser
         .post(f.app.url(&format!("/reminders/deliveries/{failed}/resend")))
         .form(&[
             ("ward_id", f.kita.to_string().as_str()),
             ("state", "failed"),
+            ("from", "2026-11-01"),
+            ("to", "2026-12-31"),
+            ("page", "2"),
             ("csrf_token", csrf.as_str()),
         ])
         .send()
@@ -582,7 +596,7 @@ async fn the_resend_buttons_post_with_the_csrf_token_and_come_back_with_a_notice
     assert_eq!(
         back,
         format!(
-            "/reminders/deliveries?ward_id={}&state=failed&resent={failed}",
+            "/reminders/deliveries?ward_id={}&state=failed&from=2026-11-01&to=2026-12-31&page=2&resent={failed}",
             f.kita
         )
     );
