@@ -401,6 +401,31 @@ pub fn bind_all<'q>(
     query
 }
 
+/// The total beside a page whose rows carry it in a `total` column (the
+/// count as an uncorrelated subquery, one round trip): the first row's; 0
+/// for an empty first page; for an empty later page (past the end) the
+/// count alone, `SELECT COUNT(*) {from}` with the filter's clause.
+pub async fn page_total(
+    db: &Db,
+    rows: &[sqlx::any::AnyRow],
+    offset: i64,
+    from: &str,
+    filter: &Filter,
+) -> Result<i64, sqlx::Error> {
+    use sqlx::Row;
+    match rows.first() {
+        Some(r) => r.try_get("total"),
+        None if offset == 0 => Ok(0),
+        None => {
+            let sql = format!("SELECT COUNT(*) AS n {from}{}", filter.where_sql());
+            bind_all(sqlx::query(sqlx::AssertSqlSafe(sql)), filter.binds())
+                .fetch_one(&db.pool)
+                .await?
+                .try_get("n")
+        }
+    }
+}
+
 /// The same, for `query_as`.
 pub fn bind_all_as<'q, O>(
     mut query: sqlx::query::QueryAs<'q, Any, O, sqlx::any::AnyArguments>,

@@ -592,18 +592,7 @@ pub async fn list_page(
         .bind(paging.offset)
         .fetch_all(&db.pool)
         .await?;
-    let total: i64 = match rows.first() {
-        Some(r) => r.try_get("total")?,
-        None if paging.offset == 0 => 0,
-        // A page past the end: the total alone.
-        None => {
-            let sql = format!("SELECT COUNT(*) AS n FROM accounts a{}", filter.where_sql());
-            bind_all(sqlx::query(sqlx::AssertSqlSafe(sql)), filter.binds())
-                .fetch_one(&db.pool)
-                .await?
-                .try_get("n")?
-        }
-    };
+    let total = crate::db::page_total(db, &rows, paging.offset, "FROM accounts a", &filter).await?;
     let items = rows
         .iter()
         .map(|r| {

@@ -69,22 +69,8 @@ fn filters(actor: &Actor, form: &FormData) -> Filters {
     let entity = p.label(form, "entity", "対象", |e| {
         is_entity(e).then(|| e.to_string())
     });
-    let from = p.date(form, "from", "期間（開始）");
-    let mut to = p.date(form, "to", "期間（終了）");
-    if let (Some(f), Some(t)) = (from, to)
-        && t < f
-    {
-        p.errors.push(crate::error::FieldError::new(
-            "to",
-            "期間（終了）は期間（開始）と同じ日かそれより後にしてください",
-        ));
-        to = None;
-    }
-    let kept = FormData::from_pairs(
-        FILTER_KEYS
-            .iter()
-            .map(|k| (k.to_string(), form.value(k).trim().to_string())),
-    );
+    let (from, to) = p.date_range(form, "期間（開始）", "期間（終了）");
+    let kept = form.only(&FILTER_KEYS);
     Filters {
         query: Query {
             // Exactly the audit page's scope as it always was: the reader's

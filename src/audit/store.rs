@@ -83,18 +83,7 @@ pub async fn list(db: &Db, q: &Query, paging: Paging) -> AppResult<Page<Row>> {
         .bind(paging.offset)
         .fetch_all(&db.pool)
         .await?;
-    let total: i64 = match rows.first() {
-        Some(r) => r.try_get("total")?,
-        None if paging.offset == 0 => 0,
-        // A page past the end: the total alone.
-        None => {
-            let sql = format!("SELECT COUNT(*) AS n {from}{}", filter.where_sql());
-            bind_all(sqlx::query(sqlx::AssertSqlSafe(sql)), filter.binds())
-                .fetch_one(&db.pool)
-                .await?
-                .try_get("n")?
-        }
-    };
+    let total = crate::db::page_total(db, &rows, paging.offset, from, &filter).await?;
     let items = rows
         .iter()
         .map(|r| {

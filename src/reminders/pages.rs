@@ -298,22 +298,8 @@ impl DeliveryFilters {
         let state = p.label(form, "state", "状態", |s| {
             DELIVERY_STATES.iter().copied().find(|k| *k == s)
         });
-        let from = p.date(form, "from", "作成日（開始）");
-        let mut to = p.date(form, "to", "作成日（終了）");
-        if let (Some(f), Some(t)) = (from, to)
-            && t < f
-        {
-            p.errors.push(crate::error::FieldError::new(
-                "to",
-                "作成日（終了）は作成日（開始）と同じ日かそれより後にしてください",
-            ));
-            to = None;
-        }
-        let kept = FormData::from_pairs(
-            DELIVERY_FILTER_KEYS
-                .iter()
-                .map(|k| (k.to_string(), form.value(k).trim().to_string())),
-        );
+        let (from, to) = p.date_range(form, "作成日（開始）", "作成日（終了）");
+        let kept = form.only(&DELIVERY_FILTER_KEYS);
         Self {
             ward_id,
             state,

@@ -1265,17 +1265,7 @@ pub async fn deliveries_matching(
         .bind(paging.offset)
         .fetch_all(&db.pool)
         .await?;
-    let total: i64 = match rows.first() {
-        Some(r) => r.try_get("total")?,
-        None if paging.offset == 0 => 0,
-        None => {
-            let sql = format!("SELECT COUNT(*) AS n FROM outbox{}", filter.where_sql());
-            bind_all(sqlx::query(sqlx::AssertSqlSafe(sql)), filter.binds())
-                .fetch_one(&db.pool)
-                .await?
-                .try_get("n")?
-        }
-    };
+    let total = crate::db::page_total(db, &rows, paging.offset, "FROM outbox", &filter).await?;
     let mut items: Vec<Delivery> = rows
         .iter()
         .map(delivery_from_row)

@@ -312,6 +312,11 @@ impl FormData {
         self.pairs.iter().any(|(k, _)| k == key)
     }
 
+    /// Only the values of `keys`, trimmed (the filters a list keeps).
+    pub fn only(&self, keys: &[&str]) -> FormData {
+        FormData::from_pairs(keys.iter().map(|k| (*k, self.value(k).trim())))
+    }
+
     /// Sets a key's single value (for defaults).
     pub fn set(&mut self, key: &str, value: impl Into<String>) {
         self.pairs.retain(|(k, _)| k != key);
@@ -519,6 +524,29 @@ pub struct FieldParser {
 }
 
 impl FieldParser {
+    /// A date range from the keys `from` and `to`, each optional (as
+    /// [`Self::date`]); an end before the start gets a message beside `to`
+    /// and is left out.
+    pub fn date_range(
+        &mut self,
+        form: &FormData,
+        from_label: &str,
+        to_label: &str,
+    ) -> (Option<NaiveDate>, Option<NaiveDate>) {
+        let from = self.date(form, "from", from_label);
+        let to = self.date(form, "to", to_label);
+        match (from, to) {
+            (Some(f), Some(t)) if t < f => {
+                self.errors.push(FieldError::new(
+                    "to",
+                    format!("{to_label}は{from_label}と同じ日かそれより後にしてください"),
+                ));
+                (from, None)
+            }
+            _ => (from, to),
+        }
+    }
+
     /// An optional date (`YYYY-MM-DD`); empty is None.
     pub fn date(&mut self, form: &FormData, key: &str, label: &str) -> Option<NaiveDate> {
         let raw = form.non_empty(key)?;
