@@ -18,8 +18,23 @@ use renkei::wards::{self, NewWard};
 
 // The rows and pages of every request are many small strings; glibc's
 // allocator spent a fifth of the server's time on them (BENCHMARKS.md).
+// Without transparent huge pages (`no_thp`): with them each arena grew in
+// 2 MiB steps and the server's peak memory by 30 MB.
 #[global_allocator]
 static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
+/// Makes glibc's allocator, which SQLite's C code uses (Rust's goes to
+/// mimalloc), keep one heap for all threads. By default each of SQLite's
+/// connection threads gets its own heap and keeps what its page cache and
+/// sorts once used: 40 MB of the server's peak (BENCHMARKS.md, "List pages").
+/// Called first in `main`, before any thread exists, as `mallopt` requires.
+fn limit_c_heap_arenas() {
+    #[cfg(all(target_os = "linux", target_env = "gnu"))]
+    // SAFETY: mallopt only sets a parameter of the allocator; no thread runs yet.
+    unsafe {
+        libc::mallopt(libc::M_ARENA_MAX, 1);
+    }
+}
 
 /// renkei — 在宅医療・介護連携推進事業の会議と対応策（PDCA）の進捗管理
 #[derive(Parser)]
@@ -197,6 +212,7 @@ enum WardCommand {
 }
 
 fn main() -> ExitCode {
+    limit_c_heap_arenas();
     let cli = Cli::parse();
     let filter = match tracing_subscriber::EnvFilter::try_new(&cli.log) {
         Ok(f) => f,
