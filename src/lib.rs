@@ -34,7 +34,8 @@
 //!    [`clock`], [`calendar`] (fiscal half-years, era dates), [`topics`],
 //!    [`labels`], [`text`] (the two kinds of client text), [`email`] (the
 //!    address rule), [`mail`] (SMTP transport), [`paging`], [`figures`]
-//!    (Excel's rounding), [`spreadsheet`] (CSV for Japanese Excel).
+//!    (Excel's rounding), [`spreadsheet`] (CSV for Japanese Excel),
+//!    [`random`] (the seeded generator of the demo and benchmark data).
 
 pub mod access;
 pub mod accounts;
@@ -60,6 +61,7 @@ pub mod members;
 pub mod municipalities;
 
 pub mod paging;
+pub mod random;
 pub mod reminders;
 pub mod report;
 pub mod seed;

@@ -369,7 +369,7 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             let db = app::open(&config).await?;
             let now = Clock::System.now();
             let today = today.unwrap_or_else(|| renkei::calendar::today(now));
-            let mut rng = renkei::seed::Rng::new(seed);
+            let mut rng = renkei::random::Rng::new(seed);
             let scale = match scale {
                 SeedScale::National => renkei::seed::Scale::national(&mut rng),
                 SeedScale::City => renkei::seed::Scale::city(),

@@ -27,6 +27,7 @@ const SHARED: &[&str] = &[
     "labels.rs",
     "mail/mod.rs",
     "paging.rs",
+    "random.rs",
     "spreadsheet.rs",
     "text.rs",
     "topics.rs",

@@ -318,6 +318,10 @@ impl Operator {
     pub fn countermeasure_step(self, id: i64, ward: &WardWrite) -> CountermeasureStep {
         record(id, ward.0, Step { manages: true })
     }
+    /// Editing countermeasure `id` of the ward `ward` (the demo's postponements).
+    pub fn countermeasure_write(self, id: i64, ward: &WardWrite) -> CountermeasureWrite {
+        record(id, ward.0, Write)
+    }
     /// Changing municipality `municipality_id`.
     pub fn city_of(self, municipality_id: i64) -> CityOf {
         CityOf(municipality_id)

@@ -12,6 +12,7 @@ mod countermeasures;
 mod coverage;
 mod csv;
 mod dates;
+mod demo;
 mod instances;
 mod limits;
 mod links;

@@ -1,7 +1,11 @@
 //! Demo data: Osaka City's 24 wards with clearly fictional members
-//! (見本/試験 names, example.jp addresses), meetings and countermeasures in
-//! every stage, some of them overdue. Dates are relative to today, so the
-//! demo always shows the current half-year and overdue evaluations.
+//! (見本/試験/例示 names, example.jp addresses), meetings and countermeasures in
+//! every stage, some of them overdue, and five half-years of history before
+//! the current one ([`story`]) in which the wards differ. Dates are relative
+//! to today, so the demo always shows the current half-year and overdue
+//! evaluations.
+
+mod story;
 
 use chrono::{DateTime, Days, NaiveDate, Utc};
 
@@ -45,7 +49,7 @@ pub const OSAKA_WARDS: [&str; 24] = [
     "西成区",
 ];
 
-const ACTOR: &str = "デモデータ";
+pub(crate) const ACTOR: &str = "デモデータ";
 
 /// The demo's own text, checked like any input (a refusal is a bug here).
 fn text<K: Kind>(s: impl Into<String>) -> AppResult<Text<K>> {
@@ -90,6 +94,11 @@ async fn load(db: &Db, now: DateTime<Utc>) -> AppResult<()> {
     )
     .await?;
     let wards = crate::wards::store::list(db, operator.all_wards(), Some(city.id)).await?;
+    let founded = calendar::day_start(
+        (0..story::PAST_HALVES)
+            .fold(period, |p, _| p.previous())
+            .start(),
+    );
     for (i, ward) in wards.iter().enumerate() {
         let n = i as u64;
         let scope = operator.ward_write(ward.id, ward.municipality_id);
@@ -131,8 +140,33 @@ async fn load(db: &Db, now: DateTime<Utc>) -> AppResult<()> {
                 "soudan",
             ),
         ];
+        // The rest of the committee: the ward office, the 地域包括支援センター
+        // and, in most wards, a hospital (story::has_hospital).
+        let mut more = vec![
+            (
+                "例示 七海",
+                "地域包括支援センター（架空）",
+                OrganizationKind::CommunityCareCenter,
+                "houkatsu",
+            ),
+            (
+                "見本 八重",
+                "保健福祉課",
+                OrganizationKind::WardOffice,
+                "kuyakusho",
+            ),
+        ];
+        if story::has_hospital(i) {
+            more.push((
+                "試験 九郎",
+                "病院 地域医療連携室（架空）",
+                OrganizationKind::Hospital,
+                "byouin",
+            ));
+        }
         let mut member_ids = Vec::new();
-        for (j, (name, org, kind, mail)) in roster.iter().enumerate() {
+        let mut committee = Vec::new();
+        for (j, (name, org, kind, mail)) in roster.iter().chain(&more).enumerate() {
             let new = NewMember {
                 name: text(*name)?,
                 organization: text(format!("{}{}", ward.name, org))?,
@@ -141,8 +175,14 @@ async fn load(db: &Db, now: DateTime<Utc>) -> AppResult<()> {
                 // One former member per few wards, to show the active flag.
                 active: !(j == 5 && i % 4 == 3),
             };
-            member_ids.push(members::store::create(db, &scope, &new, now).await?.id);
+            // On the committee since the demo's history begins.
+            let id = members::store::create(db, &scope, &new, founded).await?.id;
+            if new.active {
+                committee.push((id, *kind));
+            }
+            member_ids.push(id);
         }
+        story::load_past(db, &scope, i, &ward.name, &committee, today).await?;
 
         // Two meetings this half-year (fewer topics in some wards), one last half-year.
         let first = days_after(period.start(), 10 + n % 7).min(today);
@@ -286,7 +326,28 @@ async fn load(db: &Db, now: DateTime<Utc>) -> AppResult<()> {
             }
         }
     }
-    load_surveys(db, &wards, period.previous(), now).await
+    load_surveys(db, &wards, period.previous(), now).await?;
+    load_past_surveys(db, &wards, period.previous()).await
+}
+
+/// The surveys of the half-years before the seed's: every ward submits,
+/// except that 西成区 skipped two (a half-year with no survey).
+async fn load_past_surveys(db: &Db, wards: &[crate::wards::Ward], seed: Period) -> AppResult<()> {
+    let mut period = seed;
+    for back in 1..story::PAST_HALVES {
+        period = period.previous();
+        let now = calendar::day_start(days_after(period.end(), 14));
+        for (i, ward) in wards.iter().enumerate().take(survey::sample::WARDS) {
+            if i == 23 && back % 2 == 1 {
+                continue;
+            }
+            let scope = crate::access::operator().ward_write(ward.id, ward.municipality_id);
+            let answers = story::past_answers(i, period, back)?;
+            survey::store::save_draft(db, &scope, period, answers, now).await?;
+            survey::store::submit(db, &scope, period, now).await?;
+        }
+    }
+    Ok(())
 }
 
 /// The last completed half-year's survey: the seed's sample answers,

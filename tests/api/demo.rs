@@ -1,0 +1,86 @@
+//! The demo tells a story: five half-years of history in which the wards
+//! differ (who attends, how fast and how punctually they move up the
+//! ladder), the same on every load of the same day.
+
+use crate::support::{NOW, TestApp};
+
+/// One number per question, from the app's own database.
+async fn scalar(app: &TestApp, sql: &str) -> i64 {
+    sqlx::query_scalar(sqlx::AssertSqlSafe(sql.to_string()))
+        .fetch_one(&app.db.pool)
+        .await
+        .unwrap()
+}
+
+/// Per ward: meetings, meetings a hospital attended, evaluated, open past due.
+async fn ward_profiles(app: &TestApp) -> Vec<(i64, i64, i64, i64)> {
+    sqlx::query_as(
+        "SELECT w.id,
+            (SELECT COUNT(*) FROM meetings m WHERE m.ward_id = w.id),
+            (SELECT COUNT(DISTINCT a.meeting_id) FROM meeting_attendees a
+               JOIN meetings m ON m.id = a.meeting_id JOIN members b ON b.id = a.member_id
+              WHERE m.ward_id = w.id AND b.organization_kind = '病院'),
+            (SELECT COUNT(*) FROM countermeasures c WHERE c.ward_id = w.id AND c.stage = '評価改善')
+         FROM wards w ORDER BY w.id",
+    )
+    .fetch_all(&app.db.pool)
+    .await
+    .unwrap()
+    .into_iter()
+    .map(|(w, m, h, e): (i64, i64, i64, i64)| (w, m, h, e))
+    .collect()
+}
+
+#[tokio::test]
+async fn the_demo_has_years_of_history_in_which_the_wards_differ() {
+    let app = TestApp::spawn_with_demo().await;
+    assert!(
+        NOW.starts_with("2026-11"),
+        "the figures below assume 2026H2"
+    );
+    // Meetings in each of the six half-years from 2024H1 to today's.
+    for (from, to) in [
+        ("2024-04-01", "2024-09-30"),
+        ("2024-10-01", "2025-03-31"),
+        ("2025-04-01", "2025-09-30"),
+        ("2025-10-01", "2026-03-31"),
+        ("2026-04-01", "2026-09-30"),
+        ("2026-10-01", "2026-11-24"),
+    ] {
+        let sql = format!(
+            "SELECT COUNT(DISTINCT ward_id) FROM meetings WHERE held_on BETWEEN '{from}' AND '{to}'"
+        );
+        assert!(scalar(&app, &sql).await >= 20, "{from}: most wards met");
+    }
+    // Nothing is dated after today.
+    let future = "SELECT COUNT(*) FROM countermeasure_events WHERE occurred_on > '2026-11-24'";
+    assert_eq!(scalar(&app, future).await, 0);
+    // The ladder moves at different paces: postponed, stepped back, stalled.
+    let postponed = "SELECT COUNT(*) FROM countermeasure_events WHERE due_to > due_from";
+    assert!(scalar(&app, postponed).await >= 10);
+    let back = "SELECT COUNT(*) FROM countermeasure_events WHERE kind = '段階を戻した'";
+    assert!(scalar(&app, back).await >= 2);
+    let stalled = "SELECT COUNT(*) FROM countermeasures WHERE stage <> '評価改善' \
+                   AND archived = 0 AND created_at < '2025-10-01'";
+    assert!(scalar(&app, stalled).await >= 10);
+    // Some wards have no hospital at their meetings, most do.
+    let profiles = ward_profiles(&app).await;
+    let without = profiles.iter().filter(|p| p.2 == 0).count();
+    assert!((4..=8).contains(&without), "{without} wards without 病院");
+    let evaluated: Vec<i64> = profiles.iter().map(|p| p.3).collect();
+    assert!(evaluated.iter().max().unwrap() - evaluated.iter().min().unwrap() >= 5);
+    // Surveys submitted for five half-years; 西成区 skipped some.
+    let periods = "SELECT COUNT(DISTINCT period) FROM surveys WHERE status = '提出済'";
+    assert_eq!(scalar(&app, periods).await, 5);
+    let gaps = "SELECT COUNT(*) FROM surveys s JOIN wards w ON w.id = s.ward_id \
+                WHERE w.name = '西成区'";
+    assert_eq!(scalar(&app, gaps).await, 2);
+    let counts = app.counts().await;
+    app.stop().await;
+
+    // The same day gives the same demo.
+    let again = TestApp::spawn_with_demo().await;
+    assert_eq!(again.counts().await, counts);
+    assert_eq!(ward_profiles(&again).await, profiles);
+    again.stop().await;
+}
