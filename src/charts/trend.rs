@@ -272,15 +272,18 @@ pub fn rate_bars(chart: &Bars) -> String {
             height - bottom + 16.0,
             escape(&bar.label)
         );
+        // The marker's level, so the bar's text sits clear above both.
+        let marker = bar.reference.and_then(ratio).map(y_of);
         match bar.value.and_then(ratio) {
             Some(v) => {
                 let y = y_of(v);
+                let text_y = marker.map_or(y, |m| m.min(y)) - 5.0;
                 let _ = write!(
                     s,
                     r##"<rect x="{:.1}" y="{y:.1}" width="{bw:.1}" height="{:.1}" fill="#2171b5"/><text x="{mid:.1}" y="{:.1}" text-anchor="middle" font-weight="bold">{}</text>"##,
                     mid - bw / 2.0,
                     (top + plot_h - y).max(0.0),
-                    (y - 4.0).max(top - 4.0),
+                    text_y.max(top - 4.0),
                     escape(&bar.text)
                 );
             }
@@ -293,8 +296,7 @@ pub fn rate_bars(chart: &Bars) -> String {
                 );
             }
         }
-        if let Some(r) = bar.reference.and_then(ratio) {
-            let y = y_of(r);
+        if let Some(y) = marker {
             let _ = write!(
                 s,
                 r##"<line x1="{:.1}" y1="{y:.1}" x2="{:.1}" y2="{y:.1}" stroke="#a63603" stroke-width="2" stroke-dasharray="4 2"/>"##,

@@ -264,26 +264,13 @@ pub struct Input<'a> {
     pub ward_history: &'a [(i64, Vec<HistoryRow>)],
     /// The municipality's wards (ids), the ward among them.
     pub city_wards: &'a [i64],
-    /// Each countermeasure of the municipality's wards: (ward, topic,
-    /// stage-setting rows).
-    pub city_history: &'a [(i64, i64, Vec<HistoryRow>)],
+    /// Per half-year (in the order of `periods`), the most advanced stage
+    /// per (ward, topic) of the municipality's wards on its `as_of` day, as
+    /// `countermeasures::store::stages_at` reads it; a pair without an
+    /// entry had no countermeasure then.
+    pub city_stages: &'a [HashMap<(i64, i64), Stage>],
     /// The ward's meetings: (held on, topics).
     pub meetings: &'a [(NaiveDate, Vec<i64>)],
-}
-
-/// The most advanced stage per (ward, topic) on `day`.
-pub fn stages_by_ward(
-    history: &[(i64, i64, Vec<HistoryRow>)],
-    day: NaiveDate,
-) -> HashMap<(i64, i64), Stage> {
-    let mut best: HashMap<(i64, i64), Stage> = HashMap::new();
-    for (ward, topic, rows) in history {
-        if let Some(s) = stage_on(rows, day) {
-            let e = best.entry((*ward, *topic)).or_insert(s);
-            *e = (*e).max(s);
-        }
-    }
-    best
 }
 
 /// Counts the trends: pure, the same rows give the same figures.
@@ -294,9 +281,9 @@ pub fn build(input: Input<'_>) -> WardTrends {
         .iter()
         .map(|p| as_of(*p, input.today))
         .collect();
-    let stages: Vec<HashMap<(i64, i64), Stage>> = days
-        .iter()
-        .map(|d| stages_by_ward(input.city_history, *d))
+    let empty = HashMap::new();
+    let stages: Vec<&HashMap<(i64, i64), Stage>> = (0..days.len())
+        .map(|i| input.city_stages.get(i).unwrap_or(&empty))
         .collect();
     let mut periods = Vec::new();
     let mut covered_sets = Vec::new();
