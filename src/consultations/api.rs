@@ -1,5 +1,5 @@
 //! `GET /api/wards/{ward_id}/consultations` and
-//! `GET /api/municipalities/{municipality_id}/consultations`: 相談の内訳 as
+//! `GET /api/municipalities/{id}/consultations`: 相談の内訳 as
 //! JSON.
 
 use poem_openapi::OpenApi;
@@ -53,14 +53,14 @@ impl ConsultationsApi {
     /// City-level accounts of the municipality and `admin`. Errors: 422,
     /// 404 (another municipality), 403 (a ward's account).
     #[oai(
-        path = "/municipalities/:municipality_id/consultations",
+        path = "/municipalities/:id/consultations",
         method = "get",
         operation_id = "getCityConsultations"
     )]
     async fn city(
         &self,
         city: Checked<access::CityRead>,
-        #[oai(name = "municipality_id")] _municipality_id: Path<i64>,
+        #[oai(name = "id")] _id: Path<i64>,
         period: Query<Option<String>>,
     ) -> ApiResult<Json<CityConsultations>> {
         let today = self.state.clock.today();
