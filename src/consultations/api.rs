@@ -14,6 +14,7 @@ use crate::trends::api::TrendTags;
 use crate::web::auth::Checked;
 use crate::web::problem::ApiResult;
 
+/// The ward's and the city's 相談の内訳.
 pub struct ConsultationsApi {
     pub state: AppState,
 }

@@ -68,10 +68,12 @@ impl Counts {
         }
     }
 
+    /// 相談者 over the half-year (件).
     pub fn requests(&self) -> i64 {
         self.by_requester.iter().sum()
     }
 
+    /// 相談内容 over the half-year (件): what 件/月 counts, as 資料1.
     pub fn contents(&self) -> i64 {
         self.by_content.iter().sum()
     }

@@ -11,12 +11,14 @@ use crate::state::AppState;
 use crate::web::auth::Checked;
 use crate::web::problem::ApiResult;
 
+/// The API's tag for the sections read across half-years.
 #[derive(Tags)]
 pub enum TrendTags {
     /// 半期ごとの推移 and 相談の内訳 (read from the records and the surveys)
     Trends,
 }
 
+/// `GET /api/wards/{ward_id}/trends`.
 pub struct TrendsApi {
     pub state: AppState,
 }

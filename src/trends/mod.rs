@@ -24,8 +24,10 @@ use crate::topics::TOPICS;
 
 /// Half-years shown when the query names none.
 pub const DEFAULT_HALVES: i64 = 6;
-/// The bounds of `?halves=`: one half-year up to six fiscal years.
+/// The least `?halves=`: one half-year.
 pub const MIN_HALVES: i64 = 1;
+/// The most `?halves=`: six fiscal years (one query per half-year reads
+/// the city's stages, so the bound also bounds the work).
 pub const MAX_HALVES: i64 = 12;
 
 /// What a topic without any countermeasure shows (the report counts it as

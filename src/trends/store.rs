@@ -1,6 +1,7 @@
 //! Reads what [`super::build`] needs: the history rows of the ward's
-//! countermeasures, the stage-setting rows of the municipality's, and the
-//! ward's meetings, over the half-years asked for.
+//! countermeasures (stage, due date, close/reopen), the municipality's
+//! stages per (ward, topic) at each half-year's end (aggregated in SQL), and
+//! the ward's meetings, over the half-years asked for.
 
 use std::collections::{BTreeMap, HashMap};
 

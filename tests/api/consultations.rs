@@ -535,3 +535,38 @@ async fn the_pages_show_the_rule_the_tables_and_the_chart() {
     assert!(page.contains("②歯科、③薬局・薬剤師"), "{page}");
     assert!(page.contains("未提出（下書き）"));
 }
+
+/// The dashboard's compact form: the half-year that ended last, ②歯科 and
+/// ③薬局・薬剤師 and any other low requester, and the trend.
+#[tokio::test]
+async fn the_compact_form_for_the_dashboard_shows_dentists_pharmacies_and_low_shares() {
+    let f = fixture().await;
+    let today = crate::support::today();
+    let compact = |ward: i64| {
+        let (db, scope) = (
+            &f.app.db,
+            renkei::access::operator().ward_read(ward, f.osaka),
+        );
+        async move {
+            renkei::consultations::store::compact_for_ward(db, &scope, 3, today)
+                .await
+                .unwrap()
+        }
+    };
+    let c = compact(f.kita).await;
+    assert_eq!(c.period_label, "令和8年度上半期");
+    let labels: Vec<(&str, bool)> = c.lines.iter().map(|l| (l.label.as_str(), l.low)).collect();
+    assert_eq!(labels, [("②歯科", true), ("③薬局・薬剤師", true)]);
+    assert_eq!(c.trend.len(), 3);
+    assert_eq!(c.trend[1].answer, "未回答");
+    let c = compact(f.miyakojima).await;
+    let labels: Vec<(&str, bool)> = c.lines.iter().map(|l| (l.label.as_str(), l.low)).collect();
+    assert_eq!(
+        labels,
+        [
+            ("②歯科", false),
+            ("③薬局・薬剤師", false),
+            ("④病院（地域連携相談室）", true)
+        ]
+    );
+}

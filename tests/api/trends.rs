@@ -479,3 +479,35 @@ async fn the_page_shows_the_strip_its_table_and_says_what_today_means() {
     // The compact summary: the overdue counts per half-year.
     assert!(page.contains("<td class=\"num warn\">1件</td>"), "{page}");
 }
+
+/// The dashboard's compact form reads the ward alone, with the same figures.
+#[tokio::test]
+async fn the_compact_form_for_the_dashboard_has_the_same_figures_for_the_ward_alone() {
+    let f = fixture().await;
+    let scope = renkei::access::operator().ward_read(f.kita, f.osaka);
+    let c = renkei::trends::store::compact_for_ward(&f.app.db, &scope, 3, crate::support::today())
+        .await
+        .unwrap();
+    let periods: Vec<(String, i64, i64, i64)> = c
+        .periods
+        .iter()
+        .map(|p| {
+            (
+                p.period.clone(),
+                p.overdue,
+                p.meetings_held,
+                p.topics_covered_count,
+            )
+        })
+        .collect();
+    assert_eq!(
+        periods,
+        [
+            ("2025H2".to_string(), 1, 1, 2),
+            ("2026H1".to_string(), 1, 2, 2),
+            ("2026H2".to_string(), 0, 0, 0),
+        ]
+    );
+    // Topics at 評価改善, 具体化, 未具体化, none.
+    assert_eq!(c.stage_topics, [[0, 2, 0, 8], [0, 1, 1, 8], [1, 1, 0, 8]]);
+}
