@@ -24,7 +24,10 @@
 //!      the typed scopes that are the only keys to a ward's or a
 //!      municipality's data; [`accounts`]: accounts, sessions, tokens;
 //!    - [`dashboard`], [`charts`] (chart type, SVG, bounded cache),
-//!      [`survey`] (ア〜キ), [`report`] (資料1), [`transfer`] (CSV exports
+//!      [`survey`] (ア〜キ), [`report`] (資料1), [`trends`] (半期ごとの推移,
+//!      read from the history as of each half-year's end),
+//!      [`consultations`] (相談の内訳: (オ) of a ward against the city),
+//!      [`transfer`] (CSV exports
 //!      and all-or-nothing imports), [`reminders`] (job files, the outbox,
 //!      the sender), [`audit`] (the trail every write leaves in its own
 //!      transaction);
@@ -46,6 +49,7 @@ pub mod calendar;
 pub mod charts;
 pub mod clock;
 pub mod config;
+pub mod consultations;
 pub mod countermeasures;
 pub mod dashboard;
 pub mod db;
@@ -71,5 +75,6 @@ pub mod survey;
 pub mod text;
 pub mod topics;
 pub mod transfer;
+pub mod trends;
 pub mod wards;
 pub mod web;

@@ -4,6 +4,7 @@
 //! dashboard produce charts, this module draws them.
 
 pub mod svg;
+pub mod trend;
 
 use std::sync::Arc;
 

@@ -9,6 +9,7 @@ pub mod spec;
 use poem::{Endpoint, EndpointExt, IntoEndpoint, IntoResponse, Request, Response, Route};
 use poem_openapi::OpenApiService;
 
+use crate::consultations::api::ConsultationsApi;
 use crate::countermeasures::api::CountermeasuresApi;
 use crate::meetings::api::MeetingsApi;
 use crate::members::api::MembersApi;
@@ -18,6 +19,7 @@ use crate::report::api::ReportApi;
 use crate::state::AppState;
 use crate::survey::api::SurveyApi;
 use crate::transfer::api::TransferApi;
+use crate::trends::api::TrendsApi;
 use crate::wards::api::WardsApi;
 use crate::web::{auth, problem};
 
@@ -30,6 +32,7 @@ type Apis = (
     CountermeasuresApi,
     (SurveyApi, ReportApi, TransferApi),
     RemindersApi,
+    (TrendsApi, ConsultationsApi),
 );
 
 pub fn api_service(state: &AppState) -> OpenApiService<Apis, ()> {
@@ -64,6 +67,14 @@ pub fn api_service(state: &AppState) -> OpenApiService<Apis, ()> {
             RemindersApi {
                 state: state.clone(),
             },
+            (
+                TrendsApi {
+                    state: state.clone(),
+                },
+                ConsultationsApi {
+                    state: state.clone(),
+                },
+            ),
         ),
         "renkei API",
         env!("CARGO_PKG_VERSION"),

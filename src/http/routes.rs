@@ -15,6 +15,7 @@ use crate::{
     accounts, audit, countermeasures, dashboard, meetings, members, municipalities, reminders,
     report,
 };
+use crate::{consultations, trends};
 use crate::{survey, transfer, wards};
 
 /// One row of the table: method, pattern (`:id` is the id the rule
@@ -197,6 +198,18 @@ pub fn pages() -> Vec<PageRoute> {
             "/city/:id/surveys/:period/summaries",
             City(Write),
             survey::pages::summaries_save,
+        ),
+        route(
+            M::GET,
+            "/city/:id/consultations",
+            City(Read),
+            consultations::pages::city_page,
+        ),
+        route(
+            M::GET,
+            "/city/:id/consultations.csv",
+            City(Read),
+            consultations::pages::city_csv,
         ),
         route(
             M::GET,
@@ -415,6 +428,36 @@ pub fn pages() -> Vec<PageRoute> {
             "/wards/:id/report/:period/csv/:chart",
             Ward(Read),
             report::pages::ward_chart_csv,
+        ),
+        route(
+            M::GET,
+            "/wards/:id/trends",
+            Ward(Read),
+            trends::pages::trends_page,
+        ),
+        route(
+            M::GET,
+            "/wards/:id/trends.csv",
+            Ward(Read),
+            trends::pages::trends_csv,
+        ),
+        route(
+            M::GET,
+            "/wards/:id/consultations",
+            Ward(Read),
+            consultations::pages::ward_page,
+        ),
+        route(
+            M::GET,
+            "/wards/:id/consultations.csv",
+            Ward(Read),
+            consultations::pages::ward_csv,
+        ),
+        route(
+            M::GET,
+            "/wards/:id/consultations-trend.csv",
+            Ward(Read),
+            consultations::pages::ward_trend_csv,
         ),
         route(
             M::GET,

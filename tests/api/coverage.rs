@@ -413,6 +413,7 @@ fn api_rule(operation: &str) -> Option<Rule> {
         "getWard" | "listMembers" | "listMeetings" | "listCountermeasures" | "getSurvey" => {
             Rule::Ward(Read)
         }
+        "getWardTrends" | "getWardConsultations" => Rule::Ward(Read),
         "updateWard"
         | "createMember"
         | "createMeeting"
@@ -434,6 +435,7 @@ fn api_rule(operation: &str) -> Option<Rule> {
         "listDeliveries" => Rule::WardsView,
         "resendDelivery" => Rule::Outbox(Write),
         "getSurveySummaries" | "getReminderSettings" => Rule::City(Read),
+        "getCityConsultations" => Rule::City(Read),
         "saveSurveySummaries" | "setReminderSettings" => Rule::City(Write),
         _ => return None,
     })

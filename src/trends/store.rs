@@ -1,0 +1,247 @@
+//! Reads what [`super::build`] needs: the history rows of the ward's
+//! countermeasures (stage, due date, close/reopen), the municipality's
+//! stages per (ward, topic) at each half-year's end (aggregated in SQL), and
+//! the ward's meetings, over the half-years asked for.
+
+use std::collections::{BTreeMap, HashMap};
+
+use chrono::NaiveDate;
+use sqlx::Row;
+
+use super::{Compact, HistoryRow, Input, WardTrends, as_of, build, periods_ending};
+use crate::access::WardRead;
+use crate::calendar::Period;
+use crate::countermeasures::{EventKind, Stage};
+use crate::db::{Db, parse_date};
+use crate::error::AppResult;
+use crate::wards::Ward;
+
+fn stage_of(value: Option<String>) -> Option<Stage> {
+    value.as_deref().and_then(Stage::parse)
+}
+
+/// The ward's countermeasures with the history rows that set a stage, a
+/// due date, or closed or reopened them, up to `until`, by countermeasure.
+async fn ward_history(
+    db: &Db,
+    ward_id: i64,
+    until: NaiveDate,
+) -> AppResult<Vec<(i64, Vec<HistoryRow>)>> {
+    let rows = sqlx::query(
+        "SELECT e.countermeasure_id, e.id, e.occurred_on, e.to_stage, e.due_to, e.kind \
+         FROM countermeasures c JOIN countermeasure_events e ON e.countermeasure_id = c.id \
+         WHERE c.ward_id = $1 AND e.occurred_on <= $2 \
+         AND (e.to_stage IS NOT NULL OR e.due_to IS NOT NULL OR e.kind IN ($3, $4))",
+    )
+    .bind(ward_id)
+    .bind(until.to_string())
+    .bind(EventKind::Archived.as_str())
+    .bind(EventKind::Restored.as_str())
+    .fetch_all(&db.pool)
+    .await?;
+    let mut by_cm: BTreeMap<i64, Vec<HistoryRow>> = BTreeMap::new();
+    for r in &rows {
+        let on: String = r.try_get("occurred_on")?;
+        let due: Option<String> = r.try_get("due_to")?;
+        let kind: String = r.try_get("kind")?;
+        by_cm
+            .entry(r.try_get("countermeasure_id")?)
+            .or_default()
+            .push(HistoryRow {
+                id: r.try_get("id")?,
+                on: parse_date("occurred_on", &on)?,
+                stage: stage_of(r.try_get("to_stage")?),
+                due: due.map(|d| parse_date("due_to", &d)).transpose()?,
+                archived: match EventKind::parse(&kind) {
+                    Some(EventKind::Archived) => Some(true),
+                    Some(EventKind::Restored) => Some(false),
+                    _ => None,
+                },
+            });
+    }
+    Ok(by_cm.into_iter().collect())
+}
+
+/// Which wards' stages are read: the municipality's (the city's
+/// distribution) or the ward's alone (the compact form).
+#[derive(Debug, Clone, Copy)]
+enum Reach {
+    Municipality(i64),
+    Ward(i64),
+}
+
+impl Reach {
+    /// The condition on `c.ward_id`, with the id as `$2`.
+    fn sql(self) -> &'static str {
+        match self {
+            Reach::Municipality(_) => {
+                "c.ward_id IN (SELECT id FROM wards WHERE municipality_id = $2)"
+            }
+            Reach::Ward(_) => "c.ward_id = $2",
+        }
+    }
+
+    fn id(self) -> i64 {
+        match self {
+            Reach::Municipality(id) | Reach::Ward(id) => id,
+        }
+    }
+}
+
+/// The most advanced stage per (ward, topic) in reach at the end of
+/// `day`, by the report's rule (`countermeasures::store::stages_at`, here
+/// narrowed to one municipality or one ward): a countermeasure whose last
+/// stage-setting day (`last_stage_on`, migration 0008) is on or before the
+/// day counts with its current stage, read from the index; only those
+/// changed later replay their history (the last stage-setting row up to the
+/// day, by id). The database returns one row per (ward, topic), not the
+/// history: for 大阪市's 24 wards on the national data, 240 rows.
+async fn stages_on(db: &Db, reach: Reach, day: NaiveDate) -> AppResult<HashMap<(i64, i64), Stage>> {
+    let rank = |column: &str| {
+        format!("CASE {column} WHEN '評価改善' THEN 2 WHEN '具体化' THEN 1 ELSE 0 END")
+    };
+    let sql = format!(
+        "SELECT ward_id, topic, MAX(rank) AS rank FROM ( \
+           SELECT c.ward_id, c.topic, MAX({current}) AS rank FROM countermeasures c \
+           WHERE c.last_stage_on <= $1 AND {reach} GROUP BY c.ward_id, c.topic \
+         UNION ALL \
+           SELECT c.ward_id, c.topic, (SELECT {past} FROM countermeasure_events e \
+             WHERE e.countermeasure_id = c.id AND e.to_stage IS NOT NULL AND e.occurred_on <= $1 \
+             ORDER BY e.id DESC LIMIT 1) AS rank \
+           FROM countermeasures c WHERE c.last_stage_on > $1 AND {reach} \
+         ) s GROUP BY ward_id, topic HAVING MAX(rank) IS NOT NULL",
+        current = rank("c.stage"),
+        past = rank("e.to_stage"),
+        reach = reach.sql(),
+    );
+    let rows = sqlx::query(sqlx::AssertSqlSafe(sql))
+        .bind(day.to_string())
+        .bind(reach.id())
+        .fetch_all(&db.pool)
+        .await?;
+    let mut out = HashMap::with_capacity(rows.len());
+    for r in &rows {
+        let stage = match r.try_get::<i64, _>("rank")? {
+            2 => Stage::Evaluated,
+            1 => Stage::Planned,
+            _ => Stage::Identified,
+        };
+        out.insert((r.try_get("ward_id")?, r.try_get("topic")?), stage);
+    }
+    Ok(out)
+}
+
+/// The ward's meetings held from `from` to `until`, with their topics.
+async fn meetings(
+    db: &Db,
+    ward_id: i64,
+    from: NaiveDate,
+    until: NaiveDate,
+) -> AppResult<Vec<(NaiveDate, Vec<i64>)>> {
+    let rows = sqlx::query(
+        "SELECT m.id, m.held_on, t.topic FROM meetings m LEFT JOIN meeting_topics t ON t.meeting_id = m.id \
+         WHERE m.ward_id = $1 AND m.held_on >= $2 AND m.held_on <= $3",
+    )
+    .bind(ward_id)
+    .bind(from.to_string())
+    .bind(until.to_string())
+    .fetch_all(&db.pool)
+    .await?;
+    let mut by_id: HashMap<i64, (NaiveDate, Vec<i64>)> = HashMap::new();
+    for r in &rows {
+        let held: String = r.try_get("held_on")?;
+        let held = parse_date("held_on", &held)?;
+        let entry = by_id.entry(r.try_get("id")?).or_insert((held, Vec::new()));
+        if let Some(t) = r.try_get::<Option<i64>, _>("topic")? {
+            entry.1.push(t);
+        }
+    }
+    Ok(by_id.into_values().collect())
+}
+
+/// The ids of the municipality's wards.
+async fn city_wards(db: &Db, municipality_id: i64) -> AppResult<Vec<i64>> {
+    let rows = sqlx::query("SELECT id FROM wards WHERE municipality_id = $1 ORDER BY id")
+        .bind(municipality_id)
+        .fetch_all(&db.pool)
+        .await?;
+    Ok(rows
+        .iter()
+        .map(|r| r.try_get("id"))
+        .collect::<Result<_, sqlx::Error>>()?)
+}
+
+/// Reads and counts [`WardTrends`] for the `halves` half-years ending with
+/// `last`, the city's distribution over the municipality's wards: three
+/// queries for the ward and one per half-year for the stages.
+pub async fn load(
+    db: &Db,
+    scope: &WardRead,
+    last: Period,
+    halves: i64,
+    today: NaiveDate,
+) -> AppResult<WardTrends> {
+    let ward = crate::wards::store::get(db, scope).await?;
+    read(
+        db,
+        &ward,
+        last,
+        halves,
+        today,
+        Reach::Municipality(ward.municipality_id),
+    )
+    .await
+}
+
+async fn read(
+    db: &Db,
+    ward: &Ward,
+    last: Period,
+    halves: i64,
+    today: NaiveDate,
+    reach: Reach,
+) -> AppResult<WardTrends> {
+    let periods = periods_ending(last, halves);
+    let last_day = as_of(last, today);
+    let ward_history = ward_history(db, ward.id, last_day).await?;
+    let mut city_stages = Vec::with_capacity(periods.len());
+    for p in &periods {
+        city_stages.push(stages_on(db, reach, as_of(*p, today)).await?);
+    }
+    let meetings = meetings(db, ward.id, periods[0].start(), last_day).await?;
+    let wards = match reach {
+        Reach::Municipality(m) => city_wards(db, m).await?,
+        Reach::Ward(w) => vec![w],
+    };
+    Ok(build(Input {
+        ward,
+        today,
+        periods: &periods,
+        ward_history: &ward_history,
+        city_wards: &wards,
+        city_stages: &city_stages,
+        meetings: &meetings,
+    }))
+}
+
+/// The compact form for the ward dashboard: the `halves` half-years ending
+/// with the running one, for the ward alone (its own rows only; no read of
+/// the municipality's countermeasures).
+pub async fn compact_for_ward(
+    db: &Db,
+    scope: &WardRead,
+    halves: i64,
+    today: NaiveDate,
+) -> AppResult<Compact> {
+    let ward = crate::wards::store::get(db, scope).await?;
+    let t = read(
+        db,
+        &ward,
+        Period::containing(today),
+        halves,
+        today,
+        Reach::Ward(ward.id),
+    )
+    .await?;
+    Ok(Compact::of(&t))
+}
