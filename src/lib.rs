@@ -24,6 +24,7 @@
 //!      the typed scopes that are the only keys to a ward's or a
 //!      municipality's data; [`accounts`]: accounts, sessions, tokens;
 //!    - [`dashboard`], [`charts`] (chart type, SVG, bounded cache),
+//!      [`participation`] (多職種の参画状況: attendance by organisation kind),
 //!      [`survey`] (ア〜キ), [`report`] (資料1), [`transfer`] (CSV exports
 //!      and all-or-nothing imports), [`reminders`] (job files, the outbox,
 //!      the sender), [`audit`] (the trail every write leaves in its own
@@ -60,6 +61,7 @@ pub mod members;
 pub mod municipalities;
 
 pub mod paging;
+pub mod participation;
 pub mod reminders;
 pub mod report;
 pub mod seed;

@@ -12,8 +12,8 @@ use crate::state::AppState;
 use crate::web::auth::{Guarded, Need, Rule};
 use crate::web::page::error_page;
 use crate::{
-    accounts, audit, countermeasures, dashboard, meetings, members, municipalities, reminders,
-    report,
+    accounts, audit, countermeasures, dashboard, meetings, members, municipalities, participation,
+    reminders, report,
 };
 use crate::{survey, transfer, wards};
 
@@ -197,6 +197,18 @@ pub fn pages() -> Vec<PageRoute> {
             "/city/:id/surveys/:period/summaries",
             City(Write),
             survey::pages::summaries_save,
+        ),
+        route(
+            M::GET,
+            "/city/:id/participation",
+            City(Read),
+            participation::pages::city_page,
+        ),
+        route(
+            M::GET,
+            "/city/:id/participation.csv",
+            City(Read),
+            participation::pages::city_csv,
         ),
         route(
             M::GET,
@@ -415,6 +427,18 @@ pub fn pages() -> Vec<PageRoute> {
             "/wards/:id/report/:period/csv/:chart",
             Ward(Read),
             report::pages::ward_chart_csv,
+        ),
+        route(
+            M::GET,
+            "/wards/:id/participation",
+            Ward(Read),
+            participation::pages::ward_page,
+        ),
+        route(
+            M::GET,
+            "/wards/:id/participation.csv",
+            Ward(Read),
+            participation::pages::ward_csv,
         ),
         route(
             M::GET,

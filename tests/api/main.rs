@@ -20,6 +20,7 @@ mod meetings;
 mod members;
 mod pages;
 mod paging;
+mod participation;
 mod postponed;
 mod process;
 mod reminders;
