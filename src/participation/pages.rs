@@ -230,3 +230,64 @@ pub async fn city_csv(
     );
     Ok(spreadsheet::download(bytes, encoding, &name))
 }
+
+#[cfg(test)]
+mod tests {
+    use askama::Template;
+
+    use super::super::{Counts, WardRef, ward};
+    use super::Participation;
+
+    /// What the dashboard will do: include the partial beside a field
+    /// named `participation`.
+    #[derive(Template)]
+    #[template(source = "{% include \"participation_compact.html\" %}", ext = "html")]
+    struct Probe {
+        participation: Participation,
+    }
+
+    fn probe(counts: &Counts) -> String {
+        let w = WardRef {
+            id: 7,
+            name: "北区".into(),
+            municipality_id: 1,
+        };
+        Probe {
+            participation: Participation {
+                period: "2026H2".into(),
+                period_label: "令和8年度下半期".into(),
+                as_of: "2026-11-24".parse().unwrap(),
+                ward: ward(&w, counts, 3),
+            },
+        }
+        .render()
+        .unwrap()
+    }
+
+    #[test]
+    fn the_compact_partial_names_the_absent_kinds_and_links_the_page() {
+        let mut counts = Counts::default();
+        counts.held.insert(7, 2);
+        counts.recent.insert(7, 2);
+        for kind in crate::members::OrganizationKind::ALL {
+            if *kind != crate::members::OrganizationKind::Hospital {
+                counts.attended.insert((7, kind.as_str().into()), 1);
+                counts.last_rank.insert((7, kind.as_str().into()), 2);
+            }
+        }
+        let html = probe(&counts);
+        assert!(
+            html.contains("直近2回の会議に出席のない職種（参画なし）：<strong>病院</strong>"),
+            "{html}"
+        );
+        assert!(html.contains("<td class=\"num\">1／2回</td>"), "{html}");
+        assert!(html.contains("2回前に出席"), "{html}");
+        assert!(html.contains("href=\"/wards/7/participation?period=2026H2\""));
+        let empty = probe(&Counts::default());
+        assert!(
+            empty.contains("2026-11-24までに記録された会議はありません。"),
+            "{empty}"
+        );
+        assert!(!empty.contains("<table"), "{empty}");
+    }
+}

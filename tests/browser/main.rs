@@ -8,6 +8,7 @@
 mod support;
 
 mod harness;
+mod participation;
 
 use fantoccini::key::Key;
 use renkei::accounts::Role;
