@@ -27,6 +27,10 @@ CREATE INDEX meeting_attendees_member ON meeting_attendees (member_id);
 -- attended: this index answers them without touching the table.
 CREATE INDEX meeting_attendees_kind ON meeting_attendees (meeting_id, organization_kind);
 
+-- Members on the committee per ward and kind (active ones): read from this
+-- index alone, in its order, for one ward or all of them.
+CREATE INDEX members_kind ON members (active, ward_id, organization_kind);
+
 -- N of the participation flag: a kind that attended none of the ward's last
 -- N meetings is flagged. Edited with the reminder settings; NULL = 3.
 ALTER TABLE reminder_settings ADD COLUMN absence_window INTEGER;

@@ -12,7 +12,7 @@ use sqlx::Row;
 use super::{CityParticipation, Counts, Participation, WardRef};
 use crate::access::{CityRead, CityView, Visible, WardRead};
 use crate::calendar::Period;
-use crate::db::{Bind, Db};
+use crate::db::{Bind, Db, Dialect};
 use crate::error::AppResult;
 use crate::reminders::ABSENCE_WINDOW_DEFAULT;
 
@@ -90,84 +90,79 @@ async fn members(db: &Db, visible: Visible, counts: &mut Counts) -> AppResult<()
     Ok(())
 }
 
-/// The last `n` meetings of each ward held up to `through`, ranked (1 =
-/// the latest; ties on the day by id), and per kind the rank of the latest
-/// it attended. Many wards: a window function over their meetings.
-async fn recent_many(
+/// Which wards a query over `wards w` covers, as SQL and its binds,
+/// numbered from `first`.
+fn wards_clause(visible: Visible, first: usize) -> (String, Vec<Bind>) {
+    match (visible.ward_id(), visible.municipality_id()) {
+        (Some(w), _) => (format!(" WHERE w.id = ${first}"), vec![Bind::Int(w)]),
+        (None, Some(m)) => (
+            format!(" WHERE w.municipality_id = ${first}"),
+            vec![Bind::Int(m)],
+        ),
+        (None, None) => (String::new(), Vec::new()),
+    }
+}
+
+/// The last `n` meetings of each ward held up to `through` (ties on the
+/// day broken by id, the later first), with the kinds that attended each;
+/// ranked here (1 = the latest): per ward how many were read, and per ward
+/// and kind the rank of the latest it attended. Each ward's meetings come
+/// straight from the `(ward_id, held_on)` index, `n` of them, however long
+/// its history: a correlated `LIMIT` on SQLite, `LATERAL` on PostgreSQL
+/// (whose planner would run the correlated form once per meeting).
+async fn recent(
     db: &Db,
     visible: Visible,
     through: NaiveDate,
     n: i64,
     counts: &mut Counts,
 ) -> AppResult<()> {
-    let (wards, mut binds) = ward_clause(visible, "m", 3);
-    let sql = format!(
-        "WITH ranked AS (SELECT m.id, m.ward_id, ROW_NUMBER() OVER \
-             (PARTITION BY m.ward_id ORDER BY m.held_on DESC, m.id DESC) AS k \
-             FROM meetings m WHERE m.held_on <= $1{wards}) \
-         SELECT r.ward_id, a.organization_kind AS kind, MIN(r.k) AS first_k, MAX(r.k) AS last_k \
-         FROM ranked r LEFT JOIN meeting_attendees a ON a.meeting_id = r.id \
-         WHERE r.k <= $2 GROUP BY r.ward_id, a.organization_kind"
-    );
+    let (wards, mut binds) = wards_clause(visible, 3);
+    let sql = match db.dialect {
+        Dialect::Sqlite => format!(
+            "SELECT x.ward_id, x.id, x.held_on, a.organization_kind AS kind FROM wards w \
+             JOIN meetings x ON x.id IN (SELECT y.id FROM meetings y WHERE y.ward_id = w.id \
+                 AND y.held_on <= $1 ORDER BY y.held_on DESC, y.id DESC LIMIT $2) \
+             LEFT JOIN meeting_attendees a ON a.meeting_id = x.id{wards} \
+             GROUP BY x.ward_id, x.id, x.held_on, a.organization_kind"
+        ),
+        Dialect::Postgres => format!(
+            "SELECT w.id AS ward_id, x.id, x.held_on, a.organization_kind AS kind FROM wards w \
+             CROSS JOIN LATERAL (SELECT y.id, y.held_on FROM meetings y WHERE y.ward_id = w.id \
+                 AND y.held_on <= $1 ORDER BY y.held_on DESC, y.id DESC LIMIT $2) x \
+             LEFT JOIN meeting_attendees a ON a.meeting_id = x.id{wards} \
+             GROUP BY w.id, x.id, x.held_on, a.organization_kind"
+        ),
+    };
     let mut all = vec![Bind::Text(through.to_string()), Bind::Int(n)];
     all.append(&mut binds);
+    // Per ward: its meetings (day, id) and the (meeting, kind) pairs.
+    let mut meetings: HashMap<i64, Vec<(String, i64)>> = HashMap::new();
+    let mut kinds: Vec<(i64, i64, String)> = Vec::new();
     for r in fetch(db, sql, all).await? {
         let ward: i64 = r.try_get("ward_id")?;
-        let kind: Option<String> = r.try_get("kind")?;
-        let last_k: i64 = r.try_get("last_k")?;
-        // Every meeting read is in some group (LEFT JOIN), so the deepest
-        // rank over a ward's groups is how many were read.
-        let seen = counts.recent.entry(ward).or_insert(0);
-        *seen = (*seen).max(last_k);
-        if let Some(kind) = kind {
-            counts.last_rank.insert((ward, kind), r.try_get("first_k")?);
-        }
-    }
-    Ok(())
-}
-
-/// [`recent_many`] for one ward: its last `n` meetings straight from the
-/// `(ward_id, held_on)` index, ranked here.
-async fn recent_one(
-    db: &Db,
-    ward_id: i64,
-    through: NaiveDate,
-    n: i64,
-    counts: &mut Counts,
-) -> AppResult<()> {
-    let rows = sqlx::query(
-        "SELECT r.id, r.held_on, a.organization_kind AS kind FROM \
-         (SELECT id, held_on FROM meetings WHERE ward_id = $1 AND held_on <= $2 \
-          ORDER BY held_on DESC, id DESC LIMIT $3) r \
-         LEFT JOIN meeting_attendees a ON a.meeting_id = r.id",
-    )
-    .bind(ward_id)
-    .bind(through.to_string())
-    .bind(n)
-    .fetch_all(&db.pool)
-    .await?;
-    let mut meetings: Vec<(String, i64)> = Vec::new();
-    let mut kinds: Vec<(i64, String)> = Vec::new();
-    for r in &rows {
         let id: i64 = r.try_get("id")?;
-        let held_on: String = r.try_get("held_on")?;
-        meetings.push((held_on, id));
+        meetings
+            .entry(ward)
+            .or_default()
+            .push((r.try_get("held_on")?, id));
         if let Some(kind) = r.try_get::<Option<String>, _>("kind")? {
-            kinds.push((id, kind));
+            kinds.push((ward, id, kind));
         }
     }
-    // Newest first, as the window function orders them.
-    meetings.sort_unstable_by(|a, b| b.cmp(a));
-    meetings.dedup();
-    let rank: HashMap<i64, i64> = meetings
-        .iter()
-        .enumerate()
-        .map(|(i, (_, id))| (*id, i as i64 + 1))
-        .collect();
-    counts.recent.insert(ward_id, meetings.len() as i64);
-    for (id, kind) in kinds {
+    let mut rank: HashMap<i64, i64> = HashMap::new();
+    for (ward, mut list) in meetings {
+        // Newest first; a meeting comes once per kind that attended it.
+        list.sort_unstable_by(|a, b| b.cmp(a));
+        list.dedup();
+        counts.recent.insert(ward, list.len() as i64);
+        for (i, (_, id)) in list.iter().enumerate() {
+            rank.insert(*id, i as i64 + 1);
+        }
+    }
+    for (ward, id, kind) in kinds {
         let k = rank.get(&id).copied().unwrap_or(i64::MAX);
-        let slot = counts.last_rank.entry((ward_id, kind)).or_insert(k);
+        let slot = counts.last_rank.entry((ward, kind)).or_insert(k);
         *slot = (*slot).min(k);
     }
     Ok(())
@@ -198,7 +193,7 @@ pub async fn for_ward(
     let mut counts = Counts::default();
     held_and_attended(db, visible, period.start(), through, &mut counts).await?;
     members(db, visible, &mut counts).await?;
-    recent_one(db, ward.id, through, n, &mut counts).await?;
+    recent(db, visible, through, n, &mut counts).await?;
     let w = WardRef {
         id: ward.id,
         name: ward.name,
@@ -261,7 +256,7 @@ async fn for_wards(
     let mut counts = Counts::default();
     held_and_attended(db, visible, period.start(), through, &mut counts).await?;
     members(db, visible, &mut counts).await?;
-    recent_many(db, visible, through, longest, &mut counts).await?;
+    recent(db, visible, through, longest, &mut counts).await?;
     let mut rows: Vec<_> = wards
         .into_iter()
         .map(|w| {

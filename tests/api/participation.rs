@@ -618,3 +618,34 @@ async fn the_pages_show_the_figures_and_link_each_other() {
     let (_, city) = f.app.page(&format!("/city/{}", f.municipality)).await;
     assert!(city.contains(&format!("/city/{}/participation", f.municipality)));
 }
+
+#[tokio::test]
+async fn imported_meetings_count_their_attendees_by_kind_too() {
+    let f = fixture().await;
+    member(&f.app, f.minami, "南 病院", "病院", true).await;
+    member(&f.app, f.minami, "南 薬局", "薬剤師会", true).await;
+    let file = "開催日,会議名,種別,会議の内容,議事録,出席者\r\n\
+        2026-10-02,第1回推進会議,推進会議,1,,南 病院;南 薬局\r\n\
+        2026-11-02,第2回推進会議,推進会議,2,,南 薬局\r\n";
+    let r = f
+        .app
+        .post_bytes(
+            &format!("/api/wards/{}/meetings/import", f.minami),
+            file.as_bytes().to_vec(),
+        )
+        .await;
+    assert!(r.status.is_success(), "{}", r.text);
+    let r = f
+        .app
+        .get(&format!("/api/wards/{}/participation", f.minami))
+        .await;
+    assert_eq!(
+        summary(kind(&r.body, "病院")),
+        (1, 2, json!("50"), 1, json!(2), false)
+    );
+    assert_eq!(
+        summary(kind(&r.body, "薬剤師会")),
+        (2, 2, json!("100"), 1, json!(1), false)
+    );
+    assert_eq!(kind(&r.body, "医師会")["absent"], true);
+}
