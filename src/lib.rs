@@ -24,6 +24,7 @@
 //!      the typed scopes that are the only keys to a ward's or a
 //!      municipality's data; [`accounts`]: accounts, sessions, tokens;
 //!    - [`dashboard`], [`charts`] (chart type, SVG, bounded cache),
+//!      [`participation`] (多職種の参画状況: attendance by organisation kind),
 //!      [`survey`] (ア〜キ), [`report`] (資料1), [`trends`] (半期ごとの推移,
 //!      read from the history as of each half-year's end),
 //!      [`consultations`] (相談の内訳: (オ) of a ward against the city),
@@ -65,6 +66,7 @@ pub mod members;
 pub mod municipalities;
 
 pub mod paging;
+pub mod participation;
 pub mod random;
 pub mod reminders;
 pub mod report;

@@ -439,7 +439,10 @@ pub const TABLES: [(&str, &[&str]); 9] = [
         ],
     ),
     ("meeting_topics", &["meeting_id", "topic"]),
-    ("meeting_attendees", &["meeting_id", "member_id"]),
+    (
+        "meeting_attendees",
+        &["meeting_id", "member_id", "organization_kind"],
+    ),
     (
         "countermeasures",
         &[
@@ -638,9 +641,13 @@ pub async fn generate<S: Sink>(
         let secretariat = format!("{area_name}事務局");
         // Members; the active ones attend and own countermeasures.
         let mut active: Vec<i64> = Vec::new();
+        // Each member's kind, for its attendance rows (the kind at the meeting).
+        let mut kinds: std::collections::HashMap<i64, OrganizationKind> =
+            std::collections::HashMap::new();
         for _ in 0..member_counts[a] {
             member_id += 1;
             let (kind, org, _) = ORGANIZATIONS[rng.weighted(&org_weights)];
+            kinds.insert(member_id, kind);
             let name = format!(
                 "{}{} {}{}",
                 rng.pick(&SURNAME),
@@ -722,8 +729,12 @@ pub async fn generate<S: Sink>(
             attendees.sort();
             attendees.dedup();
             for m in &attendees {
-                sink.push(ATTENDEES, vec![meeting_id.into(), (*m).into()])
-                    .await?;
+                let kind = kinds.get(m).copied().unwrap_or(OrganizationKind::Other);
+                sink.push(
+                    ATTENDEES,
+                    vec![meeting_id.into(), (*m).into(), kind.as_str().into()],
+                )
+                .await?;
             }
             totals.rows[ATTENDEES] += attendees.len();
             meetings.push((meeting_id, *held, topics));

@@ -14,6 +14,7 @@ use crate::countermeasures::api::CountermeasuresApi;
 use crate::meetings::api::MeetingsApi;
 use crate::members::api::MembersApi;
 use crate::municipalities::api::CatalogueApi;
+use crate::participation::api::ParticipationApi;
 use crate::reminders::api::RemindersApi;
 use crate::report::api::ReportApi;
 use crate::state::AppState;
@@ -33,6 +34,7 @@ type Apis = (
     (SurveyApi, ReportApi, TransferApi),
     RemindersApi,
     (TrendsApi, ConsultationsApi),
+    ParticipationApi,
 );
 
 pub fn api_service(state: &AppState) -> OpenApiService<Apis, ()> {
@@ -75,6 +77,9 @@ pub fn api_service(state: &AppState) -> OpenApiService<Apis, ()> {
                     state: state.clone(),
                 },
             ),
+            ParticipationApi {
+                state: state.clone(),
+            },
         ),
         "renkei API",
         env!("CARGO_PKG_VERSION"),

@@ -12,8 +12,8 @@ use crate::state::AppState;
 use crate::web::auth::{Guarded, Need, Rule};
 use crate::web::page::error_page;
 use crate::{
-    accounts, audit, countermeasures, dashboard, meetings, members, municipalities, reminders,
-    report,
+    accounts, audit, countermeasures, dashboard, meetings, members, municipalities, participation,
+    reminders, report,
 };
 use crate::{consultations, trends};
 use crate::{survey, transfer, wards};
@@ -210,6 +210,18 @@ pub fn pages() -> Vec<PageRoute> {
             "/city/:id/consultations.csv",
             City(Read),
             consultations::pages::city_csv,
+        ),
+        route(
+            M::GET,
+            "/city/:id/participation",
+            City(Read),
+            participation::pages::city_page,
+        ),
+        route(
+            M::GET,
+            "/city/:id/participation.csv",
+            City(Read),
+            participation::pages::city_csv,
         ),
         route(
             M::GET,
@@ -458,6 +470,18 @@ pub fn pages() -> Vec<PageRoute> {
             "/wards/:id/consultations-trend.csv",
             Ward(Read),
             consultations::pages::ward_trend_csv,
+        ),
+        route(
+            M::GET,
+            "/wards/:id/participation",
+            Ward(Read),
+            participation::pages::ward_page,
+        ),
+        route(
+            M::GET,
+            "/wards/:id/participation.csv",
+            Ward(Read),
+            participation::pages::ward_csv,
         ),
         route(
             M::GET,

@@ -171,11 +171,24 @@ pub async fn get(db: &Db, meeting: &MeetingRead) -> AppResult<Meeting> {
     load(&mut conn, meeting.id()).await
 }
 
+/// Writes a meeting's topics and attendees afresh. Each attendance row
+/// carries the organisation kind of its member *at the meeting* (多職種の
+/// 参画状況 counts by it): an attendee already recorded keeps the kind it was
+/// recorded with, a new one takes the member's current kind.
 async fn write_lists(tx: &mut Tx, m: &Meeting) -> AppResult<()> {
     sqlx::query("DELETE FROM meeting_topics WHERE meeting_id = $1")
         .bind(m.id)
         .execute(&mut **tx)
         .await?;
+    let recorded: HashMap<i64, String> = sqlx::query(
+        "SELECT member_id, organization_kind FROM meeting_attendees WHERE meeting_id = $1",
+    )
+    .bind(m.id)
+    .fetch_all(&mut **tx)
+    .await?
+    .iter()
+    .map(|r| Ok((r.try_get("member_id")?, r.try_get("organization_kind")?)))
+    .collect::<Result<_, sqlx::Error>>()?;
     sqlx::query("DELETE FROM meeting_attendees WHERE meeting_id = $1")
         .bind(m.id)
         .execute(&mut **tx)
@@ -188,11 +201,29 @@ async fn write_lists(tx: &mut Tx, m: &Meeting) -> AppResult<()> {
             .await?;
     }
     for a in &m.attendee_ids {
-        sqlx::query("INSERT INTO meeting_attendees (meeting_id, member_id) VALUES ($1, $2)")
-            .bind(m.id)
-            .bind(*a)
-            .execute(&mut **tx)
-            .await?;
+        match recorded.get(a) {
+            Some(kind) => {
+                sqlx::query(
+                    "INSERT INTO meeting_attendees (meeting_id, member_id, organization_kind) \
+                     VALUES ($1, $2, $3)",
+                )
+                .bind(m.id)
+                .bind(*a)
+                .bind(kind.as_str())
+                .execute(&mut **tx)
+                .await?;
+            }
+            None => {
+                sqlx::query(
+                    "INSERT INTO meeting_attendees (meeting_id, member_id, organization_kind) \
+                     SELECT $1, id, organization_kind FROM members WHERE id = $2",
+                )
+                .bind(m.id)
+                .bind(*a)
+                .execute(&mut **tx)
+                .await?;
+            }
+        }
     }
     Ok(())
 }

@@ -43,6 +43,9 @@ struct ReminderSettings {
     days_before_due: i64,
     repeat_interval_days: i64,
     escalation_after_days: i64,
+    /// 多職種の参画状況: an organisation kind that attended none of a ward's
+    /// last this-many meetings is flagged (the override, or 3).
+    absence_window: i64,
 }
 
 /// The answer to a resend.
@@ -148,7 +151,9 @@ impl RemindersApi {
         self.settings_of(&city.0).await
     }
 
-    /// Replaces the municipality's overrides (`null` fields: the job file's value).
+    /// Replaces the municipality's overrides (`null` fields: the job file's
+    /// value; `absence_window` null: 3). Errors: 422 naming each field out of
+    /// bounds (`absence_window`: 1–20).
     #[oai(
         path = "/municipalities/:id/reminder-settings",
         method = "put",
@@ -184,6 +189,7 @@ impl RemindersApi {
             days_before_due: p.days_before_due,
             repeat_interval_days: p.repeat_interval_days,
             escalation_after_days: p.escalation_after_days,
+            absence_window: overrides.absence_window(),
         }))
     }
 }

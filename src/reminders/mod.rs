@@ -113,15 +113,44 @@ impl Params {
     }
 }
 
+/// The bounds (meetings, inclusive) of a municipality's
+/// [`Overrides::absence_window`]: a window of one meeting flags a kind for a
+/// single absence, twenty covers years of a ward's meetings.
+pub const ABSENCE_WINDOW: (i64, i64) = (1, 20);
+/// The participation flag's window when the municipality set none: 3.
+pub const ABSENCE_WINDOW_DEFAULT: i64 = 3;
+
 /// A municipality's overrides; `None` keeps the job file's value.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, serde::Serialize, poem_openapi::Object)]
 pub struct Overrides {
     pub days_before_due: Option<i64>,
     pub repeat_interval_days: Option<i64>,
     pub escalation_after_days: Option<i64>,
+    /// 多職種の参画状況: an organisation kind that attended none of a ward's
+    /// last this-many meetings is flagged (1–20; `None`: 3). Not a job
+    /// parameter; kept with the reminder settings, which the city edits.
+    pub absence_window: Option<i64>,
 }
 
 impl Overrides {
+    /// The participation window that applies: the override, or 3.
+    pub fn absence_window(&self) -> i64 {
+        self.absence_window.unwrap_or(ABSENCE_WINDOW_DEFAULT)
+    }
+
+    /// Checks the overrides that are not job parameters (the participation
+    /// window, [`ABSENCE_WINDOW`]): the field errors, empty when fine.
+    pub fn check_own(&self) -> Vec<FieldError> {
+        let (min, max) = ABSENCE_WINDOW;
+        match self.absence_window {
+            Some(n) if n < min || n > max => vec![FieldError::new(
+                "absence_window",
+                format!("参画なしとする直近の会議数は{min}〜{max}の整数で入力してください"),
+            )],
+            _ => Vec::new(),
+        }
+    }
+
     pub fn apply(&self, base: Params) -> Params {
         Params {
             days_before_due: self.days_before_due.unwrap_or(base.days_before_due),
@@ -1194,6 +1223,27 @@ mod tests {
                 "{message}"
             );
         }
+    }
+
+    #[test]
+    fn the_absence_window_defaults_to_three_and_stays_within_one_to_twenty() {
+        assert_eq!(Overrides::default().absence_window(), 3);
+        let o = |n| Overrides {
+            absence_window: Some(n),
+            ..Default::default()
+        };
+        assert_eq!(o(5).absence_window(), 5);
+        assert!(o(1).check_own().is_empty() && o(20).check_own().is_empty());
+        for bad in [0, 21, -3] {
+            let e = o(bad).check_own();
+            assert_eq!(e.len(), 1);
+            assert_eq!(e[0].field, "absence_window");
+            assert_eq!(
+                e[0].message,
+                "参画なしとする直近の会議数は1〜20の整数で入力してください"
+            );
+        }
+        assert!(Overrides::default().check_own().is_empty());
     }
 
     #[test]

@@ -116,6 +116,10 @@ struct SettingsPage {
     layout: Layout,
     municipality_id: i64,
     base: super::Params,
+    /// The participation window when none is set (3).
+    absence_default: i64,
+    /// Its bounds (1–20).
+    absence_bounds: (i64, i64),
     form: FormData,
     errors: Errors,
     /// Shown after a successful save (Post/Redirect/Get lands here with `?saved=1`).
@@ -137,6 +141,8 @@ fn settings_page(
             .crumb(format!("/city/{id}"), name.to_string()),
         municipality_id: id,
         base,
+        absence_default: super::ABSENCE_WINDOW_DEFAULT,
+        absence_bounds: super::ABSENCE_WINDOW,
         form,
         errors,
     };
@@ -162,6 +168,7 @@ pub async fn settings_form(Data(state): Data<&AppState>, city: CityOf, uri: &Uri
         ("days_before_due", opt(o.days_before_due)),
         ("repeat_interval_days", opt(o.repeat_interval_days)),
         ("escalation_after_days", opt(o.escalation_after_days)),
+        ("absence_window", opt(o.absence_window)),
     ]);
     settings_page(
         id,
@@ -187,6 +194,7 @@ pub async fn save_settings(Data(state): Data<&AppState>, city: CityOf, body: Bod
         days_before_due: p.number(&form, "days_before_due", "期限前の通知日数"),
         repeat_interval_days: p.number(&form, "repeat_interval_days", "再通知の間隔"),
         escalation_after_days: p.number(&form, "escalation_after_days", "事務局への通知までの日数"),
+        absence_window: p.number(&form, "absence_window", "参画なしとする直近の会議数"),
     };
     let result = if p.is_ok() {
         store::save_overrides(&state.db, base, &city, &o, state.clock.now()).await

@@ -140,14 +140,15 @@ fn overrides_from_row(row: &AnyRow) -> Result<Overrides, sqlx::Error> {
         days_before_due: row.try_get("days_before_due")?,
         repeat_interval_days: row.try_get("repeat_interval_days")?,
         escalation_after_days: row.try_get("escalation_after_days")?,
+        absence_window: row.try_get("absence_window")?,
     })
 }
 
 /// Every municipality's overrides.
 pub async fn all_overrides(db: &Db) -> AppResult<HashMap<i64, Overrides>> {
     let rows = sqlx::query(
-        "SELECT municipality_id, days_before_due, repeat_interval_days, escalation_after_days \
-         FROM reminder_settings",
+        "SELECT municipality_id, days_before_due, repeat_interval_days, escalation_after_days, \
+         absence_window FROM reminder_settings",
     )
     .fetch_all(&db.pool)
     .await?;
@@ -162,7 +163,7 @@ pub async fn all_overrides(db: &Db) -> AppResult<HashMap<i64, Overrides>> {
 pub async fn overrides(db: &Db, city: &crate::access::CityRead) -> AppResult<Overrides> {
     let municipality_id = city.municipality_id();
     let row = sqlx::query(
-        "SELECT days_before_due, repeat_interval_days, escalation_after_days \
+        "SELECT days_before_due, repeat_interval_days, escalation_after_days, absence_window \
          FROM reminder_settings WHERE municipality_id = $1",
     )
     .bind(municipality_id)
@@ -185,8 +186,51 @@ pub async fn save_overrides(
     now: DateTime<Utc>,
 ) -> AppResult<()> {
     crate::municipalities::store::get(db, &city.read()).await?;
-    overrides.apply(base).validate()?;
+    // Every field's message at once: the job's parameters and the
+    // participation window.
+    let mut errors = match overrides.apply(base).validate() {
+        Ok(()) => Vec::new(),
+        Err(AppError::Invalid(errors)) => errors,
+        Err(other) => return Err(other),
+    };
+    errors.extend(overrides.check_own());
+    if !errors.is_empty() {
+        return Err(AppError::Invalid(errors));
+    }
     set_overrides(db, city, overrides, now).await
+}
+
+/// The participation window ([`Overrides::absence_window`]: a kind absent
+/// from a ward's last N meetings is flagged) of each municipality whose
+/// wards `visible` shows, by municipality id; a municipality that set none
+/// is absent from the map (its window is [`super::ABSENCE_WINDOW_DEFAULT`]).
+pub async fn absence_windows(
+    db: &Db,
+    visible: crate::access::Visible,
+) -> AppResult<HashMap<i64, i64>> {
+    let rows = match visible.municipality_id() {
+        Some(m) => {
+            sqlx::query(
+                "SELECT municipality_id, absence_window FROM reminder_settings \
+                 WHERE municipality_id = $1 AND absence_window IS NOT NULL",
+            )
+            .bind(m)
+            .fetch_all(&db.pool)
+            .await?
+        }
+        None => {
+            sqlx::query(
+                "SELECT municipality_id, absence_window FROM reminder_settings \
+                 WHERE absence_window IS NOT NULL",
+            )
+            .fetch_all(&db.pool)
+            .await?
+        }
+    };
+    rows.iter()
+        .map(|r| Ok((r.try_get("municipality_id")?, r.try_get("absence_window")?)))
+        .collect::<Result<_, sqlx::Error>>()
+        .map_err(AppError::from)
 }
 
 /// Replaces a municipality's overrides (the caller validated the resulting parameters).
@@ -201,15 +245,17 @@ pub async fn set_overrides(
     let mut tx = db.begin_write().await?;
     sqlx::query(
         "INSERT INTO reminder_settings (municipality_id, days_before_due, repeat_interval_days, \
-             escalation_after_days, updated_at) VALUES ($1, $2, $3, $4, $5) \
+             escalation_after_days, absence_window, updated_at) VALUES ($1, $2, $3, $4, $5, $6) \
          ON CONFLICT (municipality_id) DO UPDATE SET days_before_due = excluded.days_before_due, \
              repeat_interval_days = excluded.repeat_interval_days, \
-             escalation_after_days = excluded.escalation_after_days, updated_at = excluded.updated_at",
+             escalation_after_days = excluded.escalation_after_days, \
+             absence_window = excluded.absence_window, updated_at = excluded.updated_at",
     )
     .bind(municipality_id)
     .bind(new.days_before_due)
     .bind(new.repeat_interval_days)
     .bind(new.escalation_after_days)
+    .bind(new.absence_window)
     .bind(timestamp(now))
     .execute(&mut *tx)
     .await?;

@@ -410,10 +410,13 @@ fn api_rule(operation: &str) -> Option<Rule> {
         "createMunicipality" => Rule::Installation,
         // The municipality is in the body: decided like City(Write) on A's.
         "createWard" => Rule::City(Write),
-        "getWard" | "listMembers" | "listMeetings" | "listCountermeasures" | "getSurvey" => {
-            Rule::Ward(Read)
-        }
         "getWardTrends" | "getWardConsultations" => Rule::Ward(Read),
+        "getWard"
+        | "listMembers"
+        | "listMeetings"
+        | "listCountermeasures"
+        | "getSurvey"
+        | "getWardParticipation" => Rule::Ward(Read),
         "updateWard"
         | "createMember"
         | "createMeeting"
@@ -431,11 +434,11 @@ fn api_rule(operation: &str) -> Option<Rule> {
         "getCountermeasure" | "countermeasureHistory" => Rule::Countermeasure(Read),
         "updateCountermeasure" => Rule::Countermeasure(Write),
         "transitionCountermeasure" => Rule::Countermeasure(Step),
-        "listSurveyStatuses" | "getReport" => Rule::CityView,
+        "listSurveyStatuses" | "getReport" | "listParticipation" => Rule::CityView,
         "listDeliveries" => Rule::WardsView,
         "resendDelivery" => Rule::Outbox(Write),
-        "getSurveySummaries" | "getReminderSettings" => Rule::City(Read),
         "getCityConsultations" => Rule::City(Read),
+        "getSurveySummaries" | "getReminderSettings" | "getCityParticipation" => Rule::City(Read),
         "saveSurveySummaries" | "setReminderSettings" => Rule::City(Write),
         _ => return None,
     })

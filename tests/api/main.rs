@@ -22,6 +22,7 @@ mod meetings;
 mod members;
 mod pages;
 mod paging;
+mod participation;
 mod postponed;
 mod process;
 mod reminders;

@@ -8,6 +8,7 @@
 mod support;
 
 mod harness;
+mod participation;
 mod trends;
 
 use fantoccini::key::Key;
