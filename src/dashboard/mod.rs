@@ -130,18 +130,9 @@ pub struct WardDashboard {
     pub owner_names: HashMap<i64, String>,
 }
 
-/// The report's charts that apply to one ward alone, for its dashboard:
-/// the 100 % bars that its answers (or, for (イ), its records) fill, in the
-/// report's order. The (オ) count tables and charts without a count stay on
-/// the ward's report page.
-pub fn ward_charts(report: &crate::report::Report) -> Vec<&crate::charts::Chart> {
-    report
-        .charts
-        .iter()
-        .map(|c| &c.chart)
-        .filter(|c| c.stacked && c.has_counts())
-        .collect()
-}
+/// How many half-years the dashboard's trends and consultation rates show
+/// (the current one and those before it); the full pages show more.
+pub const TREND_HALVES: i64 = 4;
 
 #[cfg(test)]
 mod tests {

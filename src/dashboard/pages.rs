@@ -1,6 +1,8 @@
-//! `/wards/{id}`: the ward dashboard page: this half-year's topic coverage
-//! and stages, the overdue, upcoming and postponed evaluations, undelivered
-//! reminders and the charts of the ward's last survey.
+//! `/wards/{id}`: the ward dashboard, a one-screen overview: this
+//! half-year's topic coverage and stages, the overdue, upcoming and
+//! postponed evaluations, undelivered reminders, and the analytics in brief
+//! (多職種の参画状況, 半期ごとの推移, 相談の内訳) with links to their pages.
+//! The survey's charts are on the ward's report page.
 
 use askama::Template;
 use poem::web::Data;
@@ -29,13 +31,6 @@ struct DueRow {
     days: i64,
 }
 
-struct ChartView {
-    title: String,
-    n: i64,
-    svg: std::sync::Arc<str>,
-    csv_href: String,
-}
-
 #[derive(Template)]
 #[template(path = "wards/dashboard.html")]
 struct DashboardPage {
@@ -48,13 +43,14 @@ struct DashboardPage {
     overdue: Vec<DueRow>,
     upcoming: Vec<DueRow>,
     postponed: Vec<super::Postponement>,
-    /// The half-year the ward last answered the survey for (`2026H1`).
-    charts_period: String,
-    charts_period_label: String,
-    /// The ward has saved answers (draft or submitted) for that half-year.
-    answered: bool,
-    /// The report's charts for this ward alone (see [`super::ward_charts`]).
-    charts: Vec<ChartView>,
+    /// The half-year that ended last (`2026H1`): its survey's state.
+    survey_period: String,
+    survey_period_label: String,
+    /// 提出済, 下書き or 未回答.
+    survey_state: &'static str,
+    participation: crate::participation::Participation,
+    trends_compact: crate::trends::Compact,
+    consultations_compact: crate::consultations::Compact,
     /// Reminder mails of this ward that could not be delivered.
     failed_mail: Vec<crate::reminders::store::Delivery>,
     failed_mail_total: i64,
@@ -80,9 +76,21 @@ pub async fn dashboard(
     let can_write = crate::web::page::reader_writes(id, scope.municipality_id());
     let can_rename = crate::web::page::reader_writes_city(scope.municipality_id());
     let today = state.clock.today();
-    let (board, survey) = super::store::for_ward_page(&state.db, &scope, today)
-        .await
-        .map_err(fail)?;
+    let period = crate::calendar::Period::containing(today);
+    // Independent reads, side by side.
+    let (board_survey, participation, trends_compact, consultations_compact) = tokio::try_join!(
+        super::store::for_ward_page(&state.db, &scope, today),
+        crate::participation::store::for_ward(&state.db, &scope, period, today),
+        crate::trends::store::compact_for_ward(&state.db, &scope, super::TREND_HALVES, today),
+        crate::consultations::store::compact_for_ward(
+            &state.db,
+            &scope,
+            super::TREND_HALVES,
+            today
+        ),
+    )
+    .map_err(fail)?;
+    let (board, survey) = board_survey;
     let row = |c: &Countermeasure| DueRow {
         id: c.id,
         title: c.title.clone(),
@@ -107,18 +115,13 @@ pub async fn dashboard(
     .await
     .map_err(fail)?;
     // The survey's half-year is the one that ended last, as on the ward's report page.
-    let charts_period = crate::calendar::Period::containing(today).previous();
-    let answered = survey.answers != crate::survey::SurveyAnswers::default();
-    let report = crate::report::for_ward(&board.ward, survey, charts_period);
-    let charts = super::ward_charts(&report)
-        .into_iter()
-        .map(|c| ChartView {
-            title: c.title.clone(),
-            n: c.n,
-            svg: state.charts.svg(c),
-            csv_href: format!("/wards/{id}/report/{}/csv/{}", report.period, c.id),
-        })
-        .collect();
+    let survey_period = period.previous();
+    // A survey never saved reads as an empty draft.
+    let survey_state = if survey.answers == crate::survey::SurveyAnswers::default() {
+        "未回答"
+    } else {
+        survey.status.as_str()
+    };
     let page = DashboardPage {
         layout: Layout::in_ward(
             format!("{} の状況", board.ward.name),
@@ -142,10 +145,12 @@ pub async fn dashboard(
         overdue: board.overdue.iter().map(row).collect(),
         upcoming: board.upcoming.iter().map(row).collect(),
         postponed: board.postponed.clone(),
-        charts_period: report.period.clone(),
-        charts_period_label: report.period_label.clone(),
-        answered,
-        charts,
+        survey_period: survey_period.code(),
+        survey_period_label: survey_period.label(),
+        survey_state,
+        participation,
+        trends_compact,
+        consultations_compact,
         failed_mail_total: failed.total,
         can_write,
         can_rename,

@@ -347,19 +347,21 @@ async fn the_demo_report_for_the_last_completed_half_year_has_the_sample_answers
 }
 
 #[tokio::test]
-async fn the_ward_dashboard_embeds_the_charts_of_its_own_answers() {
+async fn the_ward_dashboard_shows_its_survey_state_and_its_report_holds_the_charts() {
     let app = spawn().await;
     let wards = app.osaka().await;
     let (w, other) = (wards[22], wards[0]);
-    // Nothing answered yet: only (イ)'s charts, derived from the records.
+    // Nothing answered yet.
     let (status, html) = app.page(&format!("/wards/{w}")).await;
     assert_eq!(status, StatusCode::OK);
+    assert!(html.contains("半期調査（平成29年度上半期）"), "{html}");
     assert!(
-        html.contains("平成29年度上半期の回答はまだありません"),
+        html.contains("回答の状況：<strong>未回答</strong>"),
         "{html}"
     );
-    assert!(html.contains(r#"aria-labelledby="i-topics-title""#));
-    assert!(!html.contains(r#"aria-labelledby="a-maps-title""#));
+    // The survey's charts are on the report page, not on the dashboard.
+    assert!(html.contains(&format!("/wards/{w}/report/2017H1")));
+    assert!(!html.contains(r#"aria-labelledby="i-topics-title""#));
 
     // 平野区's draft (no 相談支援室) and one meeting.
     app.save_survey(w, "2017H1", seed_answers(22)).await;
@@ -367,31 +369,25 @@ async fn the_ward_dashboard_embeds_the_charts_of_its_own_answers() {
     app.meeting(w, "2017-07-01", &[4]).await;
     let (status, html) = app.page(&format!("/wards/{w}")).await;
     assert_eq!(status, StatusCode::OK);
-    assert!(!html.contains("回答はまだありません"));
-    assert!(html.contains("半期調査の集計グラフ（平成29年度上半期・この区の回答）"));
-    // The same SVG as the ward's report page, for this ward alone (N=1).
-    let (_, report) = app.page(&format!("/wards/{w}/report/2017H1")).await;
-    let svg_of = |page: &str, id: &str| -> String {
-        let start = page
-            .find(&format!(r#"aria-labelledby="{id}-title""#))
-            .unwrap_or_else(|| panic!("no chart {id}"));
-        let open = page[..start].rfind("<svg").unwrap();
-        let close = start + page[start..].find("</svg>").unwrap();
-        page[open..close].to_string()
-    };
-    for id in ["a-maps", "i-topics", "ka-sessions", "ki-awareness"] {
-        assert_eq!(svg_of(&html, id), svg_of(&report, id), "{id}");
-    }
-    let topics = svg_of(&html, "i-topics");
-    assert!(topics.contains("（N=1）"));
     assert!(
-        topics.contains("あてはまる：1（100.0%）"),
+        html.contains("回答の状況：<strong>下書き</strong>"),
+        "{html}"
+    );
+    assert!(!html.contains(r#"aria-labelledby="i-topics-title""#));
+    // The ward's report page: its answers alone (N=1), with CSVs.
+    let (_, report) = app.page(&format!("/wards/{w}/report/2017H1")).await;
+    for id in ["a-maps", "i-topics", "ka-sessions", "ki-awareness"] {
+        assert!(
+            report.contains(&format!(r#"aria-labelledby="{id}-title""#)),
+            "{id}"
+        );
+    }
+    assert!(report.contains("（N=1）"));
+    assert!(
+        report.contains("あてはまる：1（100.0%）"),
         "topic 4 covered"
     );
-    // No office: (ウ)(エ) and the count tables are not on the dashboard.
-    assert!(!html.contains(r#"aria-labelledby="u-seamless-title""#));
-    assert!(!html.contains("o-requesters"));
-    assert!(html.contains(&format!(
+    assert!(report.contains(&format!(
         "/wards/{w}/report/2017H1/csv/ka-sessions?encoding=sjis"
     )));
     app.stop().await;
