@@ -23,7 +23,9 @@
 //!    - [`access`]: who is acting ([`access::Actor`], [`access::Role`]) and
 //!      the typed scopes that are the only keys to a ward's or a
 //!      municipality's data; [`accounts`]: accounts, sessions, tokens;
-//!    - [`dashboard`], [`charts`] (chart type, SVG, bounded cache),
+//!    - [`dashboard`], [`progress`] (PDCAの進み具合: evaluation rounds,
+//!      on-time rate, medians, 停滞, per ward and side by side),
+//!      [`charts`] (chart type, SVG, bounded cache),
 //!      [`survey`] (ア〜キ), [`report`] (資料1), [`transfer`] (CSV exports
 //!      and all-or-nothing imports), [`reminders`] (job files, the outbox,
 //!      the sender), [`audit`] (the trail every write leaves in its own
@@ -60,6 +62,7 @@ pub mod members;
 pub mod municipalities;
 
 pub mod paging;
+pub mod progress;
 pub mod reminders;
 pub mod report;
 pub mod seed;

@@ -13,6 +13,7 @@ use crate::countermeasures::api::CountermeasuresApi;
 use crate::meetings::api::MeetingsApi;
 use crate::members::api::MembersApi;
 use crate::municipalities::api::CatalogueApi;
+use crate::progress::api::ProgressApi;
 use crate::reminders::api::RemindersApi;
 use crate::report::api::ReportApi;
 use crate::state::AppState;
@@ -30,6 +31,7 @@ type Apis = (
     CountermeasuresApi,
     (SurveyApi, ReportApi, TransferApi),
     RemindersApi,
+    ProgressApi,
 );
 
 pub fn api_service(state: &AppState) -> OpenApiService<Apis, ()> {
@@ -62,6 +64,9 @@ pub fn api_service(state: &AppState) -> OpenApiService<Apis, ()> {
                 },
             ),
             RemindersApi {
+                state: state.clone(),
+            },
+            ProgressApi {
                 state: state.clone(),
             },
         ),

@@ -22,6 +22,7 @@ mod pages;
 mod paging;
 mod postponed;
 mod process;
+mod progress;
 mod reminders;
 mod report;
 mod resend;
