@@ -21,7 +21,9 @@ use crate::error::AppError;
 use crate::report::pages::{csv_fail, csv_fail_at};
 use crate::spreadsheet::{self, Cell, Encoding, Table};
 use crate::state::AppState;
-use crate::web::page::{Layout, PageResult, date_label, fail, render_with_status, topic_label};
+use crate::web::page::{
+    Errors, Layout, PageResult, date_label, fail, render_with_status, topic_label,
+};
 
 #[derive(Debug, Deserialize)]
 pub struct ProgressQuery {
@@ -146,7 +148,8 @@ struct WardPage {
     ward_id: i64,
     /// The code as typed, shown again in the field.
     period_input: String,
-    period_error: Option<String>,
+    /// A bad `?period=`, beside the field (`f-period`) and in the summary.
+    errors: Errors,
     nav: Option<PeriodNav>,
     as_of: String,
     stuck_since: String,
@@ -184,7 +187,7 @@ pub async fn ward_page(
         layout,
         ward_id: ward.id,
         period_input: typed.clone(),
-        period_error: None,
+        errors: Errors::none("f-"),
         nav: None,
         as_of: date_label(today),
         stuck_since: date_label(super::stuck_since(today)),
@@ -198,7 +201,7 @@ pub async fn ward_page(
     let span = match span_param(q.period.as_deref(), today) {
         Ok(span) => span,
         Err(e) => {
-            page.period_error = e.field_errors().first().map(|f| f.message.clone());
+            page.errors = Errors::from_error(&e, "f-");
             return render_with_status(&page, StatusCode::UNPROCESSABLE_ENTITY);
         }
     };
@@ -270,7 +273,9 @@ struct CityPage {
     municipality_id: i64,
     period_input: String,
     sort_input: String,
-    period_error: Option<String>,
+    /// A bad `?period=` beside its field; a bad `?sort=` (a hidden field)
+    /// in the summary only.
+    errors: Errors,
     nav: Option<PeriodNav>,
     as_of: String,
     stuck_since: String,
@@ -358,7 +363,7 @@ pub async fn city_page(
         municipality_id: id,
         period_input: q.period.clone().unwrap_or_default(),
         sort_input: q.sort.clone().unwrap_or_default(),
-        period_error: None,
+        errors: Errors::none("f-"),
         nav: None,
         as_of: date_label(today),
         stuck_since: date_label(super::stuck_since(today)),
@@ -374,13 +379,12 @@ pub async fn city_page(
     let (span, sort) = match parsed {
         Ok(p) => p,
         Err(e) => {
-            page.period_error = Some(
-                e.field_errors()
-                    .iter()
-                    .map(|f| f.message.clone())
-                    .collect::<Vec<_>>()
-                    .join("。"),
-            );
+            let mut errors = Errors::from_error(&e, "f-");
+            if let Some(sort) = errors.get("sort") {
+                errors.fields.retain(|f| f.field != "sort");
+                errors.summary = Some(sort);
+            }
+            page.errors = errors;
             return render_with_status(&page, StatusCode::UNPROCESSABLE_ENTITY);
         }
     };

@@ -8,6 +8,7 @@
 mod support;
 
 mod harness;
+mod progress;
 
 use fantoccini::key::Key;
 use renkei::accounts::Role;
