@@ -1,5 +1,7 @@
 //! Dates as the users count them: the Asia/Tokyo calendar day, fiscal
-//! half-years (上半期 April–September, 下半期 October–March) and era years.
+//! half-years (上半期 April–September, 下半期 October–March), the spans
+//! figures are counted over ([`Span`]: a half-year or a fiscal year) and
+//! era years.
 //! Nothing here reads the clock; callers pass "now" in.
 
 use chrono::{DateTime, Datelike, NaiveDate, NaiveTime, TimeZone, Utc};
@@ -200,6 +202,116 @@ impl Period {
             Half::Second => "下半期",
         };
         format!("{}{half}", fiscal_year_label(self.fiscal_year))
+    }
+}
+
+/// The period a figure is counted over, named by its code in URLs and the
+/// API: a fiscal half-year (`2026H1`, the existing [`Period`]) or a fiscal
+/// year (`2026` = 令和8年度, 2026-04-01..=2027-03-31).
+///
+/// Codes of the kinds never overlap (a half-year's has an `H`, a fiscal
+/// year's is four digits alone), so a plan period of the 介護保険事業計画
+/// (`2024-2026` = 第9期（令和6〜8年度）) can be added later as a third
+/// variant with its own form (a hyphen) without changing what the others
+/// mean; every match on `Span` then names the new case.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Span {
+    /// A fiscal half-year.
+    Half(Period),
+    /// A fiscal year, April to March: `FiscalYear(2026)` is 令和8年度.
+    FiscalYear(i32),
+}
+
+/// Why [`Span::parse`] refused a code; [`SpanError::message`] says it in
+/// Japanese for whoever typed the URL.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SpanError {
+    /// The code as given.
+    pub code: String,
+}
+
+impl SpanError {
+    /// 「期間「2026H3」は指定できません。…」
+    pub fn message(&self) -> String {
+        format!(
+            "期間「{}」は指定できません。2026H1（上半期）・2026H2（下半期）のような半期か、2026（令和8年度）のような年度を半角で指定してください",
+            self.code
+        )
+    }
+}
+
+impl Span {
+    /// Reads a code: `2026H1`, `2026H2` (also `2026h1`) or `2026`; a year
+    /// has four half-width digits from 1900, as [`Period::parse`] asks.
+    /// Anything else is refused, `2026H3`, `26`, `２０２６` (full-width
+    /// digits are not read: a code is typed into URLs, not forms) and the
+    /// empty code included. Surrounding spaces are ignored.
+    pub fn parse(code: &str) -> Result<Span, SpanError> {
+        let trimmed = code.trim();
+        let refused = || SpanError {
+            code: code.to_string(),
+        };
+        if trimmed.len() == 4 && trimmed.bytes().all(|b| b.is_ascii_digit()) {
+            let year: i32 = trimmed.parse().map_err(|_| refused())?;
+            return if year >= 1900 {
+                Ok(Span::FiscalYear(year))
+            } else {
+                Err(refused())
+            };
+        }
+        Period::parse(trimmed).map(Span::Half).ok_or_else(refused)
+    }
+
+    /// The code it is read back from: `2026H1`, `2026`.
+    pub fn code(self) -> String {
+        match self {
+            Span::Half(p) => p.code(),
+            Span::FiscalYear(y) => y.to_string(),
+        }
+    }
+
+    /// 令和8年度上半期 (a half-year, as [`Period::label`]) or 令和8年度.
+    pub fn label(self) -> String {
+        match self {
+            Span::Half(p) => p.label(),
+            Span::FiscalYear(y) => fiscal_year_label(y),
+        }
+    }
+
+    /// The first day.
+    pub fn start(self) -> NaiveDate {
+        match self {
+            Span::Half(p) => p.start(),
+            Span::FiscalYear(y) => ymd(y, 4, 1),
+        }
+    }
+
+    /// The last day, inclusive.
+    pub fn end(self) -> NaiveDate {
+        match self {
+            Span::Half(p) => p.end(),
+            Span::FiscalYear(y) => ymd(y + 1, 3, 31),
+        }
+    }
+
+    pub fn contains(self, date: NaiveDate) -> bool {
+        self.start() <= date && date <= self.end()
+    }
+
+    /// The span of the same kind before this one (2026H1 → 2025H2, 2026 → 2025).
+    pub fn previous(self) -> Span {
+        match self {
+            Span::Half(p) => Span::Half(p.previous()),
+            Span::FiscalYear(y) => Span::FiscalYear(y - 1),
+        }
+    }
+
+    /// The span of the same kind after this one.
+    pub fn next(self) -> Span {
+        match self {
+            Span::Half(p) => Span::Half(p.next()),
+            Span::FiscalYear(y) => Span::FiscalYear(y + 1),
+        }
     }
 }
 
@@ -504,6 +616,48 @@ mod tests {
         }
         assert_eq!(Period::parse("2017H1").unwrap().previous().code(), "2016H2");
         assert_eq!(Period::parse("2017H2").unwrap().previous().code(), "2017H1");
+    }
+
+    #[test]
+    fn spans_are_half_years_or_fiscal_years() {
+        let h = Span::parse("2026H1").unwrap();
+        assert_eq!(h, Span::Half(Period::parse("2026H1").unwrap()));
+        assert_eq!((h.start(), h.end()), (d("2026-04-01"), d("2026-09-30")));
+        assert_eq!(
+            (h.code(), h.label()),
+            ("2026H1".into(), "令和8年度上半期".into())
+        );
+        let y = Span::parse("2026").unwrap();
+        assert_eq!(y, Span::FiscalYear(2026));
+        assert_eq!((y.start(), y.end()), (d("2026-04-01"), d("2027-03-31")));
+        assert_eq!((y.code(), y.label()), ("2026".into(), "令和8年度".into()));
+        assert!(y.contains(d("2027-03-31")) && !y.contains(d("2026-03-31")));
+        assert_eq!(Span::parse("2019").unwrap().label(), "令和元年度");
+        assert_eq!(Span::parse(" 2026h2 ").unwrap().code(), "2026H2");
+        assert_eq!(y.previous().code(), "2025");
+        assert_eq!(h.previous().code(), "2025H2");
+        assert_eq!(h.next().next().code(), "2027H1");
+        for bad in [
+            "2026H3",
+            "26",
+            "２０２６",
+            "２０２６H1",
+            "",
+            "2026H",
+            "H1",
+            "1899",
+            "20261",
+            "2024-2026",
+            "2026 H1",
+            "-202",
+        ] {
+            let e = Span::parse(bad).unwrap_err();
+            assert_eq!(e.code, bad);
+            assert!(
+                e.message().contains("半期") && e.message().contains(bad),
+                "{bad}"
+            );
+        }
     }
 
     #[test]

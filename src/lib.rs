@@ -23,7 +23,9 @@
 //!    - [`access`]: who is acting ([`access::Actor`], [`access::Role`]) and
 //!      the typed scopes that are the only keys to a ward's or a
 //!      municipality's data; [`accounts`]: accounts, sessions, tokens;
-//!    - [`dashboard`], [`charts`] (chart type, SVG, bounded cache),
+//!    - [`dashboard`], [`progress`] (PDCAの進み具合: evaluation rounds,
+//!      on-time rate, medians, 停滞, per ward and side by side),
+//!      [`charts`] (chart type, SVG, bounded cache),
 //!      [`participation`] (多職種の参画状況: attendance by organisation kind),
 //!      [`survey`] (ア〜キ), [`report`] (資料1), [`trends`] (半期ごとの推移,
 //!      read from the history as of each half-year's end),
@@ -67,6 +69,7 @@ pub mod municipalities;
 
 pub mod paging;
 pub mod participation;
+pub mod progress;
 pub mod random;
 pub mod reminders;
 pub mod report;

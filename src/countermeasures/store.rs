@@ -307,11 +307,11 @@ async fn record_at_meeting(
     };
     // What reminders follow changed (migration 0013): a new reminder schedule.
     let plan_changed = changes_reminder_plan(event.to.is_some(), due_to.is_some(), &event.changes);
-    sqlx::query(
+    let event_id: i64 = sqlx::query_scalar(
         "INSERT INTO countermeasure_events (countermeasure_id, kind, from_stage, to_stage, occurred_on, actor, note, \
          evaluation, improvement, changes, recorded_at, recorded_by_account_id, meeting_id, due_from, due_to, \
          plan_changed) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16)",
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16) RETURNING id",
     )
     .bind(cm.id)
     .bind(event.kind.as_str())
@@ -329,10 +329,19 @@ async fn record_at_meeting(
             .and_then(|a| a.strip_prefix("account:").and_then(|id| id.parse::<i64>().ok())),
     )
     .bind(meeting_id)
-    .bind(due_from)
-    .bind(due_to)
+    .bind(due_from.clone())
+    .bind(due_to.clone())
     .bind(i64::from(plan_changed))
-    .execute(&mut **tx)
+    .fetch_one(&mut **tx)
+    .await?;
+    record_round(
+        tx,
+        cm,
+        &event,
+        event_id,
+        due_from.as_deref(),
+        due_to.as_deref(),
+    )
     .await?;
     if event.to.is_some() {
         // The latest day of a stage-setting row (a step may be back-dated).
@@ -354,6 +363,97 @@ async fn record_at_meeting(
         changes: event.changes,
     };
     audit::store::record(tx, entry, now).await
+}
+
+/// Keeps the evaluation rounds (migration 0017, read by `crate::progress`)
+/// in step with the history row `event_id` just written, in its
+/// transaction: a step into 具体化 (from 未具体化, or a re-plan from
+/// 評価改善) starts a round first due on the date then in force; the step
+/// out of 具体化 ends the open round (evaluated when it is to 評価改善); a
+/// change that moves the due date later than the one it replaced marks the
+/// open round 延期あり. Archiving and anything else leave rounds alone. The
+/// migration's backfill applies the same rules to older history.
+async fn record_round(
+    tx: &mut Tx,
+    cm: &Countermeasure,
+    event: &Event<'_>,
+    event_id: i64,
+    due_from: Option<&str>,
+    due_to: Option<&str>,
+) -> AppResult<()> {
+    match (event.from, event.to) {
+        (Some(from), Some(Stage::Planned)) if from != Stage::Planned => {
+            // Planning needs a due date (the ladder's rule): none means no round to judge.
+            let Some(first_due) = cm.evaluation_due_on else {
+                return Ok(());
+            };
+            let identified_on: Option<NaiveDate> = if from == Stage::Identified {
+                let day: Option<String> = sqlx::query_scalar(
+                    "SELECT occurred_on FROM countermeasure_events \
+                     WHERE countermeasure_id = $1 AND id < $2 AND to_stage = $3 ORDER BY id DESC LIMIT 1",
+                )
+                .bind(cm.id)
+                .bind(event_id)
+                .bind(Stage::Identified.as_str())
+                .fetch_optional(&mut **tx)
+                .await?;
+                day.map(|d| parse_date("occurred_on", &d)).transpose()?
+            } else {
+                None
+            };
+            let planning_days = identified_on.map(|d| (event.on - d).num_days().max(0));
+            sqlx::query(
+                "INSERT INTO evaluation_rounds (countermeasure_id, ward_id, started_event_id, identified_on, \
+                 started_on, first_due_on, postponed, planning_days) VALUES ($1, $2, $3, $4, $5, $6, 0, $7)",
+            )
+            .bind(cm.id)
+            .bind(cm.ward_id)
+            .bind(event_id)
+            .bind(identified_on.map(|d| d.to_string()))
+            .bind(event.on.to_string())
+            .bind(first_due.to_string())
+            .bind(planning_days)
+            .execute(&mut **tx)
+            .await?;
+        }
+        (Some(Stage::Planned), Some(to)) if to != Stage::Planned => {
+            let open: Option<(i64, String)> = sqlx::query_as(
+                "SELECT id, started_on FROM evaluation_rounds WHERE countermeasure_id = $1 AND ended_on IS NULL",
+            )
+            .bind(cm.id)
+            .fetch_optional(&mut **tx)
+            .await?;
+            let Some((round, started_on)) = open else {
+                return Ok(());
+            };
+            let evaluated = to == Stage::Evaluated;
+            let started_on = parse_date("started_on", &started_on)?;
+            let evaluation_days = evaluated.then(|| (event.on - started_on).num_days().max(0));
+            sqlx::query(
+                "UPDATE evaluation_rounds SET ended_on = $1, evaluated_on = $2, evaluation_days = $3 WHERE id = $4",
+            )
+            .bind(event.on.to_string())
+            .bind(evaluated.then(|| event.on.to_string()))
+            .bind(evaluation_days)
+            .bind(round)
+            .execute(&mut **tx)
+            .await?;
+        }
+        (_, None) => {
+            if let (Some(from), Some(to)) = (due_from, due_to)
+                && to > from
+            {
+                sqlx::query(
+                    "UPDATE evaluation_rounds SET postponed = 1 WHERE countermeasure_id = $1 AND ended_on IS NULL",
+                )
+                .bind(cm.id)
+                .execute(&mut **tx)
+                .await?;
+            }
+        }
+        _ => {}
+    }
+    Ok(())
 }
 
 /// The evaluation due date a history row's `changes` set, with the one in

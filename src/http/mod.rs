@@ -15,6 +15,7 @@ use crate::meetings::api::MeetingsApi;
 use crate::members::api::MembersApi;
 use crate::municipalities::api::CatalogueApi;
 use crate::participation::api::ParticipationApi;
+use crate::progress::api::ProgressApi;
 use crate::reminders::api::RemindersApi;
 use crate::report::api::ReportApi;
 use crate::state::AppState;
@@ -34,7 +35,7 @@ type Apis = (
     (SurveyApi, ReportApi, TransferApi),
     RemindersApi,
     (TrendsApi, ConsultationsApi),
-    ParticipationApi,
+    (ParticipationApi, ProgressApi),
 );
 
 pub fn api_service(state: &AppState) -> OpenApiService<Apis, ()> {
@@ -77,9 +78,14 @@ pub fn api_service(state: &AppState) -> OpenApiService<Apis, ()> {
                     state: state.clone(),
                 },
             ),
-            ParticipationApi {
-                state: state.clone(),
-            },
+            (
+                ParticipationApi {
+                    state: state.clone(),
+                },
+                ProgressApi {
+                    state: state.clone(),
+                },
+            ),
         ),
         "renkei API",
         env!("CARGO_PKG_VERSION"),

@@ -13,7 +13,7 @@ use crate::web::auth::{Guarded, Need, Rule};
 use crate::web::page::error_page;
 use crate::{
     accounts, audit, countermeasures, dashboard, meetings, members, municipalities, participation,
-    reminders, report,
+    progress, reminders, report,
 };
 use crate::{consultations, trends};
 use crate::{survey, transfer, wards};
@@ -225,6 +225,18 @@ pub fn pages() -> Vec<PageRoute> {
         ),
         route(
             M::GET,
+            "/city/:id/progress",
+            City(Read),
+            progress::pages::city_page,
+        ),
+        route(
+            M::GET,
+            "/city/:id/progress.csv",
+            City(Read),
+            progress::pages::city_csv,
+        ),
+        route(
+            M::GET,
             "/report/:period",
             CityView,
             report::pages::report_page,
@@ -266,6 +278,18 @@ pub fn pages() -> Vec<PageRoute> {
             "/wards/:id",
             Ward(Read),
             dashboard::pages::dashboard,
+        ),
+        route(
+            M::GET,
+            "/wards/:id/progress",
+            Ward(Read),
+            progress::pages::ward_page,
+        ),
+        route(
+            M::GET,
+            "/wards/:id/progress.csv",
+            Ward(Read),
+            progress::pages::ward_csv,
         ),
         route(
             M::GET,

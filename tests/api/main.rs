@@ -25,6 +25,7 @@ mod paging;
 mod participation;
 mod postponed;
 mod process;
+mod progress;
 mod reminders;
 mod report;
 mod resend;

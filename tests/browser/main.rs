@@ -9,6 +9,7 @@ mod support;
 
 mod harness;
 mod participation;
+mod progress;
 mod trends;
 
 use fantoccini::key::Key;
