@@ -108,11 +108,47 @@ struct FormPage {
     cancel: String,
     form: FormData,
     kinds: Vec<Choice>,
+    /// The topics not covered by a meeting this half-year (proposed for a
+    /// new meeting; empty on the edit form), then the others.
+    proposed_topics: Vec<Choice>,
     topics: Vec<Choice>,
     attendees: Vec<Choice>,
-    /// The ward's open countermeasures the meeting may advance.
+    /// The ward's open countermeasures the meeting may advance, the
+    /// proposed ones (overdue, 停滞) first.
     review: Vec<ReviewRow>,
+    /// How many of them are proposed: overdue, 停滞.
+    proposed_overdue: usize,
+    proposed_stuck: usize,
     errors: Errors,
+}
+
+/// The agenda a new meeting is proposed (議題の提案): nothing of it is
+/// stored; it only orders and marks the form's own inputs.
+#[derive(Default)]
+struct Agenda {
+    /// False on the edit form: a meeting being corrected gets no proposal.
+    on: bool,
+    /// Countermeasures in 停滞 today (`progress::store::stuck`).
+    stuck: std::collections::HashSet<i64>,
+    /// Topics not covered by a meeting this half-year up to today.
+    uncovered: Vec<i64>,
+}
+
+/// Reads the proposal for the ward's next meeting.
+async fn agenda(state: &AppState, ward: &WardRead) -> poem::Result<Agenda> {
+    let today = state.clock.today();
+    let period = crate::calendar::Period::containing(today);
+    let (stuck, covered) = tokio::try_join!(
+        crate::progress::store::stuck(&state.db, ward, today),
+        super::store::covered_topics(&state.db, Some(ward.ward_id()), period.start(), today),
+    )
+    .map_err(fail)?;
+    let covered: std::collections::HashSet<i64> = covered.iter().map(|(_, t)| *t).collect();
+    Ok(Agenda {
+        on: true,
+        stuck: stuck.iter().map(|r| r.id).collect(),
+        uncovered: (1..=10).filter(|t| !covered.contains(t)).collect(),
+    })
 }
 
 /// One input of a countermeasure under review, named `cm-{id}-{field}`.
@@ -149,6 +185,8 @@ struct ReviewRow {
     overdue: bool,
     /// The stage a step would reach.
     next: Badge,
+    /// Proposed for this meeting: 評価期限超過 or 停滞.
+    proposed: Option<&'static str>,
     to: ReviewField,
     checked: bool,
     owner_member_id: ReviewField,
@@ -197,9 +235,11 @@ fn review_rows(
     errors: &Errors,
     open: &[Countermeasure],
     members: &[Member],
+    agenda: &Agenda,
 ) -> Vec<ReviewRow> {
     let names = crate::members::names(members);
-    open.iter()
+    let mut rows: Vec<ReviewRow> = open
+        .iter()
         .filter_map(|c| {
             let next = c.stage.next()?;
             let owner_key = change_field(c.id, "owner_member_id");
@@ -226,6 +266,15 @@ fn review_rows(
                     .unwrap_or_else(|| "未設定".into()),
                 overdue: c.overdue,
                 next: badge(next),
+                proposed: if !agenda.on {
+                    None
+                } else if c.overdue {
+                    Some("評価期限超過")
+                } else if agenda.stuck.contains(&c.id) {
+                    Some("停滞")
+                } else {
+                    None
+                },
                 checked: form.non_empty(&change_field(c.id, "to")).is_some(),
                 to: ReviewField::new(form, errors, c.id, "to"),
                 owner_member_id: ReviewField::new(form, errors, c.id, "owner_member_id"),
@@ -236,7 +285,14 @@ fn review_rows(
                 note: ReviewField::new(form, errors, c.id, "note"),
             })
         })
-        .collect()
+        .collect();
+    // Proposed first, overdue before 停滞; the stable sort keeps the list's order.
+    rows.sort_by_key(|r| match r.proposed {
+        Some("評価期限超過") => 0,
+        Some(_) => 1,
+        None => 2,
+    });
+    rows
 }
 
 async fn form_page(
@@ -279,7 +335,20 @@ async fn form_page(
         ),
     };
     let open = reviewable(state, scope).await?;
-    let review = review_rows(&form, &errors, &open, &members.items);
+    // Proposals are for a meeting being recorded, not one being corrected.
+    let agenda = match meeting {
+        None => agenda(state, scope).await?,
+        Some(_) => Agenda::default(),
+    };
+    let review = review_rows(&form, &errors, &open, &members.items, &agenda);
+    let count = |what: &str| review.iter().filter(|r| r.proposed == Some(what)).count();
+    let (proposed_overdue, proposed_stuck) = (count("評価期限超過"), count("停滞"));
+    let (proposed_topics, topics): (Vec<Choice>, Vec<Choice>) =
+        topic_choices(&form, "topics").into_iter().partition(|t| {
+            t.value
+                .parse::<i64>()
+                .is_ok_and(|n| agenda.uncovered.contains(&n))
+        });
     let page = FormPage {
         layout: Layout::in_ward(title, ward, "meetings")
             .crumb(format!("/wards/{}/meetings", ward.id), "会議"),
@@ -292,9 +361,12 @@ async fn form_page(
                 .iter()
                 .map(|k| (k.as_str().to_string(), k.as_str().to_string())),
         ),
-        topics: topic_choices(&form, "topics"),
+        proposed_topics,
+        topics,
         attendees: choices(&form, "attendee_ids", attendee_options),
         review,
+        proposed_overdue,
+        proposed_stuck,
         form,
         errors,
     };

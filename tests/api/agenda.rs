@@ -47,12 +47,22 @@ async fn the_new_meeting_form_proposes_overdue_and_stalled_countermeasures_and_u
     // A year ago: one left at 未具体化 (停滞), one planned and due 2026-11-01 (overdue).
     let past = server_at(&app, "2025-12-01T01:00:00Z").await;
     let path = format!("/api/wards/{ward}/countermeasures");
-    let stalled = post(&app, &past, &path, json!({ "topic": 5, "title": "止まった対応策" }))
-        .await["id"]
+    let stalled = post(
+        &app,
+        &past,
+        &path,
+        json!({ "topic": 5, "title": "止まった対応策" }),
+    )
+    .await["id"]
         .as_i64()
         .unwrap();
-    let overdue = post(&app, &past, &path, json!({ "topic": 6, "title": "期限切れの対応策" }))
-        .await["id"]
+    let overdue = post(
+        &app,
+        &past,
+        &path,
+        json!({ "topic": 6, "title": "期限切れの対応策" }),
+    )
+    .await["id"]
         .as_i64()
         .unwrap();
     post(
@@ -74,7 +84,10 @@ async fn the_new_meeting_form_proposes_overdue_and_stalled_countermeasures_and_u
     assert!(form.contains("次の会議の議題の提案"), "{form}");
     assert!(form.contains("評価期限を過ぎた対応策 1件"), "{form}");
     assert!(form.contains("停滞している対応策 1件"), "{form}");
-    assert!(form.contains("今期まだ会議で取り上げていない内容 8件"), "{form}");
+    assert!(
+        form.contains("今期まだ会議で取り上げていない内容 8件"),
+        "{form}"
+    );
     // Proposed first: the overdue, then the stalled, then the rest.
     let at = |needle: String| {
         form.find(&needle)
@@ -117,11 +130,17 @@ async fn the_new_meeting_form_proposes_overdue_and_stalled_countermeasures_and_u
         )
         .await;
     assert_eq!(resp.status(), StatusCode::SEE_OTHER);
-    let cm = app.get(&format!("/api/countermeasures/{stalled}")).await.body;
+    let cm = app
+        .get(&format!("/api/countermeasures/{stalled}"))
+        .await
+        .body;
     assert_eq!(cm["stage"], "具体化");
     // Now covered and moved: no longer proposed.
     let (_, form) = app.page(&format!("/wards/{ward}/meetings/new")).await;
-    assert!(form.contains("今期まだ会議で取り上げていない内容 7件"), "{form}");
+    assert!(
+        form.contains("今期まだ会議で取り上げていない内容 7件"),
+        "{form}"
+    );
     assert!(!form.contains("停滞している対応策"), "{form}");
 
     // The edit form corrects a meeting: no proposal there.

@@ -410,7 +410,7 @@ fn api_rule(operation: &str) -> Option<Rule> {
         "createMunicipality" => Rule::Installation,
         // The municipality is in the body: decided like City(Write) on A's.
         "createWard" => Rule::City(Write),
-        "getWardTrends" | "getWardConsultations" => Rule::Ward(Read),
+        "getWardTrends" | "getWardConsultations" | "getWardProgress" => Rule::Ward(Read),
         "getWard"
         | "listMembers"
         | "listMeetings"
@@ -434,10 +434,10 @@ fn api_rule(operation: &str) -> Option<Rule> {
         "getCountermeasure" | "countermeasureHistory" => Rule::Countermeasure(Read),
         "updateCountermeasure" => Rule::Countermeasure(Write),
         "transitionCountermeasure" => Rule::Countermeasure(Step),
-        "listSurveyStatuses" | "getReport" | "listParticipation" => Rule::CityView,
+        "listSurveyStatuses" | "getReport" | "listParticipation" | "listProgress" => Rule::CityView,
         "listDeliveries" => Rule::WardsView,
         "resendDelivery" => Rule::Outbox(Write),
-        "getCityConsultations" => Rule::City(Read),
+        "getCityConsultations" | "getMunicipalityProgress" => Rule::City(Read),
         "getSurveySummaries" | "getReminderSettings" | "getCityParticipation" => Rule::City(Read),
         "saveSurveySummaries" | "setReminderSettings" => Rule::City(Write),
         _ => return None,

@@ -5,6 +5,7 @@
 mod support;
 
 mod access;
+mod agenda;
 mod backup;
 mod catalogue;
 mod catchup;
