@@ -49,6 +49,7 @@ struct DashboardPage {
     /// 提出済, 下書き or 未回答.
     survey_state: &'static str,
     participation: crate::participation::Participation,
+    progress: crate::progress::Compact,
     trends_compact: crate::trends::Compact,
     consultations_compact: crate::consultations::Compact,
     /// Reminder mails of this ward that could not be delivered.
@@ -78,18 +79,20 @@ pub async fn dashboard(
     let today = state.clock.today();
     let period = crate::calendar::Period::containing(today);
     // Independent reads, side by side.
-    let (board_survey, participation, trends_compact, consultations_compact) = tokio::try_join!(
-        super::store::for_ward_page(&state.db, &scope, today),
-        crate::participation::store::for_ward(&state.db, &scope, period, today),
-        crate::trends::store::compact_for_ward(&state.db, &scope, super::TREND_HALVES, today),
-        crate::consultations::store::compact_for_ward(
-            &state.db,
-            &scope,
-            super::TREND_HALVES,
-            today
-        ),
-    )
-    .map_err(fail)?;
+    let (board_survey, participation, progress, trends_compact, consultations_compact) =
+        tokio::try_join!(
+            super::store::for_ward_page(&state.db, &scope, today),
+            crate::participation::store::for_ward(&state.db, &scope, period, today),
+            crate::progress::store::compact(&state.db, &scope, today),
+            crate::trends::store::compact_for_ward(&state.db, &scope, super::TREND_HALVES, today),
+            crate::consultations::store::compact_for_ward(
+                &state.db,
+                &scope,
+                super::TREND_HALVES,
+                today
+            ),
+        )
+        .map_err(fail)?;
     let (board, survey) = board_survey;
     let row = |c: &Countermeasure| DueRow {
         id: c.id,
@@ -149,6 +152,7 @@ pub async fn dashboard(
         survey_period_label: survey_period.label(),
         survey_state,
         participation,
+        progress,
         trends_compact,
         consultations_compact,
         failed_mail_total: failed.total,
