@@ -1,4 +1,4 @@
-//! `/api/wards/{ward_id}/progress`, `/api/municipalities/{municipality_id}/progress`
+//! `/api/wards/{ward_id}/progress`, `/api/municipalities/{id}/progress`
 //! and `/api/progress`: PDCAの進み具合 as JSON (`?period=2026H1|2026`,
 //! the current half-year when absent; `?sort=` for the side-by-side view).
 //! The CSV for Excel is on the pages' routes (`…/progress.csv`), which take
@@ -59,14 +59,14 @@ impl ProgressApi {
     /// ward-level accounts, 404 for anyone outside it, 422 for a bad
     /// `period` or `sort`.
     #[oai(
-        path = "/municipalities/:municipality_id/progress",
+        path = "/municipalities/:id/progress",
         method = "get",
         operation_id = "getMunicipalityProgress"
     )]
     async fn city(
         &self,
         city: Checked<access::CityRead>,
-        #[oai(name = "municipality_id")] _municipality_id: Path<i64>,
+        #[oai(name = "id")] _id: Path<i64>,
         period: Query<Option<String>>,
         sort: Query<Option<String>>,
     ) -> ApiResult<Json<CityProgress>> {

@@ -410,9 +410,12 @@ fn api_rule(operation: &str) -> Option<Rule> {
         "createMunicipality" => Rule::Installation,
         // The municipality is in the body: decided like City(Write) on A's.
         "createWard" => Rule::City(Write),
-        "getWard" | "listMembers" | "listMeetings" | "listCountermeasures" | "getSurvey" => {
-            Rule::Ward(Read)
-        }
+        "getWard"
+        | "listMembers"
+        | "listMeetings"
+        | "listCountermeasures"
+        | "getSurvey"
+        | "getWardProgress" => Rule::Ward(Read),
         "updateWard"
         | "createMember"
         | "createMeeting"
@@ -430,10 +433,12 @@ fn api_rule(operation: &str) -> Option<Rule> {
         "getCountermeasure" | "countermeasureHistory" => Rule::Countermeasure(Read),
         "updateCountermeasure" => Rule::Countermeasure(Write),
         "transitionCountermeasure" => Rule::Countermeasure(Step),
-        "listSurveyStatuses" | "getReport" => Rule::CityView,
+        "listSurveyStatuses" | "getReport" | "listProgress" => Rule::CityView,
         "listDeliveries" => Rule::WardsView,
         "resendDelivery" => Rule::Outbox(Write),
-        "getSurveySummaries" | "getReminderSettings" => Rule::City(Read),
+        "getSurveySummaries" | "getReminderSettings" | "getMunicipalityProgress" => {
+            Rule::City(Read)
+        }
         "saveSurveySummaries" | "setReminderSettings" => Rule::City(Write),
         _ => return None,
     })
