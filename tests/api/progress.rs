@@ -6,7 +6,8 @@
 //! - cm2 (topic 2): 具体化 04-21 due 07-31, postponed to 10-31, evaluated 09-15 (late, 延期あり);
 //! - cm3 (topic 3): 具体化 05-01 due 08-31, back to 未具体化 06-01, 具体化 again
 //!   06-12 due 12-31 (two rounds: the first 未評価, the second 期限前);
-//! - cm4 (topic 1): 具体化 04-05 due 09-30, never evaluated (未評価; 55 days overdue);
+//! - cm4 (topic 1): 具体化 04-05 due 09-30, closed and reopened, never evaluated
+//!   (未評価; 55 days overdue);
 //! - cm5 (topic 4): 具体化 04-03 due 05-31, evaluated 05-20, re-planned 06-01
 //!   due 10-15 (the second round 未評価 in 2026H2; 40 days overdue);
 //! - cm6 (topic 5, recorded 2025-04-01): 未具体化 since (停滞);
@@ -122,6 +123,16 @@ async fn fixture() -> Fixture {
 
     let cm4 = recorded(&app, &april, kita, 1, "医療資源マップの更新").await;
     step(&app, cm4, plan("2026-04-05", owner, "2026-09-30")).await;
+    // Closed and reopened: the round goes on, as if never closed.
+    for archived in [true, false] {
+        let r = app
+            .patch(
+                &format!("/api/countermeasures/{cm4}"),
+                json!({ "archived": archived }),
+            )
+            .await;
+        assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+    }
 
     let cm5 = recorded(&app, &april, kita, 4, "急変時の連絡体制").await;
     step(&app, cm5, plan("2026-04-03", owner, "2026-05-31")).await;
