@@ -1147,6 +1147,10 @@ pub async fn load(
     )
     .execute(&mut conn)
     .await?;
+    // And without evaluation rounds: rebuild them as migration 0017 does
+    // (PDCAの進み具合 reads them).
+    progress("rebuilding the evaluation rounds");
+    crate::countermeasures::store::rebuild_evaluation_rounds(db).await?;
     if db.dialect == Dialect::Postgres {
         for table in [
             "municipalities",

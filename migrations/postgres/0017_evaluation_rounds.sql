@@ -82,6 +82,8 @@ CREATE INDEX evaluation_rounds_due ON evaluation_rounds (ward_id, first_due_on, 
 CREATE INDEX evaluation_rounds_started ON evaluation_rounds (ward_id, started_on, planning_days);
 CREATE INDEX evaluation_rounds_evaluated ON evaluation_rounds (ward_id, evaluated_on, evaluation_days);
 
--- Overdue now and 停滞, per ward, from the index alone: (ward, open,
--- stage) then the day of the last stage change and the due date.
-CREATE INDEX countermeasures_progress ON countermeasures (ward_id, archived, stage, last_stage_on, evaluation_due_on);
+-- 停滞 and overdue, per ward or over every ward, from the index alone (the
+-- due date last). `archived` leads so that a query on
+-- `ward_id` alone (the topics with a countermeasure) keeps the covering
+-- countermeasures_ward_topic_stage_id even before ANALYZE has seen this one.
+CREATE INDEX countermeasures_progress ON countermeasures (archived, ward_id, stage, last_stage_on, evaluation_due_on);

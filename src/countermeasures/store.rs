@@ -456,6 +456,40 @@ async fn record_round(
     Ok(())
 }
 
+/// Rebuilds every evaluation round from the history with the backfill of
+/// migration 0017 (the same statement, read from the migration file of the
+/// database's dialect), in one write transaction: for data loaded without
+/// the live writes (`renkei seed` writes history rows directly), and for
+/// the test that the backfill and the live writes agree. Returns the rounds
+/// written.
+pub async fn rebuild_evaluation_rounds(db: &Db) -> AppResult<u64> {
+    let migration = match db.dialect {
+        crate::db::Dialect::Sqlite => {
+            include_str!("../../migrations/sqlite/0017_evaluation_rounds.sql")
+        }
+        crate::db::Dialect::Postgres => {
+            include_str!("../../migrations/postgres/0017_evaluation_rounds.sql")
+        }
+    };
+    let insert = migration
+        .find("INSERT INTO evaluation_rounds")
+        .and_then(|start| {
+            let len = migration[start..].find(';')?;
+            Some(&migration[start..start + len])
+        })
+        .ok_or_else(|| anyhow::anyhow!("migration 0017 has no backfill statement"))?;
+    let mut tx = db.begin_write().await?;
+    sqlx::query("DELETE FROM evaluation_rounds")
+        .execute(&mut *tx)
+        .await?;
+    let written = sqlx::query(sqlx::AssertSqlSafe(insert))
+        .execute(&mut *tx)
+        .await?
+        .rows_affected();
+    tx.commit().await?;
+    Ok(written)
+}
+
 /// The evaluation due date a history row's `changes` set, with the one in
 /// force before it (none: the date was unset).
 pub(crate) fn due_set(changes: &serde_json::Value) -> Option<(Option<String>, String)> {

@@ -93,11 +93,8 @@ impl ProgressApi {
         let today = self.state.clock.today();
         let span = span_param(period.0.as_deref(), today)?;
         let sort = Sort::parse(sort.0.as_deref())?;
-        if let Some(city) = view.city() {
-            crate::municipalities::store::get(&self.state.db, &city).await?;
-        }
         Ok(Json(
-            super::store::wards(&self.state.db, view.wards(), span, today, sort).await?,
+            super::store::view(&self.state.db, &view, span, today, sort).await?,
         ))
     }
 }

@@ -11,7 +11,7 @@ use sqlx::Row;
 use super::{
     CityProgress, Compact, Figures, PeriodInfo, Sort, Tally, WardLine, WardProgress, stuck_since,
 };
-use crate::access::{CityRead, Visible, WardRead};
+use crate::access::{CityRead, CityView, Visible, WardRead};
 use crate::calendar::{Period, Span};
 use crate::countermeasures::Stage;
 use crate::db::{Db, parse_date};
@@ -210,6 +210,21 @@ pub async fn city(
     let municipality = crate::municipalities::store::get(db, city).await?;
     let progress = wards(db, city.wards(), span, today, sort).await?;
     Ok((municipality, progress))
+}
+
+/// [`wards`] for a cross-ward view (one municipality, or every one for
+/// `admin`). Errors: 404 when the municipality named does not exist.
+pub async fn view(
+    db: &Db,
+    view: &CityView,
+    span: Span,
+    today: NaiveDate,
+    sort: Sort,
+) -> AppResult<CityProgress> {
+    if let Some(city) = view.city() {
+        crate::municipalities::store::get(db, &city).await?;
+    }
+    wards(db, view.wards(), span, today, sort).await
 }
 
 /// What the ward dashboard shows of this section: the current half-year's

@@ -6,7 +6,8 @@
 //! - cm2 (topic 2): 具体化 04-21 due 07-31, postponed to 10-31, evaluated 09-15 (late, 延期あり);
 //! - cm3 (topic 3): 具体化 05-01 due 08-31, back to 未具体化 06-01, 具体化 again
 //!   06-12 due 12-31 (two rounds: the first 未評価, the second 期限前);
-//! - cm4 (topic 1): 具体化 04-05 due 09-30, never evaluated (未評価; 55 days overdue);
+//! - cm4 (topic 1): 具体化 04-05 due 09-30, closed and reopened, never evaluated
+//!   (未評価; 55 days overdue);
 //! - cm5 (topic 4): 具体化 04-03 due 05-31, evaluated 05-20, re-planned 06-01
 //!   due 10-15 (the second round 未評価 in 2026H2; 40 days overdue);
 //! - cm6 (topic 5, recorded 2025-04-01): 未具体化 since (停滞);
@@ -24,7 +25,7 @@ use renkei::config::Config;
 use reqwest::StatusCode;
 use serde_json::{Value, json};
 
-use crate::support::{NOW, TestApp, create_account_token, on_postgres};
+use crate::support::{NOW, TestApp, create_account_token};
 
 /// A second server on the test's database whose clock reads `day` (noon
 /// in Tokyo), so what is recorded through it is dated that day.
@@ -122,6 +123,16 @@ async fn fixture() -> Fixture {
 
     let cm4 = recorded(&app, &april, kita, 1, "医療資源マップの更新").await;
     step(&app, cm4, plan("2026-04-05", owner, "2026-09-30")).await;
+    // Closed and reopened: the round goes on, as if never closed.
+    for archived in [true, false] {
+        let r = app
+            .patch(
+                &format!("/api/countermeasures/{cm4}"),
+                json!({ "archived": archived }),
+            )
+            .await;
+        assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+    }
 
     let cm5 = recorded(&app, &april, kita, 4, "急変時の連絡体制").await;
     step(&app, cm5, plan("2026-04-03", owner, "2026-05-31")).await;
@@ -612,21 +623,9 @@ async fn the_backfill_and_the_live_writes_agree() {
     };
     let live = read().await;
     assert_eq!(live.len(), 9, "{live:?}");
-    let dialect = if on_postgres() { "postgres" } else { "sqlite" };
-    let migration = std::fs::read_to_string(format!(
-        "{}/migrations/{dialect}/0017_evaluation_rounds.sql",
-        env!("CARGO_MANIFEST_DIR")
-    ))
-    .unwrap();
-    let start = migration.find("INSERT INTO evaluation_rounds").unwrap();
-    let end = start + migration[start..].find(';').unwrap();
-    sqlx::query("DELETE FROM evaluation_rounds")
-        .execute(&db.pool)
+    let written = renkei::countermeasures::store::rebuild_evaluation_rounds(db)
         .await
         .unwrap();
-    sqlx::query(sqlx::AssertSqlSafe(migration[start..end].to_string()))
-        .execute(&db.pool)
-        .await
-        .unwrap();
+    assert_eq!(written, 9);
     assert_eq!(read().await, live);
 }

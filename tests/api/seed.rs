@@ -29,6 +29,14 @@ async fn a_seeded_database_is_listed_by_the_api_and_accepts_new_writes() {
     let items = wards.body["items"].as_array().expect("items");
     assert_eq!(items.len(), 4);
     assert!(items.iter().any(|w| w["name"] == "例示村"));
+    // One evaluation round per step into 具体化, as the live writes keep them.
+    let into_planned: i64 =
+        sqlx::query_scalar("SELECT COUNT(*) FROM countermeasure_events WHERE to_stage = '具体化'")
+            .fetch_one(&app.db.pool)
+            .await
+            .unwrap();
+    assert!(into_planned > 0);
+    assert_eq!(app.count("evaluation_rounds").await, into_planned);
 
     // Every ward's open 具体化 countermeasures, page by page, add up to the
     // generator's count of open 具体化 ones; the overdue filter agrees with
