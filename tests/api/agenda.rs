@@ -6,38 +6,10 @@
 //! Today is 2026-11-24 (2026H2); 停滞 means no stage change since the end of
 //! the half-year before last, 2026-03-31.
 
-use renkei::app::{self, Running};
-use renkei::clock::Clock;
-use renkei::config::Config;
-use reqwest::StatusCode;
-use serde_json::{Value, json};
+use reqwest::{Method, StatusCode};
+use serde_json::json;
 
 use crate::support::TestApp;
-
-/// A second server on the test's database whose clock reads `now`.
-async fn server_at(app: &TestApp, now: &str) -> Running {
-    app::build(
-        Config::for_database(app.db_url.clone()),
-        app::Options::at(Clock::Fixed(now.parse().unwrap())),
-    )
-    .await
-    .expect("start server")
-    .server
-}
-
-async fn post(app: &TestApp, server: &Running, path: &str, body: Value) -> Value {
-    let r = app
-        .client
-        .post(format!("{}{path}", server.base_url()))
-        .json(&body)
-        .send()
-        .await
-        .unwrap();
-    let status = r.status();
-    let body: Value = r.json().await.unwrap();
-    assert!(status.is_success(), "{path}: {status} {body}");
-    body
-}
 
 #[tokio::test]
 async fn the_new_meeting_form_proposes_overdue_and_stalled_countermeasures_and_uncovered_topics() {
@@ -45,29 +17,31 @@ async fn the_new_meeting_form_proposes_overdue_and_stalled_countermeasures_and_u
     let ward = app.osaka().await[0];
     let member = app.member(ward, "見本 一郎").await;
     // A year ago: one left at 未具体化 (停滞), one planned and due 2026-11-01 (overdue).
-    let past = server_at(&app, "2025-12-01T01:00:00Z").await;
+    let past = app.server_at("2025-12-01T01:00:00Z").await;
     let path = format!("/api/wards/{ward}/countermeasures");
-    let stalled = post(
-        &app,
-        &past,
-        &path,
-        json!({ "topic": 5, "title": "止まった対応策" }),
-    )
-    .await["id"]
+    let stalled = app
+        .send_to(
+            &past,
+            Method::POST,
+            &path,
+            json!({ "topic": 5, "title": "止まった対応策" }),
+        )
+        .await["id"]
         .as_i64()
         .unwrap();
-    let overdue = post(
-        &app,
-        &past,
-        &path,
-        json!({ "topic": 6, "title": "期限切れの対応策" }),
-    )
-    .await["id"]
+    let overdue = app
+        .send_to(
+            &past,
+            Method::POST,
+            &path,
+            json!({ "topic": 6, "title": "期限切れの対応策" }),
+        )
+        .await["id"]
         .as_i64()
         .unwrap();
-    post(
-        &app,
+    app.send_to(
         &past,
+        Method::POST,
         &format!("/api/countermeasures/{overdue}/transitions"),
         json!({ "to": "具体化", "owner_member_id": member, "evaluation_due_on": "2026-11-01" }),
     )

@@ -3,9 +3,6 @@
 //! re-plan, with the old and new date, who and when.
 
 use renkei::accounts::Role;
-use renkei::app::{self, Running};
-use renkei::clock::Clock;
-use renkei::config::Config;
 use reqwest::StatusCode;
 use serde_json::{Value, json};
 
@@ -216,61 +213,28 @@ async fn a_replan_that_sets_a_later_date_is_listed_and_one_that_sets_an_earlier_
     );
 }
 
-/// A second server on the test's database whose clock reads `now`, so the
-/// changes made through it are recorded at that instant.
-async fn server_at(app: &TestApp, now: &str) -> Running {
-    app::build(
-        Config::for_database(app.db_url.clone()),
-        app::Options::at(Clock::Fixed(now.parse().unwrap())),
-    )
-    .await
-    .expect("start server")
-    .server
-}
-
-async fn send(
-    app: &TestApp,
-    server: &Running,
-    method: reqwest::Method,
-    path: &str,
-    body: Value,
-) -> Value {
-    let r = app
-        .client
-        .request(method, format!("{}{path}", server.base_url()))
-        .json(&body)
-        .send()
-        .await
-        .unwrap();
-    let status = r.status();
-    let body: Value = r.json().await.unwrap();
-    assert!(status.is_success(), "{path}: {status} {body}");
-    body
-}
-
 #[tokio::test]
 async fn only_changes_recorded_since_the_half_year_began_in_tokyo_are_listed() {
     let app = TestApp::spawn().await;
     let kita = app.municipality_with_wards("大阪市", &["北区"]).await[0];
     let owner = app.member(kita, "在宅 花子").await;
     // 23:59:59 on 30 September in Tokyo (上半期), then midnight (下半期).
-    let last_second = server_at(&app, "2026-09-30T14:59:59Z").await;
-    let first_second = server_at(&app, "2026-09-30T15:00:00Z").await;
+    let last_second = app.server_at("2026-09-30T14:59:59Z").await;
+    let first_second = app.server_at("2026-09-30T15:00:00Z").await;
     let post = reqwest::Method::POST;
     let mut ids = Vec::new();
     for title in ["上半期に延期", "下半期に延期"] {
-        let cm = send(
-            &app,
-            &last_second,
-            post.clone(),
-            &format!("/api/wards/{kita}/countermeasures"),
-            json!({ "topic": 1, "title": title }),
-        )
-        .await["id"]
+        let cm = app
+            .send_to(
+                &last_second,
+                post.clone(),
+                &format!("/api/wards/{kita}/countermeasures"),
+                json!({ "topic": 1, "title": title }),
+            )
+            .await["id"]
             .as_i64()
             .unwrap();
-        send(
-            &app,
+        app.send_to(
             &last_second,
             post.clone(),
             &format!("/api/countermeasures/{cm}/transitions"),
@@ -281,8 +245,7 @@ async fn only_changes_recorded_since_the_half_year_began_in_tokyo_are_listed() {
     }
     let later = json!({ "evaluation_due_on": "2026-12-31" });
     for (server, cm) in [(&last_second, ids[0]), (&first_second, ids[1])] {
-        send(
-            &app,
+        app.send_to(
             server,
             reqwest::Method::PATCH,
             &format!("/api/countermeasures/{}", cm),

@@ -476,6 +476,42 @@ pub fn error_fields(r: &Resp) -> Vec<String> {
 }
 
 impl TestApp {
+    /// A second server on this test's database whose clock reads `now`
+    /// (RFC 3339), so the changes made through it are recorded at that instant.
+    pub async fn server_at(&self, now: &str) -> Running {
+        app::build(
+            Config::for_database(self.db_url.clone()),
+            app::Options::at(Clock::Fixed(now.parse().unwrap())),
+        )
+        .await
+        .expect("start server")
+        .server
+    }
+
+    /// Sends `body` to `server` (see [`TestApp::server_at`]) as the test's
+    /// admin; asserts success and returns the answer.
+    pub async fn send_to(
+        &self,
+        server: &Running,
+        method: Method,
+        path: &str,
+        body: Value,
+    ) -> Value {
+        let r = self
+            .client
+            .request(method, format!("{}{path}", server.base_url()))
+            .json(&body)
+            .send()
+            .await
+            .unwrap();
+        let status = r.status();
+        let body: Value = r.json().await.unwrap();
+        assert!(status.is_success(), "{path}: {status} {body}");
+        body
+    }
+}
+
+impl TestApp {
     /// Records a meeting; returns its id.
     pub async fn meeting(&self, ward_id: i64, held_on: &str, topics: &[i64]) -> i64 {
         let r = self

@@ -15,44 +15,11 @@
 //!   (3, 4), and one planned for 2026-12-10 (not held yet).
 
 use renkei::accounts::Role;
-use renkei::app::{self, Running};
-use renkei::clock::Clock;
-use renkei::config::Config;
+use renkei::app::Running;
 use reqwest::StatusCode;
 use serde_json::{Value, json};
 
 use crate::support::{NOW, TestApp, assert_problem, create_account_token, error_fields};
-
-/// A second server on the test's database whose clock reads `now`.
-async fn server_at(app: &TestApp, now: &str) -> Running {
-    app::build(
-        Config::for_database(app.db_url.clone()),
-        app::Options::at(Clock::Fixed(now.parse().unwrap())),
-    )
-    .await
-    .expect("start server")
-    .server
-}
-
-async fn send(
-    app: &TestApp,
-    server: &Running,
-    method: reqwest::Method,
-    path: &str,
-    body: Value,
-) -> Value {
-    let r = app
-        .client
-        .request(method, format!("{}{path}", server.base_url()))
-        .json(&body)
-        .send()
-        .await
-        .unwrap();
-    let status = r.status();
-    let body: Value = r.json().await.unwrap();
-    assert!(status.is_success(), "{path}: {status} {body}");
-    body
-}
 
 pub struct Fixture {
     pub app: TestApp,
@@ -78,18 +45,17 @@ async fn planned_at(
     owner: i64,
     due: &str,
 ) -> i64 {
-    let id = send(
-        app,
-        server,
-        reqwest::Method::POST,
-        &format!("/api/wards/{ward}/countermeasures"),
-        json!({ "topic": topic, "title": format!("対応策 {topic}") }),
-    )
-    .await["id"]
+    let id = app
+        .send_to(
+            server,
+            reqwest::Method::POST,
+            &format!("/api/wards/{ward}/countermeasures"),
+            json!({ "topic": topic, "title": format!("対応策 {topic}") }),
+        )
+        .await["id"]
         .as_i64()
         .unwrap();
-    send(
-        app,
+    app.send_to(
         server,
         reqwest::Method::POST,
         &format!("/api/countermeasures/{id}/transitions"),
@@ -113,16 +79,15 @@ pub async fn fixture() -> Fixture {
     let owner_m = app.member(miyakojima, "訪問 太郎").await;
     let owner_s = app.member(sakai, "堺 次郎").await;
 
-    let january = server_at(&app, "2026-01-10T01:00:00Z").await;
+    let january = app.server_at("2026-01-10T01:00:00Z").await;
     let cm1 = planned_at(&app, &january, kita, 1, owner, "2026-02-28").await;
     let cm2 = planned_at(&app, &january, kita, 2, owner, "2026-03-15").await;
     planned_at(&app, &january, miyakojima, 1, owner_m, "2026-12-31").await;
     planned_at(&app, &january, sakai, 1, owner_s, "2026-12-31").await;
     app.meeting(kita, "2026-02-01", &[1, 2]).await;
 
-    let march = server_at(&app, "2026-03-20T01:00:00Z").await;
-    send(
-        &app,
+    let march = app.server_at("2026-03-20T01:00:00Z").await;
+    app.send_to(
         &march,
         reqwest::Method::PATCH,
         &format!("/api/countermeasures/{cm2}"),
@@ -130,9 +95,8 @@ pub async fn fixture() -> Fixture {
     )
     .await;
 
-    let september = server_at(&app, "2026-09-20T01:00:00Z").await;
-    send(
-        &app,
+    let september = app.server_at("2026-09-20T01:00:00Z").await;
+    app.send_to(
         &september,
         post.clone(),
         &format!("/api/countermeasures/{cm1}/transitions"),
@@ -142,17 +106,15 @@ pub async fn fixture() -> Fixture {
     app.meeting(kita, "2026-06-10", &[3]).await;
     app.meeting(kita, "2026-07-01", &[3, 4]).await;
 
-    let october = server_at(&app, "2026-10-15T01:00:00Z").await;
-    send(
-        &app,
+    let october = app.server_at("2026-10-15T01:00:00Z").await;
+    app.send_to(
         &october,
         post.clone(),
         &format!("/api/countermeasures/{cm1}/transitions"),
         json!({ "to": "具体化", "evaluation_due_on": "2027-01-31" }),
     )
     .await;
-    send(
-        &app,
+    app.send_to(
         &october,
         post,
         &format!("/api/countermeasures/{cm2}/transitions"),
