@@ -226,7 +226,10 @@ async fn read(
 
 /// The compact form for the ward dashboard: the `halves` half-years ending
 /// with the running one, for the ward alone (its own rows only; no read of
-/// the municipality's countermeasures).
+/// the municipality's countermeasures). Its overdue counts are counted in
+/// SQL ([`overdue_on_day`]) instead of carrying the ward's whole history
+/// into Rust: the dashboard is asked for far more often than the trends
+/// page, and the history's rows were most of its time (BENCHMARKS.md).
 pub async fn compact_for_ward(
     db: &Db,
     scope: &WardRead,
@@ -234,14 +237,61 @@ pub async fn compact_for_ward(
     today: NaiveDate,
 ) -> AppResult<Compact> {
     let ward = crate::wards::store::get(db, scope).await?;
-    let t = read(
-        db,
-        &ward,
-        Period::containing(today),
-        halves,
+    let last = Period::containing(today);
+    let periods = periods_ending(last, halves);
+    let last_day = as_of(last, today);
+    let reach = Reach::Ward(ward.id);
+    let mut stages = Vec::with_capacity(periods.len());
+    let mut overdue = Vec::with_capacity(periods.len());
+    for p in &periods {
+        let day = as_of(*p, today);
+        stages.push(stages_on(db, reach, day).await?);
+        overdue.push(overdue_on_day(db, ward.id, day).await?);
+    }
+    let meetings = meetings(db, ward.id, periods[0].start(), last_day).await?;
+    let mut t = build(Input {
+        ward: &ward,
         today,
-        Reach::Ward(ward.id),
-    )
-    .await?;
+        periods: &periods,
+        ward_history: &[],
+        city_wards: &[ward.id],
+        city_stages: &stages,
+        meetings: &meetings,
+    });
+    for (figures, n) in t.periods.iter_mut().zip(overdue) {
+        figures.overdue = n;
+    }
     Ok(Compact::of(&t))
+}
+
+/// How many of the ward's countermeasures were overdue at the end of `day`:
+/// [`super::overdue_on`]'s rule in SQL — the last stage-setting row up to
+/// that day (by id) is 具体化, the last 終了/再開 row up to then is not 終了,
+/// and the last due date set up to then is before `day`. Each from the
+/// history index `(countermeasure_id, id, …)` read backwards.
+async fn overdue_on_day(db: &Db, ward_id: i64, day: NaiveDate) -> AppResult<i64> {
+    let last = |column: &str, filter: &str| {
+        format!(
+            "(SELECT e.{column} FROM countermeasure_events e \
+              WHERE e.countermeasure_id = c.id AND {filter} AND e.occurred_on <= $2 \
+              ORDER BY e.id DESC LIMIT 1)"
+        )
+    };
+    let sql = format!(
+        "SELECT COUNT(*) FROM countermeasures c WHERE c.ward_id = $1 \
+           AND {stage} = $3 AND {due} < $2 \
+           AND COALESCE({closed}, $5) <> $4",
+        stage = last("to_stage", "e.to_stage IS NOT NULL"),
+        due = last("due_to", "e.due_to IS NOT NULL"),
+        closed = last("kind", "e.kind IN ($4, $5)"),
+    );
+    let n: i64 = sqlx::query_scalar(sqlx::AssertSqlSafe(sql))
+        .bind(ward_id)
+        .bind(day.to_string())
+        .bind(Stage::Planned.as_str())
+        .bind(EventKind::Archived.as_str())
+        .bind(EventKind::Restored.as_str())
+        .fetch_one(&db.pool)
+        .await?;
+    Ok(n)
 }

@@ -75,6 +75,28 @@ async fn the_demo_has_years_of_history_in_which_the_wards_differ() {
     let gaps = "SELECT COUNT(*) FROM surveys s JOIN wards w ON w.id = s.ward_id \
                 WHERE w.name = '西成区'";
     assert_eq!(scalar(&app, gaps).await, 2);
+    // The dashboard's overdue counts per half-year end (SQL) agree with the
+    // trends page's replay of the history (Rust) in every ward.
+    let mut overdue_at_ends = 0;
+    for (ward, ..) in &profiles {
+        let page = app.get(&format!("/api/wards/{ward}/trends?halves=4")).await;
+        let replayed: Vec<i64> = page.body["periods"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|p| p["overdue"].as_i64().unwrap())
+            .collect();
+        let municipality = page.body["municipality_id"].as_i64();
+        let scope = renkei::access::operator().ward_read(*ward, municipality.unwrap_or(1));
+        let compact =
+            renkei::trends::store::compact_for_ward(&app.db, &scope, 4, crate::support::today())
+                .await
+                .unwrap();
+        let counted: Vec<i64> = compact.periods.iter().map(|p| p.overdue).collect();
+        assert_eq!(counted, replayed, "ward {ward}");
+        overdue_at_ends += counted.iter().sum::<i64>();
+    }
+    assert!(overdue_at_ends >= 10, "{overdue_at_ends}");
     let counts = app.counts().await;
     app.stop().await;
 
