@@ -480,7 +480,10 @@ pub struct CityProgress {
 
 /// What the ward dashboard shows of this section (the partial
 /// `templates/progress_compact.html` reads it as `progress`): this
-/// half-year's figures of the ward and, pooled, of its city.
+/// half-year's figures of the ward and, pooled, of its city. The city's
+/// `overdue` and `topics_without` are not counted here (left empty): they
+/// group every countermeasure of the city, too much for a page asked for on
+/// every view; the city's progress page has them.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Compact {
     pub ward_id: i64,

@@ -58,9 +58,12 @@ impl Wards {
 /// to 具体化 and to 評価改善 dated in the span (a days, b how many); 3 the
 /// overdue countermeasures by due date (a how many, day the due date); 4
 /// 停滞 (a how many); 5 the topics with a countermeasure (a topic).
-fn tallies_sql(wards: Wards) -> String {
+/// `Parts::Light` leaves out 3 and 5, which group a city's countermeasures
+/// by due date and by topic: the dashboard asks for its city's figures on
+/// every view.
+fn tallies_sql(wards: Wards, parts: Parts) -> String {
     let w = wards.sql();
-    format!(
+    let sql = format!(
         "SELECT 0 AS part, ward_id, COUNT(*) AS a, \
            SUM(CASE WHEN evaluated_on <= first_due_on THEN 1 ELSE 0 END) AS b, \
            SUM(CASE WHEN evaluated_on > first_due_on THEN 1 ELSE 0 END) AS c, \
@@ -85,7 +88,23 @@ fn tallies_sql(wards: Wards) -> String {
          SELECT 5, ward_id, topic, 0, 0, 0, 0, NULL FROM countermeasures WHERE {w} GROUP BY ward_id, topic",
         awaiting = crate::countermeasures::AWAITING_EVALUATION_SQL,
         evaluated = Stage::Evaluated.as_str(),
-    )
+    );
+    match parts {
+        Parts::All => sql,
+        Parts::Light => sql
+            .split(" UNION ALL ")
+            .filter(|part| !part.starts_with("SELECT 3,") && !part.starts_with("SELECT 5,"))
+            .collect::<Vec<_>>()
+            .join(" UNION ALL "),
+    }
+}
+
+/// Which parts of [`tallies_sql`] a query reads.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Parts {
+    All,
+    /// The rounds, the steps and 停滞: without overdue and topics.
+    Light,
 }
 
 /// The tally of every ward in `wards` that has anything to count (a ward
@@ -95,8 +114,9 @@ async fn tallies(
     wards: Wards,
     span: Span,
     today: NaiveDate,
+    parts: Parts,
 ) -> AppResult<HashMap<i64, Tally>> {
-    let mut query = sqlx::query(sqlx::AssertSqlSafe(tallies_sql(wards)))
+    let mut query = sqlx::query(sqlx::AssertSqlSafe(tallies_sql(wards, parts)))
         .bind(span.start().to_string())
         .bind(span.end().to_string())
         .bind(today.to_string())
@@ -144,7 +164,7 @@ pub async fn ward(
     today: NaiveDate,
 ) -> AppResult<WardProgress> {
     let ward = crate::wards::store::get(db, scope).await?;
-    let tally = tallies(db, Wards::One(ward.id), span, today)
+    let tally = tallies(db, Wards::One(ward.id), span, today, Parts::All)
         .await?
         .remove(&ward.id)
         .unwrap_or_default();
@@ -170,7 +190,7 @@ pub async fn wards(
     sort: Sort,
 ) -> AppResult<CityProgress> {
     let listed = crate::wards::store::list(db, visible, None).await?;
-    let mut tallies = tallies(db, Wards::of(visible), span, today).await?;
+    let mut tallies = tallies(db, Wards::of(visible), span, today, Parts::All).await?;
     let mut total = Tally::default();
     let mut lines: Vec<(WardLine, usize)> = listed
         .into_iter()
@@ -232,12 +252,21 @@ pub async fn view(
 /// city's wards (from the indexes alone; a city has tens of wards).
 pub async fn compact(db: &Db, scope: &WardRead, today: NaiveDate) -> AppResult<Compact> {
     let span = Span::Half(Period::containing(today));
-    let tallies = tallies(db, Wards::City(scope.municipality_id()), span, today).await?;
+    let (mut ward, city_tallies) = tokio::try_join!(
+        tallies(db, Wards::One(scope.ward_id()), span, today, Parts::All),
+        tallies(
+            db,
+            Wards::City(scope.municipality_id()),
+            span,
+            today,
+            Parts::Light
+        ),
+    )?;
     let mut city = Tally::default();
-    for t in tallies.values() {
+    for t in city_tallies.values() {
         city.merge(t);
     }
-    let ward = tallies.get(&scope.ward_id()).cloned().unwrap_or_default();
+    let ward = ward.remove(&scope.ward_id()).unwrap_or_default();
     Ok(Compact {
         ward_id: scope.ward_id(),
         period: span.into(),
