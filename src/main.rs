@@ -32,13 +32,7 @@ fn limit_c_heap_arenas() {
     #[cfg(all(target_os = "linux", target_env = "gnu"))]
     // SAFETY: mallopt only sets a parameter of the allocator; no thread runs yet.
     unsafe {
-        libc::mallopt(
-            libc::M_ARENA_MAX,
-            std::env::var("X_ARENAS")
-                .ok()
-                .and_then(|v| v.parse().ok())
-                .unwrap_or(1),
-        );
+        libc::mallopt(libc::M_ARENA_MAX, 1);
     }
 }
 
