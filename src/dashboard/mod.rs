@@ -130,9 +130,14 @@ pub struct WardDashboard {
     pub owner_names: HashMap<i64, String>,
 }
 
-/// How many half-years the dashboard's trends and consultation rates show
-/// (the current one and those before it); the full pages show more.
-pub const TREND_HALVES: i64 = 4;
+/// How many half-years the dashboard's 推移 shows: this one and the last,
+/// each read as of its end from the history, which is most of the page's
+/// database time (BENCHMARKS.md); the trends page shows six.
+pub const TREND_HALVES: i64 = 2;
+
+/// How many half-years of 件/月 the dashboard's 相談の内訳 shows (cheap: one
+/// survey row a half-year).
+pub const CONSULTATION_HALVES: i64 = 4;
 
 #[cfg(test)]
 mod tests {

@@ -78,22 +78,31 @@ pub async fn dashboard(
     let can_rename = crate::web::page::reader_writes_city(scope.municipality_id());
     let today = state.clock.today();
     let period = crate::calendar::Period::containing(today);
-    // Independent reads, side by side.
-    let (board_survey, participation, progress, trends_compact, consultations_compact) =
-        tokio::try_join!(
-            super::store::for_ward_page(&state.db, &scope, today),
-            crate::participation::store::for_ward(&state.db, &scope, period, today),
-            crate::progress::store::compact(&state.db, &scope, today),
-            crate::trends::store::compact_for_ward(&state.db, &scope, super::TREND_HALVES, today),
-            crate::consultations::store::compact_for_ward(
-                &state.db,
-                &scope,
-                super::TREND_HALVES,
-                today
-            ),
-        )
+    // One after another: side by side (try_join) a page held up to five
+    // pooled connections at once, and under load the requests queued for
+    // the pool (PostgreSQL p99 1.15 s at 16 connections; BENCHMARKS.md).
+    let db = &state.db;
+    let (board, survey) = super::store::for_ward_page(db, &scope, today)
+        .await
         .map_err(fail)?;
-    let (board, survey) = board_survey;
+    let participation = crate::participation::store::for_ward(db, &scope, period, today)
+        .await
+        .map_err(fail)?;
+    let progress = crate::progress::store::compact(db, &scope, today)
+        .await
+        .map_err(fail)?;
+    let trends_compact =
+        crate::trends::store::compact_for_ward(db, &scope, super::TREND_HALVES, today)
+            .await
+            .map_err(fail)?;
+    let consultations_compact = crate::consultations::store::compact_for_ward(
+        db,
+        &scope,
+        super::CONSULTATION_HALVES,
+        today,
+    )
+    .await
+    .map_err(fail)?;
     let row = |c: &Countermeasure| DueRow {
         id: c.id,
         title: c.title.clone(),

@@ -268,7 +268,10 @@ pub async fn compact_for_ward(
 /// [`super::overdue_on`]'s rule in SQL — the last stage-setting row up to
 /// that day (by id) is 具体化, the last 終了/再開 row up to then is not 終了,
 /// and the last due date set up to then is before `day`. Each from the
-/// history index `(countermeasure_id, id, …)` read backwards.
+/// history index `(countermeasure_id, id, …)` read backwards, and only for
+/// those that can be 具体化 on that day: one whose stage has not changed
+/// since stood then where it stands now (the shortcut of
+/// `countermeasures::store::stages_at`).
 async fn overdue_on_day(db: &Db, ward_id: i64, day: NaiveDate) -> AppResult<i64> {
     let last = |column: &str, filter: &str| {
         format!(
@@ -279,6 +282,7 @@ async fn overdue_on_day(db: &Db, ward_id: i64, day: NaiveDate) -> AppResult<i64>
     };
     let sql = format!(
         "SELECT COUNT(*) FROM countermeasures c WHERE c.ward_id = $1 \
+           AND (c.last_stage_on > $2 OR c.stage = $3) \
            AND {stage} = $3 AND {due} < $2 \
            AND COALESCE({closed}, $5) <> $4",
         stage = last("to_stage", "e.to_stage IS NOT NULL"),
