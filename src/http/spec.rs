@@ -101,6 +101,11 @@ const DATE_PATTERN: &str = r"^(20[0-9]{2}|2100)-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9
 
 /// A period code as `calendar::Period::parse` reads it: `2017H1`, fiscal years from 1900.
 const PERIOD_PATTERN: &str = r"^(19[0-9]{2}|[2-9][0-9]{3})[Hh][12]$";
+/// [`PERIOD_PATTERN`] or empty, for a query's `period` (empty: the default;
+/// surrounding white space is trimmed, as the handlers do).
+const PERIOD_QUERY_PATTERN: &str = r"^\s*((19[0-9]{2}|[2-9][0-9]{3})[Hh][12])?\s*$";
+/// A half-year or a fiscal year (`calendar::Span`), or empty.
+const SPAN_QUERY_PATTERN: &str = r"^\s*((19[0-9]{2}|[2-9][0-9]{3})([Hh][12])?)?\s*$";
 
 /// An e-mail address as `crate::email::check` stores it (ASCII, a domain of
 /// dotted labels), or empty for none. What it also accepts and folds
@@ -186,6 +191,11 @@ fn rules() -> Vec<(&'static str, &'static str, Rule)> {
             "Overrides",
             "escalation_after_days",
             range(reminders::ESCALATION_AFTER_DAYS),
+        ),
+        (
+            "Overrides",
+            "absence_window",
+            range(reminders::ABSENCE_WINDOW),
         ),
         (
             "SurveyAnswers",
@@ -335,6 +345,12 @@ fn request_schemas(doc: &Value) -> HashSet<String> {
     seen
 }
 
+/// Lists whose items may be `null` (a share with nothing to divide).
+const NULLABLE_ITEMS: &[(&str, &str)] = &[
+    ("CityConsultations", "requester_shares"),
+    ("CityConsultations", "content_shares"),
+];
+
 /// One pass over the schemas. poem-openapi writes an absent `Option` as
 /// `null` but declares it without `nullable`: every property a schema does
 /// not require may be null (OpenAPI 3.0; a `$ref` is wrapped, as 3.0
@@ -378,6 +394,12 @@ fn complete_schemas(doc: &mut Value) {
             date_format(prop, request);
             if let Some(items) = prop.get_mut("items") {
                 date_format(items, request);
+                // A list of `Option`s: poem-openapi declares its items plain.
+                if NULLABLE_ITEMS.contains(&(schema_name.as_str(), name.as_str()))
+                    && let Some(i) = items.as_object_mut()
+                {
+                    i.insert("nullable".into(), json!(true));
+                }
             }
             if request {
                 for (_, path, rule) in rules.iter().filter(|(s, ..)| s == schema_name) {
@@ -433,6 +455,7 @@ fn complete_parameters(doc: &mut Value) {
                 .flatten()
             {
                 let name = p["name"].as_str().unwrap_or_default().to_string();
+                let in_query = p["in"] == "query";
                 let schema = &mut p["schema"];
                 date_format(schema, true);
                 match name.as_str() {
@@ -452,7 +475,30 @@ fn complete_parameters(doc: &mut Value) {
                     "offset" => {
                         p["description"] = json!("Rows to skip; below 0 is read as 0.");
                     }
+                    // A query's period may be empty (the current half-year);
+                    // PDCAの進み具合 also takes a fiscal year (`2026`).
+                    "period" if in_query => {
+                        schema["pattern"] = json!(if path.ends_with("/progress") {
+                            SPAN_QUERY_PATTERN
+                        } else {
+                            PERIOD_QUERY_PATTERN
+                        })
+                    }
                     "period" => schema["pattern"] = json!(PERIOD_PATTERN),
+                    "halves" => {
+                        if let Some(s) = schema.as_object_mut() {
+                            Rule::Range(crate::trends::MIN_HALVES, crate::trends::MAX_HALVES)
+                                .apply(s);
+                        }
+                    }
+                    // Empty or padded: the default order, as `Sort::parse` reads it.
+                    "sort" if path.ends_with("/progress") => {
+                        let keys: Vec<&str> = crate::progress::SortKey::ALL
+                            .iter()
+                            .map(|(_, code, _)| *code)
+                            .collect();
+                        schema["pattern"] = json!(format!(r"^\s*(-?({}))?\s*$", keys.join("|")));
+                    }
                     "encoding" => {
                         // Absent or empty: detected from the file.
                         let mut values = vec![json!("")];
