@@ -21,6 +21,20 @@ use harness::Browser;
 
 const PASSWORD: &str = "ブラウザ試験のパスワード2026";
 
+/// Closes the browser and the app, then fails on any axe-core (WCAG 2.1 AA)
+/// violation the test's pages collected.
+async fn finish(mut b: Browser, app: TestApp) {
+    let violations = std::mem::take(&mut b.violations);
+    b.close().await;
+    app.stop().await;
+    assert!(
+        violations.is_empty(),
+        "axe-core (WCAG 2.1 AA) found {} violation(s):\n{}",
+        violations.len(),
+        violations.join("\n")
+    );
+}
+
 /// Creates an account that signs in with [`PASSWORD`].
 async fn account(app: &TestApp, email: &str, role: Role, m: i64, ward: Option<i64>) {
     named_account(app, email, "", role, m, ward, None).await;
@@ -654,15 +668,7 @@ async fn a_secretariat_day_and_the_city_report_work_in_a_real_browser_and_pass_a
     );
     sign_out(&b, &app).await;
 
-    let violations = std::mem::take(&mut b.violations);
-    b.close().await;
-    app.stop().await;
-    assert!(
-        violations.is_empty(),
-        "axe-core (WCAG 2.1 AA) found {} violation(s):\n{}",
-        violations.len(),
-        violations.join("\n")
-    );
+    finish(b, app).await;
 }
 
 /// The CSV as a reviewer opens it (the BOM restored).
@@ -762,15 +768,7 @@ async fn the_dashboard_lists_the_evaluations_postponed_this_half_year() {
     b.axe("区の概要（延期された評価あり）").await;
     b.screenshot("21-dashboard-postponed").await;
 
-    let violations = std::mem::take(&mut b.violations);
-    b.close().await;
-    app.stop().await;
-    assert!(
-        violations.is_empty(),
-        "axe-core (WCAG 2.1 AA) found {} violation(s):\n{}",
-        violations.len(),
-        violations.join("\n")
-    );
+    finish(b, app).await;
 }
 
 /// A committee member signed in sees its ward without the secretariat's
@@ -831,15 +829,7 @@ async fn a_member_evaluates_what_it_owns_and_sees_no_secretariat_actions() {
     }
     b.screenshot("23-member-dashboard").await;
 
-    let violations = std::mem::take(&mut b.violations);
-    b.close().await;
-    app.stop().await;
-    assert!(
-        violations.is_empty(),
-        "axe-core (WCAG 2.1 AA) found {} violation(s):\n{}",
-        violations.len(),
-        violations.join("\n")
-    );
+    finish(b, app).await;
 }
 
 /// A reminder the mail server refused appears on the ward dashboard with
@@ -913,15 +903,7 @@ async fn a_secretariat_resends_a_refused_reminder_from_the_dashboard() {
     assert_eq!(sent.sent, 1);
     assert_eq!(smtp.to(OWNER).len(), 1);
 
-    let violations = std::mem::take(&mut b.violations);
-    b.close().await;
-    app.stop().await;
-    assert!(
-        violations.is_empty(),
-        "axe-core (WCAG 2.1 AA) found {} violation(s):\n{}",
-        violations.len(),
-        violations.join("\n")
-    );
+    finish(b, app).await;
 }
 
 /// A secretariat filters its countermeasure list and pages through it with
@@ -1027,13 +1009,5 @@ async fn a_secretariat_pages_through_a_filtered_countermeasure_list() {
     b.axe("委員一覧（1ページ目）").await;
     b.screenshot("30-members-page-1").await;
 
-    let violations = std::mem::take(&mut b.violations);
-    b.close().await;
-    app.stop().await;
-    assert!(
-        violations.is_empty(),
-        "axe-core (WCAG 2.1 AA) found {} violation(s):\n{}",
-        violations.len(),
-        violations.join("\n")
-    );
+    finish(b, app).await;
 }

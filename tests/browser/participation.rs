@@ -125,13 +125,5 @@ async fn the_city_finds_wards_missing_a_hospital_and_sets_the_window() {
     assert!(text.contains("直近1回の会議に出席のない職種"), "{text}");
     b.axe("多職種の参画状況（区・事務局）").await;
 
-    let violations = std::mem::take(&mut b.violations);
-    b.close().await;
-    app.stop().await;
-    assert!(
-        violations.is_empty(),
-        "axe-core (WCAG 2.1 AA) found {} violation(s):\n{}",
-        violations.len(),
-        violations.join("\n")
-    );
+    super::finish(b, app).await;
 }

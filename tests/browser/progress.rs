@@ -138,13 +138,5 @@ async fn the_city_compares_its_wards_pdca_progress_and_opens_a_ward() {
     assert!(b.text("main").await.contains("令和8年度（"));
     b.axe("PDCAの進み具合（年度）").await;
 
-    let violations = std::mem::take(&mut b.violations);
-    b.close().await;
-    app.stop().await;
-    assert!(
-        violations.is_empty(),
-        "axe-core (WCAG 2.1 AA) found {} violation(s):\n{}",
-        violations.len(),
-        violations.join("\n")
-    );
+    super::finish(b, app).await;
 }

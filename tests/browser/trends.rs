@@ -136,13 +136,5 @@ async fn a_ward_reads_its_trends_and_consultations_and_the_city_compares_its_war
     b.axe("相談の内訳（区の比較）").await;
     b.screenshot("33-city-consultations").await;
 
-    let violations = std::mem::take(&mut b.violations);
-    b.close().await;
-    app.stop().await;
-    assert!(
-        violations.is_empty(),
-        "axe-core (WCAG 2.1 AA) found {} violation(s):\n{}",
-        violations.len(),
-        violations.join("\n")
-    );
+    super::finish(b, app).await;
 }
