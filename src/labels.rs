@@ -6,7 +6,10 @@
 macro_rules! label_enum {
     ($(#[$meta:meta])* $name:ident { $($variant:ident => $label:literal),+ $(,)? }) => {
         $(#[$meta])*
-        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, poem_openapi::Enum, serde::Serialize)]
+        #[derive(
+            Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord,
+            poem_openapi::Enum, serde::Serialize, serde::Deserialize,
+        )]
         pub enum $name {
             $(#[oai(rename = $label)] #[serde(rename = $label)] $variant),+
         }

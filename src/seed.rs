@@ -1151,6 +1151,11 @@ pub async fn load(
     // (PDCAの進み具合 reads them).
     progress("rebuilding the evaluation rounds");
     crate::countermeasures::store::rebuild_evaluation_rounds(db).await?;
+    // Rows loaded here write no audit rows, so no data version moved:
+    // overviews stored before the load would count on.
+    sqlx::query("DELETE FROM ward_overviews")
+        .execute(&db.pool)
+        .await?;
     if db.dialect == Dialect::Postgres {
         for table in [
             "municipalities",

@@ -151,6 +151,7 @@ async fn insert(
         tx,
         Entry {
             ward_id: new.ward_id,
+            municipality_id: None,
             entity: "account",
             entity_id: id,
             action,
@@ -319,6 +320,7 @@ pub async fn create_token(
         &mut tx,
         Entry {
             ward_id: None,
+            municipality_id: None,
             entity: "api_token",
             entity_id: id,
             action: "create",
@@ -353,6 +355,7 @@ pub async fn revoke_token(
         &mut tx,
         Entry {
             ward_id: None,
+            municipality_id: None,
             entity: "api_token",
             entity_id: token_id,
             action: "revoke",
@@ -527,6 +530,7 @@ async fn write_password(
         tx,
         Entry {
             ward_id: None,
+            municipality_id: None,
             entity: "account",
             entity_id: account_id,
             action,
@@ -667,6 +671,7 @@ pub async fn update_access(
         &mut tx,
         Entry {
             ward_id: ward_id.or(account.ward_id),
+            municipality_id: None,
             entity: "account",
             entity_id: account.id,
             action: "update",
@@ -790,6 +795,7 @@ pub async fn link_member(
         &mut tx,
         Entry {
             ward_id: account.ward_id,
+            municipality_id: None,
             entity: "account",
             entity_id: account.id,
             action: "link_member",

@@ -33,6 +33,9 @@ pub fn current_actor() -> Option<String> {
 /// One write, as it will be recorded.
 pub struct Entry<'a> {
     pub ward_id: Option<i64>,
+    /// For an entry about no ward: the municipality whose data or settings
+    /// changed (its dashboards' stored overviews no longer count), if any.
+    pub municipality_id: Option<i64>,
     pub entity: &'static str,
     pub entity_id: i64,
     pub action: &'static str,

@@ -14,7 +14,8 @@ use crate::paging::{Page, Paging};
 
 /// Writes `entry` in the caller's transaction, so the change and its record
 /// commit or roll back together; the signed-in actor of the request wins
-/// over `entry.actor`.
+/// over `entry.actor`. Moves the data version of the municipality of
+/// `entry.ward_id` (else of `entry.municipality_id`).
 pub async fn record(tx: &mut Tx, entry: Entry<'_>, now: DateTime<Utc>) -> AppResult<()> {
     sqlx::query(
         "INSERT INTO audit_log (ward_id, entity, entity_id, action, actor, changes, recorded_at) \
@@ -27,6 +28,18 @@ pub async fn record(tx: &mut Tx, entry: Entry<'_>, now: DateTime<Utc>) -> AppRes
     .bind(current_actor().or_else(|| entry.actor.map(str::to_string)))
     .bind(entry.changes.to_string())
     .bind(timestamp(now))
+    .execute(&mut **tx)
+    .await?;
+    // The change's municipality gets a new data version in the same
+    // transaction: stored summaries computed before it (the dashboard's
+    // overview) no longer count. Every state change writes its audit row,
+    // so this is the one place that sees them all.
+    sqlx::query(
+        "UPDATE municipalities SET data_version = data_version + 1 \
+         WHERE id = COALESCE((SELECT municipality_id FROM wards WHERE id = $1), $2)",
+    )
+    .bind(entry.ward_id)
+    .bind(entry.municipality_id)
     .execute(&mut **tx)
     .await?;
     Ok(())

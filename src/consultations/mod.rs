@@ -128,7 +128,7 @@ pub fn answer_label(status: Option<SurveyStatus>, answered: bool) -> String {
 }
 
 /// One requester or content: the ward's count and share against the city's.
-#[derive(Debug, Clone, Serialize, poem_openapi::Object)]
+#[derive(Debug, Clone, Serialize, poem_openapi::Object, serde::Deserialize)]
 pub struct ShareLine {
     /// 「②歯科」, 「医療に関すること」…
     pub label: String,
@@ -223,7 +223,7 @@ pub fn pool(answers: &[&Answer], period: Period, as_of: NaiveDate) -> CityPool {
 }
 
 /// One half-year of the 件/月 trend.
-#[derive(Debug, Clone, Serialize, poem_openapi::Object)]
+#[derive(Debug, Clone, Serialize, poem_openapi::Object, serde::Deserialize)]
 pub struct RatePoint {
     /// `2026H1`
     pub period: String,
@@ -592,7 +592,7 @@ pub fn city_table(c: &CityConsultations) -> Table {
 /// The compact form for the ward dashboard: the last half-year's shares of
 /// ②歯科 and ③薬局・薬剤師 (資料1's concern) and any other low share, with
 /// the 件/月 trend.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
 pub struct Compact {
     pub ward_id: i64,
     pub period_label: String,

@@ -356,6 +356,7 @@ async fn record_at_meeting(
     }
     let entry = audit::Entry {
         ward_id: Some(cm.ward_id),
+        municipality_id: None,
         entity: "countermeasure",
         entity_id: cm.id,
         action: event.kind.audit_action(),

@@ -24,7 +24,7 @@ pub const POSTPONED_LIMIT: i64 = 100;
 pub const COVERED: &str = "あてはまる";
 pub const NOT_COVERED: &str = "あてはまらない";
 
-#[derive(Debug, Clone, serde::Serialize, poem_openapi::Object)]
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize, poem_openapi::Object)]
 pub struct TopicStatus {
     pub topic: i64,
     pub label: String,
@@ -57,7 +57,9 @@ pub fn topic_statuses(covered: &HashSet<i64>, stages: &HashMap<i64, Stage>) -> V
 
 /// One change that moved a countermeasure's evaluation due date later:
 /// an edit, or a step on the ladder that set a new date (a re-plan).
-#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, poem_openapi::Object)]
+#[derive(
+    Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize, poem_openapi::Object,
+)]
 pub struct Postponement {
     pub countermeasure_id: i64,
     /// The countermeasure's title as it is now.
@@ -75,24 +77,76 @@ pub struct Postponement {
     pub changed_by: Option<String>,
     /// When it was recorded (UTC, RFC 3339, as the history's `recorded_at`).
     pub changed_at: String,
-    /// The same instant, typed, for the page.
-    #[oai(skip)]
-    #[serde(skip)]
-    pub changed_instant: DateTime<Utc>,
     /// Its entry in the countermeasure's history.
     pub event_id: i64,
 }
 
 impl Postponement {
+    /// `changed_at` as an instant; `None` only for text not written by the
+    /// history (it writes RFC 3339).
+    fn changed_instant(&self) -> Option<DateTime<Utc>> {
+        DateTime::parse_from_rfc3339(&self.changed_at)
+            .ok()
+            .map(|t| t.with_timezone(&Utc))
+    }
+
     /// The Asia/Tokyo day of the change, for the page.
-    pub fn changed_on(&self) -> NaiveDate {
-        crate::calendar::today(self.changed_instant)
+    pub fn changed_on(&self) -> Option<NaiveDate> {
+        self.changed_instant().map(crate::calendar::today)
     }
 
     /// The Asia/Tokyo time of the change (`14:05`), for the page.
     pub fn changed_time(&self) -> String {
-        crate::calendar::clock_time(self.changed_instant)
+        self.changed_instant()
+            .map(crate::calendar::clock_time)
+            .unwrap_or_default()
     }
+}
+
+/// The shape of a stored [`Overview`]: raise it when the type changes, so
+/// overviews stored by an older build are computed again, not misread.
+pub const OVERVIEW_FORMAT: i64 = 1;
+
+/// An evaluation due, as the dashboard lists it.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct DueEvaluation {
+    pub countermeasure_id: i64,
+    pub title: String,
+    /// The agenda topic's number (1–10).
+    pub topic: i64,
+    /// The owner's name; `None` when no owner is set.
+    pub owner: Option<String>,
+    pub due_on: NaiveDate,
+}
+
+/// What the ward dashboard page shows that only the stored records and
+/// the day decide: everything but its undelivered reminders (the outbox
+/// changes them without an audit row). Stored per ward in
+/// `ward_overviews` (migration 0019) and used while its day is today and
+/// its municipality's data version is the one it was computed from; any
+/// audited change in the municipality moves that version, because the
+/// sections compare the ward with its city (issue 17's performance target;
+/// BENCHMARKS.md).
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
+pub struct Overview {
+    pub ward: Ward,
+    /// The day it was computed for (Asia/Tokyo).
+    pub today: NaiveDate,
+    /// This half-year's topics: covered by a meeting, and their stage now.
+    pub topics: Vec<TopicStatus>,
+    /// Open 具体化 countermeasures past their evaluation due date.
+    pub overdue: Vec<DueEvaluation>,
+    /// Due within [`UPCOMING_DAYS`].
+    pub upcoming: Vec<DueEvaluation>,
+    /// This half-year's postponed evaluations, newest first, at most
+    /// [`POSTPONED_LIMIT`].
+    pub postponed: Vec<Postponement>,
+    /// The survey of the half-year that ended last: 提出済, 下書き or 未回答.
+    pub survey_state: String,
+    pub participation: crate::participation::Participation,
+    pub progress: crate::progress::Compact,
+    pub trends: crate::trends::Compact,
+    pub consultations: crate::consultations::Compact,
 }
 
 /// One ward's dashboard.

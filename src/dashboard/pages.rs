@@ -9,7 +9,6 @@ use poem::web::Data;
 use poem::{IntoResponse, handler};
 
 use crate::access::WardRead;
-use crate::countermeasures::Countermeasure;
 use crate::countermeasures::pages::badge;
 use crate::state::AppState;
 use crate::web::page::{Badge, Layout, PageResult, date_label, fail, render, topic_label};
@@ -47,7 +46,7 @@ struct DashboardPage {
     survey_period: String,
     survey_period_label: String,
     /// 提出済, 下書き or 未回答.
-    survey_state: &'static str,
+    survey_state: String,
     participation: crate::participation::Participation,
     progress: crate::progress::Compact,
     trends_compact: crate::trends::Compact,
@@ -78,44 +77,16 @@ pub async fn dashboard(
     let can_rename = crate::web::page::reader_writes_city(scope.municipality_id());
     let today = state.clock.today();
     let period = crate::calendar::Period::containing(today);
-    // One after another: side by side (try_join) a page held up to five
-    // pooled connections at once, and under load the requests queued for
-    // the pool (PostgreSQL p99 1.15 s at 16 connections; BENCHMARKS.md).
-    let db = &state.db;
-    let (board, survey) = super::store::for_ward_page(db, &scope, today)
+    let overview = super::store::overview(&state.db, &scope, today)
         .await
         .map_err(fail)?;
-    let participation = crate::participation::store::for_ward(db, &scope, period, today)
-        .await
-        .map_err(fail)?;
-    let progress = crate::progress::store::compact(db, &scope, today)
-        .await
-        .map_err(fail)?;
-    let trends_compact =
-        crate::trends::store::compact_for_ward(db, &scope, super::TREND_HALVES, today)
-            .await
-            .map_err(fail)?;
-    let consultations_compact = crate::consultations::store::compact_for_ward(
-        db,
-        &scope,
-        super::CONSULTATION_HALVES,
-        today,
-    )
-    .await
-    .map_err(fail)?;
-    let row = |c: &Countermeasure| DueRow {
-        id: c.id,
+    let row = |c: &super::DueEvaluation| DueRow {
+        id: c.countermeasure_id,
         title: c.title.clone(),
         topic: topic_label(c.topic),
-        owner: c
-            .owner_member_id
-            .and_then(|o| board.owner_names.get(&o).cloned())
-            .unwrap_or_else(|| "未設定".into()),
-        due: c.evaluation_due_on.map(date_label).unwrap_or_default(),
-        days: c
-            .evaluation_due_on
-            .map(|d| (today - d).num_days().abs())
-            .unwrap_or(0),
+        owner: c.owner.clone().unwrap_or_else(|| "未設定".into()),
+        due: date_label(c.due_on),
+        days: (today - c.due_on).num_days().abs(),
     };
     let failed = crate::reminders::store::deliveries(
         &state.db,
@@ -128,23 +99,17 @@ pub async fn dashboard(
     .map_err(fail)?;
     // The survey's half-year is the one that ended last, as on the ward's report page.
     let survey_period = period.previous();
-    // A survey never saved reads as an empty draft.
-    let survey_state = if survey.answers == crate::survey::SurveyAnswers::default() {
-        "未回答"
-    } else {
-        survey.status.as_str()
-    };
     let page = DashboardPage {
         layout: Layout::in_ward(
-            format!("{} の状況", board.ward.name),
-            &board.ward,
+            format!("{} の状況", overview.ward.name),
+            &overview.ward,
             "dashboard",
         ),
         ward_id: id,
-        period_label: board.period_label.clone(),
-        period_range: format!("{} 〜 {}", board.period_start, board.period_end),
+        period_label: period.label(),
+        period_range: format!("{} 〜 {}", period.start(), period.end()),
         today: date_label(today),
-        topics: board
+        topics: overview
             .topics
             .iter()
             .map(|t| TopicRow {
@@ -154,16 +119,16 @@ pub async fn dashboard(
                 badge: badge(t.stage),
             })
             .collect(),
-        overdue: board.overdue.iter().map(row).collect(),
-        upcoming: board.upcoming.iter().map(row).collect(),
-        postponed: board.postponed.clone(),
+        overdue: overview.overdue.iter().map(row).collect(),
+        upcoming: overview.upcoming.iter().map(row).collect(),
         survey_period: survey_period.code(),
         survey_period_label: survey_period.label(),
-        survey_state,
-        participation,
-        progress,
-        trends_compact,
-        consultations_compact,
+        survey_state: overview.survey_state,
+        postponed: overview.postponed,
+        participation: overview.participation,
+        progress: overview.progress,
+        trends_compact: overview.trends,
+        consultations_compact: overview.consultations,
         failed_mail_total: failed.total,
         can_write,
         can_rename,

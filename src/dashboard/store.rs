@@ -3,10 +3,13 @@
 
 use std::collections::{HashMap, HashSet};
 
-use chrono::{DateTime, Days, NaiveDate, Utc};
+use chrono::{Days, NaiveDate};
 use sqlx::Row;
 
-use super::{POSTPONED_LIMIT, Postponement, UPCOMING_DAYS, WardDashboard, topic_statuses};
+use super::{
+    DueEvaluation, OVERVIEW_FORMAT, Overview, POSTPONED_LIMIT, Postponement, UPCOMING_DAYS,
+    WardDashboard, topic_statuses,
+};
 use crate::access::WardRead;
 use crate::calendar::Period;
 use crate::countermeasures::{self, Countermeasure, EventKind, Stage};
@@ -72,12 +75,6 @@ async fn postponed(db: &Db, ward_id: i64, period: Period) -> AppResult<Vec<Postp
                 new_due_on: parse_date("due_to", &due_to)?,
                 kind: EventKind::parse(&kind).unwrap_or(EventKind::Edited),
                 changed_by: r.try_get("changed_by")?,
-                changed_instant: DateTime::parse_from_rfc3339(&at)
-                    .map_err(|e| sqlx::Error::ColumnDecode {
-                        index: "recorded_at".into(),
-                        source: e.into(),
-                    })?
-                    .with_timezone(&Utc),
                 changed_at: at,
                 event_id: r.try_get("id")?,
             })
@@ -212,4 +209,100 @@ pub async fn for_ward_page(
     );
     board.postponed = postponed;
     Ok((board, survey))
+}
+
+/// The ward's [`Overview`] for `today`: the stored one while it counts
+/// (computed for today, at the municipality's current data version, in
+/// this build's format), else computed and stored. The version is read
+/// before the figures, so a change committed while they are computed
+/// leaves the stored overview outdated, never wrong.
+pub async fn overview(db: &Db, scope: &WardRead, today: NaiveDate) -> AppResult<Overview> {
+    let row = sqlx::query(
+        "SELECT m.data_version, o.body FROM wards w \
+         JOIN municipalities m ON m.id = w.municipality_id \
+         LEFT JOIN ward_overviews o ON o.ward_id = w.id AND o.as_of = $2 \
+         AND o.data_version = m.data_version AND o.format = $3 \
+         WHERE w.id = $1",
+    )
+    .bind(scope.ward_id())
+    .bind(today.to_string())
+    .bind(OVERVIEW_FORMAT)
+    .fetch_one(&db.pool)
+    .await?;
+    let version: i64 = row.try_get("data_version")?;
+    let body: Option<String> = row.try_get("body")?;
+    if let Some(stored) = body.and_then(|b| serde_json::from_str::<Overview>(&b).ok()) {
+        return Ok(stored);
+    }
+    let overview = compute_overview(db, scope, today).await?;
+    // Storing is a saving, not part of the answer: a failure (a busy
+    // database) only means the next view computes it again.
+    if let Err(e) = store_overview(db, &overview, version).await {
+        tracing::warn!(error = %e, ward_id = overview.ward.id, "overview not stored");
+    }
+    Ok(overview)
+}
+
+/// Writes `overview` as the ward's stored one, unless a newer version is
+/// stored already (a slower request computed from older data).
+async fn store_overview(db: &Db, overview: &Overview, version: i64) -> AppResult<()> {
+    let body = serde_json::to_string(overview).map_err(anyhow::Error::from)?;
+    sqlx::query(
+        "INSERT INTO ward_overviews (ward_id, as_of, data_version, format, body) \
+         VALUES ($1, $2, $3, $4, $5) \
+         ON CONFLICT (ward_id) DO UPDATE SET as_of = excluded.as_of, \
+         data_version = excluded.data_version, format = excluded.format, body = excluded.body \
+         WHERE ward_overviews.data_version <= excluded.data_version",
+    )
+    .bind(overview.ward.id)
+    .bind(overview.today.to_string())
+    .bind(version)
+    .bind(OVERVIEW_FORMAT)
+    .bind(body)
+    .execute(&db.pool)
+    .await?;
+    Ok(())
+}
+
+/// The ward's overview computed from the records: one section after
+/// another (side by side, a page held up to five pooled connections and
+/// under load requests queued for the pool; BENCHMARKS.md).
+async fn compute_overview(db: &Db, scope: &WardRead, today: NaiveDate) -> AppResult<Overview> {
+    let period = Period::containing(today);
+    let (board, survey) = for_ward_page(db, scope, today).await?;
+    let participation = crate::participation::store::for_ward(db, scope, period, today).await?;
+    let progress = crate::progress::store::compact(db, scope, today).await?;
+    let trends =
+        crate::trends::store::compact_for_ward(db, scope, super::TREND_HALVES, today).await?;
+    let consultations =
+        crate::consultations::store::compact_for_ward(db, scope, super::CONSULTATION_HALVES, today)
+            .await?;
+    // A survey never saved reads as an empty draft.
+    let survey_state = if survey.answers == survey::SurveyAnswers::default() {
+        "未回答".to_string()
+    } else {
+        survey.status.as_str().to_string()
+    };
+    let due = |c: &Countermeasure| DueEvaluation {
+        countermeasure_id: c.id,
+        title: c.title.clone(),
+        topic: c.topic,
+        owner: c
+            .owner_member_id
+            .and_then(|o| board.owner_names.get(&o).cloned()),
+        due_on: c.evaluation_due_on.unwrap_or(today),
+    };
+    Ok(Overview {
+        today,
+        topics: board.topics.clone(),
+        overdue: board.overdue.iter().map(due).collect(),
+        upcoming: board.upcoming.iter().map(due).collect(),
+        postponed: board.postponed.clone(),
+        survey_state,
+        participation,
+        progress,
+        trends,
+        consultations,
+        ward: board.ward,
+    })
 }

@@ -72,6 +72,7 @@ pub async fn issue(db: &Db, scope: Scope, now: DateTime<Utc>) -> AppResult<Strin
     .await?;
     let entry = audit::Entry {
         ward_id,
+        municipality_id: None,
         entity: if ward_id.is_some() {
             "ward_calendar_feed"
         } else {

@@ -286,6 +286,7 @@ pub async fn create_deciding(
     write_lists(&mut tx, &meeting).await?;
     let entry = audit::Entry {
         ward_id: Some(ward_id),
+        municipality_id: None,
         entity: "meeting",
         entity_id: meeting.id,
         action: "create",
@@ -364,6 +365,7 @@ pub async fn update_deciding(
     write_lists(&mut tx, &after).await?;
     let entry = audit::Entry {
         ward_id: Some(after.ward_id),
+        municipality_id: None,
         entity: "meeting",
         entity_id: id,
         action: "update",
@@ -451,6 +453,7 @@ pub async fn delete(db: &Db, meeting: &MeetingWrite, now: DateTime<Utc>) -> AppR
         .await?;
     let entry = audit::Entry {
         ward_id: Some(before.ward_id),
+        municipality_id: None,
         entity: "meeting",
         entity_id: id,
         action: "delete",
@@ -556,6 +559,7 @@ pub async fn create_in(
     write_lists(tx, &meeting).await?;
     let entry = audit::Entry {
         ward_id: Some(meeting.ward_id),
+        municipality_id: None,
         entity: "meeting",
         entity_id: meeting.id,
         action: "import",

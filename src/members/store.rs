@@ -108,6 +108,7 @@ pub async fn create(
     .await?;
     let entry = audit::Entry {
         ward_id: Some(ward_id),
+        municipality_id: None,
         entity: "member",
         entity_id: id,
         action: "create",
@@ -150,6 +151,7 @@ pub async fn update(
     .await?;
     let entry = audit::Entry {
         ward_id: Some(after.ward_id),
+        municipality_id: None,
         entity: "member",
         entity_id: id,
         action: "update",

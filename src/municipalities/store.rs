@@ -86,6 +86,7 @@ pub async fn create(
     }
     let entry = audit::Entry {
         ward_id: None,
+        municipality_id: Some(id),
         entity: "municipality",
         entity_id: id,
         action: "create",

@@ -35,7 +35,9 @@ use crate::error::{AppError, AppResult};
 use crate::members::OrganizationKind;
 
 /// One organisation kind in one ward over a half-year.
-#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, poem_openapi::Object)]
+#[derive(
+    Debug, Clone, PartialEq, Eq, serde::Serialize, poem_openapi::Object, serde::Deserialize,
+)]
 pub struct KindParticipation {
     /// The kind (医師会, 歯科医師会, 薬剤師会, 病院, 訪問看護, 介護支援専門員,
     /// 地域包括支援センター, 相談支援室, 区役所, その他).
@@ -64,7 +66,9 @@ pub struct KindParticipation {
 
 /// One ward's participation over a half-year: every kind, in the
 /// catalogue's order.
-#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, poem_openapi::Object)]
+#[derive(
+    Debug, Clone, PartialEq, Eq, serde::Serialize, poem_openapi::Object, serde::Deserialize,
+)]
 pub struct WardParticipation {
     pub ward_id: i64,
     pub ward_name: String,
@@ -86,7 +90,7 @@ pub struct WardParticipation {
 }
 
 /// A ward's participation for a period (`GET /api/wards/{id}/participation`).
-#[derive(Debug, Clone, serde::Serialize, poem_openapi::Object)]
+#[derive(Debug, Clone, serde::Serialize, poem_openapi::Object, serde::Deserialize)]
 pub struct Participation {
     /// The half-year, `2026H1`.
     pub period: String,

@@ -113,7 +113,7 @@ impl Tally {
 }
 
 /// The evaluation rounds first due in the period (期限内評価率 and its parts).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, poem_openapi::Object)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, poem_openapi::Object, serde::Deserialize)]
 pub struct Rounds {
     /// Rounds whose first due date falls in the period (評価予定).
     pub due: i64,
@@ -137,7 +137,7 @@ pub struct Rounds {
 }
 
 /// Countermeasures overdue today (評価期限超過).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, poem_openapi::Object)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, poem_openapi::Object, serde::Deserialize)]
 pub struct Overdue {
     pub count: i64,
     /// Days past the due date of the one overdue longest.
@@ -147,7 +147,7 @@ pub struct Overdue {
 }
 
 /// Steps of one kind dated in the period, and how long they took.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, poem_openapi::Object)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, poem_openapi::Object, serde::Deserialize)]
 pub struct Steps {
     /// How many steps.
     pub count: i64,
@@ -156,7 +156,7 @@ pub struct Steps {
 }
 
 /// The figures of one ward, or of the city total.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, poem_openapi::Object)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, poem_openapi::Object, serde::Deserialize)]
 pub struct Figures {
     /// The rounds first due in the period (期限内評価率).
     pub rounds: Rounds,
@@ -419,7 +419,7 @@ impl Value {
 }
 
 /// The period as the API and the pages name it.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, poem_openapi::Object)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, poem_openapi::Object, serde::Deserialize)]
 pub struct PeriodInfo {
     /// `2026H1` or `2026`.
     pub code: String,
@@ -484,7 +484,7 @@ pub struct CityProgress {
 /// `overdue` and `topics_without` are not counted here (left empty): they
 /// group every countermeasure of the city, too much for a page asked for on
 /// every view; the city's progress page has them.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct Compact {
     pub ward_id: i64,
     pub period: PeriodInfo,

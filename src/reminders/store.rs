@@ -261,6 +261,7 @@ pub async fn set_overrides(
     .await?;
     let entry = audit::Entry {
         ward_id: None,
+        municipality_id: Some(municipality_id),
         entity: "reminder_settings",
         entity_id: municipality_id,
         action: "update",
@@ -735,6 +736,7 @@ pub async fn resend(
     event(&mut tx, id, "queued", 0, Some(&note), now).await?;
     let entry = audit::Entry {
         ward_id: Some(message.ward_id()),
+        municipality_id: None,
         entity: "outbox",
         entity_id: id,
         action: "resend",

@@ -224,6 +224,7 @@ pub async fn save_draft(
         &mut tx,
         audit::Entry {
             ward_id: Some(ward_id),
+            municipality_id: None,
             entity: "survey",
             entity_id: id,
             action: if before.is_some() { "update" } else { "create" },
@@ -305,6 +306,7 @@ async fn set_status(
         &mut tx,
         audit::Entry {
             ward_id: Some(scope.ward_id()),
+            municipality_id: None,
             entity: "survey",
             entity_id: survey_id,
             action,
@@ -442,6 +444,7 @@ pub async fn save_summaries(
         &mut tx,
         audit::Entry {
             ward_id: None,
+            municipality_id: Some(municipality_id),
             entity: "survey_summary",
             entity_id: municipality_id,
             action: "update",

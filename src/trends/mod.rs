@@ -216,7 +216,7 @@ pub struct TopicTrend {
 }
 
 /// One half-year's figures for the ward.
-#[derive(Debug, Clone, Serialize, poem_openapi::Object)]
+#[derive(Debug, Clone, Serialize, poem_openapi::Object, serde::Deserialize)]
 pub struct PeriodFigures {
     /// `2026H1`
     pub period: String,
@@ -410,7 +410,7 @@ pub fn table(t: &WardTrends) -> crate::spreadsheet::Table {
 /// overdue counts, meetings held, topics covered and how many topics stood
 /// at each stage, for the ward alone (the city's distribution is on the
 /// full page: reading it costs the municipality's countermeasures).
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
 pub struct Compact {
     pub ward_id: i64,
     pub periods: Vec<PeriodFigures>,

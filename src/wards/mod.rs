@@ -12,7 +12,7 @@ use crate::access::{CityOf, WardWrite};
 use crate::municipalities::check_name;
 use crate::text::SingleLine;
 
-#[derive(Debug, Clone, serde::Serialize, poem_openapi::Object)]
+#[derive(Debug, Clone, serde::Serialize, poem_openapi::Object, serde::Deserialize)]
 pub struct Ward {
     pub id: i64,
     pub municipality_id: i64,

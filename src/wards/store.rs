@@ -90,6 +90,7 @@ pub async fn create(db: &Db, city: &CityOf, new: &NewWard, now: DateTime<Utc>) -
     .map_err(unique_violation("同じ名称の区が既に登録されています"))?;
     let entry = audit::Entry {
         ward_id: Some(id),
+        municipality_id: None,
         entity: "ward",
         entity_id: id,
         action: "create",
@@ -139,6 +140,7 @@ pub async fn update(
     let changes = audit::diff(&audit_view(&before), &audit_view(&after));
     let entry = audit::Entry {
         ward_id: Some(id),
+        municipality_id: None,
         entity: "ward",
         entity_id: id,
         action: "update",

@@ -21,6 +21,7 @@ mod links;
 mod logs;
 mod meetings;
 mod members;
+mod overview;
 mod pages;
 mod paging;
 mod participation;
