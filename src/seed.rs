@@ -1152,10 +1152,12 @@ pub async fn load(
     progress("rebuilding the evaluation rounds");
     crate::countermeasures::store::rebuild_evaluation_rounds(db).await?;
     // Rows loaded here write no audit rows, so no data version moved:
-    // overviews stored before the load would count on.
-    sqlx::query("DELETE FROM ward_overviews")
-        .execute(&db.pool)
-        .await?;
+    // overview parts stored before the load would count on.
+    for table in ["ward_overviews", "city_overviews"] {
+        sqlx::query(sqlx::AssertSqlSafe(format!("DELETE FROM {table}")))
+            .execute(&db.pool)
+            .await?;
+    }
     if db.dialect == Dialect::Postgres {
         for table in [
             "municipalities",

@@ -1,20 +1,35 @@
 -- The ward dashboard's overview, stored (issue 17's performance target: its
--- sections read a ward's and its city's history, ~2 ms a page).
+-- sections read a ward's and its city's history, ~2-3 ms a page).
 --
--- `municipalities.data_version` moves with every audit row of one of its
--- wards or of its own settings (audit::store::record), in the same
--- transaction as the change. A stored overview is used only while the
--- version it was computed from is the current one and its day (`as_of`,
--- Tokyo) is today, so every instance sees the same and none serves stale
+-- Two parts. `ward_overviews`: what only the ward's own records decide,
+-- counted at `wards.data_version`. `city_overviews`: what compares it with
+-- its city (the city's pooled figures, every ward's consultation shares),
+-- counted at `municipalities.data_version`, once for all its wards.
+-- audit::store::record moves both versions with every audit row, in the
+-- change's transaction: a ward's row moves its own and its municipality's,
+-- a municipality's settings move the municipality's and all its wards'.
+-- A stored part is used only at the current version and on its own day
+-- (`as_of`, Tokyo), so every instance sees the same and none serves stale
 -- figures. A data migration that changes what an overview shows must clear
--- this table; a change of its shape moves `format` (dashboard::OVERVIEW_FORMAT).
+-- both tables; a change of their shape moves `format`
+-- (dashboard::OVERVIEW_FORMAT).
 ALTER TABLE municipalities ADD COLUMN data_version INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE wards ADD COLUMN data_version INTEGER NOT NULL DEFAULT 0;
 
 CREATE TABLE ward_overviews (
     ward_id       INTEGER PRIMARY KEY REFERENCES wards(id) ON DELETE CASCADE,
     as_of         TEXT NOT NULL,
     data_version  INTEGER NOT NULL,
     format        INTEGER NOT NULL,
-    -- The overview as JSON (dashboard::Overview).
+    -- JSON (dashboard::WardPart).
     body          TEXT NOT NULL
+);
+
+CREATE TABLE city_overviews (
+    municipality_id  INTEGER PRIMARY KEY REFERENCES municipalities(id) ON DELETE CASCADE,
+    as_of            TEXT NOT NULL,
+    data_version     INTEGER NOT NULL,
+    format           INTEGER NOT NULL,
+    -- JSON (dashboard::CityPart).
+    body             TEXT NOT NULL
 );

@@ -61,6 +61,15 @@ impl WardRead {
             ward_id: Some(self.0.ward_id),
         }
     }
+    /// The wards of this ward's municipality, as a list filter: only for
+    /// figures that set the ward beside its city, pooled or per ward (the
+    /// dashboard's comparisons), never for the other wards' records.
+    pub fn city_wards(&self) -> Visible {
+        Visible {
+            municipality_id: Some(self.0.municipality_id),
+            ward_id: None,
+        }
+    }
 }
 
 impl WardWrite {

@@ -14,8 +14,8 @@ use crate::paging::{Page, Paging};
 
 /// Writes `entry` in the caller's transaction, so the change and its record
 /// commit or roll back together; the signed-in actor of the request wins
-/// over `entry.actor`. Moves the data version of the municipality of
-/// `entry.ward_id` (else of `entry.municipality_id`).
+/// over `entry.actor`. Moves the data versions of `entry.ward_id` and its
+/// municipality, or of `entry.municipality_id` and all its wards.
 pub async fn record(tx: &mut Tx, entry: Entry<'_>, now: DateTime<Utc>) -> AppResult<()> {
     sqlx::query(
         "INSERT INTO audit_log (ward_id, entity, entity_id, action, actor, changes, recorded_at) \
@@ -30,18 +30,33 @@ pub async fn record(tx: &mut Tx, entry: Entry<'_>, now: DateTime<Utc>) -> AppRes
     .bind(timestamp(now))
     .execute(&mut **tx)
     .await?;
-    // The change's municipality gets a new data version in the same
-    // transaction: stored summaries computed before it (the dashboard's
-    // overview) no longer count. Every state change writes its audit row,
-    // so this is the one place that sees them all.
-    sqlx::query(
-        "UPDATE municipalities SET data_version = data_version + 1 \
-         WHERE id = COALESCE((SELECT municipality_id FROM wards WHERE id = $1), $2)",
-    )
-    .bind(entry.ward_id)
-    .bind(entry.municipality_id)
-    .execute(&mut **tx)
-    .await?;
+    // New data versions in the same transaction: stored summaries computed
+    // before the change (the dashboard's overview parts) no longer count.
+    // A ward's change moves the ward and its municipality; a change of the
+    // municipality's own (its settings) moves it and every ward of it.
+    // Every state change writes its audit row, so this sees them all.
+    if let Some(ward_id) = entry.ward_id {
+        sqlx::query("UPDATE wards SET data_version = data_version + 1 WHERE id = $1")
+            .bind(ward_id)
+            .execute(&mut **tx)
+            .await?;
+        sqlx::query(
+            "UPDATE municipalities SET data_version = data_version + 1 \
+             WHERE id = (SELECT municipality_id FROM wards WHERE id = $1)",
+        )
+        .bind(ward_id)
+        .execute(&mut **tx)
+        .await?;
+    } else if let Some(municipality_id) = entry.municipality_id {
+        sqlx::query("UPDATE municipalities SET data_version = data_version + 1 WHERE id = $1")
+            .bind(municipality_id)
+            .execute(&mut **tx)
+            .await?;
+        sqlx::query("UPDATE wards SET data_version = data_version + 1 WHERE municipality_id = $1")
+            .bind(municipality_id)
+            .execute(&mut **tx)
+            .await?;
+    }
     Ok(())
 }
 

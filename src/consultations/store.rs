@@ -123,6 +123,35 @@ pub async fn compact_for_ward(
     Ok(Compact::of(&view))
 }
 
+/// The compact form of every ward of `scope`'s municipality, as
+/// [`compact_for_ward`] gives each (its own draft counted for itself), from
+/// one read of the city's answers: the dashboard stores them once per
+/// municipality.
+pub async fn compacts_for_city(
+    db: &Db,
+    scope: &WardRead,
+    halves: i64,
+    today: NaiveDate,
+) -> AppResult<Vec<Compact>> {
+    let last = Period::containing(today).previous();
+    let periods = crate::trends::periods_ending(last, halves);
+    let wards = crate::wards::store::list(db, scope.city_wards(), None).await?;
+    // Every state of every ward; each ward below sees the submitted ones
+    // and its own, as `answers` gives for one ward.
+    let answers = answers(db, scope.municipality_id(), None, &periods).await?;
+    Ok(wards
+        .iter()
+        .map(|w| {
+            let seen: Vec<Answer> = answers
+                .iter()
+                .filter(|a| a.status == SurveyStatus::Submitted || a.ward_id == w.id)
+                .cloned()
+                .collect();
+            Compact::of(&for_ward(w, &periods, &seen, today))
+        })
+        .collect())
+}
+
 /// 相談の内訳 of the municipality's wards side by side for `period`.
 /// Errors: 404 when the municipality does not exist.
 pub async fn load_for_city(

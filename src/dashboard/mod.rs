@@ -121,17 +121,13 @@ pub struct DueEvaluation {
 
 /// What the ward dashboard page shows that only the stored records and
 /// the day decide: everything but its undelivered reminders (the outbox
-/// changes them without an audit row). Stored per ward in
-/// `ward_overviews` (migration 0019) and used while its day is today and
-/// its municipality's data version is the one it was computed from; any
-/// audited change in the municipality moves that version, because the
-/// sections compare the ward with its city (issue 17's performance target;
-/// BENCHMARKS.md).
-#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
+/// changes them without an audit row). Put together from a [`WardPart`]
+/// and a [`CityPart`], each stored (migration 0019) and used while its day
+/// is today and its data version is the one it was computed from (issue
+/// 17's performance target; BENCHMARKS.md).
+#[derive(Debug, Clone)]
 pub struct Overview {
     pub ward: Ward,
-    /// The day it was computed for (Asia/Tokyo).
-    pub today: NaiveDate,
     /// This half-year's topics: covered by a meeting, and their stage now.
     pub topics: Vec<TopicStatus>,
     /// Open 具体化 countermeasures past their evaluation due date.
@@ -147,6 +143,37 @@ pub struct Overview {
     pub progress: crate::progress::Compact,
     pub trends: crate::trends::Compact,
     pub consultations: crate::consultations::Compact,
+}
+
+/// The overview's part that only the ward's own records (and its city's
+/// settings) decide, stored in `ward_overviews` at `wards.data_version`.
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
+pub struct WardPart {
+    pub ward: Ward,
+    /// The day it was computed for (Asia/Tokyo).
+    pub today: NaiveDate,
+    pub topics: Vec<TopicStatus>,
+    pub overdue: Vec<DueEvaluation>,
+    pub upcoming: Vec<DueEvaluation>,
+    pub postponed: Vec<Postponement>,
+    pub survey_state: String,
+    pub participation: crate::participation::Participation,
+    /// The ward's column of PDCAの進み具合.
+    pub progress: crate::progress::Figures,
+    pub trends: crate::trends::Compact,
+}
+
+/// The overview's part that compares a ward with its city, for all the
+/// municipality's wards at once, stored in `city_overviews` at
+/// `municipalities.data_version`.
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
+pub struct CityPart {
+    /// The day it was computed for (Asia/Tokyo).
+    pub today: NaiveDate,
+    /// The city's column of PDCAの進み具合 (pooled over its wards).
+    pub progress: crate::progress::Figures,
+    /// 相談の内訳 in brief, one per ward of the municipality.
+    pub consultations: Vec<crate::consultations::Compact>,
 }
 
 /// One ward's dashboard.

@@ -7,14 +7,14 @@ use chrono::{Days, NaiveDate};
 use sqlx::Row;
 
 use super::{
-    DueEvaluation, OVERVIEW_FORMAT, Overview, POSTPONED_LIMIT, Postponement, UPCOMING_DAYS,
-    WardDashboard, topic_statuses,
+    CityPart, DueEvaluation, OVERVIEW_FORMAT, Overview, POSTPONED_LIMIT, Postponement,
+    UPCOMING_DAYS, WardDashboard, WardPart, topic_statuses,
 };
 use crate::access::WardRead;
 use crate::calendar::Period;
 use crate::countermeasures::{self, Countermeasure, EventKind, Stage};
 use crate::db::{Db, parse_date, timestamp};
-use crate::error::AppResult;
+use crate::error::{AppError, AppResult};
 use crate::meetings;
 use crate::survey::{self, Survey};
 use crate::wards::{self, Ward};
@@ -211,17 +211,20 @@ pub async fn for_ward_page(
     Ok((board, survey))
 }
 
-/// The ward's [`Overview`] for `today`: the stored one while it counts
-/// (computed for today, at the municipality's current data version, in
-/// this build's format), else computed and stored. The version is read
-/// before the figures, so a change committed while they are computed
-/// leaves the stored overview outdated, never wrong.
+/// The ward's [`Overview`] for `today`, from its stored parts while they
+/// count (computed for today, at the current data version of the ward or
+/// the municipality, in this build's format), each else computed and
+/// stored. The versions are read before the figures, so a change committed
+/// while they are computed leaves the stored part outdated, never wrong.
 pub async fn overview(db: &Db, scope: &WardRead, today: NaiveDate) -> AppResult<Overview> {
     let row = sqlx::query(
-        "SELECT m.data_version, o.body FROM wards w \
+        "SELECT w.data_version AS ward_version, m.data_version AS city_version, \
+         o.body AS ward_body, c.body AS city_body FROM wards w \
          JOIN municipalities m ON m.id = w.municipality_id \
          LEFT JOIN ward_overviews o ON o.ward_id = w.id AND o.as_of = $2 \
-         AND o.data_version = m.data_version AND o.format = $3 \
+         AND o.data_version = w.data_version AND o.format = $3 \
+         LEFT JOIN city_overviews c ON c.municipality_id = m.id AND c.as_of = $2 \
+         AND c.data_version = m.data_version AND c.format = $3 \
          WHERE w.id = $1",
     )
     .bind(scope.ward_id())
@@ -229,54 +232,119 @@ pub async fn overview(db: &Db, scope: &WardRead, today: NaiveDate) -> AppResult<
     .bind(OVERVIEW_FORMAT)
     .fetch_one(&db.pool)
     .await?;
-    let version: i64 = row.try_get("data_version")?;
-    let body: Option<String> = row.try_get("body")?;
-    if let Some(stored) = body.and_then(|b| serde_json::from_str::<Overview>(&b).ok()) {
-        return Ok(stored);
-    }
-    let overview = compute_overview(db, scope, today).await?;
-    // Storing is a saving, not part of the answer: a failure (a busy
-    // database) only means the next view computes it again.
-    if let Err(e) = store_overview(db, &overview, version).await {
-        tracing::warn!(error = %e, ward_id = overview.ward.id, "overview not stored");
-    }
-    Ok(overview)
+    let stored = |column: &str| -> Result<Option<String>, sqlx::Error> { row.try_get(column) };
+    let ward = match stored("ward_body")?.and_then(|b| serde_json::from_str::<WardPart>(&b).ok()) {
+        Some(part) => part,
+        None => {
+            let part = ward_part(db, scope, today).await?;
+            let version: i64 = row.try_get("ward_version")?;
+            save(db, Stored::Ward(scope.ward_id()), today, version, &part).await;
+            part
+        }
+    };
+    let city = match stored("city_body")?.and_then(|b| serde_json::from_str::<CityPart>(&b).ok()) {
+        Some(part) => part,
+        None => {
+            let part = city_part(db, scope, today).await?;
+            let version: i64 = row.try_get("city_version")?;
+            save(
+                db,
+                Stored::City(scope.municipality_id()),
+                today,
+                version,
+                &part,
+            )
+            .await;
+            part
+        }
+    };
+    let consultations = city
+        .consultations
+        .into_iter()
+        .find(|c| c.ward_id == scope.ward_id())
+        .ok_or(AppError::NotFound("区"))?;
+    Ok(Overview {
+        topics: ward.topics,
+        overdue: ward.overdue,
+        upcoming: ward.upcoming,
+        postponed: ward.postponed,
+        survey_state: ward.survey_state,
+        participation: ward.participation,
+        progress: crate::progress::Compact::new(
+            scope.ward_id(),
+            today,
+            ward.progress,
+            city.progress,
+        ),
+        trends: ward.trends,
+        consultations,
+        ward: ward.ward,
+    })
 }
 
-/// Writes `overview` as the ward's stored one, unless a newer version is
-/// stored already (a slower request computed from older data).
-async fn store_overview(db: &Db, overview: &Overview, version: i64) -> AppResult<()> {
-    let body = serde_json::to_string(overview).map_err(anyhow::Error::from)?;
-    sqlx::query(
-        "INSERT INTO ward_overviews (ward_id, as_of, data_version, format, body) \
-         VALUES ($1, $2, $3, $4, $5) \
-         ON CONFLICT (ward_id) DO UPDATE SET as_of = excluded.as_of, \
-         data_version = excluded.data_version, format = excluded.format, body = excluded.body \
-         WHERE ward_overviews.data_version <= excluded.data_version",
-    )
-    .bind(overview.ward.id)
-    .bind(overview.today.to_string())
-    .bind(version)
-    .bind(OVERVIEW_FORMAT)
-    .bind(body)
-    .execute(&db.pool)
-    .await?;
-    Ok(())
+/// Which stored part.
+enum Stored {
+    Ward(i64),
+    City(i64),
 }
 
-/// The ward's overview computed from the records: one section after
-/// another (side by side, a page held up to five pooled connections and
-/// under load requests queued for the pool; BENCHMARKS.md).
-async fn compute_overview(db: &Db, scope: &WardRead, today: NaiveDate) -> AppResult<Overview> {
+/// Stores `part` unless a newer version is stored already (a slower
+/// request computed from older data). Storing is a saving, not part of the
+/// answer: a failure (a busy database) is logged and the next view
+/// computes the part again.
+async fn save(
+    db: &Db,
+    which: Stored,
+    today: NaiveDate,
+    version: i64,
+    part: &impl serde::Serialize,
+) {
+    let (sql, id) = match which {
+        Stored::Ward(id) => (
+            "INSERT INTO ward_overviews (ward_id, as_of, data_version, format, body) \
+             VALUES ($1, $2, $3, $4, $5) \
+             ON CONFLICT (ward_id) DO UPDATE SET as_of = excluded.as_of, \
+             data_version = excluded.data_version, format = excluded.format, body = excluded.body \
+             WHERE ward_overviews.data_version <= excluded.data_version",
+            id,
+        ),
+        Stored::City(id) => (
+            "INSERT INTO city_overviews (municipality_id, as_of, data_version, format, body) \
+             VALUES ($1, $2, $3, $4, $5) \
+             ON CONFLICT (municipality_id) DO UPDATE SET as_of = excluded.as_of, \
+             data_version = excluded.data_version, format = excluded.format, body = excluded.body \
+             WHERE city_overviews.data_version <= excluded.data_version",
+            id,
+        ),
+    };
+    let written = match serde_json::to_string(part) {
+        Ok(body) => sqlx::query(sql)
+            .bind(id)
+            .bind(today.to_string())
+            .bind(version)
+            .bind(OVERVIEW_FORMAT)
+            .bind(body)
+            .execute(&db.pool)
+            .await
+            .map(|_| ())
+            .map_err(|e| e.to_string()),
+        Err(e) => Err(e.to_string()),
+    };
+    if let Err(error) = written {
+        tracing::warn!(%error, id, "dashboard overview part not stored");
+    }
+}
+
+/// The ward part computed from the records, one section after another
+/// (side by side, a page held up to five pooled connections and under
+/// load requests queued for the pool; BENCHMARKS.md).
+async fn ward_part(db: &Db, scope: &WardRead, today: NaiveDate) -> AppResult<WardPart> {
     let period = Period::containing(today);
     let (board, survey) = for_ward_page(db, scope, today).await?;
     let participation = crate::participation::store::for_ward(db, scope, period, today).await?;
-    let progress = crate::progress::store::compact(db, scope, today).await?;
+    let progress = crate::progress::store::ward_figures(db, scope.ward_id(), today).await?;
     let trends =
         crate::trends::store::compact_for_ward(db, scope, super::TREND_HALVES, today).await?;
-    let consultations =
-        crate::consultations::store::compact_for_ward(db, scope, super::CONSULTATION_HALVES, today)
-            .await?;
     // A survey never saved reads as an empty draft.
     let survey_state = if survey.answers == survey::SurveyAnswers::default() {
         "未回答".to_string()
@@ -292,7 +360,7 @@ async fn compute_overview(db: &Db, scope: &WardRead, today: NaiveDate) -> AppRes
             .and_then(|o| board.owner_names.get(&o).cloned()),
         due_on: c.evaluation_due_on.unwrap_or(today),
     };
-    Ok(Overview {
+    Ok(WardPart {
         today,
         topics: board.topics.clone(),
         overdue: board.overdue.iter().map(due).collect(),
@@ -302,7 +370,23 @@ async fn compute_overview(db: &Db, scope: &WardRead, today: NaiveDate) -> AppRes
         participation,
         progress,
         trends,
-        consultations,
         ward: board.ward,
+    })
+}
+
+/// The city part computed from the records of the ward's municipality.
+async fn city_part(db: &Db, scope: &WardRead, today: NaiveDate) -> AppResult<CityPart> {
+    let progress = crate::progress::store::city_figures(db, scope.municipality_id(), today).await?;
+    let consultations = crate::consultations::store::compacts_for_city(
+        db,
+        scope,
+        super::CONSULTATION_HALVES,
+        today,
+    )
+    .await?;
+    Ok(CityPart {
+        today,
+        progress,
+        consultations,
     })
 }

@@ -493,6 +493,20 @@ pub struct Compact {
     pub city: Figures,
 }
 
+impl Compact {
+    /// The compact view of this half-year (the one containing `today`)
+    /// from the ward's and the city's figures.
+    pub fn new(ward_id: i64, today: NaiveDate, ward: Figures, city: Figures) -> Self {
+        Compact {
+            ward_id,
+            period: Span::Half(Period::containing(today)).into(),
+            as_of: today,
+            ward,
+            city,
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -250,30 +250,32 @@ pub async fn view(
 /// What the ward dashboard shows of this section: the current half-year's
 /// figures of the ward and of its city (pooled), in one query over the
 /// city's wards (from the indexes alone; a city has tens of wards).
-pub async fn compact(db: &Db, scope: &WardRead, today: NaiveDate) -> AppResult<Compact> {
+/// This half-year's figures of one ward, as the dashboard's compact view
+/// shows them ([`Compact::ward`]).
+pub async fn ward_figures(db: &Db, ward_id: i64, today: NaiveDate) -> AppResult<Figures> {
     let span = Span::Half(Period::containing(today));
-    let (mut ward, city_tallies) = tokio::try_join!(
-        tallies(db, Wards::One(scope.ward_id()), span, today, Parts::All),
-        tallies(
-            db,
-            Wards::City(scope.municipality_id()),
-            span,
-            today,
-            Parts::Light
-        ),
-    )?;
+    let mut ward = tallies(db, Wards::One(ward_id), span, today, Parts::All).await?;
+    Ok(Figures::of(&ward.remove(&ward_id).unwrap_or_default()))
+}
+
+/// This half-year's figures of a municipality, pooled over its wards, as
+/// the dashboard's compact view shows them ([`Compact::city`]: rounds,
+/// steps and 停滞, without the overdue and topics counts).
+pub async fn city_figures(db: &Db, municipality_id: i64, today: NaiveDate) -> AppResult<Figures> {
+    let span = Span::Half(Period::containing(today));
+    let tallies = tallies(db, Wards::City(municipality_id), span, today, Parts::Light).await?;
     let mut city = Tally::default();
-    for t in city_tallies.values() {
+    for t in tallies.values() {
         city.merge(t);
     }
-    let ward = ward.remove(&scope.ward_id()).unwrap_or_default();
-    Ok(Compact {
-        ward_id: scope.ward_id(),
-        period: span.into(),
-        as_of: today,
-        ward: Figures::of(&ward),
-        city: Figures::of(&city),
-    })
+    Ok(Figures::of(&city))
+}
+
+/// The dashboard's compact view of one ward beside its city.
+pub async fn compact(db: &Db, scope: &WardRead, today: NaiveDate) -> AppResult<Compact> {
+    let ward = ward_figures(db, scope.ward_id(), today).await?;
+    let city = city_figures(db, scope.municipality_id(), today).await?;
+    Ok(Compact::new(scope.ward_id(), today, ward, city))
 }
 
 /// One evaluation round of a ward, for the ward page's list.

@@ -182,3 +182,35 @@ async fn the_citys_settings_and_the_next_day_refresh_a_stored_dashboard() {
     later.stop().await.unwrap();
     app.stop().await;
 }
+
+#[tokio::test]
+async fn each_wards_consultations_from_the_citys_part_equal_its_own_view() {
+    let app = TestApp::spawn_with_demo().await;
+    let db = &app.db;
+    let today = crate::support::today();
+    let wards: Vec<(i64, i64)> =
+        sqlx::query_as("SELECT id, municipality_id FROM wards ORDER BY id")
+            .fetch_all(&db.pool)
+            .await
+            .unwrap();
+    let grant = renkei::access::operator();
+    let first = grant.ward_read(wards[0].0, wards[0].1);
+    let all = renkei::consultations::store::compacts_for_city(db, &first, 4, today)
+        .await
+        .unwrap();
+    assert_eq!(all.len(), wards.len());
+    let mut with_low = 0;
+    for ((ward, municipality), from_city) in wards.iter().zip(&all) {
+        let scope = grant.ward_read(*ward, *municipality);
+        let own = renkei::consultations::store::compact_for_ward(db, &scope, 4, today)
+            .await
+            .unwrap();
+        assert_eq!(format!("{own:?}"), format!("{from_city:?}"), "ward {ward}");
+        with_low += usize::from(own.lines.iter().any(|l| l.low));
+    }
+    assert!(
+        with_low > 0,
+        "the demo has wards with low shares to compare"
+    );
+    app.stop().await;
+}
