@@ -391,11 +391,13 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
                 attendees,
                 cms,
                 events,
+                surveys,
             ] = t.rows;
             println!(
                 "seeded in {:.1} s: {municipalities} municipalities, {wards} areas, {members} members, \
                  {meetings} meetings ({topics} topics, {attendees} attendees), {cms} countermeasures \
-                 (未具体化 {}, 具体化 {}, 評価改善 {}; {} overdue, {} archived), {events} history rows",
+                 (未具体化 {}, 具体化 {}, 評価改善 {}; {} overdue, {} archived), {events} history rows, \
+                 {surveys} surveys",
                 started.elapsed().as_secs_f64(),
                 t.by_stage[0],
                 t.by_stage[1],

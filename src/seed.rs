@@ -5,7 +5,8 @@
 //! villages as single-area municipalities (1,892 areas), 40,000 meetings a
 //! year over five years with attendees and topics, 500,000 countermeasures
 //! spread over every stage with a history that climbs the ladder, and
-//! 300,000 committee members. `city` is one designated city (Osaka's 24
+//! 300,000 committee members, and each area's submitted half-year surveys
+//! (consultation counts that differ by area and over time). `city` is one designated city (Osaka's 24
 //! wards) at the same density. Sizes are skewed (a designated city's ward
 //! holds more meetings than a village), topics are uneven as in the source
 //! report, and names come from short syllable lists, so nothing is real.
@@ -23,12 +24,14 @@ use chrono::{DateTime, Days, NaiveDate, Utc};
 use serde_json::json;
 use sqlx::{Acquire, Any, Executor};
 
+use crate::calendar::Period;
 use crate::countermeasures::{EventKind, Scene, Stage};
 use crate::db::{Db, Dialect, timestamp};
 use crate::error::{AppError, AppResult};
 use crate::meetings::MeetingKind;
 use crate::members::OrganizationKind;
 use crate::random::Rng;
+use crate::survey::SurveyAnswers;
 
 /// What to generate.
 #[derive(Debug, Clone)]
@@ -386,7 +389,7 @@ impl From<Option<String>> for Value {
 }
 
 /// The tables in the order their rows must be written (parents first).
-pub const TABLES: [(&str, &[&str]); 9] = [
+pub const TABLES: [(&str, &[&str]); 10] = [
     ("municipalities", &["id", "name", "created_at"]),
     (
         "wards",
@@ -483,6 +486,19 @@ pub const TABLES: [(&str, &[&str]); 9] = [
             "due_to",
         ],
     ),
+    (
+        "surveys",
+        &[
+            "id",
+            "ward_id",
+            "period",
+            "status",
+            "answers",
+            "submitted_at",
+            "created_at",
+            "updated_at",
+        ],
+    ),
 ];
 
 pub const MUNICIPALITIES: usize = 0;
@@ -494,6 +510,7 @@ pub const TOPICS: usize = 5;
 pub const ATTENDEES: usize = 6;
 pub const COUNTERMEASURES: usize = 7;
 pub const EVENTS: usize = 8;
+pub const SURVEYS: usize = 9;
 
 /// Where generated rows go: the database, or memory (tests of the rules).
 pub trait Sink {
@@ -507,7 +524,7 @@ pub trait Sink {
 /// Rows kept in memory, per table.
 #[derive(Debug, Default)]
 pub struct Memory {
-    pub rows: [Vec<Vec<Value>>; 9],
+    pub rows: [Vec<Vec<Value>>; TABLES.len()],
 }
 
 impl Sink for Memory {
@@ -520,7 +537,7 @@ impl Sink for Memory {
 /// Totals of a run.
 #[derive(Debug, Default, Clone, PartialEq, Eq)]
 pub struct Totals {
-    pub rows: [usize; 9],
+    pub rows: [usize; TABLES.len()],
     pub overdue: usize,
     pub archived: usize,
     pub by_stage: [usize; 3],
@@ -562,6 +579,8 @@ pub async fn generate<S: Sink>(
     let created = timestamp(now);
     // Areas: (id, municipality index, name, kind, size).
     let mut areas: Vec<(i64, usize, String, AreaKind, f64)> = Vec::new();
+    // Each area's ward in the survey sample (see [`Surveys`]).
+    let mut samples: Vec<usize> = Vec::new();
     for (m, (name, wards, kind)) in scale.municipalities.iter().enumerate() {
         let mid = m as i64 + 1;
         sink.push(
@@ -596,6 +615,14 @@ pub async fn generate<S: Sink>(
             .await?;
             totals.rows[WARDS] += 1;
             areas.push((id, m, (*ward).clone(), *kind, size));
+            // A designated city's wards answer as the sample's wards in
+            // order (Osaka's are the sample's); single areas spread over
+            // the sample's 22 offices.
+            samples.push(if wards.is_empty() {
+                (id as usize - 1) % 22
+            } else {
+                i % crate::survey::sample::WARDS
+            });
         }
         let changes = json!({ "name": name, "wards": names, "seed": seed });
         sink.push(
@@ -633,6 +660,7 @@ pub async fn generate<S: Sink>(
     let mut meeting_id = 0i64;
     let mut cm_id = 0i64;
     let mut event_id = 0i64;
+    let mut surveys = Surveys::new(first_day, today);
     let org_weights: Vec<u32> = ORGANIZATIONS.iter().map(|o| o.2).collect();
     let kind_weights: Vec<u32> = MEETING_KINDS.iter().map(|k| k.1).collect();
     let mut next_report = 0.0;
@@ -980,6 +1008,10 @@ pub async fn generate<S: Sink>(
             }
         }
         totals.rows[COUNTERMEASURES] += cm_counts[a];
+        for row in surveys.rows(seed, a, ward_id, samples[a], areas[a].4)? {
+            sink.push(SURVEYS, row).await?;
+            totals.rows[SURVEYS] += 1;
+        }
         let done = (a + 1) as f64 / areas.len() as f64;
         if done >= next_report {
             progress(&format!(
@@ -995,14 +1027,94 @@ pub async fn generate<S: Sink>(
     Ok(totals)
 }
 
+/// The half-year surveys of the generated areas: each area submits one for
+/// every completed half-year of the generated years, its (オ) consultation
+/// counts drawn by the demo's generator ([`crate::survey::sample::past`])
+/// from the area's sample ward, scaled to the area's size, with its own
+/// growth and, in about a third of the areas, few requests from dentists
+/// and pharmacies. The other answers are the sample ward's.
+struct Surveys {
+    /// Newest first: the last completed half-year is `back` 0.
+    periods: Vec<Period>,
+    today: NaiveDate,
+    /// The sample's answers per (sample ward, period index), normalized:
+    /// built once, since thousands of areas share them.
+    base: std::collections::HashMap<(usize, usize), SurveyAnswers>,
+    id: i64,
+}
+
+impl Surveys {
+    fn new(first_day: NaiveDate, today: NaiveDate) -> Self {
+        let mut periods = Vec::new();
+        let mut p = Period::containing(today).previous();
+        while p.end() >= first_day {
+            periods.push(p);
+            p = p.previous();
+        }
+        Surveys {
+            periods,
+            today,
+            base: std::collections::HashMap::new(),
+            id: 0,
+        }
+    }
+
+    /// The rows of area `a` (table [`SURVEYS`]), one per half-year.
+    fn rows(
+        &mut self,
+        seed: u64,
+        a: usize,
+        ward_id: i64,
+        sample: usize,
+        size: f64,
+    ) -> AppResult<Vec<Vec<Value>>> {
+        // A generator of the area's own, so the other tables' rows stay
+        // those of earlier versions of the seed.
+        let mut rng = Rng::new(seed ^ 0x5E1F_0000_0000_0000 ^ a as u64);
+        let trend = crate::survey::sample::ConsultationTrend {
+            growth: rng.range(0, 16) as i64 - 4,
+            few_dental: rng.chance(0.3),
+            // Consultations grow more slowly than population (as meetings do).
+            size_percent: ((size / AreaKind::DesignatedCityWard.typical_size()).sqrt() * 100.0)
+                .round()
+                .clamp(5.0, 400.0) as i64,
+        };
+        let mut rows = Vec::with_capacity(self.periods.len());
+        for (back, period) in self.periods.iter().enumerate() {
+            let base = match self.base.entry((sample, back)) {
+                std::collections::hash_map::Entry::Occupied(e) => e.into_mut(),
+                std::collections::hash_map::Entry::Vacant(e) => e.insert(
+                    crate::survey::sample::typed(sample, *period)?.normalized(*period, true)?,
+                ),
+            };
+            let mut answers = base.clone();
+            crate::survey::sample::scale_consultations(&mut answers, back as u32, trend);
+            // Submitted two weeks after the half-year, or today if sooner.
+            let submitted = stamp(date_add(period.end(), 14).min(self.today));
+            self.id += 1;
+            rows.push(vec![
+                self.id.into(),
+                ward_id.into(),
+                period.code().into(),
+                "提出済".into(),
+                crate::survey::store::encode(&answers).into(),
+                submitted.as_str().into(),
+                submitted.as_str().into(),
+                submitted.into(),
+            ]);
+        }
+        Ok(rows)
+    }
+}
+
 /// Writes rows as multi-row INSERTs inside one transaction. A child table's
 /// batch is only written after its parents' pending rows, so foreign keys
 /// hold at every statement.
 pub struct Loader<'c> {
     tx: sqlx::Transaction<'c, Any>,
-    pending: [Vec<Vec<Value>>; 9],
-    full_sql: [String; 9],
-    batch_rows: [usize; 9],
+    pending: [Vec<Vec<Value>>; TABLES.len()],
+    full_sql: [String; TABLES.len()],
+    batch_rows: [usize; TABLES.len()],
 }
 
 fn insert_sql(table: usize, rows: usize) -> String {
@@ -1016,7 +1128,7 @@ fn insert_sql(table: usize, rows: usize) -> String {
 
 impl<'c> Loader<'c> {
     pub fn new(tx: sqlx::Transaction<'c, Any>, dialect: Dialect) -> Self {
-        let batch_rows: [usize; 9] = std::array::from_fn(|t| {
+        let batch_rows: [usize; TABLES.len()] = std::array::from_fn(|t| {
             (dialect.binds_per_statement() / TABLES[t].1.len()).clamp(1, 1000)
         });
         Loader {
@@ -1167,6 +1279,7 @@ pub async fn load(
             "countermeasures",
             "countermeasure_events",
             "audit_log",
+            "surveys",
         ] {
             sqlx::query(sqlx::AssertSqlSafe(format!(
                 "SELECT setval(pg_get_serial_sequence('{table}', 'id'), (SELECT COALESCE(MAX(id), 1) FROM {table}))"
@@ -1301,6 +1414,32 @@ mod tests {
 
     /// References stay inside the area: owners and attendees are members
     /// of the ward, the deciding meeting is the ward's and covered the topic.
+    #[tokio::test]
+    async fn every_area_submits_a_survey_for_each_completed_half_year() {
+        let (mem, totals) = tiny(42).await;
+        let today: NaiveDate = "2026-11-24".parse().unwrap();
+        let first = date_sub(today, 365 * 5 - 1);
+        let mut expected = Vec::new();
+        let mut p = Period::containing(today).previous();
+        while p.end() >= first {
+            expected.push(p.code());
+            p = p.previous();
+        }
+        let mut per_ward: std::collections::BTreeMap<i64, Vec<String>> = Default::default();
+        for row in &mem.rows[SURVEYS] {
+            assert_eq!(text(&row[3]), Some("提出済"));
+            per_ward
+                .entry(int(&row[1]))
+                .or_default()
+                .push(text(&row[2]).unwrap_or_default().to_string());
+        }
+        assert_eq!(per_ward.len(), totals.rows[WARDS]);
+        for periods in per_ward.values() {
+            assert_eq!(periods, &expected);
+        }
+        assert_eq!(totals.rows[SURVEYS], mem.rows[SURVEYS].len());
+    }
+
     #[tokio::test]
     async fn references_stay_within_the_ward() {
         let (mem, _) = tiny(5).await;

@@ -454,23 +454,11 @@ fn schedule(
 /// with (オ)'s counts scaled by the ward's growth, and dentists' and
 /// pharmacies' requests rare where the ward's habits say so.
 pub fn past_answers(i: usize, period: Period, back: u32) -> AppResult<SurveyAnswers> {
-    let mut answers = survey::sample::typed(i, period)?;
     let h = habits(i);
-    // Percent of the seed period's counts: growth compounds backwards.
-    let mut percent: i64 = 100;
-    for _ in 0..back {
-        percent = percent * 100 / (100 + h.growth).max(1);
-    }
-    if let Some(office) = answers.office.as_mut() {
-        for month in &mut office.consultations {
-            for (k, n) in month.by_requester.iter_mut().enumerate() {
-                let rare = h.few_dental && (k == 1 || k == 2);
-                *n = *n * percent / 100 / if rare { 4 } else { 1 };
-            }
-            for n in &mut month.by_content {
-                *n = *n * percent / 100;
-            }
-        }
-    }
-    Ok(answers)
+    let trend = survey::sample::ConsultationTrend {
+        growth: h.growth,
+        few_dental: h.few_dental,
+        size_percent: 100,
+    };
+    survey::sample::past(i, period, back, trend)
 }

@@ -27,8 +27,10 @@ pub struct ParticipationApi {
 impl ParticipationApi {
     /// One ward's participation by organisation kind over a half-year:
     /// meetings attended of meetings held (by the kind each attendee had at
-    /// the meeting), active members now, and the kinds absent from the
-    /// ward's last N meetings (N: the municipality's `absence_window`).
+    /// the meeting), active members now, and each kind's `flag`: 参画なし
+    /// (members on the committee, absent from the ward's last N meetings;
+    /// N: the municipality's `absence_window`) or 委員なし (no member of
+    /// the kind, not counted as an absence).
     /// Readers of the ward may. Errors: 422 for a period that is not
     /// `2026H1`-like.
     #[oai(
@@ -51,8 +53,9 @@ impl ParticipationApi {
         ))
     }
 
-    /// The municipality's ward × kind matrix over a half-year, wards whose
-    /// 病院 is flagged absent first, then in display order, with per-kind
+    /// The municipality's ward × kind matrix over a half-year: wards
+    /// without a 病院 member (委員なし) first, then wards whose 病院 is
+    /// 参画なし, then the others, each in display order, with per-kind
     /// totals. The municipality's city-level accounts and `admin` may.
     /// Errors: 422 for a bad period.
     #[oai(

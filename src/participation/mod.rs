@@ -11,14 +11,19 @@
 //!   row keeps it: migration 0016), not under a kind it was given later;
 //! - **members on the committee**: the ward's *active* members of the kind
 //!   as they are now, whatever the period (members carry no history);
-//! - **参画なし (absent)**: the kind attended none of the ward's last N
-//!   meetings held up to the as-of day (fewer when the ward has held fewer;
-//!   a ward that has held none flags nothing). N is the municipality's
-//!   setting, edited with the reminder settings (`reminders::Overrides::
-//!   absence_window`, default 3, 1–20).
+//! - **参画なし (absent)**: the kind has members on the committee and
+//!   attended none of the ward's last N meetings held up to the as-of day
+//!   (fewer when the ward has held fewer; a ward that has held none flags
+//!   nothing). N is the municipality's setting, edited with the reminder
+//!   settings (`reminders::Overrides::absence_window`, default 3, 1–20);
+//! - **委員なし (no members)**: the ward has no active member of the kind and
+//!   none attended those meetings. Nobody could have come, so it is not an
+//!   absence: the committee lacks the kind ([`KindFlag`]).
 //!
-//! The city sees the ward × kind matrix, wards whose 病院 is flagged first,
-//! then in display order ([`order_city`]). Figures are exact counts; the
+//! The city sees the ward × kind matrix, wards without a 病院 member first
+//! (the report's 「区内病院の参画が少ない」 at its starkest), then wards whose
+//! 病院 is 参画なし, then the others, each group in display order
+//! ([`order_city`]). Figures are exact counts; the
 //! attendance share is rounded as Excel's ROUND ([`crate::figures::percent`]).
 //! The SQL is in [`store`]; here are the types and the rules, without I/O.
 
@@ -33,6 +38,14 @@ use chrono::NaiveDate;
 use crate::calendar::Period;
 use crate::error::{AppError, AppResult};
 use crate::members::OrganizationKind;
+
+crate::labels::label_enum! {
+    /// What a kind's row is flagged with (`flag`; `null`: nothing).
+    KindFlag {
+        Absent => "参画なし",
+        NoMembers => "委員なし",
+    }
+}
 
 /// One organisation kind in one ward over a half-year.
 #[derive(
@@ -59,9 +72,14 @@ pub struct KindParticipation {
     /// `absence_window` meetings up to `as_of` (1 = the latest); `null`
     /// when it attended none of them.
     pub last_attended: Option<i64>,
-    /// 参画なし: the ward held meetings up to `as_of` and this kind
-    /// attended none of the last `absence_window` of them.
+    /// 参画なし: the ward held meetings up to `as_of`, this kind has members
+    /// on the committee and attended none of the last `absence_window` of
+    /// them (the same as `flag` = `参画なし`).
     pub absent: bool,
+    /// `参画なし` (see `absent`); `委員なし`: the ward has no active member of
+    /// this kind and none attended the last `absence_window` meetings (not
+    /// an absence: nobody could have come); `null`: neither.
+    pub flag: Option<KindFlag>,
 }
 
 /// One ward's participation over a half-year: every kind, in the
@@ -82,10 +100,15 @@ pub struct WardParticipation {
     /// to `as_of`, fewer when the ward has held fewer (0: nothing flagged).
     pub recent_meetings: i64,
     /// 病院 is flagged 参画なし (the city's 課題; the matrix lists these
-    /// wards first).
+    /// wards right after those without a 病院 member).
     pub hospital_absent: bool,
+    /// 病院 is flagged 委員なし: no 病院 member on the committee (the matrix
+    /// lists these wards first).
+    pub hospital_without_members: bool,
     /// The kinds flagged 参画なし, in the catalogue's order.
     pub absent_kinds: Vec<OrganizationKind>,
+    /// The kinds flagged 委員なし, in the catalogue's order.
+    pub kinds_without_members: Vec<OrganizationKind>,
     pub kinds: Vec<KindParticipation>,
 }
 
@@ -115,6 +138,8 @@ pub struct KindTotal {
     pub wards_held: i64,
     /// Wards where this kind is flagged 参画なし.
     pub wards_absent: i64,
+    /// Wards where this kind is flagged 委員なし (no member of the kind).
+    pub wards_without_members: i64,
     /// Active members of this kind over the wards, now.
     pub members: i64,
 }
@@ -129,7 +154,8 @@ pub struct CityParticipation {
     pub period_label: String,
     /// As in [`Participation::as_of`].
     pub as_of: NaiveDate,
-    /// Wards whose 病院 is flagged 参画なし first, then in display order.
+    /// Wards without a 病院 member (委員なし) first, then wards whose 病院
+    /// is flagged 参画なし, then the others, each group in display order.
     pub wards: Vec<WardParticipation>,
     /// Per kind, over `wards`, in the catalogue's order.
     pub totals: Vec<KindTotal>,
@@ -195,19 +221,29 @@ pub fn ward(w: &WardRef, counts: &Counts, n: i64) -> WardParticipation {
             let key = (w.id, kind.as_str().to_string());
             let attended = counts.attended.get(&key).copied().unwrap_or(0);
             let last_attended = counts.last_rank.get(&key).copied().filter(|r| *r <= n);
+            let members = counts.members.get(&key).copied().unwrap_or(0);
+            let flag = kind_flag(members, recent, last_attended);
             KindParticipation {
                 kind,
                 meetings_attended: attended,
                 meetings_held: held,
                 attendance_percent: crate::figures::percent(attended, held),
-                members: counts.members.get(&key).copied().unwrap_or(0),
+                members,
                 last_attended,
-                absent: recent > 0 && last_attended.is_none(),
+                absent: flag == Some(KindFlag::Absent),
+                flag,
             }
         })
         .collect();
-    let absent_kinds: Vec<OrganizationKind> =
-        kinds.iter().filter(|k| k.absent).map(|k| k.kind).collect();
+    let flagged = |flag: KindFlag| -> Vec<OrganizationKind> {
+        kinds
+            .iter()
+            .filter(|k| k.flag == Some(flag))
+            .map(|k| k.kind)
+            .collect()
+    };
+    let absent_kinds = flagged(KindFlag::Absent);
+    let kinds_without_members = flagged(KindFlag::NoMembers);
     WardParticipation {
         ward_id: w.id,
         ward_name: w.name.clone(),
@@ -216,16 +252,32 @@ pub fn ward(w: &WardRef, counts: &Counts, n: i64) -> WardParticipation {
         absence_window: n,
         recent_meetings: recent,
         hospital_absent: absent_kinds.contains(&OrganizationKind::Hospital),
+        hospital_without_members: kinds_without_members.contains(&OrganizationKind::Hospital),
         absent_kinds,
+        kinds_without_members,
         kinds,
     }
 }
 
-/// The matrix's order: wards whose 病院 is flagged first, each group in the
-/// order given (the wards' display order).
+/// A kind's flag from its members now, the meetings the window read
+/// (`recent`) and the rank of the latest it attended among them. A kind
+/// with no member that attended anyway (a member whose kind changed since)
+/// is not flagged: it did take part.
+pub fn kind_flag(members: i64, recent: i64, last_attended: Option<i64>) -> Option<KindFlag> {
+    match (members, last_attended) {
+        (_, Some(_)) => None,
+        (0, None) => Some(KindFlag::NoMembers),
+        (_, None) if recent > 0 => Some(KindFlag::Absent),
+        _ => None,
+    }
+}
+
+/// The matrix's order: wards without a 病院 member first, then wards whose
+/// 病院 is 参画なし, then the others, each group in the order given (the
+/// wards' display order).
 pub fn order_city(wards: &mut [WardParticipation]) {
     // A stable sort keeps the display order inside each group.
-    wards.sort_by_key(|w| !w.hospital_absent);
+    wards.sort_by_key(|w| (!w.hospital_without_members, !w.hospital_absent));
 }
 
 /// Per kind over `wards`: the matrix's bottom row.
@@ -240,6 +292,10 @@ pub fn totals(wards: &[WardParticipation]) -> Vec<KindTotal> {
                 wards_attended: rows.clone().filter(|k| k.meetings_attended > 0).count() as i64,
                 wards_held: wards.iter().filter(|w| w.meetings_held > 0).count() as i64,
                 wards_absent: rows.clone().filter(|k| k.absent).count() as i64,
+                wards_without_members: rows
+                    .clone()
+                    .filter(|k| k.flag == Some(KindFlag::NoMembers))
+                    .count() as i64,
                 members: rows.map(|k| k.members).sum(),
             }
         })
@@ -275,7 +331,7 @@ const HEADER: [&str; 11] = [
     "委員数（現在）",
     "直近の会議数",
     "最後の出席（何回前）",
-    "参画なし",
+    "参画なし・委員なし",
 ];
 
 fn push_ward(
@@ -297,7 +353,7 @@ fn push_ward(
             Cell::value(k.members),
             Cell::value(w.recent_meetings),
             Cell::value(k.last_attended.map(|r| r.to_string()).unwrap_or_default()),
-            Cell::value(if k.absent { "参画なし" } else { "" }),
+            Cell::value(k.flag.map(KindFlag::as_str).unwrap_or("")),
         ]);
     }
 }
@@ -345,8 +401,20 @@ mod tests {
         assert_eq!(w.recent_meetings, 3);
         assert!(!w.kinds[0].absent);
         assert_eq!(w.kinds[0].attendance_percent.as_deref(), Some("100"));
-        // A kind with no members and no attendance is flagged too.
-        assert!(w.kinds[1].absent && w.kinds[1].members == 0);
+        // A kind with no members and no attendance is 委員なし, not absent.
+        assert_eq!(w.kinds[1].members, 0);
+        assert!(!w.kinds[1].absent);
+        assert_eq!(w.kinds[1].flag, Some(KindFlag::NoMembers));
+        assert_eq!(hospital.flag, Some(KindFlag::Absent));
+        assert!(
+            !w.absent_kinds
+                .contains(&OrganizationKind::DentalAssociation)
+        );
+        assert!(
+            w.kinds_without_members
+                .contains(&OrganizationKind::DentalAssociation)
+        );
+        assert!(!w.hospital_without_members);
         // A window of four reaches it.
         let w4 = ward(&kita(), &counts(), 4);
         assert_eq!(w4.kinds[3].last_attended, Some(4));
@@ -355,7 +423,7 @@ mod tests {
     }
 
     #[test]
-    fn a_ward_without_meetings_flags_nothing_and_has_no_share() {
+    fn a_ward_without_meetings_flags_no_absence_and_has_no_share() {
         let w = ward(&kita(), &Counts::default(), 3);
         assert_eq!(w.meetings_held, 0);
         assert_eq!(w.recent_meetings, 0);
@@ -365,25 +433,50 @@ mod tests {
                 .all(|k| !k.absent && k.attendance_percent.is_none())
         );
         assert!(w.absent_kinds.is_empty());
+        // Its committee is empty: every kind is 委員なし, 病院 included.
+        assert_eq!(w.kinds_without_members.len(), OrganizationKind::ALL.len());
+        assert!(w.hospital_without_members && !w.hospital_absent);
     }
 
     #[test]
-    fn wards_missing_a_hospital_come_first_in_display_order() {
-        let mk = |id: i64, hospital_absent: bool| WardParticipation {
-            ward_id: id,
-            ward_name: format!("{id}区"),
-            municipality_id: 1,
-            meetings_held: 1,
-            absence_window: 3,
-            recent_meetings: 1,
-            hospital_absent,
-            absent_kinds: Vec::new(),
-            kinds: Vec::new(),
-        };
-        let mut wards = vec![mk(1, false), mk(2, true), mk(3, false), mk(4, true)];
+    fn the_flag_tells_an_absence_from_an_empty_seat() {
+        // Members who missed the window: absent, when meetings were held.
+        assert_eq!(kind_flag(2, 3, None), Some(KindFlag::Absent));
+        assert_eq!(kind_flag(2, 0, None), None);
+        // No member: 委員なし, meetings or not.
+        assert_eq!(kind_flag(0, 3, None), Some(KindFlag::NoMembers));
+        assert_eq!(kind_flag(0, 0, None), Some(KindFlag::NoMembers));
+        // Attended in the window: nothing, members or not.
+        assert_eq!(kind_flag(0, 3, Some(2)), None);
+        assert_eq!(kind_flag(1, 3, Some(1)), None);
+    }
+
+    #[test]
+    fn wards_without_a_hospital_member_come_first_then_those_missing_it() {
+        let mk =
+            |id: i64, hospital_absent: bool, hospital_without_members: bool| WardParticipation {
+                ward_id: id,
+                ward_name: format!("{id}区"),
+                municipality_id: 1,
+                meetings_held: 1,
+                absence_window: 3,
+                recent_meetings: 1,
+                hospital_absent,
+                hospital_without_members,
+                absent_kinds: Vec::new(),
+                kinds_without_members: Vec::new(),
+                kinds: Vec::new(),
+            };
+        let mut wards = vec![
+            mk(1, false, false),
+            mk(2, true, false),
+            mk(3, false, true),
+            mk(4, true, false),
+            mk(5, false, true),
+        ];
         order_city(&mut wards);
         let ids: Vec<i64> = wards.iter().map(|w| w.ward_id).collect();
-        assert_eq!(ids, vec![2, 4, 1, 3]);
+        assert_eq!(ids, vec![3, 5, 2, 4, 1]);
     }
 
     #[test]

@@ -9,7 +9,7 @@ use poem::web::{Data, Query};
 use poem::{IntoResponse, Response, handler};
 use serde::Deserialize;
 
-use super::{CityParticipation, Participation, period_param, store};
+use super::{CityParticipation, KindFlag, Participation, period_param, store};
 use crate::access::{CityRead, WardRead};
 use crate::calendar::Period;
 use crate::report::pages::{csv_fail, csv_fail_at};
@@ -48,6 +48,30 @@ struct WardPage {
     nav: PeriodNav,
 }
 
+/// The half-year the query asks for; a bad code is a Japanese 422 page.
+fn period_of(q: &ParticipationQuery, today: chrono::NaiveDate) -> poem::Result<Period> {
+    period_param(q.period.as_deref(), today).map_err(csv_fail)
+}
+
+/// The CSV download of `table`, in the query's encoding (UTF-8 with BOM
+/// unless `?encoding=sjis`), named `{period}_多職種の参画状況_{name}.csv`.
+fn csv_download(
+    q: &ParticipationQuery,
+    req: &poem::Request,
+    table: spreadsheet::Table,
+    period_label: &str,
+    name: &str,
+) -> poem::Result<Response> {
+    let encoding = Encoding::from_param(q.encoding.as_deref())
+        .map_err(csv_fail)?
+        .unwrap_or(Encoding::Utf8);
+    let bytes = table
+        .to_bytes(encoding)
+        .map_err(csv_fail_at(Some(req.uri())))?;
+    let name = format!("{period_label}_多職種の参画状況_{name}.csv");
+    Ok(spreadsheet::download(bytes, encoding, &name))
+}
+
 /// `GET /wards/{id}/participation`: one ward's kinds for a half-year.
 #[handler]
 pub async fn ward_page(
@@ -56,7 +80,7 @@ pub async fn ward_page(
     Query(q): Query<ParticipationQuery>,
 ) -> PageResult {
     let today = state.clock.today();
-    let period = period_param(q.period.as_deref(), today).map_err(csv_fail)?;
+    let period = period_of(&q, today)?;
     let ward = crate::wards::store::get(&state.db, &scope)
         .await
         .map_err(fail)?;
@@ -89,21 +113,17 @@ pub async fn ward_csv(
     req: &poem::Request,
 ) -> poem::Result<Response> {
     let today = state.clock.today();
-    let encoding = Encoding::from_param(q.encoding.as_deref())
-        .map_err(csv_fail)?
-        .unwrap_or(Encoding::Utf8);
-    let period = period_param(q.period.as_deref(), today).map_err(csv_fail)?;
+    let period = period_of(&q, today)?;
     let p = store::for_ward(&state.db, &scope, period, today)
         .await
         .map_err(fail)?;
-    let bytes = super::ward_table(&p)
-        .to_bytes(encoding)
-        .map_err(csv_fail_at(Some(req.uri())))?;
-    let name = format!(
-        "{}_多職種の参画状況_{}.csv",
-        p.period_label, p.ward.ward_name
-    );
-    Ok(spreadsheet::download(bytes, encoding, &name))
+    csv_download(
+        &q,
+        req,
+        super::ward_table(&p),
+        &p.period_label,
+        &p.ward.ward_name,
+    )
 }
 
 /// One cell of the matrix.
@@ -113,7 +133,7 @@ struct CellView {
     held: i64,
     percent: Option<String>,
     members: i64,
-    absent: bool,
+    flag: Option<KindFlag>,
 }
 
 struct RowView {
@@ -132,7 +152,9 @@ struct CityPage {
     matrix: CityParticipation,
     rows: Vec<RowView>,
     kinds: Vec<&'static str>,
-    /// How many wards have 病院 flagged (listed first).
+    /// How many wards have no 病院 member (listed first) …
+    hospital_without_members: usize,
+    /// … and how many have 病院 参画なし (listed next).
     hospital_absent: usize,
     as_of_label: String,
     nav: PeriodNav,
@@ -140,22 +162,37 @@ struct CityPage {
     writes: bool,
 }
 
-/// `GET /city/{id}/participation`: the ward × kind matrix, wards missing
-/// 病院 first.
+/// The matrix of the city's pages, with its half-year and municipality (for
+/// the title and the CSV's name).
+async fn city_matrix(
+    state: &AppState,
+    city: &CityRead,
+    q: &ParticipationQuery,
+) -> poem::Result<(
+    Period,
+    crate::municipalities::Municipality,
+    CityParticipation,
+)> {
+    let today = state.clock.today();
+    let period = period_of(q, today)?;
+    let municipality = crate::municipalities::store::get(&state.db, city)
+        .await
+        .map_err(fail)?;
+    let matrix = store::for_city(&state.db, city, period, today)
+        .await
+        .map_err(fail)?;
+    Ok((period, municipality, matrix))
+}
+
+/// `GET /city/{id}/participation`: the ward × kind matrix, wards without a
+/// 病院 member first, then wards whose 病院 is 参画なし.
 #[handler]
 pub async fn city_page(
     Data(state): Data<&AppState>,
     city: CityRead,
     Query(q): Query<ParticipationQuery>,
 ) -> PageResult {
-    let today = state.clock.today();
-    let period = period_param(q.period.as_deref(), today).map_err(csv_fail)?;
-    let municipality = crate::municipalities::store::get(&state.db, &city)
-        .await
-        .map_err(fail)?;
-    let matrix = store::for_city(&state.db, &city, period, today)
-        .await
-        .map_err(fail)?;
+    let (period, municipality, matrix) = city_matrix(state, &city, &q).await?;
     let id = city.municipality_id();
     let rows = matrix
         .wards
@@ -174,7 +211,7 @@ pub async fn city_page(
                     held: k.meetings_held,
                     percent: k.attendance_percent.clone(),
                     members: k.members,
-                    absent: k.absent,
+                    flag: k.flag,
                 })
                 .collect(),
         })
@@ -192,6 +229,11 @@ pub async fn city_page(
             .iter()
             .map(|k| k.as_str())
             .collect(),
+        hospital_without_members: matrix
+            .wards
+            .iter()
+            .filter(|w| w.hospital_without_members)
+            .count(),
         hospital_absent: matrix.wards.iter().filter(|w| w.hospital_absent).count(),
         as_of_label: date_label(matrix.as_of),
         nav: nav(period),
@@ -210,25 +252,14 @@ pub async fn city_csv(
     Query(q): Query<ParticipationQuery>,
     req: &poem::Request,
 ) -> poem::Result<Response> {
-    let today = state.clock.today();
-    let encoding = Encoding::from_param(q.encoding.as_deref())
-        .map_err(csv_fail)?
-        .unwrap_or(Encoding::Utf8);
-    let period = period_param(q.period.as_deref(), today).map_err(csv_fail)?;
-    let municipality = crate::municipalities::store::get(&state.db, &city)
-        .await
-        .map_err(fail)?;
-    let matrix = store::for_city(&state.db, &city, period, today)
-        .await
-        .map_err(fail)?;
-    let bytes = super::city_table(&matrix)
-        .to_bytes(encoding)
-        .map_err(csv_fail_at(Some(req.uri())))?;
-    let name = format!(
-        "{}_多職種の参画状況_{}.csv",
-        matrix.period_label, municipality.name
-    );
-    Ok(spreadsheet::download(bytes, encoding, &name))
+    let (_, municipality, matrix) = city_matrix(state, &city, &q).await?;
+    csv_download(
+        &q,
+        req,
+        super::city_table(&matrix),
+        &matrix.period_label,
+        &municipality.name,
+    )
 }
 
 #[cfg(test)]
@@ -269,6 +300,8 @@ mod tests {
         let mut counts = Counts::default();
         counts.held.insert(7, 2);
         counts.recent.insert(7, 2);
+        // 病院 has a member who missed both meetings: 参画なし.
+        counts.members.insert((7, "病院".into()), 1);
         for kind in crate::members::OrganizationKind::ALL {
             if *kind != crate::members::OrganizationKind::Hospital {
                 counts.attended.insert((7, kind.as_str().into()), 1);

@@ -22,7 +22,8 @@ use crate::report::pages::{csv_fail, csv_fail_at};
 use crate::spreadsheet::{self, Cell, Encoding, Table};
 use crate::state::AppState;
 use crate::web::page::{
-    Errors, Layout, PageResult, date_label, fail, render_with_status, topic_label,
+    Errors, FormData, Layout, PageResult, Pager, PagerList, date_label, fail, page_number_of,
+    page_paging, render_with_status, topic_label,
 };
 
 #[derive(Debug, Deserialize)]
@@ -156,9 +157,27 @@ struct WardPage {
     cells: Option<Cells>,
     topics_without: Vec<String>,
     rounds: Vec<RoundRow>,
+    /// The rounds' pages (`?rounds_page=`); none before the period is read.
+    rounds_pager: Option<Pager>,
     stuck: Vec<StuckView>,
+    /// The 停滞 list's pages (`?stuck_page=`).
+    stuck_pager: Option<Pager>,
     csv_utf8: String,
     csv_sjis: String,
+}
+
+/// The two lists of the ward page, each paged by its own parameter, their
+/// links jumping to the list's section.
+const ROUNDS_LIST: (&str, &str, &str) = ("rounds_page", "rounds", "評価の周期のページ送り");
+const STUCK_LIST: (&str, &str, &str) = ("stuck_page", "stuck", "停滞している対応策のページ送り");
+
+fn pager_list<'a>(path: &'a str, list: (&'a str, &'a str, &'a str)) -> PagerList<'a> {
+    PagerList {
+        path,
+        key: list.0,
+        anchor: Some(list.1),
+        label: list.2,
+    }
 }
 
 fn outcome(r: &super::store::Round, today: NaiveDate) -> &'static str {
@@ -170,12 +189,15 @@ fn outcome(r: &super::store::Round, today: NaiveDate) -> &'static str {
     }
 }
 
-/// `GET /wards/{id}/progress`: one ward's figures over `?period=`.
+/// `GET /wards/{id}/progress`: one ward's figures over `?period=`, its
+/// rounds and 停滞 lists 50 rows a page (`?rounds_page=`, `?stuck_page=`;
+/// one that is not a whole number from 1 is a Japanese 400 page).
 #[handler]
 pub async fn ward_page(
     Data(state): Data<&AppState>,
     scope: WardRead,
     Query(q): Query<ProgressQuery>,
+    uri: &poem::http::Uri,
 ) -> PageResult {
     let today = state.clock.today();
     let ward = crate::wards::store::get(&state.db, &scope)
@@ -194,7 +216,9 @@ pub async fn ward_page(
         cells: None,
         topics_without: Vec::new(),
         rounds: Vec::new(),
+        rounds_pager: None,
         stuck: Vec::new(),
+        stuck_pager: None,
         csv_utf8: String::new(),
         csv_sjis: String::new(),
     };
@@ -205,15 +229,33 @@ pub async fn ward_page(
             return render_with_status(&page, StatusCode::UNPROCESSABLE_ENTITY);
         }
     };
+    let filter = FormData::parse(uri.query().unwrap_or("").as_bytes());
+    let path = format!("/wards/{}/progress", ward.id);
+    let rounds_page = page_number_of(&path, &filter, ROUNDS_LIST.0)?;
+    let stuck_page = page_number_of(&path, &filter, STUCK_LIST.0)?;
     let progress = super::store::ward(&state.db, &scope, span, today)
         .await
         .map_err(fail)?;
-    let rounds = super::store::rounds(&state.db, &scope, span)
+    let rounds = super::store::rounds(&state.db, &scope, span, page_paging(rounds_page))
         .await
         .map_err(fail)?;
-    let stuck = super::store::stuck(&state.db, &scope, today)
+    let stuck = super::store::stuck_page(&state.db, &scope, today, page_paging(stuck_page))
         .await
         .map_err(fail)?;
+    page.rounds_pager = Some(Pager::of(
+        pager_list(&path, ROUNDS_LIST),
+        &filter,
+        rounds_page,
+        rounds.total,
+        rounds.items.len(),
+    ));
+    page.stuck_pager = Some(Pager::of(
+        pager_list(&path, STUCK_LIST),
+        &filter,
+        stuck_page,
+        stuck.total,
+        stuck.items.len(),
+    ));
     let code = span.code();
     page.period_input = code.clone();
     page.nav = Some(period_nav(span, today));
@@ -225,6 +267,7 @@ pub async fn ward_page(
         .collect();
     page.cells = Some(Cells::of(&progress.figures));
     page.rounds = rounds
+        .items
         .iter()
         .map(|r| RoundRow {
             id: r.countermeasure_id,
@@ -238,6 +281,7 @@ pub async fn ward_page(
         })
         .collect();
     page.stuck = stuck
+        .items
         .into_iter()
         .map(|s| StuckView {
             id: s.id,

@@ -16,6 +16,7 @@ use crate::calendar::{Period, Span};
 use crate::countermeasures::Stage;
 use crate::db::{Db, parse_date};
 use crate::error::AppResult;
+use crate::paging::{Page, Paging};
 
 /// The wards a query covers.
 #[derive(Debug, Clone, Copy)]
@@ -291,25 +292,41 @@ pub struct Round {
     pub evaluated_on: Option<NaiveDate>,
 }
 
-/// The ward's rounds first due in `span`, by first due date: the rounds
-/// behind 期限内評価率.
-pub async fn rounds(db: &Db, scope: &WardRead, span: Span) -> AppResult<Vec<Round>> {
-    let rows = sqlx::query(
-        "SELECT r.countermeasure_id, c.title, c.topic, r.started_on, r.first_due_on, r.postponed, r.ended_on, \
-         r.evaluated_on FROM evaluation_rounds r JOIN countermeasures c ON c.id = r.countermeasure_id \
-         WHERE r.ward_id = $1 AND r.first_due_on >= $2 AND r.first_due_on <= $3 \
-         ORDER BY r.first_due_on, r.id",
+/// One page of the ward's rounds first due in `span`, by first due date:
+/// the rounds behind 期限内評価率, with their number on all pages.
+pub async fn rounds(
+    db: &Db,
+    scope: &WardRead,
+    span: Span,
+    paging: Paging,
+) -> AppResult<Page<Round>> {
+    let total: i64 = sqlx::query_scalar(
+        "SELECT COUNT(*) FROM evaluation_rounds r \
+         WHERE r.ward_id = $1 AND r.first_due_on >= $2 AND r.first_due_on <= $3",
     )
     .bind(scope.ward_id())
     .bind(span.start().to_string())
     .bind(span.end().to_string())
+    .fetch_one(&db.pool)
+    .await?;
+    let rows = sqlx::query(
+        "SELECT r.countermeasure_id, c.title, c.topic, r.started_on, r.first_due_on, r.postponed, r.ended_on, \
+         r.evaluated_on FROM evaluation_rounds r JOIN countermeasures c ON c.id = r.countermeasure_id \
+         WHERE r.ward_id = $1 AND r.first_due_on >= $2 AND r.first_due_on <= $3 \
+         ORDER BY r.first_due_on, r.id LIMIT $4 OFFSET $5",
+    )
+    .bind(scope.ward_id())
+    .bind(span.start().to_string())
+    .bind(span.end().to_string())
+    .bind(paging.limit)
+    .bind(paging.offset)
     .fetch_all(&db.pool)
     .await?;
     let date = |r: &sqlx::any::AnyRow, column: &str| -> Result<Option<NaiveDate>, sqlx::Error> {
         let v: Option<String> = r.try_get(column)?;
         v.map(|d| parse_date(column, &d)).transpose()
     };
-    Ok(rows
+    let items = rows
         .iter()
         .map(|r| {
             let started: String = r.try_get("started_on")?;
@@ -325,7 +342,12 @@ pub async fn rounds(db: &Db, scope: &WardRead, span: Span) -> AppResult<Vec<Roun
                 evaluated_on: date(r, "evaluated_on")?,
             })
         })
-        .collect::<Result<_, sqlx::Error>>()?)
+        .collect::<Result<_, sqlx::Error>>()?;
+    Ok(Page {
+        items,
+        total,
+        paging,
+    })
 }
 
 /// A countermeasure in 停滞 today, for the ward page's list.
@@ -341,15 +363,51 @@ pub struct StuckRow {
 
 /// The ward's 停滞 countermeasures today, longest-standing first.
 pub async fn stuck(db: &Db, scope: &WardRead, today: NaiveDate) -> AppResult<Vec<StuckRow>> {
+    stuck_rows(db, scope, today, Paging::all()).await
+}
+
+/// One page of [`stuck`], with their number on all pages.
+pub async fn stuck_page(
+    db: &Db,
+    scope: &WardRead,
+    today: NaiveDate,
+    paging: Paging,
+) -> AppResult<Page<StuckRow>> {
+    let sql = format!(
+        "SELECT COUNT(*) FROM countermeasures \
+         WHERE ward_id = $1 AND archived = 0 AND stage <> '{}' AND last_stage_on <= $2",
+        Stage::Evaluated.as_str()
+    );
+    let total: i64 = sqlx::query_scalar(sqlx::AssertSqlSafe(sql))
+        .bind(scope.ward_id())
+        .bind(stuck_since(today).to_string())
+        .fetch_one(&db.pool)
+        .await?;
+    let items = stuck_rows(db, scope, today, paging).await?;
+    Ok(Page {
+        items,
+        total,
+        paging,
+    })
+}
+
+async fn stuck_rows(
+    db: &Db,
+    scope: &WardRead,
+    today: NaiveDate,
+    paging: Paging,
+) -> AppResult<Vec<StuckRow>> {
     let sql = format!(
         "SELECT id, title, topic, stage, last_stage_on FROM countermeasures \
          WHERE ward_id = $1 AND archived = 0 AND stage <> '{}' AND last_stage_on <= $2 \
-         ORDER BY last_stage_on, id",
+         ORDER BY last_stage_on, id LIMIT $3 OFFSET $4",
         Stage::Evaluated.as_str()
     );
     let rows = sqlx::query(sqlx::AssertSqlSafe(sql))
         .bind(scope.ward_id())
         .bind(stuck_since(today).to_string())
+        .bind(paging.limit)
+        .bind(paging.offset)
         .fetch_all(&db.pool)
         .await?;
     Ok(rows

@@ -206,3 +206,54 @@ pub fn typed(i: usize, period: Period) -> AppResult<SurveyAnswers> {
     SurveyAnswers::parse_from_json(Some(answers(i, period)))
         .map_err(|e| AppError::Internal(anyhow::anyhow!("sample answers: {}", e.message())))
 }
+
+/// How one ward's (オ) counts depart from the sample's, for the half-years
+/// before the seed's: the demo's wards ([`crate::demo`]) and the generated
+/// areas of `renkei seed` ([`crate::seed`]) both draw their past from it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ConsultationTrend {
+    /// Growth per half-year, in percent (may be negative): the counts of
+    /// `back` half-years before the seed's are the sample's shrunk by it
+    /// `back` times.
+    pub growth: i64,
+    /// Dentists' and pharmacies' requests (② and ③) are a quarter of the
+    /// sample's, as in the wards the source flags (歯科・薬局の相談件数が少ない).
+    pub few_dental: bool,
+    /// The ward's volume against an Osaka ward's, in percent (100: the sample).
+    pub size_percent: i64,
+}
+
+/// Ward `i`'s answers for `period`, `back` half-years before the seed's,
+/// with (オ) scaled by `trend` (see [`scale_consultations`]).
+pub fn past(
+    i: usize,
+    period: Period,
+    back: u32,
+    trend: ConsultationTrend,
+) -> AppResult<SurveyAnswers> {
+    let mut answers = typed(i, period)?;
+    scale_consultations(&mut answers, back, trend);
+    Ok(answers)
+}
+
+/// Scales the (オ) counts of `answers` by `trend`, `back` half-years before
+/// the seed's. Integer arithmetic, so the same inputs give the same counts.
+pub fn scale_consultations(answers: &mut SurveyAnswers, back: u32, trend: ConsultationTrend) {
+    // Percent of the seed period's counts: growth compounds backwards.
+    let mut percent: i64 = 100;
+    for _ in 0..back {
+        percent = percent * 100 / (100 + trend.growth).max(1);
+    }
+    let size = trend.size_percent.max(0);
+    if let Some(office) = answers.office.as_mut() {
+        for month in &mut office.consultations {
+            for (k, n) in month.by_requester.iter_mut().enumerate() {
+                let rare = trend.few_dental && (k == 1 || k == 2);
+                *n = *n * percent / 100 * size / 100 / if rare { 4 } else { 1 };
+            }
+            for n in &mut month.by_content {
+                *n = *n * percent / 100 * size / 100;
+            }
+        }
+    }
+}

@@ -44,7 +44,9 @@ fn scrub(value: &mut serde_json::Value) {
     }
 }
 
-fn encode(answers: &SurveyAnswers) -> String {
+/// The answers as stored in `surveys.answers` (their JSON document); the
+/// generated data of `renkei seed` writes them the same way.
+pub fn encode(answers: &SurveyAnswers) -> String {
     answers
         .to_json()
         .unwrap_or(serde_json::Value::Null)

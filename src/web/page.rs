@@ -348,7 +348,13 @@ const BAD_PAGE: &str = "ページ番号は1以上の整数で指定してくだ�
 /// the first page, for anything but a whole number from 1 up (a list page
 /// never answers 500 for a typed URL).
 pub fn page_number(path: &str, filter: &FormData) -> Result<i64, poem::Error> {
-    let raw = filter.value("page").trim();
+    page_number_of(path, filter, "page")
+}
+
+/// [`page_number`] for a list whose page is the query parameter `key`
+/// (a page with two lists pages each with its own).
+pub fn page_number_of(path: &str, filter: &FormData, key: &str) -> Result<i64, poem::Error> {
+    let raw = filter.value(key).trim();
     if raw.is_empty() {
         return Ok(1);
     }
@@ -357,7 +363,7 @@ pub fn page_number(path: &str, filter: &FormData) -> Result<i64, poem::Error> {
         // a page past the end.
         Ok(n) if n >= 1 => Ok(n.min(i64::MAX / PAGE_SIZE)),
         _ => {
-            let query = filter.query_without("page");
+            let query = filter.query_without(key);
             let first = if query.is_empty() {
                 path.to_string()
             } else {
@@ -422,6 +428,19 @@ pub struct PageLink {
     pub current: bool,
 }
 
+/// Which list a [`Pager`] pages, on a page that may show several.
+#[derive(Debug, Clone, Copy)]
+pub struct PagerList<'a> {
+    /// The page's path, e.g. `/wards/1/progress`.
+    pub path: &'a str,
+    /// The query parameter holding this list's page number.
+    pub key: &'a str,
+    /// The id of the list's section, which its links jump to.
+    pub anchor: Option<&'a str>,
+    /// The pager's accessible name (`ページ送り` for a page's one list).
+    pub label: &'a str,
+}
+
 /// What `_pager.html` shows under a list: 全N件中 a〜b件, 前へ / 次へ and
 /// the page numbers, each link keeping the list's filters.
 #[derive(Debug, Clone)]
@@ -439,26 +458,53 @@ pub struct Pager {
     /// The last page's link: a page past the end points there.
     pub last_href: String,
     pub links: Vec<PageLink>,
+    /// The navigation's accessible name (unique when a page has two lists).
+    pub label: String,
 }
 
 impl Pager {
     /// The pager of page `page` of a list at `path` whose filters are
     /// `filter`, with `total` rows and `shown` of them on this page.
     pub fn new(path: &str, filter: &FormData, page: i64, total: i64, shown: usize) -> Self {
+        Self::of(
+            PagerList {
+                path,
+                key: "page",
+                anchor: None,
+                label: "ページ送り",
+            },
+            filter,
+            page,
+            total,
+            shown,
+        )
+    }
+
+    /// The pager of `list` (one of several on a page: its own `page`
+    /// parameter, and an anchor its links jump to); the other lists' page
+    /// numbers stay in its links.
+    pub fn of(list: PagerList, filter: &FormData, page: i64, total: i64, shown: usize) -> Self {
+        let PagerList {
+            path,
+            key,
+            anchor,
+            label,
+        } = list;
         let last = ((total + PAGE_SIZE - 1) / PAGE_SIZE).max(1);
-        let query = filter.query_without("page");
+        let query = filter.query_without(key);
+        let fragment = anchor.map(|a| format!("#{a}")).unwrap_or_default();
         let href = |n: i64| {
             let mut q = query.clone();
             if n > 1 {
                 if !q.is_empty() {
                     q.push('&');
                 }
-                q.push_str(&format!("page={n}"));
+                q.push_str(&format!("{key}={n}"));
             }
             if q.is_empty() {
-                path.to_string()
+                format!("{path}{fragment}")
             } else {
-                format!("{path}?{q}")
+                format!("{path}?{q}{fragment}")
             }
         };
         // The first, the last and two either side of this page; gaps
@@ -502,6 +548,7 @@ impl Pager {
             next: (page < last).then(|| href(page + 1)),
             last_href: href(last),
             links,
+            label: label.to_string(),
         }
     }
 

@@ -45,16 +45,10 @@ struct Fixture {
 
 async fn fixture() -> Fixture {
     let app = TestApp::spawn().await;
-    let w = app
-        .municipality_with_wards("大阪市", &["北区", "都島区", "福島区", "此花区"])
+    let cities = app
+        .two_cities(&["北区", "都島区", "福島区", "此花区"])
         .await;
-    let sakai = app.municipality_with_wards("堺市", &["堺区"]).await[0];
-    let osaka = app.get(&format!("/api/wards/{}", w[0])).await.body["municipality_id"]
-        .as_i64()
-        .unwrap();
-    let sakai_city = app.get(&format!("/api/wards/{sakai}")).await.body["municipality_id"]
-        .as_i64()
-        .unwrap();
+    let (w, sakai) = (&cities.wards, cities.sakai);
     app.submit_survey(
         w[0],
         "2026H1",
@@ -91,8 +85,8 @@ async fn fixture() -> Fixture {
         miyakojima: w[1],
         fukushima: w[2],
         konohana: w[3],
-        osaka,
-        sakai_city,
+        osaka: cities.osaka,
+        sakai_city: cities.sakai_city,
     }
 }
 
@@ -354,18 +348,9 @@ async fn the_city_sees_its_wards_side_by_side_and_others_are_refused() {
         now,
     )
     .await;
-    let client = reqwest::Client::new();
     let status = |token: &str, path: String| {
-        let (client, url, token) = (client.clone(), f.app.url(&path), token.to_string());
-        async move {
-            client
-                .get(url)
-                .bearer_auth(token)
-                .send()
-                .await
-                .unwrap()
-                .status()
-        }
+        let (app, token) = (&f.app, token.to_string());
+        async move { app.status_as(&token, &path).await }
     };
     let city_api = format!("/api/municipalities/{}/consultations", f.osaka);
     assert_eq!(

@@ -417,3 +417,199 @@ async fn the_member_list_pages_with_former_members_last_and_exports_the_active_o
     );
     app.stop().await;
 }
+
+/// The `/countermeasures/{id}` links of the table whose section has `id`
+/// (the progress page's `rounds` or `stuck`), in order.
+fn section_ids(html: &str, id: &str) -> Vec<i64> {
+    let Some(start) = html.find(&format!(r#"id="{id}""#)) else {
+        return Vec::new();
+    };
+    let table = &html[start..start + html[start..].find("</table>").expect("table end")];
+    table
+        .split(r#"href="/countermeasures/"#)
+        .skip(1)
+        .map(|s| s[..s.find('"').unwrap()].parse().unwrap())
+        .collect()
+}
+
+/// The pager whose accessible name is `label`, its links in order.
+fn pager_of(html: &str, label: &str) -> Vec<String> {
+    let start = html
+        .find(&format!(r#"<nav class="pager" aria-label="{label}">"#))
+        .unwrap_or_else(|| panic!("a pager {label}"));
+    pager_hrefs(&html[start..])
+}
+
+/// PDCAの進み具合's two lists on one ward page, over a seeded ward with
+/// hundreds of rounds and 停滞 countermeasures: each pages 50 rows by its
+/// own parameter, keeping the period and the other list's page in its
+/// links; the totals are the figures' own counts (the API's).
+#[tokio::test]
+async fn the_progress_pages_two_lists_each_by_its_own_page_parameter() {
+    use renkei::seed::{self, AreaKind, Scale};
+    let app = TestApp::spawn().await;
+    let scale = Scale {
+        municipalities: vec![(
+            "試験市".into(),
+            vec!["中区".into()],
+            AreaKind::DesignatedCityWard,
+        )],
+        meetings_per_year: 40,
+        years: 5,
+        countermeasures: 1_200,
+        members: 30,
+    };
+    seed::load(
+        &app.db,
+        &scale,
+        3,
+        crate::support::today(),
+        crate::support::NOW.parse().unwrap(),
+        &mut |_| {},
+    )
+    .await
+    .expect("seed");
+    let w = 1;
+    let api = app
+        .get(&format!("/api/wards/{w}/progress?period=2025"))
+        .await;
+    assert_eq!(api.status, StatusCode::OK, "{}", api.text);
+    let rounds_total = api.body["figures"]["rounds"]["due"].as_i64().unwrap();
+    let stuck_total = api.body["figures"]["stuck"].as_i64().unwrap();
+    assert!(rounds_total > 100 && stuck_total > 100, "{}", api.text);
+    let last_of = |total: i64| (total + 49) / 50;
+    let (rounds_last, stuck_last) = (last_of(rounds_total), last_of(stuck_total));
+    let path = format!("/wards/{w}/progress");
+
+    // The first page of both.
+    let first = ok_page(&app, &format!("{path}?period=2025")).await;
+    assert!(
+        first.contains(&format!(
+            "評価予定日が期間内にある評価の周期（{rounds_total}件）"
+        )),
+        "{first}"
+    );
+    assert!(first.contains(&format!("停滞している対応策（{stuck_total}件）")));
+    assert!(first.contains(&format!("全{rounds_total}件中 1〜50件を表示")));
+    assert!(first.contains(&format!("全{stuck_total}件中 1〜50件を表示")));
+    assert_eq!(section_ids(&first, "rounds").len(), 50);
+    assert_eq!(section_ids(&first, "stuck").len(), 50);
+    let rounds_nav = pager_of(&first, "評価の周期のページ送り");
+    assert_eq!(rounds_nav[0], format!("{path}?period=2025#rounds"));
+    assert_eq!(
+        rounds_nav.last().unwrap(),
+        &format!("{path}?period=2025&rounds_page=2#rounds"),
+        "次へ"
+    );
+    assert!(!first.contains(r#"rel="prev""#));
+
+    // Every page of the 停滞 list, while the rounds stay on their page 2:
+    // each countermeasure once, all of them, the rounds' page kept.
+    let mut stuck = Vec::new();
+    for n in 1..=stuck_last {
+        let page = ok_page(
+            &app,
+            &format!("{path}?period=2025&rounds_page=2&stuck_page={n}"),
+        )
+        .await;
+        let ids = section_ids(&page, "stuck");
+        let expected = if n < stuck_last {
+            50
+        } else {
+            stuck_total - 50 * (stuck_last - 1)
+        };
+        assert_eq!(ids.len() as i64, expected, "停滞 page {n}");
+        let from = 50 * (n - 1) + 1;
+        assert!(page.contains(&format!(
+            "全{stuck_total}件中 {from}〜{}件を表示",
+            from + expected - 1
+        )));
+        // The rounds list is still on its page 2.
+        assert!(page.contains(&format!("全{rounds_total}件中 51〜100件を表示")));
+        let nav = pager_of(&page, "停滞している対応策のページ送り");
+        assert!(
+            nav.iter().all(
+                |h| h.starts_with(&format!("{path}?period=2025&rounds_page=2"))
+                    && h.ends_with("#stuck")
+            ),
+            "{nav:?}"
+        );
+        if n > 1 && n < stuck_last {
+            // A middle page: 前へ and 次へ.
+            assert_eq!(
+                nav.first().unwrap(),
+                &if n == 2 {
+                    format!("{path}?period=2025&rounds_page=2#stuck")
+                } else {
+                    format!(
+                        "{path}?period=2025&rounds_page=2&stuck_page={}#stuck",
+                        n - 1
+                    )
+                }
+            );
+            assert_eq!(
+                nav.last().unwrap(),
+                &format!(
+                    "{path}?period=2025&rounds_page=2&stuck_page={}#stuck",
+                    n + 1
+                )
+            );
+        }
+        stuck.extend(ids);
+    }
+    let distinct: std::collections::BTreeSet<i64> = stuck.iter().copied().collect();
+    assert_eq!(stuck.len() as i64, stuck_total);
+    assert_eq!(distinct.len(), stuck.len());
+
+    // The last page of the rounds: the rest, no 次へ.
+    let last = ok_page(
+        &app,
+        &format!("{path}?period=2025&rounds_page={rounds_last}"),
+    )
+    .await;
+    let rest = rounds_total - 50 * (rounds_last - 1);
+    assert_eq!(section_ids(&last, "rounds").len() as i64, rest);
+    let nav = pager_of(&last, "評価の周期のページ送り");
+    assert!(
+        !nav.last()
+            .unwrap()
+            .contains(&format!("rounds_page={}", rounds_last + 1))
+    );
+    assert!(last.contains(&format!(
+        r#"<a href="{path}?period=2025&amp;rounds_page={rounds_last}#rounds" aria-current="page">{rounds_last}</a>"#
+    )) || last.contains(&format!(
+        r#"<a href="{path}?period=2025&#38;rounds_page={rounds_last}#rounds" aria-current="page">{rounds_last}</a>"#
+    )), "{last}");
+
+    // Past the end: no rows, a link to the last page.
+    let past = ok_page(
+        &app,
+        &format!("{path}?period=2025&stuck_page={}", stuck_last + 5),
+    )
+    .await;
+    assert!(section_ids(&past, "stuck").is_empty());
+    assert!(past.contains(&format!(
+        "このページ（{}ページ目）に表示する行はありません。全{stuck_total}件は{stuck_last}ページまでです。",
+        stuck_last + 5
+    )));
+    assert_eq!(
+        href_before(&past, &format!(">最後のページ（{stuck_last}ページ目）へ<")).as_deref(),
+        Some(format!("{path}?period=2025&stuck_page={stuck_last}#stuck").as_str())
+    );
+    assert_eq!(section_ids(&past, "rounds").len(), 50);
+
+    // A malformed page number, of either list: 400 in Japanese, with a link
+    // to the first page keeping the rest of the query.
+    for key in ["rounds_page", "stuck_page"] {
+        for bad in ["0", "abc", "-1", "1.5", "99999999999999999999"] {
+            let (status, body) = app.page(&format!("{path}?period=2025&{key}={bad}")).await;
+            assert_eq!(status, StatusCode::BAD_REQUEST, "{key}={bad}: {body}");
+            assert!(body.contains("ページ番号は1以上の整数で指定してください"));
+            assert_eq!(
+                href_before(&body, ">最初のページへ<").as_deref(),
+                Some(format!("{path}?period=2025").as_str())
+            );
+        }
+    }
+    app.stop().await;
+}

@@ -17,6 +17,8 @@
 //! So in 2026H2 as of 2026-11-24: held 3 (M1–M3); 医師会 3/3 (100%),
 //! 訪問看護 2/3 (67%), 病院 0/3 with 2 members now; the last 3 meetings
 //! (M3, M2, M1) had no 病院 → 参画なし; with N = 4 (M0 too) it is not.
+//! Kinds without an active member (歯科医師会 …, 訪問看護 once 看護 次郎
+//! moved) are 委員なし, not 参画なし; 南区 has no members at all.
 
 use reqwest::StatusCode;
 use serde_json::{Value, json};
@@ -180,20 +182,27 @@ async fn a_ward_counts_each_kind_as_it_was_at_the_meeting() {
         summary(kind(w, "病院")),
         (0, 3, json!("0"), 2, Value::Null, true)
     );
-    // A kind with no members at all is absent too; an inactive member is
-    // not on the committee.
+    assert_eq!(kind(w, "病院")["flag"], "参画なし");
+    // A kind with no members is 委員なし, not absent (nobody could have
+    // come); an inactive member is not on the committee.
     assert_eq!(
         summary(kind(w, "歯科医師会")),
-        (0, 3, json!("0"), 0, Value::Null, true)
+        (0, 3, json!("0"), 0, Value::Null, false)
     );
+    assert_eq!(kind(w, "歯科医師会")["flag"], "委員なし");
     assert_eq!(kind(w, "介護支援専門員")["members"], 0);
+    assert_eq!(kind(w, "介護支援専門員")["flag"], "委員なし");
+    // No member of the kind now, but one attended as it: no flag.
+    assert!(kind(w, "訪問看護")["flag"].is_null());
+    assert!(kind(w, "医師会")["flag"].is_null());
     assert_eq!(w["hospital_absent"], true);
+    assert_eq!(w["hospital_without_members"], false);
+    assert_eq!(w["absent_kinds"], json!(["病院"]));
     assert_eq!(
-        w["absent_kinds"],
+        w["kinds_without_members"],
         json!([
             "歯科医師会",
             "薬剤師会",
-            "病院",
             "介護支援専門員",
             "地域包括支援センター",
             "相談支援室",
@@ -227,10 +236,12 @@ async fn a_ward_counts_each_kind_as_it_was_at_the_meeting() {
         summary(kind(w, "病院")),
         (1, 1, json!("100"), 2, json!(1), false)
     );
+    // 訪問看護 missed M0 but has no member now: 委員なし.
     assert_eq!(
         summary(kind(w, "訪問看護")),
-        (0, 1, json!("0"), 0, Value::Null, true)
+        (0, 1, json!("0"), 0, Value::Null, false)
     );
+    assert_eq!(kind(w, "訪問看護")["flag"], "委員なし");
     let _ = (f.doctor, f.hospital);
 }
 
@@ -252,12 +263,16 @@ async fn a_ward_without_meetings_has_no_shares_and_no_flags() {
     );
     assert_eq!(w["hospital_absent"], false);
     assert_eq!(w["absent_kinds"], json!([]));
+    // No members either: every kind is 委員なし, 病院 included.
+    assert_eq!(w["hospital_without_members"], true);
+    assert_eq!(w["kinds_without_members"].as_array().unwrap().len(), 10);
     for k in w["kinds"].as_array().unwrap() {
         assert_eq!(
             summary(k),
             (0, 0, Value::Null, 0, Value::Null, false),
             "{k}"
         );
+        assert_eq!(k["flag"], "委員なし", "{k}");
     }
     // A half-year not begun yet holds nothing either.
     let r = f
@@ -357,14 +372,31 @@ async fn the_window_setting_moves_the_flag_and_is_checked_and_audited() {
         .get(&format!("/api/wards/{}/participation", f.kita))
         .await;
     assert_eq!(r.body["absence_window"], 1);
-    // The last meeting (M3) had only 医師 一郎.
-    assert_eq!(kind(&r.body, "訪問看護")["absent"], true);
+    // The last meeting (M3) had only 医師 一郎: 病院 (two members) is
+    // absent; 訪問看護 (no member now) is 委員なし.
+    assert_eq!(kind(&r.body, "病院")["absent"], true);
+    assert_eq!(kind(&r.body, "訪問看護")["absent"], false);
+    assert_eq!(kind(&r.body, "訪問看護")["flag"], "委員なし");
     assert_eq!(kind(&r.body, "医師会")["absent"], false);
 }
 
 #[tokio::test]
-async fn the_city_sees_wards_missing_a_hospital_first() {
+async fn the_city_sees_wards_without_a_hospital_member_then_those_missing_it_first() {
     let f = fixture().await;
+    // 南区 gets a 病院 member (no meetings: nothing to flag); 東区, last in
+    // display order, meets without any 病院 member (委員なし).
+    member(&f.app, f.minami, "南 病院", "病院", true).await;
+    let r = f
+        .app
+        .post(
+            "/api/wards",
+            json!({ "municipality_id": f.municipality, "name": "東区" }),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.text);
+    let higashi = r.body["id"].as_i64().unwrap();
+    let doctor = member(&f.app, higashi, "東 医師", "医師会", true).await;
+    meeting(&f.app, higashi, "2026-10-01", &[doctor]).await;
     let r = f
         .app
         .get(&format!(
@@ -379,17 +411,25 @@ async fn the_city_sees_wards_missing_a_hospital_first() {
         .iter()
         .map(|w| w["ward_name"].as_str().unwrap())
         .collect();
-    // 南区 comes first in display order; 北区 lacks 病院.
-    assert_eq!(names, ["北区", "南区"]);
+    // Display order 南区, 北区, 東区: 東区 has no 病院 member, 北区's 病院
+    // is 参画なし, 南区's is neither.
+    assert_eq!(names, ["東区", "北区", "南区"]);
+    assert_eq!(r.body["wards"][0]["hospital_without_members"], true);
+    assert_eq!(r.body["wards"][0]["hospital_absent"], false);
+    assert_eq!(kind(&r.body["wards"][0], "病院")["flag"], "委員なし");
+    assert_eq!(r.body["wards"][1]["hospital_absent"], true);
+    assert!(kind(&r.body["wards"][2], "病院")["flag"].is_null());
     assert_eq!(r.body["municipality_id"], f.municipality);
     let hospital = &r.body["totals"][3];
     assert_eq!(
         hospital,
-        &json!({ "kind": "病院", "wards_attended": 0, "wards_held": 1, "wards_absent": 1, "members": 2 })
+        &json!({ "kind": "病院", "wards_attended": 0, "wards_held": 2, "wards_absent": 1, "wards_without_members": 1, "members": 3 })
     );
     let doctors = &r.body["totals"][0];
-    assert_eq!(doctors["wards_attended"], 1);
+    assert_eq!(doctors["wards_attended"], 2);
     assert_eq!(doctors["wards_absent"], 0);
+    // 南区 has no 医師会 member.
+    assert_eq!(doctors["wards_without_members"], 1);
     // The same ward figures as the ward's own answer.
     let own = f
         .app
@@ -398,7 +438,7 @@ async fn the_city_sees_wards_missing_a_hospital_first() {
             f.kita
         ))
         .await;
-    let from_matrix = r.body["wards"][0].clone();
+    let from_matrix = r.body["wards"][1].clone();
     let mut alone = own.body.clone();
     for k in ["period", "period_label", "as_of"] {
         alone.as_object_mut().unwrap().remove(k);
@@ -409,8 +449,9 @@ async fn the_city_sees_wards_missing_a_hospital_first() {
     let r = f.app.get("/api/participation?period=2026H2").await;
     assert_eq!(r.status, StatusCode::OK, "{}", r.text);
     let wards = r.body["wards"].as_array().unwrap();
-    assert_eq!(wards.len(), 3);
-    assert_eq!(wards[0]["ward_name"], "北区");
+    assert_eq!(wards.len(), 4);
+    assert_eq!(wards[0]["ward_name"], "東区");
+    assert_eq!(wards[1]["ward_name"], "北区");
     assert!(r.body["municipality_id"].is_null());
 }
 
@@ -546,12 +587,16 @@ async fn the_csvs_carry_the_pages_figures_for_excel() {
     let lines: Vec<&str> = text.lines().collect();
     assert_eq!(
         lines[0],
-        "期間,集計日,区,職種,出席した会議数,開催した会議数,出席率（%）,委員数（現在）,直近の会議数,最後の出席（何回前）,参画なし"
+        "期間,集計日,区,職種,出席した会議数,開催した会議数,出席率（%）,委員数（現在）,直近の会議数,最後の出席（何回前）,参画なし・委員なし"
     );
     assert_eq!(lines.len(), 11);
     assert_eq!(
         lines[1],
         "令和8年度下半期,2026-11-24,北区,医師会,3,3,100,1,3,1,"
+    );
+    assert_eq!(
+        lines[2],
+        "令和8年度下半期,2026-11-24,北区,歯科医師会,0,3,0,0,3,,委員なし"
     );
     assert_eq!(
         lines[4],
@@ -562,7 +607,8 @@ async fn the_csvs_carry_the_pages_figures_for_excel() {
         "令和8年度下半期,2026-11-24,北区,訪問看護,2,3,67,0,3,2,"
     );
 
-    // The city's: 北区's ten rows first, then 南区's, in Shift_JIS on request.
+    // The city's: 南区's ten rows first (no 病院 member), then 北区's, in
+    // Shift_JIS on request.
     let (status, headers, bytes) = f
         .app
         .download(&format!(
@@ -581,10 +627,15 @@ async fn the_csvs_carry_the_pages_figures_for_excel() {
     assert!(!bad);
     let lines: Vec<&str> = text.lines().collect();
     assert_eq!(lines.len(), 21);
-    assert!(lines[1..11].iter().all(|l| l.contains(",北区,")));
+    assert!(lines[11..21].iter().all(|l| l.contains(",北区,")));
     assert_eq!(
-        lines[11],
-        "令和8年度下半期,2026-11-24,南区,医師会,0,0,,0,0,,"
+        lines[1],
+        "令和8年度下半期,2026-11-24,南区,医師会,0,0,,0,0,,委員なし"
+    );
+    assert!(
+        lines[11..21]
+            .iter()
+            .any(|l| l.ends_with(",病院,0,3,0,2,3,,参画なし"))
     );
 }
 
@@ -605,6 +656,18 @@ async fn the_pages_show_the_figures_and_link_each_other() {
         "{page}"
     );
     assert!(page.contains("<td class=\"num\">67%</td>"), "{page}");
+    assert!(
+        page.contains("在任中の委員がいない職種（委員なし）：<strong>歯科医師会・薬剤師会・"),
+        "{page}"
+    );
+    assert!(
+        page.contains("<span class=\"badge overdue\">参画なし</span>"),
+        "{page}"
+    );
+    assert!(
+        page.contains("<span class=\"badge vacant\">委員なし</span>"),
+        "{page}"
+    );
     assert!(page.contains("参画状況</a>"), "the ward's menu links it");
     let (status, page) = f
         .app
@@ -613,8 +676,21 @@ async fn the_pages_show_the_figures_and_link_each_other() {
     assert_eq!(status, StatusCode::OK);
     let kita = page.find(">北区</a>").unwrap();
     let minami = page.find(">南区</a>").unwrap();
-    assert!(kita < minami, "北区 lacks 病院 and comes first");
-    assert!(page.contains("病院が参画なしの区（1区）"), "{page}");
+    assert!(minami < kita, "南区 has no 病院 member and comes first");
+    assert!(
+        page.contains(
+            "病院の委員がいない区（1区）、病院が参画なしの区（1区）の順に先に並べています"
+        ),
+        "{page}"
+    );
+    assert!(
+        page.contains("<span class=\"badge vacant\">委員なし</span>"),
+        "{page}"
+    );
+    assert!(
+        page.contains("<th scope=\"row\">委員なしの区</th>"),
+        "{page}"
+    );
     let (_, city) = f.app.page(&format!("/city/{}", f.municipality)).await;
     assert!(city.contains(&format!("/city/{}/participation", f.municipality)));
 }
@@ -647,5 +723,7 @@ async fn imported_meetings_count_their_attendees_by_kind_too() {
         summary(kind(&r.body, "薬剤師会")),
         (2, 2, json!("100"), 1, json!(1), false)
     );
-    assert_eq!(kind(&r.body, "医師会")["absent"], true);
+    // 南区 has no 医師会 member: 委員なし, not an absence.
+    assert_eq!(kind(&r.body, "医師会")["absent"], false);
+    assert_eq!(kind(&r.body, "医師会")["flag"], "委員なし");
 }

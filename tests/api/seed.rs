@@ -228,3 +228,44 @@ async fn past_stages_from_the_shortcut_equal_a_replay_of_the_whole_history() {
     }
     app.stop().await;
 }
+
+/// The seeded surveys give 相談の内訳 its figures: every ward has counts for
+/// the half-year that ended last and a 件/月 for each earlier half-year, and
+/// the wards' counts differ.
+#[tokio::test]
+async fn seeded_surveys_give_every_ward_consultation_figures_that_differ() {
+    let app = TestApp::spawn().await;
+    let totals = load_tiny(&app, 42).await.expect("seed");
+    assert!(totals.rows[seed::SURVEYS] >= 4 * 9, "{:?}", totals.rows);
+
+    let city = app.get("/api/municipalities/1/consultations").await;
+    assert_eq!(city.status, 200, "{}", city.text);
+    let wards = city.body["wards"].as_array().expect("wards");
+    assert_eq!(wards.len(), 2);
+    for w in wards {
+        assert_eq!(w["answer"], "提出済", "{w}");
+        assert!(w["requests_total"].as_i64().unwrap() > 0, "{w}");
+    }
+    assert_ne!(wards[0]["by_requester"], wards[1]["by_requester"]);
+
+    for w in app.get("/api/wards").await.body["items"]
+        .as_array()
+        .unwrap()
+    {
+        let id = w["id"].as_i64().unwrap();
+        let ward = app
+            .get(&format!("/api/wards/{id}/consultations?halves=6"))
+            .await;
+        assert_eq!(ward.status, 200, "{}", ward.text);
+        let trend = ward.body["trend"].as_array().expect("trend");
+        assert_eq!(trend.len(), 6);
+        assert!(
+            trend
+                .iter()
+                .all(|p| p["answer"] == "提出済" && p["per_month"].is_string()),
+            "{}",
+            ward.text
+        );
+    }
+    app.stop().await;
+}

@@ -22,6 +22,16 @@ pub fn today() -> NaiveDate {
     "2026-11-24".parse().unwrap()
 }
 
+/// What [`TestApp::two_cities`] made.
+pub struct TwoCities {
+    /// 大阪市 and its wards, in the order given.
+    pub osaka: i64,
+    pub wards: Vec<i64>,
+    /// 堺市 and its one ward, 堺区.
+    pub sakai_city: i64,
+    pub sakai: i64,
+}
+
 pub struct TestApp {
     pub base_url: String,
     pub client: reqwest::Client,
@@ -358,6 +368,31 @@ impl TestApp {
             .iter()
             .map(|w| w["id"].as_i64().unwrap())
             .collect()
+    }
+
+    /// 大阪市 with `wards` and 堺市 with 堺区: the two municipalities the
+    /// analytics' tests compare within and keep apart.
+    pub async fn two_cities(&self, wards: &[&str]) -> TwoCities {
+        let wards = self.municipality_with_wards("大阪市", wards).await;
+        let sakai = self.municipality_with_wards("堺市", &["堺区"]).await[0];
+        TwoCities {
+            osaka: self.municipality_of(wards[0]).await,
+            sakai_city: self.municipality_of(sakai).await,
+            wards,
+            sakai,
+        }
+    }
+
+    /// The municipality of a ward.
+    pub async fn municipality_of(&self, ward_id: i64) -> i64 {
+        let r = self.get(&format!("/api/wards/{ward_id}")).await;
+        assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+        r.body["municipality_id"].as_i64().expect("municipality_id")
+    }
+
+    /// The status of a GET of `path` with an API token (no redirect followed).
+    pub async fn status_as(&self, token: &str, path: &str) -> StatusCode {
+        self.page_as(token, path).await.0
     }
 
     /// Adds a member to a ward; returns its id.

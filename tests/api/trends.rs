@@ -30,12 +30,6 @@ pub struct Fixture {
     pub osaka: i64,
 }
 
-async fn municipality_of(app: &TestApp, ward: i64) -> i64 {
-    app.get(&format!("/api/wards/{ward}")).await.body["municipality_id"]
-        .as_i64()
-        .unwrap()
-}
-
 /// Records a countermeasure through `server` and plans it (具体化).
 async fn planned_at(
     app: &TestApp,
@@ -68,12 +62,9 @@ async fn planned_at(
 /// The dataset of the module doc.
 pub async fn fixture() -> Fixture {
     let app = TestApp::spawn().await;
-    let wards = app
-        .municipality_with_wards("大阪市", &["北区", "都島区", "福島区"])
-        .await;
-    let (kita, miyakojima, fukushima) = (wards[0], wards[1], wards[2]);
-    let sakai = app.municipality_with_wards("堺市", &["堺区"]).await[0];
-    let osaka = municipality_of(&app, kita).await;
+    let cities = app.two_cities(&["北区", "都島区", "福島区"]).await;
+    let (kita, miyakojima, fukushima) = (cities.wards[0], cities.wards[1], cities.wards[2]);
+    let (sakai, osaka) = (cities.sakai, cities.osaka);
     let post = reqwest::Method::POST;
     let owner = app.member(kita, "在宅 花子").await;
     let owner_m = app.member(miyakojima, "訪問 太郎").await;
@@ -307,7 +298,7 @@ async fn another_municipality_and_another_ward_are_refused() {
         &f.app.db,
         "sakai@example.jp",
         Role::City,
-        Some(municipality_of(&f.app, f.sakai).await),
+        Some(f.app.municipality_of(f.sakai).await),
         None,
         now,
     )
@@ -330,18 +321,9 @@ async fn another_municipality_and_another_ward_are_refused() {
         now,
     )
     .await;
-    let client = reqwest::Client::new();
     let status = |token: String, path: String| {
-        let (client, url) = (client.clone(), f.app.url(&path));
-        async move {
-            client
-                .get(url)
-                .bearer_auth(token)
-                .send()
-                .await
-                .unwrap()
-                .status()
-        }
+        let app = &f.app;
+        async move { app.status_as(&token, &path).await }
     };
     let api = format!("/api/wards/{}/trends", f.kita);
     assert_eq!(

@@ -32,7 +32,7 @@ async fn meeting(app: &TestApp, ward: i64, held_on: &str, attendees: &[i64]) {
 }
 
 #[tokio::test]
-async fn the_city_finds_wards_missing_a_hospital_and_sets_the_window() {
+async fn the_city_finds_wards_without_or_missing_a_hospital_and_sets_the_window() {
     if !harness::available() {
         return;
     }
@@ -67,19 +67,30 @@ async fn the_city_finds_wards_missing_a_hospital_and_sets_the_window() {
     b.submit(&format!("a[href='/city/{m}/participation']"))
         .await;
     assert_eq!(b.path().await, format!("/city/{m}/participation"));
+    // 福島区 has no 病院 member (委員なし), 北区's 病院 missed the meetings.
     let first = b
         .text("table.participation-matrix tbody tr:first-child th")
         .await;
-    assert_eq!(first, "北区", "the ward missing 病院 comes first");
+    assert_eq!(
+        first, "福島区",
+        "the ward without a 病院 member comes first"
+    );
+    let second = b
+        .text("table.participation-matrix tbody tr:nth-child(2) th")
+        .await;
+    assert_eq!(second, "北区", "then the ward missing 病院");
     let text = b.text("main").await;
-    assert!(text.contains("病院が参画なしの区（1区）"), "{text}");
+    assert!(
+        text.contains("病院の委員がいない区（1区）、病院が参画なしの区（1区）"),
+        "{text}"
+    );
     b.axe("多職種の参画状況（市）").await;
     b.screenshot("30-participation-city").await;
     b.emulate_media("print").await;
     b.screenshot("31-participation-city-print").await;
     b.emulate_media("").await;
 
-    b.submit("table.participation-matrix tbody tr:first-child th a")
+    b.submit("table.participation-matrix tbody tr:nth-child(2) th a")
         .await;
     assert_eq!(
         b.path().await,
