@@ -480,10 +480,9 @@ pub struct CityProgress {
 
 /// What the ward dashboard shows of this section (the partial
 /// `templates/progress_compact.html` reads it as `progress`): this
-/// half-year's figures of the ward and, pooled, of its city. The city's
-/// `overdue` and `topics_without` are not counted here (left empty): they
-/// group every countermeasure of the city, too much for a page asked for on
-/// every view; the city's progress page has them.
+/// half-year's figures of the ward and, pooled, of its city (the city's
+/// `topics_without`: the topics no ward has a countermeasure for). The
+/// dashboard stores the city's once per municipality and data version.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct Compact {
     pub ward_id: i64,

@@ -59,12 +59,9 @@ impl Wards {
 /// to 具体化 and to 評価改善 dated in the span (a days, b how many); 3 the
 /// overdue countermeasures by due date (a how many, day the due date); 4
 /// 停滞 (a how many); 5 the topics with a countermeasure (a topic).
-/// `Parts::Light` leaves out 3 and 5, which group a city's countermeasures
-/// by due date and by topic: the dashboard asks for its city's figures on
-/// every view.
-fn tallies_sql(wards: Wards, parts: Parts) -> String {
+fn tallies_sql(wards: Wards) -> String {
     let w = wards.sql();
-    let sql = format!(
+    format!(
         "SELECT 0 AS part, ward_id, COUNT(*) AS a, \
            SUM(CASE WHEN evaluated_on <= first_due_on THEN 1 ELSE 0 END) AS b, \
            SUM(CASE WHEN evaluated_on > first_due_on THEN 1 ELSE 0 END) AS c, \
@@ -89,23 +86,7 @@ fn tallies_sql(wards: Wards, parts: Parts) -> String {
          SELECT 5, ward_id, topic, 0, 0, 0, 0, NULL FROM countermeasures WHERE {w} GROUP BY ward_id, topic",
         awaiting = crate::countermeasures::AWAITING_EVALUATION_SQL,
         evaluated = Stage::Evaluated.as_str(),
-    );
-    match parts {
-        Parts::All => sql,
-        Parts::Light => sql
-            .split(" UNION ALL ")
-            .filter(|part| !part.starts_with("SELECT 3,") && !part.starts_with("SELECT 5,"))
-            .collect::<Vec<_>>()
-            .join(" UNION ALL "),
-    }
-}
-
-/// Which parts of [`tallies_sql`] a query reads.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Parts {
-    All,
-    /// The rounds, the steps and 停滞: without overdue and topics.
-    Light,
+    )
 }
 
 /// The tally of every ward in `wards` that has anything to count (a ward
@@ -115,9 +96,8 @@ async fn tallies(
     wards: Wards,
     span: Span,
     today: NaiveDate,
-    parts: Parts,
 ) -> AppResult<HashMap<i64, Tally>> {
-    let mut query = sqlx::query(sqlx::AssertSqlSafe(tallies_sql(wards, parts)))
+    let mut query = sqlx::query(sqlx::AssertSqlSafe(tallies_sql(wards)))
         .bind(span.start().to_string())
         .bind(span.end().to_string())
         .bind(today.to_string())
@@ -165,7 +145,7 @@ pub async fn ward(
     today: NaiveDate,
 ) -> AppResult<WardProgress> {
     let ward = crate::wards::store::get(db, scope).await?;
-    let tally = tallies(db, Wards::One(ward.id), span, today, Parts::All)
+    let tally = tallies(db, Wards::One(ward.id), span, today)
         .await?
         .remove(&ward.id)
         .unwrap_or_default();
@@ -191,7 +171,7 @@ pub async fn wards(
     sort: Sort,
 ) -> AppResult<CityProgress> {
     let listed = crate::wards::store::list(db, visible, None).await?;
-    let mut tallies = tallies(db, Wards::of(visible), span, today, Parts::All).await?;
+    let mut tallies = tallies(db, Wards::of(visible), span, today).await?;
     let mut total = Tally::default();
     let mut lines: Vec<(WardLine, usize)> = listed
         .into_iter()
@@ -255,16 +235,16 @@ pub async fn view(
 /// shows them ([`Compact::ward`]).
 pub async fn ward_figures(db: &Db, ward_id: i64, today: NaiveDate) -> AppResult<Figures> {
     let span = Span::Half(Period::containing(today));
-    let mut ward = tallies(db, Wards::One(ward_id), span, today, Parts::All).await?;
+    let mut ward = tallies(db, Wards::One(ward_id), span, today).await?;
     Ok(Figures::of(&ward.remove(&ward_id).unwrap_or_default()))
 }
 
 /// This half-year's figures of a municipality, pooled over its wards, as
-/// the dashboard's compact view shows them ([`Compact::city`]: rounds,
-/// steps and 停滞, without the overdue and topics counts).
+/// the dashboard's compact view shows them ([`Compact::city`]); its
+/// `topics_without` are the topics no ward has a countermeasure for.
 pub async fn city_figures(db: &Db, municipality_id: i64, today: NaiveDate) -> AppResult<Figures> {
     let span = Span::Half(Period::containing(today));
-    let tallies = tallies(db, Wards::City(municipality_id), span, today, Parts::Light).await?;
+    let tallies = tallies(db, Wards::City(municipality_id), span, today).await?;
     let mut city = Tally::default();
     for t in tallies.values() {
         city.merge(t);

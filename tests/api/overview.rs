@@ -133,6 +133,17 @@ async fn a_change_through_another_instance_shows_at_once_on_a_stored_dashboard()
         row_in(&dashboard(&app, east).await, "PDCAの進み具合", "延期あり"),
         "延期あり 0件 1件"
     );
+    // 西区's dashboard sets its own figures beside the city's: 東区's
+    // overdue evaluation, and the topics no ward has a countermeasure for.
+    let page = dashboard(&app, west).await;
+    assert_eq!(
+        row_in(&page, "PDCAの進み具合", "評価期限超過"),
+        "評価期限超過 0件 1件"
+    );
+    assert_eq!(
+        row_in(&page, "PDCAの進み具合", "対応策のない議題"),
+        "対応策のない議題 9件 8件"
+    );
     other.stop().await.unwrap();
     app.stop().await;
 }
