@@ -140,6 +140,8 @@ pub struct Overview {
     /// The survey of the half-year that ended last: 提出済, 下書き or 未回答.
     pub survey_state: String,
     pub participation: crate::participation::Participation,
+    /// Per kind over the city's wards (the participation's city column).
+    pub participation_city: Vec<crate::participation::KindTotal>,
     pub progress: crate::progress::Compact,
     pub trends: crate::trends::Compact,
     pub consultations: crate::consultations::Compact,
@@ -172,6 +174,9 @@ pub struct CityPart {
     pub today: NaiveDate,
     /// The city's column of PDCAの進み具合 (pooled over its wards).
     pub progress: crate::progress::Figures,
+    /// Per kind, the wards where it attended of the wards that held a
+    /// meeting this half-year (多職種の参画状況's city column).
+    pub participation: Vec<crate::participation::KindTotal>,
     /// 相談の内訳 in brief, one per ward of the municipality.
     pub consultations: Vec<crate::consultations::Compact>,
 }

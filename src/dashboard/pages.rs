@@ -48,6 +48,8 @@ struct DashboardPage {
     /// 提出済, 下書き or 未回答.
     survey_state: String,
     participation: crate::participation::Participation,
+    /// The city column of the participation's brief table (empty: none).
+    participation_city: Vec<crate::participation::KindTotal>,
     progress: crate::progress::Compact,
     trends_compact: crate::trends::Compact,
     consultations_compact: crate::consultations::Compact,
@@ -126,6 +128,7 @@ pub async fn dashboard(
         survey_state: overview.survey_state,
         postponed: overview.postponed,
         participation: overview.participation,
+        participation_city: overview.participation_city,
         progress: overview.progress,
         trends_compact: overview.trends,
         consultations_compact: overview.consultations,

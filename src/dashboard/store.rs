@@ -270,6 +270,7 @@ pub async fn overview(db: &Db, scope: &WardRead, today: NaiveDate) -> AppResult<
         postponed: ward.postponed,
         survey_state: ward.survey_state,
         participation: ward.participation,
+        participation_city: city.participation,
         progress: crate::progress::Compact::new(
             scope.ward_id(),
             today,
@@ -377,6 +378,9 @@ async fn ward_part(db: &Db, scope: &WardRead, today: NaiveDate) -> AppResult<War
 /// The city part computed from the records of the ward's municipality.
 async fn city_part(db: &Db, scope: &WardRead, today: NaiveDate) -> AppResult<CityPart> {
     let progress = crate::progress::store::city_figures(db, scope.municipality_id(), today).await?;
+    let participation =
+        crate::participation::store::city_totals(db, scope, Period::containing(today), today)
+            .await?;
     let consultations = crate::consultations::store::compacts_for_city(
         db,
         scope,
@@ -387,6 +391,7 @@ async fn city_part(db: &Db, scope: &WardRead, today: NaiveDate) -> AppResult<Cit
     Ok(CityPart {
         today,
         progress,
+        participation,
         consultations,
     })
 }

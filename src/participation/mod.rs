@@ -128,7 +128,9 @@ pub struct Participation {
 }
 
 /// One kind over the wards of a matrix (its bottom row).
-#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, poem_openapi::Object)]
+#[derive(
+    Debug, Clone, PartialEq, Eq, serde::Serialize, poem_openapi::Object, serde::Deserialize,
+)]
 pub struct KindTotal {
     pub kind: OrganizationKind,
     /// Wards where this kind attended at least one meeting of the half-year.

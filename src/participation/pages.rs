@@ -275,6 +275,7 @@ mod tests {
     #[template(source = "{% include \"participation_compact.html\" %}", ext = "html")]
     struct Probe {
         participation: Participation,
+        participation_city: Vec<super::super::KindTotal>,
     }
 
     fn probe(counts: &Counts) -> String {
@@ -290,6 +291,7 @@ mod tests {
                 as_of: "2026-11-24".parse().unwrap(),
                 ward: ward(&w, counts, 3),
             },
+            participation_city: Vec::new(),
         }
         .render()
         .unwrap()

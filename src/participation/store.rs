@@ -207,6 +207,20 @@ pub async fn for_ward(
     })
 }
 
+/// Per kind, over the wards of `scope`'s municipality: the bottom row of
+/// its matrix (wards where the kind attended of wards that held a
+/// meeting), for the dashboard's city column.
+pub async fn city_totals(
+    db: &Db,
+    scope: &WardRead,
+    period: Period,
+    today: NaiveDate,
+) -> AppResult<Vec<super::KindTotal>> {
+    Ok(for_wards(db, scope.city_wards(), period, today)
+        .await?
+        .totals)
+}
+
 /// The ward × kind matrix of one municipality (`city`). Errors: 404 when
 /// the municipality does not exist.
 pub async fn for_city(

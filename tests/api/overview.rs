@@ -144,6 +144,31 @@ async fn a_change_through_another_instance_shows_at_once_on_a_stored_dashboard()
         row_in(&page, "PDCAの進み具合", "対応策のない議題"),
         "対応策のない議題 9件 8件"
     );
+    // 多職種の参画状況's city column: wards where the kind attended of the
+    // wards that held a meeting this half-year.
+    let hospital = app
+        .send_to(
+            &other,
+            Method::POST,
+            &format!("/api/wards/{west}/members"),
+            json!({ "name": "西 病院", "organization": "西病院", "organization_kind": "病院" }),
+        )
+        .await["id"]
+        .as_i64()
+        .unwrap();
+    for (ward, attendees) in [(east, vec![owner]), (west, vec![hospital])] {
+        app.send_to(
+            &other,
+            Method::POST,
+            &format!("/api/wards/{ward}/meetings"),
+            json!({ "held_on": "2026-11-10", "title": "推進会議", "kind": "推進会議", "topics": [1], "attendee_ids": attendees }),
+        )
+        .await;
+    }
+    let page = dashboard(&app, east).await;
+    assert!(row_in(&page, "多職種の参画状況", "病院").ends_with("1／2区"));
+    assert!(row_in(&page, "多職種の参画状況", "医師会").ends_with("1／2区"));
+    assert!(row_in(&page, "多職種の参画状況", "訪問看護").ends_with("0／2区"));
     other.stop().await.unwrap();
     app.stop().await;
 }
