@@ -734,10 +734,30 @@ pub async fn history(db: &Db, scope: &CountermeasureRead) -> AppResult<Vec<Histo
     history_of(db, scope.ward_id(), scope.id()).await
 }
 
-/// The timeline of countermeasure `id` of the ward (a listed one, for the
-/// CSV export); one of another ward has none.
-pub async fn history_in_ward(db: &Db, ward: &WardRead, id: i64) -> AppResult<Vec<HistoryEntry>> {
-    history_of(db, ward.ward_id(), id).await
+/// The day each countermeasure of the ward reached its current stage: the
+/// `occurred_on` of its last 段階を進めた or 段階を戻した row (by id), by
+/// countermeasure id; one query for the whole ward (the CSV export).
+pub async fn stage_days_in_ward(db: &Db, ward: &WardRead) -> AppResult<HashMap<i64, NaiveDate>> {
+    let rows = sqlx::query(
+        "SELECT e.countermeasure_id, e.occurred_on FROM countermeasure_events e \
+         JOIN countermeasures c ON c.id = e.countermeasure_id \
+         WHERE c.ward_id = $1 AND e.kind IN ($2, $3) ORDER BY e.id",
+    )
+    .bind(ward.ward_id())
+    .bind(EventKind::Advanced.as_str())
+    .bind(EventKind::SteppedBack.as_str())
+    .fetch_all(&db.pool)
+    .await?;
+    let mut days = HashMap::new();
+    for r in &rows {
+        let on: String = r.try_get("occurred_on")?;
+        // Later rows overwrite earlier ones: the last step wins.
+        days.insert(
+            r.try_get::<i64, _>("countermeasure_id")?,
+            parse_date("occurred_on", &on)?,
+        );
+    }
+    Ok(days)
 }
 
 async fn history_of(db: &Db, ward_id: i64, id: i64) -> AppResult<Vec<HistoryEntry>> {

@@ -10,7 +10,6 @@ use poem::{Response, handler};
 use serde::Deserialize;
 
 use crate::access::{WardRead, WardWrite};
-use crate::countermeasures::EventKind;
 use crate::error::AppResult;
 use crate::report::pages::{csv_fail, csv_fail_at};
 use crate::spreadsheet::{self, Encoding, Table};
@@ -112,19 +111,19 @@ async fn countermeasure_rows(
         query.include_archived = true;
     }
     let list = super::store::countermeasures(&state.db, ward, query, today).await?;
-    let mut rows = Vec::with_capacity(list.len());
-    for c in list {
-        // The day the current stage was reached, so an import keeps the
-        // half-year it belongs to.
-        let history = crate::countermeasures::store::history_in_ward(&state.db, ward, c.id).await?;
-        let on = history
-            .iter()
-            .rev()
-            .find(|h| matches!(h.kind, EventKind::Advanced | EventKind::SteppedBack))
-            .map(|h| h.on)
-            .filter(|_| c.stage != crate::countermeasures::Stage::Identified);
-        rows.push((c, on));
-    }
+    // The day the current stage was reached, so an import keeps the
+    // half-year it belongs to.
+    let days = crate::countermeasures::store::stage_days_in_ward(&state.db, ward).await?;
+    let rows: Vec<_> = list
+        .into_iter()
+        .map(|c| {
+            let on = days
+                .get(&c.id)
+                .copied()
+                .filter(|_| c.stage != crate::countermeasures::Stage::Identified);
+            (c, on)
+        })
+        .collect();
     let members = super::store::all_members(&state.db, ward).await?;
     let meetings = super::store::all_meetings(&state.db, ward).await?;
     Ok(super::countermeasures_table(&rows, &members, &meetings))
