@@ -147,6 +147,9 @@ pub async fn open(config: &Config) -> anyhow::Result<Db> {
 pub async fn build(config: Config, options: Options) -> Result<App, BuildError> {
     let now = options.clock.now();
     let jobs = JobSet::load(&config.jobs_dir, now)?;
+    if jobs.built_in {
+        tracing::info!("no jobs directory here: using the job files built into renkei");
+    }
     let mailer = mailer(&config)?;
     let db = open(&config).await.map_err(BuildError::Database)?;
     let mut demo_accounts = Vec::new();

@@ -159,6 +159,17 @@ pub fn parse_job(file: &Path, text: &str) -> Result<Job, JobFileError> {
     })
 }
 
+/// The jobs directory's default (`RENKEI_JOBS_DIR`), relative to the
+/// working directory.
+pub const DEFAULT_DIR: &str = "jobs";
+
+/// The repository's job files, built into the binary: what runs when the
+/// default directory is missing.
+const BUILT_IN: &[(&str, &str)] = &[(
+    "overdue-evaluations.toml",
+    include_str!("../../jobs/overdue-evaluations.toml"),
+)];
+
 /// Reads every `*.toml` in `dir`, sorted by name.
 pub fn load_dir(dir: &Path) -> Result<Vec<Job>, JobFileError> {
     read_files(dir)?
@@ -201,13 +212,26 @@ pub struct JobSet {
     /// The checked jobs, by file name.
     pub jobs: Vec<Job>,
     texts: Vec<(PathBuf, String)>,
+    /// The files built into the binary are in use (no `jobs/` directory).
+    pub built_in: bool,
 }
 
 impl JobSet {
     /// Reads and checks every job file of `dir`, each to run within the
     /// next years from `now`. Errors: the first file that cannot be used.
+    /// When `dir` is the default `jobs` and there is no such directory
+    /// (the binary run outside the repository), the job files built into
+    /// the binary are used: those of the repository's `jobs/`.
     pub fn load(dir: &Path, now: DateTime<Utc>) -> Result<Self, JobFileError> {
-        let texts = read_files(dir)?;
+        let built_in = dir == Path::new(DEFAULT_DIR) && !dir.exists();
+        let texts = if built_in {
+            BUILT_IN
+                .iter()
+                .map(|(file, text)| (Path::new(DEFAULT_DIR).join(file), text.to_string()))
+                .collect()
+        } else {
+            read_files(dir)?
+        };
         let jobs = texts
             .iter()
             .map(|(file, text)| parse_job(file, text))
@@ -217,6 +241,7 @@ impl JobSet {
             dir: dir.to_path_buf(),
             jobs,
             texts,
+            built_in,
         })
     }
 
@@ -237,6 +262,10 @@ impl JobSet {
     /// file (変更 / 追加 / 削除), or why it cannot be read; empty when the
     /// same.
     pub fn changed_on_disk(&self) -> Vec<String> {
+        if self.built_in {
+            // Nothing on disk to compare with.
+            return Vec::new();
+        }
         let now = match read_files(&self.dir) {
             Ok(t) => t,
             Err(e) => return vec![e.to_string()],
@@ -614,6 +643,21 @@ fn next_after(job: &Job, now: DateTime<Utc>) -> Option<DateTime<Utc>> {
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn the_built_in_job_files_are_the_repositorys() {
+        let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join(DEFAULT_DIR);
+        let on_disk: Vec<(String, String)> = read_files(&dir)
+            .unwrap()
+            .into_iter()
+            .map(|(f, t)| (f.file_name().unwrap().to_string_lossy().into_owned(), t))
+            .collect();
+        let built_in: Vec<(String, String)> = BUILT_IN
+            .iter()
+            .map(|(f, t)| (f.to_string(), t.to_string()))
+            .collect();
+        assert_eq!(on_disk, built_in);
+    }
+
     use super::*;
 
     const GOOD: &str = r#"

@@ -13,6 +13,9 @@ async fn serve_demo_creates_the_database_serves_and_stops_cleanly_on_sigterm() {
     let database = TestDatabase::create().await;
     let child = Command::new(env!("CARGO_BIN_EXE_renkei"))
         .args(["serve", "--demo"])
+        // Outside the repository, as an installed binary runs: the job
+        // files built into it stand in for `jobs/`.
+        .current_dir(std::env::temp_dir())
         .env("DATABASE_URL", &database.url)
         .env("RENKEI_ADDR", "127.0.0.1:0")
         .env("NO_COLOR", "1")
