@@ -144,6 +144,8 @@ pub struct Overview {
     pub participation_city: Vec<crate::participation::KindTotal>,
     pub progress: crate::progress::Compact,
     pub trends: crate::trends::Compact,
+    /// The city column of 半期ごとの推移 in brief, per half-year.
+    pub trends_city: Vec<crate::trends::CityStageTopics>,
     pub consultations: crate::consultations::Compact,
 }
 
@@ -177,6 +179,9 @@ pub struct CityPart {
     /// Per kind, the wards where it attended of the wards that held a
     /// meeting this half-year (多職種の参画状況's city column).
     pub participation: Vec<crate::participation::KindTotal>,
+    /// The city's topics per stage at each half-year end of the ward's
+    /// 半期ごとの推移 in brief.
+    pub trends: Vec<crate::trends::CityStageTopics>,
     /// 相談の内訳 in brief, one per ward of the municipality.
     pub consultations: Vec<crate::consultations::Compact>,
 }

@@ -52,6 +52,7 @@ struct DashboardPage {
     participation_city: Vec<crate::participation::KindTotal>,
     progress: crate::progress::Compact,
     trends_compact: crate::trends::Compact,
+    trends_city: Vec<crate::trends::CityStageTopics>,
     consultations_compact: crate::consultations::Compact,
     /// Reminder mails of this ward that could not be delivered.
     failed_mail: Vec<crate::reminders::store::Delivery>,
@@ -131,6 +132,7 @@ pub async fn dashboard(
         participation_city: overview.participation_city,
         progress: overview.progress,
         trends_compact: overview.trends,
+        trends_city: overview.trends_city,
         consultations_compact: overview.consultations,
         failed_mail_total: failed.total,
         can_write,

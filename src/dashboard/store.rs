@@ -278,6 +278,7 @@ pub async fn overview(db: &Db, scope: &WardRead, today: NaiveDate) -> AppResult<
             city.progress,
         ),
         trends: ward.trends,
+        trends_city: city.trends,
         consultations,
         ward: ward.ward,
     })
@@ -381,6 +382,13 @@ async fn city_part(db: &Db, scope: &WardRead, today: NaiveDate) -> AppResult<Cit
     let participation =
         crate::participation::store::city_totals(db, scope, Period::containing(today), today)
             .await?;
+    let trends = crate::trends::store::city_stage_topics(
+        db,
+        scope.municipality_id(),
+        super::TREND_HALVES,
+        today,
+    )
+    .await?;
     let consultations = crate::consultations::store::compacts_for_city(
         db,
         scope,
@@ -392,6 +400,7 @@ async fn city_part(db: &Db, scope: &WardRead, today: NaiveDate) -> AppResult<Cit
         today,
         progress,
         participation,
+        trends,
         consultations,
     })
 }

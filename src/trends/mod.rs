@@ -450,6 +450,27 @@ impl Compact {
     }
 }
 
+/// The city's topics at each stage at one half-year end, over its wards:
+/// the dashboard's city column beside [`Compact`].
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, serde::Deserialize)]
+pub struct CityStageTopics {
+    /// `2026H1`
+    pub period: String,
+    /// The municipality's wards (each has 10 topics).
+    pub wards: i64,
+    /// Ward × topic pairs at 評価改善, 具体化, 未具体化 and without a
+    /// countermeasure ([`STAGE_LEVELS`]).
+    pub stage_topics: [i64; 4],
+}
+
+impl CityStageTopics {
+    /// Topics at 評価改善 per ward, one decimal (Excel's ROUND, half up);
+    /// `None` without wards.
+    pub fn evaluated_per_ward(&self) -> Option<String> {
+        crate::figures::rounded(self.stage_topics[0], self.wards, 1, 1)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

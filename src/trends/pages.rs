@@ -118,6 +118,9 @@ struct TrendsPage {
     errors: Errors,
     t: WardTrends,
     trends_compact: Compact,
+    /// The compact table's city column (the page shows the distribution
+    /// in full below instead).
+    trends_city: Vec<super::CityStageTopics>,
     headings: Vec<String>,
     strip: String,
     rows: Vec<TopicRow>,
@@ -221,6 +224,7 @@ pub async fn trends_page(
         ward_id: ward.id,
         strip: stage_strip(&strip(&t, &headings)),
         trends_compact: Compact::of(&t),
+        trends_city: Vec::new(),
         last_label: t.periods[last].label.clone(),
         csv_query: q.carried(),
         headings,

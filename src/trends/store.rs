@@ -8,7 +8,9 @@ use std::collections::{BTreeMap, HashMap};
 use chrono::NaiveDate;
 use sqlx::Row;
 
-use super::{Compact, HistoryRow, Input, WardTrends, as_of, build, periods_ending};
+use super::{
+    CityStageTopics, Compact, HistoryRow, Input, WardTrends, as_of, build, periods_ending,
+};
 use crate::access::WardRead;
 use crate::calendar::Period;
 use crate::countermeasures::{EventKind, Stage};
@@ -262,6 +264,38 @@ pub async fn compact_for_ward(
         figures.overdue = n;
     }
     Ok(Compact::of(&t))
+}
+
+/// The city's topics per stage at the end of each of the `halves`
+/// half-years ending with the running one (as of today for it), over the
+/// wards of `municipality_id`: one query per half-year, one row per
+/// (ward, topic) with a countermeasure ([`stages_on`]).
+pub async fn city_stage_topics(
+    db: &Db,
+    municipality_id: i64,
+    halves: i64,
+    today: NaiveDate,
+) -> AppResult<Vec<CityStageTopics>> {
+    let wards = city_wards(db, municipality_id).await?.len() as i64;
+    let mut out = Vec::new();
+    for p in periods_ending(Period::containing(today), halves) {
+        let stages = stages_on(db, Reach::Municipality(municipality_id), as_of(p, today)).await?;
+        let mut stage_topics = [0i64; 4];
+        for stage in stages.values() {
+            stage_topics[match stage {
+                Stage::Evaluated => 0,
+                Stage::Planned => 1,
+                Stage::Identified => 2,
+            }] += 1;
+        }
+        stage_topics[3] = wards * 10 - stage_topics[..3].iter().sum::<i64>();
+        out.push(CityStageTopics {
+            period: p.code(),
+            wards,
+            stage_topics,
+        });
+    }
+    Ok(out)
 }
 
 /// How many of the ward's countermeasures were overdue at the end of `day`:

@@ -169,6 +169,17 @@ async fn a_change_through_another_instance_shows_at_once_on_a_stored_dashboard()
     assert!(row_in(&page, "多職種の参画状況", "病院").ends_with("1／2区"));
     assert!(row_in(&page, "多職種の参画状況", "医師会").ends_with("1／2区"));
     assert!(row_in(&page, "多職種の参画状況", "訪問看護").ends_with("0／2区"));
+    // 半期ごとの推移's city column: topics at 評価改善 per ward, half up.
+    let r = app
+        .transition(
+            w,
+            json!({ "to": "評価改善", "evaluation": "研修の参加者が増えた", "improvement": "次期も継続" }),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+    let page = dashboard(&app, east).await;
+    assert!(row_in(&page, "半期ごとの推移", "令和8年度下半期").ends_with(" 0.5"));
+    assert!(row_in(&page, "半期ごとの推移", "令和8年度上半期").ends_with(" 0.0"));
     other.stop().await.unwrap();
     app.stop().await;
 }
