@@ -127,25 +127,15 @@ pub struct DueEvaluation {
 /// 17's performance target; BENCHMARKS.md).
 #[derive(Debug, Clone)]
 pub struct Overview {
-    pub ward: Ward,
-    /// This half-year's topics: covered by a meeting, and their stage now.
-    pub topics: Vec<TopicStatus>,
-    /// Open 具体化 countermeasures past their evaluation due date.
-    pub overdue: Vec<DueEvaluation>,
-    /// Due within [`UPCOMING_DAYS`].
-    pub upcoming: Vec<DueEvaluation>,
-    /// This half-year's postponed evaluations, newest first, at most
-    /// [`POSTPONED_LIMIT`].
-    pub postponed: Vec<Postponement>,
-    /// The survey of the half-year that ended last: 提出済, 下書き or 未回答.
-    pub survey_state: String,
-    pub participation: crate::participation::Participation,
+    /// The ward's own figures, as stored.
+    pub own: WardPart,
+    /// PDCAの進み具合: the ward's figures beside the city's.
+    pub progress: crate::progress::Compact,
     /// Per kind over the city's wards (the participation's city column).
     pub participation_city: Vec<crate::participation::KindTotal>,
-    pub progress: crate::progress::Compact,
-    pub trends: crate::trends::Compact,
     /// The city column of 半期ごとの推移 in brief, per half-year.
     pub trends_city: Vec<crate::trends::CityStageTopics>,
+    /// 相談の内訳 in brief: the ward's shares beside the city's.
     pub consultations: crate::consultations::Compact,
 }
 
@@ -156,10 +146,16 @@ pub struct WardPart {
     pub ward: Ward,
     /// The day it was computed for (Asia/Tokyo).
     pub today: NaiveDate,
+    /// This half-year's topics: covered by a meeting, and their stage now.
     pub topics: Vec<TopicStatus>,
+    /// Open 具体化 countermeasures past their evaluation due date.
     pub overdue: Vec<DueEvaluation>,
+    /// Due within [`UPCOMING_DAYS`].
     pub upcoming: Vec<DueEvaluation>,
+    /// This half-year's postponed evaluations, newest first, at most
+    /// [`POSTPONED_LIMIT`].
     pub postponed: Vec<Postponement>,
+    /// The survey of the half-year that ended last: 提出済, 下書き or 未回答.
     pub survey_state: String,
     pub participation: crate::participation::Participation,
     /// The ward's column of PDCAの進み具合.

@@ -104,8 +104,8 @@ pub async fn dashboard(
     let survey_period = period.previous();
     let page = DashboardPage {
         layout: Layout::in_ward(
-            format!("{} の状況", overview.ward.name),
-            &overview.ward,
+            format!("{} の状況", overview.own.ward.name),
+            &overview.own.ward,
             "dashboard",
         ),
         ward_id: id,
@@ -113,6 +113,7 @@ pub async fn dashboard(
         period_range: format!("{} 〜 {}", period.start(), period.end()),
         today: date_label(today),
         topics: overview
+            .own
             .topics
             .iter()
             .map(|t| TopicRow {
@@ -122,16 +123,16 @@ pub async fn dashboard(
                 badge: badge(t.stage),
             })
             .collect(),
-        overdue: overview.overdue.iter().map(row).collect(),
-        upcoming: overview.upcoming.iter().map(row).collect(),
+        overdue: overview.own.overdue.iter().map(row).collect(),
+        upcoming: overview.own.upcoming.iter().map(row).collect(),
         survey_period: survey_period.code(),
         survey_period_label: survey_period.label(),
-        survey_state: overview.survey_state,
-        postponed: overview.postponed,
-        participation: overview.participation,
+        survey_state: overview.own.survey_state,
+        postponed: overview.own.postponed,
+        participation: overview.own.participation,
         participation_city: overview.participation_city,
         progress: overview.progress,
-        trends_compact: overview.trends,
+        trends_compact: overview.own.trends,
         trends_city: overview.trends_city,
         consultations_compact: overview.consultations,
         failed_mail_total: failed.total,

@@ -264,23 +264,16 @@ pub async fn overview(db: &Db, scope: &WardRead, today: NaiveDate) -> AppResult<
         .find(|c| c.ward_id == scope.ward_id())
         .ok_or(AppError::NotFound("区"))?;
     Ok(Overview {
-        topics: ward.topics,
-        overdue: ward.overdue,
-        upcoming: ward.upcoming,
-        postponed: ward.postponed,
-        survey_state: ward.survey_state,
-        participation: ward.participation,
-        participation_city: city.participation,
         progress: crate::progress::Compact::new(
             scope.ward_id(),
             today,
-            ward.progress,
+            ward.progress.clone(),
             city.progress,
         ),
-        trends: ward.trends,
+        participation_city: city.participation,
         trends_city: city.trends,
         consultations,
-        ward: ward.ward,
+        own: ward,
     })
 }
 
