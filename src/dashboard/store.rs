@@ -277,6 +277,23 @@ pub async fn overview(db: &Db, scope: &WardRead, today: NaiveDate) -> AppResult<
     })
 }
 
+/// Makes every ward's overview parts current for `today`, computing those
+/// that are not (after midnight, all of them), one ward after another, so
+/// that the day's first views read them rather than compute them. Another
+/// instance doing the same finds them current and reads them. Returns the
+/// number of wards.
+pub async fn prepare_all(db: &Db, today: NaiveDate) -> AppResult<usize> {
+    let wards: Vec<(i64, i64)> =
+        sqlx::query_as("SELECT id, municipality_id FROM wards ORDER BY municipality_id, id")
+            .fetch_all(&db.pool)
+            .await?;
+    for (ward, municipality) in &wards {
+        let scope = crate::access::operator().ward_read(*ward, *municipality);
+        overview(db, &scope, today).await?;
+    }
+    Ok(wards.len())
+}
+
 /// Which stored part.
 enum Stored {
     Ward(i64),

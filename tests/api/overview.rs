@@ -261,3 +261,52 @@ async fn each_wards_consultations_from_the_citys_part_equal_its_own_view() {
     );
     app.stop().await;
 }
+
+/// One number, straight from the app's database.
+async fn scalar(app: &TestApp, sql: &'static str) -> i64 {
+    sqlx::query_scalar(sql)
+        .fetch_one(&app.db.pool)
+        .await
+        .unwrap()
+}
+
+#[tokio::test]
+async fn preparing_the_day_makes_every_wards_parts_current() {
+    let app = TestApp::spawn_with_demo().await;
+    let wards = app.count("wards").await;
+    assert_eq!(app.count("ward_overviews").await, 0);
+    let prepared = renkei::dashboard::store::prepare_all(&app.db, crate::support::today())
+        .await
+        .unwrap();
+    assert_eq!(prepared as i64, wards);
+    assert_eq!(
+        scalar(
+            &app,
+            "SELECT COUNT(*) FROM ward_overviews o JOIN wards w ON w.id = o.ward_id \
+             WHERE o.as_of = '2026-11-24' AND o.data_version = w.data_version"
+        )
+        .await,
+        wards
+    );
+    assert_eq!(
+        scalar(&app,
+            "SELECT COUNT(*) FROM city_overviews c JOIN municipalities m ON m.id = c.municipality_id \
+             WHERE c.as_of = '2026-11-24' AND c.data_version = m.data_version"
+        )
+        .await,
+        app.count("municipalities").await
+    );
+    // The next day none of them counts: the pass computes them again.
+    renkei::dashboard::store::prepare_all(&app.db, "2026-11-25".parse().unwrap())
+        .await
+        .unwrap();
+    assert_eq!(
+        scalar(
+            &app,
+            "SELECT COUNT(*) FROM ward_overviews WHERE as_of = '2026-11-25'"
+        )
+        .await,
+        wards
+    );
+    app.stop().await;
+}
