@@ -315,6 +315,109 @@ impl Span {
     }
 }
 
+/// A plan period of the 介護保険事業計画: three fiscal years from
+/// `first` (`2024-2026` = 第9期（令和6〜8年度）, `2027-2029` = 第10期).
+/// The 期 is counted from 第1期 = 2000–2002, every three years, so only
+/// periods on that grid exist.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub struct PlanPeriod {
+    /// The first fiscal year.
+    pub first: i32,
+}
+
+impl PlanPeriod {
+    /// The fiscal year 第1期 began (平成12年度).
+    const ORIGIN: i32 = 2000;
+
+    /// The period a date falls in (by its fiscal year).
+    pub fn containing(date: NaiveDate) -> Self {
+        Self::of_fiscal_year(Period::containing(date).fiscal_year)
+    }
+
+    /// The period fiscal year `year` belongs to.
+    pub fn of_fiscal_year(year: i32) -> Self {
+        let offset = (year - Self::ORIGIN).rem_euclid(3);
+        Self {
+            first: year - offset,
+        }
+    }
+
+    /// The last fiscal year (first + 2).
+    pub fn last(self) -> i32 {
+        self.first + 2
+    }
+
+    /// The 期 number: 2024–2026 is 9.
+    pub fn term(self) -> i32 {
+        (self.first - Self::ORIGIN) / 3 + 1
+    }
+
+    /// The code of URLs and the API: `2024-2026`.
+    pub fn code(self) -> String {
+        format!("{}-{}", self.first, self.last())
+    }
+
+    /// Reads a code back: `2024-2026`; a period off the 期 grid
+    /// (`2025-2027`), one not three years long, or before 第1期 is refused.
+    pub fn parse(code: &str) -> Option<Self> {
+        let (a, b) = code.trim().split_once('-')?;
+        let digits = |s: &str| s.len() == 4 && s.bytes().all(|c| c.is_ascii_digit());
+        if !digits(a) || !digits(b) {
+            return None;
+        }
+        let (first, last): (i32, i32) = (a.parse().ok()?, b.parse().ok()?);
+        let period = Self { first };
+        (first >= Self::ORIGIN && last == first + 2 && Self::of_fiscal_year(first) == period)
+            .then_some(period)
+    }
+
+    /// Whether fiscal year `year` is one of its three.
+    pub fn contains_fiscal_year(self, year: i32) -> bool {
+        (self.first..=self.last()).contains(&year)
+    }
+
+    /// 第9期（令和6〜8年度）
+    pub fn label(self) -> String {
+        let era = |y: i32| match era_year(ymd(y, 4, 1)) {
+            Some((name, n)) => (name, n),
+            None => ("", y),
+        };
+        let (first_era, first) = era(self.first);
+        let (last_era, last) = era(self.last());
+        let numeral = |n: i32| {
+            if n == 1 {
+                "元".to_string()
+            } else {
+                n.to_string()
+            }
+        };
+        let range = if first_era == last_era {
+            format!("{first_era}{}〜{}年度", numeral(first), numeral(last))
+        } else {
+            format!(
+                "{first_era}{}〜{last_era}{}年度",
+                numeral(first),
+                numeral(last)
+            )
+        };
+        format!("第{}期（{range}）", self.term())
+    }
+
+    /// The one before (第8期 before 第9期).
+    pub fn previous(self) -> Self {
+        Self {
+            first: self.first - 3,
+        }
+    }
+
+    /// The one after.
+    pub fn next(self) -> Self {
+        Self {
+            first: self.first + 3,
+        }
+    }
+}
+
 fn ymd(y: i32, m: u32, d: u32) -> NaiveDate {
     // Only called with April 1, September 30, October 1 and March 31.
     NaiveDate::from_ymd_opt(y, m, d).expect("fixed month-day exists in every year")
@@ -534,6 +637,40 @@ pub fn next_year_label(period: Period) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn plan_periods_follow_the_three_year_terms() {
+        let p = PlanPeriod::parse("2024-2026").unwrap();
+        assert_eq!(p.term(), 9);
+        assert_eq!(p.label(), "第9期（令和6〜8年度）");
+        assert_eq!(p.next().code(), "2027-2029");
+        assert_eq!(p.next().label(), "第10期（令和9〜11年度）");
+        assert_eq!(p.previous().label(), "第8期（令和3〜5年度）");
+        assert_eq!(
+            p.previous().previous().label(),
+            "第7期（平成30〜令和2年度）"
+        );
+        assert_eq!(
+            PlanPeriod::containing(NaiveDate::from_ymd_opt(2027, 3, 31).unwrap()),
+            p
+        );
+        assert_eq!(
+            PlanPeriod::containing(NaiveDate::from_ymd_opt(2027, 4, 1).unwrap()).code(),
+            "2027-2029"
+        );
+        for bad in [
+            "2025-2027",
+            "2024-2025",
+            "2024",
+            "24-26",
+            "1997-1999",
+            "２０２４-2026",
+            "",
+        ] {
+            assert_eq!(PlanPeriod::parse(bad), None, "{bad}");
+        }
+        assert!(p.contains_fiscal_year(2026) && !p.contains_fiscal_year(2027));
+    }
 
     fn d(s: &str) -> NaiveDate {
         s.parse().unwrap()

@@ -34,6 +34,8 @@
 //!      and all-or-nothing imports), [`reminders`] (job files, the outbox,
 //!      the sender), [`audit`] (the trail every write leaves in its own
 //!      transaction);
+//!    - [`scenes`] (the national four and a municipality's own), and the
+//!      national PDCA chain built on them;
 //!    - [`backup`], [`demo`] (the 24 wards of Osaka City), [`seed`]
 //!      (national-scale data for benchmarks).
 //! 6. Shared, below every concept: [`db`], [`error`], [`config`],
@@ -73,6 +75,7 @@ pub mod progress;
 pub mod random;
 pub mod reminders;
 pub mod report;
+pub mod scenes;
 pub mod seed;
 pub mod spreadsheet;
 pub mod state;

@@ -216,6 +216,98 @@ impl CityOf {
     }
 }
 
+/// Reading what a municipality sets for all its wards — its scenes, its
+/// 目指すべき姿, its 評価指標: every account of the municipality (ward-level
+/// ones included, who link their countermeasures to them) and `admin`.
+/// Changing it is [`CityOf`]'s.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct PlanRead(i64);
+
+impl PlanRead {
+    /// The municipality's id.
+    pub fn municipality_id(&self) -> i64 {
+        self.0
+    }
+}
+
+impl CityOf {
+    /// Who changes the municipality's plan reads it.
+    pub fn plan(&self) -> PlanRead {
+        PlanRead(self.0)
+    }
+}
+
+impl CityRead {
+    /// The city reads its plan.
+    pub fn plan(&self) -> PlanRead {
+        PlanRead(self.0)
+    }
+}
+
+impl WardRead {
+    /// A ward's accounts read their municipality's plan.
+    pub fn plan(&self) -> PlanRead {
+        PlanRead(self.0.municipality_id)
+    }
+}
+
+impl WardWrite {
+    /// A ward's writers read their municipality's plan.
+    pub fn plan(&self) -> PlanRead {
+        PlanRead(self.0.municipality_id)
+    }
+}
+
+/// Reading one 評価指標 (indicator) and its values: as [`PlanRead`] of its
+/// municipality. Values of wards are narrowed further by [`Visible`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct IndicatorRead {
+    id: i64,
+    municipality_id: i64,
+}
+
+/// Changing one indicator: the `city` of its municipality and `admin`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct IndicatorWrite {
+    id: i64,
+    municipality_id: i64,
+}
+
+macro_rules! indicator_accessors {
+    ($t:ty) => {
+        impl $t {
+            /// The indicator's id.
+            pub fn id(&self) -> i64 {
+                self.id
+            }
+            /// Its municipality's id.
+            pub fn municipality_id(&self) -> i64 {
+                self.municipality_id
+            }
+            /// Its municipality's plan.
+            pub fn plan(&self) -> PlanRead {
+                PlanRead(self.municipality_id)
+            }
+        }
+    };
+}
+indicator_accessors!(IndicatorRead);
+indicator_accessors!(IndicatorWrite);
+
+impl IndicatorWrite {
+    /// Who may change may read.
+    pub fn read(&self) -> IndicatorRead {
+        IndicatorRead {
+            id: self.id,
+            municipality_id: self.municipality_id,
+        }
+    }
+    /// Changing it changes its municipality's plan.
+    pub fn city(&self) -> CityOf {
+        CityOf(self.municipality_id)
+    }
+}
+
 /// A cross-ward view (the report, survey statuses, job runs, deliveries):
 /// one municipality, or every one (`admin` only).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -330,6 +422,10 @@ impl Operator {
     /// Editing countermeasure `id` of the ward `ward` (the demo's postponements).
     pub fn countermeasure_write(self, id: i64, ward: &WardWrite) -> CountermeasureWrite {
         record(id, ward.0, Write)
+    }
+    /// Reading municipality `municipality_id`'s plan.
+    pub fn plan_read(self, municipality_id: i64) -> PlanRead {
+        PlanRead(municipality_id)
     }
     /// Changing municipality `municipality_id`.
     pub fn city_of(self, municipality_id: i64) -> CityOf {
@@ -521,6 +617,43 @@ pub fn city_of(actor: &Actor, municipality_id: i64) -> AppResult<CityOf> {
     city_read(actor, municipality_id)?;
     if actor.can_write_municipality(municipality_id) {
         Ok(CityOf(municipality_id))
+    } else {
+        Err(AppError::Forbidden)
+    }
+}
+
+/// Reading municipality `id`'s plan (scenes, visions, indicators).
+/// Errors: 404 for anyone outside it, as if it did not exist.
+pub fn plan_read(actor: &Actor, municipality_id: i64) -> AppResult<PlanRead> {
+    if actor.role == Role::Admin || actor.municipality_id == Some(municipality_id) {
+        Ok(PlanRead(municipality_id))
+    } else {
+        Err(not_found("自治体"))
+    }
+}
+
+/// Reading indicator `id`. Errors: 404 (missing or outside the actor's
+/// municipality).
+pub async fn indicator_read(db: &Db, actor: &Actor, id: i64) -> AppResult<IndicatorRead> {
+    let municipality_id = store::indicator_municipality(db, id)
+        .await?
+        .ok_or(not_found("評価指標"))?;
+    plan_read(actor, municipality_id).map_err(|_| not_found("評価指標"))?;
+    Ok(IndicatorRead {
+        id,
+        municipality_id,
+    })
+}
+
+/// Changing indicator `id` (its fields, its values). Errors: 404 as
+/// [`indicator_read`]; 403 for everyone but its `city` and `admin`.
+pub async fn indicator_write(db: &Db, actor: &Actor, id: i64) -> AppResult<IndicatorWrite> {
+    let read = indicator_read(db, actor, id).await?;
+    if actor.can_write_municipality(read.municipality_id) {
+        Ok(IndicatorWrite {
+            id,
+            municipality_id: read.municipality_id,
+        })
     } else {
         Err(AppError::Forbidden)
     }

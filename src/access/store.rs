@@ -94,3 +94,13 @@ pub async fn municipality_exists(db: &Db, id: i64) -> AppResult<bool> {
         .await?;
     Ok(n > 0)
 }
+
+/// The municipality of indicator `id` (none when it does not exist).
+pub async fn indicator_municipality(db: &Db, id: i64) -> AppResult<Option<i64>> {
+    Ok(
+        sqlx::query_scalar("SELECT municipality_id FROM indicators WHERE id = $1")
+            .bind(id)
+            .fetch_optional(&db.pool)
+            .await?,
+    )
+}

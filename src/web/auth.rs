@@ -151,6 +151,12 @@ pub enum Rule {
     WardByCity,
     /// Municipality `:id` (the city's pages).
     City(Need),
+    /// Municipality `:id`'s plan (scenes, 目指すべき姿, indicators), read by
+    /// every account of it; changing it is [`Rule::City`]`(Write)`.
+    Plan,
+    /// Indicator (評価指標) `:id`: read by every account of its
+    /// municipality, changed by its city.
+    Indicator(Need),
     /// The cross-ward views of the actor's municipality; `admin` names one
     /// with `?municipality_id=` (or sees all).
     CityView,
@@ -247,6 +253,18 @@ async fn grant(
         }
         Rule::City(_) => {
             let t = access::city_of(actor, path_id(req, "自治体")?)?;
+            req.extensions_mut().insert(t);
+        }
+        Rule::Plan => {
+            let t = access::plan_read(actor, path_id(req, "自治体")?)?;
+            req.extensions_mut().insert(t);
+        }
+        Rule::Indicator(Need::Read) => {
+            let t = access::indicator_read(db, actor, path_id(req, "評価指標")?).await?;
+            req.extensions_mut().insert(t);
+        }
+        Rule::Indicator(_) => {
+            let t = access::indicator_write(db, actor, path_id(req, "評価指標")?).await?;
             req.extensions_mut().insert(t);
         }
         Rule::CityView => {
@@ -518,6 +536,14 @@ decide_by_id!(
 );
 decide_by_id!(access::OutboxRead, access::outbox_read, "通知メール");
 decide_by_id!(access::OutboxWrite, access::outbox_write, "通知メール");
+decide_by_id!(access::IndicatorRead, access::indicator_read, "評価指標");
+decide_by_id!(access::IndicatorWrite, access::indicator_write, "評価指標");
+
+impl Decide for access::PlanRead {
+    async fn decide(_db: &crate::db::Db, actor: &Actor, req: &Request) -> Result<Self, AppError> {
+        access::plan_read(actor, api_id(req, "自治体")?)
+    }
+}
 
 /// Reopening a survey: the ward, changed by the city of its municipality.
 impl Decide for (access::WardWrite, access::CityOf) {
@@ -586,6 +612,9 @@ scope_from_request!(
     access::OutboxWrite,
     access::CityRead,
     access::CityOf,
+    access::PlanRead,
+    access::IndicatorRead,
+    access::IndicatorWrite,
     access::CityView,
     access::Visible,
     access::Installation,

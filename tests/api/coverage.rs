@@ -252,6 +252,22 @@ fn expected(rule: Rule, actor: Actor, place: Place) -> Outcome {
                 Forbidden
             }
         }
+        Rule::Plan | Rule::Indicator(Need::Read) => {
+            if own_municipality {
+                Allowed
+            } else {
+                Hidden
+            }
+        }
+        Rule::Indicator(_) => {
+            if !own_municipality {
+                Hidden
+            } else if matches!(actor, Actor::Admin | Actor::CityA | Actor::CityB) {
+                Allowed
+            } else {
+                Forbidden
+            }
+        }
         Rule::WardsView => Allowed,
         Rule::CityView => {
             if city_level(actor) {
@@ -305,7 +321,7 @@ async fn resource(w: &World, rule: Rule, place: Place, fresh: bool) -> i64 {
         // A failed reminder of the ward, fresh for every cell (a resend
         // queues it, and only a failed or refused one may be resent).
         Rule::Outbox(_) => w.app.outbox_message(ward.id, "failed").await,
-        Rule::City(_) => ward.municipality,
+        Rule::City(_) | Rule::Plan => ward.municipality,
         _ => ward.id,
     }
 }
