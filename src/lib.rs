@@ -34,8 +34,8 @@
 //!      and all-or-nothing imports), [`reminders`] (job files, the outbox,
 //!      the sender), [`audit`] (the trail every write leaves in its own
 //!      transaction);
-//!    - [`scenes`] (the national four and a municipality's own), and the
-//!      national PDCA chain built on them;
+//!    - [`scenes`] (the national four and a municipality's own) and
+//!      [`indicators`] (評価指標 and their values): the national PDCA chain;
 //!    - [`backup`], [`demo`] (the 24 wards of Osaka City), [`seed`]
 //!      (national-scale data for benchmarks).
 //! 6. Shared, below every concept: [`db`], [`error`], [`config`],
@@ -63,6 +63,7 @@ pub mod email;
 pub mod error;
 pub mod figures;
 pub mod http;
+pub mod indicators;
 pub mod labels;
 pub mod mail;
 pub mod meetings;
