@@ -392,6 +392,7 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
                 cms,
                 events,
                 surveys,
+                _,
             ] = t.rows;
             println!(
                 "seeded in {:.1} s: {municipalities} municipalities, {wards} areas, {members} members, \

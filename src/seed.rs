@@ -25,7 +25,7 @@ use serde_json::json;
 use sqlx::{Acquire, Any, Executor};
 
 use crate::calendar::Period;
-use crate::countermeasures::{EventKind, Scene, Stage};
+use crate::countermeasures::{EventKind, Stage};
 use crate::db::{Db, Dialect, timestamp};
 use crate::error::{AppError, AppResult};
 use crate::meetings::MeetingKind;
@@ -389,7 +389,7 @@ impl From<Option<String>> for Value {
 }
 
 /// The tables in the order their rows must be written (parents first).
-pub const TABLES: [(&str, &[&str]); 10] = [
+pub const TABLES: [(&str, &[&str]); 11] = [
     ("municipalities", &["id", "name", "created_at"]),
     (
         "wards",
@@ -452,7 +452,6 @@ pub const TABLES: [(&str, &[&str]); 10] = [
             "id",
             "ward_id",
             "topic",
-            "scene",
             "title",
             "issue",
             "plan",
@@ -499,6 +498,7 @@ pub const TABLES: [(&str, &[&str]); 10] = [
             "updated_at",
         ],
     ),
+    ("countermeasure_scenes", &["countermeasure_id", "scene"]),
 ];
 
 pub const MUNICIPALITIES: usize = 0;
@@ -511,6 +511,8 @@ pub const ATTENDEES: usize = 6;
 pub const COUNTERMEASURES: usize = 7;
 pub const EVENTS: usize = 8;
 pub const SURVEYS: usize = 9;
+/// A countermeasure's scenes (migration 0020), after their countermeasures.
+pub const CM_SCENES: usize = 10;
 
 /// Where generated rows go: the database, or memory (tests of the rules).
 pub trait Sink {
@@ -776,10 +778,7 @@ pub async fn generate<S: Sink>(
             let (decided_at, decided_on, topics) = rng.pick(&meetings).clone();
             let topic = *rng.pick(&topics);
             let scene = match rng.weighted(&[30, 25, 25, 10, 10]) {
-                1 => Some(Scene::DailyCare),
-                2 => Some(Scene::AdmissionDischarge),
-                3 => Some(Scene::Emergency),
-                4 => Some(Scene::EndOfLife),
+                n @ 1..=4 => crate::scenes::NATIONAL.get(n - 1).copied(),
                 _ => None,
             };
             let title = rng.pick(&TITLES).to_string();
@@ -986,7 +985,6 @@ pub async fn generate<S: Sink>(
                     cm_id.into(),
                     ward_id.into(),
                     topic.into(),
-                    scene.map(|s| s.as_str().to_string()).into(),
                     title.into(),
                     issue.into(),
                     "担当者が案を作成し、次回会議で報告する。".into(),
@@ -1002,6 +1000,11 @@ pub async fn generate<S: Sink>(
                 ],
             )
             .await?;
+            if let Some(scene) = scene {
+                sink.push(CM_SCENES, vec![cm_id.into(), scene.to_string().into()])
+                    .await?;
+                totals.rows[CM_SCENES] += 1;
+            }
             totals.rows[EVENTS] += events.len();
             for e in events {
                 sink.push(EVENTS, e).await?;
@@ -1382,13 +1385,13 @@ mod tests {
                     archived = true;
                 }
             }
-            assert_eq!(text(&cm[10]), Some(stage.as_str()), "countermeasure {id}");
-            assert_eq!(int(&cm[13]) == 1, archived);
+            assert_eq!(text(&cm[9]), Some(stage.as_str()), "countermeasure {id}");
+            assert_eq!(int(&cm[12]) == 1, archived);
             if stage == Stage::Planned {
-                assert!(matches!(cm[7], Value::Int(_)) && text(&cm[8]).is_some());
+                assert!(matches!(cm[6], Value::Int(_)) && text(&cm[7]).is_some());
             }
             if stage == Stage::Evaluated {
-                assert!(text(&cm[11]).is_some() && text(&cm[12]).is_some());
+                assert!(text(&cm[10]).is_some() && text(&cm[11]).is_some());
             }
         }
     }
@@ -1460,10 +1463,10 @@ mod tests {
         }
         for cm in &mem.rows[COUNTERMEASURES] {
             let ward = int(&cm[1]);
-            let meeting = int(&cm[9]);
+            let meeting = int(&cm[8]);
             assert_eq!(ward_of_meeting[&meeting], ward);
             assert!(topics.contains(&(meeting, int(&cm[2]))));
-            if let Value::Int(owner) = cm[7] {
+            if let Value::Int(owner) = cm[6] {
                 assert_eq!(ward_of_member[&owner], ward);
             }
         }

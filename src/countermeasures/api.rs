@@ -1,12 +1,15 @@
 //! `/api/wards/{ward_id}/countermeasures`, `/api/countermeasures/{id}` and
-//! the ladder: `/transitions`, `/history`.
+//! the ladder: `/transitions`, `/next-cycle`, `/history`.
 
 use poem_openapi::param::{Path, Query};
 use poem_openapi::payload::Json;
 use poem_openapi::{Object, OpenApi};
 
 use super::store::{self, CountermeasureQuery, HistoryEntry};
-use super::{Countermeasure, CountermeasurePatch, NewCountermeasure, Stage, TransitionRequest};
+use super::{
+    Countermeasure, CountermeasurePatch, NewCountermeasure, NextCycleRequest, Stage,
+    TransitionRequest,
+};
 use crate::access;
 use crate::paging::Paging;
 use crate::state::AppState;
@@ -158,6 +161,29 @@ impl CountermeasuresApi {
         ))
     }
 
+    /// Starts the next PDCA round of a countermeasure at 評価改善: back to
+    /// 具体化 with a new `evaluation_due_on` (after the step's date) and,
+    /// when given, a new plan or owner; `cycle` goes up by one and the
+    /// row's evaluation and verdict are cleared (the finished round stays
+    /// in the history, followed by a 次のサイクルへ entry). For the ward's
+    /// secretariat and the city (an owner: 403); 409 from any other stage.
+    #[oai(
+        path = "/countermeasures/:id/next-cycle",
+        method = "post",
+        operation_id = "nextCycleCountermeasure"
+    )]
+    async fn next_cycle(
+        &self,
+        scope: Checked<access::CountermeasureWrite>,
+        #[oai(name = "id")] _id: Path<i64>,
+        body: Json<NextCycleRequest>,
+    ) -> ApiResult<Json<Countermeasure>> {
+        let scope = scope.0;
+        Ok(Json(
+            store::next_cycle(&self.state.db, &scope, &body.0, self.state.clock.now()).await?,
+        ))
+    }
+
     /// Every change, oldest first.
     #[oai(
         path = "/countermeasures/:id/history",
@@ -181,14 +207,19 @@ mod tests {
     use poem_openapi::types::ToJSON;
 
     use super::*;
-    use crate::countermeasures::{Scene, Stage};
+    use crate::countermeasures::{Stage, Verdict};
 
     fn row(id: i64, stage: Stage, full: bool) -> Countermeasure {
         Countermeasure {
             id,
             ward_id: 7,
             topic: 3,
-            scene: full.then_some(Scene::EndOfLife),
+            scenes: if full {
+                vec!["看取り".into(), "災害・感染症".into()]
+            } else {
+                Vec::new()
+            },
+            indicator_ids: if full { vec![3] } else { Vec::new() },
             title: "入退院時の「連携シート」".into(),
             issue: "課題\n二行目 \"引用\" \\ <b>".into(),
             plan: String::new(),
@@ -198,6 +229,9 @@ mod tests {
             stage,
             evaluation: full.then(|| "評価".into()),
             improvement: full.then(|| "改善".into()),
+            verdict: full.then_some(Verdict::Partly),
+            verdict_reason: full.then(|| "理由".into()),
+            cycle: if full { 2 } else { 1 },
             archived: full,
             overdue: !full,
         }

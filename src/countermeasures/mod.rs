@@ -52,12 +52,51 @@ impl Stage {
 }
 
 label_enum! {
-    /// The four scenes of home care in the national guide (手引き Ver.3, 2020).
-    Scene {
-        DailyCare => "日常の療養支援",
-        AdmissionDischarge => "入退院支援",
-        Emergency => "急変時の対応",
-        EndOfLife => "看取り",
+    /// The verdict of an evaluation (達成度 of the municipal evaluation
+    /// sheets), graded A/B/C there: shown as 「B 一部達成」.
+    Verdict {
+        Achieved => "達成",
+        Partly => "一部達成",
+        NotAchieved => "未達成",
+    }
+}
+
+impl Verdict {
+    /// The sheets' grade: A 達成, B 一部達成, C 未達成.
+    pub fn grade(self) -> &'static str {
+        match self {
+            Verdict::Achieved => "A",
+            Verdict::Partly => "B",
+            Verdict::NotAchieved => "C",
+        }
+    }
+
+    /// How pages and files print it: 「B 一部達成」.
+    pub fn display(self) -> String {
+        format!("{} {}", self.grade(), self.as_str())
+    }
+
+    /// Reads what a person types: the label (一部達成), the grade (B, ｂ)
+    /// or both as printed (B 一部達成); None for anything else.
+    pub fn parse_loose(value: &str) -> Option<Verdict> {
+        let v = value.trim();
+        if let Some(verdict) = Verdict::parse(v) {
+            return Some(verdict);
+        }
+        let grade = |g: &str| match g {
+            "A" | "a" | "Ａ" | "ａ" => Some(Verdict::Achieved),
+            "B" | "b" | "Ｂ" | "ｂ" => Some(Verdict::Partly),
+            "C" | "c" | "Ｃ" | "ｃ" => Some(Verdict::NotAchieved),
+            _ => None,
+        };
+        if let Some(verdict) = grade(v) {
+            return Some(verdict);
+        }
+        let mut parts = v.split([' ', '\u{3000}']).filter(|p| !p.is_empty());
+        let (Some(g), Some(label), None) = (parts.next(), parts.next(), parts.next()) else {
+            return None;
+        };
+        grade(g).filter(|verdict| Verdict::parse(label) == Some(*verdict))
     }
 }
 
@@ -70,6 +109,7 @@ label_enum! {
         Edited => "編集",
         Archived => "終了（アーカイブ）",
         Restored => "再開",
+        NextCycle => "次のサイクルへ",
     }
 }
 
@@ -84,7 +124,11 @@ pub struct Countermeasure {
     pub ward_id: i64,
     /// Agenda topic, 1–10.
     pub topic: i64,
-    pub scene: Option<Scene>,
+    /// The scenes of home care it serves: names of its municipality's
+    /// scenes (the national four and its own), in that list's order.
+    pub scenes: Vec<String>,
+    /// The 評価指標 it answers to: indicators of its municipality.
+    pub indicator_ids: Vec<i64>,
     pub title: String,
     /// The 課題 this countermeasure answers.
     pub issue: String,
@@ -97,6 +141,13 @@ pub struct Countermeasure {
     /// The latest evaluation (set on reaching 評価改善).
     pub evaluation: Option<String>,
     pub improvement: Option<String>,
+    /// The latest evaluation's verdict (none: 未記録, as for evaluations
+    /// recorded before verdicts existed, or outside 評価改善).
+    pub verdict: Option<Verdict>,
+    /// Why that verdict.
+    pub verdict_reason: Option<String>,
+    /// The PDCA round it is in, from 1; 次のサイクルへ adds one.
+    pub cycle: i64,
     pub archived: bool,
     /// 具体化, not archived, and the evaluation due date is before today (Asia/Tokyo).
     pub overdue: bool,
@@ -153,7 +204,12 @@ pub fn is_overdue(stage: Stage, archived: bool, due: Option<NaiveDate>, today: N
 #[derive(Debug, Clone, poem_openapi::Object)]
 pub struct NewCountermeasure {
     pub topic: i64,
-    pub scene: Option<Scene>,
+    /// Scene names of the ward's municipality (none when absent).
+    #[oai(default)]
+    pub scenes: Vec<String>,
+    /// Indicators of the ward's municipality (none when absent).
+    #[oai(default)]
+    pub indicator_ids: Vec<i64>,
     pub title: SingleLine,
     #[oai(default)]
     pub issue: MultiLine,
@@ -170,7 +226,10 @@ pub struct NewCountermeasure {
 #[derive(Debug, Clone, Default, poem_openapi::Object)]
 pub struct CountermeasurePatch {
     pub topic: Option<i64>,
-    pub scene: MaybeUndefined<Scene>,
+    /// Replaces the scenes (`[]`: none); absent keeps them.
+    pub scenes: Option<Vec<String>>,
+    /// Replaces the linked indicators (`[]`: none); absent keeps them.
+    pub indicator_ids: Option<Vec<i64>>,
     pub title: Option<SingleLine>,
     pub issue: Option<MultiLine>,
     pub plan: Option<MultiLine>,
@@ -197,6 +256,10 @@ pub struct TransitionRequest {
     pub evaluation: Option<MultiLine>,
     /// Required for 評価改善.
     pub improvement: Option<MultiLine>,
+    /// Required for 評価改善 (optional in a CSV import).
+    pub verdict: Option<Verdict>,
+    /// Required for 評価改善 (optional in a CSV import).
+    pub verdict_reason: Option<MultiLine>,
     /// May be given with 具体化 (or a re-plan) to set the owner.
     pub owner_member_id: Option<i64>,
     /// May be given with 具体化 (or a re-plan) to set the due date.
@@ -217,6 +280,35 @@ pub struct Step {
     pub evaluation_due_on: Option<NaiveDate>,
     pub evaluation: Option<String>,
     pub improvement: Option<String>,
+    pub verdict: Option<Verdict>,
+    pub verdict_reason: Option<String>,
+}
+
+/// A request to start the countermeasure's next PDCA round from 評価改善:
+/// back to 具体化 with a new evaluation due date (and plan), the round
+/// number one up; the finished round stays in the history.
+#[derive(Debug, Clone, poem_openapi::Object)]
+pub struct NextCycleRequest {
+    /// The new round's evaluation due date, after the step's date.
+    pub evaluation_due_on: NaiveDate,
+    /// The new round's plan; the current one is kept when absent.
+    pub plan: Option<MultiLine>,
+    pub note: Option<MultiLine>,
+    /// When it happened; today (Asia/Tokyo) when absent.
+    pub on: Option<NaiveDate>,
+    /// A new owner; the current one is kept when absent.
+    pub owner_member_id: Option<i64>,
+    /// Who made the change.
+    pub actor: Option<SingleLine>,
+}
+
+/// Whether a step to 評価改善 must carry a verdict and its reason: yes
+/// from the UI, the API and a meeting; a CSV import may leave them out
+/// (sheets kept before verdicts have none).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum VerdictRule {
+    Required,
+    Optional,
 }
 
 fn non_empty(v: &Option<MultiLine>) -> Option<String> {
@@ -231,6 +323,16 @@ pub fn plan_transition(
     current: &Countermeasure,
     req: &TransitionRequest,
     today: NaiveDate,
+) -> AppResult<Step> {
+    plan_transition_with(current, req, today, VerdictRule::Required)
+}
+
+/// [`plan_transition`], with the verdict required or not (`rule`).
+pub fn plan_transition_with(
+    current: &Countermeasure,
+    req: &TransitionRequest,
+    today: NaiveDate,
+    rule: VerdictRule,
 ) -> AppResult<Step> {
     if current.archived {
         return Err(AppError::Conflict(
@@ -273,6 +375,8 @@ pub fn plan_transition(
         evaluation_due_on: due,
         evaluation: None,
         improvement: None,
+        verdict: None,
+        verdict_reason: None,
     };
     if from.next() == Some(req.to) {
         let mut missing = Vec::new();
@@ -306,6 +410,22 @@ pub fn plan_transition(
                         "評価改善に進めるには改善の内容を入力してください",
                     ));
                 }
+                step.verdict = req.verdict;
+                step.verdict_reason = non_empty(&req.verdict_reason);
+                if rule == VerdictRule::Required {
+                    if step.verdict.is_none() {
+                        missing.push(FieldError::new(
+                            "verdict",
+                            "評価改善に進めるには達成度（A 達成・B 一部達成・C 未達成）を選んでください",
+                        ));
+                    }
+                    if step.verdict_reason.is_none() {
+                        missing.push(FieldError::new(
+                            "verdict_reason",
+                            "評価改善に進めるには達成度の理由を入力してください",
+                        ));
+                    }
+                }
             }
             Stage::Identified => {}
         }
@@ -328,6 +448,74 @@ pub fn plan_transition(
             req.to
         )))
     }
+}
+
+/// Decides what a 次のサイクルへ request means for `current`: only from
+/// 評価改善 (409 otherwise, or when archived), dated today or earlier, with
+/// a due date after that day (422). The step goes 評価改善 → 具体化 with
+/// kind [`EventKind::NextCycle`].
+pub fn plan_next_cycle(
+    current: &Countermeasure,
+    req: &NextCycleRequest,
+    today: NaiveDate,
+) -> AppResult<Step> {
+    if current.archived {
+        return Err(AppError::Conflict(
+            "終了（アーカイブ）した対応策は次のサイクルへ進められません。先に再開してください"
+                .into(),
+        ));
+    }
+    if current.stage != Stage::Evaluated {
+        return Err(AppError::Conflict(format!(
+            "次のサイクルへ進めるのは「評価改善」の対応策だけです（この対応策は「{}」です）",
+            current.stage
+        )));
+    }
+    let mut errors: Vec<FieldError> = [
+        ("on", "実施日", req.on),
+        (
+            "evaluation_due_on",
+            "評価予定日",
+            Some(req.evaluation_due_on),
+        ),
+    ]
+    .into_iter()
+    .filter_map(|(field, label, date)| crate::calendar::check_year(field, label, date?).err())
+    .collect();
+    let on = req.on.unwrap_or(today);
+    if on > today {
+        errors.push(FieldError::new("on", "実施日に未来の日付は指定できません"));
+    }
+    if errors.is_empty() && req.evaluation_due_on <= on {
+        errors.push(FieldError::new(
+            "evaluation_due_on",
+            "次のサイクルの評価予定日は実施日より後の日付にしてください",
+        ));
+    }
+    if let Some(plan) = req.plan.as_deref()
+        && plan.trim().chars().count() > TEXT_MAX
+    {
+        errors.push(FieldError::new(
+            "plan",
+            format!("{TEXT_MAX}文字以内で入力してください"),
+        ));
+    }
+    if !errors.is_empty() {
+        return Err(AppError::Invalid(errors));
+    }
+    Ok(Step {
+        kind: EventKind::NextCycle,
+        from: Stage::Evaluated,
+        to: Stage::Planned,
+        on,
+        note: non_empty(&req.note).unwrap_or_default(),
+        owner_member_id: req.owner_member_id.or(current.owner_member_id),
+        evaluation_due_on: Some(req.evaluation_due_on),
+        evaluation: None,
+        improvement: None,
+        verdict: None,
+        verdict_reason: None,
+    })
 }
 
 /// What a countermeasure's owner (a `member`, not managing the ward) may
@@ -413,7 +601,8 @@ impl NewCountermeasure {
             id: 0,
             ward_id,
             topic: self.topic,
-            scene: self.scene,
+            scenes: self.scenes.iter().map(|s| s.trim().to_string()).collect(),
+            indicator_ids: dedup(&self.indicator_ids),
             title: self.title.trim().to_string(),
             issue: self.issue.trim().to_string(),
             plan: self.plan.trim().to_string(),
@@ -423,12 +612,26 @@ impl NewCountermeasure {
             stage: Stage::Identified,
             evaluation: None,
             improvement: None,
+            verdict: None,
+            verdict_reason: None,
+            cycle: 1,
             archived: false,
             overdue: false,
         };
         validate(&cm)?;
         Ok(cm)
     }
+}
+
+/// Ids once each, in their first order.
+fn dedup(ids: &[i64]) -> Vec<i64> {
+    let mut out: Vec<i64> = Vec::new();
+    for &id in ids {
+        if !out.contains(&id) {
+            out.push(id);
+        }
+    }
+    out
 }
 
 fn apply<T: Clone>(field: &mut Option<T>, patch: &MaybeUndefined<T>) {
@@ -448,6 +651,7 @@ impl EventKind {
             EventKind::Edited => "update",
             EventKind::Archived => "archive",
             EventKind::Restored => "restore",
+            EventKind::NextCycle => "next_cycle",
         }
     }
 }
@@ -489,9 +693,27 @@ impl Countermeasure {
         if step.to == Stage::Evaluated {
             after.evaluation = step.evaluation.clone();
             after.improvement = step.improvement.clone();
+            after.verdict = step.verdict;
+            after.verdict_reason = step.verdict_reason.clone();
         } else {
             after.evaluation = None;
             after.improvement = None;
+            after.verdict = None;
+            after.verdict_reason = None;
+        }
+        if step.kind == EventKind::NextCycle {
+            after.cycle += 1;
+        }
+        after
+    }
+
+    /// This countermeasure in its next round ([`plan_next_cycle`]'s
+    /// `step`): 具体化, the round one up, the new due date, owner and
+    /// (when given) plan; the last round's evaluation and verdict cleared.
+    pub fn next_cycle(&self, step: &Step, plan: Option<&str>) -> Countermeasure {
+        let mut after = self.stepped(step);
+        if let Some(plan) = plan.map(str::trim) {
+            after.plan = plan.to_string();
         }
         after
     }
@@ -503,7 +725,12 @@ impl Countermeasure {
         if let Some(v) = patch.topic {
             next.topic = v;
         }
-        apply(&mut next.scene, &patch.scene);
+        if let Some(v) = &patch.scenes {
+            next.scenes = v.iter().map(|s| s.trim().to_string()).collect();
+        }
+        if let Some(v) = &patch.indicator_ids {
+            next.indicator_ids = dedup(v);
+        }
         if let Some(v) = &patch.title {
             next.title = v.trim().to_string();
         }
@@ -534,7 +761,8 @@ mod tests {
             id: 1,
             ward_id: 1,
             topic: 3,
-            scene: None,
+            scenes: Vec::new(),
+            indicator_ids: Vec::new(),
             title: "入退院時の情報共有シートの作成".into(),
             issue: String::new(),
             plan: String::new(),
@@ -544,6 +772,9 @@ mod tests {
             stage,
             evaluation: None,
             improvement: None,
+            verdict: None,
+            verdict_reason: None,
+            cycle: 1,
             archived: false,
             overdue: false,
         }
@@ -556,6 +787,8 @@ mod tests {
             note: None,
             evaluation: None,
             improvement: None,
+            verdict: None,
+            verdict_reason: None,
             owner_member_id: None,
             evaluation_due_on: None,
             actor: None,
@@ -586,11 +819,58 @@ mod tests {
         let mut r = req(Stage::Evaluated);
         r.evaluation = Some(MultiLine::lossy("評価"));
         r.improvement = Some(MultiLine::lossy("改善"));
+        r.verdict = Some(Verdict::Partly);
+        r.verdict_reason = Some(MultiLine::lossy("参加が半数"));
         let planned = after;
         let step = plan_transition(&planned, &r, d(TODAY)).unwrap();
         let after = planned.stepped(&step);
         assert_eq!(after.evaluation.as_deref(), Some("評価"));
         assert_eq!(after.improvement.as_deref(), Some("改善"));
+        assert_eq!(after.verdict, Some(Verdict::Partly));
+        assert_eq!(after.verdict_reason.as_deref(), Some("参加が半数"));
+    }
+
+    #[test]
+    fn a_verdict_reads_as_label_grade_or_both_and_prints_both() {
+        for text in ["一部達成", "B", " ｂ ", "B 一部達成", "Ｂ\u{3000}一部達成"] {
+            assert_eq!(Verdict::parse_loose(text), Some(Verdict::Partly), "{text}");
+        }
+        assert_eq!(Verdict::parse_loose("A 未達成"), None);
+        assert_eq!(Verdict::parse_loose("D"), None);
+        assert_eq!(Verdict::NotAchieved.display(), "C 未達成");
+    }
+
+    #[test]
+    fn the_next_cycle_starts_from_an_evaluation_with_a_later_due_date() {
+        let mut evaluated = cm(Stage::Evaluated);
+        evaluated.owner_member_id = Some(7);
+        evaluated.evaluation_due_on = Some(d("2026-10-31"));
+        evaluated.evaluation = Some("評価".into());
+        evaluated.verdict = Some(Verdict::NotAchieved);
+        evaluated.verdict_reason = Some("理由".into());
+        let next = |due: &str| NextCycleRequest {
+            evaluation_due_on: d(due),
+            plan: Some(MultiLine::lossy(" 新しい計画 ")),
+            note: None,
+            on: None,
+            owner_member_id: None,
+            actor: None,
+        };
+        let step = plan_next_cycle(&evaluated, &next("2027-03-31"), d(TODAY)).unwrap();
+        assert_eq!(
+            (step.kind, step.from, step.to),
+            (EventKind::NextCycle, Stage::Evaluated, Stage::Planned)
+        );
+        let after = evaluated.next_cycle(&step, Some(" 新しい計画 "));
+        assert_eq!((after.stage, after.cycle), (Stage::Planned, 2));
+        assert_eq!(after.plan, "新しい計画");
+        assert_eq!(after.evaluation_due_on, Some(d("2027-03-31")));
+        assert!(after.evaluation.is_none() && after.verdict.is_none());
+        assert!(after.verdict_reason.is_none());
+        let err = plan_next_cycle(&evaluated, &next(TODAY), d(TODAY)).unwrap_err();
+        assert_eq!(err.field_errors()[0].field, "evaluation_due_on");
+        let err = plan_next_cycle(&cm(Stage::Planned), &next("2027-03-31"), d(TODAY)).unwrap_err();
+        assert_eq!(err.status(), 409);
     }
 
     #[test]
@@ -667,9 +947,20 @@ mod tests {
         let mut r = req(Stage::Evaluated);
         r.evaluation = Some("  ".parse().unwrap());
         let err = plan_transition(&c, &r, d(TODAY)).unwrap_err();
-        assert_eq!(err.field_errors().len(), 2);
+        assert_eq!(err.field_errors().len(), 4);
         r.evaluation = Some("参加者アンケートで満足度85%".parse().unwrap());
         r.improvement = Some("次年度は病院側の参加を増やす".parse().unwrap());
+        let err = plan_transition(&c, &r, d(TODAY)).unwrap_err();
+        let fields: Vec<_> = err
+            .field_errors()
+            .iter()
+            .map(|e| e.field.as_str())
+            .collect();
+        assert_eq!(fields, ["verdict", "verdict_reason"]);
+        // A CSV import may leave the verdict out.
+        assert!(plan_transition_with(&c, &r, d(TODAY), VerdictRule::Optional).is_ok());
+        r.verdict = Some(Verdict::Achieved);
+        r.verdict_reason = Some("目標の85%を上回った".parse().unwrap());
         let step = plan_transition(&c, &r, d(TODAY)).unwrap();
         assert_eq!(
             step.evaluation.as_deref(),

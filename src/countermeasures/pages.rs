@@ -14,7 +14,8 @@ use poem_openapi::types::MaybeUndefined;
 
 use super::store::{CountermeasureQuery, HistoryEntry};
 use super::{
-    Countermeasure, CountermeasurePatch, NewCountermeasure, Scene, Stage, TransitionRequest,
+    Countermeasure, CountermeasurePatch, NewCountermeasure, NextCycleRequest, Stage,
+    TransitionRequest, Verdict,
 };
 use crate::access::{
     CountermeasureRead, CountermeasureStep, CountermeasureWrite, WardRead, WardWrite,
@@ -201,7 +202,10 @@ struct FormPage {
     editing: bool,
     form: FormData,
     topics: Vec<Choice>,
+    /// The municipality's scenes, as checkboxes.
     scenes: Vec<Choice>,
+    /// The municipality's indicators by name, as checkboxes.
+    indicators: Vec<Choice>,
     owners: Vec<Choice>,
     meetings: Vec<Choice>,
     errors: Errors,
@@ -221,6 +225,12 @@ async fn form_page(
         crate::meetings::store::list(&state.db, scope, MeetingQuery::default(), Paging::all())
             .await
             .map_err(fail)?;
+    let scenes = crate::scenes::store::list(&state.db, scope.plan())
+        .await
+        .map_err(fail)?;
+    let indicators = super::store::indicator_names(&state.db, &scope.plan())
+        .await
+        .map_err(fail)?;
     let (title, action, cancel) = match cm {
         Some(c) => (
             format!("対応策の編集（{}）", c.title),
@@ -242,10 +252,15 @@ async fn form_page(
         topics: topic_choices(&form, "topic"),
         scenes: choices(
             &form,
-            "scene",
-            Scene::ALL
-                .iter()
-                .map(|s| (s.as_str().to_string(), s.as_str().to_string())),
+            "scenes",
+            scenes.names().map(|s| (s.to_string(), s.to_string())),
+        ),
+        indicators: choices(
+            &form,
+            "indicator_ids",
+            indicators
+                .into_iter()
+                .map(|(id, name)| (id.to_string(), name)),
         ),
         owners: member_choices(
             &form,
@@ -268,12 +283,8 @@ async fn form_page(
 }
 
 fn values(c: &Countermeasure) -> FormData {
-    FormData::from_pairs([
+    let mut pairs = vec![
         ("topic", c.topic.to_string()),
-        (
-            "scene",
-            c.scene.map(|s| s.as_str().to_string()).unwrap_or_default(),
-        ),
         ("title", c.title.clone()),
         ("issue", c.issue.clone()),
         ("plan", c.plan.clone()),
@@ -291,7 +302,14 @@ fn values(c: &Countermeasure) -> FormData {
             "meeting_id",
             c.meeting_id.map(|m| m.to_string()).unwrap_or_default(),
         ),
-    ])
+    ];
+    pairs.extend(c.scenes.iter().map(|s| ("scenes", s.clone())));
+    pairs.extend(
+        c.indicator_ids
+            .iter()
+            .map(|i| ("indicator_ids", i.to_string())),
+    );
+    FormData::from_pairs(pairs)
 }
 
 fn read_form(form: &FormData, ward_id: i64) -> Result<NewCountermeasure, AppError> {
@@ -303,7 +321,8 @@ fn read_form(form: &FormData, ward_id: i64) -> Result<NewCountermeasure, AppErro
     });
     let new = NewCountermeasure {
         topic: topic.unwrap_or(1),
-        scene: p.label(form, "scene", "場面", Scene::parse),
+        scenes: form.all("scenes").into_iter().map(str::to_string).collect(),
+        indicator_ids: p.numbers(form, "indicator_ids", "評価指標"),
         title: p.text(form, "title", "対応策"),
         issue: p.text(form, "issue", "課題"),
         plan: p.text(form, "plan", "計画"),
@@ -411,7 +430,8 @@ pub async fn update(
         Ok(new) if notes.is_ok() => {
             let patch = CountermeasurePatch {
                 topic: Some(new.topic),
-                scene: set_or_clear(new.scene),
+                scenes: Some(new.scenes),
+                indicator_ids: Some(new.indicator_ids),
                 title: Some(new.title),
                 issue: Some(new.issue),
                 plan: Some(new.plan),
@@ -458,6 +478,11 @@ struct HistoryRow {
     note: String,
     evaluation: String,
     improvement: String,
+    /// 「B 一部達成」, or empty.
+    verdict: String,
+    verdict_reason: String,
+    /// The linked indicators' values kept with an evaluation, one line each.
+    indicator_values: Vec<String>,
     changes: Vec<String>,
     /// The meeting that decided the step (id, title).
     meeting: Option<(i64, String)>,
@@ -467,7 +492,11 @@ struct HistoryRow {
 fn field_label(field: &str) -> &str {
     match field {
         "topic" => "会議の内容",
-        "scene" => "場面",
+        "scene" | "scenes" => "場面",
+        "indicator_ids" => "評価指標",
+        "verdict" => "達成度",
+        "verdict_reason" => "達成度の理由",
+        "cycle" => "サイクル",
         "title" => "対応策",
         "issue" => "課題",
         "plan" => "計画",
@@ -487,6 +516,12 @@ fn change_value(field: &str, v: &serde_json::Value, names: &BTreeMap<i64, String
         serde_json::Value::Null => "（なし）".into(),
         serde_json::Value::Bool(b) => if *b { "はい" } else { "いいえ" }.into(),
         serde_json::Value::String(s) => s.clone(),
+        serde_json::Value::Array(items) if items.is_empty() => "（なし）".into(),
+        serde_json::Value::Array(items) => items
+            .iter()
+            .map(|i| change_value(field, i, names))
+            .collect::<Vec<_>>()
+            .join("・"),
         serde_json::Value::Number(n) if field == "owner_member_id" => n
             .as_i64()
             .and_then(|id| names.get(&id).cloned())
@@ -524,6 +559,17 @@ fn history_row(h: &HistoryEntry, names: &BTreeMap<i64, String>) -> HistoryRow {
         note: h.note.clone(),
         evaluation: h.evaluation.clone().unwrap_or_default(),
         improvement: h.improvement.clone().unwrap_or_default(),
+        verdict: h.verdict.map(Verdict::display).unwrap_or_default(),
+        verdict_reason: h.verdict_reason.clone().unwrap_or_default(),
+        indicator_values: h
+            .indicator_values
+            .iter()
+            .flatten()
+            .map(|v| {
+                let whose = if v.city_wide { "（市全体）" } else { "" };
+                format!("{}: {}{}（{}）{whose}", v.name, v.value, v.unit, v.period)
+            })
+            .collect(),
         changes,
         meeting: h
             .meeting_id
@@ -545,6 +591,13 @@ struct DetailPage {
     owner: String,
     due: String,
     meeting: Option<(i64, String)>,
+    /// The scenes, 「・」-joined, or 指定なし.
+    scenes: String,
+    /// The linked indicators' names.
+    indicators: Vec<String>,
+    /// 「B 一部達成」, or 未記録.
+    verdict: String,
+    verdicts: Vec<Choice>,
     history: Vec<HistoryRow>,
     next: Option<Badge>,
     previous: Option<Badge>,
@@ -558,6 +611,9 @@ struct DetailPage {
     back: Errors,
     arch_form: FormData,
     arch: Errors,
+    /// The 次のサイクルへ form (writers, at 評価改善).
+    cycle_form: FormData,
+    cycle: Errors,
 }
 
 /// Which of the detail page's forms was sent, with what, and what went wrong.
@@ -617,10 +673,13 @@ async fn detail_page(
     ]);
     let mut back_form = FormData::from_pairs([("on", today.to_string())]);
     let mut arch_form = FormData::default();
-    let (mut adv, mut back, mut arch) = (
+    let mut cycle_form =
+        FormData::from_pairs([("on", today.to_string()), ("plan", cm.plan.clone())]);
+    let (mut adv, mut back, mut arch, mut cycle) = (
         Errors::none("adv-"),
         Errors::none("back-"),
         Errors::none("arch-"),
+        Errors::none("cycle-"),
     );
     let mut errors = Errors::none("");
     let mut status = StatusCode::OK;
@@ -629,6 +688,7 @@ async fn detail_page(
         let (form, errs) = match f.which {
             "back" => (&mut back_form, &mut back),
             "archive" => (&mut arch_form, &mut arch),
+            "cycle" => (&mut cycle_form, &mut cycle),
             _ => (&mut adv_form, &mut adv),
         };
         *form = f.form;
@@ -636,6 +696,26 @@ async fn detail_page(
         errors = errs.clone();
     }
     let owners = member_choices(&adv_form, "owner_member_id", &members, cm.owner_member_id);
+    let verdicts = choices(
+        &adv_form,
+        "verdict",
+        Verdict::ALL
+            .iter()
+            .map(|v| (v.as_str().to_string(), v.display())),
+    );
+    let indicator_names = super::store::indicator_names(&state.db, &ward_scope.plan())
+        .await
+        .map_err(fail)?;
+    let indicators = cm
+        .indicator_ids
+        .iter()
+        .map(|id| {
+            indicator_names
+                .iter()
+                .find(|(i, _)| i == id)
+                .map_or_else(|| format!("ID {id}"), |(_, name)| name.clone())
+        })
+        .collect();
     let page = DetailPage {
         layout: Layout::in_ward(cm.title.clone(), &ward, "countermeasures")
             .crumb(format!("/wards/{}/countermeasures", ward.id), "対応策"),
@@ -650,6 +730,17 @@ async fn detail_page(
             .map(date_label)
             .unwrap_or_else(|| "未設定".into()),
         meeting,
+        scenes: if cm.scenes.is_empty() {
+            "指定なし".into()
+        } else {
+            cm.scenes.join("・")
+        },
+        indicators,
+        verdict: cm
+            .verdict
+            .map(Verdict::display)
+            .unwrap_or_else(|| "未記録".into()),
+        verdicts,
         history: history.iter().map(|h| history_row(h, &names)).collect(),
         next: cm.stage.next().map(badge),
         previous: cm.stage.previous().map(badge),
@@ -662,6 +753,8 @@ async fn detail_page(
         back,
         arch_form,
         arch,
+        cycle_form,
+        cycle,
         manages: step.is_some_and(|s| s.manages()),
         may_step: step.is_some(),
         cm,
@@ -692,6 +785,8 @@ fn read_transition(form: &FormData) -> Result<TransitionRequest, AppError> {
     let note = p.optional_text(form, "note", note_label);
     let evaluation = p.optional_text(form, "evaluation", "評価");
     let improvement = p.optional_text(form, "improvement", "改善");
+    let verdict = p.label(form, "verdict", "達成度", Verdict::parse_loose);
+    let verdict_reason = p.optional_text(form, "verdict_reason", "達成度の理由");
     let actor = p.optional_text(form, "actor", "実施者");
     match to {
         Some(to) if p.is_ok() => Ok(TransitionRequest {
@@ -700,6 +795,8 @@ fn read_transition(form: &FormData) -> Result<TransitionRequest, AppError> {
             note,
             evaluation,
             improvement,
+            verdict,
+            verdict_reason,
             owner_member_id,
             evaluation_due_on,
             actor,
@@ -785,6 +882,59 @@ pub async fn archive(
                 &scope.read(),
                 Some(Failed {
                     which: "archive",
+                    form,
+                    err: &e,
+                }),
+            )
+            .await
+        }
+        Err(e) => Err(fail(e)),
+    }
+}
+
+fn read_next_cycle(form: &FormData) -> Result<NextCycleRequest, AppError> {
+    let mut p = FieldParser::default();
+    let due = p.required_date(form, "evaluation_due_on", "次のサイクルの評価予定日");
+    let on = p.date(form, "on", "実施日");
+    let plan = p.optional_text(form, "plan", "計画");
+    let note = p.optional_text(form, "note", "メモ");
+    let actor = p.optional_text(form, "actor", "実施者");
+    match due {
+        Some(evaluation_due_on) if p.is_ok() => Ok(NextCycleRequest {
+            evaluation_due_on,
+            plan,
+            note,
+            on,
+            owner_member_id: None,
+            actor,
+        }),
+        _ => Err(p.into_error(form, Ok::<(), AppError>(()))),
+    }
+}
+
+/// `POST /countermeasures/{id}/next-cycle`: the 次のサイクルへ form.
+#[handler]
+pub async fn next_cycle(
+    Data(state): Data<&AppState>,
+    scope: CountermeasureWrite,
+    req: &poem::Request,
+    body: Vec<u8>,
+) -> PageResult {
+    let id = scope.id();
+    let form = FormData::parse(&body);
+    let result = match read_next_cycle(&form) {
+        Ok(next) => super::store::next_cycle(&state.db, &scope, &next, state.clock.now()).await,
+        Err(e) => Err(e),
+    };
+    match result {
+        Ok(_) => see_other(format!("/countermeasures/{id}")),
+        Err(e) if is_form_error(&e) => {
+            detail_page(
+                state,
+                req,
+                &scope.read(),
+                Some(Failed {
+                    which: "cycle",
                     form,
                     err: &e,
                 }),

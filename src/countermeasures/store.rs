@@ -12,11 +12,13 @@ use sqlx::Row;
 use sqlx::any::AnyRow;
 
 use super::{
-    Countermeasure, CountermeasurePatch, EventKind, NewCountermeasure, Scene, Stage, Step,
-    TransitionRequest, changes_reminder_plan, is_overdue, named_actor, plan_transition,
+    Countermeasure, CountermeasurePatch, EventKind, NewCountermeasure, NextCycleRequest, Stage,
+    Step, TransitionRequest, Verdict, VerdictRule, changes_reminder_plan, is_overdue, named_actor,
+    plan_next_cycle, plan_transition, plan_transition_with,
 };
 use crate::access::{
-    CountermeasureRead, CountermeasureStep, CountermeasureWrite, MeetingRead, WardRead, WardWrite,
+    CountermeasureRead, CountermeasureStep, CountermeasureWrite, MeetingRead, PlanRead, WardRead,
+    WardWrite,
 };
 use crate::audit;
 use crate::calendar;
@@ -24,8 +26,8 @@ use crate::db::{Bind, Db, Filter, Tx, bind_all, parse_date, timestamp};
 use crate::error::{AppError, AppResult};
 use crate::paging::{Page, Paging};
 
-const COLUMNS: &str = "id, ward_id, topic, scene, title, issue, plan, owner_member_id, evaluation_due_on, \
-    meeting_id, stage, evaluation, improvement, archived";
+const COLUMNS: &str = "id, ward_id, topic, title, issue, plan, owner_member_id, evaluation_due_on, \
+    meeting_id, stage, evaluation, improvement, verdict, verdict_reason, cycle, archived";
 
 fn stage_of(column: &str, value: &str) -> Result<Stage, sqlx::Error> {
     Stage::parse(value).ok_or_else(|| sqlx::Error::ColumnDecode {
@@ -40,13 +42,15 @@ fn from_row(row: &AnyRow, today: NaiveDate) -> Result<Countermeasure, sqlx::Erro
     let due = due
         .map(|d| parse_date("evaluation_due_on", &d))
         .transpose()?;
-    let scene: Option<String> = row.try_get("scene")?;
+    let verdict: Option<String> = row.try_get("verdict")?;
     let archived = row.try_get::<i64, _>("archived")? != 0;
     Ok(Countermeasure {
         id: row.try_get("id")?,
         ward_id: row.try_get("ward_id")?,
         topic: row.try_get("topic")?,
-        scene: scene.as_deref().and_then(Scene::parse),
+        // Filled by `attach_links`.
+        scenes: Vec::new(),
+        indicator_ids: Vec::new(),
         title: row.try_get("title")?,
         issue: row.try_get("issue")?,
         plan: row.try_get("plan")?,
@@ -56,6 +60,9 @@ fn from_row(row: &AnyRow, today: NaiveDate) -> Result<Countermeasure, sqlx::Erro
         stage,
         evaluation: row.try_get("evaluation")?,
         improvement: row.try_get("improvement")?,
+        verdict: verdict.as_deref().and_then(Verdict::parse),
+        verdict_reason: row.try_get("verdict_reason")?,
+        cycle: row.try_get("cycle")?,
         archived,
         overdue: is_overdue(stage, archived, due, today),
     })
@@ -64,7 +71,8 @@ fn from_row(row: &AnyRow, today: NaiveDate) -> Result<Countermeasure, sqlx::Erro
 fn audit_view(c: &Countermeasure) -> serde_json::Value {
     json!({
         "topic": c.topic,
-        "scene": c.scene.map(Scene::as_str),
+        "scenes": c.scenes,
+        "indicator_ids": c.indicator_ids,
         "title": c.title,
         "issue": c.issue,
         "plan": c.plan,
@@ -74,8 +82,143 @@ fn audit_view(c: &Countermeasure) -> serde_json::Value {
         "stage": c.stage.as_str(),
         "evaluation": c.evaluation,
         "improvement": c.improvement,
+        "verdict": c.verdict.map(Verdict::as_str),
+        "verdict_reason": c.verdict_reason,
+        "cycle": c.cycle,
         "archived": c.archived,
     })
+}
+
+/// Fills the scenes and linked indicators of `list` (read by id, in
+/// batches): scenes in their municipality's order (the national four, then
+/// its own by their order), indicators by id.
+async fn attach_links(
+    conn: &mut sqlx::AnyConnection,
+    list: &mut [Countermeasure],
+) -> AppResult<()> {
+    for chunk in list.chunks_mut(500) {
+        let binds: Vec<Bind> = chunk.iter().map(|c| Bind::Int(c.id)).collect();
+        let placeholders = (1..=binds.len())
+            .map(|n| format!("${n}"))
+            .collect::<Vec<_>>()
+            .join(", ");
+        let sql = format!(
+            "SELECT cs.countermeasure_id, cs.scene, COALESCE(s.sort_order, 0) AS sort_order, \
+             COALESCE(s.id, 0) AS scene_id FROM countermeasure_scenes cs \
+             JOIN countermeasures c ON c.id = cs.countermeasure_id JOIN wards w ON w.id = c.ward_id \
+             LEFT JOIN scenes s ON s.municipality_id = w.municipality_id AND s.name = cs.scene \
+             WHERE cs.countermeasure_id IN ({placeholders})"
+        );
+        let rows = bind_all(sqlx::query(sqlx::AssertSqlSafe(sql)), &binds)
+            .fetch_all(&mut *conn)
+            .await?;
+        let mut scenes: HashMap<i64, Vec<(usize, i64, i64, String)>> = HashMap::new();
+        for r in &rows {
+            let name: String = r.try_get("scene")?;
+            let national = crate::scenes::NATIONAL
+                .iter()
+                .position(|n| *n == name)
+                .unwrap_or(crate::scenes::NATIONAL.len());
+            scenes
+                .entry(r.try_get("countermeasure_id")?)
+                .or_default()
+                .push((
+                    national,
+                    r.try_get("sort_order")?,
+                    r.try_get("scene_id")?,
+                    name,
+                ));
+        }
+        let sql = format!(
+            "SELECT countermeasure_id, indicator_id FROM countermeasure_indicators \
+             WHERE countermeasure_id IN ({placeholders}) ORDER BY indicator_id"
+        );
+        let rows = bind_all(sqlx::query(sqlx::AssertSqlSafe(sql)), &binds)
+            .fetch_all(&mut *conn)
+            .await?;
+        let mut indicators: HashMap<i64, Vec<i64>> = HashMap::new();
+        for r in &rows {
+            indicators
+                .entry(r.try_get("countermeasure_id")?)
+                .or_default()
+                .push(r.try_get("indicator_id")?);
+        }
+        for c in chunk.iter_mut() {
+            let mut own = scenes.remove(&c.id).unwrap_or_default();
+            own.sort();
+            c.scenes = own.into_iter().map(|(_, _, _, name)| name).collect();
+            c.indicator_ids = indicators.remove(&c.id).unwrap_or_default();
+        }
+    }
+    Ok(())
+}
+
+/// The municipality of ward `ward_id`.
+async fn municipality_of(tx: &mut Tx, ward_id: i64) -> AppResult<i64> {
+    sqlx::query_scalar("SELECT municipality_id FROM wards WHERE id = $1")
+        .bind(ward_id)
+        .fetch_optional(&mut **tx)
+        .await?
+        .ok_or(AppError::NotFound("区"))
+}
+
+/// Checks the scenes and indicators `cm` names against its municipality's
+/// (422 naming the unknown scene or the foreign indicator id) and keeps the
+/// scene names as the municipality's list orders them.
+async fn resolve_links(tx: &mut Tx, cm: &mut Countermeasure) -> AppResult<()> {
+    let municipality = municipality_of(tx, cm.ward_id).await?;
+    let scenes = crate::scenes::store::list_in(tx, municipality).await?;
+    cm.scenes = scenes
+        .resolve("scenes", &cm.scenes)
+        .map_err(|e| AppError::Invalid(vec![e]))?;
+    if !cm.indicator_ids.is_empty() {
+        let found =
+            crate::indicators::store::of_municipality_in(tx, municipality, &cm.indicator_ids)
+                .await?;
+        if let Some(bad) = cm.indicator_ids.iter().find(|id| !found.contains(id)) {
+            return Err(AppError::invalid(
+                "indicator_ids",
+                format!("評価指標(ID {bad})はこの自治体の評価指標ではありません"),
+            ));
+        }
+    }
+    Ok(())
+}
+
+/// Replaces the stored scenes and indicator links of `cm` with its own.
+async fn write_links(tx: &mut Tx, cm: &Countermeasure) -> AppResult<()> {
+    sqlx::query("DELETE FROM countermeasure_scenes WHERE countermeasure_id = $1")
+        .bind(cm.id)
+        .execute(&mut **tx)
+        .await?;
+    for scene in &cm.scenes {
+        sqlx::query("INSERT INTO countermeasure_scenes (countermeasure_id, scene) VALUES ($1, $2)")
+            .bind(cm.id)
+            .bind(scene.as_str())
+            .execute(&mut **tx)
+            .await?;
+    }
+    sqlx::query("DELETE FROM countermeasure_indicators WHERE countermeasure_id = $1")
+        .bind(cm.id)
+        .execute(&mut **tx)
+        .await?;
+    for id in &cm.indicator_ids {
+        sqlx::query(
+            "INSERT INTO countermeasure_indicators (countermeasure_id, indicator_id) VALUES ($1, $2)",
+        )
+        .bind(cm.id)
+        .bind(*id)
+        .execute(&mut **tx)
+        .await?;
+    }
+    Ok(())
+}
+
+/// The latest values of the indicators `cm` links for its ward, as JSON
+/// for the history row of an evaluation (`[]` when it links none).
+async fn indicator_snapshot(tx: &mut Tx, cm: &Countermeasure) -> AppResult<String> {
+    let values = crate::indicators::store::latest_in(tx, cm.ward_id, &cm.indicator_ids).await?;
+    Ok(serde_json::to_string(&values).map_err(anyhow::Error::from)?)
 }
 
 /// Filters for a ward's countermeasures.
@@ -186,7 +329,7 @@ async fn list_rows(
     let rows = bind_all(sqlx::query(sqlx::AssertSqlSafe(sql)), &binds)
         .fetch_all(&db.pool)
         .await?;
-    let items = rows
+    let mut items: Vec<Listed> = rows
         .iter()
         .map(|r| {
             Ok(Listed {
@@ -199,6 +342,14 @@ async fn list_rows(
             })
         })
         .collect::<Result<_, sqlx::Error>>()?;
+    if !items.is_empty() {
+        let mut cms: Vec<Countermeasure> = items.iter().map(|l| l.cm.clone()).collect();
+        let mut conn = db.pool.acquire().await?;
+        attach_links(&mut conn, &mut cms).await?;
+        for (l, c) in items.iter_mut().zip(cms) {
+            l.cm = c;
+        }
+    }
     let total: i64 = match rows.first() {
         Some(r) => r.try_get("total")?,
         // An empty page: past the end, nothing matches, or no such ward; the
@@ -234,7 +385,10 @@ async fn load(
     .fetch_optional(&mut *conn)
     .await?
     .ok_or(AppError::NotFound("対応策"))?;
-    Ok(from_row(&row, today)?)
+    let mut cm = [from_row(&row, today)?];
+    attach_links(conn, &mut cm).await?;
+    let [cm] = cm;
+    Ok(cm)
 }
 
 /// The countermeasure `scope` names.
@@ -277,6 +431,10 @@ struct Event<'a> {
     note: &'a str,
     evaluation: Option<&'a str>,
     improvement: Option<&'a str>,
+    verdict: Option<Verdict>,
+    verdict_reason: Option<&'a str>,
+    /// JSON of the linked indicators' latest values (an evaluation).
+    indicator_values: Option<String>,
     changes: serde_json::Value,
 }
 
@@ -310,8 +468,8 @@ async fn record_at_meeting(
     let event_id: i64 = sqlx::query_scalar(
         "INSERT INTO countermeasure_events (countermeasure_id, kind, from_stage, to_stage, occurred_on, actor, note, \
          evaluation, improvement, changes, recorded_at, recorded_by_account_id, meeting_id, due_from, due_to, \
-         plan_changed) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16) RETURNING id",
+         plan_changed, verdict, verdict_reason, indicator_values) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19) RETURNING id",
     )
     .bind(cm.id)
     .bind(event.kind.as_str())
@@ -332,6 +490,9 @@ async fn record_at_meeting(
     .bind(due_from.clone())
     .bind(due_to.clone())
     .bind(i64::from(plan_changed))
+    .bind(event.verdict.map(Verdict::as_str))
+    .bind(event.verdict_reason.map(str::to_string))
+    .bind(event.indicator_values.clone())
     .fetch_one(&mut **tx)
     .await?;
     record_round(
@@ -517,12 +678,12 @@ async fn last_due(tx: &mut Tx, id: i64) -> AppResult<Option<String>> {
 
 async fn write_row(tx: &mut Tx, c: &Countermeasure, now: DateTime<Utc>) -> AppResult<()> {
     sqlx::query(
-        "UPDATE countermeasures SET topic = $1, scene = $2, title = $3, issue = $4, plan = $5, owner_member_id = $6, \
+        "UPDATE countermeasures SET topic = $1, verdict = $2, title = $3, issue = $4, plan = $5, owner_member_id = $6, \
          evaluation_due_on = $7, meeting_id = $8, stage = $9, evaluation = $10, improvement = $11, archived = $12, \
-         updated_at = $13 WHERE id = $14",
+         updated_at = $13, verdict_reason = $15, cycle = $16 WHERE id = $14",
     )
     .bind(c.topic)
-    .bind(c.scene.map(Scene::as_str))
+    .bind(c.verdict.map(Verdict::as_str))
     .bind(c.title.as_str())
     .bind(c.issue.as_str())
     .bind(c.plan.as_str())
@@ -535,6 +696,8 @@ async fn write_row(tx: &mut Tx, c: &Countermeasure, now: DateTime<Utc>) -> AppRe
     .bind(i64::from(c.archived))
     .bind(timestamp(now))
     .bind(c.id)
+    .bind(c.verdict_reason.clone())
+    .bind(c.cycle)
     .execute(&mut **tx)
     .await?;
     Ok(())
@@ -551,14 +714,14 @@ async fn insert_new(
     now: DateTime<Utc>,
 ) -> AppResult<()> {
     check_references(tx, cm).await?;
+    resolve_links(tx, cm).await?;
     cm.id = sqlx::query_scalar(
-        "INSERT INTO countermeasures (ward_id, topic, scene, title, issue, plan, owner_member_id, evaluation_due_on, \
-         meeting_id, stage, archived, created_at, updated_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, 0, $11, $11) \
-         RETURNING id",
+        "INSERT INTO countermeasures (ward_id, topic, title, issue, plan, owner_member_id, evaluation_due_on, \
+         meeting_id, stage, archived, created_at, updated_at, cycle) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, 0, $10, $10, $11) RETURNING id",
     )
     .bind(cm.ward_id)
     .bind(cm.topic)
-    .bind(cm.scene.map(Scene::as_str))
     .bind(cm.title.as_str())
     .bind(cm.issue.as_str())
     .bind(cm.plan.as_str())
@@ -567,8 +730,10 @@ async fn insert_new(
     .bind(cm.meeting_id)
     .bind(cm.stage.as_str())
     .bind(timestamp(now))
+    .bind(cm.cycle)
     .fetch_one(&mut **tx)
     .await?;
+    write_links(tx, cm).await?;
     let event = Event {
         kind: EventKind::Created,
         from: None,
@@ -578,6 +743,9 @@ async fn insert_new(
         note,
         evaluation: None,
         improvement: None,
+        verdict: None,
+        verdict_reason: None,
+        indicator_values: None,
         // Same shape as every other entry: each field set, from nothing.
         changes: audit::diff(&json!({}), &audit_view(cm)),
     };
@@ -620,6 +788,9 @@ pub async fn archive_in(
         note: "CSV取込",
         evaluation: None,
         improvement: None,
+        verdict: None,
+        verdict_reason: None,
+        indicator_values: None,
         changes: json!({ "archived": { "before": false, "after": true } }),
     };
     record(tx, &cm, event, now).await?;
@@ -640,11 +811,18 @@ pub async fn update(
     let before = load(&mut tx, id, today).await?;
     let mut after = before.patched(patch)?;
     check_references(&mut tx, &after).await?;
+    let relinks = patch.scenes.is_some() || patch.indicator_ids.is_some();
+    if relinks {
+        resolve_links(&mut tx, &mut after).await?;
+    }
     let actor = named_actor(&patch.actor);
     let note = patch.note.as_deref().unwrap_or("").trim();
     let changes = audit::diff(&audit_view(&before), &audit_view(&after));
     if changes.as_object().is_some_and(|c| !c.is_empty()) {
         write_row(&mut tx, &after, now).await?;
+        if relinks {
+            write_links(&mut tx, &after).await?;
+        }
         let event = Event {
             kind: EventKind::Edited,
             from: None,
@@ -654,6 +832,9 @@ pub async fn update(
             note,
             evaluation: None,
             improvement: None,
+            verdict: None,
+            verdict_reason: None,
+            indicator_values: None,
             changes,
         };
         record(&mut tx, &after, event, now).await?;
@@ -674,6 +855,9 @@ pub async fn update(
             note,
             evaluation: None,
             improvement: None,
+            verdict: None,
+            verdict_reason: None,
+            indicator_values: None,
             changes: json!({ "archived": { "before": before.archived, "after": archived } }),
         };
         record(&mut tx, &after, event, now).await?;
@@ -703,6 +887,47 @@ pub async fn transition(
     Ok(after)
 }
 
+/// Starts the next PDCA round of a countermeasure at 評価改善
+/// ([`plan_next_cycle`]): back to 具体化 with the new due date (and plan or
+/// owner when given), `cycle` one up, the row's evaluation and verdict
+/// cleared; one transaction writes the row, a 次のサイクルへ history row
+/// (from 評価改善 to 具体化, the finished round's evaluation kept in the
+/// rows before it), its audit row and a new evaluation round, so the
+/// reminders follow the new due date. Errors: 404, 409, 422.
+pub async fn next_cycle(
+    db: &Db,
+    scope: &CountermeasureWrite,
+    req: &NextCycleRequest,
+    now: DateTime<Utc>,
+) -> AppResult<Countermeasure> {
+    let today = calendar::today(now);
+    let mut tx = db.begin_write().await?;
+    let before = load(&mut tx, scope.id(), today).await?;
+    let step = plan_next_cycle(&before, req, today)?;
+    let mut after = before.next_cycle(&step, req.plan.as_deref());
+    super::validate(&after)?;
+    check_references(&mut tx, &after).await?;
+    write_row(&mut tx, &after, now).await?;
+    let event = Event {
+        kind: step.kind,
+        from: Some(step.from),
+        to: Some(step.to),
+        on: step.on,
+        actor: named_actor(&req.actor),
+        note: &step.note,
+        evaluation: None,
+        improvement: None,
+        verdict: None,
+        verdict_reason: None,
+        indicator_values: None,
+        changes: audit::diff(&audit_view(&before), &audit_view(&after)),
+    };
+    record(&mut tx, &after, event, now).await?;
+    tx.commit().await?;
+    after.overdue = is_overdue(after.stage, after.archived, after.evaluation_due_on, today);
+    Ok(after)
+}
+
 /// One entry of a countermeasure's timeline.
 #[derive(Debug, Clone, serde::Serialize, poem_openapi::Object)]
 pub struct HistoryEntry {
@@ -716,6 +941,12 @@ pub struct HistoryEntry {
     pub note: String,
     pub evaluation: Option<String>,
     pub improvement: Option<String>,
+    /// The verdict an evaluation (the step to 評価改善) recorded.
+    pub verdict: Option<Verdict>,
+    pub verdict_reason: Option<String>,
+    /// The linked indicators' latest values when the evaluation was
+    /// recorded (absent on other entries and on evaluations before 0020).
+    pub indicator_values: Option<Vec<crate::indicators::LatestValue>>,
     /// Changed fields: `{"field": {"before": …, "after": …}}`.
     pub changes: serde_json::Value,
     /// When it was recorded (UTC, RFC 3339).
@@ -741,11 +972,12 @@ pub async fn stage_days_in_ward(db: &Db, ward: &WardRead) -> AppResult<HashMap<i
     let rows = sqlx::query(
         "SELECT e.countermeasure_id, e.occurred_on FROM countermeasure_events e \
          JOIN countermeasures c ON c.id = e.countermeasure_id \
-         WHERE c.ward_id = $1 AND e.kind IN ($2, $3) ORDER BY e.id",
+         WHERE c.ward_id = $1 AND e.kind IN ($2, $3, $4) ORDER BY e.id",
     )
     .bind(ward.ward_id())
     .bind(EventKind::Advanced.as_str())
     .bind(EventKind::SteppedBack.as_str())
+    .bind(EventKind::NextCycle.as_str())
     .fetch_all(&db.pool)
     .await?;
     let mut days = HashMap::new();
@@ -763,7 +995,7 @@ pub async fn stage_days_in_ward(db: &Db, ward: &WardRead) -> AppResult<HashMap<i
 async fn history_of(db: &Db, ward_id: i64, id: i64) -> AppResult<Vec<HistoryEntry>> {
     let rows = sqlx::query(
         "SELECT e.id, e.kind, e.from_stage, e.to_stage, e.occurred_on, e.actor, e.note, e.evaluation, e.improvement, \
-         e.changes, e.recorded_at, COALESCE(NULLIF(a.display_name, ''), a.email) AS recorded_by, \
+         e.verdict, e.verdict_reason, e.indicator_values, e.changes, e.recorded_at, COALESCE(NULLIF(a.display_name, ''), a.email) AS recorded_by, \
          e.meeting_id, m.title AS meeting_title \
          FROM countermeasure_events e LEFT JOIN accounts a ON a.id = e.recorded_by_account_id \
          LEFT JOIN meetings m ON m.id = e.meeting_id \
@@ -781,6 +1013,8 @@ async fn history_of(db: &Db, ward_id: i64, id: i64) -> AppResult<Vec<HistoryEntr
             let to: Option<String> = r.try_get("to_stage")?;
             let on: String = r.try_get("occurred_on")?;
             let changes: String = r.try_get("changes")?;
+            let verdict: Option<String> = r.try_get("verdict")?;
+            let values: Option<String> = r.try_get("indicator_values")?;
             Ok(HistoryEntry {
                 id: r.try_get("id")?,
                 kind: EventKind::parse(&kind).unwrap_or(EventKind::Edited),
@@ -794,6 +1028,9 @@ async fn history_of(db: &Db, ward_id: i64, id: i64) -> AppResult<Vec<HistoryEntr
                 note: r.try_get("note")?,
                 evaluation: r.try_get("evaluation")?,
                 improvement: r.try_get("improvement")?,
+                verdict: verdict.as_deref().and_then(Verdict::parse),
+                verdict_reason: r.try_get("verdict_reason")?,
+                indicator_values: values.and_then(|v| serde_json::from_str(&v).ok()),
                 changes: serde_json::from_str(&changes).unwrap_or(serde_json::Value::Null),
                 recorded_at: r.try_get("recorded_at")?,
                 recorded_by: r.try_get("recorded_by")?,
@@ -845,13 +1082,20 @@ pub async fn due_before(
          FROM countermeasures{} ORDER BY evaluation_due_on, id",
         filter.where_sql()
     );
+    let mut conn = db.pool.acquire().await?;
     let rows = bind_all(sqlx::query(sqlx::AssertSqlSafe(sql)), filter.binds())
-        .fetch_all(&db.pool)
+        .fetch_all(&mut *conn)
         .await?;
-    Ok(rows
+    let mut cms = rows
         .iter()
-        .map(|r| Ok((from_row(r, today)?, r.try_get("owner_name")?)))
-        .collect::<Result<_, sqlx::Error>>()?)
+        .map(|r| from_row(r, today))
+        .collect::<Result<Vec<_>, sqlx::Error>>()?;
+    attach_links(&mut conn, &mut cms).await?;
+    let names = rows
+        .iter()
+        .map(|r| r.try_get("owner_name"))
+        .collect::<Result<Vec<Option<String>>, sqlx::Error>>()?;
+    Ok(cms.into_iter().zip(names).collect())
 }
 
 /// The most advanced stage per (ward, topic) as it stood at the end of
@@ -968,11 +1212,16 @@ pub async fn create_in(
     let today = calendar::today(now);
     insert_new(tx, &mut cm, actor, "CSV取込", now).await?;
     for req in steps {
-        let step: Step = plan_transition(&cm, req, today)?;
+        let step: Step = plan_transition_with(&cm, req, today, VerdictRule::Optional)?;
         let before = cm;
         cm = before.stepped(&step);
         check_references(tx, &cm).await?;
         write_row(tx, &cm, now).await?;
+        let indicator_values = if step.to == Stage::Evaluated {
+            Some(indicator_snapshot(tx, &cm).await?)
+        } else {
+            None
+        };
         let event = Event {
             kind: step.kind,
             from: Some(step.from),
@@ -982,6 +1231,9 @@ pub async fn create_in(
             note: &step.note,
             evaluation: step.evaluation.as_deref(),
             improvement: step.improvement.as_deref(),
+            verdict: step.verdict,
+            verdict_reason: step.verdict_reason.as_deref(),
+            indicator_values,
             changes: audit::diff(&audit_view(&before), &audit_view(&cm)),
         };
         record(tx, &cm, event, now).await?;
@@ -1044,6 +1296,11 @@ pub async fn transition_in(
     let (mut after, step) = planned(&before, req, today)?;
     check_references(tx, &after).await?;
     write_row(tx, &after, now).await?;
+    let indicator_values = if step.to == Stage::Evaluated {
+        Some(indicator_snapshot(tx, &after).await?)
+    } else {
+        None
+    };
     let event = Event {
         kind: step.kind,
         from: Some(step.from),
@@ -1053,6 +1310,9 @@ pub async fn transition_in(
         note: &step.note,
         evaluation: step.evaluation.as_deref(),
         improvement: step.improvement.as_deref(),
+        verdict: step.verdict,
+        verdict_reason: step.verdict_reason.as_deref(),
+        indicator_values,
         changes: audit::diff(&audit_view(&before), &audit_view(&after)),
     };
     record_at_meeting(tx, &after, event, meeting_id, now).await?;
@@ -1083,10 +1343,13 @@ pub async fn decided_at(
     .bind(meeting.id())
     .fetch_all(&db.pool)
     .await?;
-    rows.iter()
+    let mut cms = rows
+        .iter()
         .map(|r| from_row(r, today))
-        .collect::<Result<_, sqlx::Error>>()
-        .map_err(AppError::from)
+        .collect::<Result<Vec<_>, sqlx::Error>>()?;
+    let mut conn = db.pool.acquire().await?;
+    attach_links(&mut conn, &mut cms).await?;
+    Ok(cms)
 }
 
 /// The steps a meeting decided, in the order they were recorded.
@@ -1115,4 +1378,15 @@ pub async fn steps_at_meeting(db: &Db, meeting: &MeetingRead) -> AppResult<Vec<M
         })
         .collect::<Result<_, sqlx::Error>>()
         .map_err(AppError::from)
+}
+
+/// The municipality's indicators as (id, name), by id: the choices a
+/// countermeasure's form offers and the names its page prints.
+pub async fn indicator_names(db: &Db, plan: &PlanRead) -> AppResult<Vec<(i64, String)>> {
+    Ok(
+        sqlx::query_as("SELECT id, name FROM indicators WHERE municipality_id = $1 ORDER BY id")
+            .bind(plan.municipality_id())
+            .fetch_all(&db.pool)
+            .await?,
+    )
 }

@@ -10,7 +10,7 @@ mod story;
 use chrono::{DateTime, Days, NaiveDate, Utc};
 
 use crate::calendar::{self, Period};
-use crate::countermeasures::{self, NewCountermeasure, Scene, Stage, TransitionRequest};
+use crate::countermeasures::{self, NewCountermeasure, Stage, TransitionRequest};
 use crate::db::Db;
 use crate::error::{AppError, AppResult};
 use crate::meetings::{self, MeetingKind, NewMeeting};
@@ -235,23 +235,23 @@ async fn load(db: &Db, now: DateTime<Utc>) -> AppResult<()> {
         .await?;
 
         // Countermeasures: one per stage, plus an overdue one in most wards.
-        let plans = [
+        let plans: [(i64, &[&str], &str, &str); 4] = [
             (
                 3,
-                Some(Scene::AdmissionDischarge),
+                &["入退院支援"],
                 "入退院時の情報共有シートの運用",
                 "病院とケアマネジャーの情報共有が遅れる",
             ),
             (
                 7,
-                Some(Scene::EndOfLife),
+                &["看取り"],
                 "区民向け看取り講演会の開催",
                 "在宅看取りが区民に知られていない",
             ),
-            (6, None, "多職種の顔の見える交流会", "職種間で相談しにくい"),
+            (6, &[], "多職種の顔の見える交流会", "職種間で相談しにくい"),
             (
                 4,
-                Some(Scene::Emergency),
+                &["急変時の対応", "日常の療養支援"],
                 "急変時の連絡ルールづくり",
                 "夜間の急変時に連絡先が分からない",
             ),
@@ -263,7 +263,8 @@ async fn load(db: &Db, now: DateTime<Utc>) -> AppResult<()> {
                 &scope,
                 &NewCountermeasure {
                     topic: *topic,
-                    scene: *scene,
+                    scenes: scene.iter().map(|s| s.to_string()).collect(),
+                    indicator_ids: Vec::new(),
                     title: text(*title)?,
                     issue: text(*issue)?,
                     plan: text("【デモ】担当者が案を作成し、次回会議で報告する。")?,
@@ -301,6 +302,10 @@ async fn load(db: &Db, now: DateTime<Utc>) -> AppResult<()> {
                         .transpose()?,
                     improvement: evaluated
                         .then(|| text("【デモ】次回は病院の参加を増やす"))
+                        .transpose()?,
+                    verdict: evaluated.then_some(countermeasures::Verdict::Partly),
+                    verdict_reason: evaluated
+                        .then(|| text("【デモ】病院の参加が目標の半数にとどまった"))
                         .transpose()?,
                     owner_member_id: Some(owner),
                     evaluation_due_on: Some(due),

@@ -17,7 +17,7 @@ use super::{ACTOR, text};
 use crate::access::{WardWrite, operator};
 use crate::calendar::{self, Period};
 use crate::countermeasures::{
-    self, CountermeasurePatch, NewCountermeasure, Scene, Stage, TransitionRequest,
+    self, CountermeasurePatch, NewCountermeasure, Stage, TransitionRequest,
 };
 use crate::db::Db;
 use crate::error::AppResult;
@@ -83,76 +83,76 @@ fn attends(h: &Habits, kind: OrganizationKind, rng: &mut Rng) -> bool {
 }
 
 /// Countermeasure ideas per topic: title and the 課題 it answers.
-const IDEAS: [(i64, Option<Scene>, &str, &str); 12] = [
+const IDEAS: [(i64, &[&str], &str, &str); 12] = [
     (
         1,
-        None,
+        &[],
         "医療・介護資源マップの更新",
         "資源情報が古く、相談時に使えない",
     ),
     (
         2,
-        None,
+        &[],
         "連携の取組状況の共有会",
         "各団体の取組が互いに知られていない",
     ),
     (
         3,
-        Some(Scene::AdmissionDischarge),
+        &["入退院支援"],
         "退院前カンファレンスの共通様式",
         "退院時の情報が介護側に届くのが遅い",
     ),
     (
         4,
-        Some(Scene::DailyCare),
+        &["日常の療養支援"],
         "夜間・休日の訪問診療の輪番づくり",
         "夜間の往診先が見つからない",
     ),
     (
         4,
-        Some(Scene::Emergency),
+        &["急変時の対応"],
         "急変時の救急搬送情報シート",
         "急変時に本人の情報が救急隊へ伝わらない",
     ),
     (
         5,
-        None,
+        &[],
         "多職種連絡会の定例化",
         "職種をまたぐ相談の窓口がない",
     ),
     (
         6,
-        None,
+        &[],
         "歯科・薬局との顔の見える交流会",
         "歯科と薬局の参加が少ない",
     ),
     (
         7,
-        Some(Scene::EndOfLife),
+        &["看取り"],
         "人生会議（ACP）の区民講座",
         "在宅での看取りが区民に知られていない",
     ),
     (
         8,
-        None,
+        &[],
         "相談支援室の周知ちらし",
         "相談支援室が専門職に知られていない",
     ),
     (
         9,
-        Some(Scene::DailyCare),
+        &["日常の療養支援"],
         "服薬支援の事例検討会",
         "服薬管理の課題が共有されていない",
     ),
     (
         10,
-        None,
+        &[],
         "近隣区との合同研修",
         "区境をまたぐ患者の連携が途切れる",
     ),
     (
         3,
-        Some(Scene::AdmissionDischarge),
+        &["入退院支援", "日常の療養支援"],
         "入院時情報提供の手順書",
         "入院時にケアマネジャーの情報が病院に届かない",
     ),
@@ -321,7 +321,8 @@ pub async fn load_past(
                     scope,
                     &NewCountermeasure {
                         topic,
-                        scene,
+                        scenes: scene.iter().map(|s| s.to_string()).collect(),
+                        indicator_ids: Vec::new(),
                         title: text(title)?,
                         issue: text(issue)?,
                         plan: text("【デモ】担当団体が案をまとめ、次回の会議で報告する。")?,
@@ -343,6 +344,8 @@ pub async fn load_past(
                     note: Some(text("【デモ】実施計画を決定")?),
                     evaluation: None,
                     improvement: None,
+                    verdict: None,
+                    verdict_reason: None,
                     owner_member_id: Some(owner),
                     evaluation_due_on: Some(due),
                     actor: actor.clone(),
@@ -369,6 +372,8 @@ pub async fn load_past(
                     note: Some(text("【デモ】担当団体が変わり、計画を練り直す")?),
                     evaluation: None,
                     improvement: None,
+                    verdict: None,
+                    verdict_reason: None,
                     owner_member_id: None,
                     evaluation_due_on: None,
                     actor: actor.clone(),
@@ -384,6 +389,8 @@ pub async fn load_past(
                     note: Some(text("【デモ】")?),
                     evaluation: Some(text("【デモ】参加者の7割が「役立った」と回答")?),
                     improvement: Some(text("【デモ】次年度は対象を広げて継続する")?),
+                    verdict: Some(countermeasures::Verdict::Achieved),
+                    verdict_reason: Some(text("【デモ】目標とした参加者数を上回った")?),
                     owner_member_id: None,
                     evaluation_due_on: None,
                     actor: actor.clone(),

@@ -419,6 +419,12 @@ pub fn pages() -> Vec<PageRoute> {
         ),
         route(
             M::POST,
+            "/countermeasures/:id/next-cycle",
+            Countermeasure(Write),
+            countermeasures::pages::next_cycle,
+        ),
+        route(
+            M::POST,
             "/countermeasures/:id/archive",
             Countermeasure(Write),
             countermeasures::pages::archive,

@@ -9,7 +9,7 @@ pub mod store;
 use chrono::NaiveDate;
 use poem_openapi::types::MaybeUndefined;
 
-use crate::countermeasures::{EventKind, Stage, Step, TransitionRequest};
+use crate::countermeasures::{EventKind, Stage, Step, TransitionRequest, Verdict};
 use crate::error::{AppError, AppResult, FieldError};
 use crate::labels::label_enum;
 use crate::text::{MultiLine, SingleLine};
@@ -150,6 +150,10 @@ pub struct StageChange {
     pub evaluation: Option<MultiLine>,
     /// Required for 評価改善.
     pub improvement: Option<MultiLine>,
+    /// Required for 評価改善: 達成 / 一部達成 / 未達成.
+    pub verdict: Option<Verdict>,
+    /// Required for 評価改善.
+    pub verdict_reason: Option<MultiLine>,
     pub note: Option<MultiLine>,
 }
 
@@ -162,6 +166,8 @@ impl StageChange {
             note: self.note.clone(),
             evaluation: self.evaluation.clone(),
             improvement: self.improvement.clone(),
+            verdict: self.verdict,
+            verdict_reason: self.verdict_reason.clone(),
             owner_member_id: self.owner_member_id,
             evaluation_due_on: self.evaluation_due_on,
             actor: None,
@@ -323,6 +329,8 @@ mod tests {
             evaluation_due_on: None,
             evaluation: None,
             improvement: None,
+            verdict: None,
+            verdict_reason: None,
             note: None,
         }
     }
@@ -348,6 +356,8 @@ mod tests {
             evaluation_due_on: None,
             evaluation: None,
             improvement: None,
+            verdict: None,
+            verdict_reason: None,
         };
         assert!(check_meeting_step(&step(EventKind::Advanced)).is_ok());
         assert_eq!(

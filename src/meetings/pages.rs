@@ -194,6 +194,10 @@ struct ReviewRow {
     evaluation_due_on: ReviewField,
     evaluation: ReviewField,
     improvement: ReviewField,
+    verdict: ReviewField,
+    /// The verdict's choices, 「A 達成」…, with the one sent selected.
+    verdicts: Vec<Choice>,
+    verdict_reason: ReviewField,
     note: ReviewField,
 }
 
@@ -282,6 +286,15 @@ fn review_rows(
                 evaluation_due_on: ReviewField::new(form, errors, c.id, "evaluation_due_on"),
                 evaluation: ReviewField::new(form, errors, c.id, "evaluation"),
                 improvement: ReviewField::new(form, errors, c.id, "improvement"),
+                verdict: ReviewField::new(form, errors, c.id, "verdict"),
+                verdicts: choices(
+                    form,
+                    &change_field(c.id, "verdict"),
+                    crate::countermeasures::Verdict::ALL
+                        .iter()
+                        .map(|v| (v.as_str().to_string(), v.display())),
+                ),
+                verdict_reason: ReviewField::new(form, errors, c.id, "verdict_reason"),
                 note: ReviewField::new(form, errors, c.id, "note"),
             })
         })
@@ -438,6 +451,13 @@ fn read_changes(form: &FormData) -> Result<Vec<StageChange>, AppError> {
         let evaluation_due_on = p.date(form, &key("evaluation_due_on"), "評価予定日");
         let evaluation = p.optional_text(form, &key("evaluation"), "評価");
         let improvement = p.optional_text(form, &key("improvement"), "改善");
+        let verdict = p.label(
+            form,
+            &key("verdict"),
+            "達成度",
+            crate::countermeasures::Verdict::parse_loose,
+        );
+        let verdict_reason = p.optional_text(form, &key("verdict_reason"), "達成度の理由");
         let note = p.optional_text(form, &key("note"), "メモ");
         if let Some(to) = to {
             changes.push(StageChange {
@@ -447,6 +467,8 @@ fn read_changes(form: &FormData) -> Result<Vec<StageChange>, AppError> {
                 evaluation_due_on,
                 evaluation,
                 improvement,
+                verdict,
+                verdict_reason,
                 note,
             });
         }

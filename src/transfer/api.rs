@@ -82,9 +82,11 @@ impl TransferApi {
         let today = self.state.clock.today();
         let present =
             super::store::all_countermeasures(&self.state.db, &ward.read(), today).await?;
+        let scenes = super::store::scenes(&self.state.db, &ward).await?;
         let list = super::parse_countermeasures(
             &table,
             ward.ward_id(),
+            &scenes,
             &members,
             &meetings,
             &present,

@@ -10,7 +10,10 @@
 //!
 //! Ids are ward-local, so the files name rows, not ids: 担当委員 and 出席者
 //! are members' 氏名 in the importing ward, 決定した会議 is a meeting's
-//! 開催日 and 会議名 (import the meetings first). Archived countermeasures
+//! 開催日 and 会議名 (import the meetings first), 場面 the municipality's
+//! scene names separated by `;`. 達成度 (「B 一部達成」, A/B/C or the label)
+//! and 達成度の理由 are optional even for 評価改善 rows: sheets kept before
+//! verdicts have none. Archived countermeasures
 //! are exported with 状態 終了 and imported closed, so export → import →
 //! export gives the same file. The columns added for that (出席者,
 //! 決定した会議, 状態) may be missing from older files.
@@ -27,11 +30,12 @@ use std::collections::HashMap;
 use chrono::NaiveDate;
 
 use crate::countermeasures::{
-    self, Countermeasure, NewCountermeasure, Scene, Stage, TransitionRequest,
+    self, Countermeasure, NewCountermeasure, Stage, TransitionRequest, Verdict, VerdictRule,
 };
 use crate::error::{AppError, AppResult, FieldError};
 use crate::meetings::{Meeting, MeetingKind, NewMeeting};
 use crate::members::Member;
+use crate::scenes::Scenes;
 use crate::spreadsheet::{self, Cell, Sheet, Table};
 use crate::text::{Kind, MultiLine, Text};
 
@@ -43,7 +47,7 @@ pub const MEETING_COLUMNS: [&str; 6] =
 /// The meeting columns a file must have (出席者 may be missing).
 const MEETING_REQUIRED: usize = 5;
 
-pub const COUNTERMEASURE_COLUMNS: [&str; 13] = [
+pub const COUNTERMEASURE_COLUMNS: [&str; 15] = [
     "会議の内容（番号）",
     "場面",
     "対応策",
@@ -57,6 +61,8 @@ pub const COUNTERMEASURE_COLUMNS: [&str; 13] = [
     "段階の日付",
     "決定した会議",
     "状態",
+    "達成度",
+    "達成度の理由",
 ];
 
 /// The countermeasure columns a file must have (the rest may be missing).
@@ -132,7 +138,7 @@ pub fn countermeasures_table(
     for (c, stage_on) in list {
         t.push(vec![
             Cell::value(c.topic),
-            Cell::value(c.scene.map(|s| s.as_str()).unwrap_or_default()),
+            Cell::text(c.scenes.join(";")),
             Cell::text(&c.title),
             Cell::text(&c.issue),
             Cell::text(&c.plan),
@@ -158,6 +164,8 @@ pub fn countermeasures_table(
                     .unwrap_or_default(),
             ),
             Cell::value(if c.archived { ARCHIVED } else { OPEN }),
+            Cell::value(c.verdict.map(Verdict::display).unwrap_or_default()),
+            Cell::text(c.verdict_reason.clone().unwrap_or_default()),
         ]);
     }
     t
@@ -472,7 +480,7 @@ pub struct ImportedCountermeasure {
     pub archived: bool,
 }
 
-const CM_FIELDS: [(&str, &str); 9] = [
+const CM_FIELDS: [(&str, &str); 12] = [
     ("topic", "会議の内容（番号）"),
     ("title", "対応策"),
     ("issue", "課題"),
@@ -482,15 +490,20 @@ const CM_FIELDS: [(&str, &str); 9] = [
     ("evaluation", "評価"),
     ("improvement", "改善"),
     ("meeting_id", "決定した会議"),
+    ("scenes", "場面"),
+    ("verdict", "達成度"),
+    ("verdict_reason", "達成度の理由"),
 ];
 
 /// Every row of a countermeasures file, checked against the ladder's
 /// rules as if each step were taken, or every error. A row whose
 /// countermeasure the ward already has (`present`, archived ones included:
-/// same 会議の内容（番号） and 対応策) is an error too.
+/// same 会議の内容（番号） and 対応策) is an error too. 場面 names are
+/// checked against `scenes`, the ward's municipality's.
 pub fn parse_countermeasures(
     table: &Sheet,
     ward_id: i64,
+    scenes: &Scenes,
     members: &[Member],
     meetings: &[Meeting],
     present: &[Countermeasure],
@@ -515,18 +528,26 @@ pub fn parse_countermeasures(
             );
             0
         });
-        let scene_text = row.get("場面").to_string();
-        let scene = Scene::parse(&scene_text);
-        if scene.is_none() && !scene_text.is_empty() {
-            let choices: Vec<&str> = Scene::ALL.iter().map(|s| s.as_str()).collect();
+        let scene_text = row.key("場面").to_string();
+        let names: Vec<&str> = scene_text.split(LIST_SEPARATORS).collect();
+        let scene_names = match scenes.resolve("場面", &names) {
+            Ok(found) => found,
+            Err(e) => {
+                row.error("場面", e.message);
+                Vec::new()
+            }
+        };
+        let verdict_text = row.get("達成度").to_string();
+        let verdict = Verdict::parse_loose(&verdict_text);
+        if verdict.is_none() && !verdict_text.is_empty() {
             row.error(
-                "場面",
+                "達成度",
                 format!(
-                    "「{scene_text}」は選べません（{}のいずれか、または空欄）",
-                    choices.join("・")
+                    "「{verdict_text}」は選べません（A 達成・B 一部達成・C 未達成のいずれか、または空欄）"
                 ),
             );
         }
+        let verdict_reason: MultiLine = row.text("達成度の理由");
         let owner_name = row.key("担当委員").to_string();
         let owner = if owner_name.is_empty() {
             None
@@ -595,7 +616,8 @@ pub fn parse_countermeasures(
         let Some(stage) = stage else { continue };
         let new = NewCountermeasure {
             topic,
-            scene,
+            scenes: scene_names,
+            indicator_ids: Vec::new(),
             title: row.text("対応策"),
             issue: row.text("課題"),
             plan: row.text("計画"),
@@ -641,11 +663,17 @@ pub fn parse_countermeasures(
                 note: None,
                 evaluation: Some(evaluation.clone()),
                 improvement: Some(improvement.clone()),
+                verdict: if to == Stage::Evaluated {
+                    verdict
+                } else {
+                    None
+                },
+                verdict_reason: (to == Stage::Evaluated).then(|| verdict_reason.clone()),
                 owner_member_id: None,
                 evaluation_due_on: None,
                 actor: None,
             };
-            match countermeasures::plan_transition(&at, &req, today) {
+            match countermeasures::plan_transition_with(&at, &req, today, VerdictRule::Optional) {
                 Ok(step) => {
                     at.stage = step.to;
                     steps.push(req);

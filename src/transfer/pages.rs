@@ -269,9 +269,11 @@ async fn import(
             let meetings = super::store::all_meetings(&state.db, &ward.read()).await?;
             let today = state.clock.today();
             let present = super::store::all_countermeasures(&state.db, &ward.read(), today).await?;
+            let scenes = super::store::scenes(&state.db, ward).await?;
             let list = super::parse_countermeasures(
                 &table,
                 ward.ward_id(),
+                &scenes,
                 &members,
                 &meetings,
                 &present,

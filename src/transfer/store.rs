@@ -105,6 +105,11 @@ pub async fn countermeasures(
     Ok(items)
 }
 
+/// The scenes of the ward's municipality, which an import's 場面 names.
+pub async fn scenes(db: &Db, ward: &WardWrite) -> AppResult<crate::scenes::Scenes> {
+    crate::scenes::store::list(db, ward.plan()).await
+}
+
 /// A ward's members, all of them, for exports and owner look-ups.
 pub async fn all_members(db: &Db, ward: &WardRead) -> AppResult<Vec<Member>> {
     members(db, ward, false).await
