@@ -1282,7 +1282,7 @@ async fn a_member_records_steps_only_on_countermeasures_it_owns() {
         .planned_countermeasure(w.own.id, 3, someone_else, "2026-12-31")
         .await;
     let (_, member) = member_account(&w, Some(w.own.member)).await;
-    let step = json!({ "to": "評価改善", "on": "2026-11-24", "evaluation": "参加者が増えた", "improvement": "継続" });
+    let step = json!({ "to": "評価改善", "on": "2026-11-24", "evaluation": "参加者が増えた", "improvement": "継続", "verdict": "一部達成", "verdict_reason": "目標の一部を達成" });
     let r = member
         .post(
             w.app
@@ -1637,7 +1637,7 @@ async fn a_city_account_links_a_member_account_to_its_member_record_on_the_accou
         .await;
     // The member's account, not linked yet, with a token to act through.
     let (account, member) = member_account(&w, None).await;
-    let step = json!({ "to": "評価改善", "on": "2026-11-24", "evaluation": "参加者が増えた", "improvement": "継続" });
+    let step = json!({ "to": "評価改善", "on": "2026-11-24", "evaluation": "参加者が増えた", "improvement": "継続", "verdict": "一部達成", "verdict_reason": "目標の一部を達成" });
     let evaluate = || {
         member
             .post(

@@ -62,7 +62,7 @@ impl Setup {
             .app
             .transition(
                 id,
-                json!({ "to": "評価改善", "evaluation": "評価", "improvement": "改善" }),
+                json!({ "to": "評価改善", "evaluation": "評価", "improvement": "改善", "verdict": "一部達成", "verdict_reason": "目標の一部を達成" }),
             )
             .await;
         assert_eq!(r.status, StatusCode::OK, "{}", r.text);
@@ -89,7 +89,7 @@ async fn a_countermeasure_is_recorded_at_the_first_stage_with_a_history_entry() 
             &format!("/api/wards/{}/countermeasures", s.ward),
             json!({
                 "topic": 3,
-                "scene": "入退院支援",
+                "scenes": ["看取り", "入退院支援"],
                 "title": " 入退院時の情報共有シートの作成 ",
                 "issue": "病院と在宅の情報共有が不十分",
                 "plan": "共通シートを作る",
@@ -104,7 +104,11 @@ async fn a_countermeasure_is_recorded_at_the_first_stage_with_a_history_entry() 
     assert_eq!(r.body["ward_id"], s.ward);
     assert_eq!(r.body["stage"], "未具体化");
     assert_eq!(r.body["title"], "入退院時の情報共有シートの作成");
-    assert_eq!(r.body["scene"], "入退院支援");
+    // In the municipality's order, whatever the order sent.
+    assert_eq!(r.body["scenes"], json!(["入退院支援", "看取り"]));
+    assert_eq!(r.body["indicator_ids"], json!([]));
+    assert_eq!(r.body["cycle"], 1);
+    assert!(r.body["verdict"].is_null());
     assert_eq!(r.body["owner_member_id"], s.owner);
     assert_eq!(r.body["meeting_id"], meeting);
     assert!(r.body["evaluation_due_on"].is_null());
@@ -150,9 +154,21 @@ async fn a_countermeasure_with_a_bad_topic_or_title_or_of_an_unknown_ward_is_ref
     assert_eq!(error_fields(&r), ["title"]);
     let r = s
         .app
-        .post(&path, json!({ "topic": 1, "title": "x", "scene": "夜間" }))
+        .post(
+            &path,
+            json!({ "topic": 1, "title": "x", "scenes": ["看取り", "夜間"] }),
+        )
         .await;
     assert_problem(&r, 422);
+    assert_eq!(error_fields(&r), ["scenes"]);
+    assert!(r.text.contains("夜間"), "{}", r.text);
+    let r = s
+        .app
+        .post(&path, json!({ "topic": 1, "title": "x", "indicator_ids": [999] }))
+        .await;
+    assert_problem(&r, 422);
+    assert_eq!(error_fields(&r), ["indicator_ids"]);
+    assert!(r.text.contains("999"), "{}", r.text);
     let r = s
         .app
         .post(
@@ -224,7 +240,8 @@ async fn a_countermeasure_climbs_the_ladder_and_steps_back_with_every_step_in_it
         .transition(
             id,
             json!({ "to": "評価改善", "on": "2026-11-24", "evaluation": "参加者アンケートで満足度85%",
-                    "improvement": "次年度は病院側の参加を増やす", "actor": "在宅 花子" }),
+                    "improvement": "次年度は病院側の参加を増やす", "actor": "在宅 花子",
+                    "verdict": "一部達成", "verdict_reason": "病院側の参加が目標の半数" }),
         )
         .await;
     assert_eq!(r.status, StatusCode::OK, "{}", r.text);
@@ -302,7 +319,7 @@ async fn skipping_from_the_first_stage_to_evaluation_is_refused_and_changes_noth
         .app
         .transition(
             id,
-            json!({ "to": "評価改善", "evaluation": "評価", "improvement": "改善",
+            json!({ "to": "評価改善", "evaluation": "評価", "improvement": "改善", "verdict": "一部達成", "verdict_reason": "目標の一部を達成",
                     "owner_member_id": s.owner, "evaluation_due_on": "2027-01-31" }),
         )
         .await;
@@ -370,12 +387,15 @@ async fn evaluating_without_evaluation_and_improvement_is_refused_and_changes_no
     let before = s.snapshot(id).await;
     let r = s.app.transition(id, json!({ "to": "評価改善" })).await;
     assert_problem(&r, 409);
-    assert_eq!(error_fields(&r), ["evaluation", "improvement"]);
+    assert_eq!(
+        error_fields(&r),
+        ["evaluation", "improvement", "verdict", "verdict_reason"]
+    );
     let r = s
         .app
         .transition(
             id,
-            json!({ "to": "評価改善", "evaluation": "評価した", "improvement": "   " }),
+            json!({ "to": "評価改善", "evaluation": "評価した", "improvement": "   ", "verdict": "一部達成", "verdict_reason": "目標の一部を達成" }),
         )
         .await;
     assert_problem(&r, 409);
@@ -421,7 +441,7 @@ async fn moving_two_steps_back_or_to_the_current_stage_is_refused() {
         .app
         .transition(
             evaluated,
-            json!({ "to": "評価改善", "evaluation": "a", "improvement": "b" }),
+            json!({ "to": "評価改善", "evaluation": "a", "improvement": "b", "verdict": "一部達成", "verdict_reason": "目標の一部を達成" }),
         )
         .await;
     assert_problem(&r, 409);
@@ -565,13 +585,13 @@ async fn an_edit_is_recorded_with_the_fields_it_changed() {
         .app
         .patch(
             &format!("/api/countermeasures/{id}"),
-            json!({ "title": "関係者向け資源マップの作成", "topic": 5, "scene": "日常の療養支援", "note": "名称変更", "actor": "北区事務局" }),
+            json!({ "title": "関係者向け資源マップの作成", "topic": 5, "scenes": ["日常の療養支援"], "note": "名称変更", "actor": "北区事務局" }),
         )
         .await;
     assert_eq!(r.status, StatusCode::OK, "{}", r.text);
     assert_eq!(r.body["title"], "関係者向け資源マップの作成");
     assert_eq!(r.body["topic"], 5);
-    assert_eq!(r.body["scene"], "日常の療養支援");
+    assert_eq!(r.body["scenes"], json!(["日常の療養支援"]));
     assert_eq!(r.body["stage"], "未具体化");
     assert_eq!(s.cm(id).await, r.body);
     let h = s.history(id).await;
@@ -582,7 +602,7 @@ async fn an_edit_is_recorded_with_the_fields_it_changed() {
     let changes = h[1]["changes"].as_object().unwrap();
     let mut changed: Vec<&str> = changes.keys().map(String::as_str).collect();
     changed.sort_unstable();
-    assert_eq!(changed, ["scene", "title", "topic"]);
+    assert_eq!(changed, ["scenes", "title", "topic"]);
     assert_eq!(
         changes["title"],
         json!({ "before": "資源マップの作成", "after": "関係者向け資源マップの作成" })

@@ -68,7 +68,7 @@ async fn formula_text_is_exported_as_text_and_imports_back_as_typed() {
     let r = app
         .transition(
             cm,
-            json!({ "to": "評価改善", "on": "2026-11-20", "evaluation": PAYLOAD, "improvement": "+1+1" }),
+            json!({ "to": "評価改善", "on": "2026-11-20", "evaluation": PAYLOAD, "improvement": "+1+1", "verdict": "一部達成", "verdict_reason": "目標の一部を達成" }),
         )
         .await;
     assert_eq!(r.status, StatusCode::OK, "{}", r.text);

@@ -458,6 +458,8 @@ async fn a_meeting_saved_with_two_stage_changes_advances_both_with_history_and_a
     let to_b = format!("cm-{planned}-to");
     let eval_b = format!("cm-{planned}-evaluation");
     let impr_b = format!("cm-{planned}-improvement");
+    let verdict_b = format!("cm-{planned}-verdict");
+    let reason_b = format!("cm-{planned}-verdict_reason");
     let resp = app
         .post_form(
             &format!("/wards/{ward}/meetings/new"),
@@ -474,6 +476,8 @@ async fn a_meeting_saved_with_two_stage_changes_advances_both_with_history_and_a
                 (to_b.as_str(), "評価改善"),
                 (eval_b.as_str(), "研修参加者の満足度85%"),
                 (impr_b.as_str(), "病院側の参加を増やす"),
+                (verdict_b.as_str(), "B 一部達成"),
+                (reason_b.as_str(), "病院の参加が半数"),
             ],
         )
         .await;
@@ -573,6 +577,8 @@ async fn editing_a_meeting_can_advance_a_countermeasure_and_unticked_ones_stay()
     let to = format!("cm-{planned}-to");
     let eval = format!("cm-{planned}-evaluation");
     let impr = format!("cm-{planned}-improvement");
+    let verdict = format!("cm-{planned}-verdict");
+    let reason = format!("cm-{planned}-verdict_reason");
     // Fields of an unticked countermeasure are ignored.
     let ignored = format!("cm-{identified}-evaluation_due_on");
     let resp = app
@@ -586,6 +592,8 @@ async fn editing_a_meeting_can_advance_a_countermeasure_and_unticked_ones_stay()
                 (to.as_str(), "評価改善"),
                 (eval.as_str(), "評価"),
                 (impr.as_str(), "改善"),
+                (verdict.as_str(), "B 一部達成"),
+                (reason.as_str(), "病院の参加が半数"),
                 (ignored.as_str(), "2027-01-31"),
             ],
         )
@@ -616,6 +624,8 @@ async fn a_missing_required_field_of_a_stage_change_saves_nothing_and_is_shown_b
     let to_b = format!("cm-{planned}-to");
     let eval_b = format!("cm-{planned}-evaluation");
     let impr_b = format!("cm-{planned}-improvement");
+    let verdict_b = format!("cm-{planned}-verdict");
+    let reason_b = format!("cm-{planned}-verdict_reason");
     let resp = app
         .post_form(
             &format!("/wards/{ward}/meetings/new"),
@@ -631,6 +641,8 @@ async fn a_missing_required_field_of_a_stage_change_saves_nothing_and_is_shown_b
                 (to_b.as_str(), "評価改善"),
                 (eval_b.as_str(), "満足度85%"),
                 (impr_b.as_str(), "病院側の参加を増やす"),
+                (verdict_b.as_str(), "B 一部達成"),
+                (reason_b.as_str(), "病院の参加が半数"),
             ],
         )
         .await;
@@ -807,7 +819,15 @@ async fn the_api_records_a_meetings_stage_changes_all_or_nothing() {
         )
         .await;
     assert_problem(&r, 409);
-    assert_eq!(error_fields(&r), vec![format!("cm-{planned}-improvement")]);
+    // 評価改善 from a meeting needs its verdict too.
+    assert_eq!(
+        error_fields(&r),
+        vec![
+            format!("cm-{planned}-improvement"),
+            format!("cm-{planned}-verdict"),
+            format!("cm-{planned}-verdict_reason"),
+        ]
+    );
     assert_eq!(app.counts().await, before);
 
     let r = app

@@ -173,7 +173,7 @@ async fn a_change_through_another_instance_shows_at_once_on_a_stored_dashboard()
     let r = app
         .transition(
             w,
-            json!({ "to": "評価改善", "evaluation": "研修の参加者が増えた", "improvement": "次期も継続" }),
+            json!({ "to": "評価改善", "evaluation": "研修の参加者が増えた", "improvement": "次期も継続", "verdict": "一部達成", "verdict_reason": "目標の一部を達成" }),
         )
         .await;
     assert_eq!(r.status, StatusCode::OK, "{}", r.text);

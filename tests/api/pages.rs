@@ -316,7 +316,8 @@ async fn ward_with_countermeasure(app: &TestApp) -> (i64, i64, i64) {
         &format!("/wards/{ward}/countermeasures/new"),
         &[
             ("topic", "3"),
-            ("scene", "入退院支援"),
+            ("scenes", "入退院支援"),
+            ("scenes", "看取り"),
             ("title", "入退院時の情報共有シートの作成"),
             ("issue", "退院時に情報が届かない"),
             ("plan", "様式を統一する"),
@@ -339,10 +340,8 @@ async fn a_countermeasure_climbs_the_ladder_through_the_forms_and_the_timeline_s
     let app = TestApp::spawn().await;
     let (_ward, owner, id) = ward_with_countermeasure(&app).await;
     let cm = app.get(&format!("/api/countermeasures/{id}")).await.body;
-    assert_eq!(
-        (cm["stage"].as_str(), cm["scene"].as_str()),
-        (Some("未具体化"), Some("入退院支援"))
-    );
+    assert_eq!(cm["stage"], "未具体化");
+    assert_eq!(cm["scenes"], serde_json::json!(["入退院支援", "看取り"]));
 
     let page = ok_page(&app, &format!("/countermeasures/{id}")).await;
     assert!(
@@ -383,6 +382,8 @@ async fn a_countermeasure_climbs_the_ladder_through_the_forms_and_the_timeline_s
             ("to", "評価改善"),
             ("evaluation", "全病院で運用開始"),
             ("improvement", "診療所にも広げる"),
+            ("verdict", "B"),
+            ("verdict_reason", "目標の一部を達成"),
             ("on", ""),
             ("actor", "事務局 田中"),
         ],
@@ -398,8 +399,13 @@ async fn a_countermeasure_climbs_the_ladder_through_the_forms_and_the_timeline_s
         "メモ: 第2回推進会議で決定",
         "評価: 全病院で運用開始",
         "改善: 診療所にも広げる",
+        "達成度: B 一部達成",
+        "達成度の理由: 目標の一部を達成",
         "実施者: 事務局 田中",
         "段階を「具体化」に戻す",
+        r#"action="/countermeasures/"#,
+        "<h2>次のサイクルへ</h2>",
+        "在宅療養の場面</dt><dd>入退院支援・看取り</dd>",
     ] {
         assert!(page.contains(text), "timeline lacks {text}");
     }

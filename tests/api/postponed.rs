@@ -181,7 +181,7 @@ async fn a_replan_that_sets_a_later_date_is_listed_and_one_that_sets_an_earlier_
     step(
         &app,
         evaluated,
-        json!({ "to": "評価改善", "evaluation": "研修を実施", "improvement": "対象を広げる" }),
+        json!({ "to": "評価改善", "evaluation": "研修を実施", "improvement": "対象を広げる", "verdict": "一部達成", "verdict_reason": "目標の一部を達成" }),
     )
     .await;
     step(

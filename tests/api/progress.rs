@@ -66,7 +66,7 @@ fn plan(on: &str, owner: i64, due: &str) -> Value {
 }
 
 fn evaluate(on: &str) -> Value {
-    json!({ "to": "評価改善", "on": on, "evaluation": "評価した", "improvement": "改善する" })
+    json!({ "to": "評価改善", "on": on, "evaluation": "評価した", "improvement": "改善する", "verdict": "一部達成", "verdict_reason": "目標の一部を達成" })
 }
 
 struct Fixture {

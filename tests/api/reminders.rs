@@ -68,7 +68,7 @@ async fn fixture() -> Fixture {
     let r = app
         .transition(
             evaluated,
-            json!({ "to": "評価改善", "evaluation": "評価", "improvement": "改善" }),
+            json!({ "to": "評価改善", "evaluation": "評価", "improvement": "改善", "verdict": "一部達成", "verdict_reason": "目標の一部を達成" }),
         )
         .await;
     assert_eq!(r.status, StatusCode::OK, "{}", r.text);
@@ -260,7 +260,7 @@ async fn a_second_run_the_same_day_queues_and_sends_nothing_new() {
         .app
         .transition(
             f.overdue_54,
-            json!({ "to": "評価改善", "evaluation": "評価", "improvement": "改善" }),
+            json!({ "to": "評価改善", "evaluation": "評価", "improvement": "改善", "verdict": "一部達成", "verdict_reason": "目標の一部を達成" }),
         )
         .await;
     assert_eq!(r.status, StatusCode::OK, "{}", r.text);
@@ -482,7 +482,7 @@ async fn items_closed_while_smtp_refused_drop_out_and_a_digest_left_empty_is_can
     let r = app
         .transition(
             evaluated,
-            json!({ "to": "評価改善", "evaluation": "実施済み", "improvement": "継続" }),
+            json!({ "to": "評価改善", "evaluation": "実施済み", "improvement": "継続", "verdict": "一部達成", "verdict_reason": "目標の一部を達成" }),
         )
         .await;
     assert_eq!(r.status, StatusCode::OK, "{}", r.text);

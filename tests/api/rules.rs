@@ -1281,7 +1281,7 @@ async fn a_member_records_the_evaluation_of_what_it_owns_and_changes_nothing_els
     let cm = format!("/api/countermeasures/{c}");
     let steps = format!("{cm}/transitions");
     let evaluation =
-        json!({ "to": "評価改善", "evaluation": "参加者が増えた", "improvement": "継続する" });
+        json!({ "to": "評価改善", "evaluation": "参加者が増えた", "improvement": "継続する", "verdict": "一部達成", "verdict_reason": "目標の一部を達成" });
     let with = |extra: Value| {
         let mut v = evaluation.clone();
         if let (Some(o), Some(e)) = (v.as_object_mut(), extra.as_object()) {
@@ -1446,12 +1446,19 @@ async fn a_members_countermeasure_page_offers_only_the_evaluation_form() {
         ),
         (
             "POST",
+            format!("{page}/next-cycle"),
+            form(&[("evaluation_due_on", "2030-03-31")]),
+        ),
+        (
+            "POST",
             format!("{page}/transition"),
             form(&[
                 ("form", "advance"),
                 ("to", "評価改善"),
                 ("evaluation", "参加者が増えた"),
                 ("improvement", "継続する"),
+                ("verdict", "B"),
+                ("verdict_reason", "目標の一部を達成"),
                 ("evaluation_due_on", "2030-03-31"),
             ]),
         ),
@@ -1474,6 +1481,8 @@ async fn a_members_countermeasure_page_offers_only_the_evaluation_form() {
             ("to", "評価改善"),
             ("evaluation", "参加者が増えた"),
             ("improvement", "継続する"),
+            ("verdict", "B"),
+            ("verdict_reason", "目標の一部を達成"),
         ]),
     )
     .await;

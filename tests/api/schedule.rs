@@ -145,7 +145,7 @@ impl Walk {
             self.app
                 .transition(
                     id,
-                    json!({ "to": "評価改善", "on": on, "evaluation": "実施状況を確認した", "improvement": "次年度も継続" }),
+                    json!({ "to": "評価改善", "on": on, "evaluation": "実施状況を確認した", "improvement": "次年度も継続", "verdict": "一部達成", "verdict_reason": "目標の一部を達成" }),
                 )
                 .await,
         );

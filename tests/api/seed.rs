@@ -105,7 +105,7 @@ async fn a_seeded_database_is_listed_by_the_api_and_accepts_new_writes() {
     let step = app
         .transition(
             id,
-            json!({"to": "評価改善", "evaluation": "評価", "improvement": "改善"}),
+            json!({"to": "評価改善", "evaluation": "評価", "improvement": "改善", "verdict": "一部達成", "verdict_reason": "目標の一部を達成"}),
         )
         .await;
     assert_eq!(step.status, 200, "{}", step.text);

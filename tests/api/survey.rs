@@ -142,7 +142,7 @@ async fn topics_and_stages_of_i_are_derived_from_the_records_of_the_period() {
     let r = app
         .transition(
             done,
-            json!({ "to": "評価改善", "evaluation": "参加者が増えた", "improvement": "回数を増やす" }),
+            json!({ "to": "評価改善", "evaluation": "参加者が増えた", "improvement": "回数を増やす", "verdict": "一部達成", "verdict_reason": "目標の一部を達成" }),
         )
         .await;
     assert_eq!(r.status, StatusCode::OK, "{}", r.text);
@@ -204,7 +204,7 @@ async fn a_later_step_does_not_rewrite_the_stages_of_a_past_half_year() {
     .await;
     step(
         evaluated,
-        json!({ "to": "評価改善", "on": "2017-11-10", "evaluation": "参加者が増えた", "improvement": "回数を増やす" }),
+        json!({ "to": "評価改善", "on": "2017-11-10", "evaluation": "参加者が増えた", "improvement": "回数を増やす", "verdict": "一部達成", "verdict_reason": "目標の一部を達成" }),
     )
     .await;
     // Topic 6: planned in the first half-year, re-planned in the second.

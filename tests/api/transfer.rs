@@ -36,7 +36,7 @@ async fn ward_with_records(app: &TestApp, ward: i64, title: &str) -> i64 {
     let r = app
         .patch(
             &format!("/api/countermeasures/{open}"),
-            json!({ "meeting_id": first }),
+            json!({ "meeting_id": first, "scenes": ["看取り", "入退院支援"] }),
         )
         .await;
     assert_eq!(r.status, StatusCode::OK, "{}", r.text);
@@ -56,7 +56,7 @@ async fn ward_with_records(app: &TestApp, ward: i64, title: &str) -> i64 {
     let r = app
         .transition(
             done,
-            json!({ "to": "評価改善", "on": "2026-11-20", "evaluation": "参加者が増えた", "improvement": "回数を増やす" }),
+            json!({ "to": "評価改善", "on": "2026-11-20", "evaluation": "参加者が増えた", "improvement": "回数を増やす", "verdict": "一部達成", "verdict_reason": "目標の一部を達成" }),
         )
         .await;
     assert_eq!(r.status, StatusCode::OK, "{}", r.text);
@@ -97,13 +97,22 @@ async fn utf8_export_imports_back_to_the_same_data_even_outside_jis() {
             assert!(text.starts_with("開催日,会議名,種別,会議の内容,議事録,出席者\r\n"));
             assert!(text.contains(",委員 一郎;委員 三郎\r\n"), "{text}");
         } else {
-            assert!(text.contains(",段階の日付,決定した会議,状態\r\n"), "{text}");
             assert!(
-                text.contains(",2026-05-10 𠮷田先生を囲む推進会議😀,対応中\r\n"),
+                text.contains(",段階の日付,決定した会議,状態,達成度,達成度の理由\r\n"),
+                "{text}"
+            );
+            // Several scenes in one cell, `;`-separated, in the municipality's order.
+            assert!(text.contains("\r\n2,入退院支援;看取り,課題の整理,"), "{text}");
+            assert!(
+                text.contains(",2026-05-10 𠮷田先生を囲む推進会議😀,対応中,,\r\n"),
                 "{text}"
             );
             assert!(
-                text.contains("終了した対応策,,,,,未具体化,,,,,終了\r\n"),
+                text.contains("終了した対応策,,,,,未具体化,,,,,終了,,\r\n"),
+                "{text}"
+            );
+            assert!(
+                text.contains(",対応中,B 一部達成,目標の一部を達成\r\n"),
                 "{text}"
             );
         }

@@ -109,7 +109,7 @@ pub async fn fixture() -> Fixture {
         &october,
         post,
         &format!("/api/countermeasures/{cm2}/transitions"),
-        json!({ "to": "評価改善", "evaluation": "研修を実施した", "improvement": "対象を広げる" }),
+        json!({ "to": "評価改善", "evaluation": "研修を実施した", "improvement": "対象を広げる", "verdict": "一部達成", "verdict_reason": "目標の一部を達成" }),
     )
     .await;
     // Planned, not held yet: today's figures leave it out.

@@ -245,7 +245,7 @@ async fn the_stage_of_a_topic_is_the_most_advanced_of_the_wards_countermeasures(
     let r = app
         .transition(
             evaluated,
-            json!({ "to": "評価改善", "evaluation": "研修参加者が倍増", "improvement": "次回は病院も招く" }),
+            json!({ "to": "評価改善", "evaluation": "研修参加者が倍増", "improvement": "次回は病院も招く", "verdict": "一部達成", "verdict_reason": "目標の一部を達成" }),
         )
         .await;
     assert_eq!(r.status, StatusCode::OK, "{}", r.text);
@@ -304,7 +304,7 @@ async fn evaluations_due_before_today_are_overdue_and_those_due_within_thirty_da
     let r = app
         .transition(
             evaluated,
-            json!({ "to": "評価改善", "evaluation": "評価済み", "improvement": "改善策" }),
+            json!({ "to": "評価改善", "evaluation": "評価済み", "improvement": "改善策", "verdict": "一部達成", "verdict_reason": "目標の一部を達成" }),
         )
         .await;
     assert_eq!(r.status, StatusCode::OK, "{}", r.text);
