@@ -51,17 +51,38 @@ impl Stage {
     }
 }
 
-label_enum! {
-    /// The verdict of an evaluation (達成度 of the municipal evaluation
-    /// sheets), graded A/B/C there: shown as 「B 一部達成」.
-    Verdict {
-        Achieved => "達成",
-        Partly => "一部達成",
-        NotAchieved => "未達成",
-    }
+/// The verdict of an evaluation (達成度 of the municipal evaluation
+/// sheets), graded A/B/C there: shown as 「B 一部達成」. Its wire form (API,
+/// database) is the label; the API, the forms and the CSV also take the
+/// grade (`B`) or both as printed (`B 一部達成`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Verdict {
+    /// 達成 (A).
+    Achieved,
+    /// 一部達成 (B).
+    Partly,
+    /// 未達成 (C).
+    NotAchieved,
 }
 
 impl Verdict {
+    /// The three, best first.
+    pub const ALL: &'static [Verdict] = &[Verdict::Achieved, Verdict::Partly, Verdict::NotAchieved];
+
+    /// The label: 達成, 一部達成, 未達成.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Verdict::Achieved => "達成",
+            Verdict::Partly => "一部達成",
+            Verdict::NotAchieved => "未達成",
+        }
+    }
+
+    /// The label back (as stored); None for anything else.
+    pub fn parse(value: &str) -> Option<Verdict> {
+        Verdict::ALL.iter().copied().find(|v| v.as_str() == value)
+    }
+
     /// The sheets' grade: A 達成, B 一部達成, C 未達成.
     pub fn grade(self) -> &'static str {
         match self {
@@ -110,6 +131,86 @@ label_enum! {
         Archived => "終了（アーカイブ）",
         Restored => "再開",
         NextCycle => "次のサイクルへ",
+    }
+}
+
+impl std::fmt::Display for Verdict {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl serde::Serialize for Verdict {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.as_str())
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for Verdict {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        let text = String::deserialize(deserializer)?;
+        Verdict::parse_loose(&text)
+            .ok_or_else(|| serde::de::Error::custom(format!("unknown verdict {text:?}")))
+    }
+}
+
+impl poem_openapi::types::Type for Verdict {
+    const IS_REQUIRED: bool = true;
+
+    type RawValueType = Self;
+
+    type RawElementValueType = Self;
+
+    fn name() -> std::borrow::Cow<'static, str> {
+        "Verdict".into()
+    }
+
+    fn schema_ref() -> poem_openapi::registry::MetaSchemaRef {
+        let mut items: Vec<serde_json::Value> = Verdict::ALL
+            .iter()
+            .map(|v| serde_json::Value::String(v.as_str().into()))
+            .collect();
+        items.extend(
+            Verdict::ALL
+                .iter()
+                .map(|v| serde_json::Value::String(v.grade().into())),
+        );
+        poem_openapi::registry::MetaSchemaRef::Inline(Box::new(
+            poem_openapi::registry::MetaSchema {
+                description: Some(
+                    "達成度: 達成 / 一部達成 / 未達成 (A / B / C are accepted; answers carry the label)",
+                ),
+                enum_items: items,
+                ..poem_openapi::registry::MetaSchema::new("string")
+            },
+        ))
+    }
+
+    fn as_raw_value(&self) -> Option<&Self> {
+        Some(self)
+    }
+
+    fn raw_element_iter<'a>(&'a self) -> Box<dyn Iterator<Item = &'a Self> + 'a> {
+        Box::new(self.as_raw_value().into_iter())
+    }
+}
+
+impl poem_openapi::types::ParseFromJSON for Verdict {
+    fn parse_from_json(value: Option<serde_json::Value>) -> poem_openapi::types::ParseResult<Self> {
+        match value.unwrap_or_default() {
+            serde_json::Value::String(s) => Verdict::parse_loose(&s).ok_or_else(|| {
+                poem_openapi::types::ParseError::custom(format!(
+                    "達成度「{s}」は選べません（達成・一部達成・未達成、またはA・B・C）"
+                ))
+            }),
+            other => Err(poem_openapi::types::ParseError::expected_type(other)),
+        }
+    }
+}
+
+impl poem_openapi::types::ToJSON for Verdict {
+    fn to_json(&self) -> Option<serde_json::Value> {
+        Some(serde_json::Value::String(self.as_str().into()))
     }
 }
 

@@ -164,7 +164,10 @@ async fn a_countermeasure_with_a_bad_topic_or_title_or_of_an_unknown_ward_is_ref
     assert!(r.text.contains("夜間"), "{}", r.text);
     let r = s
         .app
-        .post(&path, json!({ "topic": 1, "title": "x", "indicator_ids": [999] }))
+        .post(
+            &path,
+            json!({ "topic": 1, "title": "x", "indicator_ids": [999] }),
+        )
         .await;
     assert_problem(&r, 422);
     assert_eq!(error_fields(&r), ["indicator_ids"]);

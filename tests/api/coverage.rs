@@ -448,7 +448,7 @@ fn api_rule(operation: &str) -> Option<Rule> {
         "getMeeting" => Rule::Meeting(Read),
         "updateMeeting" | "deleteMeeting" => Rule::Meeting(Write),
         "getCountermeasure" | "countermeasureHistory" => Rule::Countermeasure(Read),
-        "updateCountermeasure" => Rule::Countermeasure(Write),
+        "updateCountermeasure" | "nextCycleCountermeasure" => Rule::Countermeasure(Write),
         "transitionCountermeasure" => Rule::Countermeasure(Step),
         "listSurveyStatuses" | "getReport" | "listParticipation" | "listProgress" => Rule::CityView,
         "listDeliveries" => Rule::WardsView,

@@ -13,6 +13,7 @@ mod consultations;
 mod countermeasures;
 mod coverage;
 mod csv;
+mod cycle;
 mod dates;
 mod demo;
 mod instances;

@@ -781,6 +781,11 @@ fn all_routes(kind: Kind) -> Vec<Route> {
                 s("/countermeasures/{}/archive"),
                 form(&[("archived", "true")]),
             ),
+            write(
+                "POST",
+                s("/countermeasures/{}/next-cycle"),
+                form(&[("evaluation_due_on", "2030-03-31")]),
+            ),
         ],
         Kind::Municipality => vec![
             get(s("/api/municipalities/{}/surveys/2026H1/summaries")),
@@ -1280,8 +1285,7 @@ async fn a_member_records_the_evaluation_of_what_it_owns_and_changes_nothing_els
     let member = member_token(&w, w.a1.ward, w.a1.member).await;
     let cm = format!("/api/countermeasures/{c}");
     let steps = format!("{cm}/transitions");
-    let evaluation =
-        json!({ "to": "評価改善", "evaluation": "参加者が増えた", "improvement": "継続する", "verdict": "一部達成", "verdict_reason": "目標の一部を達成" });
+    let evaluation = json!({ "to": "評価改善", "evaluation": "参加者が増えた", "improvement": "継続する", "verdict": "一部達成", "verdict_reason": "目標の一部を達成" });
     let with = |extra: Value| {
         let mut v = evaluation.clone();
         if let (Some(o), Some(e)) = (v.as_object_mut(), extra.as_object()) {

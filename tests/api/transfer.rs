@@ -102,7 +102,10 @@ async fn utf8_export_imports_back_to_the_same_data_even_outside_jis() {
                 "{text}"
             );
             // Several scenes in one cell, `;`-separated, in the municipality's order.
-            assert!(text.contains("\r\n2,入退院支援;看取り,課題の整理,"), "{text}");
+            assert!(
+                text.contains("\r\n2,入退院支援;看取り,課題の整理,"),
+                "{text}"
+            );
             assert!(
                 text.contains(",2026-05-10 𠮷田先生を囲む推進会議😀,対応中,,\r\n"),
                 "{text}"
