@@ -2,6 +2,17 @@
 //! 未具体化 → 具体化 → 評価改善, one step at a time, with a step back (a
 //! re-plan) allowed with a reason. The rules here are pure: the store asks
 //! them what a request means, then writes the result with its history row.
+//!
+//! The national guide's cycle (issue 18): a countermeasure serves several
+//! scenes (names of its municipality's, `crate::scenes`) and answers to
+//! indicators of its municipality; the step to 評価改善 records a
+//! [`Verdict`] and its reason (required except in CSV imports), and its
+//! history row keeps the linked indicators' latest values; 次のサイクルへ
+//! ([`plan_next_cycle`], [`EventKind::NextCycle`]) takes a countermeasure
+//! from 評価改善 back to 具体化 with a new due date and `cycle` one up.
+//! Contract for counting: a history row of kind 「次のサイクルへ」 goes from
+//! 評価改善 to 具体化, and `countermeasures.cycle > 1` means a round was
+//! completed.
 
 pub mod api;
 pub mod pages;

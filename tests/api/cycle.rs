@@ -372,6 +372,56 @@ async fn the_next_cycle_starts_a_new_round_and_the_overdue_reminder_follows_it()
 }
 
 #[tokio::test]
+async fn the_next_cycle_form_asks_for_the_due_date_and_starts_the_round() {
+    let w = world().await;
+    let id = linked_and_planned(&w).await;
+    let mut step = evaluation();
+    step["verdict"] = json!("B");
+    step["verdict_reason"] = json!("一部の病院のみ");
+    assert_eq!(w.app.transition(id, step).await.status, StatusCode::OK);
+    let path = format!("/countermeasures/{id}/next-cycle");
+    let resp = w
+        .app
+        .post_form(&path, &[("evaluation_due_on", ""), ("plan", "新しい計画")])
+        .await;
+    assert_eq!(resp.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let page = resp.text().await.unwrap();
+    assert!(
+        page.contains(
+            r#"id="cycle-evaluation_due_on-error">次のサイクルの評価予定日を入力してください"#
+        ),
+        "{page}"
+    );
+    assert!(page.contains(">新しい計画</textarea>"), "the plan is kept");
+    let resp = w
+        .app
+        .post_form(
+            &path,
+            &[
+                ("evaluation_due_on", "2027-03-31"),
+                ("plan", "新しい計画"),
+                ("on", ""),
+            ],
+        )
+        .await;
+    assert_eq!(resp.status(), StatusCode::SEE_OTHER);
+    let cm = w.app.get(&format!("/api/countermeasures/{id}")).await.body;
+    assert_eq!(
+        (cm["stage"].as_str(), cm["cycle"].as_i64()),
+        (Some("具体化"), Some(2))
+    );
+    assert_eq!(cm["plan"], "新しい計画");
+    let (_, page) = w.app.page(&format!("/countermeasures/{id}")).await;
+    assert!(page.contains("次のサイクルへ：評価改善 → 具体化"), "{page}");
+    assert!(page.contains("<dt>サイクル</dt><dd>2巡目</dd>"), "{page}");
+    assert!(
+        !page.contains("<h2>次のサイクルへ</h2>"),
+        "only at 評価改善"
+    );
+    w.app.stop().await;
+}
+
+#[tokio::test]
 async fn the_next_cycle_only_starts_from_an_evaluation() {
     let w = world().await;
     let id = w
