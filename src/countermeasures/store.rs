@@ -966,7 +966,7 @@ pub async fn history(db: &Db, scope: &CountermeasureRead) -> AppResult<Vec<Histo
 }
 
 /// The day each countermeasure of the ward reached its current stage: the
-/// `occurred_on` of its last 段階を進めた or 段階を戻した row (by id), by
+/// `occurred_on` of its last 段階を進めた, 段階を戻した or 次のサイクルへ row (by id), by
 /// countermeasure id; one query for the whole ward (the CSV export).
 pub async fn stage_days_in_ward(db: &Db, ward: &WardRead) -> AppResult<HashMap<i64, NaiveDate>> {
     let rows = sqlx::query(

@@ -328,6 +328,26 @@ async fn load(db: &Db, now: DateTime<Utc>) -> AppResult<()> {
                     now,
                 )
                 .await?;
+                // Every fourth ward has already started the next round.
+                if i % 4 == 0 {
+                    let next = countermeasures::NextCycleRequest {
+                        evaluation_due_on: days_after(today, 120),
+                        plan: Some(text(
+                            "【デモ】病院の参加を増やすため、案内先を広げて再度開催する。",
+                        )?),
+                        note: Some(text("【デモ】評価を踏まえ次のサイクルへ")?),
+                        on: Some(days_before(today, 1)),
+                        owner_member_id: None,
+                        actor: Some(text(ACTOR)?),
+                    };
+                    countermeasures::store::next_cycle(
+                        db,
+                        &operator.countermeasure_write(cm.id, &scope),
+                        &next,
+                        now,
+                    )
+                    .await?;
+                }
             }
         }
     }
