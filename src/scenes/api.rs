@@ -3,22 +3,16 @@
 
 use poem_openapi::param::Path;
 use poem_openapi::payload::Json;
-use poem_openapi::{Object, OpenApi, Tags};
+use poem_openapi::{Object, OpenApi};
 
 use super::{SceneEntry, store};
 use crate::access;
 use crate::state::AppState;
 use crate::text::SingleLine;
+use crate::visions::api::VisionTags;
 use crate::web::api::Created;
 use crate::web::auth::Checked;
 use crate::web::problem::ApiResult;
-
-/// The API's tag for the start of the national PDCA chain.
-#[derive(Tags)]
-pub enum VisionTags {
-    /// 場面 (scenes) and 地域の目指すべき姿 (visions with a 目標 per scene)
-    Visions,
-}
 
 /// The scene operations.
 pub struct ScenesApi {

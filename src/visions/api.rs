@@ -2,17 +2,23 @@
 //! `GET, PUT /api/wards/{ward_id}/visions/{period}`: 地域の目指すべき姿 of a
 //! plan period (`2024-2026`), the municipality's and a ward's.
 
-use poem_openapi::OpenApi;
 use poem_openapi::param::Path;
 use poem_openapi::payload::Json;
+use poem_openapi::{OpenApi, Tags};
 
 use super::{Vision, VisionInput, WardVision, parse_period, store};
 use crate::access;
 use crate::error::AppError;
-use crate::scenes::api::VisionTags;
 use crate::state::AppState;
 use crate::web::auth::Checked;
 use crate::web::problem::ApiResult;
+
+/// The API's tag for the start of the national PDCA chain.
+#[derive(Tags)]
+pub enum VisionTags {
+    /// 場面 (scenes) and 地域の目指すべき姿 (visions with a 目標 per scene)
+    Visions,
+}
 
 /// The vision operations.
 pub struct VisionsApi {
