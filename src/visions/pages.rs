@@ -172,6 +172,22 @@ fn message(e: &AppError) -> String {
         .unwrap_or_else(|| e.public_message())
 }
 
+/// A refused vision form's messages, each beside an input: a goal's scene
+/// is a hidden input, so its message goes beside the goal's textarea.
+fn form_errors(e: &AppError) -> Errors {
+    let mut errors = Errors::from_error(e, "");
+    for f in &mut errors.fields {
+        if let Some(i) = f
+            .field
+            .strip_prefix("goals.")
+            .and_then(|rest| rest.strip_suffix(".scene"))
+        {
+            f.field = format!("goals.{i}.goal");
+        }
+    }
+    errors
+}
+
 /// A link to a plan period: (href, label).
 fn period_link(base: &str, p: PlanPeriod) -> (String, String) {
     (format!("{base}?period={}", p.code()), p.label())
@@ -192,7 +208,8 @@ struct PlanPage {
     /// Where the vision form posts.
     action: String,
     edit: VisionForm,
-    /// Alias of `edit.errors` for the summary include.
+    /// The summary's messages: the refused form's (the vision's or the
+    /// scene's).
     errors: Errors,
     scenes: Vec<SceneEntry>,
     scene_name: String,
@@ -236,6 +253,11 @@ pub async fn plan_page(
     let (scene_name, scene_errors) = refused
         .scene
         .unwrap_or_else(|| (String::new(), Errors::none("scene-")));
+    let summary = if scene_errors.any() {
+        scene_errors.clone()
+    } else {
+        errors.clone()
+    };
     let base = format!("/municipalities/{id}/plan");
     let page = PlanPage {
         layout: Layout::new(format!("{name} 目指すべき姿と目標（{}）", period.label())),
@@ -248,7 +270,7 @@ pub async fn plan_page(
         vision: vision.as_ref().map(VisionView::of),
         writes: reader_writes_city(id),
         action: base.clone(),
-        errors: errors.clone(),
+        errors: summary,
         edit: VisionForm::new(&scene_list, form, errors),
         scenes: scene_list.0,
         scene_name,
@@ -298,7 +320,7 @@ pub async fn save_plan(Data(state): Data<&AppState>, city: CityOf, body: Vec<u8>
         )),
         Err(e) if is_form_error(&e) => {
             let refused = Refused {
-                vision: Some((form, Errors::from_error(&e, ""))),
+                vision: Some((form, form_errors(&e))),
                 scene: None,
             };
             plan_page(state, city.plan(), period, refused, false, e.status()).await
@@ -405,7 +427,7 @@ pub async fn save_ward(
             period.code()
         )),
         Err(e) if is_form_error(&e) => {
-            let refused = Some((form, Errors::from_error(&e, "")));
+            let refused = Some((form, form_errors(&e)));
             ward_page(state, &scope.read(), period, refused, false, e.status()).await
         }
         Err(e) => Err(fail(e)),
