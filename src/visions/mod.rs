@@ -124,9 +124,12 @@ fn default_cycle() -> i64 {
 /// A vision input that passed [`check`]: trimmed, goals in scene order.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Checked {
+    /// Trimmed; empty only with [`Sharing::NotSet`].
     pub text: String,
     pub sharing: Sharing,
+    /// 1–[`CYCLE_MAX`].
     pub cycle_years: i64,
+    /// Non-blank goals of known scenes, in the scene list's order.
     pub goals: Vec<Goal>,
 }
 

@@ -27,8 +27,11 @@ const GOALS_MAX: usize = 200;
 
 /// A vision as the pages show it.
 pub struct VisionView {
+    /// The vision's text (shown with its line breaks).
     pub text: String,
+    /// The sharing level's label.
     pub sharing: &'static str,
+    /// The improvement cycle: `1年`.
     pub cycle: String,
     /// (scene, goal) in scene order.
     pub goals: Vec<(String, String)>,
@@ -54,7 +57,9 @@ impl VisionView {
 
 /// One goal input of the form: a scene and its textarea.
 pub struct GoalRow {
+    /// The scene's name.
     pub scene: String,
+    /// One of the national four (else the municipality's own).
     pub national: bool,
     /// The hidden input's name (`goals.{i}.scene`).
     pub scene_field: String,
@@ -64,9 +69,13 @@ pub struct GoalRow {
 
 /// The form of a vision: its values, the sharing options, a row per scene.
 pub struct VisionForm {
+    /// The values shown (stored, or as sent when refused).
     pub form: FormData,
+    /// The five sharing levels, the chosen one selected.
     pub sharing: Vec<Choice>,
+    /// A goal input per scene of the municipality, in order.
     pub goals: Vec<GoalRow>,
+    /// The messages beside the fields.
     pub errors: Errors,
 }
 
