@@ -1,5 +1,5 @@
-//! `GET, PUT /api/municipalities/{id}/visions/{period}` and
-//! `GET, PUT /api/wards/{ward_id}/visions/{period}`: 地域の目指すべき姿 of a
+//! `GET, PUT /api/municipalities/{id}/visions/{plan_period}` and
+//! `GET, PUT /api/wards/{ward_id}/visions/{plan_period}`: 地域の目指すべき姿 of a
 //! plan period (`2024-2026`), the municipality's and a ward's.
 
 use poem_openapi::param::Path;
@@ -32,13 +32,13 @@ fn not_set() -> AppError {
 
 #[OpenApi(tag = "VisionTags::Visions")]
 impl VisionsApi {
-    /// The municipality's vision of plan period `period` (`2024-2026`):
+    /// The municipality's vision of plan period `plan_period` (`2024-2026`):
     /// text, sharing (one of the national survey's five levels), the
     /// improvement cycle and a goal per scene. Every account of the
     /// municipality. Errors: 422 (a period not of the form `2024-2026` on
     /// the 期 grid), 404 (not set, or another municipality).
     #[oai(
-        path = "/municipalities/:id/visions/:period",
+        path = "/municipalities/:id/visions/:plan_period",
         method = "get",
         operation_id = "getMunicipalityVision"
     )]
@@ -46,9 +46,9 @@ impl VisionsApi {
         &self,
         plan: Checked<access::PlanRead>,
         #[oai(name = "id")] _id: Path<i64>,
-        period: Path<String>,
+        #[oai(name = "plan_period")] period: Path<String>,
     ) -> ApiResult<Json<Vision>> {
-        let period = parse_period("period", &period.0)?;
+        let period = parse_period("plan_period", &period.0)?;
         crate::scenes::store::municipality_name(&self.state.db, plan.0).await?;
         let vision = store::of_municipality(&self.state.db, plan.0, period).await?;
         Ok(Json(vision.ok_or_else(not_set)?))
@@ -60,7 +60,7 @@ impl VisionsApi {
     /// cycle outside 1–6; an unknown or repeated scene, named; nothing is
     /// stored), 404, 403.
     #[oai(
-        path = "/municipalities/:id/visions/:period",
+        path = "/municipalities/:id/visions/:plan_period",
         method = "put",
         operation_id = "putMunicipalityVision"
     )]
@@ -68,10 +68,10 @@ impl VisionsApi {
         &self,
         city: Checked<access::CityOf>,
         #[oai(name = "id")] _id: Path<i64>,
-        period: Path<String>,
+        #[oai(name = "plan_period")] period: Path<String>,
         body: Json<VisionInput>,
     ) -> ApiResult<Json<Vision>> {
-        let period = parse_period("period", &period.0)?;
+        let period = parse_period("plan_period", &period.0)?;
         let now = self.state.clock.now();
         Ok(Json(
             store::save_municipality(&self.state.db, &city.0, period, &body.0, now).await?,
@@ -83,7 +83,7 @@ impl VisionsApi {
     /// accounts, the municipality's city-level accounts, `admin`. Errors:
     /// 422 (period), 404 (the ward's not set; another ward).
     #[oai(
-        path = "/wards/:ward_id/visions/:period",
+        path = "/wards/:ward_id/visions/:plan_period",
         method = "get",
         operation_id = "getWardVision"
     )]
@@ -91,9 +91,9 @@ impl VisionsApi {
         &self,
         ward: Checked<access::WardRead>,
         #[oai(name = "ward_id")] _ward_id: Path<i64>,
-        period: Path<String>,
+        #[oai(name = "plan_period")] period: Path<String>,
     ) -> ApiResult<Json<WardVision>> {
-        let period = parse_period("period", &period.0)?;
+        let period = parse_period("plan_period", &period.0)?;
         let vision = store::for_ward(&self.state.db, &ward.0, period).await?;
         Ok(Json(vision.ok_or_else(not_set)?))
     }
@@ -103,7 +103,7 @@ impl VisionsApi {
     /// member or a viewer: 403). Errors: 422 as for the municipality's,
     /// 404, 403.
     #[oai(
-        path = "/wards/:ward_id/visions/:period",
+        path = "/wards/:ward_id/visions/:plan_period",
         method = "put",
         operation_id = "putWardVision"
     )]
@@ -111,10 +111,10 @@ impl VisionsApi {
         &self,
         ward: Checked<access::WardWrite>,
         #[oai(name = "ward_id")] _ward_id: Path<i64>,
-        period: Path<String>,
+        #[oai(name = "plan_period")] period: Path<String>,
         body: Json<VisionInput>,
     ) -> ApiResult<Json<Vision>> {
-        let period = parse_period("period", &period.0)?;
+        let period = parse_period("plan_period", &period.0)?;
         let now = self.state.clock.now();
         Ok(Json(
             store::save_ward(&self.state.db, &ward.0, period, &body.0, now).await?,
