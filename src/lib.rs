@@ -34,7 +34,9 @@
 //!      and all-or-nothing imports), [`reminders`] (job files, the outbox,
 //!      the sender), [`audit`] (the trail every write leaves in its own
 //!      transaction);
-//!    - [`scenes`] (the national four and a municipality's own) and
+//!    - [`scenes`] (the national four and a municipality's own),
+//!      [`visions`] (地域の目指すべき姿 per plan period, with a 目標 per
+//!      scene, the municipality's and its wards') and
 //!      [`indicators`] (評価指標 and their values): the national PDCA chain;
 //!    - [`backup`], [`demo`] (the 24 wards of Osaka City), [`seed`]
 //!      (national-scale data for benchmarks).
@@ -85,5 +87,6 @@ pub mod text;
 pub mod topics;
 pub mod transfer;
 pub mod trends;
+pub mod visions;
 pub mod wards;
 pub mod web;

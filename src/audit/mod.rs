@@ -78,7 +78,7 @@ pub struct Query {
 
 /// The kinds of record the log covers: the code stored in `entity` and its
 /// Japanese name (the audit page's 対象 filter).
-pub const ENTITIES: [(&str, &str); 11] = [
+pub const ENTITIES: [(&str, &str); 13] = [
     ("member", "委員"),
     ("meeting", "会議"),
     ("countermeasure", "対応策"),
@@ -90,6 +90,8 @@ pub const ENTITIES: [(&str, &str); 11] = [
     ("api_token", "APIトークン"),
     ("outbox", "通知メール"),
     ("reminder_settings", "通知メールの設定"),
+    ("scene", "場面"),
+    ("vision", "目指すべき姿"),
 ];
 
 /// Whether `code` is one of [`ENTITIES`].

@@ -18,10 +18,12 @@ use crate::participation::api::ParticipationApi;
 use crate::progress::api::ProgressApi;
 use crate::reminders::api::RemindersApi;
 use crate::report::api::ReportApi;
+use crate::scenes::api::ScenesApi;
 use crate::state::AppState;
 use crate::survey::api::SurveyApi;
 use crate::transfer::api::TransferApi;
 use crate::trends::api::TrendsApi;
+use crate::visions::api::VisionsApi;
 use crate::wards::api::WardsApi;
 use crate::web::{auth, problem};
 
@@ -36,6 +38,7 @@ type Apis = (
     RemindersApi,
     (TrendsApi, ConsultationsApi),
     (ParticipationApi, ProgressApi),
+    (ScenesApi, VisionsApi),
 );
 
 pub fn api_service(state: &AppState) -> OpenApiService<Apis, ()> {
@@ -83,6 +86,14 @@ pub fn api_service(state: &AppState) -> OpenApiService<Apis, ()> {
                     state: state.clone(),
                 },
                 ProgressApi {
+                    state: state.clone(),
+                },
+            ),
+            (
+                ScenesApi {
+                    state: state.clone(),
+                },
+                VisionsApi {
                     state: state.clone(),
                 },
             ),

@@ -16,6 +16,7 @@ use crate::{
     progress, reminders, report,
 };
 use crate::{consultations, trends};
+use crate::{scenes, visions};
 use crate::{survey, transfer, wards};
 
 /// One row of the table: method, pattern (`:id` is the id the rule
@@ -556,6 +557,37 @@ pub fn pages() -> Vec<PageRoute> {
             meetings::pages::issue_calendar_feed,
         ),
         route(M::GET, "/calendar.ics", Public, meetings::pages::calendar),
+        // 目指すべき姿 and scenes (issue 18).
+        route(
+            M::GET,
+            "/municipalities/:id/plan",
+            Plan,
+            visions::pages::plan_view,
+        ),
+        route(
+            M::POST,
+            "/municipalities/:id/plan",
+            City(Write),
+            visions::pages::save_plan,
+        ),
+        route(
+            M::POST,
+            "/municipalities/:id/scenes",
+            City(Write),
+            scenes::pages::add_scene,
+        ),
+        route(
+            M::GET,
+            "/wards/:id/vision",
+            Ward(Read),
+            visions::pages::ward_view,
+        ),
+        route(
+            M::POST,
+            "/wards/:id/vision",
+            Ward(Write),
+            visions::pages::save_ward,
+        ),
     ]
 }
 

@@ -104,6 +104,9 @@ const PERIOD_PATTERN: &str = r"^(19[0-9]{2}|[2-9][0-9]{3})[Hh][12]$";
 /// [`PERIOD_PATTERN`] or empty, for a query's `period` (empty: the default;
 /// surrounding white space is trimmed, as the handlers do).
 const PERIOD_QUERY_PATTERN: &str = r"^\s*((19[0-9]{2}|[2-9][0-9]{3})[Hh][12])?\s*$";
+/// The form of a plan period's code (`calendar::PlanPeriod::parse`:
+/// `2024-2026`); one off the 期 grid (`2025-2027`) is refused with 422.
+const PLAN_PERIOD_PATTERN: &str = r"^\s*[2-9][0-9]{3}-[2-9][0-9]{3}\s*$";
 /// A half-year or a fiscal year (`calendar::Span`), or empty.
 const SPAN_QUERY_PATTERN: &str = r"^\s*((19[0-9]{2}|[2-9][0-9]{3})([Hh][12])?)?\s*$";
 
@@ -485,6 +488,7 @@ fn complete_parameters(doc: &mut Value) {
                         })
                     }
                     "period" => schema["pattern"] = json!(PERIOD_PATTERN),
+                    "plan_period" => schema["pattern"] = json!(PLAN_PERIOD_PATTERN),
                     "halves" => {
                         if let Some(s) = schema.as_object_mut() {
                             Rule::Range(crate::trends::MIN_HALVES, crate::trends::MAX_HALVES)

@@ -4,9 +4,11 @@
 //! goals of a 目指すべき姿 name scenes by their name; a name is checked
 //! here against the municipality's list before it is stored.
 
+pub mod api;
+pub mod pages;
 pub mod store;
 
-use crate::error::FieldError;
+use crate::error::{AppError, AppResult, FieldError};
 
 /// The national scenes, in the guide's order: 日常の療養支援, 入退院支援,
 /// 急変時の対応, 看取り.
@@ -92,6 +94,29 @@ impl Scenes {
     }
 }
 
+/// Checks the name of a scene to add to `scenes`: trimmed, not blank, at
+/// most [`NAME_MAX`] characters, not one of the list (national or own).
+/// Returns the trimmed name. Errors: 422 on field `name` (blank, too long);
+/// 409 for a name already in the list.
+pub fn check_new(scenes: &Scenes, name: &str) -> AppResult<String> {
+    let name = name.trim();
+    if name.is_empty() {
+        return Err(AppError::invalid("name", "場面の名前を入力してください"));
+    }
+    if name.chars().count() > NAME_MAX {
+        return Err(AppError::invalid(
+            "name",
+            format!("場面の名前は{NAME_MAX}文字以内で入力してください"),
+        ));
+    }
+    if scenes.contains(name) {
+        return Err(AppError::Conflict(format!(
+            "場面「{name}」はすでにあります"
+        )));
+    }
+    Ok(name.to_string())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -113,5 +138,29 @@ mod tests {
                 .resolve("scenes", &["災害・感染症"])
                 .is_err()
         );
+    }
+
+    #[test]
+    fn a_new_scene_is_trimmed_and_refused_blank_too_long_or_taken() {
+        let scenes = Scenes::with_own(["災害・感染症".to_string()]);
+        assert_eq!(check_new(&scenes, " 認知症 ").unwrap(), "認知症");
+        assert!(matches!(
+            check_new(&scenes, "  "),
+            Err(AppError::Invalid(_))
+        ));
+        let long = "あ".repeat(NAME_MAX + 1);
+        assert!(matches!(
+            check_new(&scenes, &long),
+            Err(AppError::Invalid(_))
+        ));
+        assert!(check_new(&scenes, &"あ".repeat(NAME_MAX)).is_ok());
+        assert!(matches!(
+            check_new(&scenes, "看取り"),
+            Err(AppError::Conflict(_))
+        ));
+        assert!(matches!(
+            check_new(&scenes, "災害・感染症"),
+            Err(AppError::Conflict(_))
+        ));
     }
 }

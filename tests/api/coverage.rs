@@ -456,6 +456,10 @@ fn api_rule(operation: &str) -> Option<Rule> {
         "getCityConsultations" | "getMunicipalityProgress" => Rule::City(Read),
         "getSurveySummaries" | "getReminderSettings" | "getCityParticipation" => Rule::City(Read),
         "saveSurveySummaries" | "setReminderSettings" => Rule::City(Write),
+        "listScenes" | "getMunicipalityVision" => Rule::Plan,
+        "createScene" | "putMunicipalityVision" => Rule::City(Write),
+        "getWardVision" => Rule::Ward(Read),
+        "putWardVision" => Rule::Ward(Write),
         _ => return None,
     })
 }

@@ -39,5 +39,6 @@ mod survey;
 mod text;
 mod transfer;
 mod trends;
+mod visions;
 mod wards;
 mod wiring;

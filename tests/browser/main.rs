@@ -11,6 +11,7 @@ mod harness;
 mod participation;
 mod progress;
 mod trends;
+mod visions;
 
 use fantoccini::key::Key;
 use renkei::accounts::Role;
