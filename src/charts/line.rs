@@ -151,8 +151,9 @@ pub fn lines(chart: &Lines) -> String {
     if (hi - lo).abs() < 1e-12 {
         hi = lo + 1.0;
     }
-    let pad = (hi - lo) * 0.08;
-    let (lo, hi) = (if lo == 0.0 { 0.0 } else { lo - pad }, hi + pad);
+    // Four steps of a round size (1, 2, 2.5 or 5 times a power of ten)
+    // from a multiple of it, covering every figure.
+    let (lo, hi) = round_axis(lo, hi);
     let y_of = |v: f64| top + plot_h * (1.0 - (v - lo) / (hi - lo));
     let cols = chart.columns.len().max(1) as f64;
     let col_w = (WIDTH - left - right) / cols;
@@ -270,6 +271,22 @@ pub fn lines(chart: &Lines) -> String {
     );
     s.push_str("</svg>");
     s
+}
+
+/// An axis from a multiple of a round step, four steps long, covering
+/// `lo..=hi`.
+fn round_axis(lo: f64, hi: f64) -> (f64, f64) {
+    let raw = (hi - lo) / 4.0;
+    let power = 10f64.powf(raw.log10().floor());
+    let mut k = 0;
+    loop {
+        let step = [1.0, 2.0, 2.5, 5.0][k % 4] * power * 10f64.powi((k / 4) as i32);
+        let start = (lo / step).floor() * step;
+        if start + 4.0 * step >= hi - 1e-9 || k > 40 {
+            return (start, start + 4.0 * step);
+        }
+        k += 1;
+    }
 }
 
 /// An axis tick with as many decimals as the range needs.

@@ -11,6 +11,7 @@ use poem_openapi::OpenApiService;
 
 use crate::consultations::api::ConsultationsApi;
 use crate::countermeasures::api::CountermeasuresApi;
+use crate::indicators::api::IndicatorsApi;
 use crate::meetings::api::MeetingsApi;
 use crate::members::api::MembersApi;
 use crate::municipalities::api::CatalogueApi;
@@ -36,6 +37,7 @@ type Apis = (
     RemindersApi,
     (TrendsApi, ConsultationsApi),
     (ParticipationApi, ProgressApi),
+    IndicatorsApi,
 );
 
 pub fn api_service(state: &AppState) -> OpenApiService<Apis, ()> {
@@ -86,6 +88,9 @@ pub fn api_service(state: &AppState) -> OpenApiService<Apis, ()> {
                     state: state.clone(),
                 },
             ),
+            IndicatorsApi {
+                state: state.clone(),
+            },
         ),
         "renkei API",
         env!("CARGO_PKG_VERSION"),

@@ -3,6 +3,8 @@
 //! against (手引き Ver.3: ストラクチャー → プロセス → アウトプット →
 //! 中間アウトカム → 最終アウトカム).
 
+pub mod api;
+pub mod pages;
 pub mod sheet;
 pub mod store;
 
@@ -513,6 +515,46 @@ pub fn check_value(
     match (span, value) {
         (Some(s), Some(v)) if errors.is_empty() => Ok((s, v)),
         _ => Err(errors),
+    }
+}
+
+/// One value checked and allowed: made by [`writers::entry`] only (its
+/// fields are private to this module and its children).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ValueEntry {
+    indicator_id: i64,
+    municipality_id: i64,
+    ward_id: Option<i64>,
+    span: Span,
+    value: String,
+    /// Where the value came from, for messages (`values[2]`, `3行目`).
+    place: String,
+}
+
+impl ValueEntry {
+    /// The indicator's id.
+    pub fn indicator_id(&self) -> i64 {
+        self.indicator_id
+    }
+    /// Its municipality's id.
+    pub fn municipality_id(&self) -> i64 {
+        self.municipality_id
+    }
+    /// The ward; `None` = the municipality as a whole.
+    pub fn ward_id(&self) -> Option<i64> {
+        self.ward_id
+    }
+    /// The period, of the indicator's frequency.
+    pub fn span(&self) -> Span {
+        self.span
+    }
+    /// The canonical decimal text.
+    pub fn value(&self) -> &str {
+        &self.value
+    }
+    /// Where it came from (`values[2]`, `3行目`).
+    pub fn place(&self) -> &str {
+        &self.place
     }
 }
 

@@ -6,10 +6,9 @@ use serde_json::json;
 use sqlx::Row;
 use sqlx::any::AnyRow;
 
-use super::writers::ValueEntry;
 use super::{
     CITY_WIDE, DataSource, Direction, Frequency, Indicator, IndicatorPatch, LatestValue, Level,
-    MeasuredValue, NewIndicator, Point,
+    MeasuredValue, NewIndicator, Point, ValueEntry,
 };
 use crate::access::{CityOf, IndicatorRead, IndicatorWrite, PlanRead, Visible};
 use crate::audit;

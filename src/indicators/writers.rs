@@ -5,49 +5,11 @@
 //! one of those grants it; the result, [`ValueEntry`], is the only thing
 //! the store records values from.
 
+use super::ValueEntry;
 use crate::access::{self, Actor, IndicatorRead};
 use crate::calendar::Span;
 use crate::db::Db;
 use crate::error::{AppError, AppResult};
-
-/// One value checked and allowed: made by [`entry`] only.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct ValueEntry {
-    indicator_id: i64,
-    municipality_id: i64,
-    ward_id: Option<i64>,
-    span: Span,
-    value: String,
-    /// Where the value came from, for messages (`values[2]`, `3行目`).
-    place: String,
-}
-
-impl ValueEntry {
-    /// The indicator's id.
-    pub fn indicator_id(&self) -> i64 {
-        self.indicator_id
-    }
-    /// Its municipality's id.
-    pub fn municipality_id(&self) -> i64 {
-        self.municipality_id
-    }
-    /// The ward; `None` = the municipality as a whole.
-    pub fn ward_id(&self) -> Option<i64> {
-        self.ward_id
-    }
-    /// The period, of the indicator's frequency.
-    pub fn span(&self) -> Span {
-        self.span
-    }
-    /// The canonical decimal text.
-    pub fn value(&self) -> &str {
-        &self.value
-    }
-    /// Where it came from (`values[2]`, `3行目`).
-    pub fn place(&self) -> &str {
-        &self.place
-    }
-}
 
 /// Allows `actor` to record `value` (already checked: canonical decimal,
 /// period of the indicator's frequency) of `indicator` for `ward_id`
@@ -96,4 +58,95 @@ pub async fn entry(
         value,
         place: place.to_string(),
     })
+}
+
+/// Records the values sent for `indicator` by `actor` (the API's PUT and
+/// the page's form), all or nothing: each is checked (period of the
+/// indicator's frequency, exact decimal; errors on `values[i].period`,
+/// `values[i].value`), then allowed ([`entry`], `values[i].ward_id`), then
+/// stored with `super::store::put_values`. Returns the rows' ids. Errors:
+/// 422 listing every bad field, 403 / 422 as [`entry`], nothing written.
+pub async fn record_values(
+    db: &Db,
+    actor: &Actor,
+    indicator: &IndicatorRead,
+    inputs: &[super::ValueInput],
+    now: chrono::DateTime<chrono::Utc>,
+) -> AppResult<Vec<i64>> {
+    if inputs.len() > super::CSV_ROWS_MAX {
+        return Err(AppError::invalid(
+            "values",
+            format!("一度に登録できる値は{}件までです", super::CSV_ROWS_MAX),
+        ));
+    }
+    let ind = super::store::get(db, indicator).await?;
+    let mut errors = Vec::new();
+    let mut checked = Vec::with_capacity(inputs.len());
+    for (i, v) in inputs.iter().enumerate() {
+        match super::check_value(
+            ind.frequency,
+            v.period.as_str(),
+            v.value.as_str(),
+            &format!("values[{i}].period"),
+            &format!("values[{i}].value"),
+        ) {
+            Ok(c) => checked.push(c),
+            Err(e) => errors.extend(e),
+        }
+    }
+    if !errors.is_empty() {
+        return Err(AppError::Invalid(errors));
+    }
+    let mut entries = Vec::with_capacity(inputs.len());
+    for (i, (v, c)) in inputs.iter().zip(checked).enumerate() {
+        entries.push(
+            entry(
+                db,
+                actor,
+                indicator,
+                v.ward_id,
+                c,
+                &format!("values[{i}].ward_id"),
+                &format!("values[{i}]"),
+            )
+            .await?,
+        );
+    }
+    super::store::put_values(db, &entries, now).await
+}
+
+/// Imports a values CSV (`super::sheet`) into `plan`'s municipality, all or
+/// nothing: the file is read against its indicators and wards (every bad
+/// cell a 422 naming its row and column), then each row is allowed as
+/// [`entry`] (a refused ward: 422 on its 区 cell; a role that records no
+/// values: 403), then stored in one transaction (existing values replaced
+/// and audited). Returns the number of rows.
+pub async fn import_csv(
+    db: &Db,
+    actor: &Actor,
+    plan: access::PlanRead,
+    sheet: &crate::spreadsheet::Sheet,
+    now: chrono::DateTime<chrono::Utc>,
+) -> AppResult<usize> {
+    let indicators = super::store::list(db, plan).await?;
+    let wards = super::store::wards(db, plan).await?;
+    let rows = super::sheet::read(sheet, &indicators, &wards)?;
+    let mut entries = Vec::with_capacity(rows.len());
+    for row in &rows {
+        let indicator = access::indicator_read(db, actor, row.indicator_id).await?;
+        entries.push(
+            entry(
+                db,
+                actor,
+                &indicator,
+                row.ward_id,
+                (row.span, row.value.clone()),
+                &row.ward_field(),
+                &format!("{}行目", row.line),
+            )
+            .await?,
+        );
+    }
+    super::store::put_values(db, &entries, now).await?;
+    Ok(rows.len())
 }

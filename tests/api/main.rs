@@ -15,6 +15,7 @@ mod coverage;
 mod csv;
 mod dates;
 mod demo;
+mod indicators;
 mod instances;
 mod limits;
 mod links;
