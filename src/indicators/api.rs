@@ -24,6 +24,7 @@ pub enum IndicatorTags {
     Indicators,
 }
 
+/// The operations of 評価指標 and their values.
 pub struct IndicatorsApi {
     pub state: AppState,
 }

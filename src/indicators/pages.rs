@@ -248,7 +248,9 @@ async fn list_page(
             items: all.iter().filter(|i| i.level == level).cloned().collect(),
         })
         .collect();
-    let name = municipality_name(state, m).await;
+    let name = store::municipality_name(&state.db, plan)
+        .await
+        .map_err(fail)?;
     let layout = Layout::new(format!("{name} 評価指標"));
     let page = ListPage {
         layout,
@@ -263,16 +265,6 @@ async fn list_page(
         imported: s.imported,
     };
     render_with_status(&page, status)
-}
-
-async fn municipality_name(state: &AppState, m: i64) -> String {
-    sqlx::query_scalar::<_, String>("SELECT name FROM municipalities WHERE id = $1")
-        .bind(m)
-        .fetch_optional(&state.db.pool)
-        .await
-        .ok()
-        .flatten()
-        .unwrap_or_default()
 }
 
 fn empty_list_state() -> ListState {
@@ -607,7 +599,9 @@ async fn show_page(
         }
     }
     let (chart, periods, rows) = figures(&ind, &values);
-    let name = municipality_name(state, m).await;
+    let name = store::municipality_name(&state.db, read.plan())
+        .await
+        .map_err(fail)?;
     let layout = Layout::new(ind.name.clone()).crumb(
         format!("/municipalities/{m}/indicators"),
         format!("{name} 評価指標"),

@@ -386,7 +386,8 @@ pub async fn update(
 }
 
 const VALUES: &str = "SELECT v.id, v.indicator_id, v.ward_id, w.name AS ward_name, v.period, v.value, \
-     v.recorded_by, v.recorded_at FROM indicator_values v LEFT JOIN wards w ON w.id = v.ward_id";
+     v.recorded_by, v.recorded_at, COALESCE(w.sort_order, 0) AS ward_order \
+     FROM indicator_values v LEFT JOIN wards w ON w.id = v.ward_id";
 
 fn value_row(row: &AnyRow) -> Result<MeasuredValue, sqlx::Error> {
     let period: String = row.try_get("period")?;
@@ -439,22 +440,10 @@ async fn fetch_values(
     .bind(visible.ward_id().unwrap_or(-1))
     .fetch_all(&db.pool)
     .await?;
-    let orders = sqlx::query("SELECT id, sort_order FROM wards")
-        .fetch_all(&db.pool)
-        .await?;
-    let order_of = |w: Option<i64>| {
-        w.and_then(|w| {
-            orders
-                .iter()
-                .find(|r| r.try_get::<i64, _>(0).ok() == Some(w))
-                .and_then(|r| r.try_get::<i64, _>(1).ok())
-        })
-        .unwrap_or(0)
-    };
     let list = rows
         .iter()
-        .map(|r| value_row(r).map(|v| (order_of(v.ward_id), v)))
-        .collect::<Result<Vec<_>, _>>()?;
+        .map(|r| Ok((r.try_get::<i64, _>("ward_order")?, value_row(r)?)))
+        .collect::<Result<Vec<_>, sqlx::Error>>()?;
     Ok(sorted(list))
 }
 
@@ -593,4 +582,13 @@ pub async fn put_values(
     }
     tx.commit().await?;
     Ok(ids)
+}
+
+/// The municipality's name, for the pages' titles (empty if it is gone).
+pub async fn municipality_name(db: &Db, plan: PlanRead) -> AppResult<String> {
+    let name: Option<String> = sqlx::query_scalar("SELECT name FROM municipalities WHERE id = $1")
+        .bind(plan.municipality_id())
+        .fetch_optional(&db.pool)
+        .await?;
+    Ok(name.unwrap_or_default())
 }

@@ -525,3 +525,52 @@ async fn the_indicator_page_draws_the_values_as_a_chart_and_a_table() {
     assert_eq!(got.body["scenes"], json!(["入退院支援", "看取り"]));
     assert_eq!(got.body["baseline"], Value::Null);
 }
+
+#[tokio::test]
+async fn a_wards_accounts_see_their_own_wards_values_and_its_secretariat_may_enter_them() {
+    let c = city().await;
+    let app = &c.app;
+    let m = c.municipality;
+    let id = indicator(&c, "在宅看取り率").await;
+    put(
+        app,
+        id,
+        json!([
+            { "ward_id": c.kita, "period": "2025", "value": "13.5" },
+            { "ward_id": c.miyakojima, "period": "2025", "value": "7.25" },
+            { "ward_id": null, "period": "2025", "value": "10.5" },
+        ]),
+    )
+    .await;
+    let secretariat = token(app, "sec@example.jp", Role::Secretariat, m, Some(c.kita)).await;
+    let member = token(app, "member@example.jp", Role::Member, m, Some(c.kita)).await;
+    let (status, html) = app
+        .page_as(&secretariat, &format!("/indicators/{id}"))
+        .await;
+    assert_eq!(status, StatusCode::OK, "{html}");
+    assert!(html.contains("13.5") && html.contains("10.5"), "{html}");
+    assert!(!html.contains("7.25") && !html.contains("都島区"), "{html}");
+    assert!(html.contains("値を記録する"));
+    // Its form offers its own ward only, not 市全体.
+    assert!(html.contains(&format!("<option value=\"{}\"", c.kita)));
+    assert!(!html.contains("<option value=\"\">市全体"));
+    assert!(!html.contains(&format!("/indicators/{id}/edit")));
+    let (status, html) = app.page_as(&member, &format!("/indicators/{id}")).await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(!html.contains("値を記録する"));
+    let (_, list) = app
+        .page_as(&member, &format!("/municipalities/{m}/indicators"))
+        .await;
+    assert!(!list.contains("評価指標を追加する") && !list.contains("取り込む</button>"));
+    // The export carries what the reader sees.
+    let csv = reqwest::Client::new()
+        .get(app.url(&format!("/municipalities/{m}/indicator-values.csv")))
+        .bearer_auth(&member)
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(csv.contains("北区") && !csv.contains("都島区"), "{csv}");
+}
