@@ -132,8 +132,30 @@ pub async fn import_csv(
     let wards = super::store::wards(db, plan).await?;
     let rows = super::sheet::read(sheet, &indicators, &wards)?;
     let mut entries = Vec::with_capacity(rows.len());
+    // One decision per indicator and per (indicator, ward), not per row.
+    let mut readable = std::collections::HashMap::new();
+    let mut allowed: std::collections::HashSet<(i64, Option<i64>)> = Default::default();
     for row in &rows {
-        let indicator = access::indicator_read(db, actor, row.indicator_id).await?;
+        let indicator = match readable.get(&row.indicator_id) {
+            Some(i) => *i,
+            None => {
+                let i = access::indicator_read(db, actor, row.indicator_id).await?;
+                readable.insert(row.indicator_id, i);
+                i
+            }
+        };
+        if allowed.contains(&(row.indicator_id, row.ward_id)) {
+            entries.push(ValueEntry {
+                indicator_id: indicator.id(),
+                municipality_id: indicator.municipality_id(),
+                ward_id: row.ward_id,
+                span: row.span,
+                value: row.value.clone(),
+                place: format!("{}行目", row.line),
+            });
+            continue;
+        }
+        allowed.insert((row.indicator_id, row.ward_id));
         entries.push(
             entry(
                 db,
