@@ -3,6 +3,7 @@
 //! Nothing here knows the survey: the report ([`crate::report`]) and the
 //! dashboard produce charts, this module draws them.
 
+pub mod line;
 pub mod svg;
 pub mod trend;
 

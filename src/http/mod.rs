@@ -11,6 +11,7 @@ use poem_openapi::OpenApiService;
 
 use crate::consultations::api::ConsultationsApi;
 use crate::countermeasures::api::CountermeasuresApi;
+use crate::indicators::api::IndicatorsApi;
 use crate::meetings::api::MeetingsApi;
 use crate::members::api::MembersApi;
 use crate::municipalities::api::CatalogueApi;
@@ -38,7 +39,7 @@ type Apis = (
     RemindersApi,
     (TrendsApi, ConsultationsApi),
     (ParticipationApi, ProgressApi),
-    (ScenesApi, VisionsApi),
+    (ScenesApi, VisionsApi, IndicatorsApi),
 );
 
 pub fn api_service(state: &AppState) -> OpenApiService<Apis, ()> {
@@ -94,6 +95,9 @@ pub fn api_service(state: &AppState) -> OpenApiService<Apis, ()> {
                     state: state.clone(),
                 },
                 VisionsApi {
+                    state: state.clone(),
+                },
+                IndicatorsApi {
                     state: state.clone(),
                 },
             ),

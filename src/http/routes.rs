@@ -8,6 +8,7 @@ use poem::error::{MethodNotAllowedError, NotFoundError};
 use poem::http::{Method, StatusCode};
 use poem::{Endpoint, EndpointExt, IntoEndpoint, Response, Route, RouteMethod};
 
+use crate::indicators;
 use crate::state::AppState;
 use crate::web::auth::{Guarded, Need, Rule};
 use crate::web::page::error_page;
@@ -235,6 +236,55 @@ pub fn pages() -> Vec<PageRoute> {
             "/city/:id/progress.csv",
             City(Read),
             progress::pages::city_csv,
+        ),
+        // 評価指標 (indicators) and their values.
+        route(
+            M::GET,
+            "/municipalities/:id/indicators",
+            Plan,
+            indicators::pages::list,
+        ),
+        route(
+            M::POST,
+            "/municipalities/:id/indicators",
+            City(Write),
+            indicators::pages::create,
+        ),
+        route(
+            M::GET,
+            "/municipalities/:id/indicator-values.csv",
+            Plan,
+            indicators::pages::values_csv,
+        ),
+        route(
+            M::POST,
+            "/municipalities/:id/indicator-values/import",
+            Plan,
+            indicators::pages::import,
+        ),
+        route(
+            M::GET,
+            "/indicators/:id",
+            Indicator(Read),
+            indicators::pages::show,
+        ),
+        route(
+            M::POST,
+            "/indicators/:id/values",
+            Indicator(Read),
+            indicators::pages::record_value,
+        ),
+        route(
+            M::GET,
+            "/indicators/:id/edit",
+            Indicator(Write),
+            indicators::pages::edit_form,
+        ),
+        route(
+            M::POST,
+            "/indicators/:id/edit",
+            Indicator(Write),
+            indicators::pages::edit,
         ),
         route(
             M::GET,

@@ -63,6 +63,8 @@ struct Ward {
     owner: i64,
     meeting: i64,
     countermeasure: i64,
+    /// An indicator (評価指標) of the ward's municipality.
+    indicator: i64,
 }
 
 struct World {
@@ -95,12 +97,20 @@ async fn seed_ward(app: &TestApp, id: i64) -> Ward {
     let owner = app.member(id, "担当委員").await;
     let meeting = app.meeting(id, "2026-10-01", &[1]).await;
     let countermeasure = fresh_countermeasure(app, id, owner).await;
+    let r = app
+        .post(
+            &format!("/api/municipalities/{municipality}/indicators"),
+            json!({ "name": format!("指標{id}"), "level": "アウトプット", "data_source": "実績報告", "direction": "↑", "frequency": "年度" }),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.text);
     Ward {
         id,
         municipality,
         owner,
         meeting,
         countermeasure,
+        indicator: r.body["id"].as_i64().unwrap(),
     }
 }
 
@@ -322,6 +332,7 @@ async fn resource(w: &World, rule: Rule, place: Place, fresh: bool) -> i64 {
         // queues it, and only a failed or refused one may be resent).
         Rule::Outbox(_) => w.app.outbox_message(ward.id, "failed").await,
         Rule::City(_) | Rule::Plan => ward.municipality,
+        Rule::Indicator(_) => ward.indicator,
         _ => ward.id,
     }
 }
@@ -460,6 +471,11 @@ fn api_rule(operation: &str) -> Option<Rule> {
         "createScene" | "putMunicipalityVision" => Rule::City(Write),
         "getWardVision" => Rule::Ward(Read),
         "putWardVision" => Rule::Ward(Write),
+        "listIndicators" | "importIndicatorValues" => Rule::Plan,
+        "createIndicator" => Rule::City(Write),
+        // Each value is then decided on its ward (tests/api/indicators.rs).
+        "getIndicator" | "listIndicatorValues" | "putIndicatorValues" => Rule::Indicator(Read),
+        "updateIndicator" => Rule::Indicator(Write),
         _ => return None,
     })
 }

@@ -16,6 +16,7 @@ mod csv;
 mod cycle;
 mod dates;
 mod demo;
+mod indicators;
 mod instances;
 mod limits;
 mod links;
