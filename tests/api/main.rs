@@ -36,6 +36,7 @@ mod schedule;
 mod seed;
 mod survey;
 mod text;
+mod topic_stage;
 mod transfer;
 mod trends;
 mod wards;
