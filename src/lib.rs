@@ -36,6 +36,7 @@
 //!      transaction);
 //!    - [`scenes`] (the national four and a municipality's own) and
 //!      [`indicators`] (評価指標 and their values): the national PDCA chain;
+//!      [`pdca`] (a ward's PDCA sheet: that chain on one page and as CSV);
 //!    - [`backup`], [`demo`] (the 24 wards of Osaka City), [`seed`]
 //!      (national-scale data for benchmarks).
 //! 6. Shared, below every concept: [`db`], [`error`], [`config`],
@@ -72,6 +73,7 @@ pub mod municipalities;
 
 pub mod paging;
 pub mod participation;
+pub mod pdca;
 pub mod progress;
 pub mod random;
 pub mod reminders;
