@@ -25,6 +25,7 @@ mod overview;
 mod pages;
 mod paging;
 mod participation;
+mod pdca;
 mod postponed;
 mod process;
 mod progress;
