@@ -139,45 +139,34 @@ pub const NOT_OVERDUE_SQL: &str = concat!(
     " AND evaluation_due_on < ?)"
 );
 
-/// A countermeasure's rung for its ward's topic stage now (0 未具体化,
-/// 1 具体化, 2 評価改善), for columns prefixed `$p` (`""` or `"c."`): its
-/// stage, except that one that has completed a round (`cycle > 1`: it went
-/// 次のサイクルへ from 評価改善 back to 具体化) and is not archived counts as
-/// 評価改善; archived ones count with their stage, as before. A ward's stage
-/// for a topic is the MAX of this over its countermeasures (none:
-/// 未具体化). The one place the rule is written in SQL, as [`topic_stage`]
-/// is in Rust; [`ROUND_COMPLETED_BY_SQL_C`] is its form as of a day.
-#[macro_export]
-macro_rules! topic_stage_rank_sql {
-    ($p:literal) => {
-        concat!(
-            "(CASE WHEN ",
-            $p,
-            "cycle > 1 AND ",
-            $p,
-            "archived = 0 THEN 2 WHEN ",
-            $p,
-            "stage = '評価改善' THEN 2 WHEN ",
-            $p,
-            "stage = '具体化' THEN 1 ELSE 0 END)"
-        )
-    };
-}
+/// The rule of a ward's topic stage, in SQL: the most advanced stage among
+/// its countermeasures for the topic (none: 未具体化), where one that has
+/// completed a round (`cycle > 1`: it went 次のサイクルへ from 評価改善 back
+/// to 具体化) and is not archived counts as 評価改善; archived ones count
+/// with their stage, as before. Written once here, as [`topic_stage`] is in
+/// Rust; the queries (`trends::store`) take the MAX of
+/// [`STAGE_RANK_SQL_C`] (0 未具体化, 1 具体化, 2 評価改善: read from the
+/// (ward, topic, stage, last_stage_on) index alone) and add a 評価改善 row
+/// per countermeasure matching [`ROUND_COMPLETED_SQL_C`] (now) or
+/// [`ROUND_COMPLETED_BY_SQL_C`] (as of a day), so the completed-round test
+/// reads the table only where it is needed, not inside the MAX.
+pub const STAGE_RANK_SQL_C: &str =
+    "CASE c.stage WHEN '評価改善' THEN 2 WHEN '具体化' THEN 1 ELSE 0 END";
 
-/// [`topic_stage_rank_sql!`] over the columns of `countermeasures c`.
-pub const TOPIC_STAGE_RANK_SQL_C: &str = topic_stage_rank_sql!("c.");
+/// Over `countermeasures c`: has completed a round and is not archived —
+/// counts as 評価改善 for its ward's topic now ([`STAGE_RANK_SQL_C`]).
+pub const ROUND_COMPLETED_SQL_C: &str = "(c.cycle > 1 AND c.archived = 0)";
 
-/// [`topic_stage_rank_sql!`]'s completed round as of the day bound to `$1`,
-/// over `countermeasures c`: not archived, a round completed now, and its
-/// first 次のサイクルへ row dated on or before the day — from then on it
-/// counts as 評価改善 in the history (the trends, 資料1 of a past half-year).
-/// The history lookup runs only for countermeasures with `cycle > 1`.
+/// [`ROUND_COMPLETED_SQL_C`] as of the day bound to `$1`: its first
+/// 次のサイクルへ row is dated on or before the day — from then on it counts
+/// as 評価改善 in the history (the trends, 資料1 of a past half-year). The
+/// history lookup runs only for countermeasures with `cycle > 1`.
 pub const ROUND_COMPLETED_BY_SQL_C: &str = "(c.cycle > 1 AND c.archived = 0 AND EXISTS (\
      SELECT 1 FROM countermeasure_events n WHERE n.countermeasure_id = c.id \
      AND n.kind = '次のサイクルへ' AND n.occurred_on <= $1))";
 
 /// A countermeasure's stage as it counts for its ward's topic stage
-/// ([`topic_stage_rank_sql!`] in Rust): 評価改善 once it has completed a
+/// ([`ROUND_COMPLETED_SQL_C`] in Rust): 評価改善 once it has completed a
 /// round (`cycle > 1`) unless archived, else its stage.
 pub fn topic_stage(stage: Stage, cycle: i64, archived: bool) -> Stage {
     if cycle > 1 && !archived {
@@ -186,6 +175,7 @@ pub fn topic_stage(stage: Stage, cycle: i64, archived: bool) -> Stage {
         stage
     }
 }
+
 /// Awaiting evaluation and due on or before the day bound to `?`.
 pub const DUE_BY_SQL: &str = concat!(
     "(",

@@ -13,7 +13,9 @@ use super::{
 };
 use crate::access::WardRead;
 use crate::calendar::Period;
-use crate::countermeasures::{EventKind, ROUND_COMPLETED_BY_SQL_C, Stage, TOPIC_STAGE_RANK_SQL_C};
+use crate::countermeasures::{
+    EventKind, ROUND_COMPLETED_BY_SQL_C, ROUND_COMPLETED_SQL_C, STAGE_RANK_SQL_C, Stage,
+};
 use crate::db::{Db, parse_date};
 use crate::error::AppResult;
 use crate::wards::Ward;
@@ -107,13 +109,18 @@ fn rank_stage(rank: i64) -> Stage {
     }
 }
 
-/// The most advanced stage per (ward, topic) in reach now: the MAX of
-/// [`crate::topic_stage_rank_sql!`] (a completed round counts as 評価改善);
-/// `$1` the reach's id; columns ward_id, topic, rank.
+/// The most advanced stage per (ward, topic) in reach now, by the rule of
+/// `countermeasures::STAGE_RANK_SQL_C` (a completed round counts as
+/// 評価改善); `$1` the reach's id; columns ward_id, topic, rank.
 fn stages_now_sql(reach: Reach) -> String {
     format!(
-        "SELECT c.ward_id, c.topic, MAX({TOPIC_STAGE_RANK_SQL_C}) AS rank FROM countermeasures c \
-         WHERE {reach} GROUP BY c.ward_id, c.topic",
+        "SELECT ward_id, topic, MAX(rank) AS rank FROM ( \
+           SELECT c.ward_id, c.topic, MAX({STAGE_RANK_SQL_C}) AS rank FROM countermeasures c \
+           WHERE {reach} GROUP BY c.ward_id, c.topic \
+         UNION ALL \
+           SELECT c.ward_id, c.topic, 2 AS rank FROM countermeasures c \
+           WHERE {ROUND_COMPLETED_SQL_C} AND {reach} \
+         ) s GROUP BY ward_id, topic",
         reach = reach.sql(1),
     )
 }
@@ -121,27 +128,29 @@ fn stages_now_sql(reach: Reach) -> String {
 /// The most advanced stage per (ward, topic) in reach at the end of `$1`;
 /// `$2` the reach's id; columns ward_id, topic, rank. A countermeasure
 /// whose last stage-setting day (`last_stage_on`, migration 0008) is on or
-/// before the day counts as it does now ([`stages_now_sql`]'s rung), read
-/// from the index; only those changed later replay their history (the last
-/// stage-setting row up to the day, by id; none there, recorded later,
-/// counts for nothing), and one whose round was completed by then
-/// ([`ROUND_COMPLETED_BY_SQL_C`]) counts as 評価改善. Over the national
-/// data, two months after a half-year closed, that is 46,000 index lookups
-/// instead of a pass over 1.4 million rows (BENCHMARKS.md).
+/// before the day counts with its current stage, read from the index; only
+/// those changed later replay their history (the last stage-setting row up
+/// to the day, by id; none there, recorded later, counts for nothing); and
+/// one whose round was completed by then (`ROUND_COMPLETED_BY_SQL_C`)
+/// counts as 評価改善. Over the national data, two months after a
+/// half-year closed, that is 46,000 index lookups instead of a pass over
+/// 1.4 million rows (BENCHMARKS.md), plus the completed-round test.
 fn stages_at_sql(reach: Reach) -> String {
     let rank = |column: &str| {
         format!("CASE {column} WHEN '評価改善' THEN 2 WHEN '具体化' THEN 1 ELSE 0 END")
     };
     format!(
         "SELECT ward_id, topic, MAX(rank) AS rank FROM ( \
-           SELECT c.ward_id, c.topic, MAX({TOPIC_STAGE_RANK_SQL_C}) AS rank FROM countermeasures c \
+           SELECT c.ward_id, c.topic, MAX({STAGE_RANK_SQL_C}) AS rank FROM countermeasures c \
            WHERE c.last_stage_on <= $1 AND {reach} GROUP BY c.ward_id, c.topic \
          UNION ALL \
-           SELECT c.ward_id, c.topic, CASE WHEN {ROUND_COMPLETED_BY_SQL_C} THEN 2 ELSE \
-             (SELECT {past} FROM countermeasure_events e \
+           SELECT c.ward_id, c.topic, (SELECT {past} FROM countermeasure_events e \
              WHERE e.countermeasure_id = c.id AND e.to_stage IS NOT NULL AND e.occurred_on <= $1 \
-             ORDER BY e.id DESC LIMIT 1) END AS rank \
+             ORDER BY e.id DESC LIMIT 1) AS rank \
            FROM countermeasures c WHERE c.last_stage_on > $1 AND {reach} \
+         UNION ALL \
+           SELECT c.ward_id, c.topic, 2 AS rank FROM countermeasures c \
+           WHERE {ROUND_COMPLETED_BY_SQL_C} AND {reach} \
          ) s GROUP BY ward_id, topic HAVING MAX(rank) IS NOT NULL",
         past = rank("e.to_stage"),
         reach = reach.sql(2),
@@ -163,7 +172,7 @@ fn ward_topic_stages(rows: &[sqlx::any::AnyRow]) -> Result<Vec<(i64, i64, Stage)
 
 /// A ward's stage per topic now — the most advanced stage among its
 /// countermeasures for the topic, one that has completed a round counting
-/// as 評価改善 ([`crate::topic_stage_rank_sql!`]) — for every ward (None)
+/// as 評価改善 (`countermeasures::ROUND_COMPLETED_SQL_C`) — for every ward (None)
 /// or one: (ward, topic, stage), only pairs with a countermeasure.
 pub async fn topic_stages_now(db: &Db, ward_id: Option<i64>) -> AppResult<Vec<(i64, i64, Stage)>> {
     let reach = Reach::of_ward(ward_id);
@@ -198,8 +207,12 @@ pub async fn ward_topic_stages_now_and_at(
     day: NaiveDate,
 ) -> AppResult<(HashMap<i64, Stage>, HashMap<i64, Stage>)> {
     let sql = format!(
-        "SELECT 0 AS past, c.topic, MAX({TOPIC_STAGE_RANK_SQL_C}) AS rank FROM countermeasures c \
+        "SELECT 0 AS past, topic, MAX(rank) AS rank FROM ( \
+           SELECT c.topic, MAX({STAGE_RANK_SQL_C}) AS rank FROM countermeasures c \
            WHERE c.ward_id = $2 GROUP BY c.topic \
+         UNION ALL \
+           SELECT c.topic, 2 AS rank FROM countermeasures c WHERE c.ward_id = $2 AND {ROUND_COMPLETED_SQL_C} \
+         ) n GROUP BY topic \
          UNION ALL SELECT 1 AS past, topic, rank FROM ({at}) p",
         at = stages_at_sql(Reach::Ward(ward_id)),
     );
