@@ -15,6 +15,7 @@ use crate::meetings::api::MeetingsApi;
 use crate::members::api::MembersApi;
 use crate::municipalities::api::CatalogueApi;
 use crate::participation::api::ParticipationApi;
+use crate::pdca::api::PdcaApi;
 use crate::progress::api::ProgressApi;
 use crate::reminders::api::RemindersApi;
 use crate::report::api::ReportApi;
@@ -35,7 +36,7 @@ type Apis = (
     (SurveyApi, ReportApi, TransferApi),
     RemindersApi,
     (TrendsApi, ConsultationsApi),
-    (ParticipationApi, ProgressApi),
+    (ParticipationApi, ProgressApi, PdcaApi),
 );
 
 pub fn api_service(state: &AppState) -> OpenApiService<Apis, ()> {
@@ -83,6 +84,9 @@ pub fn api_service(state: &AppState) -> OpenApiService<Apis, ()> {
                     state: state.clone(),
                 },
                 ProgressApi {
+                    state: state.clone(),
+                },
+                PdcaApi {
                     state: state.clone(),
                 },
             ),

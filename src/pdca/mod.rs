@@ -6,6 +6,7 @@
 //! the ward's latest value → 対応策 by scene with the indicators each links.
 //! [`assemble`] is pure; [`store`] reads the rows, one query per table.
 
+pub mod api;
 pub mod pages;
 pub mod store;
 

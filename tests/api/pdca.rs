@@ -244,6 +244,23 @@ async fn the_sheet_s_csv_has_a_row_per_item_of_the_chain() {
             .any(|l| l.starts_with("対応策,場面未設定,") && l.contains("区民向け講演会")),
         "{text}"
     );
+    // The JSON twin carries the same chain.
+    let r = f.app.get(&format!("/api/wards/{}/pdca", f.kita)).await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+    assert_eq!(r.body["plan_period"], "2024-2026");
+    assert_eq!(r.body["goals"].as_array().unwrap().len(), 5);
+    assert_eq!(r.body["indicators"][1]["latest"]["value"], "70.2");
+    assert_eq!(r.body["groups"][0]["scene"], "入退院支援");
+    assert_eq!(
+        r.body["groups"][0]["countermeasures"][0]["verdict"],
+        "B 一部達成"
+    );
+    let bad = f
+        .app
+        .get(&format!("/api/wards/{}/pdca?plan_period=2025-2027", f.kita))
+        .await;
+    assert_eq!(bad.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", bad.text);
+    assert!(bad.text.contains("計画期間は"), "{}", bad.text);
     // Shift_JIS for older Excel.
     let (status, _, body) = f
         .app
