@@ -38,6 +38,7 @@
 //!      [`visions`] (地域の目指すべき姿 per plan period, with a 目標 per
 //!      scene, the municipality's and its wards') and
 //!      [`indicators`] (評価指標 and their values): the national PDCA chain;
+//!      [`pdca`] (a ward's PDCA sheet: that chain on one page and as CSV);
 //!    - [`backup`], [`demo`] (the 24 wards of Osaka City), [`seed`]
 //!      (national-scale data for benchmarks).
 //! 6. Shared, below every concept: [`db`], [`error`], [`config`],
@@ -74,6 +75,7 @@ pub mod municipalities;
 
 pub mod paging;
 pub mod participation;
+pub mod pdca;
 pub mod progress;
 pub mod random;
 pub mod reminders;

@@ -301,6 +301,44 @@ pub const NOT_OVERDUE_SQL: &str = concat!(
     awaiting_evaluation_sql!(""),
     " AND evaluation_due_on < ?)"
 );
+
+/// The rule of a ward's topic stage, in SQL: the most advanced stage among
+/// its countermeasures for the topic (none: 未具体化), where one that has
+/// completed a round (`cycle > 1`: it went 次のサイクルへ from 評価改善 back
+/// to 具体化) and is not archived counts as 評価改善; archived ones count
+/// with their stage, as before. Written once here, as [`topic_stage`] is in
+/// Rust; the queries (`trends::store`) take the MAX of
+/// [`STAGE_RANK_SQL_C`] (0 未具体化, 1 具体化, 2 評価改善: read from the
+/// (ward, topic, stage, last_stage_on) index alone) and add a 評価改善 row
+/// per countermeasure matching [`ROUND_COMPLETED_SQL_C`] (now) or
+/// [`ROUND_COMPLETED_BY_SQL_C`] (as of a day), so the completed-round test
+/// reads the table only where it is needed, not inside the MAX.
+pub const STAGE_RANK_SQL_C: &str =
+    "CASE c.stage WHEN '評価改善' THEN 2 WHEN '具体化' THEN 1 ELSE 0 END";
+
+/// Over `countermeasures c`: has completed a round and is not archived —
+/// counts as 評価改善 for its ward's topic now ([`STAGE_RANK_SQL_C`]).
+pub const ROUND_COMPLETED_SQL_C: &str = "(c.cycle > 1 AND c.archived = 0)";
+
+/// [`ROUND_COMPLETED_SQL_C`] as of the day bound to `$1`: its first
+/// 次のサイクルへ row is dated on or before the day — from then on it counts
+/// as 評価改善 in the history (the trends, 資料1 of a past half-year). The
+/// history lookup runs only for countermeasures with `cycle > 1`.
+pub const ROUND_COMPLETED_BY_SQL_C: &str = "(c.cycle > 1 AND c.archived = 0 AND EXISTS (\
+     SELECT 1 FROM countermeasure_events n WHERE n.countermeasure_id = c.id \
+     AND n.kind = '次のサイクルへ' AND n.occurred_on <= $1))";
+
+/// A countermeasure's stage as it counts for its ward's topic stage
+/// ([`ROUND_COMPLETED_SQL_C`] in Rust): 評価改善 once it has completed a
+/// round (`cycle > 1`) unless archived, else its stage.
+pub fn topic_stage(stage: Stage, cycle: i64, archived: bool) -> Stage {
+    if cycle > 1 && !archived {
+        Stage::Evaluated
+    } else {
+        stage
+    }
+}
+
 /// Awaiting evaluation and due on or before the day bound to `?`.
 pub const DUE_BY_SQL: &str = concat!(
     "(",

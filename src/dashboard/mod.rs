@@ -105,7 +105,9 @@ impl Postponement {
 
 /// The shape of a stored [`Overview`]: raise it when the type changes, so
 /// overviews stored by an older build are computed again, not misread.
-pub const OVERVIEW_FORMAT: i64 = 1;
+/// 2: a countermeasure that has completed a round counts as 評価改善 for its
+/// ward's topic stage.
+pub const OVERVIEW_FORMAT: i64 = 2;
 
 /// An evaluation due, as the dashboard lists it.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]

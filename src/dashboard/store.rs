@@ -137,7 +137,7 @@ pub async fn for_wards(
         covered.entry(ward).or_default().insert(topic);
     }
     let mut stages: HashMap<i64, HashMap<i64, Stage>> = HashMap::new();
-    for (ward, topic, stage) in countermeasures::store::stages_by_topic(db, single).await? {
+    for (ward, topic, stage) in crate::trends::store::topic_stages_now(db, single).await? {
         stages.entry(ward).or_default().insert(topic, stage);
     }
     let (mut due, mut owner_names) = due(db, single, today).await?;
@@ -191,7 +191,7 @@ pub async fn for_ward_page(
     let mut topics =
         meetings::store::ward_topics_by_period(db, ward_id, &[period, previous]).await?;
     let (now, then) =
-        countermeasures::store::ward_stages_now_and_at(db, ward_id, previous.end()).await?;
+        crate::trends::store::ward_topic_stages_now_and_at(db, ward_id, previous.end()).await?;
     let (mut due, mut owner_names) = due(db, Some(ward_id), today).await?;
     let postponed = postponed(db, ward_id, period).await?;
     let previous_topics = topics.pop().unwrap_or_default();

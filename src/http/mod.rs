@@ -16,6 +16,7 @@ use crate::meetings::api::MeetingsApi;
 use crate::members::api::MembersApi;
 use crate::municipalities::api::CatalogueApi;
 use crate::participation::api::ParticipationApi;
+use crate::pdca::api::PdcaApi;
 use crate::progress::api::ProgressApi;
 use crate::reminders::api::RemindersApi;
 use crate::report::api::ReportApi;
@@ -38,7 +39,7 @@ type Apis = (
     (SurveyApi, ReportApi, TransferApi),
     RemindersApi,
     (TrendsApi, ConsultationsApi),
-    (ParticipationApi, ProgressApi),
+    (ParticipationApi, ProgressApi, PdcaApi),
     (ScenesApi, VisionsApi, IndicatorsApi),
 );
 
@@ -87,6 +88,9 @@ pub fn api_service(state: &AppState) -> OpenApiService<Apis, ()> {
                     state: state.clone(),
                 },
                 ProgressApi {
+                    state: state.clone(),
+                },
+                PdcaApi {
                     state: state.clone(),
                 },
             ),

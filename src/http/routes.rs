@@ -14,7 +14,7 @@ use crate::web::auth::{Guarded, Need, Rule};
 use crate::web::page::error_page;
 use crate::{
     accounts, audit, countermeasures, dashboard, meetings, members, municipalities, participation,
-    progress, reminders, report,
+    pdca, progress, reminders, report,
 };
 use crate::{consultations, trends};
 use crate::{scenes, visions};
@@ -341,6 +341,18 @@ pub fn pages() -> Vec<PageRoute> {
             "/wards/:id/progress.csv",
             Ward(Read),
             progress::pages::ward_csv,
+        ),
+        route(
+            M::GET,
+            "/wards/:id/pdca",
+            Ward(Read),
+            pdca::pages::sheet_page,
+        ),
+        route(
+            M::GET,
+            "/wards/:id/pdca.csv",
+            Ward(Read),
+            pdca::pages::sheet_csv,
         ),
         route(
             M::GET,

@@ -95,7 +95,7 @@ pub async fn derived(db: &Db, period: Period) -> AppResult<HashMap<i64, Vec<Deri
     }
     let mut stages: HashMap<i64, HashMap<i64, Stage>> = HashMap::new();
     for (ward, topic, stage) in
-        crate::countermeasures::store::stages_at(db, None, period.end()).await?
+        crate::trends::store::topic_stages_at(db, None, period.end()).await?
     {
         stages.entry(ward).or_default().insert(topic, stage);
     }
@@ -126,7 +126,7 @@ pub async fn derived_for_ward(
             .map(|(_, t)| t)
             .collect();
     let stages: HashMap<i64, Stage> =
-        crate::countermeasures::store::stages_at(db, Some(ward_id), period.end())
+        crate::trends::store::topic_stages_at(db, Some(ward_id), period.end())
             .await?
             .into_iter()
             .map(|(_, t, s)| (t, s))

@@ -129,7 +129,7 @@ fn last_on<T>(
 }
 
 /// A countermeasure's stage at the end of `day`, as the report reads it
-/// (`countermeasures::store::stages_at`): the stage of its last
+/// (`store::topic_stages_at`, before a completed round): the stage of its last
 /// stage-setting row up to that day, by id; none when it had none (it was
 /// recorded later).
 pub fn stage_on(rows: &[HistoryRow], day: NaiveDate) -> Option<Stage> {
@@ -268,7 +268,7 @@ pub struct Input<'a> {
     pub city_wards: &'a [i64],
     /// Per half-year (in the order of `periods`), the most advanced stage
     /// per (ward, topic) of the municipality's wards on its `as_of` day, as
-    /// `countermeasures::store::stages_at` reads it; a pair without an
+    /// `store::topic_stages_at` reads it; a pair without an
     /// entry had no countermeasure then.
     pub city_stages: &'a [HashMap<(i64, i64), Stage>],
     /// The ward's meetings: (held on, topics).

@@ -13,7 +13,9 @@ use super::{
 };
 use crate::access::WardRead;
 use crate::calendar::Period;
-use crate::countermeasures::{EventKind, Stage};
+use crate::countermeasures::{
+    EventKind, ROUND_COMPLETED_BY_SQL_C, ROUND_COMPLETED_SQL_C, STAGE_RANK_SQL_C, Stage,
+};
 use crate::db::{Db, parse_date};
 use crate::error::AppResult;
 use crate::wards::Ward;
@@ -64,73 +66,188 @@ async fn ward_history(
     Ok(by_cm.into_iter().collect())
 }
 
-/// Which wards' stages are read: the municipality's (the city's
-/// distribution) or the ward's alone (the compact form).
+/// Which wards' topic stages are read: every ward (資料1 across the
+/// municipalities), a municipality's (the city's distribution) or one
+/// ward's.
 #[derive(Debug, Clone, Copy)]
 enum Reach {
+    All,
     Municipality(i64),
     Ward(i64),
 }
 
 impl Reach {
-    /// The condition on `c.ward_id`, with the id as `$2`.
-    fn sql(self) -> &'static str {
+    /// The condition on `c.ward_id`, with the id as `$n`.
+    fn sql(self, n: u8) -> String {
         match self {
+            Reach::All => "1 = 1".into(),
             Reach::Municipality(_) => {
-                "c.ward_id IN (SELECT id FROM wards WHERE municipality_id = $2)"
+                format!("c.ward_id IN (SELECT id FROM wards WHERE municipality_id = ${n})")
             }
-            Reach::Ward(_) => "c.ward_id = $2",
+            Reach::Ward(_) => format!("c.ward_id = ${n}"),
         }
     }
 
-    fn id(self) -> i64 {
+    fn id(self) -> Option<i64> {
         match self {
-            Reach::Municipality(id) | Reach::Ward(id) => id,
+            Reach::All => None,
+            Reach::Municipality(id) | Reach::Ward(id) => Some(id),
         }
+    }
+
+    fn of_ward(ward_id: Option<i64>) -> Self {
+        ward_id.map_or(Reach::All, Reach::Ward)
     }
 }
 
-/// The most advanced stage per (ward, topic) in reach at the end of
-/// `day`, by the report's rule (`countermeasures::store::stages_at`, here
-/// narrowed to one municipality or one ward): a countermeasure whose last
-/// stage-setting day (`last_stage_on`, migration 0008) is on or before the
-/// day counts with its current stage, read from the index; only those
-/// changed later replay their history (the last stage-setting row up to the
-/// day, by id). The database returns one row per (ward, topic), not the
-/// history: for 大阪市's 24 wards on the national data, 240 rows.
-async fn stages_on(db: &Db, reach: Reach, day: NaiveDate) -> AppResult<HashMap<(i64, i64), Stage>> {
+/// A ladder rung from a `rank` column (0, 1, 2).
+fn rank_stage(rank: i64) -> Stage {
+    match rank {
+        2 => Stage::Evaluated,
+        1 => Stage::Planned,
+        _ => Stage::Identified,
+    }
+}
+
+/// The most advanced stage per (ward, topic) in reach now, by the rule of
+/// `countermeasures::STAGE_RANK_SQL_C` (a completed round counts as
+/// 評価改善); `$1` the reach's id; columns ward_id, topic, rank.
+fn stages_now_sql(reach: Reach) -> String {
+    format!(
+        "SELECT ward_id, topic, MAX(rank) AS rank FROM ( \
+           SELECT c.ward_id, c.topic, MAX({STAGE_RANK_SQL_C}) AS rank FROM countermeasures c \
+           WHERE {reach} GROUP BY c.ward_id, c.topic \
+         UNION ALL \
+           SELECT c.ward_id, c.topic, 2 AS rank FROM countermeasures c \
+           WHERE {ROUND_COMPLETED_SQL_C} AND {reach} \
+         ) s GROUP BY ward_id, topic",
+        reach = reach.sql(1),
+    )
+}
+
+/// The most advanced stage per (ward, topic) in reach at the end of `$1`;
+/// `$2` the reach's id; columns ward_id, topic, rank. A countermeasure
+/// whose last stage-setting day (`last_stage_on`, migration 0008) is on or
+/// before the day counts with its current stage, read from the index; only
+/// those changed later replay their history (the last stage-setting row up
+/// to the day, by id; none there, recorded later, counts for nothing); and
+/// one whose round was completed by then (`ROUND_COMPLETED_BY_SQL_C`)
+/// counts as 評価改善. Over the national data, two months after a
+/// half-year closed, that is 46,000 index lookups instead of a pass over
+/// 1.4 million rows (BENCHMARKS.md), plus the completed-round test.
+fn stages_at_sql(reach: Reach) -> String {
     let rank = |column: &str| {
         format!("CASE {column} WHEN '評価改善' THEN 2 WHEN '具体化' THEN 1 ELSE 0 END")
     };
-    let sql = format!(
+    format!(
         "SELECT ward_id, topic, MAX(rank) AS rank FROM ( \
-           SELECT c.ward_id, c.topic, MAX({current}) AS rank FROM countermeasures c \
+           SELECT c.ward_id, c.topic, MAX({STAGE_RANK_SQL_C}) AS rank FROM countermeasures c \
            WHERE c.last_stage_on <= $1 AND {reach} GROUP BY c.ward_id, c.topic \
          UNION ALL \
            SELECT c.ward_id, c.topic, (SELECT {past} FROM countermeasure_events e \
              WHERE e.countermeasure_id = c.id AND e.to_stage IS NOT NULL AND e.occurred_on <= $1 \
              ORDER BY e.id DESC LIMIT 1) AS rank \
            FROM countermeasures c WHERE c.last_stage_on > $1 AND {reach} \
+         UNION ALL \
+           SELECT c.ward_id, c.topic, 2 AS rank FROM countermeasures c \
+           WHERE {ROUND_COMPLETED_BY_SQL_C} AND {reach} \
          ) s GROUP BY ward_id, topic HAVING MAX(rank) IS NOT NULL",
-        current = rank("c.stage"),
         past = rank("e.to_stage"),
-        reach = reach.sql(),
+        reach = reach.sql(2),
+    )
+}
+
+/// Rows of ward_id, topic, rank as (ward, topic, stage).
+fn ward_topic_stages(rows: &[sqlx::any::AnyRow]) -> Result<Vec<(i64, i64, Stage)>, sqlx::Error> {
+    rows.iter()
+        .map(|r| {
+            Ok((
+                r.try_get("ward_id")?,
+                r.try_get("topic")?,
+                rank_stage(r.try_get("rank")?),
+            ))
+        })
+        .collect()
+}
+
+/// A ward's stage per topic now — the most advanced stage among its
+/// countermeasures for the topic, one that has completed a round counting
+/// as 評価改善 (`countermeasures::ROUND_COMPLETED_SQL_C`) — for every ward (None)
+/// or one: (ward, topic, stage), only pairs with a countermeasure.
+pub async fn topic_stages_now(db: &Db, ward_id: Option<i64>) -> AppResult<Vec<(i64, i64, Stage)>> {
+    let reach = Reach::of_ward(ward_id);
+    let mut query = sqlx::query(sqlx::AssertSqlSafe(stages_now_sql(reach)));
+    if let Some(id) = reach.id() {
+        query = query.bind(id);
+    }
+    Ok(ward_topic_stages(&query.fetch_all(&db.pool).await?)?)
+}
+
+/// [`topic_stages_now`] as it stood at the end of `day`, read from the
+/// history ([`stages_at_sql`]): the stages 資料1 reports for a half-year.
+pub async fn topic_stages_at(
+    db: &Db,
+    ward_id: Option<i64>,
+    day: NaiveDate,
+) -> AppResult<Vec<(i64, i64, Stage)>> {
+    let reach = Reach::of_ward(ward_id);
+    let sql = format!("{} ORDER BY ward_id, topic", stages_at_sql(reach));
+    let mut query = sqlx::query(sqlx::AssertSqlSafe(sql)).bind(day.to_string());
+    if let Some(id) = reach.id() {
+        query = query.bind(id);
+    }
+    Ok(ward_topic_stages(&query.fetch_all(&db.pool).await?)?)
+}
+
+/// One ward's stage per topic now and at the end of `day`, in one query
+/// (the ward's dashboard page shows both).
+pub async fn ward_topic_stages_now_and_at(
+    db: &Db,
+    ward_id: i64,
+    day: NaiveDate,
+) -> AppResult<(HashMap<i64, Stage>, HashMap<i64, Stage>)> {
+    let sql = format!(
+        "SELECT 0 AS past, topic, MAX(rank) AS rank FROM ( \
+           SELECT c.topic, MAX({STAGE_RANK_SQL_C}) AS rank FROM countermeasures c \
+           WHERE c.ward_id = $2 GROUP BY c.topic \
+         UNION ALL \
+           SELECT c.topic, 2 AS rank FROM countermeasures c WHERE c.ward_id = $2 AND {ROUND_COMPLETED_SQL_C} \
+         ) n GROUP BY topic \
+         UNION ALL SELECT 1 AS past, topic, rank FROM ({at}) p",
+        at = stages_at_sql(Reach::Ward(ward_id)),
     );
     let rows = sqlx::query(sqlx::AssertSqlSafe(sql))
         .bind(day.to_string())
-        .bind(reach.id())
+        .bind(ward_id)
         .fetch_all(&db.pool)
         .await?;
-    let mut out = HashMap::with_capacity(rows.len());
+    let (mut now, mut then) = (HashMap::new(), HashMap::new());
     for r in &rows {
-        let stage = match r.try_get::<i64, _>("rank")? {
-            2 => Stage::Evaluated,
-            1 => Stage::Planned,
-            _ => Stage::Identified,
+        let map = if r.try_get::<i64, _>("past")? == 0 {
+            &mut now
+        } else {
+            &mut then
         };
-        out.insert((r.try_get("ward_id")?, r.try_get("topic")?), stage);
+        map.insert(r.try_get("topic")?, rank_stage(r.try_get("rank")?));
     }
-    Ok(out)
+    Ok((now, then))
+}
+
+/// The most advanced stage per (ward, topic) in reach at the end of
+/// `day`, by the report's rule ([`topic_stages_at`], here narrowed to one
+/// municipality or one ward). The database returns one row per (ward,
+/// topic), not the history: for 大阪市's 24 wards on the national data,
+/// 240 rows.
+async fn stages_on(db: &Db, reach: Reach, day: NaiveDate) -> AppResult<HashMap<(i64, i64), Stage>> {
+    let mut query = sqlx::query(sqlx::AssertSqlSafe(stages_at_sql(reach))).bind(day.to_string());
+    if let Some(id) = reach.id() {
+        query = query.bind(id);
+    }
+    let rows = query.fetch_all(&db.pool).await?;
+    Ok(ward_topic_stages(&rows)?
+        .into_iter()
+        .map(|(w, t, s)| ((w, t), s))
+        .collect())
 }
 
 /// The ward's meetings held from `from` to `until`, with their topics.
@@ -214,6 +331,7 @@ async fn read(
     let wards = match reach {
         Reach::Municipality(m) => city_wards(db, m).await?,
         Reach::Ward(w) => vec![w],
+        Reach::All => vec![ward.id],
     };
     Ok(build(Input {
         ward,
@@ -305,7 +423,7 @@ pub async fn city_stage_topics(
 /// history index `(countermeasure_id, id, …)` read backwards, and only for
 /// those that can be 具体化 on that day: one whose stage has not changed
 /// since stood then where it stands now (the shortcut of
-/// `countermeasures::store::stages_at`).
+/// [`topic_stages_at`]).
 async fn overdue_on_day(db: &Db, ward_id: i64, day: NaiveDate) -> AppResult<i64> {
     let last = |column: &str, filter: &str| {
         format!(

@@ -437,7 +437,9 @@ fn api_rule(operation: &str) -> Option<Rule> {
         "createMunicipality" => Rule::Installation,
         // The municipality is in the body: decided like City(Write) on A's.
         "createWard" => Rule::City(Write),
-        "getWardTrends" | "getWardConsultations" | "getWardProgress" => Rule::Ward(Read),
+        "getWardTrends" | "getWardConsultations" | "getWardProgress" | "getWardPdcaSheet" => {
+            Rule::Ward(Read)
+        }
         "getWard"
         | "listMembers"
         | "listMeetings"

@@ -183,7 +183,7 @@ async fn past_stages_from_the_shortcut_equal_a_replay_of_the_whole_history() {
             *best = (*best).max(rank);
         }
         let actual: BTreeMap<(i64, i64), i64> =
-            renkei::countermeasures::store::stages_at(&app.db, None, until)
+            renkei::trends::store::topic_stages_at(&app.db, None, until)
                 .await
                 .unwrap()
                 .into_iter()
