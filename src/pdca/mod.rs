@@ -126,6 +126,7 @@ pub struct Rows {
 
 /// A 目指すべき姿 on the sheet.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, poem_openapi::Object)]
+#[oai(rename = "PdcaVision")]
 pub struct Vision {
     pub body: String,
     /// The national survey's sharing level (事業計画に記載し関係者と共有 …).
@@ -136,6 +137,7 @@ pub struct Vision {
 
 /// The goals of one scene: the municipality's and the ward's (none: not set).
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, poem_openapi::Object)]
+#[oai(rename = "PdcaSceneGoal")]
 pub struct SceneGoal {
     pub scene: String,
     pub municipality_goal: Option<String>,
@@ -146,6 +148,7 @@ pub struct SceneGoal {
 /// municipality's as a whole (`city_wide`); latest by period start, a
 /// half-year after the fiscal year it starts (as `indicators::store::latest_in`).
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, poem_openapi::Object)]
+#[oai(rename = "PdcaLatest")]
 pub struct Latest {
     pub value: String,
     /// A `calendar::Span` code (`2026`, `2026H1`).
@@ -155,6 +158,7 @@ pub struct Latest {
 
 /// One 評価指標 on the sheet.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, poem_openapi::Object)]
+#[oai(rename = "PdcaIndicatorLine")]
 pub struct IndicatorLine {
     pub id: i64,
     pub name: String,
@@ -172,6 +176,7 @@ pub struct IndicatorLine {
 
 /// One countermeasure on the sheet.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, poem_openapi::Object)]
+#[oai(rename = "PdcaCountermeasureLine")]
 pub struct CountermeasureLine {
     pub id: i64,
     pub title: String,
@@ -182,7 +187,9 @@ pub struct CountermeasureLine {
     pub owner_name: Option<String>,
     /// ISO date.
     pub evaluation_due_on: Option<String>,
-    /// The last verdict: `B 一部達成`, or 未記録 ([`verdict_label`]).
+    /// The last verdict — the row's while at 評価改善, else the latest in
+    /// its history (a next cycle clears the row's): `B 一部達成`, or 未記録
+    /// ([`verdict_label`]).
     pub verdict: String,
     /// The round it is in, from 1.
     pub cycle: i64,
@@ -192,6 +199,7 @@ pub struct CountermeasureLine {
 
 /// The countermeasures of one scene (or [`NO_SCENE`]).
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, poem_openapi::Object)]
+#[oai(rename = "PdcaSceneGroup")]
 pub struct SceneGroup {
     pub scene: String,
     pub countermeasures: Vec<CountermeasureLine>,
@@ -199,6 +207,7 @@ pub struct SceneGroup {
 
 /// A ward's PDCA sheet for a plan period.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, poem_openapi::Object)]
+#[oai(rename = "PdcaSheet")]
 pub struct Sheet {
     pub ward_id: i64,
     pub ward_name: String,

@@ -126,7 +126,9 @@ pub async fn sheet(db: &Db, scope: &WardRead, plan_period: PlanPeriod) -> AppRes
     let countermeasures = rows(
         db,
         "SELECT c.id, c.title, c.topic, c.stage, m.name AS owner_name, c.evaluation_due_on, \
-         c.verdict, c.cycle FROM countermeasures c LEFT JOIN members m ON m.id = c.owner_member_id \
+         COALESCE(c.verdict, (SELECT e.verdict FROM countermeasure_events e \
+          WHERE e.countermeasure_id = c.id AND e.verdict IS NOT NULL ORDER BY e.id DESC LIMIT 1)) AS verdict, \
+         c.cycle FROM countermeasures c LEFT JOIN members m ON m.id = c.owner_member_id \
          WHERE c.ward_id = $1 AND c.archived = 0",
         &[w],
         None,

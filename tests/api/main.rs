@@ -28,6 +28,7 @@ mod pages;
 mod paging;
 mod participation;
 mod pdca;
+mod pdca_chain;
 mod postponed;
 mod process;
 mod progress;
