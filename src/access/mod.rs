@@ -427,6 +427,14 @@ impl Operator {
     pub fn plan_read(self, municipality_id: i64) -> PlanRead {
         PlanRead(municipality_id)
     }
+    /// Changing indicator `id` of municipality `municipality_id` (the
+    /// demo's values).
+    pub fn indicator_write(self, id: i64, municipality_id: i64) -> IndicatorWrite {
+        IndicatorWrite {
+            id,
+            municipality_id,
+        }
+    }
     /// Changing municipality `municipality_id`.
     pub fn city_of(self, municipality_id: i64) -> CityOf {
         CityOf(municipality_id)

@@ -1042,27 +1042,6 @@ async fn history_of(db: &Db, ward_id: i64, id: i64) -> AppResult<Vec<HistoryEntr
         .map_err(AppError::from)
 }
 
-/// The most advanced stage per (ward, topic) over all countermeasures;
-/// `ward_id` None means every ward.
-pub async fn stages_by_topic(db: &Db, ward_id: Option<i64>) -> AppResult<Vec<(i64, i64, Stage)>> {
-    let mut filter = Filter::default();
-    if let Some(w) = ward_id {
-        filter.and("ward_id = ?", [Bind::Int(w)]);
-    }
-    let sql = format!(
-        "SELECT ward_id, topic, MAX({}) AS rank FROM countermeasures{} GROUP BY ward_id, topic",
-        stage_rank_sql("stage"),
-        filter.where_sql()
-    );
-    let rows = bind_all(sqlx::query(sqlx::AssertSqlSafe(sql)), filter.binds())
-        .fetch_all(&db.pool)
-        .await?;
-    rows.iter()
-        .map(|r| Ok((r.try_get("ward_id")?, r.try_get("topic")?, rank_stage(r)?)))
-        .collect::<Result<_, sqlx::Error>>()
-        .map_err(AppError::from)
-}
-
 /// Open 具体化 countermeasures due before `until` (inclusive), by due date:
 /// the overdue ones and those coming due, each with its owner's name (the
 /// dashboard lists them by name). `ward_id` None means every ward.
@@ -1096,105 +1075,6 @@ pub async fn due_before(
         .map(|r| r.try_get("owner_name"))
         .collect::<Result<Vec<Option<String>>, sqlx::Error>>()?;
     Ok(cms.into_iter().zip(names).collect())
-}
-
-/// The most advanced stage per (ward, topic) as it stood at the end of
-/// `until` (inclusive), read from the history: each countermeasure counts
-/// with the stage its last stage-setting event before that day gave it, so
-/// a later advance or re-plan does not rewrite a past half-year. A
-/// countermeasure recorded after `until` does not count.
-/// `ward_id` None reads every ward.
-pub async fn stages_at(
-    db: &Db,
-    ward_id: Option<i64>,
-    until: NaiveDate,
-) -> AppResult<Vec<(i64, i64, Stage)>> {
-    // A countermeasure whose last stage-setting row (`last_stage_on`) is on
-    // or before the day stood then where it stands now: its current stage,
-    // read from an index in (ward, topic) order. Only those changed after
-    // the day (none for the running half-year) replay their history: the
-    // last stage-setting row up to the day, by id (rows are in the order
-    // they were recorded, so a step back-dated with `on` still follows its
-    // creation); none there (recorded later) counts for nothing. Over the
-    // national data, two months after a half-year closed, that is 46,000
-    // index lookups instead of a pass over 1.4 million rows (BENCHMARKS.md).
-    let sql = format!(
-        "{} ORDER BY ward_id, topic",
-        stages_at_sql(ward_id.is_some())
-    );
-    let mut query = sqlx::query(sqlx::AssertSqlSafe(sql)).bind(until.to_string());
-    if let Some(w) = ward_id {
-        query = query.bind(w);
-    }
-    let rows = query.fetch_all(&db.pool).await?;
-    rows.iter()
-        .map(|r| Ok((r.try_get("ward_id")?, r.try_get("topic")?, rank_stage(r)?)))
-        .collect::<Result<Vec<_>, sqlx::Error>>()
-        .map_err(AppError::from)
-}
-
-/// The query of [`stages_at`]: `$1` the day, `$2` the ward if `one_ward`;
-/// columns ward_id, topic, rank.
-fn stages_at_sql(one_ward: bool) -> String {
-    let ward = if one_ward { " AND c.ward_id = $2" } else { "" };
-    format!(
-        "SELECT ward_id, topic, MAX(rank) AS rank FROM ( \
-           SELECT c.ward_id, c.topic, MAX({current}) AS rank FROM countermeasures c \
-           WHERE c.last_stage_on <= $1{ward} GROUP BY c.ward_id, c.topic \
-         UNION ALL \
-           SELECT c.ward_id, c.topic, (SELECT {past} FROM countermeasure_events e \
-             WHERE e.countermeasure_id = c.id AND e.to_stage IS NOT NULL AND e.occurred_on <= $1 \
-             ORDER BY e.id DESC LIMIT 1) AS rank \
-           FROM countermeasures c WHERE c.last_stage_on > $1{ward} \
-         ) s GROUP BY ward_id, topic HAVING MAX(rank) IS NOT NULL",
-        current = stage_rank_sql("c.stage"),
-        past = stage_rank_sql("e.to_stage"),
-    )
-}
-
-/// One ward's most advanced stage per topic now (as [`stages_by_topic`])
-/// and at the end of `until` (as [`stages_at`]), in one round trip: the
-/// dashboard shows the first and charts the second.
-pub async fn ward_stages_now_and_at(
-    db: &Db,
-    ward_id: i64,
-    until: NaiveDate,
-) -> AppResult<(HashMap<i64, Stage>, HashMap<i64, Stage>)> {
-    let sql = format!(
-        "SELECT 0 AS past, topic, MAX({current}) AS rank FROM countermeasures WHERE ward_id = $2 GROUP BY topic \
-         UNION ALL SELECT 1 AS past, topic, rank FROM ({at}) p",
-        current = stage_rank_sql("stage"),
-        at = stages_at_sql(true),
-    );
-    let rows = sqlx::query(sqlx::AssertSqlSafe(sql))
-        .bind(until.to_string())
-        .bind(ward_id)
-        .fetch_all(&db.pool)
-        .await?;
-    let (mut now, mut then) = (HashMap::new(), HashMap::new());
-    for r in &rows {
-        let map = if r.try_get::<i64, _>("past")? == 0 {
-            &mut now
-        } else {
-            &mut then
-        };
-        map.insert(r.try_get("topic")?, rank_stage(r)?);
-    }
-    Ok((now, then))
-}
-
-/// The stage of a `rank` column from [`stage_rank_sql`].
-fn rank_stage(row: &AnyRow) -> Result<Stage, sqlx::Error> {
-    Ok(match row.try_get::<i64, _>("rank")? {
-        2 => Stage::Evaluated,
-        1 => Stage::Planned,
-        _ => Stage::Identified,
-    })
-}
-
-/// A stage column as its rung on the ladder (0, 1, 2), for MAX in SQL.
-fn stage_rank_sql(column: &str) -> String {
-    format!("CASE {column} WHEN '評価改善' THEN 2 WHEN '具体化' THEN 1 ELSE 0 END")
 }
 
 /// Records an already validated countermeasure (from

@@ -5,6 +5,7 @@
 //! to today, so the demo always shows the current half-year and overdue
 //! evaluations.
 
+mod plan;
 mod story;
 
 use chrono::{DateTime, Days, NaiveDate, Utc};
@@ -94,6 +95,11 @@ async fn load(db: &Db, now: DateTime<Utc>) -> AppResult<()> {
     )
     .await?;
     let wards = crate::wards::store::list(db, operator.all_wards(), Some(city.id)).await?;
+    let scopes: Vec<_> = wards
+        .iter()
+        .map(|w| operator.ward_write(w.id, w.municipality_id))
+        .collect();
+    let plan_indicators = plan::load(db, city.id, &scopes, today, now).await?;
     let founded = calendar::day_start(
         (0..story::PAST_HALVES)
             .fold(period, |p, _| p.previous())
@@ -264,7 +270,12 @@ async fn load(db: &Db, now: DateTime<Utc>) -> AppResult<()> {
                 &NewCountermeasure {
                     topic: *topic,
                     scenes: scene.iter().map(|s| s.to_string()).collect(),
-                    indicator_ids: Vec::new(),
+                    indicator_ids: match k {
+                        0 => vec![plan_indicators.discharge],
+                        1 => vec![plan_indicators.end_of_life],
+                        2 => vec![plan_indicators.training],
+                        _ => Vec::new(),
+                    },
                     title: text(*title)?,
                     issue: text(*issue)?,
                     plan: text("【デモ】担当者が案を作成し、次回会議で報告する。")?,

@@ -172,3 +172,21 @@ pub async fn import_csv(
     super::store::put_values(db, &entries, now).await?;
     Ok(rows.len())
 }
+
+/// A value the installation's operator records (the demo loader): `value`
+/// already canonical ([`super::parse_value`]), `ward` of the indicator's
+/// municipality or `None` for the municipality as a whole.
+pub fn operator_entry(
+    indicator: &access::IndicatorWrite,
+    ward: Option<&access::WardWrite>,
+    (span, value): (Span, String),
+) -> ValueEntry {
+    ValueEntry {
+        indicator_id: indicator.id(),
+        municipality_id: indicator.municipality_id(),
+        ward_id: ward.map(|w| w.ward_id()),
+        span,
+        value,
+        place: "demo".to_string(),
+    }
+}

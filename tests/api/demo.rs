@@ -106,3 +106,63 @@ async fn the_demo_has_years_of_history_in_which_the_wards_differ() {
     assert_eq!(ward_profiles(&again).await, profiles);
     again.stop().await;
 }
+
+/// The demo shows the national guide's chain (issue 18): the city's vision
+/// with a goal in each scene (its own 災害・感染症 too), three indicators
+/// measured over three fiscal years in every ward, countermeasures linked
+/// to them, and a ward's PDCA sheet that draws it all.
+#[tokio::test]
+async fn the_demo_draws_the_pdca_chain_from_vision_to_verdict() {
+    let app = TestApp::spawn_with_demo().await;
+    let (m, kita): (i64, i64) =
+        sqlx::query_as("SELECT municipality_id, id FROM wards ORDER BY id LIMIT 1")
+            .fetch_one(&app.db.pool)
+            .await
+            .unwrap();
+    let vision = app
+        .get(&format!("/api/municipalities/{m}/visions/2024-2026"))
+        .await;
+    assert_eq!(vision.status, 200, "{}", vision.text);
+    let scenes: Vec<&str> = vision.body["goals"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|g| g["scene"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        scenes,
+        [
+            "日常の療養支援",
+            "入退院支援",
+            "急変時の対応",
+            "看取り",
+            "災害・感染症"
+        ]
+    );
+    let wards = scalar(&app, "SELECT COUNT(*) FROM wards").await;
+    // Three fiscal years (2023–2025) of three indicators, per ward and city-wide.
+    assert_eq!(
+        scalar(&app, "SELECT COUNT(*) FROM indicator_values").await,
+        3 * 3 * (wards + 1)
+    );
+    assert_eq!(
+        scalar(&app, "SELECT COUNT(DISTINCT period) FROM indicator_values").await,
+        3
+    );
+    // Every ward's first three countermeasures of the half-year are linked.
+    assert_eq!(
+        scalar(&app, "SELECT COUNT(*) FROM countermeasure_indicators").await,
+        3 * wards
+    );
+    let (status, page) = app.page(&format!("/wards/{kita}/pdca")).await;
+    assert_eq!(status, 200);
+    for text in [
+        "医療と介護が必要になっても",
+        "区内の全病院と入退院時の情報共有シートを運用する",
+        "入退院支援ルールを活用したケアマネジャーの割合",
+        "入退院時の情報共有シートの運用",
+    ] {
+        assert!(page.contains(text), "{text}");
+    }
+    app.stop().await;
+}

@@ -1,35 +1,24 @@
 //! A countermeasure that has completed a round (次のサイクルへ: back from
 //! 評価改善 to 具体化 with `cycle` + 1) counts as 評価改善 for its ward's
 //! topic stage: in 資料1, the dashboard and the trends, now and in the
-//! history from the day of its first 次のサイクルへ on. The endpoint that
-//! starts the next round is written elsewhere; these tests write with SQL
-//! what it writes.
+//! history from the day of its first 次のサイクルへ on.
 
 use reqwest::StatusCode;
 use serde_json::{Value, json};
 
 use crate::support::TestApp;
 
-/// Moves an evaluated countermeasure into its next round as the
-/// 次のサイクルへ endpoint does: 具体化, cycle 2, its history row, and the
-/// ward's and municipality's data versions (stored dashboards recompute).
+/// Moves an evaluated countermeasure into its next round on `on`, through
+/// the 次のサイクルへ endpoint.
 async fn next_cycle(app: &TestApp, id: i64, on: &str) {
-    let statements = [
-        "UPDATE countermeasures SET stage = '具体化', cycle = cycle + 1, last_stage_on = $2 WHERE id = $1",
-        "INSERT INTO countermeasure_events (countermeasure_id, kind, from_stage, to_stage, occurred_on, recorded_at) \
-         VALUES ($1, '次のサイクルへ', '評価改善', '具体化', $2, '2026-11-24T03:00:00Z')",
-        "UPDATE wards SET data_version = data_version + 1 WHERE id = (SELECT ward_id FROM countermeasures WHERE id = $1) AND $2 <> ''",
-        "UPDATE municipalities SET data_version = data_version + 1 WHERE id = \
-         (SELECT w.municipality_id FROM wards w JOIN countermeasures c ON c.ward_id = w.id WHERE c.id = $1) AND $2 <> ''",
-    ];
-    for sql in statements {
-        sqlx::query(sqlx::AssertSqlSafe(sql))
-            .bind(id)
-            .bind(on)
-            .execute(&app.db.pool)
-            .await
-            .unwrap();
-    }
+    let r = app
+        .post(
+            &format!("/api/countermeasures/{id}/next-cycle"),
+            json!({ "on": on, "evaluation_due_on": "2027-03-31" }),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+    assert_eq!(r.body["cycle"], 2);
 }
 
 /// Records a countermeasure and takes it to 評価改善 on the given days.
@@ -54,7 +43,8 @@ async fn evaluated(
     let r = app
         .transition(
             id,
-            json!({ "to": "評価改善", "on": done, "evaluation": "研修を実施した", "improvement": "対象を広げる" }),
+            json!({ "to": "評価改善", "on": done, "evaluation": "研修を実施した", "improvement": "対象を広げる",
+                    "verdict": "B", "verdict_reason": "参加職種が偏った" }),
         )
         .await;
     assert_eq!(r.status, StatusCode::OK, "{}", r.text);
