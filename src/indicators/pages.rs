@@ -134,7 +134,7 @@ fn point_of(p: &mut FieldParser, form: &FormData, key: &str, label: &str) -> Opt
 fn read_fields(p: &mut FieldParser, form: &FormData) -> Fields {
     Fields {
         name: p.text(form, "name", "指標名"),
-        level: p.required_label(form, "level", "段階", Level::parse),
+        level: p.required_label(form, "level", "水準", Level::parse),
         unit: p.text(form, "unit", "単位"),
         definition: p.text(form, "definition", "定義"),
         data_source: p.required_label(form, "data_source", "データの出所", DataSource::parse),

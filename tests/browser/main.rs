@@ -9,6 +9,7 @@ mod support;
 
 mod harness;
 mod participation;
+mod pdca;
 mod progress;
 mod trends;
 mod visions;
@@ -473,6 +474,12 @@ async fn a_secretariat_day_and_the_city_report_work_in_a_real_browser_and_pass_a
         "訪問看護ステーションの様式も加える",
     )
     .await;
+    b.select(&format!("#cm-{cm_id}-verdict"), "達成").await;
+    b.fill(
+        &format!("#cm-{cm_id}-verdict_reason"),
+        "3病院すべてで手順書を運用できた",
+    )
+    .await;
     b.submit("form.stacked button[type=submit]").await;
     assert!(!b.exists(".field-error").await, "the meeting was refused");
     assert!(b.path().await.starts_with("/meetings/"));
@@ -819,6 +826,9 @@ async fn a_member_evaluates_what_it_owns_and_sees_no_secretariat_actions() {
     b.fill("#adv-evaluation", "研修後のアンケートで8割が役立ったと回答")
         .await;
     b.fill("#adv-improvement", "次回は病院の参加を増やす").await;
+    b.select("#adv-verdict", "一部達成").await;
+    b.fill("#adv-verdict_reason", "病院の参加が目標に届かなかった")
+        .await;
     b.submit("form.stacked button[type=submit]").await;
     assert_eq!(b.path().await, format!("/countermeasures/{cm}"));
     assert!(b.text("main").await.contains("評価改善"));

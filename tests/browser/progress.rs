@@ -27,7 +27,8 @@ async fn the_city_compares_its_wards_pdca_progress_and_opens_a_ward() {
     let on_time = app
         .planned_countermeasure(wards[0], 1, kita_owner, "2026-12-15")
         .await;
-    let evaluate = serde_json::json!({ "to": "評価改善", "evaluation": "研修を2回実施", "improvement": "病院の参加を増やす" });
+    let evaluate = serde_json::json!({ "to": "評価改善", "evaluation": "研修を2回実施", "improvement": "病院の参加を増やす",
+                                         "verdict": "達成", "verdict_reason": "予定どおり2回開催" });
     assert!(
         app.transition(on_time, evaluate.clone())
             .await
