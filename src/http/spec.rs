@@ -107,6 +107,8 @@ const PERIOD_QUERY_PATTERN: &str = r"^\s*((19[0-9]{2}|[2-9][0-9]{3})[Hh][12])?\s
 /// The form of a plan period's code (`calendar::PlanPeriod::parse`:
 /// `2024-2026`); one off the 期 grid (`2025-2027`) is refused with 422.
 const PLAN_PERIOD_PATTERN: &str = r"^\s*[2-9][0-9]{3}-[2-9][0-9]{3}\s*$";
+/// [`PLAN_PERIOD_PATTERN`] or empty.
+const PLAN_PERIOD_QUERY_PATTERN: &str = r"^\s*([2-9][0-9]{3}-[2-9][0-9]{3})?\s*$";
 /// A half-year or a fiscal year (`calendar::Span`), or empty.
 const SPAN_QUERY_PATTERN: &str = r"^\s*((19[0-9]{2}|[2-9][0-9]{3})([Hh][12])?)?\s*$";
 
@@ -488,6 +490,10 @@ fn complete_parameters(doc: &mut Value) {
                         })
                     }
                     "period" => schema["pattern"] = json!(PERIOD_PATTERN),
+                    // A query's plan period may be empty (the one containing today).
+                    "plan_period" if in_query => {
+                        schema["pattern"] = json!(PLAN_PERIOD_QUERY_PATTERN)
+                    }
                     "plan_period" => schema["pattern"] = json!(PLAN_PERIOD_PATTERN),
                     "halves" => {
                         if let Some(s) = schema.as_object_mut() {
