@@ -406,9 +406,10 @@ pub struct TransitionRequest {
     pub evaluation: Option<MultiLine>,
     /// Required for 評価改善.
     pub improvement: Option<MultiLine>,
-    /// Required for 評価改善 (optional in a CSV import).
+    /// 達成度: required for 評価改善 once the municipality has 評価指標
+    /// (before that, and in a CSV import, it may be left out: 未記録).
     pub verdict: Option<Verdict>,
-    /// Required for 評価改善 (optional in a CSV import).
+    /// Its reason; required with the verdict.
     pub verdict_reason: Option<MultiLine>,
     /// May be given with 具体化 (or a re-plan) to set the owner.
     pub owner_member_id: Option<i64>,
@@ -562,7 +563,9 @@ pub fn plan_transition_with(
                 }
                 step.verdict = req.verdict;
                 step.verdict_reason = non_empty(&req.verdict_reason);
-                if rule == VerdictRule::Required {
+                // Optional means both may be left out, not one of the two.
+                let given = step.verdict.is_some() || step.verdict_reason.is_some();
+                if rule == VerdictRule::Required || given {
                     if step.verdict.is_none() {
                         missing.push(FieldError::new(
                             "verdict",

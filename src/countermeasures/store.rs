@@ -14,7 +14,7 @@ use sqlx::any::AnyRow;
 use super::{
     Countermeasure, CountermeasurePatch, EventKind, NewCountermeasure, NextCycleRequest, Stage,
     Step, TransitionRequest, Verdict, VerdictRule, changes_reminder_plan, is_overdue, named_actor,
-    plan_next_cycle, plan_transition, plan_transition_with,
+    plan_next_cycle, plan_transition_with,
 };
 use crate::access::{
     CountermeasureRead, CountermeasureStep, CountermeasureWrite, MeetingRead, PlanRead, WardRead,
@@ -1079,7 +1079,7 @@ pub async fn due_before(
 
 /// Records an already validated countermeasure (from
 /// [`NewCountermeasure::to_countermeasure`], stage 未具体化) and then
-/// climbs it to the stages of `steps`, each checked by [`plan_transition`]
+/// climbs it to the stages of `steps`, each checked by [`super::plan_transition`]
 /// and written with its history and audit rows, all in the caller's
 /// transaction: the CSV import writes a whole file this way and commits once.
 pub async fn create_in(
@@ -1147,7 +1147,8 @@ pub async fn check_transition_in(
         }
         Err(e) => return Err(e),
     };
-    let (after, step) = planned(&before, req, today)?;
+    let rule = verdict_rule_in(tx, before.ward_id).await?;
+    let (after, step) = planned(&before, req, today, rule)?;
     check_references(tx, &after).await?;
     Ok(step)
 }
@@ -1157,9 +1158,30 @@ fn planned(
     before: &Countermeasure,
     req: &TransitionRequest,
     today: NaiveDate,
+    verdict: VerdictRule,
 ) -> AppResult<(Countermeasure, Step)> {
-    let step: Step = plan_transition(before, req, today)?;
+    let step: Step = plan_transition_with(before, req, today, verdict)?;
     Ok((before.stepped(&step), step))
+}
+
+/// Whether the step to 評価改善 of a countermeasure of ward `ward_id` must
+/// carry a verdict (達成度): once its municipality has set 評価指標 — the
+/// verdict judges the work against them. Before that, a step without one
+/// is recorded as 未記録, so that the API clients written before verdicts
+/// existed keep recording evaluations (and closing their reminders).
+async fn verdict_rule_in(tx: &mut Tx, ward_id: i64) -> AppResult<VerdictRule> {
+    let n: i64 = sqlx::query_scalar(
+        "SELECT COUNT(*) FROM indicators i JOIN wards w ON w.municipality_id = i.municipality_id \
+         WHERE w.id = $1",
+    )
+    .bind(ward_id)
+    .fetch_one(&mut **tx)
+    .await?;
+    Ok(if n > 0 {
+        VerdictRule::Required
+    } else {
+        VerdictRule::Optional
+    })
 }
 
 /// [`transition`] in the caller's transaction; `meeting_id` names the
@@ -1173,7 +1195,8 @@ pub async fn transition_in(
 ) -> AppResult<Countermeasure> {
     let today = calendar::today(now);
     let before = load(tx, id, today).await?;
-    let (mut after, step) = planned(&before, req, today)?;
+    let rule = verdict_rule_in(tx, before.ward_id).await?;
+    let (mut after, step) = planned(&before, req, today, rule)?;
     check_references(tx, &after).await?;
     write_row(tx, &after, now).await?;
     let indicator_values = if step.to == Stage::Evaluated {

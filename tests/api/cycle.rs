@@ -524,3 +524,37 @@ async fn scenes_and_verdicts_round_trip_through_the_csv_and_a_bad_scene_imports_
     assert_eq!(w.app.counts().await, before, "nothing imported");
     w.app.stop().await;
 }
+
+/// The verdict is required once the municipality has 評価指標; before
+/// that, clients written before verdicts existed still record evaluations
+/// (未記録), and their reminders stop.
+#[tokio::test]
+async fn a_municipality_without_indicators_may_record_an_evaluation_without_a_verdict() {
+    let app = TestApp::spawn().await;
+    let wards = app.municipality_with_wards("乙市", &["東区"]).await;
+    let m = app.municipality_of(wards[0]).await;
+    let owner = app.member(wards[0], "在宅 一郎").await;
+    let step = json!({ "to": "評価改善", "evaluation": "研修を実施", "improvement": "継続する" });
+    let first = app
+        .planned_countermeasure(wards[0], 2, owner, "2026-12-01")
+        .await;
+    let r = app.transition(first, step.clone()).await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+    assert_eq!(r.body["verdict"], Value::Null);
+
+    let r = app
+        .post(
+            &format!("/api/municipalities/{m}/indicators"),
+            json!({ "name": "研修の開催回数", "level": "アウトプット", "data_source": "実績報告",
+                    "direction": "↑", "frequency": "年度" }),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.text);
+    let second = app
+        .planned_countermeasure(wards[0], 3, owner, "2026-12-01")
+        .await;
+    let r = app.transition(second, step).await;
+    assert_problem(&r, 409);
+    assert_eq!(error_fields(&r), ["verdict", "verdict_reason"]);
+    app.stop().await;
+}

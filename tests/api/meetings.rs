@@ -805,6 +805,16 @@ async fn a_countermeasure_of_another_ward_is_refused_and_nothing_is_saved() {
 async fn the_api_records_a_meetings_stage_changes_all_or_nothing() {
     let app = TestApp::spawn().await;
     let (ward, member, identified, planned) = review_ward(&app).await;
+    // The municipality has 評価指標, so an evaluation carries its verdict.
+    let m = app.municipality_of(ward).await;
+    let r = app
+        .post(
+            &format!("/api/municipalities/{m}/indicators"),
+            json!({ "name": "退院調整率", "level": "プロセス", "data_source": "実績報告",
+                    "direction": "↑", "frequency": "年度" }),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.text);
     let before = app.counts().await;
     let r = app
         .post(
