@@ -574,3 +574,116 @@ async fn a_wards_accounts_see_their_own_wards_values_and_its_secretariat_may_ent
         .unwrap();
     assert!(csv.contains("北区") && !csv.contains("都島区"), "{csv}");
 }
+
+#[tokio::test]
+async fn an_evaluation_keeps_each_linked_indicators_latest_value_by_the_one_rule_the_sheet_uses() {
+    let c = city().await;
+    let app = &c.app;
+    let (kita, miyakojima) = (c.kita, c.miyakojima);
+    let own_old = indicator(&c, "在宅看取り率").await;
+    let city_only = indicator(&c, "訪問診療実施率").await;
+    let both_kinds = indicator(&c, "退院調整率").await;
+    let unmeasured = indicator(&c, "研修参加者数").await;
+    // The ward's own value, though older, beats a later city-wide one.
+    put(
+        app,
+        own_old,
+        json!([
+            { "ward_id": kita, "period": "2024", "value": "11" },
+            { "ward_id": null, "period": "2026", "value": "19" },
+        ]),
+    )
+    .await;
+    // Without an own value the city-wide one counts; another ward's never.
+    put(
+        app,
+        city_only,
+        json!([
+            { "ward_id": null, "period": "2025", "value": "25" },
+            { "ward_id": miyakojima, "period": "2026", "value": "26" },
+        ]),
+    )
+    .await;
+    put(
+        app,
+        both_kinds,
+        json!([{ "ward_id": kita, "period": "2026", "value": "36" }]),
+    )
+    .await;
+    // A half-year beside the fiscal year it starts (a frequency changed in
+    // the past; the API no longer takes both kinds): the half-year wins.
+    for (period, value) in [("2026H1", "361"), ("2025H2", "352")] {
+        sqlx::query(
+            "INSERT INTO indicator_values (indicator_id, municipality_id, ward_id, period, value, recorded_at) \
+             VALUES ($1, $2, $3, $4, $5, $6)",
+        )
+        .bind(both_kinds)
+        .bind(c.municipality)
+        .bind(kita)
+        .bind(period)
+        .bind(value)
+        .bind(NOW)
+        .execute(&app.db.pool)
+        .await
+        .unwrap();
+    }
+    let expected = [
+        (own_old, "在宅看取り率", "2024", "11", false),
+        (city_only, "訪問診療実施率", "2025", "25", true),
+        (both_kinds, "退院調整率", "2026H1", "361", false),
+    ];
+
+    let owner = app.member(kita, "在宅 花子").await;
+    let r = app
+        .post(
+            &format!("/api/wards/{kita}/countermeasures"),
+            json!({ "topic": 3, "title": "指標で測る対応策",
+                    "indicator_ids": [unmeasured, both_kinds, city_only, own_old] }),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.text);
+    let cm = r.body["id"].as_i64().unwrap();
+    for step in [
+        json!({ "to": "具体化", "owner_member_id": owner, "evaluation_due_on": "2027-03-31" }),
+        json!({ "to": "評価改善", "evaluation": "実施した", "improvement": "広げる",
+                "verdict": "一部達成", "verdict_reason": "一部の病院のみ" }),
+    ] {
+        let r = app.transition(cm, step).await;
+        assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+    }
+    let r = app.get(&format!("/api/countermeasures/{cm}/history")).await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+    let kept = &r.body["items"].as_array().unwrap().last().unwrap()["indicator_values"];
+    // One per measured indicator, in the countermeasure's (id) order.
+    assert_eq!(
+        kept,
+        &Value::Array(
+            expected
+                .iter()
+                .map(|(id, name, period, value, city_wide)| json!({
+                    "indicator_id": id, "name": name, "unit": "%", "period": period,
+                    "value": value, "city_wide": city_wide }))
+                .collect()
+        )
+    );
+
+    // The ward's PDCA sheet shows the same values.
+    let r = app.get(&format!("/api/wards/{kita}/pdca")).await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+    let lines = r.body["indicators"].as_array().unwrap();
+    let latest = |id: i64| {
+        lines
+            .iter()
+            .find(|l| l["id"] == id)
+            .map(|l| l["latest"].clone())
+            .unwrap()
+    };
+    for (id, _, period, value, city_wide) in expected {
+        assert_eq!(
+            latest(id),
+            json!({ "period": period, "value": value, "city_wide": city_wide }),
+            "{id}"
+        );
+    }
+    assert!(latest(unmeasured).is_null());
+}
