@@ -27,6 +27,8 @@ pub struct LatestValue {
 
 pub mod writers;
 
+use std::collections::HashMap;
+
 use poem_openapi::types::MaybeUndefined;
 use rust_decimal::Decimal;
 
@@ -558,17 +560,37 @@ impl ValueEntry {
     }
 }
 
-/// The sort key of a period: by start, a fiscal year before its half-years.
+/// The sort key of a period: by start, a fiscal year before its half-years
+/// (`2026` → `2026H0`, `2026H1` → `2026H1`).
 pub fn period_order(code: &str) -> String {
-    store_sort_key(code)
-}
-
-fn store_sort_key(code: &str) -> String {
     if code.contains(['H', 'h']) {
         code.to_uppercase()
     } else {
         format!("{code}H0")
     }
+}
+
+/// Each indicator's latest value among `candidates`, which are one ward's
+/// own values and the municipality's as a whole (`city_wide`): the ward's
+/// own beats city-wide, then the greatest period by its start
+/// ([`period_order`]; a fiscal year `2026` starts with `2026H1`, so the
+/// half-year wins a tie: it is the more recent measurement of the two). Of
+/// two equal candidates the first is kept. The one rule for an
+/// evaluation's snapshot and the PDCA sheet.
+pub fn latest_per_indicator(
+    candidates: impl IntoIterator<Item = LatestValue>,
+) -> HashMap<i64, LatestValue> {
+    let rank = |v: &LatestValue| (!v.city_wide, period_order(&v.period));
+    let mut best: HashMap<i64, LatestValue> = HashMap::new();
+    for c in candidates {
+        match best.get(&c.indicator_id) {
+            Some(b) if rank(&c) <= rank(b) => {}
+            _ => {
+                best.insert(c.indicator_id, c);
+            }
+        }
+    }
+    best
 }
 
 /// The columns of the values CSV, in order: 区 (blank = 市全体), 評価指標
@@ -583,6 +605,36 @@ pub const CSV_ROWS_MAX: usize = 5000;
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn candidate(indicator_id: i64, period: &str, value: &str, city_wide: bool) -> LatestValue {
+        LatestValue {
+            indicator_id,
+            name: format!("指標{indicator_id}"),
+            unit: "%".into(),
+            period: period.into(),
+            value: value.into(),
+            city_wide,
+        }
+    }
+
+    #[test]
+    fn the_latest_value_is_the_wards_own_then_the_latest_period_a_half_year_after_its_year() {
+        let best = latest_per_indicator([
+            candidate(1, "2024", "own", false),
+            candidate(1, "2026H2", "city", true),
+            candidate(2, "2026", "year", false),
+            candidate(2, "2026H1", "half", false),
+            candidate(2, "2025H2", "older half", false),
+            candidate(3, "2025", "city 2025", true),
+            candidate(3, "2024", "city 2024", true),
+        ]);
+        let value = |id: i64| best.get(&id).map(|v| v.value.as_str());
+        assert_eq!(value(1), Some("own"));
+        assert_eq!(value(2), Some("half"));
+        assert_eq!(value(3), Some("city 2025"));
+        assert_eq!(value(4), None);
+        assert_eq!(period_order("2026h1"), "2026H1");
+    }
 
     #[test]
     fn values_are_exact_decimals_in_canonical_form() {

@@ -1,106 +1,147 @@
 //! Indicators and their values (tables `indicators`, `indicator_values`,
 //! migration 0020).
 
+use std::collections::{HashMap, HashSet};
+
 use chrono::{DateTime, Utc};
 use serde_json::json;
+use sqlx::AnyConnection;
 use sqlx::Row;
 use sqlx::any::AnyRow;
 
 use super::{
     CITY_WIDE, DataSource, Direction, Frequency, Indicator, IndicatorPatch, LatestValue, Level,
-    MeasuredValue, NewIndicator, Point, ValueEntry,
+    MeasuredValue, NewIndicator, Point, ValueEntry, period_order,
 };
 use crate::access::{CityOf, IndicatorRead, IndicatorWrite, PlanRead, Visible};
 use crate::audit;
 use crate::calendar::Span;
-use crate::db::{Db, Tx, timestamp};
+use crate::db::{Bind, Db, Tx, bind_all, timestamp};
 use crate::error::{AppError, AppResult, FieldError, unique_violation};
 
+/// How many ids one `IN (…)` list binds, as `countermeasures::store`'s
+/// batches do.
+const IDS_PER_QUERY: usize = 500;
+
+/// `$first, $first+1, …` for `n` binds.
+fn placeholders(first: usize, n: usize) -> String {
+    (first..first + n)
+        .map(|i| format!("${i}"))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
 /// The ids among `ids` that are indicators of municipality
-/// `municipality_id`, in `ids`' order (a countermeasure links only its own
-/// municipality's).
+/// `municipality_id`, in `ids`' order (a repeated id as often as it is
+/// given; a countermeasure links only its own municipality's).
 pub async fn of_municipality_in(
     tx: &mut Tx,
     municipality_id: i64,
     ids: &[i64],
 ) -> AppResult<Vec<i64>> {
-    let mut found = Vec::new();
-    for &id in ids {
-        let n: i64 = sqlx::query_scalar(
-            "SELECT COUNT(*) FROM indicators WHERE id = $1 AND municipality_id = $2",
-        )
-        .bind(id)
-        .bind(municipality_id)
-        .fetch_one(&mut **tx)
-        .await?;
-        if n > 0 {
-            found.push(id);
+    let mut found = HashSet::new();
+    for chunk in ids.chunks(IDS_PER_QUERY) {
+        let binds: Vec<Bind> = std::iter::once(municipality_id)
+            .chain(chunk.iter().copied())
+            .map(Bind::Int)
+            .collect();
+        let sql = format!(
+            "SELECT id FROM indicators WHERE municipality_id = $1 AND id IN ({})",
+            placeholders(2, chunk.len())
+        );
+        let rows = bind_all(sqlx::query(sqlx::AssertSqlSafe(sql)), &binds)
+            .fetch_all(&mut **tx)
+            .await?;
+        for r in &rows {
+            found.insert(r.try_get::<i64, _>(0)?);
         }
     }
-    Ok(found)
+    Ok(ids
+        .iter()
+        .copied()
+        .filter(|id| found.contains(id))
+        .collect())
 }
 
-/// The latest value of each of `indicator_ids` for ward `ward_id` — the
-/// ward's own when it has one, else the municipality's as a whole; none
-/// when neither was measured. "Latest" is the greatest period by its start
-/// (a fiscal year `2026` starts with `2026H1`, so the half-year wins a tie:
-/// it is the more recent measurement of the two).
+/// The candidates for [`super::latest_per_indicator`]: the values of ward
+/// `binds[0]` and the municipality's as a whole, of the indicators
+/// `filter` (a condition on `i` / `v` whose placeholders start at `$2`)
+/// selects, with each indicator's name and unit.
+async fn latest_candidates(
+    conn: &mut AnyConnection,
+    filter: &str,
+    binds: &[Bind],
+    into: &mut HashMap<i64, LatestValue>,
+) -> AppResult<()> {
+    let sql = format!(
+        "SELECT v.indicator_id, i.name, i.unit, v.period, v.value, v.ward_id \
+         FROM indicator_values v JOIN indicators i ON i.id = v.indicator_id \
+         WHERE (v.ward_id = $1 OR v.ward_id IS NULL) AND {filter}"
+    );
+    let rows = bind_all(sqlx::query(sqlx::AssertSqlSafe(sql)), binds)
+        .fetch_all(&mut *conn)
+        .await?;
+    let candidates = rows
+        .iter()
+        .map(|r| {
+            Ok(LatestValue {
+                indicator_id: r.try_get("indicator_id")?,
+                name: r.try_get("name")?,
+                unit: r.try_get("unit")?,
+                period: r.try_get("period")?,
+                value: r.try_get("value")?,
+                city_wide: r.try_get::<Option<i64>, _>("ward_id")?.is_none(),
+            })
+        })
+        .collect::<Result<Vec<_>, sqlx::Error>>()?;
+    // An indicator's values all come in one query, so the rule sees them all.
+    into.extend(super::latest_per_indicator(candidates));
+    Ok(())
+}
+
+/// The latest value of each of `indicator_ids` for ward `ward_id`, in
+/// `indicator_ids`' order — the ward's own when it has one, else the
+/// municipality's as a whole; none when neither was measured. "Latest" as
+/// [`super::latest_per_indicator`] says: the greatest period by its start,
+/// a half-year beating the fiscal year it starts.
 pub async fn latest_in(
     tx: &mut Tx,
     ward_id: i64,
     indicator_ids: &[i64],
 ) -> AppResult<Vec<LatestValue>> {
-    let mut out = Vec::new();
-    for &id in indicator_ids {
-        let rows = sqlx::query(
-            "SELECT i.name, i.unit, v.period, v.value, v.ward_id FROM indicators i \
-             JOIN indicator_values v ON v.indicator_id = i.id \
-             WHERE i.id = $1 AND (v.ward_id = $2 OR v.ward_id IS NULL)",
-        )
-        .bind(id)
-        .bind(ward_id)
-        .fetch_all(&mut **tx)
-        .await?;
-        let mut best: Option<(bool, String, LatestValue)> = None;
-        for r in rows {
-            let period: String = r.try_get(2)?;
-            let ward: Option<i64> = r.try_get(4)?;
-            let own = ward.is_some();
-            // Order: own ward values before city-wide, then by period start,
-            // a half-year after the fiscal year it starts.
-            let key = sort_key(&period);
-            let better = match &best {
-                None => true,
-                Some((best_own, best_key, _)) => (own, &key) > (*best_own, best_key),
-            };
-            if better {
-                best = Some((
-                    own,
-                    key,
-                    LatestValue {
-                        indicator_id: id,
-                        name: r.try_get(0)?,
-                        unit: r.try_get(1)?,
-                        period,
-                        value: r.try_get(3)?,
-                        city_wide: !own,
-                    },
-                ));
-            }
-        }
-        out.extend(best.map(|(_, _, v)| v));
+    let mut latest = HashMap::new();
+    for chunk in indicator_ids.chunks(IDS_PER_QUERY) {
+        let binds: Vec<Bind> = std::iter::once(ward_id)
+            .chain(chunk.iter().copied())
+            .map(Bind::Int)
+            .collect();
+        let filter = format!("v.indicator_id IN ({})", placeholders(2, chunk.len()));
+        latest_candidates(tx, &filter, &binds, &mut latest).await?;
     }
-    Ok(out)
+    Ok(indicator_ids
+        .iter()
+        .filter_map(|id| latest.get(id).cloned())
+        .collect())
 }
 
-/// `2026` → `2026H0`, `2026H1` → `2026H1`: codes that sort by start, a
-/// fiscal year before the half-years it contains.
-fn sort_key(period: &str) -> String {
-    if period.contains(['H', 'h']) {
-        period.to_uppercase()
-    } else {
-        format!("{period}H0")
-    }
+/// The latest value for ward `ward_id` of every indicator of municipality
+/// `municipality_id` that has one, by indicator id; chosen as
+/// [`latest_in`] chooses (the PDCA sheet's 最新値).
+pub(crate) async fn ward_latest(
+    db: &Db,
+    municipality_id: i64,
+    ward_id: i64,
+) -> AppResult<HashMap<i64, LatestValue>> {
+    let mut conn = db.pool.acquire().await?;
+    let mut latest = HashMap::new();
+    latest_candidates(
+        &mut conn,
+        "v.municipality_id = $2",
+        &[Bind::Int(ward_id), Bind::Int(municipality_id)],
+        &mut latest,
+    )
+    .await?;
+    Ok(latest)
 }
 
 const SELECT: &str = "SELECT id, municipality_id, name, level, unit, definition, data_source, direction, \
@@ -142,28 +183,42 @@ fn from_row(row: &AnyRow) -> Result<Indicator, sqlx::Error> {
     })
 }
 
-async fn scenes_of(tx: &mut Tx, id: i64) -> AppResult<Vec<String>> {
-    let rows = sqlx::query("SELECT scene FROM indicator_scenes WHERE indicator_id = $1")
-        .bind(id)
-        .fetch_all(&mut **tx)
-        .await?;
-    let names = rows
-        .iter()
-        .map(|r| r.try_get::<String, _>(0))
-        .collect::<Result<Vec<_>, _>>()?;
-    let m: i64 = sqlx::query_scalar("SELECT municipality_id FROM indicators WHERE id = $1")
-        .bind(id)
-        .fetch_one(&mut **tx)
-        .await?;
-    let list = crate::scenes::store::list_in(tx, m).await?;
-    // In the municipality's scene order; a scene no longer listed last.
-    let mut ordered: Vec<String> = list
-        .names()
-        .filter(|n| names.iter().any(|x| x == n))
-        .map(str::to_string)
-        .collect();
-    ordered.extend(names.into_iter().filter(|n| !list.contains(n)));
-    Ok(ordered)
+/// Fills the scenes of `list`, indicators of municipality
+/// `municipality_id`, in one query (one indicator's, else the
+/// municipality's): each in the municipality's scene order, a scene no
+/// longer listed last.
+async fn attach_scenes(tx: &mut Tx, municipality_id: i64, list: &mut [Indicator]) -> AppResult<()> {
+    let (filter, id) = match list {
+        [] => return Ok(()),
+        [one] => ("s.indicator_id = $1", one.id),
+        _ => ("i.municipality_id = $1", municipality_id),
+    };
+    let rows = sqlx::query(sqlx::AssertSqlSafe(format!(
+        "SELECT s.indicator_id, s.scene FROM indicator_scenes s \
+         JOIN indicators i ON i.id = s.indicator_id WHERE {filter} ORDER BY s.indicator_id, s.scene"
+    )))
+    .bind(id)
+    .fetch_all(&mut **tx)
+    .await?;
+    let mut names: HashMap<i64, Vec<String>> = HashMap::new();
+    for r in &rows {
+        names
+            .entry(r.try_get("indicator_id")?)
+            .or_default()
+            .push(r.try_get("scene")?);
+    }
+    let scenes = crate::scenes::store::list_in(tx, municipality_id).await?;
+    for ind in list.iter_mut() {
+        let own = names.remove(&ind.id).unwrap_or_default();
+        let mut ordered: Vec<String> = scenes
+            .names()
+            .filter(|n| own.iter().any(|x| x == n))
+            .map(str::to_string)
+            .collect();
+        ordered.extend(own.into_iter().filter(|n| !scenes.contains(n)));
+        ind.scenes = ordered;
+    }
+    Ok(())
 }
 
 fn audit_view(ind: &Indicator) -> serde_json::Value {
@@ -191,12 +246,11 @@ pub async fn list(db: &Db, plan: PlanRead) -> AppResult<Vec<Indicator>> {
     .bind(plan.municipality_id())
     .fetch_all(&mut *tx)
     .await?;
-    let mut out = Vec::with_capacity(rows.len());
-    for r in &rows {
-        let mut ind = from_row(r)?;
-        ind.scenes = scenes_of(&mut tx, ind.id).await?;
-        out.push(ind);
-    }
+    let mut out = rows
+        .iter()
+        .map(from_row)
+        .collect::<Result<Vec<_>, sqlx::Error>>()?;
+    attach_scenes(&mut tx, plan.municipality_id(), &mut out).await?;
     tx.commit().await?;
     out.sort_by(|a, b| a.level.cmp(&b.level).then_with(|| a.name.cmp(&b.name)));
     Ok(out)
@@ -209,7 +263,8 @@ async fn get_in(tx: &mut Tx, id: i64) -> AppResult<Indicator> {
         .await?
         .ok_or(AppError::NotFound("評価指標"))?;
     let mut ind = from_row(&row)?;
-    ind.scenes = scenes_of(tx, id).await?;
+    let m = ind.municipality_id;
+    attach_scenes(tx, m, std::slice::from_mut(&mut ind)).await?;
     Ok(ind)
 }
 
@@ -414,14 +469,14 @@ fn sorted(mut list: Vec<(i64, MeasuredValue)>) -> Vec<MeasuredValue> {
             a.ward_id.is_some(),
             *ao,
             a.ward_id,
-            sort_key(&a.period),
+            period_order(&a.period),
         )
             .cmp(&(
                 b.indicator_id,
                 b.ward_id.is_some(),
                 *bo,
                 b.ward_id,
-                sort_key(&b.period),
+                period_order(&b.period),
             ))
     });
     list.into_iter().map(|(_, v)| v).collect()

@@ -2,6 +2,8 @@
 //! scenes, indicators, indicator_scenes, indicator_values,
 //! countermeasures with their owners, countermeasure_scenes,
 //! countermeasure_indicators), whatever the number of rows; read-only.
+//! Of the values it keeps each indicator's latest for the ward, as
+//! `indicators::store::ward_latest` chooses it for every reader.
 
 use sqlx::Row;
 use sqlx::any::AnyRow;
@@ -104,24 +106,18 @@ pub async fn sheet(db: &Db, scope: &WardRead, plan_period: PlanPeriod) -> AppRes
     .map(|r| Ok((r.try_get(0)?, r.try_get(1)?)))
     .collect::<Result<Vec<_>, sqlx::Error>>()?;
 
-    let values = rows(
-        db,
-        "SELECT indicator_id, ward_id, period, value FROM indicator_values \
-         WHERE municipality_id = $1 AND (ward_id IS NULL OR ward_id = $2)",
-        &[m, w],
-        None,
-    )
-    .await?
-    .iter()
-    .map(|r| {
-        Ok(ValueRow {
-            indicator_id: r.try_get("indicator_id")?,
-            ward_id: r.try_get("ward_id")?,
-            period: r.try_get("period")?,
-            value: r.try_get("value")?,
+    // Only each indicator's latest value, chosen by the indicators' one rule.
+    let mut values: Vec<ValueRow> = crate::indicators::store::ward_latest(db, m, w)
+        .await?
+        .into_values()
+        .map(|l| ValueRow {
+            indicator_id: l.indicator_id,
+            ward_id: (!l.city_wide).then_some(w),
+            period: l.period,
+            value: l.value,
         })
-    })
-    .collect::<Result<Vec<_>, sqlx::Error>>()?;
+        .collect();
+    values.sort_by_key(|v| v.indicator_id);
 
     let countermeasures = rows(
         db,
