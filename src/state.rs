@@ -24,4 +24,6 @@ pub struct AppState {
     pub jobs: Arc<JobSet>,
     /// Chart drawings already made, shared by every handler (bounded).
     pub charts: crate::charts::Cache,
+    /// Countermeasure list pages already read, by ward data version (bounded).
+    pub lists: crate::countermeasures::ListCache,
 }

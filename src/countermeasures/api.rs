@@ -72,8 +72,9 @@ impl CountermeasuresApi {
         };
         let ward = ward.0;
         let today = self.state.clock.today();
-        let page = store::list(
+        let page = store::list_page(
             &self.state.db,
+            &self.state.lists,
             &ward,
             query,
             today,
@@ -81,8 +82,8 @@ impl CountermeasuresApi {
         )
         .await?;
         Ok(Rows(CountermeasureList {
-            page: PageInfo::from(&page),
-            items: page.items,
+            page: PageInfo::from(&*page),
+            items: page.items.iter().map(|l| l.cm.clone()).collect(),
         }))
     }
 

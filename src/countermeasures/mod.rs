@@ -15,8 +15,11 @@
 //! completed.
 
 pub mod api;
+mod cache;
 pub mod pages;
 pub mod store;
+
+pub use cache::{DEFAULT_LIST_CACHE_BYTES, ListCache};
 
 use chrono::NaiveDate;
 use poem_openapi::types::MaybeUndefined;

@@ -134,8 +134,9 @@ pub async fn list(Data(state): Data<&AppState>, scope: WardRead, uri: &Uri) -> P
     let path = format!("/wards/{id}/countermeasures");
     let page = page_number(&path, &filter)?;
     let today = state.clock.today();
-    let items = super::store::list_with_owners(
+    let items = super::store::list_page(
         &state.db,
+        &state.lists,
         &scope,
         list_query(&filter),
         today,
@@ -145,16 +146,16 @@ pub async fn list(Data(state): Data<&AppState>, scope: WardRead, uri: &Uri) -> P
     .map_err(fail)?;
     let rows: Vec<Row> = items
         .items
-        .into_iter()
+        .iter()
         .map(|l| {
-            let c = l.cm;
+            let c = &l.cm;
             Row {
                 id: c.id,
                 topic: c.topic,
                 topic_label: topic_label(c.topic),
-                title: c.title,
+                title: c.title.clone(),
                 badge: badge(c.stage),
-                owner: l.owner_name.unwrap_or_default(),
+                owner: l.owner_name.clone().unwrap_or_default(),
                 due: c.evaluation_due_on.map(date_label).unwrap_or_default(),
                 overdue: c.overdue,
                 archived: c.archived,

@@ -5,12 +5,14 @@
 //! pure functions in `mod.rs` that stores call.
 
 use std::collections::HashMap;
+use std::sync::Arc;
 
 use chrono::{DateTime, NaiveDate, Utc};
 use serde_json::json;
 use sqlx::Row;
 use sqlx::any::AnyRow;
 
+use super::cache::{Key, ListCache};
 use super::{
     Countermeasure, CountermeasurePatch, EventKind, NewCountermeasure, NextCycleRequest, Stage,
     Step, TransitionRequest, Verdict, VerdictRule, changes_reminder_plan, is_overdue, named_actor,
@@ -22,7 +24,7 @@ use crate::access::{
 };
 use crate::audit;
 use crate::calendar;
-use crate::db::{Bind, Db, Filter, Tx, bind_all, parse_date, timestamp};
+use crate::db::{Bind, Db, Dialect, Filter, Tx, bind_all, parse_date, timestamp};
 use crate::error::{AppError, AppResult};
 use crate::paging::{Page, Paging};
 
@@ -36,36 +38,117 @@ fn stage_of(column: &str, value: &str) -> Result<Stage, sqlx::Error> {
     })
 }
 
+/// A countermeasure row as stored: the columns of [`COLUMNS`] and, when
+/// read with the list's one-statement page, its links and owner name. Read
+/// from an `AnyRow` ([`Stored::from_row`]) or from the page's JSON
+/// ([`page_sql`]); [`Stored::into_countermeasure`] is the one mapping.
+#[derive(Debug, serde::Deserialize)]
+struct Stored {
+    id: i64,
+    ward_id: i64,
+    topic: i64,
+    title: String,
+    issue: String,
+    plan: String,
+    owner_member_id: Option<i64>,
+    evaluation_due_on: Option<String>,
+    meeting_id: Option<i64>,
+    stage: String,
+    evaluation: Option<String>,
+    improvement: Option<String>,
+    verdict: Option<String>,
+    verdict_reason: Option<String>,
+    cycle: i64,
+    /// 0 or 1.
+    archived: i64,
+    /// `[sort_order, scene id, name]` per linked scene (0s for a name
+    /// outside the municipality's list); see [`scene_order`].
+    #[serde(default)]
+    scenes: Vec<(i64, i64, String)>,
+    #[serde(default)]
+    indicator_ids: Vec<i64>,
+    #[serde(default)]
+    owner_name: Option<String>,
+}
+
+impl Stored {
+    fn from_row(row: &AnyRow) -> Result<Self, sqlx::Error> {
+        Ok(Stored {
+            id: row.try_get("id")?,
+            ward_id: row.try_get("ward_id")?,
+            topic: row.try_get("topic")?,
+            title: row.try_get("title")?,
+            issue: row.try_get("issue")?,
+            plan: row.try_get("plan")?,
+            owner_member_id: row.try_get("owner_member_id")?,
+            evaluation_due_on: row.try_get("evaluation_due_on")?,
+            meeting_id: row.try_get("meeting_id")?,
+            stage: row.try_get("stage")?,
+            evaluation: row.try_get("evaluation")?,
+            improvement: row.try_get("improvement")?,
+            verdict: row.try_get("verdict")?,
+            verdict_reason: row.try_get("verdict_reason")?,
+            cycle: row.try_get("cycle")?,
+            archived: row.try_get("archived")?,
+            scenes: Vec::new(),
+            indicator_ids: Vec::new(),
+            owner_name: None,
+        })
+    }
+
+    fn into_countermeasure(self, today: NaiveDate) -> Result<Countermeasure, sqlx::Error> {
+        let stage = stage_of("stage", &self.stage)?;
+        let due = self
+            .evaluation_due_on
+            .map(|d| parse_date("evaluation_due_on", &d))
+            .transpose()?;
+        let archived = self.archived != 0;
+        let mut indicator_ids = self.indicator_ids;
+        indicator_ids.sort_unstable();
+        Ok(Countermeasure {
+            id: self.id,
+            ward_id: self.ward_id,
+            topic: self.topic,
+            scenes: scene_order(self.scenes),
+            indicator_ids,
+            title: self.title,
+            issue: self.issue,
+            plan: self.plan,
+            owner_member_id: self.owner_member_id,
+            evaluation_due_on: due,
+            meeting_id: self.meeting_id,
+            stage,
+            evaluation: self.evaluation,
+            improvement: self.improvement,
+            verdict: self.verdict.as_deref().and_then(Verdict::parse),
+            verdict_reason: self.verdict_reason,
+            cycle: self.cycle,
+            archived,
+            overdue: is_overdue(stage, archived, due, today),
+        })
+    }
+}
+
+/// A row without its links (filled by `attach_links`).
 fn from_row(row: &AnyRow, today: NaiveDate) -> Result<Countermeasure, sqlx::Error> {
-    let stage = stage_of("stage", &row.try_get::<String, _>("stage")?)?;
-    let due: Option<String> = row.try_get("evaluation_due_on")?;
-    let due = due
-        .map(|d| parse_date("evaluation_due_on", &d))
-        .transpose()?;
-    let verdict: Option<String> = row.try_get("verdict")?;
-    let archived = row.try_get::<i64, _>("archived")? != 0;
-    Ok(Countermeasure {
-        id: row.try_get("id")?,
-        ward_id: row.try_get("ward_id")?,
-        topic: row.try_get("topic")?,
-        // Filled by `attach_links`.
-        scenes: Vec::new(),
-        indicator_ids: Vec::new(),
-        title: row.try_get("title")?,
-        issue: row.try_get("issue")?,
-        plan: row.try_get("plan")?,
-        owner_member_id: row.try_get("owner_member_id")?,
-        evaluation_due_on: due,
-        meeting_id: row.try_get("meeting_id")?,
-        stage,
-        evaluation: row.try_get("evaluation")?,
-        improvement: row.try_get("improvement")?,
-        verdict: verdict.as_deref().and_then(Verdict::parse),
-        verdict_reason: row.try_get("verdict_reason")?,
-        cycle: row.try_get("cycle")?,
-        archived,
-        overdue: is_overdue(stage, archived, due, today),
-    })
+    Stored::from_row(row)?.into_countermeasure(today)
+}
+
+/// Scene names in their municipality's order: the national four first, then
+/// its own by `sort_order`, then by id. Takes `(sort_order, scene id, name)`.
+fn scene_order(scenes: Vec<(i64, i64, String)>) -> Vec<String> {
+    let mut keyed: Vec<(usize, i64, i64, String)> = scenes
+        .into_iter()
+        .map(|(sort_order, id, name)| {
+            let national = crate::scenes::NATIONAL
+                .iter()
+                .position(|n| *n == name)
+                .unwrap_or(crate::scenes::NATIONAL.len());
+            (national, sort_order, id, name)
+        })
+        .collect();
+    keyed.sort();
+    keyed.into_iter().map(|(_, _, _, name)| name).collect()
 }
 
 fn audit_view(c: &Countermeasure) -> serde_json::Value {
@@ -112,21 +195,15 @@ async fn attach_links(
         let rows = bind_all(sqlx::query(sqlx::AssertSqlSafe(sql)), &binds)
             .fetch_all(&mut *conn)
             .await?;
-        let mut scenes: HashMap<i64, Vec<(usize, i64, i64, String)>> = HashMap::new();
+        let mut scenes: HashMap<i64, Vec<(i64, i64, String)>> = HashMap::new();
         for r in &rows {
-            let name: String = r.try_get("scene")?;
-            let national = crate::scenes::NATIONAL
-                .iter()
-                .position(|n| *n == name)
-                .unwrap_or(crate::scenes::NATIONAL.len());
             scenes
                 .entry(r.try_get("countermeasure_id")?)
                 .or_default()
                 .push((
-                    national,
                     r.try_get("sort_order")?,
                     r.try_get("scene_id")?,
-                    name,
+                    r.try_get("scene")?,
                 ));
         }
         let sql = format!(
@@ -144,9 +221,7 @@ async fn attach_links(
                 .push(r.try_get("indicator_id")?);
         }
         for c in chunk.iter_mut() {
-            let mut own = scenes.remove(&c.id).unwrap_or_default();
-            own.sort();
-            c.scenes = own.into_iter().map(|(_, _, _, name)| name).collect();
+            c.scenes = scene_order(scenes.remove(&c.id).unwrap_or_default());
             c.indicator_ids = indicators.remove(&c.id).unwrap_or_default();
         }
     }
@@ -222,7 +297,7 @@ async fn indicator_snapshot(tx: &mut Tx, cm: &Countermeasure) -> AppResult<Strin
 }
 
 /// Filters for a ward's countermeasures.
-#[derive(Debug, Clone, Copy, Default)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash)]
 pub struct CountermeasureQuery {
     pub stage: Option<Stage>,
     pub topic: Option<i64>,
@@ -260,15 +335,33 @@ pub async fn list(
     })
 }
 
-/// [`list`] with each row's owner name, joined to the page's rows only.
-pub async fn list_with_owners(
+/// One page of a ward's list as the list faces print it: each row with
+/// its owner's name (joined to the page's rows only, never the ward's
+/// roster), served from `cache` while the ward's data version has not
+/// moved since the page was read ([`ListCache`]). Errors: `NotFound` for
+/// no such ward.
+pub async fn list_page(
     db: &Db,
+    cache: &ListCache,
     ward: &WardRead,
     query: CountermeasureQuery,
     today: NaiveDate,
     paging: Paging,
-) -> AppResult<Page<Listed>> {
-    list_rows(db, ward, query, today, paging, true).await
+) -> AppResult<Arc<Page<Listed>>> {
+    // The version first, then the rows: rows read after it are at least as
+    // new as it, so what is remembered under it is never older.
+    let data_version: i64 = sqlx::query_scalar("SELECT data_version FROM wards WHERE id = $1")
+        .bind(ward.ward_id())
+        .fetch_optional(&db.pool)
+        .await?
+        .ok_or(AppError::NotFound("区"))?;
+    let key = Key::new(ward.ward_id(), data_version, today, query, paging);
+    if let Some(page) = cache.get(&key) {
+        return Ok(page);
+    }
+    let page = Arc::new(list_rows(db, ward, query, today, paging, true).await?);
+    cache.insert(key, page.clone());
+    Ok(page)
 }
 
 async fn list_rows(
@@ -304,73 +397,108 @@ async fn list_rows(
         }
         None => {}
     }
-    // The count rides along as an uncorrelated subquery (evaluated once, from
-    // the list index): one round trip instead of two.
     let n = filter.next_placeholder();
-    let page_sql = format!(
-        "SELECT {COLUMNS}, (SELECT COUNT(*) FROM countermeasures{where_sql}) AS total \
-         FROM countermeasures{where_sql} ORDER BY topic, id LIMIT ${n} OFFSET ${}",
-        n + 1,
-        where_sql = filter.where_sql(),
+    let sql = page_sql(
+        db.dialect,
+        &filter.where_sql(),
+        n,
+        owners,
     );
-    // Owners are joined to the page's rows after the limit: a page reads
-    // the names it prints, never the ward's roster.
-    let sql = if owners {
-        format!(
-            "SELECT p.*, m.name AS owner_name FROM ({page_sql}) p \
-             LEFT JOIN members m ON m.id = p.owner_member_id ORDER BY p.topic, p.id"
-        )
-    } else {
-        page_sql
-    };
     let mut binds = filter.binds().to_vec();
     binds.push(Bind::Int(paging.limit));
     binds.push(Bind::Int(paging.offset));
-    let rows = bind_all(sqlx::query(sqlx::AssertSqlSafe(sql)), &binds)
-        .fetch_all(&db.pool)
-        .await?;
-    let mut items: Vec<Listed> = rows
-        .iter()
-        .map(|r| {
+    // One row, or none when there is no such ward.
+    let row = bind_all(sqlx::query(sqlx::AssertSqlSafe(sql)), &binds)
+        .fetch_optional(&db.pool)
+        .await?
+        .ok_or(AppError::NotFound("区"))?;
+    let total: i64 = row.try_get("total")?;
+    let page: String = row.try_get("page")?;
+    let mut stored: Vec<Stored> =
+        serde_json::from_str(&page).map_err(|e| sqlx::Error::Decode(Box::new(e)))?;
+    // An aggregate keeps no promised order: the page's order is set here.
+    stored.sort_by_key(|s| (s.topic, s.id));
+    let items = stored
+        .into_iter()
+        .map(|mut s| {
+            let owner_name = s.owner_name.take();
             Ok(Listed {
-                cm: from_row(r, today)?,
-                owner_name: if owners {
-                    r.try_get("owner_name")?
-                } else {
-                    None
-                },
+                cm: s.into_countermeasure(today)?,
+                owner_name,
             })
         })
         .collect::<Result<_, sqlx::Error>>()?;
-    if !items.is_empty() {
-        let mut cms: Vec<Countermeasure> = items.iter().map(|l| l.cm.clone()).collect();
-        let mut conn = db.pool.acquire().await?;
-        attach_links(&mut conn, &mut cms).await?;
-        for (l, c) in items.iter_mut().zip(cms) {
-            l.cm = c;
-        }
-    }
-    let total: i64 = match rows.first() {
-        Some(r) => r.try_get("total")?,
-        // An empty page: past the end, nothing matches, or no such ward; the
-        // count tells the last (no row) from the others.
-        None => bind_all(
-            sqlx::query(sqlx::AssertSqlSafe(format!(
-                "SELECT (SELECT COUNT(*) FROM countermeasures{}) AS n FROM wards WHERE id = $1",
-                filter.where_sql(),
-            ))),
-            filter.binds(),
-        )
-        .fetch_optional(&db.pool)
-        .await?
-        .ok_or(AppError::NotFound("区"))?
-        .try_get("n")?,
-    };
     Ok(Page {
         items,
         total,
         paging,
     })
+}
+
+/// The statement of one list page, per dialect: a single row of the ward
+/// (none: no such ward) with `total`, the count of rows `where_sql` keeps,
+/// and `page`, a JSON array of [`Stored`] rows (in no set order), the
+/// `$n`-th and `$n+1`-th binds being limit and offset, each row with its
+/// scenes and indicator ids and, when `owners`, its owner's name.
+///
+/// Why JSON: the page was 50 rows of 16 columns handed one by one from
+/// sqlx's SQLite thread and converted by the `Any` driver, then two more
+/// statements for the links; one row of one text is one hand-off
+/// (BENCHMARKS.md, "List pages"). The JSON is only the transport: it is
+/// read into typed rows, and the response is written from those.
+fn page_sql(dialect: Dialect, where_sql: &str, n: usize, owners: bool) -> String {
+    let (object, pair, text) = match dialect {
+        Dialect::Sqlite => ("json_object", "json_array", ""),
+        Dialect::Postgres => ("json_build_object", "json_build_array", "::text"),
+    };
+    // A JSON array of `expr` over the rows; PostgreSQL's `json_agg` of no
+    // rows is NULL, SQLite's `[]`.
+    let array = |expr: &str| match dialect {
+        Dialect::Sqlite => format!("json_group_array({expr})"),
+        Dialect::Postgres => format!("COALESCE(json_agg({expr}), '[]'::json)"),
+    };
+    // A nested array: SQLite embeds it as JSON (not as a string) only
+    // through `json()`.
+    let nested = |select: String| match dialect {
+        Dialect::Sqlite => format!("json(({select}))"),
+        Dialect::Postgres => format!("({select})"),
+    };
+    let scenes = nested(format!(
+        "SELECT {} FROM countermeasure_scenes cs LEFT JOIN scenes s \
+         ON s.municipality_id = w.municipality_id AND s.name = cs.scene \
+         WHERE cs.countermeasure_id = c.id",
+        array(&format!(
+            "{pair}(COALESCE(s.sort_order, 0), COALESCE(s.id, 0), cs.scene)"
+        )),
+    ));
+    let indicators = nested(format!(
+        "SELECT {} FROM countermeasure_indicators ci WHERE ci.countermeasure_id = c.id",
+        array("ci.indicator_id"),
+    ));
+    let fields = COLUMNS
+        .split(", ")
+        .map(|c| format!("'{c}', c.{c}"))
+        .collect::<Vec<_>>()
+        .join(", ");
+    let (owner_field, owner_join) = if owners {
+        (
+            ", 'owner_name', m.name",
+            " LEFT JOIN members m ON m.id = c.owner_member_id",
+        )
+    } else {
+        ("", "")
+    };
+    format!(
+        "SELECT (SELECT COUNT(*) FROM countermeasures{where_sql}) AS total, \
+         (SELECT {page}{text} \
+         FROM (SELECT {COLUMNS} FROM countermeasures{where_sql} \
+         ORDER BY topic, id LIMIT ${n} OFFSET ${next}) c{owner_join}) AS page \
+         FROM wards w WHERE w.id = $1",
+        page = array(&format!(
+            "{object}({fields}, 'scenes', {scenes}, 'indicator_ids', {indicators}{owner_field})"
+        )),
+        next = n + 1,
+    )
 }
 
 async fn load(
