@@ -398,12 +398,7 @@ async fn list_rows(
         None => {}
     }
     let n = filter.next_placeholder();
-    let sql = page_sql(
-        db.dialect,
-        &filter.where_sql(),
-        n,
-        owners,
-    );
+    let sql = page_sql(db.dialect, &filter.where_sql(), n, owners);
     let mut binds = filter.binds().to_vec();
     binds.push(Bind::Int(paging.limit));
     binds.push(Bind::Int(paging.offset));

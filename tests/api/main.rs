@@ -20,6 +20,7 @@ mod indicators;
 mod instances;
 mod limits;
 mod links;
+mod list_cache;
 mod logs;
 mod meetings;
 mod members;
