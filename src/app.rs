@@ -180,7 +180,7 @@ pub async fn build(config: Config, options: Options) -> Result<App, BuildError> 
         mailer,
         jobs: Arc::new(jobs),
         charts: crate::charts::Cache::default(),
-        lists: crate::countermeasures::ListCache::default(),
+        lists: crate::countermeasures::cache::ListCache::default(),
     };
     let server = start(state.clone()).await.map_err(BuildError::Listen)?;
     let scheduler = options.scheduler.then(|| {

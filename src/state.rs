@@ -25,5 +25,5 @@ pub struct AppState {
     /// Chart drawings already made, shared by every handler (bounded).
     pub charts: crate::charts::Cache,
     /// Countermeasure list pages already read, by ward data version (bounded).
-    pub lists: crate::countermeasures::ListCache,
+    pub lists: crate::countermeasures::cache::ListCache,
 }

@@ -11,7 +11,7 @@ use std::sync::Arc;
 
 use chrono::NaiveDate;
 
-use super::store::{CountermeasureQuery, Listed};
+use super::{CountermeasureQuery, Listed};
 use crate::paging::{Page, Paging};
 
 /// The pages of wards' countermeasure lists ([`super::store::list_page`]),

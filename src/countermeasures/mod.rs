@@ -15,11 +15,9 @@
 //! completed.
 
 pub mod api;
-mod cache;
+pub mod cache;
 pub mod pages;
 pub mod store;
-
-pub use cache::{DEFAULT_LIST_CACHE_BYTES, ListCache};
 
 use chrono::NaiveDate;
 use poem_openapi::types::MaybeUndefined;
@@ -902,6 +900,27 @@ impl Countermeasure {
         validate(&next)?;
         Ok(next)
     }
+}
+
+/// Filters for a ward's countermeasures.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash)]
+pub struct CountermeasureQuery {
+    pub stage: Option<Stage>,
+    pub topic: Option<i64>,
+    pub overdue: Option<bool>,
+    /// None: open ones only; Some(true): archived only; Some(false): open only.
+    pub archived: Option<bool>,
+    /// Include both open and archived ones (overrides `archived`).
+    pub include_archived: bool,
+}
+
+/// A countermeasure as a list page prints it: the row and its owner's name,
+/// read with the page's rows (not from the ward's whole roster).
+#[derive(Debug, Clone)]
+pub struct Listed {
+    pub cm: Countermeasure,
+    /// None when it has no owner.
+    pub owner_name: Option<String>,
 }
 
 #[cfg(test)]

@@ -296,28 +296,9 @@ async fn indicator_snapshot(tx: &mut Tx, cm: &Countermeasure) -> AppResult<Strin
     Ok(serde_json::to_string(&values).map_err(anyhow::Error::from)?)
 }
 
-/// Filters for a ward's countermeasures.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash)]
-pub struct CountermeasureQuery {
-    pub stage: Option<Stage>,
-    pub topic: Option<i64>,
-    pub overdue: Option<bool>,
-    /// None: open ones only; Some(true): archived only; Some(false): open only.
-    pub archived: Option<bool>,
-    /// Include both open and archived ones (overrides `archived`).
-    pub include_archived: bool,
-}
-
 use super::{DUE_BY_SQL, NOT_OVERDUE_SQL, OVERDUE_SQL};
 
-/// A countermeasure as a list page prints it: the row and its owner's name,
-/// read with the page's rows (not from the ward's whole roster).
-#[derive(Debug, Clone)]
-pub struct Listed {
-    pub cm: Countermeasure,
-    /// None when it has no owner.
-    pub owner_name: Option<String>,
-}
+pub use super::{CountermeasureQuery, Listed};
 
 /// A ward's countermeasures by topic, filtered and paged.
 pub async fn list(
