@@ -82,8 +82,8 @@ pub struct IndicatorRow {
     pub target_period: Option<String>,
 }
 
-/// A measured value as read: the ward's own (`ward_id` Some) or the
-/// municipality's as a whole.
+/// An indicator's latest value for the ward (one per indicator): the
+/// ward's own (`ward_id` Some) or the municipality's as a whole.
 #[derive(Debug, Clone)]
 pub struct ValueRow {
     pub indicator_id: i64,
@@ -240,46 +240,23 @@ pub struct Heading {
     pub plan_period: PlanPeriod,
 }
 
-/// `2026` → `2026H0`, `2026H1` → `2026H1`: codes that sort by start, a
-/// fiscal year before the half-years it contains.
-fn period_key(period: &str) -> String {
-    if period.contains(['H', 'h']) {
-        period.to_uppercase()
-    } else {
-        format!("{period}H0")
-    }
-}
-
-/// The latest value per indicator for the ward `ward_id`: own before
-/// city-wide, then the latest period.
-fn latest_values(values: &[ValueRow], ward_id: i64) -> HashMap<i64, Latest> {
-    let mut best: HashMap<i64, (bool, String, Latest)> = HashMap::new();
-    for v in values {
-        if v.ward_id.is_some_and(|w| w != ward_id) {
-            continue;
-        }
-        let own = v.ward_id.is_some();
-        let key = period_key(&v.period);
-        let better = match best.get(&v.indicator_id) {
-            None => true,
-            Some((o, k, _)) => (own, &key) > (*o, k),
-        };
-        if better {
-            best.insert(
+/// Each indicator's value as the sheet prints it. `values` holds one per
+/// indicator, already the latest for the ward by the indicators' one rule
+/// (`indicators::latest_per_indicator`, read by `pdca::store`).
+fn latest_values(values: &[ValueRow]) -> HashMap<i64, Latest> {
+    values
+        .iter()
+        .map(|v| {
+            (
                 v.indicator_id,
-                (
-                    own,
-                    key,
-                    Latest {
-                        value: v.value.clone(),
-                        period: v.period.clone(),
-                        city_wide: !own,
-                    },
-                ),
-            );
-        }
-    }
-    best.into_iter().map(|(id, (_, _, l))| (id, l)).collect()
+                Latest {
+                    value: v.value.clone(),
+                    period: v.period.clone(),
+                    city_wide: v.ward_id.is_none(),
+                },
+            )
+        })
+        .collect()
 }
 
 /// Puts the sheet together from the rows: pure.
@@ -328,7 +305,7 @@ pub fn assemble(heading: Heading, rows: Rows) -> Sheet {
         })
         .collect();
 
-    let latest = latest_values(&rows.values, ward_id);
+    let latest = latest_values(&rows.values);
     let mut indicator_scenes: HashMap<i64, Vec<String>> = HashMap::new();
     for (id, scene) in &rows.indicator_scenes {
         indicator_scenes.entry(*id).or_default().push(scene.clone());
@@ -500,7 +477,7 @@ mod tests {
     }
 
     #[test]
-    fn indicators_go_by_level_and_take_the_ward_s_own_latest_value_else_the_city_s() {
+    fn indicators_go_by_level_each_with_its_latest_value_own_or_city_wide() {
         let rows = Rows {
             indicators: vec![
                 indicator(1, "看取り率", "最終アウトカム"),
@@ -511,26 +488,8 @@ mod tests {
                 ValueRow {
                     indicator_id: 2,
                     ward_id: Some(7),
-                    period: "2025".into(),
-                    value: "3".into(),
-                },
-                ValueRow {
-                    indicator_id: 2,
-                    ward_id: Some(7),
                     period: "2026H1".into(),
                     value: "4".into(),
-                },
-                ValueRow {
-                    indicator_id: 2,
-                    ward_id: None,
-                    period: "2026H2".into(),
-                    value: "9".into(),
-                },
-                ValueRow {
-                    indicator_id: 2,
-                    ward_id: Some(8),
-                    period: "2026H2".into(),
-                    value: "8".into(),
                 },
                 ValueRow {
                     indicator_id: 1,
