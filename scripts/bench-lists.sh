@@ -19,7 +19,7 @@ work="$root/target/bench"
 out="$work/lists-$db_kind-$(date -u +%Y%m%dT%H%M%SZ)"
 mkdir -p "$out"
 log() { echo "bench-lists.sh: $*" >&2; }
-cargo build --release --bin renkei >&2
+[ -n "${BENCH_NO_BUILD:-}" ] || cargo build --release --bin renkei >&2
 case "$db_kind" in
 sqlite)
     url="sqlite://$work/national.db"

@@ -378,8 +378,21 @@ async fn list_rows(
         }
         None => {}
     }
-    let n = filter.next_placeholder();
-    let sql = page_sql(db.dialect, &filter.where_sql(), n, owners);
+    match db.dialect {
+        Dialect::Sqlite => page_as_one_row(db, &filter, today, paging, owners).await,
+        Dialect::Postgres => page_by_rows(db, &filter, today, paging, owners).await,
+    }
+}
+
+/// [`list_rows`] on SQLite: one statement, one row ([`page_sql`]).
+async fn page_as_one_row(
+    db: &Db,
+    filter: &Filter,
+    today: NaiveDate,
+    paging: Paging,
+    owners: bool,
+) -> AppResult<Page<Listed>> {
+    let sql = page_sql(&filter.where_sql(), filter.next_placeholder(), owners);
     let mut binds = filter.binds().to_vec();
     binds.push(Bind::Int(paging.limit));
     binds.push(Bind::Int(paging.offset));
@@ -411,46 +424,96 @@ async fn list_rows(
     })
 }
 
-/// The statement of one list page, per dialect: a single row of the ward
+/// [`list_rows`] on PostgreSQL: the page's rows with the total (an
+/// uncorrelated subquery, evaluated once) and the owners joined to the
+/// page's rows only, then their links ([`attach_links`]). The one-row form
+/// was measured slower here (BENCHMARKS.md, "List pages: every target met"):
+/// PostgreSQL's driver has no per-row hand-off to save, and building the
+/// JSON costs the server more than the two link statements.
+async fn page_by_rows(
+    db: &Db,
+    filter: &Filter,
+    today: NaiveDate,
+    paging: Paging,
+    owners: bool,
+) -> AppResult<Page<Listed>> {
+    let n = filter.next_placeholder();
+    let where_sql = filter.where_sql();
+    let page_sql = format!(
+        "SELECT {COLUMNS}, (SELECT COUNT(*) FROM countermeasures{where_sql}) AS total \
+         FROM countermeasures{where_sql} ORDER BY topic, id LIMIT ${n} OFFSET ${}",
+        n + 1,
+    );
+    let sql = if owners {
+        format!(
+            "SELECT p.*, m.name AS owner_name FROM ({page_sql}) p \
+             LEFT JOIN members m ON m.id = p.owner_member_id ORDER BY p.topic, p.id"
+        )
+    } else {
+        page_sql
+    };
+    let mut binds = filter.binds().to_vec();
+    binds.push(Bind::Int(paging.limit));
+    binds.push(Bind::Int(paging.offset));
+    let mut conn = db.pool.acquire().await?;
+    let rows = bind_all(sqlx::query(sqlx::AssertSqlSafe(sql)), &binds)
+        .fetch_all(&mut *conn)
+        .await?;
+    let mut cms = rows
+        .iter()
+        .map(|r| from_row(r, today))
+        .collect::<Result<Vec<_>, sqlx::Error>>()?;
+    attach_links(&mut conn, &mut cms).await?;
+    let items = cms
+        .into_iter()
+        .zip(&rows)
+        .map(|(cm, r)| {
+            Ok(Listed {
+                cm,
+                owner_name: if owners {
+                    r.try_get("owner_name")?
+                } else {
+                    None
+                },
+            })
+        })
+        .collect::<Result<_, sqlx::Error>>()?;
+    let total: i64 = match rows.first() {
+        Some(r) => r.try_get("total")?,
+        // An empty page: past the end, nothing matches, or no such ward; the
+        // count tells the last (no row) from the others.
+        None => bind_all(
+            sqlx::query(sqlx::AssertSqlSafe(format!(
+                "SELECT (SELECT COUNT(*) FROM countermeasures{where_sql}) AS n \
+                 FROM wards WHERE id = $1",
+            ))),
+            filter.binds(),
+        )
+        .fetch_optional(&mut *conn)
+        .await?
+        .ok_or(AppError::NotFound("区"))?
+        .try_get("n")?,
+    };
+    Ok(Page {
+        items,
+        total,
+        paging,
+    })
+}
+
+/// The statement of one list page on SQLite: a single row of the ward
 /// (none: no such ward) with `total`, the count of rows `where_sql` keeps,
 /// and `page`, a JSON array of [`Stored`] rows (in no set order), the
 /// `$n`-th and `$n+1`-th binds being limit and offset, each row with its
 /// scenes and indicator ids and, when `owners`, its owner's name.
 ///
-/// Why JSON: the page was 50 rows of 16 columns handed one by one from
-/// sqlx's SQLite thread and converted by the `Any` driver, then two more
-/// statements for the links; one row of one text is one hand-off
-/// (BENCHMARKS.md, "List pages"). The JSON is only the transport: it is
-/// read into typed rows, and the response is written from those.
-fn page_sql(dialect: Dialect, where_sql: &str, n: usize, owners: bool) -> String {
-    let (object, pair, text) = match dialect {
-        Dialect::Sqlite => ("json_object", "json_array", ""),
-        Dialect::Postgres => ("json_build_object", "json_build_array", "::text"),
-    };
-    // A JSON array of `expr` over the rows; PostgreSQL's `json_agg` of no
-    // rows is NULL, SQLite's `[]`.
-    let array = |expr: &str| match dialect {
-        Dialect::Sqlite => format!("json_group_array({expr})"),
-        Dialect::Postgres => format!("COALESCE(json_agg({expr}), '[]'::json)"),
-    };
-    // A nested array: SQLite embeds it as JSON (not as a string) only
-    // through `json()`.
-    let nested = |select: String| match dialect {
-        Dialect::Sqlite => format!("json(({select}))"),
-        Dialect::Postgres => format!("({select})"),
-    };
-    let scenes = nested(format!(
-        "SELECT {} FROM countermeasure_scenes cs LEFT JOIN scenes s \
-         ON s.municipality_id = w.municipality_id AND s.name = cs.scene \
-         WHERE cs.countermeasure_id = c.id",
-        array(&format!(
-            "{pair}(COALESCE(s.sort_order, 0), COALESCE(s.id, 0), cs.scene)"
-        )),
-    ));
-    let indicators = nested(format!(
-        "SELECT {} FROM countermeasure_indicators ci WHERE ci.countermeasure_id = c.id",
-        array("ci.indicator_id"),
-    ));
+/// Why JSON: sqlx's SQLite driver hands each row from its connection
+/// thread to the runtime, and the `Any` driver converts each value; the
+/// page was 50 rows of 16 columns, then two more statements for the links.
+/// One row of one text is one hand-off (BENCHMARKS.md, "List pages: every
+/// target met"). The JSON is only the transport: it is read into typed rows,
+/// and the response is written from those.
+fn page_sql(where_sql: &str, n: usize, owners: bool) -> String {
     let fields = COLUMNS
         .split(", ")
         .map(|c| format!("'{c}', c.{c}"))
@@ -464,15 +527,19 @@ fn page_sql(dialect: Dialect, where_sql: &str, n: usize, owners: bool) -> String
     } else {
         ("", "")
     };
+    // `json()` embeds a nested array as JSON, not as a string.
     format!(
         "SELECT (SELECT COUNT(*) FROM countermeasures{where_sql}) AS total, \
-         (SELECT {page}{text} \
+         (SELECT json_group_array(json_object({fields}, \
+         'scenes', json((SELECT json_group_array(json_array(COALESCE(s.sort_order, 0), \
+         COALESCE(s.id, 0), cs.scene)) FROM countermeasure_scenes cs LEFT JOIN scenes s \
+         ON s.municipality_id = w.municipality_id AND s.name = cs.scene \
+         WHERE cs.countermeasure_id = c.id)), \
+         'indicator_ids', json((SELECT json_group_array(ci.indicator_id) \
+         FROM countermeasure_indicators ci WHERE ci.countermeasure_id = c.id)){owner_field})) \
          FROM (SELECT {COLUMNS} FROM countermeasures{where_sql} \
          ORDER BY topic, id LIMIT ${n} OFFSET ${next}) c{owner_join}) AS page \
          FROM wards w WHERE w.id = $1",
-        page = array(&format!(
-            "{object}({fields}, 'scenes', {scenes}, 'indicator_ids', {indicators}{owner_field})"
-        )),
         next = n + 1,
     )
 }
