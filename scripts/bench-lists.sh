@@ -8,6 +8,7 @@
 #   dashboard   GET /wards/{random} (a dashboard run, for the memory figure)
 # then the server's peak resident memory (VmHWM) after the dashboard and
 # list runs. Usage: bash scripts/bench-lists.sh sqlite|postgres
+# (BENCH_NO_BUILD=1: run the release binary as it is, e.g. a build under test).
 set -euo pipefail
 db_kind="${1:-sqlite}"
 duration="${BENCH_DURATION:-20s}"
