@@ -378,9 +378,13 @@ async fn list_rows(
         }
         None => {}
     }
+    // The filter's binds, then limit and offset.
+    let mut binds = filter.binds().to_vec();
+    binds.push(Bind::Int(paging.limit));
+    binds.push(Bind::Int(paging.offset));
     match db.dialect {
-        Dialect::Sqlite => page_as_one_row(db, &filter, today, paging, owners).await,
-        Dialect::Postgres => page_by_rows(db, &filter, today, paging, owners).await,
+        Dialect::Sqlite => page_as_one_row(db, &filter, &binds, today, paging, owners).await,
+        Dialect::Postgres => page_by_rows(db, &filter, &binds, today, paging, owners).await,
     }
 }
 
@@ -388,16 +392,14 @@ async fn list_rows(
 async fn page_as_one_row(
     db: &Db,
     filter: &Filter,
+    binds: &[Bind],
     today: NaiveDate,
     paging: Paging,
     owners: bool,
 ) -> AppResult<Page<Listed>> {
     let sql = page_sql(&filter.where_sql(), filter.next_placeholder(), owners);
-    let mut binds = filter.binds().to_vec();
-    binds.push(Bind::Int(paging.limit));
-    binds.push(Bind::Int(paging.offset));
     // One row, or none when there is no such ward.
-    let row = bind_all(sqlx::query(sqlx::AssertSqlSafe(sql)), &binds)
+    let row = bind_all(sqlx::query(sqlx::AssertSqlSafe(sql)), binds)
         .fetch_optional(&db.pool)
         .await?
         .ok_or(AppError::NotFound("区"))?;
@@ -433,6 +435,7 @@ async fn page_as_one_row(
 async fn page_by_rows(
     db: &Db,
     filter: &Filter,
+    binds: &[Bind],
     today: NaiveDate,
     paging: Paging,
     owners: bool,
@@ -452,11 +455,8 @@ async fn page_by_rows(
     } else {
         page_sql
     };
-    let mut binds = filter.binds().to_vec();
-    binds.push(Bind::Int(paging.limit));
-    binds.push(Bind::Int(paging.offset));
     let mut conn = db.pool.acquire().await?;
-    let rows = bind_all(sqlx::query(sqlx::AssertSqlSafe(sql)), &binds)
+    let rows = bind_all(sqlx::query(sqlx::AssertSqlSafe(sql)), binds)
         .fetch_all(&mut *conn)
         .await?;
     let mut cms = rows
