@@ -262,6 +262,13 @@ mod tests {
     }
 
     #[test]
+    fn placeholders_number_an_in_list_from_its_first_bind() {
+        assert_eq!(placeholders(1, 3), "$1, $2, $3");
+        assert_eq!(placeholders(3, 2), "$3, $4");
+        assert_eq!(placeholders(2, 0), "");
+    }
+
+    #[test]
     fn plain_paths_become_sqlite_urls_that_create_the_file() {
         let (url, dialect) = normalize_url("renkei.db").unwrap();
         assert_eq!(url, "sqlite://renkei.db?mode=rwc");
@@ -369,6 +376,19 @@ impl Filter {
 
 /// The VALUES list of a multi-row INSERT: `($1, $2, …), ($n+1, …), …` for
 /// `rows` rows of `columns` placeholders each, numbered from 1.
+/// `$first, $first+1, …`: the placeholders of `n` binds, for an `IN (…)`
+/// list whose binds start at `$first`.
+pub fn placeholders(first: usize, n: usize) -> String {
+    let mut sql = String::with_capacity(n * 5);
+    for i in first..first + n {
+        if i > first {
+            sql.push_str(", ");
+        }
+        let _ = write!(sql, "${i}");
+    }
+    sql
+}
+
 pub fn values_list(rows: usize, columns: usize) -> String {
     let mut sql = String::with_capacity(rows * columns * 5);
     for r in 0..rows {

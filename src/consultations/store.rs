@@ -63,12 +63,12 @@ async fn answers(
 ) -> AppResult<Vec<Answer>> {
     let codes: Vec<String> = periods.iter().map(|p| p.code()).collect();
     // Numbered placeholders ($3 …), one per period (at most 12).
-    let list: Vec<String> = (0..codes.len()).map(|i| format!("${}", i + 3)).collect();
+    let list = crate::db::placeholders(3, codes.len());
     let sql = format!(
         "SELECT s.ward_id, s.period, s.status, s.answers FROM surveys s JOIN wards w ON w.id = s.ward_id \
          WHERE w.municipality_id = $1 AND ($2 = 0 OR s.status = '提出済' OR s.ward_id = $2) \
          AND s.period IN ({})",
-        list.join(", ")
+        list
     );
     let mut query = sqlx::query(sqlx::AssertSqlSafe(sql))
         .bind(municipality_id)

@@ -24,7 +24,7 @@ use crate::access::{
 };
 use crate::audit;
 use crate::calendar;
-use crate::db::{Bind, Db, Dialect, Filter, Tx, bind_all, parse_date, timestamp};
+use crate::db::{Bind, Db, Dialect, Filter, Tx, bind_all, parse_date, placeholders, timestamp};
 use crate::error::{AppError, AppResult};
 use crate::paging::{Page, Paging};
 
@@ -181,10 +181,7 @@ async fn attach_links(
 ) -> AppResult<()> {
     for chunk in list.chunks_mut(500) {
         let binds: Vec<Bind> = chunk.iter().map(|c| Bind::Int(c.id)).collect();
-        let placeholders = (1..=binds.len())
-            .map(|n| format!("${n}"))
-            .collect::<Vec<_>>()
-            .join(", ");
+        let placeholders = placeholders(1, binds.len());
         let sql = format!(
             "SELECT cs.countermeasure_id, cs.scene, COALESCE(s.sort_order, 0) AS sort_order, \
              COALESCE(s.id, 0) AS scene_id FROM countermeasure_scenes cs \

@@ -16,20 +16,12 @@ use super::{
 use crate::access::{CityOf, IndicatorRead, IndicatorWrite, PlanRead, Visible};
 use crate::audit;
 use crate::calendar::Span;
-use crate::db::{Bind, Db, Tx, bind_all, timestamp};
+use crate::db::{Bind, Db, Tx, bind_all, placeholders, timestamp};
 use crate::error::{AppError, AppResult, FieldError, unique_violation};
 
 /// How many ids one `IN (…)` list binds, as `countermeasures::store`'s
 /// batches do.
 const IDS_PER_QUERY: usize = 500;
-
-/// `$first, $first+1, …` for `n` binds.
-fn placeholders(first: usize, n: usize) -> String {
-    (first..first + n)
-        .map(|i| format!("${i}"))
-        .collect::<Vec<_>>()
-        .join(", ")
-}
 
 /// The ids among `ids` that are indicators of municipality
 /// `municipality_id`, in `ids`' order (a repeated id as often as it is

@@ -171,10 +171,10 @@ pub async fn ensure_in_ward(tx: &mut Tx, ward_id: i64, ids: &[i64], field: &str)
         return Ok(());
     }
     // One query for the whole list (a meeting's attendees), not one per id.
-    let placeholders: Vec<String> = (1..=ids.len()).map(|n| format!("${n}")).collect();
+    let placeholders = crate::db::placeholders(1, ids.len());
     let sql = format!(
         "SELECT id, ward_id FROM members WHERE id IN ({})",
-        placeholders.join(", ")
+        placeholders
     );
     let mut query = sqlx::query(sqlx::AssertSqlSafe(sql));
     for id in ids {

@@ -401,10 +401,10 @@ async fn insert_items(tx: &mut Tx, db: &Db, messages: &[(i64, &Digest)]) -> AppR
 pub async fn existing_keys(db: &Db, keys: &[&str]) -> AppResult<std::collections::HashSet<String>> {
     let mut found = std::collections::HashSet::new();
     for chunk in keys.chunks(db.dialect.binds_per_statement().min(1000)) {
-        let placeholders: Vec<String> = (1..=chunk.len()).map(|n| format!("${n}")).collect();
+        let placeholders = crate::db::placeholders(1, chunk.len());
         let sql = format!(
             "SELECT idempotency_key FROM outbox WHERE idempotency_key IN ({})",
-            placeholders.join(", ")
+            placeholders
         );
         let mut query = sqlx::query_scalar::<_, String>(sqlx::AssertSqlSafe(sql));
         for key in chunk {
@@ -757,7 +757,7 @@ pub async fn current_items(db: &Db, ids: &[i64]) -> AppResult<HashMap<i64, super
     let mut out = HashMap::new();
     // A digest lists few items; the chunking only guards the bind limit.
     for chunk in ids.chunks(db.dialect.binds_per_statement().min(1000)) {
-        let placeholders: Vec<String> = (1..=chunk.len()).map(|n| format!("${n}")).collect();
+        let placeholders = crate::db::placeholders(1, chunk.len());
         let sql = format!(
             "SELECT c.id, c.ward_id, w.name AS ward_name, c.topic, c.title, c.stage, c.archived, \
                     c.evaluation_due_on, c.owner_member_id, m.name AS owner_name, m.active AS owner_active, \
@@ -768,7 +768,7 @@ pub async fn current_items(db: &Db, ids: &[i64]) -> AppResult<HashMap<i64, super
              LEFT JOIN members m ON m.id = c.owner_member_id \
              LEFT JOIN refused_addresses r ON r.address = LOWER(TRIM(m.email)) \
              WHERE c.id IN ({})",
-            placeholders.join(", ")
+            placeholders
         );
         let mut query = sqlx::query(sqlx::AssertSqlSafe(sql));
         for id in chunk {
@@ -1349,11 +1349,11 @@ async fn attach_items(db: &Db, deliveries: &mut [Delivery]) -> AppResult<()> {
     if deliveries.is_empty() {
         return Ok(());
     }
-    let placeholders: Vec<String> = (1..=deliveries.len()).map(|n| format!("${n}")).collect();
+    let placeholders = crate::db::placeholders(1, deliveries.len());
     let sql = format!(
         "SELECT outbox_id, countermeasure_id, title, ward_name, due_on, days_overdue, track, dropped \
          FROM outbox_items WHERE outbox_id IN ({}) ORDER BY outbox_id, position, track",
-        placeholders.join(", ")
+        placeholders
     );
     let mut query = sqlx::query(sqlx::AssertSqlSafe(sql));
     for d in deliveries.iter() {
